@@ -1,0 +1,1 @@
+"""hybridplan.grids: regions, the H3 grid, terrain, population and fibre reach."""

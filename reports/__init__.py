@@ -1,0 +1,1 @@
+"""hybridplan.reports: Plotly figures, the offline HTML report and exports."""

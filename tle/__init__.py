@@ -1,0 +1,1 @@
+"""hybridplan.tle: element sets (TLE/OMM), constellations, Walker shells, propagation."""

@@ -1,0 +1,266 @@
+"""Constellation: an immutable set of satellites with their element sets and derived orbits."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from sgp4.api import SatrecArray
+
+from .elements import ElementSet
+from .errors import ElementSetError, ParseReport
+from .omm import record_from_fields
+from .reader import Format, parse_text, read_element_sets
+from .timegrid import require_utc
+
+if TYPE_CHECKING:
+    from .walker import WalkerShell
+
+_RAD = 180.0 / np.pi
+_MIN_PER_DAY = 1440.0
+
+
+def _jd_to_datetime64(jd: np.ndarray) -> np.ndarray:
+    return (np.datetime64("1970-01-01T00:00:00", "us")
+            + np.round((jd - 2440587.5) * 86400e6).astype("timedelta64[us]"))
+
+
+@dataclass(frozen=True, eq=False)
+class Constellation:
+    """Satellites with their element sets, derived mean orbits and a batch propagator.
+
+    Build it with an alternate constructor (:meth:`from_path`, :meth:`from_tle_lines`,
+    :meth:`from_omm`, :meth:`from_walker`); every array attribute has shape ``(n_sat,)``
+    and is read-only.
+
+    Attributes
+    ----------
+    label : str
+        Short name used in reports (``"starlink"``).
+    element_sets : tuple of ElementSet
+        What each satellite was built from (ships to worker processes).
+    report : ParseReport
+        What the reader kept, dropped and de-duplicated.
+    names, norad_ids : numpy.ndarray
+        Object names (str) and NORAD catalogue numbers (int64).
+    epochs_jd_utc : numpy.ndarray
+        Element-set epochs as UTC Julian dates.
+    inclination_deg, raan_deg, eccentricity, mean_motion_rev_per_day : numpy.ndarray
+        Mean elements at epoch.
+    mean_altitude_km, perigee_altitude_km, apogee_altitude_km : numpy.ndarray
+        From the SGP4 (un-Kozai) mean semi-major axis, above the WGS72 equatorial radius.
+    """
+
+    label: str
+    element_sets: tuple[ElementSet, ...]
+    report: ParseReport = field(default_factory=lambda: ParseReport(""))
+
+    def __post_init__(self) -> None:
+        satrecs = [e.to_satrec() for e in self.element_sets]
+        derived = {
+            "names": np.array([e.name for e in self.element_sets], dtype=object),
+            "norad_ids": np.array([e.norad_id for e in self.element_sets], dtype=np.int64),
+            "epochs_jd_utc": np.array([s.jdsatepoch + s.jdsatepochF for s in satrecs]),
+            "inclination_deg": np.array([s.inclo for s in satrecs]) * _RAD,
+            "raan_deg": np.array([s.nodeo for s in satrecs]) * _RAD % 360.0,
+            "eccentricity": np.array([s.ecco for s in satrecs]),
+            "mean_motion_rev_per_day": np.array([s.no_kozai for s in satrecs])
+            * _MIN_PER_DAY / (2 * np.pi),
+            "mean_altitude_km": np.array([(s.a - 1.0) * s.radiusearthkm for s in satrecs]),
+            "perigee_altitude_km": np.array([s.altp * s.radiusearthkm for s in satrecs]),
+            "apogee_altitude_km": np.array([s.alta * s.radiusearthkm for s in satrecs]),
+            "arg_perigee_deg": np.array([s.argpo for s in satrecs]) * _RAD,
+            "mean_anomaly_deg": np.array([s.mo for s in satrecs]) * _RAD,
+        }
+        for name, values in derived.items():
+            values.setflags(write=False)
+            object.__setattr__(self, name, values)
+        self.__dict__["satrec_array"] = SatrecArray(satrecs) if satrecs else None
+
+    # ---------------------------------------------------------------- constructors
+    @classmethod
+    def from_element_sets(cls, element_sets: Iterable[ElementSet], label: str,
+                          report: ParseReport | None = None) -> Constellation:
+        """Core constructor: de-duplicates NORAD ids, keeping the newest epoch."""
+        element_sets = list(element_sets)
+        report = report if report is not None else ParseReport(label, len(element_sets))
+        newest: dict[int, int] = {}
+        epochs = [e.epoch_jd_utc for e in element_sets]
+        duplicates = []
+        for i, e in enumerate(element_sets):
+            j = newest.get(e.norad_id)
+            if j is None:
+                newest[e.norad_id] = i
+                continue
+            keep, drop = (i, j) if epochs[i] > epochs[j] else (j, i)
+            newest[e.norad_id] = keep
+            d = element_sets[drop]
+            duplicates.append(f"{d.source}:{d.line_number}: NORAD {e.norad_id} "
+                              f"({d.name or 'unnamed'}) repeats; kept the newer epoch")
+        kept = tuple(element_sets[i] for i in sorted(newest.values()))
+        report = ParseReport(report.source, len(kept), report.problems,
+                             report.duplicates + duplicates)
+        return cls(label, kept, report)
+
+    @classmethod
+    def from_tle_lines(cls, lines: Iterable[str], source: str = "<lines>",
+                       label: str = "tle") -> Constellation:
+        """From TLE text lines (two- or three-line), e.g. a list in a test."""
+        element_sets, problems = parse_text("\n".join(lines), source, "tle")
+        return cls.from_element_sets(element_sets, label,
+                                     ParseReport(source, len(element_sets), problems))
+
+    @classmethod
+    def from_omm(cls, records: str | Path | Sequence[Mapping[str, object]],
+                 label: str | None = None) -> Constellation:
+        """From an OMM file (JSON/CSV/XML) or a list of OMM field dicts."""
+        if isinstance(records, (str, Path)):
+            return cls.from_path(records, label=label)
+        element_sets, problems = [], []
+        for number, fields in enumerate(records, 1):
+            try:
+                element_sets.append(ElementSet.from_omm_record(
+                    record_from_fields(fields, "<omm>", number)))
+            except ValueError as exc:
+                from .errors import RecordProblem
+                problems.append(RecordProblem("<omm>", number, "omm-field", f"OMM record: {exc}"))
+        return cls.from_element_sets(element_sets, label or "omm",
+                                     ParseReport("<omm>", len(element_sets), problems))
+
+    @classmethod
+    def from_path(cls, path: str | Path, fmt: Format = "auto",
+                  label: str | None = None) -> Constellation:
+        """From a TLE or OMM file (format detected, ``.gz`` read transparently)."""
+        element_sets, report = read_element_sets(path, fmt)
+        return cls.from_element_sets(element_sets, label or _label_from_path(Path(path)),
+                                     report)
+
+    @classmethod
+    def from_walker(cls, shell: WalkerShell, epoch_utc: datetime,
+                    first_norad_id: int = 90_000) -> Constellation:
+        """A generated Walker delta/star shell (see :mod:`hybridplan.tle.walker`)."""
+        from .walker import walker_element_sets
+        sets = walker_element_sets(shell, epoch_utc, first_norad_id)
+        return cls.from_element_sets(sets, shell.name)
+
+    # ---------------------------------------------------------------- views
+    def __len__(self) -> int:
+        return len(self.element_sets)
+
+    def __getitem__(self, selection) -> Constellation:
+        """A sub-constellation from a boolean mask, index array or slice."""
+        index = np.arange(len(self))[selection]
+        sets = tuple(self.element_sets[i] for i in np.atleast_1d(index))
+        return Constellation(self.label, sets, ParseReport(self.report.source, len(sets)))
+
+    @property
+    def epochs_utc(self) -> np.ndarray:
+        """Epochs as ``datetime64[us]`` (UTC)."""
+        return _jd_to_datetime64(self.epochs_jd_utc)
+
+    def select(self, name: str | None = None, altitude_km: tuple[float, float] | None = None,
+               inclination_deg: tuple[float, float] | None = None,
+               max_epoch_age_days: float | None = None, at_utc: datetime | None = None,
+               ) -> Constellation:
+        """Satellites that pass every given filter.
+
+        Parameters
+        ----------
+        name : str, optional
+            Regular expression searched in the name, case-insensitive (``"DIGUI"``).
+        altitude_km : (low, high), optional
+            Mean altitude band [km], inclusive; e.g. ``(500, 600)`` drops satellites
+            still raising their orbit.
+        inclination_deg : (low, high), optional
+            Inclination band [deg], inclusive.
+        max_epoch_age_days : float, optional
+            Keep sets whose epoch is within this many days of ``at_utc`` (required then).
+        """
+        keep = np.ones(len(self), dtype=bool)
+        if name is not None:
+            try:
+                pattern = re.compile(name, re.IGNORECASE)
+            except re.error as exc:
+                raise ElementSetError(f"name filter {name!r} is not a valid regular "
+                                      f"expression ({exc})") from None
+            keep &= np.array([bool(pattern.search(n)) for n in self.names], dtype=bool)
+        for band, values, what in ((altitude_km, self.mean_altitude_km, "altitude_km"),
+                                   (inclination_deg, self.inclination_deg, "inclination_deg")):
+            if band is not None:
+                low, high = _band(band, what)
+                keep &= (values >= low) & (values <= high)
+        if max_epoch_age_days is not None:
+            if at_utc is None:
+                raise ElementSetError("max_epoch_age_days needs at_utc, the time the age is "
+                                      "measured from (for example the analysis start)")
+            at = require_utc(at_utc, "at_utc")
+            at_jd = at.timestamp() / 86400.0 + 2440587.5
+            keep &= np.abs(self.epochs_jd_utc - at_jd) <= max_epoch_age_days
+        return self[keep]
+
+    def union(self, *others: Constellation, label: str | None = None) -> Constellation:
+        """All satellites of ``self`` and ``others``; duplicate NORAD ids keep the newest."""
+        sets = list(self.element_sets)
+        report = self.report
+        for other in others:
+            sets.extend(other.element_sets)
+            report = report.merge(other.report)
+        label = label or "+".join([self.label] + [o.label for o in others])
+        return Constellation.from_element_sets(sets, label, report)
+
+    __or__ = union
+
+    def to_tle_lines(self) -> list[str]:
+        """Three-line element sets (name, line 1, line 2) for every satellite."""
+        out: list[str] = []
+        for e in self.element_sets:
+            line1, line2 = e.to_tle_lines()
+            out += [e.name or str(e.norad_id), line1, line2]
+        return out
+
+    def __repr__(self) -> str:
+        if not len(self):
+            return f"Constellation({self.label!r}, 0 satellites)"
+        epochs = self.epochs_utc
+        return (f"Constellation({self.label!r}, {len(self)} satellites, epochs "
+                f"{str(epochs.min())[:16]} .. {str(epochs.max())[:16]} UTC, mean altitude "
+                f"{self.mean_altitude_km.min():.0f}-{self.mean_altitude_km.max():.0f} km, "
+                f"inclination {self.inclination_deg.min():.1f}-"
+                f"{self.inclination_deg.max():.1f} deg)")
+
+    # ---------------------------------------------------------------- propagation
+    @cached_property
+    def satrec_array(self) -> SatrecArray | None:  # set in __post_init__; rebuilt after pickle
+        satrecs = [e.to_satrec() for e in self.element_sets]
+        return SatrecArray(satrecs) if satrecs else None
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("satrec_array", None)  # Satrec objects do not pickle reliably
+        return state
+
+    def __setstate__(self, state) -> None:
+        self.__dict__.update(state)
+
+
+def _band(band, what: str) -> tuple[float, float]:
+    try:
+        low, high = (float(v) for v in band)
+    except (TypeError, ValueError):
+        raise ElementSetError(f"{what} must be a (low, high) pair, found {band!r}") from None
+    if low > high:
+        raise ElementSetError(f"{what} band ({low}, {high}) has low > high; swap them")
+    return low, high
+
+
+def _label_from_path(path: Path) -> str:
+    name = path.name
+    for suffix in (".gz", ".tle", ".txt", ".json", ".csv", ".xml", ".3le"):
+        name = name.removesuffix(suffix)
+    return name
