@@ -1,1 +1,16 @@
-"""hybridplan.grids: regions, the H3 grid, terrain, population and fibre reach."""
+"""hybridplan.grids: regions, the H3 grid, terrain, population and fibre reach.
+
+A façade: it re-exports the public names of the modules below and has no side effects.
+"""
+
+from .errors import (BoundaryFileError, CoordinateError, DEMError, GridError, NetworkError,
+                     PopulationError, RegionError, ResolutionError)
+from .hexgrid import build_grid, validate_resolution
+from .regions import Region, RegionPart, list_regions, load_region
+
+__all__ = [
+    "GridError", "RegionError", "BoundaryFileError", "ResolutionError", "CoordinateError",
+    "DEMError", "PopulationError", "NetworkError",
+    "Region", "RegionPart", "load_region", "list_regions",
+    "build_grid", "validate_resolution",
+]

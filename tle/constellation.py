@@ -26,6 +26,25 @@ _RAD = 180.0 / np.pi
 _MIN_PER_DAY = 1440.0
 
 
+EARTH_EQUATORIAL_RADIUS_KM = 6378.137  # WGS84
+
+
+def orbit_mean_radius_km(satrec) -> float:
+    """Time-averaged geocentric distance of an SGP4 orbit [km].
+
+    The SGP4 mean semi-major axis ``a`` averaged over the mean anomaly gives
+    ``a (1 + e^2 / 2)``; SGP4's short-period J2 term then scales the radius by
+    ``1 - 1.5 k2 sqrt(1 - e^2) (3 cos^2 i - 1) / p^2`` with ``k2 = J2 / 2`` and
+    ``p = a (1 - e^2)`` in Earth radii (Hoots & Roehrich 1980, Spacetrack Report #3,
+    eq. for ``rk``). For a circular 570 km orbit at 70 deg that term is +3.1 km.
+    """
+    a, e = satrec.a, satrec.ecco
+    p = a * (1.0 - e * e)
+    con41 = 3.0 * np.cos(satrec.inclo) ** 2 - 1.0
+    short_period = 1.0 - 0.75 * satrec.j2 * np.sqrt(1.0 - e * e) * con41 / (p * p)
+    return float(a * (1.0 + 0.5 * e * e) * short_period * satrec.radiusearthkm)
+
+
 def _jd_to_datetime64(jd: np.ndarray) -> np.ndarray:
     return (np.datetime64("1970-01-01T00:00:00", "us")
             + np.round((jd - 2440587.5) * 86400e6).astype("timedelta64[us]"))
@@ -53,8 +72,11 @@ class Constellation:
         Element-set epochs as UTC Julian dates.
     inclination_deg, raan_deg, eccentricity, mean_motion_rev_per_day : numpy.ndarray
         Mean elements at epoch.
-    mean_altitude_km, perigee_altitude_km, apogee_altitude_km : numpy.ndarray
-        From the SGP4 (un-Kozai) mean semi-major axis, above the WGS72 equatorial radius.
+    mean_altitude_km : numpy.ndarray
+        Orbit-averaged geocentric distance of the SGP4 trajectory minus the WGS84
+        equatorial radius [km] (see :func:`orbit_mean_radius_km`).
+    perigee_altitude_km, apogee_altitude_km : numpy.ndarray
+        From the SGP4 mean semi-major axis and eccentricity, same reference radius [km].
     """
 
     label: str
@@ -72,9 +94,12 @@ class Constellation:
             "eccentricity": np.array([s.ecco for s in satrecs]),
             "mean_motion_rev_per_day": np.array([s.no_kozai for s in satrecs])
             * _MIN_PER_DAY / (2 * np.pi),
-            "mean_altitude_km": np.array([(s.a - 1.0) * s.radiusearthkm for s in satrecs]),
-            "perigee_altitude_km": np.array([s.altp * s.radiusearthkm for s in satrecs]),
-            "apogee_altitude_km": np.array([s.alta * s.radiusearthkm for s in satrecs]),
+            "mean_altitude_km": np.array([orbit_mean_radius_km(s) for s in satrecs])
+            - EARTH_EQUATORIAL_RADIUS_KM,
+            "perigee_altitude_km": np.array([s.a * (1 - s.ecco) * s.radiusearthkm
+                                             for s in satrecs]) - EARTH_EQUATORIAL_RADIUS_KM,
+            "apogee_altitude_km": np.array([s.a * (1 + s.ecco) * s.radiusearthkm
+                                            for s in satrecs]) - EARTH_EQUATORIAL_RADIUS_KM,
             "arg_perigee_deg": np.array([s.argpo for s in satrecs]) * _RAD,
             "mean_anomaly_deg": np.array([s.mo for s in satrecs]) * _RAD,
         }

@@ -1,0 +1,58 @@
+"""The error family of :mod:`hybridplan.grids`.
+
+Every error is a :class:`GridError`, which is a :class:`ValueError`, so callers can
+catch broadly (``except ValueError``) or precisely (``except DEMError``).  Messages are
+one line and say where (file, line or key), what was expected, what was found and how
+to fix it; :func:`_message` builds them in that order so they read the same everywhere.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "GridError",
+    "RegionError",
+    "BoundaryFileError",
+    "ResolutionError",
+    "CoordinateError",
+    "DEMError",
+    "PopulationError",
+    "NetworkError",
+]
+
+
+class GridError(ValueError):
+    """Root of the errors raised by :mod:`hybridplan.grids`."""
+
+
+class RegionError(GridError):
+    """A region name that does not exist, or a region that cannot be used."""
+
+
+class BoundaryFileError(GridError):
+    """A boundary file (GeoJSON) that cannot be read or holds unusable polygons."""
+
+
+class ResolutionError(GridError):
+    """An H3 resolution outside 0..15 or not an integer."""
+
+
+class CoordinateError(GridError):
+    """A latitude or longitude that is not finite or outside its range."""
+
+
+class DEMError(GridError):
+    """An elevation model file (SRTM ``.hgt``, GeoTIFF, ``.npz``) that cannot be used."""
+
+
+class PopulationError(GridError):
+    """Population inputs (control totals, raster, points) that cannot be used."""
+
+
+class NetworkError(GridError):
+    """A fibre-network file (GeoJSON, KML, CSV) that cannot be used."""
+
+
+def _message(where: str, expected: str, found: str, fix: str) -> str:
+    """One-line error text: ``where: expected ...; found ...; fix``."""
+    text = f"{where}: expected {expected}; found {found}; {fix}"
+    return " ".join(text.split())

