@@ -74,7 +74,8 @@ def test_lat_lon_edge_is_not_swapped(gb_ajk_grid):
     assert str(row.district.values) == "Gilgit"
     # every centre lies inside the bounds of the outline (lon is x, lat is y)
     minx, miny, maxx, maxy = load_region(GB_AJK).bounds_deg
-    assert (gb_ajk_grid.lon.between(minx, maxx)).all() and (gb_ajk_grid.lat.between(miny, maxy)).all()
+    lon, lat = gb_ajk_grid.lon.values, gb_ajk_grid.lat.values
+    assert ((lon >= minx) & (lon <= maxx)).all() and ((lat >= miny) & (lat <= maxy)).all()
 
 
 def test_membership_rule_centre_inside():
@@ -100,8 +101,7 @@ def test_names_aliases_and_unions():
     assert load_region("gilgit baltistan").name == "Gilgit-Baltistan"
     assert load_region("GB").name == "Gilgit-Baltistan"
     assert load_region("AJK").name == "Azad Jammu and Kashmir"
-    assert load_region("Muzaffarābād".replace("Muzaffarābād", "Azad Kashmir")).parts[0].province \
-        == "Azad Jammu and Kashmir"
+    assert load_region("azad  KASHMIR").parts[0].province == "Azad Jammu and Kashmir"
     union = load_region(["Gilgit-Baltistan", "Azad Jammu and Kashmir"])
     assert union.name == GB_AJK
     assert load_region(GB_AJK).area_km2 == pytest.approx(union.area_km2)
