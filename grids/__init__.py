@@ -5,7 +5,9 @@ A façade: it re-exports the public names of the modules below and has no side e
 
 from .errors import (BoundaryFileError, CoordinateError, DEMError, GridError, NetworkError,
                      PopulationError, RegionError, ResolutionError)
+from .dem import DEM, load_dem, read_hgt
 from .hexgrid import build_grid, validate_resolution
+from .horizon import add_terrain, horizon_mask, terrain_slope_deg
 from .regions import Region, RegionPart, list_regions, load_region
 
 __all__ = [
@@ -13,4 +15,5 @@ __all__ = [
     "DEMError", "PopulationError", "NetworkError",
     "Region", "RegionPart", "load_region", "list_regions",
     "build_grid", "validate_resolution",
+    "DEM", "load_dem", "read_hgt", "horizon_mask", "add_terrain", "terrain_slope_deg",
 ]
