@@ -17,7 +17,6 @@ import time
 from datetime import datetime, timezone
 
 import numpy as np
-
 from hybridplan.tle import TimeGrid, builtin_timescale, iter_chunks, load_constellation
 
 

@@ -6,7 +6,6 @@ import argparse
 from datetime import datetime
 
 import numpy as np
-
 from hybridplan.tle import (
     WALKER_PRESETS,
     Constellation,

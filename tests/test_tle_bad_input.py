@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from hybridplan.coverage.cli import main
 from hybridplan.tle import Constellation, ElementSetFileError, load_constellation
 from hybridplan.tle import reader as reader_module
@@ -79,9 +78,9 @@ def test_each_line_defect_has_its_message_and_good_records_are_kept(case):
 
 def test_a_name_line_at_the_end_of_a_file_is_reported():
     _, problems = parse_tle_lines([NAME, GOOD1, GOOD2, "DANGLING"], "end.tle")
-    assert [str(p) for p in problems] == [
+    assert [str(p) for p in problems] == [(
         "end.tle:4: name line 'DANGLING' at the end of the file has no element lines "
-        "(file truncated?)"]
+        "(file truncated?)")]
 
 
 def test_the_good_lines_used_above_really_are_good():
@@ -181,8 +180,8 @@ def test_cli_exits_nonzero_without_traceback_on_bad_files(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
-    assert done.stderr.strip() == f"hybridplan: error: {bad}: binary data (NUL bytes), not a " \
-        "text element-set file; expected TLE lines or OMM JSON/CSV/XML"
+    assert done.stderr.strip() == (f"hybridplan: error: {bad}: binary data (NUL bytes), not a "
+                                   "text element-set file; expected TLE lines or OMM JSON/CSV/XML")
 
 
 def test_cli_reports_dropped_records_and_strict_fails(tmp_path, capsys):

@@ -3,7 +3,6 @@
 import re
 
 import pytest
-
 from hybridplan.coverage.cli import main
 from hybridplan.tle import Constellation
 

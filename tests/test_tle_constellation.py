@@ -7,8 +7,6 @@ from datetime import datetime, timezone
 
 import numpy as np
 import pytest
-from sgp4.exporter import export_omm
-
 from hybridplan.tle import (
     Constellation,
     ElementSetError,
@@ -17,6 +15,7 @@ from hybridplan.tle import (
     iter_chunks,
     load_constellation,
 )
+from sgp4.exporter import export_omm
 
 START = datetime(2026, 5, 30, tzinfo=timezone.utc)
 

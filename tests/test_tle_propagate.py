@@ -6,9 +6,6 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import pytest
-from skyfield.api import EarthSatellite, load
-from skyfield.framelib import itrs
-
 from hybridplan.tle import (
     Constellation,
     PropagationError,
@@ -19,6 +16,8 @@ from hybridplan.tle import (
     warn_if_stale,
 )
 from hybridplan.tle.elements import SGP4_EPOCH0, ElementSet, Sgp4InitArgs
+from skyfield.api import EarthSatellite, load
+from skyfield.framelib import itrs
 
 ONE_METRE_KM = 1e-3
 START = datetime(2026, 5, 30, tzinfo=timezone.utc)
@@ -68,7 +67,7 @@ def test_two_worker_processes_give_identical_chunks(sample_100):
     serial = list(iter_chunks(sample_100.element_sets, grid, steps_per_chunk=40))
     parallel = list(iter_chunks(sample_100.element_sets, grid, steps_per_chunk=40, workers=2))
     assert [c.time_index for c in serial] == [c.time_index for c in parallel]
-    for a, b in zip(serial, parallel):
+    for a, b in zip(serial, parallel, strict=True):
         np.testing.assert_array_equal(a.positions_itrs_km, b.positions_itrs_km)
         np.testing.assert_array_equal(a.times, b.times)
 

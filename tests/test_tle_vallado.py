@@ -12,11 +12,10 @@ from importlib import resources
 
 import numpy as np
 import pytest
-from sgp4.api import SatrecArray
-
 from hybridplan.tle.elements import ElementSet
 from hybridplan.tle.propagate import propagate_arrays
 from hybridplan.tle.tle_text import parse_tle_lines
+from sgp4.api import SatrecArray
 
 ONE_MM_KM = 1e-6
 
@@ -91,7 +90,7 @@ def test_every_accepted_record_reproduces_tcppver(vallado):
     blocks = [b for b in blocks if b[0] not in (33333, 33334, 33335)]
     assert len(blocks) == len(records) == 30
     worst_km = 0.0
-    for record, (satnum, reference) in zip(records, blocks):
+    for record, (satnum, reference) in zip(records, blocks, strict=True):
         assert int(record.line1[2:7]) == satnum
         positions, errors = _propagate_teme(record, reference[:, 0])
         assert not errors.any(), f"{satnum}: error codes {errors} at reference times"
@@ -104,7 +103,7 @@ def test_error_cases_come_back_as_error_codes_and_nan(vallado):
     records, _, windows, blocks = vallado
     blocks = [b for b in blocks if b[0] not in (33333, 33334, 33335)]
     codes = []
-    for record, (satnum, reference) in zip(records, blocks):
+    for record, (satnum, reference) in zip(records, blocks, strict=True):
         times = _driver_times(windows[record.line_number + 1])
         if len(times) == len(reference):
             continue  # the reference ran to the end of its window: no error case

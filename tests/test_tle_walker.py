@@ -5,7 +5,6 @@ from datetime import datetime, timezone
 
 import numpy as np
 import pytest
-
 from hybridplan.tle import (
     EARTH_EQUATORIAL_RADIUS_KM,
     WALKER_PRESETS,

@@ -14,7 +14,7 @@ import numpy as np
 from sgp4.api import SatrecArray
 
 from .elements import ElementSet
-from .errors import ElementSetError, ParseReport
+from .errors import ElementSetError, ParseReport, RecordProblem
 from .omm import record_from_fields
 from .reader import Format, parse_text, read_element_sets
 from .timegrid import require_utc
@@ -153,7 +153,6 @@ class Constellation:
                 element_sets.append(ElementSet.from_omm_record(
                     record_from_fields(fields, "<omm>", number)))
             except ValueError as exc:
-                from .errors import RecordProblem
                 problems.append(RecordProblem("<omm>", number, "omm-field", f"OMM record: {exc}"))
         return cls.from_element_sets(element_sets, label or "omm",
                                      ParseReport("<omm>", len(element_sets), problems))

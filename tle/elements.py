@@ -16,7 +16,7 @@ from sgp4.api import WGS72, Satrec
 from sgp4.exporter import export_tle
 
 from .omm import OMMRecord
-from .tle_text import TLERecord, alpha5_to_int
+from .tle_text import TLERecord, alpha5_to_int, checksum, int_to_alpha5
 
 SGP4_EPOCH0 = datetime(1949, 12, 31, tzinfo=timezone.utc)  # sgp4init epochs count from here
 JD_1949_12_31 = 2433281.5
@@ -116,7 +116,6 @@ class ElementSet:
         satrec = self.to_satrec()
         line1, line2 = export_tle(satrec)
         if self.norad_id >= 100_000:  # sgp4init takes no Alpha-5; patch the columns
-            from .tle_text import checksum, int_to_alpha5
             field = int_to_alpha5(self.norad_id)
             line1 = line1[:2] + field + line1[7:68]
             line2 = line2[:2] + field + line2[7:68]

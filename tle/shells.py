@@ -92,7 +92,7 @@ def _dense_altitude_groups(altitudes_km: np.ndarray, bin_km: float, min_satellit
     labels, counts = np.unique(bins, return_counts=True)
     dense = counts >= max(3.0, min_satellites / 4.0, 0.05 * counts.max())
     groups, run = [], []
-    for label, is_dense in zip(labels, dense):
+    for label, is_dense in zip(labels, dense, strict=True):
         if is_dense and run and label == run[-1] + 1:
             run.append(label)
         elif is_dense:

@@ -185,8 +185,8 @@ def check_pair(line1: str, line2: str) -> tuple[str, str] | None:
                 "checksum" if "checksum:" in message else "columns")
             return reason, message
     if line1[2:7] != line2[2:7]:
-        return ("catalogue", f"catalogue numbers differ: line 1 has {line1[2:7]!r}, line 2 "
-                f"has {line2[2:7]!r}; the two lines belong to different satellites")
+        return ("catalogue", (f"catalogue numbers differ: line 1 has {line1[2:7]!r}, line 2 "
+                              f"has {line2[2:7]!r}; the two lines belong to different satellites"))
     for reason, message in (("epoch", _epoch_problem(line1)), ("range", _element_problem(line2))):
         if message:
             return reason, message

@@ -77,8 +77,8 @@ class WalkerShell:
             (int(self.sats_per_plane) == self.sats_per_plane and self.sats_per_plane >= 1,
              "sats_per_plane", f"{self.sats_per_plane}; expected a whole number >= 1"),
             (int(self.phasing) == self.phasing and 0 <= self.phasing < max(self.planes, 1),
-             "phasing", f"F = {self.phasing}; expected a whole number 0 <= F < planes "
-             f"({self.planes})"),
+             "phasing", (f"F = {self.phasing}; expected a whole number 0 <= F < planes "
+                         f"({self.planes})")),
             (self.pattern in ("delta", "star"), "pattern",
              f"{self.pattern!r}; expected 'delta' or 'star'"),
             (self.raan_spread_deg is None or 0.0 < self.raan_spread_deg <= 360.0,
