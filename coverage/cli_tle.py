@@ -74,8 +74,8 @@ def describe(spec: str, constellation: Constellation, max_problems: int) -> str:
     """The text of ``tle info`` for one constellation."""
     report = constellation.report
     lines = [f"{spec}  ({report.source})" if report.source != spec else spec,
-             f"  element sets   {len(constellation)} kept, {report.n_dropped} dropped, "
-             f"{len(report.duplicates)} duplicate NORAD ids resolved to the newest epoch"]
+             (f"  element sets   {len(constellation)} kept, {report.n_dropped} dropped, "
+              f"{len(report.duplicates)} duplicate NORAD ids resolved to the newest epoch")]
     if len(constellation):
         epochs = constellation.epochs_utc
         lines += [
