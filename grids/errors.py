@@ -17,6 +17,7 @@ __all__ = [
     "DEMError",
     "PopulationError",
     "NetworkError",
+    "RasterError",
 ]
 
 
@@ -56,3 +57,7 @@ def _message(where: str, expected: str, found: str, fix: str) -> str:
     """One-line error text: ``where: expected ...; found ...; fix``."""
     text = f"{where}: expected {expected}; found {found}; {fix}"
     return " ".join(text.split())
+
+
+class RasterError(DEMError, PopulationError):
+    """A GeoTIFF raster (elevation or population) that cannot be read or located."""
