@@ -62,7 +62,7 @@ def validate_latlon(lat_deg, lon_deg, where: str = "lat/lon") -> tuple[np.ndarra
             index = int(np.flatnonzero(bad.ravel())[0])
             raise CoordinateError(_message(
                 f"{where} {name}[{index}]", f"a finite {name} in [-{limit:g}, {limit:g}] degrees",
-                f"{values.ravel()[index]!r}",
+                f"{float(values.ravel()[index])!r}",
                 "check the value and the (lat, lon) order: GeoJSON stores (lon, lat)",
             ))
     return lat, lon
