@@ -1,0 +1,140 @@
+"""The backhaul recommendation per cell: the cheapest feasible option, and why.
+
+Options: extend fibre (always buildable where a path exists), satellite backhaul per
+licensed system (feasible where the cell's terrain-aware coverage meets the availability
+criterion and the round-trip latency meets the limit), or nothing to do (already on the
+network, or nobody lives there). Costs are present values over the planning horizon.
+
+Reasons are short machine-readable strings ``<choice>:<why>``:
+``served:on_network``, ``none:no_population``, ``<option>:cheapest`` (several feasible),
+``<option>:only_feasible``, ``fiber:leo_blocked_by_terrain`` (a licensed LEO system would
+serve the cell under an open sky but the terrain hides it), ``fiber:no_licensed_satellite``,
+``none:no_feasible_option``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from .economics import (
+    FiberCosts,
+    FinanceAssumptions,
+    SatelliteCosts,
+    fiber_option_usd,
+    present_value_usd,
+    satellite_option_usd,
+)
+
+NO_POPULATION, ALREADY_SERVED, FIBER = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class FeasibilityCriteria:
+    """When a satellite option counts as feasible (scenario section ``[criteria]``).
+
+    Attributes
+    ----------
+    min_availability_pct : float
+        Terrain-aware share of time with a usable satellite [%] (geometry only; rain fade
+        and capacity outages are not modelled).
+    max_latency_rtt_ms : float
+        Largest acceptable mean round-trip latency [ms]; GEO bent pipe is ~560-600 ms.
+    served_distance_km : float
+        Cells within this straight-line distance of existing fibre or a point of presence
+        count as already served [km].
+    """
+
+    min_availability_pct: float = 99.0
+    max_latency_rtt_ms: float = 800.0
+    served_distance_km: float = 1.0
+
+
+@dataclass(frozen=True)
+class SatelliteOption:
+    """One satellite system as a backhaul option, with its per-cell figures of merit."""
+
+    system: str
+    orbit: Literal["leo", "meo", "geo"]
+    licensed: bool
+    pct_time_covered: np.ndarray  # terrain-aware [%]
+    pct_time_covered_open_sky: np.ndarray  # [%]
+    latency_rtt_ms: np.ndarray  # [ms]
+    costs: SatelliteCosts
+
+    @property
+    def code_name(self) -> str:
+        return f"{self.orbit}_{self.system}"
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """Per-cell outcome. ``code`` indexes ``meanings``; costs are present values [USD]."""
+
+    code: np.ndarray  # int8, (n_cell,)
+    meanings: tuple[str, ...]
+    reason: np.ndarray  # object (str), (n_cell,)
+    option_cost_usd: dict[str, np.ndarray]  # "fiber" and each satellite code name
+    chosen_cost_usd: np.ndarray  # NaN where nothing is built
+
+
+def _feasible(option: SatelliteOption, criteria: FeasibilityCriteria, open_sky: bool):
+    covered = option.pct_time_covered_open_sky if open_sky else option.pct_time_covered
+    return (option.licensed & (np.asarray(covered) >= criteria.min_availability_pct)
+            & (np.asarray(option.latency_rtt_ms) <= criteria.max_latency_rtt_ms))
+
+
+def recommend(population: np.ndarray, fiber_distance_km: np.ndarray,
+              fiber_weighted_km: np.ndarray, demand_mbps: np.ndarray,
+              options: Sequence[SatelliteOption], fiber_costs: FiberCosts,
+              finance: FinanceAssumptions, criteria: FeasibilityCriteria) -> Recommendation:
+    """Cheapest feasible backhaul per cell; all arrays are ``(n_cell,)``.
+
+    Ties go to the earlier option in the order fibre, then ``options`` as given, so the
+    outcome is deterministic.
+    """
+    population = np.asarray(population, dtype=np.float64)
+    n = population.shape[0]
+    capex, opex = fiber_option_usd(fiber_weighted_km, fiber_costs)
+    costs = {"fiber": present_value_usd(capex, opex, finance.discount_rate,
+                                        finance.horizon_years)}
+    feasible = {"fiber": np.isfinite(costs["fiber"])}
+    blocked_by_terrain = np.zeros(n, dtype=bool)
+    for option in options:
+        capex, opex = satellite_option_usd(demand_mbps, option.costs)
+        costs[option.code_name] = present_value_usd(capex, opex, finance.discount_rate,
+                                                    finance.horizon_years)
+        feasible[option.code_name] = _feasible(option, criteria, open_sky=False)
+        if option.orbit == "leo":
+            blocked_by_terrain |= _feasible(option, criteria, True) & ~feasible[option.code_name]
+
+    names = list(costs)
+    matrix = np.stack([np.where(feasible[k], costs[k], np.inf) for k in names])
+    best = np.argmin(matrix, axis=0)
+    best_cost = matrix[best, np.arange(n)]
+    n_feasible = np.isfinite(matrix).sum(axis=0)
+
+    meanings = ("no_population", "already_served", *names, "none_feasible")
+    code = (best + FIBER).astype(np.int8)
+    code[~np.isfinite(best_cost)] = len(meanings) - 1
+    served = np.asarray(fiber_distance_km) <= criteria.served_distance_km
+    settled = population > 0
+    code[served] = ALREADY_SERVED
+    code[~settled] = NO_POPULATION
+
+    choice = np.array(meanings, dtype=object)[code]
+    why = np.where(n_feasible > 1, "cheapest", "only_feasible").astype(object)
+    licensed_satellite = any(o.licensed for o in options)
+    fiber_only = (code == FIBER) & (n_feasible == 1)
+    why[fiber_only & blocked_by_terrain] = "leo_blocked_by_terrain"
+    if not licensed_satellite:
+        why[fiber_only] = "no_licensed_satellite"
+    reason = choice + ":" + why
+    reason[code == len(meanings) - 1] = "none:no_feasible_option"
+    reason[served & settled] = "served:on_network"
+    reason[~settled] = "none:no_population"
+    chosen = np.where((code >= FIBER) & (code < len(meanings) - 1), best_cost, np.nan)
+    return Recommendation(code, meanings, reason.astype(object), costs, chosen)
