@@ -4,9 +4,6 @@ raises a cell's cost; turning terrain off never makes a cell infeasible)."""
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from hybridplan.coverage.demand import DemandAssumptions, UnderservedRule, demand_mbps, underserved
 from hybridplan.coverage.economics import (
     FiberCosts,
@@ -18,6 +15,8 @@ from hybridplan.coverage.economics import (
     satellite_option_usd,
 )
 from hybridplan.coverage.recommend import FeasibilityCriteria, SatelliteOption, recommend
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 FINANCE = FinanceAssumptions(horizon_years=10, discount_rate=0.08)
 ANNUITY_8PCT_10Y = 6.710081399  # sum_{t=1..10} 1.08^-t, by hand (tables: 6.7101)
