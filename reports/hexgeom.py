@@ -1,0 +1,136 @@
+"""H3 hexagons as plane polygons in (longitude, latitude) degrees, and coarsening.
+
+``h3.cell_to_boundary`` returns ``(lat, lng)`` pairs; this module is the one edge where
+they become GeoJSON's ``(lng, lat)`` order, so every caller downstream sees x = longitude.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import h3
+import numpy as np
+
+
+def boundary_lnglat(cell: str) -> np.ndarray:
+    """Closed exterior ring of an H3 cell, shape ``(n + 1, 2)``, columns (lng, lat) [deg].
+
+    The ring is counter-clockwise (RFC 7946 exterior rings) and its last vertex repeats
+    the first. Cells crossing the antimeridian are not handled (not in our regions).
+    """
+    ring = np.asarray(h3.cell_to_boundary(cell), dtype=np.float64)[:, ::-1]
+    ring = np.vstack([ring, ring[:1]])
+    if _signed_area(ring) < 0:
+        ring = ring[::-1]
+    return ring
+
+
+def _signed_area(ring: np.ndarray) -> float:
+    x, y = ring[:, 0], ring[:, 1]
+    return 0.5 * float(np.sum(x[:-1] * y[1:] - x[1:] * y[:-1]))
+
+
+def rings_lnglat(cells: Sequence[str]) -> list[np.ndarray]:
+    """:func:`boundary_lnglat` for each cell."""
+    return [boundary_lnglat(c) for c in cells]
+
+
+def concatenated_rings(rings: Sequence[np.ndarray], decimals: int = 5
+                       ) -> tuple[list, list]:
+    """Rings joined into x and y lists with ``None`` between them (one SVG path).
+
+    Coordinates are rounded to ``decimals`` (5 decimals of a degree is about 1 m),
+    which keeps the report small without visible change.
+    """
+    if not rings:
+        return [], []
+    stacked = []
+    for ring in rings:
+        stacked.append(np.round(ring, decimals))
+        stacked.append(np.full((1, 2), np.nan))
+    xy = np.vstack(stacked[:-1])
+    xs = [None if np.isnan(v) else float(v) for v in xy[:, 0]]
+    ys = [None if np.isnan(v) else float(v) for v in xy[:, 1]]
+    return xs, ys
+
+
+def resolution_of(cells: Sequence[str]) -> int:
+    """The H3 resolution shared by ``cells``; mixed resolutions are refused."""
+    resolutions = {h3.get_resolution(c) for c in cells}
+    if len(resolutions) != 1:
+        raise ValueError(f"cells must share one H3 resolution; found {sorted(resolutions)}")
+    return resolutions.pop()
+
+
+def parents(cells: Sequence[str], resolution: int) -> np.ndarray:
+    """Parent cell of each cell at a coarser ``resolution`` (object array of str)."""
+    return np.asarray([h3.cell_to_parent(c, resolution) for c in cells], dtype=object)
+
+
+def auto_overview_resolution(cells: Sequence[str], max_hexagons: int = 3000) -> int:
+    """The finest resolution at which ``cells`` make at most ``max_hexagons`` parents.
+
+    Returns the cells' own resolution when they are already few enough.
+    """
+    if not len(cells):
+        return 0
+    own = resolution_of(cells)
+    if len(cells) <= max_hexagons:
+        return own
+    for res in range(own - 1, 0, -1):
+        if len(set(parents(cells, res))) <= max_hexagons:
+            return res
+    return 0
+
+
+def aggregate(cells: Sequence[str], values: np.ndarray, weights: np.ndarray,
+              resolution: int, how: str) -> tuple[list[str], np.ndarray]:
+    """Aggregate per-cell values to parent cells at ``resolution``.
+
+    Parameters
+    ----------
+    cells : sequence of str
+        H3 cells of one resolution, finer than or equal to ``resolution``.
+    values : ndarray, shape (n,)
+        Values per cell; NaN is missing and does not count.
+    weights : ndarray, shape (n,)
+        Weights per cell (for example area [km2]); used by ``"mean"`` and ``"mode"``.
+    resolution : int
+        Target H3 resolution.
+    how : {"mean", "sum", "max", "mode"}
+        Weighted mean, plain sum, maximum, or weighted majority (categorical codes).
+
+    Returns
+    -------
+    parent_cells : list of str
+        Sorted parent cell ids.
+    aggregated : ndarray of float, shape (len(parent_cells),)
+        NaN where no child had a value.
+    """
+    if how not in ("mean", "sum", "max", "mode"):
+        raise ValueError(f"how must be one of 'mean', 'sum', 'max', 'mode'; found {how!r}")
+    par = parents(cells, resolution)
+    uniq, inverse = np.unique(par.astype(str), return_inverse=True)
+    values = np.asarray(values, dtype=np.float64)
+    weights = np.asarray(weights, dtype=np.float64)
+    ok = np.isfinite(values) & np.isfinite(weights)
+    n = len(uniq)
+    count = np.bincount(inverse[ok], minlength=n)
+    if how == "mean":
+        wsum = np.bincount(inverse[ok], weights[ok], minlength=n)
+        vsum = np.bincount(inverse[ok], weights[ok] * values[ok], minlength=n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = np.where(wsum > 0, vsum / np.where(wsum > 0, wsum, 1.0), np.nan)
+    elif how == "sum":
+        out = np.bincount(inverse[ok], values[ok], minlength=n).astype(np.float64)
+    elif how == "max":
+        out = np.full(n, -np.inf)
+        np.maximum.at(out, inverse[ok], values[ok])
+    else:
+        codes, code_idx = np.unique(values[ok], return_inverse=True)
+        table = np.zeros((n, max(len(codes), 1)))
+        np.add.at(table, (inverse[ok], code_idx), weights[ok])
+        out = codes[np.argmax(table, axis=1)] if len(codes) else np.full(n, np.nan)
+        out = np.asarray(out, dtype=np.float64)
+    out = np.where(count > 0, out, np.nan)
+    return [str(u) for u in uniq], out

@@ -1,0 +1,363 @@
+"""Hexagon maps that draw offline: H3 cells as filled SVG polygons in lon/lat.
+
+Tile-based and ``geo`` traces render blank without a network (DESIGN.md, "Offline
+maps"), so a map here is a plain cartesian plot: x = longitude, y = latitude, the y axis
+stretched by ``1 / cos(mean latitude)`` so hexagons keep their shape. Colouring uses one
+``go.Scatter(fill="toself")`` trace per colour bin (polygons of a bin joined with
+``None`` gaps), which keeps the trace count small for 10^4 hexagons; an invisible marker
+trace carries the colour bar. Large grids are coarsened for the overview (H3 parents,
+area-weighted means) and shown at full resolution per district.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import h3
+import numpy as np
+import plotly.colors
+import plotly.graph_objects as go
+import xarray as xr
+
+from . import hexgeom
+from .labels import (
+    ReportDataError,
+    as_text,
+    cell_ids,
+    cell_values,
+    flag_meanings,
+    label,
+    units_of,
+)
+from .overlays import boundary_traces, network_traces
+
+Aggregation = Literal["auto", "mean", "sum", "max", "mode"]
+AGGREGATIONS = ("auto", "mean", "sum", "max", "mode")
+NO_DATA_COLOUR = "#d9d9d9"
+DEFAULT_MAX_HEXAGONS = 3000
+#: Colours of well-known recommendation categories; others take the qualitative palette.
+CATEGORY_COLOURS = {
+    "already_served": "#bdbdbd",
+    "fiber": "#1f77b4",
+    "fibre": "#1f77b4",
+    "leo_starlink": "#2ca02c",
+    "leo_oneweb": "#ff7f0e",
+    "leo_kuiper": "#17becf",
+    "leo_qianfan": "#e377c2",
+    "leo_guowang": "#8c564b",
+    "geo_vsat": "#9467bd",
+    "none_feasible": "#d62728",
+    "no": "#f0f0f0",
+    "yes": "#d62728",
+    "false": "#f0f0f0",
+    "true": "#d62728",
+}
+PALETTE = plotly.colors.qualitative.Dark24
+
+
+@dataclass(frozen=True)
+class _MapData:
+    cells: list[str]
+    values: np.ndarray
+    resolution: int
+    note: str
+
+
+def category_colour(meaning: str, index: int) -> str:
+    """Colour of a category: fixed for known meanings, else from a qualitative palette."""
+    return CATEGORY_COLOURS.get(meaning.lower(), PALETTE[index % len(PALETTE)])
+
+
+def _aggregation_for(da: xr.DataArray, how: Aggregation) -> str:
+    if how not in AGGREGATIONS:
+        raise ValueError(f"aggregate must be one of {AGGREGATIONS}; found {how!r}")
+    if how != "auto":
+        return how
+    if flag_meanings(da) is not None:
+        return "mode"
+    methods = str(da.attrs.get("cell_methods", ""))
+    if units_of(da) == "person" or "sum" in methods:
+        return "sum"
+    return "mean"
+
+
+def _map_data(ds: xr.Dataset, da: xr.DataArray, cells: Sequence[str] | None,
+              overview_resolution: int | None, max_hexagons: int,
+              aggregate: Aggregation) -> _MapData:
+    all_cells = cell_ids(ds)
+    values = np.asarray(da.values, dtype=np.float64)
+    if cells is not None:
+        wanted = set(map(str, cells))
+        keep = np.asarray([c in wanted for c in all_cells], dtype=bool)
+        if not keep.any():
+            raise ReportDataError("none of the requested cells is in the plan Dataset")
+        all_cells = [c for c, k in zip(all_cells, keep, strict=True) if k]
+        values = values[keep]
+        weights_all = _weights(ds)[keep]
+    else:
+        weights_all = _weights(ds)
+    own = hexgeom.resolution_of(all_cells)
+    target = (hexgeom.auto_overview_resolution(all_cells, max_hexagons)
+              if overview_resolution is None else int(overview_resolution))
+    if not 0 <= target <= 15:
+        raise ValueError(f"overview_resolution must be an H3 resolution 0..15; found {target}")
+    if target >= own:
+        return _MapData(all_cells, values, own, f"H3 resolution {own}")
+    how = _aggregation_for(da, aggregate)
+    parents, agg = hexgeom.aggregate(all_cells, values, weights_all, target, how)
+    weight_name = "area" if "area_km2" in ds.variables else "equal"
+    described = {"mean": f"{weight_name}-weighted mean", "sum": "sum", "max": "maximum",
+                 "mode": f"{weight_name}-weighted majority"}[how]
+    note = f"overview: H3 resolution {target}, {described} of resolution-{own} cells"
+    return _MapData(parents, agg, target, note)
+
+
+def _weights(ds: xr.Dataset) -> np.ndarray:
+    if "area_km2" in ds.variables and ds["area_km2"].dims == ("cell",):
+        return np.asarray(ds["area_km2"].values, dtype=np.float64)
+    return np.ones(ds.sizes["cell"])
+
+
+def _value_range(da: xr.DataArray, values: np.ndarray, cmin, cmax) -> tuple[float, float]:
+    finite = values[np.isfinite(values)]
+    lo = cmin if cmin is not None else da.attrs.get("valid_min",
+                                                    finite.min() if finite.size else 0.0)
+    hi = cmax if cmax is not None else da.attrs.get("valid_max",
+                                                    finite.max() if finite.size else 1.0)
+    lo, hi = float(lo), float(hi)
+    if not hi > lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    return lo, hi
+
+
+def _stepped_colorscale(colours: list[str]) -> list[list]:
+    """A colour scale with flat steps, so the colour bar shows the bins we drew."""
+    n = len(colours)
+    scale = []
+    for i, colour in enumerate(colours):
+        scale.append([i / n, colour])
+        scale.append([(i + 1) / n, colour])
+    return scale
+
+
+def _hexagon_trace(cells: list[str], name: str, colour: str, showlegend: bool
+                   ) -> go.Scatter:
+    xs, ys = hexgeom.concatenated_rings(hexgeom.rings_lnglat(cells))
+    return go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=colour,
+                      line={"color": colour, "width": 0.5}, name=name,
+                      hoverinfo="skip", showlegend=showlegend, legendgroup=name)
+
+
+def _hover_trace(cells: list[str], texts: list[str]) -> go.Scatter:
+    centres = np.asarray([h3.cell_to_latlng(c) for c in cells]).reshape(-1, 2)
+    return go.Scatter(
+        x=np.round(centres[:, 1], 4).tolist(), y=np.round(centres[:, 0], 4).tolist(),
+        mode="markers", marker={"size": 8, "opacity": 0}, text=texts,
+        hovertemplate="%{text}<extra></extra>", showlegend=False, name="cells")
+
+
+def _continuous_traces(data: _MapData, da: xr.DataArray, title: str, n_bins: int,
+                       colorscale: str, cmin, cmax) -> list[go.Scatter]:
+    lo, hi = _value_range(da, data.values, cmin, cmax)
+    edges = np.linspace(lo, hi, n_bins + 1)
+    centres = (np.arange(n_bins) + 0.5) / n_bins
+    colours = plotly.colors.sample_colorscale(colorscale, centres.tolist())
+    finite = np.isfinite(data.values)
+    index = np.clip(np.floor((data.values - lo) / (hi - lo) * n_bins), 0, n_bins - 1)
+    traces = []
+    for b in range(n_bins):
+        members = [c for c, i, f in zip(data.cells, index, finite, strict=True)
+                   if f and i == b]
+        if members:
+            name = f"{edges[b]:.4g} to {edges[b + 1]:.4g}"
+            traces.append(_hexagon_trace(members, name, colours[b], showlegend=False))
+    missing = [c for c, f in zip(data.cells, finite, strict=True) if not f]
+    if missing:
+        traces.append(_hexagon_trace(missing, "no data", NO_DATA_COLOUR, showlegend=True))
+    x0, y0 = _first_centre(data.cells)
+    traces.append(go.Scatter(
+        x=[x0], y=[y0], mode="markers", name="colour scale", showlegend=False,
+        hoverinfo="skip",
+        marker={"size": 1, "opacity": 0, "color": [lo], "cmin": lo, "cmax": hi,
+                "colorscale": _stepped_colorscale(colours), "showscale": True,
+                "colorbar": {"title": {"text": title, "side": "right"},
+                             "tickvals": [float(f"{e:.4g}") for e in edges],
+                             "len": 0.9}}))
+    return traces
+
+
+def _first_centre(cells: list[str]) -> tuple[float, float]:
+    lat, lng = h3.cell_to_latlng(cells[0])
+    return round(lng, 4), round(lat, 4)
+
+
+def _categorical_traces(data: _MapData, table: dict[int, str]) -> list[go.Scatter]:
+    traces = []
+    for i, (code, meaning) in enumerate(table.items()):
+        members = [c for c, v in zip(data.cells, data.values, strict=True) if v == code]
+        if members:
+            traces.append(_hexagon_trace(members, meaning, category_colour(meaning, i),
+                                         showlegend=True))
+    known = set(table)
+    missing = [c for c, v in zip(data.cells, data.values, strict=True)
+               if not (np.isfinite(v) and int(v) in known)]
+    if missing:
+        traces.append(_hexagon_trace(missing, "no data", NO_DATA_COLOUR, showlegend=True))
+    return traces
+
+
+def _hover_texts(ds: xr.Dataset, data: _MapData, da: xr.DataArray,
+                 table: dict[int, str] | None) -> list[str]:
+    units = units_of(da)
+    districts = {}
+    if data.resolution == hexgeom.resolution_of(cell_ids(ds)) and "district" in ds.variables:
+        districts = dict(zip(cell_ids(ds), as_text(ds["district"].values), strict=True))
+    texts = []
+    for cell, value in zip(data.cells, data.values, strict=True):
+        if not np.isfinite(value):
+            shown = "no data"
+        elif table is not None:
+            shown = table.get(int(value), f"code {int(value)}")
+        else:
+            shown = f"{value:.4g} {units}".rstrip()
+        where = f" ({districts[cell]})" if districts.get(cell) else ""
+        texts.append(f"{cell}{where}<br>{shown}")
+    return texts
+
+
+def _layout(fig: go.Figure, ds: xr.Dataset, title: str, note: str, cells: list[str]) -> None:
+    corners = np.vstack(hexgeom.rings_lnglat(cells))
+    (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)
+    pad_x, pad_y = 0.02 * (x1 - x0) + 1e-3, 0.02 * (y1 - y0) + 1e-3
+    mean_lat = 0.5 * (y0 + y1)
+    x_label = label(ds["lon"]) if "lon" in ds.variables else "Longitude [degrees_east]"
+    y_label = label(ds["lat"]) if "lat" in ds.variables else "Latitude [degrees_north]"
+    fig.update_layout(
+        title={"text": f"{title}<br><sup>{note}</sup>", "x": 0.01},
+        xaxis={"title": {"text": x_label}, "showgrid": False, "zeroline": False,
+               "range": [round(x0 - pad_x, 4), round(x1 + pad_x, 4)], "constrain": "domain"},
+        yaxis={"title": {"text": y_label}, "showgrid": False, "zeroline": False,
+               "range": [round(y0 - pad_y, 4), round(y1 + pad_y, 4)], "constrain": "domain",
+               "scaleanchor": "x", "scaleratio": 1.0 / np.cos(np.radians(mean_lat))},
+        plot_bgcolor="white", paper_bgcolor="white", height=620,
+        margin={"l": 60, "r": 20, "t": 70, "b": 50},
+        legend={"orientation": "h", "y": -0.12}, hovermode="closest",
+        meta={"resolution": data_resolution(cells), "note": note})
+
+
+def data_resolution(cells: list[str]) -> int:
+    """H3 resolution of the drawn hexagons (``-1`` for none)."""
+    return hexgeom.resolution_of(cells) if cells else -1
+
+
+def hex_map(ds: xr.Dataset, variable: str | xr.DataArray, system: str | None = None,
+            boundaries: dict | None = None, network: dict | None = None,
+            overview_resolution: int | None = None, *,
+            cells: Sequence[str] | None = None,
+            max_hexagons: int = DEFAULT_MAX_HEXAGONS, aggregate: Aggregation = "auto",
+            n_bins: int = 8, colorscale: str = "Viridis", cmin: float | None = None,
+            cmax: float | None = None, title: str | None = None) -> go.Figure:
+    """Map of one per-cell variable on H3 hexagons, drawn without any tile server.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The plan Dataset (dimension ``cell`` of H3 ids; ``area_km2`` [km2] used as
+        weights when present, ``lat``/``lon`` attrs label the axes).
+    variable : str or xarray.DataArray
+        Variable name, or an array over ``cell`` / ``(system, cell)`` with ``long_name``
+        and ``units``. CF flag variables are drawn as categories with a legend.
+    system : str, optional
+        System for ``(system, cell)`` variables; default ``"combined"`` when present.
+    boundaries, network : dict, optional
+        GeoJSON-like FeatureCollections in lon/lat: district polygons (outlined, named)
+        and fibre routes (lines) / points of presence (markers), drawn on top.
+    overview_resolution : int, optional
+        Coarser H3 resolution to aggregate to. ``None`` picks the finest resolution with
+        at most ``max_hexagons`` hexagons; the cells' own resolution draws every cell.
+    cells : sequence of str, optional
+        Restrict the map to these cells (for example one district).
+    max_hexagons : int
+        Budget of hexagons for the automatic overview resolution.
+    aggregate : {"auto", "mean", "sum", "max", "mode"}
+        How children combine into a parent. ``"auto"``: area-weighted majority for flag
+        variables, sum for ``units == "person"`` or a ``cell_methods`` with "sum",
+        area-weighted mean otherwise.
+    n_bins : int
+        Number of colour bins of the discrete colour scale (continuous variables).
+    colorscale : str
+        A Plotly colour scale name.
+    cmin, cmax : float, optional
+        Colour range; default ``valid_min``/``valid_max`` attrs, else the data range.
+    title : str, optional
+        Title; default ``"long_name [units]"`` (with the system).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        ``layout.meta`` holds ``{"resolution": drawn H3 resolution, "note": ...}``.
+    """
+    if n_bins < 1:
+        raise ValueError(f"n_bins must be >= 1; found {n_bins}")
+    da = cell_values(ds, variable, system)
+    data = _map_data(ds, da, cells, overview_resolution, max_hexagons, aggregate)
+    table = flag_meanings(da)
+    text = label(da)
+    if "system" in da.coords and da["system"].ndim == 0:
+        text = f"{text}, {da['system'].item()}"
+    if table is not None:
+        traces = _categorical_traces(data, table)
+    else:
+        traces = _continuous_traces(data, da, label(da), n_bins, colorscale, cmin, cmax)
+    traces.append(_hover_trace(data.cells, _hover_texts(ds, data, da, table)))
+    traces.extend(boundary_traces(boundaries))
+    traces.extend(network_traces(network))
+    fig = go.Figure(traces)
+    _layout(fig, ds, title if title is not None else text, data.note, data.cells)
+    return fig
+
+
+def terrain_loss(ds: xr.Dataset) -> xr.DataArray:
+    """Coverage lost to terrain: ``pct_time_covered_open_sky - pct_time_covered`` [%].
+
+    Both per ``(system, cell)``; the difference keeps their dims and units.
+    """
+    from .labels import require
+
+    require(ds, ["pct_time_covered", "pct_time_covered_open_sky"], "the terrain-loss map")
+    loss = ds["pct_time_covered_open_sky"] - ds["pct_time_covered"]
+    loss.name = "terrain_loss_pct"
+    loss.attrs = {"long_name": "Coverage lost to terrain (open sky minus terrain-aware)",
+                  "units": ds["pct_time_covered"].attrs.get("units", "%")}
+    return loss
+
+
+def terrain_loss_map(ds: xr.Dataset, system: str | None = None,
+                     boundaries: dict | None = None, network: dict | None = None,
+                     overview_resolution: int | None = None, **kwargs) -> go.Figure:
+    """:func:`hex_map` of :func:`terrain_loss` (same keywords)."""
+    kwargs.setdefault("colorscale", "OrRd")
+    return hex_map(ds, terrain_loss(ds), system, boundaries, network, overview_resolution,
+                   **kwargs)
+
+
+def district_map(ds: xr.Dataset, variable: str | xr.DataArray, district: str,
+                 system: str | None = None, boundaries: dict | None = None,
+                 network: dict | None = None, **kwargs) -> go.Figure:
+    """Full-resolution :func:`hex_map` of the cells of one ``district``."""
+    from .labels import require
+
+    require(ds, ["district"], "a district map")
+    names = as_text(ds["district"].values)
+    if district not in set(names):
+        raise ReportDataError(
+            f"district {district!r} is not in the plan Dataset; found {sorted(set(names))}")
+    ids = [c for c, d in zip(cell_ids(ds), names, strict=True) if d == district]
+    kwargs.setdefault("title", None)
+    fig = hex_map(ds, variable, system, boundaries, network,
+                  overview_resolution=hexgeom.resolution_of(ids), cells=ids, **kwargs)
+    fig.update_layout(title={"text": f"{fig.layout.title.text.split('<br>')[0]}: "
+                                     f"{district}<br><sup>{fig.layout.meta['note']}</sup>"})
+    return fig
