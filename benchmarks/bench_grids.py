@@ -13,9 +13,15 @@ import argparse
 import time
 
 import numpy as np
-
-from hybridplan.grids import (add_terrain, build_grid, distribute_population, fiber_reach,
-                              load_dem, load_network, load_region)
+from hybridplan.grids import (
+    add_terrain,
+    build_grid,
+    distribute_population,
+    fiber_reach,
+    load_dem,
+    load_network,
+    load_region,
+)
 
 
 def main() -> None:
@@ -39,20 +45,28 @@ def main() -> None:
     grid = step("population (dasymetric)", lambda: distribute_population(grid))
     network = step("load network", load_network)
     grid = step("fibre reach (existing)", lambda: fiber_reach(grid, network))
-    planned = step("fibre reach (planned built)", lambda: fiber_reach(grid, network, include_planned=True))
+    planned = step(
+        "fibre reach (planned built)", lambda: fiber_reach(grid, network, include_planned=True)
+    )
 
     n = grid.sizes["cell"]
-    print(f"region: {region.name}  resolution {args.resolution}  cells {n:,}  "
-          f"area {float(grid.area_km2.sum()):,.0f} km2 (polygon {region.area_km2:,.0f} km2)")
+    print(
+        f"region: {region.name}  resolution {args.resolution}  cells {n:,}  "
+        f"area {float(grid.area_km2.sum()):,.0f} km2 (polygon {region.area_km2:,.0f} km2)"
+    )
     for name, seconds in timings:
         print(f"  {name:<42s} {seconds:7.2f} s")
     print(f"  {'total':<42s} {sum(s for _, s in timings):7.2f} s")
-    print(f"horizon mean {float(grid.horizon_deg.mean()):.2f} deg, max {float(grid.horizon_deg.max()):.2f} deg; "
-          f"population {float(grid.population.sum()):,.0f}; rural cells {int(grid.rural.sum()):,}; "
-          f"on-network cells {int(grid.on_network.sum()):,}")
-    print(f"fibre distance median {float(np.median(grid.fiber_distance_km)):.1f} km, path median "
-          f"{float(np.nanmedian(grid.fiber_path_km)):.1f} km; with planned routes: distance median "
-          f"{float(np.median(planned.fiber_distance_km)):.1f} km")
+    print(
+        f"horizon mean {float(grid.horizon_deg.mean()):.2f} deg, max {float(grid.horizon_deg.max()):.2f} deg; "
+        f"population {float(grid.population.sum()):,.0f}; rural cells {int(grid.rural.sum()):,}; "
+        f"on-network cells {int(grid.on_network.sum()):,}"
+    )
+    print(
+        f"fibre distance median {float(np.median(grid.fiber_distance_km)):.1f} km, path median "
+        f"{float(np.nanmedian(grid.fiber_path_km)):.1f} km; with planned routes: distance median "
+        f"{float(np.median(planned.fiber_distance_km)):.1f} km"
+    )
 
 
 if __name__ == "__main__":

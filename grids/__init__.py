@@ -3,11 +3,20 @@
 A façade: it re-exports the public names of the modules below and has no side effects.
 """
 
-from .errors import (BoundaryFileError, CoordinateError, DEMError, GridError, NetworkError,
-                     PopulationError, RasterError, RegionError, ResolutionError)
+from .dem import DEM, load_dem, read_hgt
+from .errors import (
+    BoundaryFileError,
+    CoordinateError,
+    DEMError,
+    GridError,
+    NetworkError,
+    PopulationError,
+    RasterError,
+    RegionError,
+    ResolutionError,
+)
 from .fiber_reach import fiber_reach, least_cost_paths, terrain_factor
 from .geotiff import Raster, read_geotiff
-from .dem import DEM, load_dem, read_hgt
 from .hexgrid import build_grid, validate_resolution
 from .horizon import add_terrain, horizon_mask, terrain_slope_deg
 from .network import Network, PointOfPresence, Route, district_headquarters, load_network
@@ -15,13 +24,38 @@ from .population import add_rural_flag, distribute_population, habitability
 from .regions import Region, RegionPart, list_regions, load_region
 
 __all__ = [
-    "GridError", "RegionError", "BoundaryFileError", "ResolutionError", "CoordinateError",
-    "DEMError", "PopulationError", "NetworkError", "RasterError",
-    "Region", "RegionPart", "load_region", "list_regions",
-    "build_grid", "validate_resolution",
-    "DEM", "load_dem", "read_hgt", "horizon_mask", "add_terrain", "terrain_slope_deg",
-    "Raster", "read_geotiff",
-    "distribute_population", "habitability", "add_rural_flag",
-    "Network", "Route", "PointOfPresence", "load_network", "district_headquarters",
-    "fiber_reach", "least_cost_paths", "terrain_factor",
+    "GridError",
+    "RegionError",
+    "BoundaryFileError",
+    "ResolutionError",
+    "CoordinateError",
+    "DEMError",
+    "PopulationError",
+    "NetworkError",
+    "RasterError",
+    "Region",
+    "RegionPart",
+    "load_region",
+    "list_regions",
+    "build_grid",
+    "validate_resolution",
+    "DEM",
+    "load_dem",
+    "read_hgt",
+    "horizon_mask",
+    "add_terrain",
+    "terrain_slope_deg",
+    "Raster",
+    "read_geotiff",
+    "distribute_population",
+    "habitability",
+    "add_rural_flag",
+    "Network",
+    "Route",
+    "PointOfPresence",
+    "load_network",
+    "district_headquarters",
+    "fiber_reach",
+    "least_cost_paths",
+    "terrain_factor",
 ]

@@ -52,19 +52,26 @@ def validate_latlon(lat_deg, lon_deg, where: str = "lat/lon") -> tuple[np.ndarra
     try:
         lat, lon = np.broadcast_arrays(lat, lon)
     except ValueError:
-        raise CoordinateError(_message(
-            where, "latitude and longitude arrays of the same shape",
-            f"shapes {lat.shape} and {lon.shape}", "pass one latitude per longitude",
-        )) from None
+        raise CoordinateError(
+            _message(
+                where,
+                "latitude and longitude arrays of the same shape",
+                f"shapes {lat.shape} and {lon.shape}",
+                "pass one latitude per longitude",
+            )
+        ) from None
     for name, values, limit in (("latitude", lat, 90.0), ("longitude", lon, 180.0)):
         bad = ~np.isfinite(values) | (np.abs(values) > limit)
         if bad.any():
             index = int(np.flatnonzero(bad.ravel())[0])
-            raise CoordinateError(_message(
-                f"{where} {name}[{index}]", f"a finite {name} in [-{limit:g}, {limit:g}] degrees",
-                f"{float(values.ravel()[index])!r}",
-                "check the value and the (lat, lon) order: GeoJSON stores (lon, lat)",
-            ))
+            raise CoordinateError(
+                _message(
+                    f"{where} {name}[{index}]",
+                    f"a finite {name} in [-{limit:g}, {limit:g}] degrees",
+                    f"{float(values.ravel()[index])!r}",
+                    "check the value and the (lat, lon) order: GeoJSON stores (lon, lat)",
+                )
+            )
     return lat, lon
 
 
@@ -91,7 +98,10 @@ def chord_to_km(chord) -> np.ndarray:
 def great_circle_km(lat1_deg, lon1_deg, lat2_deg, lon2_deg) -> np.ndarray:
     """Great-circle distance [km] on the mean sphere (haversine), broadcasting."""
     lat1, lon1, lat2, lon2 = map(np.radians, (lat1_deg, lon1_deg, lat2_deg, lon2_deg))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    a = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
     return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
@@ -128,8 +138,13 @@ def densify_lonlat(coordinates, max_step_km: float) -> np.ndarray:
     pts = wa[:, None] * a[seg] + wb[:, None] * b[seg]
     pts = np.vstack([pts, xyz[-1:]])
     pts /= np.linalg.norm(pts, axis=-1, keepdims=True)
-    return np.stack([np.degrees(np.arcsin(np.clip(pts[:, 2], -1, 1))),
-                     np.degrees(np.arctan2(pts[:, 1], pts[:, 0]))], axis=-1)
+    return np.stack(
+        [
+            np.degrees(np.arcsin(np.clip(pts[:, 2], -1, 1))),
+            np.degrees(np.arctan2(pts[:, 1], pts[:, 0])),
+        ],
+        axis=-1,
+    )
 
 
 def _ring_area_sr(lon_deg: np.ndarray, lat_deg: np.ndarray) -> float:

@@ -25,10 +25,14 @@ from .errors import DEMError, _message
 __all__ = ["DEM", "load_dem", "read_hgt", "BUNDLED_DEM_NOTE"]
 
 BUNDLED_DEM_FILE = "itur_p1511_topo_5arcmin_pak.npz"
-BUNDLED_DEM_SOURCE = ("ITU-R P.1511-2 topographic height, 1/12 deg (5 arc-min, ~9 km), via PyPI "
-                      "itur 0.4.0, cropped to lon 60-80 E, lat 23-38 N")
-BUNDLED_DEM_NOTE = ("coarse 9 km grid: valley floors read too high and ridges too low, so "
-                    "horizon elevations are under-stated in valleys; use SRTM tiles for terrain masking")
+BUNDLED_DEM_SOURCE = (
+    "ITU-R P.1511-2 topographic height, 1/12 deg (5 arc-min, ~9 km), via PyPI "
+    "itur 0.4.0, cropped to lon 60-80 E, lat 23-38 N"
+)
+BUNDLED_DEM_NOTE = (
+    "coarse 9 km grid: valley floors read too high and ridges too low, so "
+    "horizon elevations are under-stated in valleys; use SRTM tiles for terrain masking"
+)
 
 SRTM_VOID = -32768
 _HGT_NAME = re.compile(r"^([NS])(\d{2})([EW])(\d{3})\.hgt$", re.IGNORECASE)
@@ -68,8 +72,9 @@ class DEM:
     note: str = ""
 
     @classmethod
-    def from_arrays(cls, elevation_m, lat_deg, lon_deg, *, source: str = "arrays",
-                    note: str = "") -> "DEM":
+    def from_arrays(
+        cls, elevation_m, lat_deg, lon_deg, *, source: str = "arrays", note: str = ""
+    ) -> DEM:
         """A DEM from a height array and the latitudes/longitudes of its rows/columns.
 
         Parameters
@@ -85,21 +90,44 @@ class DEM:
         lat = np.asarray(lat_deg, dtype=float)
         lon = np.asarray(lon_deg, dtype=float)
         if z.ndim != 2 or z.shape != (lat.size, lon.size) or min(z.shape) < 2:
-            raise DEMError(_message(source, "elevation of shape (len(lat), len(lon)), both >= 2",
-                                    f"elevation {z.shape}, lat {lat.shape}, lon {lon.shape}",
-                                    "pass one row per latitude and one column per longitude"))
+            raise DEMError(
+                _message(
+                    source,
+                    "elevation of shape (len(lat), len(lon)), both >= 2",
+                    f"elevation {z.shape}, lat {lat.shape}, lon {lon.shape}",
+                    "pass one row per latitude and one column per longitude",
+                )
+            )
         validate_latlon(lat[:, None], lon[None, :], f"{source} grid")
         for name, axis in (("lat", lat), ("lon", lon)):
             step = np.diff(axis)
             if not (np.all(step != 0) and np.allclose(step, step[0], rtol=1e-6, atol=1e-9)):
-                raise DEMError(_message(f"{source} {name}", "evenly spaced coordinates",
-                                        f"steps from {step.min():g} to {step.max():g} degrees",
-                                        "resample the raster to a regular grid"))
+                raise DEMError(
+                    _message(
+                        f"{source} {name}",
+                        "evenly spaced coordinates",
+                        f"steps from {step.min():g} to {step.max():g} degrees",
+                        "resample the raster to a regular grid",
+                    )
+                )
         if lon[1] < lon[0]:
-            raise DEMError(_message(f"{source} lon", "increasing longitudes (west to east)",
-                                    "decreasing longitudes", "flip the columns (elevation[:, ::-1])"))
-        return cls(z, float(lat[0]), float(lat[1] - lat[0]), float(lon[0]),
-                   float(lon[1] - lon[0]), source, note)
+            raise DEMError(
+                _message(
+                    f"{source} lon",
+                    "increasing longitudes (west to east)",
+                    "decreasing longitudes",
+                    "flip the columns (elevation[:, ::-1])",
+                )
+            )
+        return cls(
+            z,
+            float(lat[0]),
+            float(lat[1] - lat[0]),
+            float(lon[0]),
+            float(lon[1] - lon[0]),
+            source,
+            note,
+        )
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -110,14 +138,20 @@ class DEM:
         """(min_lon, min_lat, max_lon, max_lat) of the grid points. [degree]"""
         n_lat, n_lon = self.shape
         lat_end = self.lat0_deg + (n_lat - 1) * self.dlat_deg
-        return (self.lon0_deg, min(self.lat0_deg, lat_end),
-                self.lon0_deg + (n_lon - 1) * self.dlon_deg, max(self.lat0_deg, lat_end))
+        return (
+            self.lon0_deg,
+            min(self.lat0_deg, lat_end),
+            self.lon0_deg + (n_lon - 1) * self.dlon_deg,
+            max(self.lat0_deg, lat_end),
+        )
 
     def spacing_m(self, lat_deg: float) -> tuple[float, float]:
         """Grid spacing (north-south, east-west) at a latitude. [m]"""
         metres_per_deg = np.radians(1.0) * EARTH_RADIUS_KM * 1000.0
-        return (abs(self.dlat_deg) * metres_per_deg,
-                self.dlon_deg * metres_per_deg * float(np.cos(np.radians(lat_deg))))
+        return (
+            abs(self.dlat_deg) * metres_per_deg,
+            self.dlon_deg * metres_per_deg * float(np.cos(np.radians(lat_deg))),
+        )
 
     def elevation_m(self, lat_deg, lon_deg) -> np.ndarray:
         """Bilinear height at points (scalars or arrays, broadcast).
@@ -169,7 +203,9 @@ def load_dem(path=None) -> DEM:
     DEMError
     """
     if path is None:
-        with resources.files(__package__).joinpath("data", "dem", BUNDLED_DEM_FILE).open("rb") as fh:
+        with (
+            resources.files(__package__).joinpath("data", "dem", BUNDLED_DEM_FILE).open("rb") as fh
+        ):
             return _read_npz(fh, BUNDLED_DEM_SOURCE, BUNDLED_DEM_NOTE)
     if isinstance(path, (list, tuple)):
         return read_hgt(path)
@@ -181,17 +217,25 @@ def load_dem(path=None) -> DEM:
         from .geotiff import read_geotiff
 
         raster = read_geotiff(path)
-        return DEM.from_arrays(raster.values, raster.lat_deg, raster.lon_deg,
-                               source=f"GeoTIFF {path}")
+        return DEM.from_arrays(
+            raster.values, raster.lat_deg, raster.lon_deg, source=f"GeoTIFF {path}"
+        )
     if name.endswith(".npz"):
         try:
             with open(path, "rb") as fh:
                 return _read_npz(fh, f"{path}", "")
         except FileNotFoundError:
-            raise DEMError(_message(str(path), "an existing file", "no such file",
-                                    "check the path")) from None
-    raise DEMError(_message(str(path), "a .hgt/.hgt.zip tile, a folder of tiles, a .tif or a .npz",
-                            f"suffix {path.suffix!r}", "convert the DEM to one of these formats"))
+            raise DEMError(
+                _message(str(path), "an existing file", "no such file", "check the path")
+            ) from None
+    raise DEMError(
+        _message(
+            str(path),
+            "a .hgt/.hgt.zip tile, a folder of tiles, a .tif or a .npz",
+            f"suffix {path.suffix!r}",
+            "convert the DEM to one of these formats",
+        )
+    )
 
 
 def _read_npz(fh, source: str, note: str) -> DEM:
@@ -199,25 +243,46 @@ def _read_npz(fh, source: str, note: str) -> DEM:
         with np.load(fh) as data:
             missing = {"elevation", "lat", "lon"} - set(data.files)
             if missing:
-                raise DEMError(_message(source, "arrays 'elevation', 'lat', 'lon'",
-                                        f"arrays {sorted(data.files)}",
-                                        "save with np.savez(path, elevation=..., lat=..., lon=...)"))
-            return DEM.from_arrays(data["elevation"], data["lat"], data["lon"],
-                                   source=source, note=note)
+                raise DEMError(
+                    _message(
+                        source,
+                        "arrays 'elevation', 'lat', 'lon'",
+                        f"arrays {sorted(data.files)}",
+                        "save with np.savez(path, elevation=..., lat=..., lon=...)",
+                    )
+                )
+            return DEM.from_arrays(
+                data["elevation"], data["lat"], data["lon"], source=source, note=note
+            )
     except (OSError, ValueError, zipfile.BadZipFile) as exc:
         if isinstance(exc, DEMError):
             raise
-        raise DEMError(_message(source, "a NumPy .npz archive", f"{type(exc).__name__}: {exc}",
-                                "save the arrays with numpy.savez")) from None
+        raise DEMError(
+            _message(
+                source,
+                "a NumPy .npz archive",
+                f"{type(exc).__name__}: {exc}",
+                "save the arrays with numpy.savez",
+            )
+        ) from None
 
 
 def _hgt_corner(name: str, where: str) -> tuple[int, int]:
     match = _HGT_NAME.match(name)
     if not match:
-        raise DEMError(_message(where, "an SRTM tile name like N35E074.hgt (south-west corner)",
-                                repr(name), "keep the original tile names"))
+        raise DEMError(
+            _message(
+                where,
+                "an SRTM tile name like N35E074.hgt (south-west corner)",
+                repr(name),
+                "keep the original tile names",
+            )
+        )
     ns, lat, ew, lon = match.groups()
-    return (int(lat) * (1 if ns.upper() == "N" else -1), int(lon) * (1 if ew.upper() == "E" else -1))
+    return (
+        int(lat) * (1 if ns.upper() == "N" else -1),
+        int(lon) * (1 if ew.upper() == "E" else -1),
+    )
 
 
 def _read_one_hgt(path: Path) -> tuple[tuple[int, int], np.ndarray]:
@@ -227,26 +292,44 @@ def _read_one_hgt(path: Path) -> tuple[tuple[int, int], np.ndarray]:
             with zipfile.ZipFile(path) as archive:
                 members = [m for m in archive.namelist() if m.lower().endswith(".hgt")]
                 if len(members) != 1:
-                    raise DEMError(_message(str(path), "a zip holding exactly one .hgt tile",
-                                            f"{len(members)} .hgt members", "unzip and pass the tile"))
+                    raise DEMError(
+                        _message(
+                            str(path),
+                            "a zip holding exactly one .hgt tile",
+                            f"{len(members)} .hgt members",
+                            "unzip and pass the tile",
+                        )
+                    )
                 name = Path(members[0]).name
                 raw = archive.read(members[0])
         else:
             name = path.name
             raw = path.read_bytes()
     except FileNotFoundError:
-        raise DEMError(_message(str(path), "an existing SRTM tile", "no such file",
-                                "check the path")) from None
+        raise DEMError(
+            _message(str(path), "an existing SRTM tile", "no such file", "check the path")
+        ) from None
     except (OSError, zipfile.BadZipFile) as exc:
-        raise DEMError(_message(str(path), "a readable SRTM tile", f"{type(exc).__name__}: {exc}",
-                                "download the tile again")) from None
+        raise DEMError(
+            _message(
+                str(path),
+                "a readable SRTM tile",
+                f"{type(exc).__name__}: {exc}",
+                "download the tile again",
+            )
+        ) from None
     corner = _hgt_corner(name, str(path))
     n = {2 * k * k: k for k in _HGT_SIZES}.get(len(raw))
     if n is None:
-        raise DEMError(_message(
-            str(path), "an SRTM tile of 2,884,802 bytes (1201x1201 int16, 3\") or 25,934,402 "
-            "bytes (3601x3601, 1\")", f"{len(raw):,} bytes",
-            "the file is truncated or not an SRTM .hgt: download the tile again"))
+        raise DEMError(
+            _message(
+                str(path),
+                'an SRTM tile of 2,884,802 bytes (1201x1201 int16, 3") or 25,934,402 '
+                'bytes (3601x3601, 1")',
+                f"{len(raw):,} bytes",
+                "the file is truncated or not an SRTM .hgt: download the tile again",
+            )
+        )
     heights = np.frombuffer(raw, dtype=">i2").reshape(n, n).astype(np.float32)
     heights[heights == SRTM_VOID] = np.nan
     return corner, heights
@@ -269,31 +352,48 @@ def read_hgt(paths) -> DEM:
     """
     if isinstance(paths, (str, Path)):
         base = Path(paths)
-        paths = (sorted(p for p in base.iterdir() if p.name.lower().endswith((".hgt", ".hgt.zip")))
-                 if base.is_dir() else [base])
+        paths = (
+            sorted(p for p in base.iterdir() if p.name.lower().endswith((".hgt", ".hgt.zip")))
+            if base.is_dir()
+            else [base]
+        )
     paths = [Path(p) for p in paths]
     if not paths:
-        raise DEMError(_message("read_hgt", "at least one .hgt tile", "none",
-                                "pass the tile paths or a folder with N..E...hgt files"))
+        raise DEMError(
+            _message(
+                "read_hgt",
+                "at least one .hgt tile",
+                "none",
+                "pass the tile paths or a folder with N..E...hgt files",
+            )
+        )
     tiles = [_read_one_hgt(p) for p in paths]
     sizes = {t[1].shape[0] for t in tiles}
     if len(sizes) > 1:
-        raise DEMError(_message("read_hgt", "tiles of one resolution",
-                                f"both 1\" and 3\" tiles ({', '.join(map(str, paths))})",
-                                "pass tiles of one resolution"))
+        raise DEMError(
+            _message(
+                "read_hgt",
+                "tiles of one resolution",
+                f'both 1" and 3" tiles ({", ".join(map(str, paths))})',
+                "pass tiles of one resolution",
+            )
+        )
     n = sizes.pop()
     south = min(c[0] for c, _ in tiles)
     north = max(c[0] for c, _ in tiles) + 1
     west = min(c[1] for c, _ in tiles)
     east = max(c[1] for c, _ in tiles) + 1
     step = n - 1
-    mosaic = np.full(((north - south) * step + 1, (east - west) * step + 1), np.nan, dtype=np.float32)
+    mosaic = np.full(
+        ((north - south) * step + 1, (east - west) * step + 1), np.nan, dtype=np.float32
+    )
     for (lat_sw, lon_sw), heights in tiles:
         r0 = (north - lat_sw - 1) * step
         c0 = (lon_sw - west) * step
-        mosaic[r0:r0 + n, c0:c0 + n] = heights
+        mosaic[r0 : r0 + n, c0 : c0 + n] = heights
     lat = north - np.arange(mosaic.shape[0]) / step
     lon = west + np.arange(mosaic.shape[1]) / step
-    label = f"SRTM {_HGT_SIZES[n]} tiles {', '.join(p.name for p in paths[:4])}" + \
-        (f" and {len(paths) - 4} more" if len(paths) > 4 else "")
+    label = f"SRTM {_HGT_SIZES[n]} tiles {', '.join(p.name for p in paths[:4])}" + (
+        f" and {len(paths) - 4} more" if len(paths) > 4 else ""
+    )
     return DEM.from_arrays(mosaic, lat, lon, source=label)

@@ -37,18 +37,27 @@ DEFAULT_COST_PER_KM_USD = 15_000.0
 """Indicative construction cost of buried fibre on easy ground [USD/km]; set it per scenario."""
 
 
-def terrain_factor(slope_deg, elevation_m, *, slope_cost_per_deg: float = 0.05,
-                   elevation_cost_per_km: float = 0.25,
-                   elevation_threshold_m: float = 2000.0) -> np.ndarray:
+def terrain_factor(
+    slope_deg,
+    elevation_m,
+    *,
+    slope_cost_per_deg: float = 0.05,
+    elevation_cost_per_km: float = 0.25,
+    elevation_threshold_m: float = 2000.0,
+) -> np.ndarray:
     """Cost multiplier of building fibre across a cell (>= 1). [1]"""
     slope = np.nan_to_num(np.asarray(slope_deg, dtype=float), nan=0.0)
     height = np.nan_to_num(np.asarray(elevation_m, dtype=float), nan=0.0)
-    return (1.0 + slope_cost_per_deg * slope
-            + elevation_cost_per_km * np.maximum(0.0, height - elevation_threshold_m) / 1000.0)
+    return (
+        1.0
+        + slope_cost_per_deg * slope
+        + elevation_cost_per_km * np.maximum(0.0, height - elevation_threshold_m) / 1000.0
+    )
 
 
-def least_cost_paths(n_nodes: int, edge_i, edge_j, edge_km, edge_cost, source_offset_km,
-                     source_offset_cost, sources) -> tuple[np.ndarray, np.ndarray]:
+def least_cost_paths(
+    n_nodes: int, edge_i, edge_j, edge_km, edge_cost, source_offset_km, source_offset_cost, sources
+) -> tuple[np.ndarray, np.ndarray]:
     """Multi-source least-cost paths on an undirected graph, with the path length.
 
     Parameters
@@ -79,15 +88,16 @@ def least_cost_paths(n_nodes: int, edge_i, edge_j, edge_km, edge_cost, source_of
     graph.sum_duplicates()
     total, pred = dijkstra(graph, directed=True, indices=root, return_predecessors=True)
     # length of the edge into each node from its predecessor
-    km_lookup = coo_matrix((np.concatenate([edge_km, edge_km, source_offset_km]), (rows, cols)),
-                           shape=graph.shape).tocsr()
+    km_lookup = coo_matrix(
+        (np.concatenate([edge_km, edge_km, source_offset_km]), (rows, cols)), shape=graph.shape
+    ).tocsr()
     km_lookup.sum_duplicates()
     parent = pred.astype(np.int64)
     has_parent = parent >= 0
     length = np.zeros(n_nodes + 1)
     idx = np.flatnonzero(has_parent)
     length[idx] = np.asarray(km_lookup[parent[idx], idx]).ravel()
-    while (parent >= 0).any():          # pointer jumping: O(log depth) passes
+    while (parent >= 0).any():  # pointer jumping: O(log depth) passes
         ok = parent >= 0
         length[ok] += length[parent[ok]]
         parent[ok] = np.where(parent[parent[ok]] >= 0, parent[parent[ok]], -1)
@@ -96,9 +106,13 @@ def least_cost_paths(n_nodes: int, edge_i, edge_j, edge_km, edge_cost, source_of
 
 def network_points(network: Network, include_planned: bool, max_step_km: float) -> np.ndarray:
     """(lat, lon) points of the active routes (densified) and of the PoPs. [degree]"""
-    chunks = [densify_lonlat(np.stack([r.lon_deg, r.lat_deg], axis=-1), max_step_km)
-              for r in network.active_routes(include_planned)]
-    chunks.append(np.array([[p.lat_deg, p.lon_deg] for p in network.pops], dtype=float).reshape(-1, 2))
+    chunks = [
+        densify_lonlat(np.stack([r.lon_deg, r.lat_deg], axis=-1), max_step_km)
+        for r in network.active_routes(include_planned)
+    ]
+    chunks.append(
+        np.array([[p.lat_deg, p.lon_deg] for p in network.pops], dtype=float).reshape(-1, 2)
+    )
     return np.concatenate(chunks, axis=0)
 
 
@@ -114,10 +128,17 @@ def _grid_edges(cells) -> tuple[np.ndarray, np.ndarray]:
     return np.array(ei, dtype=np.int64), np.array(ej, dtype=np.int64)
 
 
-def fiber_reach(grid: xr.Dataset, network: Network | None = None, *, include_planned: bool = False,
-                cost_per_km_usd: float = DEFAULT_COST_PER_KM_USD, slope_cost_per_deg: float = 0.05,
-                elevation_cost_per_km: float = 0.25, elevation_threshold_m: float = 2000.0,
-                dem: DEM | None = None) -> xr.Dataset:
+def fiber_reach(
+    grid: xr.Dataset,
+    network: Network | None = None,
+    *,
+    include_planned: bool = False,
+    cost_per_km_usd: float = DEFAULT_COST_PER_KM_USD,
+    slope_cost_per_deg: float = 0.05,
+    elevation_cost_per_km: float = 0.25,
+    elevation_threshold_m: float = 2000.0,
+    dem: DEM | None = None,
+) -> xr.Dataset:
     """Distance, least-cost path length and construction cost from each cell to fibre.
 
     Parameters
@@ -142,39 +163,68 @@ def fiber_reach(grid: xr.Dataset, network: Network | None = None, *, include_pla
         ``fiber_cost_usd`` [USD], ``fiber_terrain_factor`` [1] and ``on_network``
         (uint8 flag: the network enters the cell).
     """
-    for name, value in (("cost_per_km_usd", cost_per_km_usd), ("slope_cost_per_deg", slope_cost_per_deg),
-                        ("elevation_cost_per_km", elevation_cost_per_km)):
+    for name, value in (
+        ("cost_per_km_usd", cost_per_km_usd),
+        ("slope_cost_per_deg", slope_cost_per_deg),
+        ("elevation_cost_per_km", elevation_cost_per_km),
+    ):
         if not np.isfinite(value) or value < 0:
-            raise GridError(_message(f"fiber_reach({name}=...)", "a finite number >= 0", repr(value),
-                                     "pass a non-negative value"))
+            raise GridError(
+                _message(
+                    f"fiber_reach({name}=...)",
+                    "a finite number >= 0",
+                    repr(value),
+                    "pass a non-negative value",
+                )
+            )
     network = load_network() if network is None else network
     cells = [str(c) for c in grid["cell"].values]
     if not cells:
-        raise GridError(_message("fiber_reach grid", "at least one cell", "none", "build a grid first"))
+        raise GridError(
+            _message("fiber_reach grid", "at least one cell", "none", "build a grid first")
+        )
     lat, lon = grid["lat"].values, grid["lon"].values
     if "elevation_m" in grid and "slope_deg" in grid:
         elevation, slope = grid["elevation_m"].values, grid["slope_deg"].values
     else:
         dem = load_dem() if dem is None else dem
         elevation, slope = dem.elevation_m(lat, lon), terrain_slope_deg(lat, lon, dem)
-    factor = terrain_factor(slope, elevation, slope_cost_per_deg=slope_cost_per_deg,
-                            elevation_cost_per_km=elevation_cost_per_km,
-                            elevation_threshold_m=elevation_threshold_m)
+    factor = terrain_factor(
+        slope,
+        elevation,
+        slope_cost_per_deg=slope_cost_per_deg,
+        elevation_cost_per_km=elevation_cost_per_km,
+        elevation_threshold_m=elevation_threshold_m,
+    )
     resolution = h3.get_resolution(cells[0])
     step_km = min(0.25, h3.average_hexagon_edge_length(resolution, unit="km") / 3.0)
     points = network_points(network, include_planned, step_km)
     if points.shape[0] == 0:
-        raise GridError(_message("fiber_reach network", "at least one active route or PoP", "none",
-                                 "pass include_planned=True or a network with existing routes"))
+        raise GridError(
+            _message(
+                "fiber_reach network",
+                "at least one active route or PoP",
+                "none",
+                "pass include_planned=True or a network with existing routes",
+            )
+        )
     tree = cKDTree(unit_vectors(points[:, 0], points[:, 1]))
     chord, _ = tree.query(unit_vectors(lat, lon))
     distance = chord_to_km(chord)
     # network cells: cells holding a densified route point or a PoP
     index = {c: i for i, c in enumerate(cells)}
     margin = 0.1
-    box = ((points[:, 0] >= lat.min() - margin) & (points[:, 0] <= lat.max() + margin)
-           & (points[:, 1] >= lon.min() - margin) & (points[:, 1] <= lon.max() + margin))
-    hit = {index[c] for c in (h3.latlng_to_cell(a, b, resolution) for a, b in points[box]) if c in index}
+    box = (
+        (points[:, 0] >= lat.min() - margin)
+        & (points[:, 0] <= lat.max() + margin)
+        & (points[:, 1] >= lon.min() - margin)
+        & (points[:, 1] <= lon.max() + margin)
+    )
+    hit = {
+        index[c]
+        for c in (h3.latlng_to_cell(a, b, resolution) for a, b in points[box])
+        if c in index
+    }
     on_network = np.zeros(len(cells), dtype=bool)
     on_network[list(hit)] = True
     sources = np.flatnonzero(on_network)
@@ -182,8 +232,16 @@ def fiber_reach(grid: xr.Dataset, network: Network | None = None, *, include_pla
     edge_km = great_circle_km(lat[ei], lon[ei], lat[ej], lon[ej])
     edge_cost = edge_km * 0.5 * (factor[ei] + factor[ej])
     if sources.size:
-        cost, path = least_cost_paths(len(cells), ei, ej, edge_km, edge_cost, distance[sources],
-                                      distance[sources] * factor[sources], sources)
+        cost, path = least_cost_paths(
+            len(cells),
+            ei,
+            ej,
+            edge_km,
+            edge_cost,
+            distance[sources],
+            distance[sources] * factor[sources],
+            sources,
+        )
     else:
         cost = path = np.full(len(cells), np.inf)
     cost[on_network] = 0.0
@@ -193,24 +251,58 @@ def fiber_reach(grid: xr.Dataset, network: Network | None = None, *, include_pla
     cost[unreachable] = np.nan
     path[unreachable] = np.nan
     out = grid.assign(
-        fiber_distance_km=("cell", distance, {"units": "km", "long_name": "straight-line (great-circle) "
-                                              "distance to the nearest active fibre route or PoP"}),
-        fiber_path_km=("cell", path, {"units": "km", "long_name": "length of the least-cost fibre path "
-                                      "over the cell graph to the network"}),
-        fiber_cost_usd=("cell", cost * cost_per_km_usd, {"units": "USD", "long_name": "construction cost "
-                                                         "of the least-cost fibre path"}),
-        fiber_terrain_factor=("cell", factor, {"units": "1", "long_name": "fibre construction cost "
-                                               "multiplier from slope and elevation"}),
-        on_network=("cell", on_network.astype(np.uint8), {
-            "units": "1", "long_name": "the fibre network enters the cell",
-            "flag_values": np.array([0, 1], dtype=np.uint8), "flag_meanings": "off_network on_network"}),
+        fiber_distance_km=(
+            "cell",
+            distance,
+            {
+                "units": "km",
+                "long_name": "straight-line (great-circle) "
+                "distance to the nearest active fibre route or PoP",
+            },
+        ),
+        fiber_path_km=(
+            "cell",
+            path,
+            {
+                "units": "km",
+                "long_name": "length of the least-cost fibre path "
+                "over the cell graph to the network",
+            },
+        ),
+        fiber_cost_usd=(
+            "cell",
+            cost * cost_per_km_usd,
+            {"units": "USD", "long_name": "construction cost of the least-cost fibre path"},
+        ),
+        fiber_terrain_factor=(
+            "cell",
+            factor,
+            {
+                "units": "1",
+                "long_name": "fibre construction cost multiplier from slope and elevation",
+            },
+        ),
+        on_network=(
+            "cell",
+            on_network.astype(np.uint8),
+            {
+                "units": "1",
+                "long_name": "the fibre network enters the cell",
+                "flag_values": np.array([0, 1], dtype=np.uint8),
+                "flag_meanings": "off_network on_network",
+            },
+        ),
     )
-    out.attrs.update({
-        "network_source": network.source,
-        "fiber_include_planned": int(include_planned),
-        "fiber_cost_per_km_usd": float(cost_per_km_usd),
-        "fiber_terrain_factor": (f"1 + {slope_cost_per_deg:g}/deg x slope + {elevation_cost_per_km:g}/km "
-                                 f"x max(0, elevation - {elevation_threshold_m:g} m)"),
-        "fiber_unreachable_cells": int(unreachable.sum()),
-    })
+    out.attrs.update(
+        {
+            "network_source": network.source,
+            "fiber_include_planned": int(include_planned),
+            "fiber_cost_per_km_usd": float(cost_per_km_usd),
+            "fiber_terrain_factor": (
+                f"1 + {slope_cost_per_deg:g}/deg x slope + {elevation_cost_per_km:g}/km "
+                f"x max(0, elevation - {elevation_threshold_m:g} m)"
+            ),
+            "fiber_unreachable_cells": int(unreachable.sum()),
+        }
+    )
     return out

@@ -27,14 +27,15 @@ from ._geo import validate_latlon
 from .errors import GridError, ResolutionError, _message
 from .regions import Region, load_region
 
-__all__ = ["build_grid", "validate_resolution", "cells_dataset", "cell_centres",
-           "MAX_CELLS"]
+__all__ = ["build_grid", "validate_resolution", "cells_dataset", "cell_centres", "MAX_CELLS"]
 
 MAX_CELLS = 20_000_000
 """Largest grid :func:`build_grid` will make (memory guard)."""
 
-MEMBERSHIP_RULE = ("cell centre inside the region outline (h3 polygon fill); plus the cell "
-                   "containing the representative point of any district with no cell centre")
+MEMBERSHIP_RULE = (
+    "cell centre inside the region outline (h3 polygon fill); plus the cell "
+    "containing the representative point of any district with no cell centre"
+)
 
 
 def validate_resolution(resolution) -> int:
@@ -46,12 +47,23 @@ def validate_resolution(resolution) -> int:
         For booleans, non-integers and values outside 0..15 (h3 raises an empty message).
     """
     if isinstance(resolution, bool) or not isinstance(resolution, numbers.Integral):
-        raise ResolutionError(_message("resolution", "an integer H3 resolution 0..15",
-                                       repr(resolution), "pass e.g. resolution=7 (~5 km2 cells)"))
+        raise ResolutionError(
+            _message(
+                "resolution",
+                "an integer H3 resolution 0..15",
+                repr(resolution),
+                "pass e.g. resolution=7 (~5 km2 cells)",
+            )
+        )
     if not 0 <= int(resolution) <= 15:
-        raise ResolutionError(_message("resolution", "an H3 resolution in 0..15", repr(resolution),
-                                       "use 0 (coarsest, ~4.4 M km2) to 15 (finest, ~1 m2); "
-                                       "7 gives ~5 km2 cells"))
+        raise ResolutionError(
+            _message(
+                "resolution",
+                "an H3 resolution in 0..15",
+                repr(resolution),
+                "use 0 (coarsest, ~4.4 M km2) to 15 (finest, ~1 m2); 7 gives ~5 km2 cells",
+            )
+        )
     return int(resolution)
 
 
@@ -81,17 +93,43 @@ def cells_dataset(cells, district=None, province=None, attrs=None) -> xr.Dataset
     province = np.array(list(province) if province is not None else [""] * n, dtype=str)
     ds = xr.Dataset(
         {
-            "lat": ("cell", lat, {"units": "degrees_north", "long_name": "latitude of the cell centre",
-                                  "standard_name": "latitude"}),
-            "lon": ("cell", lon, {"units": "degrees_east", "long_name": "longitude of the cell centre",
-                                  "standard_name": "longitude"}),
+            "lat": (
+                "cell",
+                lat,
+                {
+                    "units": "degrees_north",
+                    "long_name": "latitude of the cell centre",
+                    "standard_name": "latitude",
+                },
+            ),
+            "lon": (
+                "cell",
+                lon,
+                {
+                    "units": "degrees_east",
+                    "long_name": "longitude of the cell centre",
+                    "standard_name": "longitude",
+                },
+            ),
             "area_km2": ("cell", area, {"units": "km2", "long_name": "cell area (H3, spherical)"}),
-            "district": ("cell", district, {"units": "1", "long_name": "district (ADM2) of the cell centre"}),
-            "province": ("cell", province, {"units": "1",
-                                            "long_name": "province / first-level unit of the cell centre"}),
+            "district": (
+                "cell",
+                district,
+                {"units": "1", "long_name": "district (ADM2) of the cell centre"},
+            ),
+            "province": (
+                "cell",
+                province,
+                {"units": "1", "long_name": "province / first-level unit of the cell centre"},
+            ),
         },
-        coords={"cell": ("cell", np.array(cells, dtype=str), {"long_name": "H3 cell index",
-                                                               "units": "1"})},
+        coords={
+            "cell": (
+                "cell",
+                np.array(cells, dtype=str),
+                {"long_name": "H3 cell index", "units": "1"},
+            )
+        },
         attrs=dict(attrs or {}),
     )
     return ds
@@ -141,10 +179,14 @@ def build_grid(region, resolution: int) -> xr.Dataset:
     area_km2 = region.area_km2
     expected = area_km2 / h3.average_hexagon_area(resolution, unit="km^2")
     if expected > MAX_CELLS:
-        raise GridError(_message(
-            f"build_grid({region.name!r}, resolution={resolution})",
-            f"at most {MAX_CELLS:,} cells", f"about {expected:,.0f} cells",
-            "choose a coarser resolution or a smaller region"))
+        raise GridError(
+            _message(
+                f"build_grid({region.name!r}, resolution={resolution})",
+                f"at most {MAX_CELLS:,} cells",
+                f"about {expected:,.0f} cells",
+                "choose a coarser resolution or a smaller region",
+            )
+        )
     shape = h3.geo_to_h3shape(region.geometry.__geo_interface__)
     cells = set(h3.h3shape_to_cells(shape, resolution))
     ordered = sorted(cells)
@@ -170,10 +212,15 @@ def build_grid(region, resolution: int) -> xr.Dataset:
         owner = owner[order]
     district = [region.parts[i].district for i in owner]
     province = [region.parts[i].province for i in owner]
-    return cells_dataset(ordered, district, province, attrs={
-        "region": region.name,
-        "region_source": region.source,
-        "region_area_km2": area_km2,
-        "h3_resolution": resolution,
-        "cell_membership_rule": MEMBERSHIP_RULE,
-    })
+    return cells_dataset(
+        ordered,
+        district,
+        province,
+        attrs={
+            "region": region.name,
+            "region_source": region.source,
+            "region_area_km2": area_km2,
+            "h3_resolution": resolution,
+            "cell_membership_rule": MEMBERSHIP_RULE,
+        },
+    )

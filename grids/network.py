@@ -32,8 +32,10 @@ from .errors import NetworkError, _message
 __all__ = ["Route", "PointOfPresence", "Network", "load_network", "district_headquarters"]
 
 STATUSES = ("existing", "planned")
-BACKBONE_SOURCE = ("network/indicative_backbone.geojson (indicative routes between reported "
-                   "waypoints; GeoNames coordinates CC BY 4.0)")
+BACKBONE_SOURCE = (
+    "network/indicative_backbone.geojson (indicative routes between reported "
+    "waypoints; GeoNames coordinates CC BY 4.0)"
+)
 
 
 @dataclass(frozen=True)
@@ -70,19 +72,32 @@ class Network:
 
 
 def _status(value, where: str) -> str:
-    status = (value or "existing").strip().lower() if isinstance(value, str) or value is None else value
+    status = (
+        (value or "existing").strip().lower() if isinstance(value, str) or value is None else value
+    )
     if status not in STATUSES:
-        raise NetworkError(_message(where, f"status one of {STATUSES}", repr(value),
-                                    "set status to 'existing' or 'planned'"))
+        raise NetworkError(
+            _message(
+                where,
+                f"status one of {STATUSES}",
+                repr(value),
+                "set status to 'existing' or 'planned'",
+            )
+        )
     return status
 
 
 def _route(name, status, coords_lonlat, where) -> Route:
     xy = np.asarray(coords_lonlat, dtype=float)
     if xy.ndim != 2 or xy.shape[0] < 2 or xy.shape[1] < 2:
-        raise NetworkError(_message(where, "a line of at least two [lon, lat] points",
-                                    f"{xy.shape[0] if xy.ndim == 2 else 0} points",
-                                    "give every route two or more waypoints"))
+        raise NetworkError(
+            _message(
+                where,
+                "a line of at least two [lon, lat] points",
+                f"{xy.shape[0] if xy.ndim == 2 else 0} points",
+                "give every route two or more waypoints",
+            )
+        )
     lat, lon = validate_latlon(xy[:, 1], xy[:, 0], where)
     return Route(name, status, lat, lon)
 
@@ -91,26 +106,44 @@ def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise NetworkError(_message(str(path), "an existing network file", "no such file",
-                                    "check the path")) from None
+        raise NetworkError(
+            _message(str(path), "an existing network file", "no such file", "check the path")
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise NetworkError(_message(str(path), "a readable UTF-8 file", type(exc).__name__,
-                                    "save the file as UTF-8")) from None
+        raise NetworkError(
+            _message(
+                str(path), "a readable UTF-8 file", type(exc).__name__, "save the file as UTF-8"
+            )
+        ) from None
 
 
-def read_geojson_network(path, text: str | None = None) -> tuple[list[Route], list[PointOfPresence]]:
+def read_geojson_network(
+    path, text: str | None = None
+) -> tuple[list[Route], list[PointOfPresence]]:
     """Routes and PoPs of a GeoJSON FeatureCollection (see module docstring)."""
     path = Path(path)
     text = _read_text(path) if text is None else text
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise NetworkError(_message(f"{path}:{exc.lineno}:{exc.colno}", "valid JSON (GeoJSON)",
-                                    exc.msg, "fix the JSON syntax there")) from None
+        raise NetworkError(
+            _message(
+                f"{path}:{exc.lineno}:{exc.colno}",
+                "valid JSON (GeoJSON)",
+                exc.msg,
+                "fix the JSON syntax there",
+            )
+        ) from None
     features = data.get("features") if isinstance(data, dict) else None
     if not isinstance(features, list):
-        raise NetworkError(_message(str(path), "a GeoJSON FeatureCollection", "no 'features' list",
-                                    "save the routes as a GeoJSON FeatureCollection"))
+        raise NetworkError(
+            _message(
+                str(path),
+                "a GeoJSON FeatureCollection",
+                "no 'features' list",
+                "save the routes as a GeoJSON FeatureCollection",
+            )
+        )
     routes, pops = [], []
     for i, feature in enumerate(features):
         props = (feature or {}).get("properties") or {}
@@ -123,15 +156,25 @@ def read_geojson_network(path, text: str | None = None) -> tuple[list[Route], li
                 routes.append(_route(name, _status(props.get("status"), where), coords, where))
             elif kind == "MultiLineString":
                 for k, line in enumerate(coords):
-                    routes.append(_route(f"{name} [{k}]", _status(props.get("status"), where), line, where))
+                    routes.append(
+                        _route(f"{name} [{k}]", _status(props.get("status"), where), line, where)
+                    )
             elif kind == "Point":
                 lat, lon = validate_latlon(coords[1], coords[0], where)
-                pops.append(PointOfPresence(name, float(lat), float(lon), str(props.get("kind", "pop"))))
+                pops.append(
+                    PointOfPresence(name, float(lat), float(lon), str(props.get("kind", "pop")))
+                )
         except (TypeError, IndexError, ValueError) as exc:
             if isinstance(exc, NetworkError):
                 raise
-            raise NetworkError(_message(where, "GeoJSON coordinates [lon, lat]", f"{coords!r:.60}",
-                                        "fix the coordinates of that feature")) from None
+            raise NetworkError(
+                _message(
+                    where,
+                    "GeoJSON coordinates [lon, lat]",
+                    f"{coords!r:.60}",
+                    "fix the coordinates of that feature",
+                )
+            ) from None
     return routes, pops
 
 
@@ -142,8 +185,14 @@ def read_kml_network(path) -> tuple[list[Route], list[PointOfPresence]]:
         root = ET.fromstring(_read_text(path))
     except ET.ParseError as exc:
         line, column = exc.position
-        raise NetworkError(_message(f"{path}:{line}:{column}", "well-formed KML (XML)", str(exc),
-                                    "fix the XML there or re-export the KML")) from None
+        raise NetworkError(
+            _message(
+                f"{path}:{line}:{column}",
+                "well-formed KML (XML)",
+                str(exc),
+                "fix the XML there or re-export the KML",
+            )
+        ) from None
     ns = "{http://www.opengis.net/kml/2.2}"
     if not root.tag.startswith(ns):
         ns = ""
@@ -159,8 +208,14 @@ def read_kml_network(path) -> tuple[list[Route], list[PointOfPresence]]:
             if data.get("name") == "status":
                 status = data.text
         for line in mark.iter(f"{ns}LineString"):
-            routes.append(_route(name, _status(status, where),
-                                 _kml_coordinates(line.findtext(f"{ns}coordinates"), where), where))
+            routes.append(
+                _route(
+                    name,
+                    _status(status, where),
+                    _kml_coordinates(line.findtext(f"{ns}coordinates"), where),
+                    where,
+                )
+            )
         for point in mark.iter(f"{ns}Point"):
             xy = _kml_coordinates(point.findtext(f"{ns}coordinates"), where)
             lat, lon = validate_latlon(xy[0][1], xy[0][0], where)
@@ -172,8 +227,11 @@ def _kml_coordinates(text, where) -> list[list[float]]:
     try:
         out = [[float(v) for v in item.split(",")[:2]] for item in (text or "").split()]
     except ValueError:
-        raise NetworkError(_message(where, "KML coordinates 'lon,lat[,alt] ...'", f"{text!r:.60}",
-                                    "fix the coordinates")) from None
+        raise NetworkError(
+            _message(
+                where, "KML coordinates 'lon,lat[,alt] ...'", f"{text!r:.60}", "fix the coordinates"
+            )
+        ) from None
     if not out:
         raise NetworkError(_message(where, "KML coordinates", "none", "add coordinates"))
     return out
@@ -185,8 +243,14 @@ def read_csv_network(path) -> tuple[list[Route], list[PointOfPresence]]:
     reader = csv.DictReader(_read_text(path).splitlines())
     missing = [c for c in ("route", "lat", "lon") if c not in (reader.fieldnames or [])]
     if missing:
-        raise NetworkError(_message(f"{path}:1", "columns route, lat, lon (and optional status)",
-                                    f"columns {reader.fieldnames}", f"add the column(s) {missing}"))
+        raise NetworkError(
+            _message(
+                f"{path}:1",
+                "columns route, lat, lon (and optional status)",
+                f"columns {reader.fieldnames}",
+                f"add the column(s) {missing}",
+            )
+        )
     points: dict[str, list] = {}
     statuses: dict[str, str] = {}
     for line_no, row in enumerate(reader, start=2):
@@ -194,8 +258,14 @@ def read_csv_network(path) -> tuple[list[Route], list[PointOfPresence]]:
         try:
             lat, lon = float(row["lat"]), float(row["lon"])
         except (TypeError, ValueError):
-            raise NetworkError(_message(where, "numbers in lat and lon", f"{row['lat']!r}, {row['lon']!r}",
-                                        "correct that row")) from None
+            raise NetworkError(
+                _message(
+                    where,
+                    "numbers in lat and lon",
+                    f"{row['lat']!r}, {row['lon']!r}",
+                    "correct that row",
+                )
+            ) from None
         validate_latlon(lat, lon, where)
         name = (row["route"] or "").strip() or f"row {line_no}"
         points.setdefault(name, []).append([lon, lat])
@@ -215,13 +285,21 @@ def district_headquarters(districts=None) -> list[PointOfPresence]:
     from .regions import load_region
 
     parts = load_region("Pakistan").parts
-    text = resources.files(__package__).joinpath(
-        "data", "settlements", "geonames_pop500_pak_region.csv").read_text("utf-8")
+    text = (
+        resources.files(__package__)
+        .joinpath("data", "settlements", "geonames_pop500_pak_region.csv")
+        .read_text("utf-8")
+    )
     best: dict[str, tuple[float, str, float, float]] = {}
     for row in csv.DictReader(text.splitlines()):
         district = row["in_adm2"]
         if district and (district not in best or float(row["population"]) > best[district][0]):
-            best[district] = (float(row["population"]), row["name"], float(row["lat"]), float(row["lon"]))
+            best[district] = (
+                float(row["population"]),
+                row["name"],
+                float(row["lat"]),
+                float(row["lon"]),
+            )
     pops = []
     for part in parts:
         if districts is not None and part.district not in districts:
@@ -231,15 +309,24 @@ def district_headquarters(districts=None) -> list[PointOfPresence]:
             pops.append(PointOfPresence(f"{name} ({part.district} HQ)", lat, lon, "district_hq"))
         else:
             point = part.geometry.representative_point()
-            pops.append(PointOfPresence(f"{part.district} (representative point)", point.y, point.x,
-                                        "district_hq"))
+            pops.append(
+                PointOfPresence(
+                    f"{part.district} (representative point)", point.y, point.x, "district_hq"
+                )
+            )
     return pops
 
 
 def _landing_points() -> list[PointOfPresence]:
-    text = resources.files(__package__).joinpath("data", "network", "landing_points.csv").read_text("utf-8")
-    return [PointOfPresence(r["name"], float(r["lat"]), float(r["lon"]), r["kind"])
-            for r in csv.DictReader(text.splitlines())]
+    text = (
+        resources.files(__package__)
+        .joinpath("data", "network", "landing_points.csv")
+        .read_text("utf-8")
+    )
+    return [
+        PointOfPresence(r["name"], float(r["lat"]), float(r["lon"]), r["kind"])
+        for r in csv.DictReader(text.splitlines())
+    ]
 
 
 def load_network(path=None, *, district_pops: bool | None = None) -> Network:
@@ -259,8 +346,11 @@ def load_network(path=None, *, district_pops: bool | None = None) -> Network:
     NetworkError
     """
     if path is None:
-        text = resources.files(__package__).joinpath(
-            "data", "network", "indicative_backbone.geojson").read_text("utf-8")
+        text = (
+            resources.files(__package__)
+            .joinpath("data", "network", "indicative_backbone.geojson")
+            .read_text("utf-8")
+        )
         routes, pops = read_geojson_network("network/indicative_backbone.geojson", text)
         pops += _landing_points()
         source = BACKBONE_SOURCE + "; Karachi landing point"
@@ -275,13 +365,25 @@ def load_network(path=None, *, district_pops: bool | None = None) -> Network:
         elif suffix.endswith(".csv"):
             routes, pops = read_csv_network(path)
         else:
-            raise NetworkError(_message(str(path), "a .geojson, .kml or .csv network file",
-                                        f"suffix {path.suffix!r}", "convert the routes to GeoJSON"))
+            raise NetworkError(
+                _message(
+                    str(path),
+                    "a .geojson, .kml or .csv network file",
+                    f"suffix {path.suffix!r}",
+                    "convert the routes to GeoJSON",
+                )
+            )
         source = f"user file {path}"
         district_pops = False if district_pops is None else district_pops
         if not routes and not pops:
-            raise NetworkError(_message(str(path), "at least one route or point of presence",
-                                        "none", "check the geometry types (LineString, Point)"))
+            raise NetworkError(
+                _message(
+                    str(path),
+                    "at least one route or point of presence",
+                    "none",
+                    "check the geometry types (LineString, Point)",
+                )
+            )
     if district_pops:
         pops += district_headquarters()
         source += "; PoP at each district HQ (most populous GeoNames place)"

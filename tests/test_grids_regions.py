@@ -10,11 +10,18 @@ import h3
 import numpy as np
 import pytest
 import shapely
-from shapely.geometry import Polygon
-
-from hybridplan.grids import (BoundaryFileError, CoordinateError, GridError, RegionError,
-                              ResolutionError, build_grid, list_regions, load_region)
+from hybridplan.grids import (
+    BoundaryFileError,
+    CoordinateError,
+    GridError,
+    RegionError,
+    ResolutionError,
+    build_grid,
+    list_regions,
+    load_region,
+)
 from hybridplan.grids._geo import geodesic_area_km2, great_circle_km, validate_latlon
+from shapely.geometry import Polygon
 
 GB_AJK = "Gilgit-Baltistan + Azad Jammu and Kashmir"
 
@@ -29,7 +36,9 @@ def test_geodesic_area_matches_h3_cell_area():
     for lat, lon, res in [(35.9, 74.3, 5), (0.0, 0.0, 4), (-60.0, 170.0, 6), (24.9, 67.0, 9)]:
         cell = h3.latlng_to_cell(lat, lon, res)
         ring = [(lng, la) for la, lng in h3.cell_to_boundary(cell)]  # edge: (lat,lng) -> (lon,lat)
-        assert geodesic_area_km2(Polygon(ring)) == pytest.approx(h3.cell_area(cell, "km^2"), rel=1e-6)
+        assert geodesic_area_km2(Polygon(ring)) == pytest.approx(
+            h3.cell_area(cell, "km^2"), rel=1e-6
+        )
 
 
 def test_geodesic_area_of_a_spherical_cap_quadrant():
@@ -167,9 +176,20 @@ def _write(tmp_path, name, text):
 
 
 def test_user_geojson(tmp_path):
-    square = {"type": "Polygon", "coordinates": [[[74, 35], [74.5, 35], [74.5, 35.5], [74, 35.5], [74, 35]]]}
-    fc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"name": "Box", "province": "Test"}, "geometry": square}]}
+    square = {
+        "type": "Polygon",
+        "coordinates": [[[74, 35], [74.5, 35], [74.5, 35.5], [74, 35.5], [74, 35]]],
+    }
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": "Box", "province": "Test"},
+                "geometry": square,
+            }
+        ],
+    }
     path = _write(tmp_path, "box.geojson", json.dumps(fc))
     region = load_region(path)
     assert region.name == "box" and region.parts[0].district == "Box"
@@ -180,16 +200,28 @@ def test_user_geojson(tmp_path):
 
 
 def test_broken_geojson_names_file_and_line(tmp_path):
-    path = _write(tmp_path, "broken.geojson", '{"type": "FeatureCollection",\n "features": [\n  {"type": }\n]}')
+    path = _write(
+        tmp_path,
+        "broken.geojson",
+        '{"type": "FeatureCollection",\n "features": [\n  {"type": }\n]}',
+    )
     with pytest.raises(BoundaryFileError, match=r"broken\.geojson:3:\d+: expected valid JSON"):
         load_region(path)
 
 
 def test_self_intersecting_polygon(tmp_path):
-    bowtie = {"type": "Polygon", "coordinates": [[[74, 35], [75, 36], [75, 35], [74, 36], [74, 35]]]}
-    path = _write(tmp_path, "bowtie.geojson", json.dumps({"type": "Feature", "properties": {"name": "x"},
-                                                          "geometry": bowtie}))
-    with pytest.raises(BoundaryFileError, match=r"bowtie\.geojson: feature 0.*Self-intersection.*make_valid"):
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [[[74, 35], [75, 36], [75, 35], [74, 36], [74, 35]]],
+    }
+    path = _write(
+        tmp_path,
+        "bowtie.geojson",
+        json.dumps({"type": "Feature", "properties": {"name": "x"}, "geometry": bowtie}),
+    )
+    with pytest.raises(
+        BoundaryFileError, match=r"bowtie\.geojson: feature 0.*Self-intersection.*make_valid"
+    ):
         load_region(path)
 
 
@@ -198,9 +230,22 @@ def test_swapped_axes_and_no_polygons(tmp_path):
     path = _write(tmp_path, "swapped.geojson", json.dumps(swapped))
     with pytest.raises(BoundaryFileError, match=r"swapped\.geojson.*\(lon, lat\)"):
         load_region(path)
-    path = _write(tmp_path, "points.geojson", json.dumps(
-        {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},
-                                                   "geometry": {"type": "Point", "coordinates": [74, 35]}}]}))
+    path = _write(
+        tmp_path,
+        "points.geojson",
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {},
+                        "geometry": {"type": "Point", "coordinates": [74, 35]},
+                    }
+                ],
+            }
+        ),
+    )
     with pytest.raises(BoundaryFileError, match="Polygon"):
         load_region(path)
     with pytest.raises(BoundaryFileError, match="no such file"):

@@ -11,11 +11,10 @@ import zipfile
 
 import numpy as np
 import pytest
-from scipy.interpolate import RegularGridInterpolator
-
 from hybridplan.grids import DEMError, GridError, build_grid
 from hybridplan.grids.dem import DEM, load_dem, read_hgt
 from hybridplan.grids.horizon import add_terrain, horizon_mask, sector_azimuths_deg
+from scipy.interpolate import RegularGridInterpolator
 
 R_M = 6371008.8
 LAT0, LON0 = 35.0, 74.0
@@ -25,7 +24,7 @@ TOL_DEG = 0.2
 def synthetic_dem(height_fn, half_width_deg=0.6, step_deg=1 / 1200):
     """A 3" DEM around (LAT0, LON0); ``height_fn(x_m, y_m)`` with x east, y north of the centre."""
     n = int(round(half_width_deg / step_deg))
-    lat = LAT0 + np.arange(n, -n - 1, -1) * step_deg          # north-up rows
+    lat = LAT0 + np.arange(n, -n - 1, -1) * step_deg  # north-up rows
     lon = LON0 + np.arange(-n, n + 1) * step_deg
     y = np.radians(lat - LAT0)[:, None] * R_M
     x = np.radians(lon - LON0)[None, :] * R_M * np.cos(np.radians(LAT0))
@@ -36,8 +35,12 @@ def test_bundled_dem_spot_heights():
     """PROVENANCE.md spot values (grid points): Gilgit 2157, Skardu 2435, K2 6033 m."""
     dem = load_dem()
     assert "P.1511" in dem.source and "valley" in dem.note
-    for lat, lon, height in [(35.958333, 74.291667, 2157), (35.291667, 75.625, 2435),
-                             (35.875, 76.541667, 6033), (24.875, 67.041667, 19)]:
+    for lat, lon, height in [
+        (35.958333, 74.291667, 2157),
+        (35.291667, 75.625, 2435),
+        (35.875, 76.541667, 6033),
+        (24.875, 67.041667, 19),
+    ]:
         assert dem.elevation_m(lat, lon) == pytest.approx(height, abs=0.5)
 
 
@@ -83,9 +86,10 @@ def test_conical_mountain_and_plain_elsewhere():
     height, base_r = 2000.0, 6000.0
     distance, az = 12_000.0, np.radians(92.5)
     px, py = distance * np.sin(az), distance * np.cos(az)
-    dem = synthetic_dem(lambda x, y: np.maximum(0.0, height * (1 - np.hypot(x - px, y - py) / base_r)))
-    # a fine (3") DEM with a sharp apex: finer growth, as horizon_mask's docstring advises
-    horizon, azimuth = horizon_mask(LAT0, LON0, dem, step_growth=0.01)
+    dem = synthetic_dem(
+        lambda x, y: np.maximum(0.0, height * (1 - np.hypot(x - px, y - py) / base_r))
+    )
+    horizon, azimuth = horizon_mask(LAT0, LON0, dem)  # 3" DEM: default growth 0.01
     peak = np.degrees(np.arctan((height - 2.0) / distance - distance / (2 * R_M)))
     assert horizon[18] == pytest.approx(peak, abs=TOL_DEG)
     # the cone subtends +-30 deg: sectors well away from it see the flat-plain dip
@@ -97,10 +101,10 @@ def test_straight_valley():
     """A north-south valley 8 km wide, walls 1000 m high; a ray at azimuth theta meets a
     wall at d = w/|sin theta|; the sector value is the sup over the sector's azimuths."""
     dlon_m = np.radians(1 / 1200) * R_M * np.cos(np.radians(LAT0))
-    w = 53 * dlon_m                                     # wall foot on a DEM column (~4 km)
+    w = 53 * dlon_m  # wall foot on a DEM column (~4 km)
     wall = 1000.0
     dem = synthetic_dem(lambda x, y: np.where(np.abs(x) >= w - 1e-6, wall, 0.0))
-    horizon, azimuth = horizon_mask(LAT0, LON0, dem, step_growth=0.01)
+    horizon, azimuth = horizon_mask(LAT0, LON0, dem)
     width = 5.0
     expected = []
     for start in np.arange(72) * width:
@@ -125,20 +129,29 @@ def brute_force_horizon(dem, lat, lon, n_azimuth=72, max_m=50_000.0, antenna=2.0
     d = np.arange(100.0, max_m + 1, 100.0)
     delta = d / R_M
     phi, lam = np.radians(lat), np.radians(lon)
-    lat2 = np.arcsin(np.sin(phi) * np.cos(delta)[None] + np.cos(phi) * np.sin(delta)[None] * np.cos(az)[:, None])
-    lon2 = lam + np.arctan2(np.sin(az)[:, None] * np.sin(delta)[None] * np.cos(phi),
-                            np.cos(delta)[None] - np.sin(phi) * np.sin(lat2))
+    lat2 = np.arcsin(
+        np.sin(phi) * np.cos(delta)[None] + np.cos(phi) * np.sin(delta)[None] * np.cos(az)[:, None]
+    )
+    lon2 = lam + np.arctan2(
+        np.sin(az)[:, None] * np.sin(delta)[None] * np.cos(phi),
+        np.cos(delta)[None] - np.sin(phi) * np.sin(lat2),
+    )
     h = interp(np.stack([np.degrees(lat2), np.degrees(lon2)], axis=-1))
-    angle = np.degrees(np.arctan2((R_M + h) * np.cos(delta) - (R_M + h0), (R_M + h) * np.sin(delta)))
+    angle = np.degrees(
+        np.arctan2((R_M + h) * np.cos(delta) - (R_M + h0), (R_M + h) * np.sin(delta))
+    )
     ray_max = angle.max(axis=1)
     per = 360 // n_azimuth * 4
-    sectors = [max(ray_max[k * per:(k + 1) * per].max(), ray_max[((k + 1) * per) % ray_max.size])
-               for k in range(n_azimuth)]
+    sectors = [
+        max(ray_max[k * per : (k + 1) * per].max(), ray_max[((k + 1) * per) % ray_max.size])
+        for k in range(n_azimuth)
+    ]
     return np.array(sectors)
 
 
-@pytest.mark.parametrize("lat, lon", [(35.92, 74.31), (35.30, 75.63), (36.32, 74.66),
-                                      (34.37, 73.47), (35.42, 74.10)])
+@pytest.mark.parametrize(
+    "lat, lon", [(35.92, 74.31), (35.30, 75.63), (36.32, 74.66), (34.37, 73.47), (35.42, 74.10)]
+)
 def test_real_dem_against_brute_force(lat, lon):
     dem = load_dem()
     horizon, _ = horizon_mask(lat, lon, dem)
@@ -183,6 +196,7 @@ def test_add_terrain_schema():
 
 # --- SRTM .hgt -----------------------------------------------------------------------
 
+
 def write_hgt(path, n=1201, fill=None):
     heights = fill if fill is not None else np.zeros((n, n), dtype=">i2")
     path.write_bytes(np.asarray(heights, dtype=">i2").tobytes())
@@ -200,17 +214,17 @@ def ramp(n, lat_sw, lon_sw):
 
 def test_read_hgt_3arcsec_mosaic_and_voids(tmp_path):
     a = ramp(1201, 35, 74)
-    a[0, 0] = -32768                                   # void at the NW corner of N35E074
+    a[0, 0] = -32768  # void at the NW corner of N35E074
     write_hgt(tmp_path / "N35E074.hgt", fill=a)
     write_hgt(tmp_path / "n36e075.hgt", fill=ramp(1201, 36, 75))
     dem = read_hgt(tmp_path)
     assert dem.shape == (2401, 2401)
     assert dem.bounds_deg == pytest.approx((74.0, 35.0, 76.0, 37.0))
-    assert dem.elevation_m(35.5, 74.5) == pytest.approx(1505.0, abs=0.6)     # row/col edge: (lat, lon)
+    assert dem.elevation_m(35.5, 74.5) == pytest.approx(1505.0, abs=0.6)  # row/col edge: (lat, lon)
     assert dem.elevation_m(36.25, 75.75) == pytest.approx(1752.5, abs=0.6)
-    assert np.isnan(dem.elevation_m(36.0, 74.0))                             # the void
-    assert np.isnan(dem.elevation_m(36.5, 74.5))                             # missing tile
-    assert "SRTM 3\"" in dem.source
+    assert np.isnan(dem.elevation_m(36.0, 74.0))  # the void
+    assert np.isnan(dem.elevation_m(36.5, 74.5))  # missing tile
+    assert 'SRTM 3"' in dem.source
     assert load_dem(tmp_path / "N35E074.hgt").shape == (1201, 1201)
 
 
@@ -221,14 +235,19 @@ def test_read_hgt_1arcsec_and_zip(tmp_path):
     assert dem.elevation_m(-0.5, -1.75) == pytest.approx(1255.0, abs=0.6)
     with zipfile.ZipFile(tmp_path / "N35E074.hgt.zip", "w") as archive:
         archive.writestr("N35E074.hgt", ramp(1201, 35, 74).tobytes())
-    assert load_dem(tmp_path / "N35E074.hgt.zip").elevation_m(35.5, 74.5) == pytest.approx(1505.0, abs=0.6)
+    assert load_dem(tmp_path / "N35E074.hgt.zip").elevation_m(35.5, 74.5) == pytest.approx(
+        1505.0, abs=0.6
+    )
 
 
 def test_hgt_wrong_size_names_file_and_fix(tmp_path):
     path = tmp_path / "N35E074.hgt"
     path.write_bytes(b"\x00" * 1000)
-    with pytest.raises(DEMError, match=r"N35E074\.hgt: expected an SRTM tile of 2,884,802 bytes.*"
-                                       r"found 1,000 bytes.*download the tile again"):
+    with pytest.raises(
+        DEMError,
+        match=r"N35E074\.hgt: expected an SRTM tile of 2,884,802 bytes.*"
+        r"found 1,000 bytes.*download the tile again",
+    ):
         read_hgt(path)
 
 
