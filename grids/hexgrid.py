@@ -5,7 +5,7 @@ lies inside the outline** (H3's own polygon-fill rule, ``h3.h3shape_to_cells``).
 Border cells whose centre is outside are left out and those whose centre is inside
 are kept, so the cells' total area matches the outline's geodesic area to within the
 boundary's roughness (GB+AJK at resolution 7: 13,823 cells, 81,521 km2 against
-81,48x km2 for the district union, well inside 1 %).  A district in which no cell centre
+81,465 km2 for the district union: +0.07 %).  A district in which no cell centre
 falls (small units at coarse resolutions) still gets the cell that contains its
 representative point, so no unit disappears from the grid.
 

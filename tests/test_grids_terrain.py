@@ -279,3 +279,53 @@ def test_npz_and_unknown_suffix(tmp_path):
         load_dem(tmp_path / "e.npz")
     with pytest.raises(DEMError, match="suffix '.asc'"):
         load_dem(tmp_path / "x.asc")
+
+
+# --- properties ------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    bump_m=st.floats(0.0, 3000.0),
+    east_km=st.floats(-30.0, 30.0),
+    north_km=st.floats(-30.0, 30.0),
+)
+def test_raising_terrain_never_lowers_the_horizon(bump_m, east_km, north_km):
+    """Adding a hill anywhere (not under the observer) never lowers any sector."""
+    base = synthetic_dem(
+        lambda x, y: 300.0 * np.sin(x / 7000.0) * np.cos(y / 9000.0),
+        half_width_deg=0.5,
+        step_deg=1 / 120,
+    )
+    hill = np.exp(
+        -(
+            ((base_x(base) - east_km * 1000) ** 2 + (base_y(base) - north_km * 1000) ** 2)
+            / (2 * 2000.0**2)
+        )
+    )
+    hill[np.hypot(base_x(base), base_y(base)) < 1500.0] = 0.0
+    raised = DEM.from_arrays(base.elevation + bump_m * hill, lat_axis(base), lon_axis(base))
+    low, _ = horizon_mask(LAT0, LON0, base, n_azimuth=24, observer_elevation_m=0.0)
+    high, _ = horizon_mask(LAT0, LON0, raised, n_azimuth=24, observer_elevation_m=0.0)
+    assert (high >= low - 1e-9).all()
+
+
+def lat_axis(dem):
+    return dem.lat0_deg + np.arange(dem.shape[0]) * dem.dlat_deg
+
+
+def lon_axis(dem):
+    return dem.lon0_deg + np.arange(dem.shape[1]) * dem.dlon_deg
+
+
+def base_x(dem):
+    return (np.radians(lon_axis(dem) - LON0) * R_M * np.cos(np.radians(LAT0)))[
+        None, :
+    ] + 0 * lat_axis(dem)[:, None]
+
+
+def base_y(dem):
+    return (np.radians(lat_axis(dem) - LAT0) * R_M)[:, None] + 0 * lon_axis(dem)[None, :]
