@@ -153,13 +153,14 @@ def _hexagon_trace(cells: list[str], name: str, colour: str, showlegend: bool
 def _hover_trace(cells: list[str], texts: list[str]) -> go.Scatter:
     centres = np.asarray([h3.cell_to_latlng(c) for c in cells]).reshape(-1, 2)
     return go.Scatter(
-        x=np.round(centres[:, 1], 4).tolist(), y=np.round(centres[:, 0], 4).tolist(),
+        x=centres[:, 1].astype(np.float32), y=centres[:, 0].astype(np.float32),
         mode="markers", marker={"size": 8, "opacity": 0}, text=texts,
         hovertemplate="%{text}<extra></extra>", showlegend=False, name="cells")
 
 
 def _continuous_traces(data: _MapData, da: xr.DataArray, title: str, n_bins: int,
-                       colorscale: str, cmin, cmax) -> list[go.Scatter]:
+                       colorscale: str, cmin, cmax, colour_bar: bool = True
+                       ) -> list[go.Scatter]:
     lo, hi = _value_range(da, data.values, cmin, cmax)
     edges = np.linspace(lo, hi, n_bins + 1)
     centres = (np.arange(n_bins) + 0.5) / n_bins
@@ -176,6 +177,8 @@ def _continuous_traces(data: _MapData, da: xr.DataArray, title: str, n_bins: int
     missing = [c for c, f in zip(data.cells, finite, strict=True) if not f]
     if missing:
         traces.append(_hexagon_trace(missing, "no data", NO_DATA_COLOUR, showlegend=True))
+    if not colour_bar:
+        return traces
     x0, y0 = _first_centre(data.cells)
     traces.append(go.Scatter(
         x=[x0], y=[y0], mode="markers", name="colour scale", showlegend=False,
@@ -360,4 +363,69 @@ def district_map(ds: xr.Dataset, variable: str | xr.DataArray, district: str,
                   overview_resolution=hexgeom.resolution_of(ids), cells=ids, **kwargs)
     fig.update_layout(title={"text": f"{fig.layout.title.text.split('<br>')[0]}: "
                                      f"{district}<br><sup>{fig.layout.meta['note']}</sup>"})
+    return fig
+
+
+def district_detail_map(ds: xr.Dataset, variable: str | xr.DataArray,
+                        system: str | None = None, boundaries: dict | None = None,
+                        network: dict | None = None, *, n_bins: int = 8,
+                        colorscale: str = "Viridis", cmin: float | None = None,
+                        cmax: float | None = None) -> go.Figure:
+    """Every cell at full resolution, one district at a time, chosen from a dropdown.
+
+    One colour scale for all districts (the variable's overall range), so colours
+    compare across districts. Traces of the districts not selected are hidden, so the
+    browser draws one district's hexagons at a time. Parameters as :func:`hex_map`.
+    """
+    from .labels import require
+
+    require(ds, ["district"], "the district detail map")
+    da = cell_values(ds, variable, system)
+    table = flag_meanings(da)
+    names = as_text(ds["district"].values)
+    ids = np.asarray(cell_ids(ds), dtype=object)
+    values = np.asarray(da.values, dtype=np.float64)
+    own = hexgeom.resolution_of(list(ids))
+    lo, hi = _value_range(da, values, cmin, cmax)
+    traces: list[go.Scatter] = []
+    groups: list[tuple[str, int, int, list[str]]] = []
+    for district in sorted(set(names)):
+        sel = names == district
+        data = _MapData(list(ids[sel]), values[sel], own, f"H3 resolution {own}")
+        if table is not None:
+            cell_traces = _categorical_traces(data, table)
+        else:
+            cell_traces = _continuous_traces(data, da, label(da), n_bins, colorscale, lo, hi,
+                                             colour_bar=False)
+        cell_traces.append(_hover_trace(data.cells, _hover_texts(ds, data, da, table)))
+        groups.append((district, len(traces), len(traces) + len(cell_traces), data.cells))
+        traces.extend(cell_traces)
+    n_cells = len(traces)
+    if table is None:
+        full = _MapData(list(ids), values, own, "")
+        bar = _continuous_traces(full, da, label(da), n_bins, colorscale, lo, hi)[-1]
+        traces.append(bar)
+    traces.extend(boundary_traces(boundaries))
+    traces.extend(network_traces(network))
+    buttons = []
+    for district, start, stop, cells in groups:
+        visible = [start <= i < stop for i in range(n_cells)] + [True] * (len(traces) - n_cells)
+        corners = np.vstack(hexgeom.rings_lnglat(cells))
+        (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)
+        pad = 0.03 * max(x1 - x0, y1 - y0) + 1e-3
+        buttons.append({"label": district, "method": "update", "args": [
+            {"visible": visible},
+            {"xaxis.range": [round(x0 - pad, 4), round(x1 + pad, 4)],
+             "yaxis.range": [round(y0 - pad, 4), round(y1 + pad, 4)]}]})
+    for i, trace in enumerate(traces[:n_cells]):
+        trace.visible = groups[0][1] <= i < groups[0][2]
+    fig = go.Figure(traces)
+    text = label(da)
+    if "system" in da.coords and da["system"].ndim == 0:
+        text = f"{text}, {da['system'].item()}"
+    _layout(fig, ds, text, f"every cell at H3 resolution {own}; choose a district",
+            groups[0][3])
+    fig.update_layout(updatemenus=[{"buttons": buttons, "direction": "down", "x": 1.0,
+                                    "xanchor": "right", "y": 1.12, "yanchor": "top",
+                                    "showactive": True, "active": 0}])
     return fig
