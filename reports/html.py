@@ -177,14 +177,16 @@ def _maps_section(report: _Report, ds, boundaries, network, max_hexagons) -> lis
              ("population", "Population", {"colorscale": "Blues"})]
     parts = []
     for variable, name, extra in specs:
-        if variable is None:
-            build = (lambda e=extra: maps.terrain_loss_map(ds, **e, **kw))
-        elif variable not in ds.data_vars:
+        if variable is not None and variable not in ds.data_vars:
             parts.append(f'<p class="note">{_e(name)} map skipped: no variable '
-                         f"{_e(variable)!s} in the plan Dataset.</p>")
+                         f"{_e(variable)} in the plan Dataset.</p>")
             continue
-        else:
-            build = (lambda v=variable, e=extra: maps.hex_map(ds, v, **e, **kw))
+
+        def build(variable=variable, extra=extra):
+            if variable is None:
+                return maps.terrain_loss_map(ds, **extra, **kw)
+            return maps.hex_map(ds, variable, **extra, **kw)
+
         parts.append(report.figure(f"map {name}", build))
     return parts
 
@@ -192,8 +194,8 @@ def _maps_section(report: _Report, ds, boundaries, network, max_hexagons) -> lis
 def _detail_section(report: _Report, ds, boundaries, network) -> list[str]:
     variable = next((v for v in ("recommendation", "pct_time_covered") if v in ds), None)
     if variable is None or "district" not in ds:
-        return ['<p class="note">District detail skipped: needs district and '
-                "recommendation or pct_time_covered.</p>"]
+        return [('<p class="note">District detail skipped: needs district and '
+                 "recommendation or pct_time_covered.</p>")]
     return [report.figure("district detail", lambda: maps.district_detail_map(
         ds, variable, boundaries=boundaries, network=network))]
 
@@ -277,9 +279,9 @@ def _provenance_section(ds: xr.Dataset, provenance) -> list[str]:
         f"<tr><td>{_e(c.name)}</td><td>{_e(c.long_name)}</td><td>{_e(c.units)}</td>"
         f"<td>{_e(c.codes)}</td></tr>" for c in cols)
     return [_kv_table(pairs) if pairs else '<p class="note">No provenance recorded.</p>',
-            "<details><summary>Data dictionary (columns of cells.csv / cells.gpkg)"
-            "</summary><table><thead><tr><th>Column</th><th>Long name</th><th>Units</th>"
-            f"<th>Codes</th></tr></thead><tbody>{dictionary}</tbody></table></details>"]
+            ("<details><summary>Data dictionary (columns of cells.csv / cells.gpkg)"
+             "</summary><table><thead><tr><th>Column</th><th>Long name</th><th>Units</th>"
+             f"<th>Codes</th></tr></thead><tbody>{dictionary}</tbody></table></details>")]
 
 
 def render_report(ds: xr.Dataset, boundaries: dict | None = None, network: dict | None = None,

@@ -10,7 +10,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from hybridplan.reports import demo, write_report
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

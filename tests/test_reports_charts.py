@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
-
 from hybridplan.reports import (
     ReportDataError,
     cost_by_option_chart,
+    demo,
     district_coverage_chart,
     district_table,
     label,
@@ -14,7 +14,6 @@ from hybridplan.reports import (
     sweep_chart,
     visibility_series_chart,
 )
-from hybridplan.reports import demo
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ import h3
 import numpy as np
 import pytest
 import shapely
-
 from hybridplan.reports import (
     cell_columns,
+    demo,
     geojson_dict,
     write_all,
     write_cells_csv,
@@ -20,7 +20,6 @@ from hybridplan.reports import (
     write_geojson,
     write_geopackage,
 )
-from hybridplan.reports import demo
 from hybridplan.reports.atomic import write_atomic
 from hybridplan.reports.geopackage import gpkg_geometry_blob
 

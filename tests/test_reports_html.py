@@ -5,9 +5,7 @@ import re
 
 import plotly.offline
 import pytest
-
-from hybridplan.reports import ReportDataError, render_report, write_report
-from hybridplan.reports import demo
+from hybridplan.reports import ReportDataError, demo, render_report, write_report
 
 SMALL_BOX = (35.8, 36.1, 74.2, 74.6)
 

@@ -7,18 +7,18 @@ import h3
 import numpy as np
 import pytest
 import xarray as xr
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from hybridplan.reports import (
     ReportDataError,
+    demo,
     district_detail_map,
     district_map,
     hex_map,
+    hexgeom,
     terrain_loss,
     terrain_loss_map,
 )
-from hybridplan.reports import demo, hexgeom
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 GILGIT = (35.92, 74.31)  # (lat, lng) of Gilgit town [deg]
 
