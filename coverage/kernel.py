@@ -1,0 +1,626 @@
+"""The visibility kernel: per step, which cells see which satellites, into accumulators.
+
+Visibility of satellite ``s`` from cell ``i`` (ECEF position ``p``, local unit vectors
+up/east/north) for a system with minimum elevation ``el_min`` and GSO band ``beta``::
+
+    d = s - p,   sin(el) = d . up / |d|,   az = atan2(d . east, d . north) mod 360
+    visible  <=>  sin(el) >= sin(el_min)                                 (elevation)
+             and  sep_GSO(p, d) >= beta            (only when the band is set, > 0)
+             and  sin(el) > sin(horizon[i, floor(az / (360 / K))])       (terrain)
+
+``open sky`` drops the terrain condition. ``sep_GSO`` is the smallest angle between
+``d`` and the direction from ``p`` to any point of the geostationary ring (radius
+42164.17 km in the equatorial plane; the whole ring counts, so for a minimum elevation
+below the band a satellite low in the sky near the arc's horizon ends is excluded by
+arc points under the horizon). It is found by Newton's method on the ring longitude
+(maximising the cosine of the angle), started from a 5-degree scan of the ring.
+
+Speed comes from bounds (see :mod:`hybridplan.coverage.celltree`): for a node of cells
+with centre ``c``, radius ``r`` and vertical spread ``alpha``, every member's elevation
+lies within ``el(c) +- (asin(r / |s - c|) + alpha)`` and its GSO separation within
+``sep(c) +- (asin(r / |s - c|) + asin(r / (R_GSO - |c|)))`` (triangle inequality on the
+sphere of directions). The tests are done on sines and cosines with the angle-sum
+formulas, with a margin of 1e-9 rad, so no trigonometric call is needed at a node. A
+node whose bounds decide the answer for all members is counted in O(1) (a difference
+array over its cell range); only undecided leaves are evaluated cell by cell. The
+decisions agree exactly with the cell-by-cell evaluation, which ``prune=False`` runs
+everywhere (tests compare the two).
+
+The best (highest) elevation per cell and step is resolved the same way: a node fully
+visible to several satellites keeps only those whose elevation upper bound reaches the
+best lower bound, tightening the bounds down the tree until one candidate is left.
+
+Accumulators are integers (counts, and sums in fixed point: nano-degrees, millimetres),
+so chunks merge exactly in any grouping.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+
+from .geometry import GSO_RADIUS_KM
+
+EPS = 1e-9
+"""Safety margin on every bound [rad, or its sine]: far above rounding, far below physics."""
+NANO_DEGREE = 1e9
+MM_PER_KM = 1e6
+
+# accumulator fields (last axis of the accumulator array)
+F_COVERED, F_COVERED_OPEN, F_N_OR_MORE, F_NVIS_SUM, F_NVIS_MIN, F_NVIS_MAX = range(6)
+F_BEST_EL_NDEG, F_SLANT_MM, F_ANY, F_LEAD, F_TRAIL, F_GAP_MAX, F_GAP_SUM, F_GAP_COUNT = \
+    range(6, 14)
+N_FIELDS = 14
+NVIS_MIN_START = np.iinfo(np.int64).max
+
+# system parameter columns
+(S_SIN_MIN, S_COS_MIN, S_MIN_EL, S_BAND, S_SIN_BAND, S_COS_BAND, S_BAND_ON, S_N_REQ,
+ S_LICENSED) = range(9)
+N_SYS_COLUMNS = 9
+
+# node columns (celltree.NODE_COLUMNS)
+(N_X, N_Y, N_Z, N_R, N_UX, N_UY, N_UZ, N_ALPHA, N_MAXH, N_NORM, N_CA, N_SA, N_SMH, N_CMH,
+ N_SG, N_CG) = range(16)
+
+_SCAN = 72
+_HALF_PI = 0.5 * math.pi
+_RAD2DEG = 180.0 / math.pi
+# fdlibm e_asin.c rational approximation of (asin(x) - x) / x^3 in z = x^2
+_PS0, _PS1, _PS2 = 1.66666666666666657415e-01, -3.25565818622400915405e-01, \
+    2.01212532134862925881e-01
+_PS3, _PS4, _PS5 = -4.00555345006794114027e-02, 7.91534994289814532176e-04, \
+    3.47933107596021167570e-05
+_QS1, _QS2, _QS3, _QS4 = -2.40339491173441421878e+00, 2.02094576023350569471e+00, \
+    -6.88283971605453293030e-01, 7.70381505559019352791e-02
+
+
+@njit(cache=True, nogil=True, inline="always")
+def asin_fast(x):
+    """arcsin [rad] without branches (fdlibm's approximation; error < 1e-15 rad).
+
+    ``|x| < 0.5``: ``x + x R(x^2)``; otherwise ``pi/2 - 2 asin(sqrt((1 - |x|) / 2))``
+    with the same ``R``. Both share ``s = sqrt(z)``, so the two cases differ only in a
+    final select, which the compiler can vectorise. ``|x|`` is clamped to 1.
+    """
+    ax = min(abs(x), 1.0)
+    big = ax >= 0.5
+    z = (1.0 - ax) * 0.5 if big else ax * ax
+    p = z * (_PS0 + z * (_PS1 + z * (_PS2 + z * (_PS3 + z * (_PS4 + z * _PS5)))))
+    q = 1.0 + z * (_QS1 + z * (_QS2 + z * (_QS3 + z * _QS4)))
+    root = math.sqrt(z)
+    y = root + root * (p / q)
+    y = _HALF_PI - 2.0 * y if big else y
+    return y if x >= 0.0 else -y
+
+
+@njit(cache=True, nogil=True)
+def _gso_newton(px, py, pz, vx, vy, vz, phi):
+    """Ring longitude [rad] nearest in angle to unit direction v from p, and the cosine.
+
+    Maximises ``F(phi) = v . (g(phi) - p) / |g(phi) - p|`` with ``g`` on the ring by
+    Newton's method on ``G = N' Q - N Q' / 2`` (``F = N / sqrt(Q)``, ``G = F' Q^1.5``);
+    steps where ``G' >= 0`` (not near a maximum) move uphill by 0.1 rad.
+    """
+    r = GSO_RADIUS_KM
+    vp = vx * px + vy * py + vz * pz
+    a = r * r + px * px + py * py + pz * pz
+    best_phi = phi
+    best_f = -2.0
+    for _ in range(40):
+        c = math.cos(phi)
+        s = math.sin(phi)
+        a1 = vx * c + vy * s
+        b1 = px * c + py * s
+        n = r * a1 - vp
+        q = a - 2.0 * r * b1
+        f = n / math.sqrt(q)
+        if f > best_f:
+            best_f = f
+            best_phi = phi
+        n1 = r * (-vx * s + vy * c)
+        q1 = 2.0 * r * (px * s - py * c)
+        g = n1 * q - 0.5 * n * q1
+        g1 = -r * a1 * q + 0.5 * n1 * q1 - n * r * b1
+        if g1 < 0.0:
+            step = -g / g1
+        else:
+            step = 0.1 if g > 0.0 else -0.1
+        step = min(0.3, max(-0.3, step))
+        phi += step
+        if abs(step) < 1e-12:
+            break
+    return best_phi % (2.0 * math.pi), best_f
+
+
+@njit(cache=True, nogil=True)
+def _gso_global(px, py, pz, vx, vy, vz):
+    """Global optimum: scan the ring every 5 degrees, then Newton from the best sample."""
+    r = GSO_RADIUS_KM
+    best_k = 0
+    best_f = -3.0
+    for k in range(_SCAN):
+        phi = 2.0 * math.pi * k / _SCAN
+        gx = r * math.cos(phi) - px
+        gy = r * math.sin(phi) - py
+        gz = -pz
+        f = (vx * gx + vy * gy + vz * gz) / math.sqrt(gx * gx + gy * gy + gz * gz)
+        if f > best_f:
+            best_f = f
+            best_k = k
+    return _gso_newton(px, py, pz, vx, vy, vz, 2.0 * math.pi * best_k / _SCAN)
+
+
+@njit(cache=True, nogil=True)
+def gso_separation_rad(px, py, pz, dx, dy, dz):
+    """Smallest angle [rad] between direction d from p and the geostationary ring."""
+    norm = math.sqrt(dx * dx + dy * dy + dz * dz)
+    _, f = _gso_global(px, py, pz, dx / norm, dy / norm, dz / norm)
+    return math.acos(min(1.0, max(-1.0, f)))
+
+
+@njit(cache=True, nogil=True)
+def _node_el_bounds(node_data, node, sx, sy, sz):
+    """(lower, upper) elevation bound [rad] of a satellite over a node's cells."""
+    dx = sx - node_data[node, N_X]
+    dy = sy - node_data[node, N_Y]
+    dz = sz - node_data[node, N_Z]
+    dist = math.sqrt(dx * dx + dy * dy + dz * dz)
+    radius = node_data[node, N_R]
+    if dist <= radius * 1.000001 + 1e-9:
+        return -_HALF_PI, _HALF_PI
+    sin_el = (dx * node_data[node, N_UX] + dy * node_data[node, N_UY]
+              + dz * node_data[node, N_UZ]) / dist
+    el = math.asin(min(1.0, max(-1.0, sin_el)))
+    half = math.asin(radius / dist) + node_data[node, N_ALPHA] + EPS
+    return el - half, el + half
+
+
+@njit(cache=True, nogil=True)
+def _cell_visible(cell_data, sin_horizon, terrain, i, sx, sy, sz, sys_row, check_el,
+                  check_gso, phi):
+    """Exact test of one cell: returns (open_sky_visible, visible, sin_el, dist2)."""
+    dx = sx - cell_data[i, 0]
+    dy = sy - cell_data[i, 1]
+    dz = sz - cell_data[i, 2]
+    d2 = dx * dx + dy * dy + dz * dz
+    dist = math.sqrt(d2)
+    sin_el = (dx * cell_data[i, 3] + dy * cell_data[i, 4] + dz * cell_data[i, 5]) / dist
+    if check_el and sin_el < sys_row[S_SIN_MIN]:
+        return False, False, sin_el, d2
+    if check_gso:
+        _, f = _gso_newton(cell_data[i, 0], cell_data[i, 1], cell_data[i, 2],
+                           dx / dist, dy / dist, dz / dist, phi)
+        if f > sys_row[S_COS_BAND]:
+            return False, False, sin_el, d2
+    if terrain and sin_el <= cell_data[i, 12]:
+        east = dx * cell_data[i, 6] + dy * cell_data[i, 7] + dz * cell_data[i, 8]
+        north = dx * cell_data[i, 9] + dy * cell_data[i, 10] + dz * cell_data[i, 11]
+        az = math.atan2(east, north)
+        if az < 0.0:
+            az += 2.0 * math.pi
+        n_az = sin_horizon.shape[1]
+        k = int(az * n_az / (2.0 * math.pi))
+        if k >= n_az:
+            k = n_az - 1
+        if sin_el <= sin_horizon[i, k]:
+            return True, False, sin_el, d2
+    return True, True, sin_el, d2
+
+
+@njit(cache=True, nogil=True)
+def _descend(sat, sx, sy, sz, sys_row, terrain, prune, cell_data, sin_horizon, node_data,
+             node_links, diff_open, diff_vis, best_sin, best_d2, ent, n_ent, stack_i,
+             stack_f):
+    """Visit the tree for one satellite; returns the new number of entries, -1 if full.
+
+    Fully visible nodes go to the difference arrays and, for the best-elevation pass, to
+    ``ent`` (rows: node, satellite, lower and upper elevation bound [rad]).
+    """
+    sin_min = sys_row[S_SIN_MIN]
+    cos_min = sys_row[S_COS_MIN]
+    sin_b = sys_row[S_SIN_BAND]
+    cos_b = sys_row[S_COS_BAND]
+    # stack_i columns: node, elevation decided, GSO decided, open sky counted; stack_f: phi
+    stack_i[0, 0] = 0
+    stack_i[0, 1] = 0
+    stack_i[0, 2] = 0 if sys_row[S_BAND_ON] > 0.0 else 1
+    stack_i[0, 3] = 0
+    stack_f[0] = -1.0  # no start longitude yet: scan the ring
+    top = 1
+    while top > 0:
+        top -= 1
+        node = stack_i[top, 0]
+        el_ok = stack_i[top, 1] == 1
+        gso_ok = stack_i[top, 2] == 1
+        open_counted = stack_i[top, 3] == 1
+        phi = stack_f[top]
+        lo = node_links[node, 0]
+        hi = node_links[node, 1]
+        left = node_links[node, 2]
+        dx = sx - node_data[node, N_X]
+        dy = sy - node_data[node, N_Y]
+        dz = sz - node_data[node, N_Z]
+        dist = math.sqrt(dx * dx + dy * dy + dz * dz)
+        radius = node_data[node, N_R]
+        bounded = prune and dist > radius * 1.000001 + 1e-9
+        sin_el = (dx * node_data[node, N_UX] + dy * node_data[node, N_UY]
+                  + dz * node_data[node, N_UZ]) / dist
+        sd = 0.0
+        cd = 1.0
+        rho = 0.0
+        crho = 1.0
+        if bounded:
+            rho = radius / dist
+            crho = math.sqrt(1.0 - rho * rho)
+            # sin and cos of delta = asin(rho) + alpha, the elevation half-width
+            sd = rho * node_data[node, N_CA] + crho * node_data[node, N_SA]
+            cd = crho * node_data[node, N_CA] - rho * node_data[node, N_SA]
+            if not el_ok:
+                # none: el < el_min - delta, i.e. sin(el) < sin(el_min - delta) - eps
+                if (cos_min * cd + sin_min * sd > 0.0
+                        and sin_el < sin_min * cd - cos_min * sd - EPS):
+                    continue
+                # all: el >= el_min + delta, needs el_min + delta < 90 deg
+                if (cos_min * cd - sin_min * sd > 0.0
+                        and sin_el >= sin_min * cd + cos_min * sd + EPS):
+                    el_ok = True
+        if not gso_ok:
+            ux = dx / dist
+            uy = dy / dist
+            uz = dz / dist
+            px = node_data[node, N_X]
+            py = node_data[node, N_Y]
+            pz = node_data[node, N_Z]
+            if phi < 0.0:
+                phi, f = _gso_global(px, py, pz, ux, uy, uz)
+            else:
+                phi, f = _gso_newton(px, py, pz, ux, uy, uz, phi)
+            if bounded:
+                # sin and cos of the GSO half-width asin(rho) + asin(parallax)
+                sg = rho * node_data[node, N_CG] + crho * node_data[node, N_SG]
+                cg = crho * node_data[node, N_CG] - rho * node_data[node, N_SG]
+                # excluded everywhere: sep < band - width (cos sep > cos(band - width))
+                if (sin_b * cg - cos_b * sg > 0.0
+                        and f > cos_b * cg + sin_b * sg + EPS):
+                    continue
+                # clear everywhere: sep >= band + width
+                if sin_b * cg + cos_b * sg > 0.0 and f <= cos_b * cg - sin_b * sg - EPS:
+                    gso_ok = True
+        if el_ok and gso_ok and bounded:
+            if not open_counted:
+                diff_open[lo] += 1
+                diff_open[hi] -= 1
+                open_counted = True
+            clear = not terrain
+            if terrain:
+                smh = node_data[node, N_SMH]
+                cmh = node_data[node, N_CMH]
+                clear = cmh * cd - smh * sd > 0.0 and sin_el >= smh * cd + cmh * sd + EPS
+            if clear:
+                diff_vis[lo] += 1
+                diff_vis[hi] -= 1
+                if n_ent >= ent.shape[0]:
+                    return -1
+                el = math.asin(min(1.0, max(-1.0, sin_el)))
+                half = math.asin(rho) + node_data[node, N_ALPHA] + EPS
+                ent[n_ent, 0] = node
+                ent[n_ent, 1] = sat
+                ent[n_ent, 2] = el - half
+                ent[n_ent, 3] = el + half
+                n_ent += 1
+                continue
+        if left < 0:
+            for i in range(lo, hi):
+                is_open, is_vis, sin_c, d2 = _cell_visible(
+                    cell_data, sin_horizon, terrain, i, sx, sy, sz, sys_row, not el_ok,
+                    not gso_ok, phi)
+                if is_open and not open_counted:
+                    diff_open[i] += 1
+                    diff_open[i + 1] -= 1
+                if is_vis:
+                    diff_vis[i] += 1
+                    diff_vis[i + 1] -= 1
+                    if sin_c > best_sin[i] or (sin_c == best_sin[i] and d2 < best_d2[i]):
+                        best_sin[i] = sin_c
+                        best_d2[i] = d2
+            continue
+        for child in (node_links[node, 3], left):
+            stack_i[top, 0] = child
+            stack_i[top, 1] = 1 if el_ok else 0
+            stack_i[top, 2] = 1 if gso_ok else 0
+            stack_i[top, 3] = 1 if open_counted else 0
+            stack_f[top] = phi
+            top += 1
+    return n_ent
+
+
+@njit(cache=True, nogil=True)
+def _best_over_range(sat_pos, j, cell_data, lo, hi, best_sin, best_d2):
+    """Fold one satellite's exact elevation into the best of cells lo..hi-1."""
+    sx = sat_pos[j, 0]
+    sy = sat_pos[j, 1]
+    sz = sat_pos[j, 2]
+    for i in range(lo, hi):
+        dx = sx - cell_data[i, 0]
+        dy = sy - cell_data[i, 1]
+        dz = sz - cell_data[i, 2]
+        d2 = dx * dx + dy * dy + dz * dz
+        sin_el = (dx * cell_data[i, 3] + dy * cell_data[i, 4]
+                  + dz * cell_data[i, 5]) / math.sqrt(d2)
+        better = sin_el > best_sin[i] or (sin_el == best_sin[i] and d2 < best_d2[i])
+        best_sin[i] = sin_el if better else best_sin[i]
+        best_d2[i] = d2 if better else best_d2[i]
+
+
+@njit(cache=True, nogil=True)
+def _resolve_best(sat_pos, base, cell_data, node_data, node_links, ent, n_ent, best_sin,
+                  best_d2, head, nxt, marked, slot_sat, slot_lb, slot_ub, slot_len,
+                  stack_node, tmp_sat, tmp_lb, tmp_ub):
+    """Best elevation per cell among the satellites that fully cover tree nodes."""
+    if n_ent == 0:
+        return
+    width = slot_sat.shape[0] // slot_len.shape[0]  # at most one candidate per satellite
+    for e in range(n_ent):  # per-node lists, and mark the nodes with entries below them
+        node = int(ent[e, 0])
+        nxt[e] = head[node]
+        head[node] = e
+        while node >= 0 and marked[node] == 0:
+            marked[node] = 1
+            node = node_links[node, 4]
+    stack_node[0] = 0
+    slot_len[0] = 0
+    top = 1
+    while top > 0:
+        top -= 1
+        node = stack_node[top]
+        count = 0
+        best_lb = -10.0
+        for k in range(slot_len[top]):  # inherited candidates, bounds tightened here
+            j = slot_sat[top * width + k]
+            lb, ub = _node_el_bounds(node_data, node, sat_pos[base + j, 0],
+                                     sat_pos[base + j, 1], sat_pos[base + j, 2])
+            lb = max(lb, slot_lb[top * width + k])
+            ub = min(ub, slot_ub[top * width + k])
+            tmp_sat[count] = j
+            tmp_lb[count] = lb
+            tmp_ub[count] = ub
+            best_lb = max(best_lb, lb)
+            count += 1
+        e = head[node]
+        while e >= 0:
+            tmp_sat[count] = int(ent[e, 1])
+            tmp_lb[count] = ent[e, 2]
+            tmp_ub[count] = ent[e, 3]
+            best_lb = max(best_lb, ent[e, 2])
+            count += 1
+            e = nxt[e]
+        kept = 0
+        for k in range(count):
+            if tmp_ub[k] >= best_lb - EPS:
+                tmp_sat[kept] = tmp_sat[k]
+                tmp_lb[kept] = tmp_lb[k]
+                tmp_ub[kept] = tmp_ub[k]
+                kept += 1
+        left = node_links[node, 2]
+        right = node_links[node, 3]
+        below = left >= 0 and (marked[left] == 1 or marked[right] == 1)
+        if kept == 0 and not below:
+            continue
+        if left < 0 or (kept == 1 and not below):
+            for k in range(kept):
+                _best_over_range(sat_pos, base + tmp_sat[k], cell_data, node_links[node, 0],
+                                 node_links[node, 1], best_sin, best_d2)
+            continue
+        for child in (right, left):
+            stack_node[top] = child
+            for k in range(kept):
+                slot_sat[top * width + k] = tmp_sat[k]
+                slot_lb[top * width + k] = tmp_lb[k]
+                slot_ub[top * width + k] = tmp_ub[k]
+            slot_len[top] = kept
+            top += 1
+    for e in range(n_ent):  # reset the scratch arrays
+        node = int(ent[e, 0])
+        head[node] = -1
+        while node >= 0 and marked[node] == 1:
+            marked[node] = 0
+            node = node_links[node, 4]
+
+
+@njit(cache=True, nogil=True)
+def _fold(acc, row, n_vis, open_cov, req_ok, best_sin, best_d2, smap, series_n,
+          series_open, series_best):
+    """Fold a chunk of per-step results (``(n_steps, n_cells)`` arrays) into ``acc[row]``.
+
+    Cell-major: each cell's 14 accumulators stay in registers over the chunk's steps.
+    """
+    n_steps, n_cells = n_vis.shape
+    for i in range(n_cells):
+        covered = acc[row, i, F_COVERED]
+        covered_open = acc[row, i, F_COVERED_OPEN]
+        n_or_more = acc[row, i, F_N_OR_MORE]
+        nvis_sum = acc[row, i, F_NVIS_SUM]
+        nvis_min = acc[row, i, F_NVIS_MIN]
+        nvis_max = acc[row, i, F_NVIS_MAX]
+        el_sum = acc[row, i, F_BEST_EL_NDEG]
+        slant_sum = acc[row, i, F_SLANT_MM]
+        any_cov = acc[row, i, F_ANY]
+        lead = acc[row, i, F_LEAD]
+        trail = acc[row, i, F_TRAIL]
+        gap_max = acc[row, i, F_GAP_MAX]
+        gap_sum = acc[row, i, F_GAP_SUM]
+        gap_count = acc[row, i, F_GAP_COUNT]
+        for t in range(n_steps):
+            n = np.int64(n_vis[t, i])
+            nvis_sum += n
+            nvis_min = min(nvis_min, n)
+            nvis_max = max(nvis_max, n)
+            covered_open += np.int64(open_cov[t, i])
+            n_or_more += np.int64(req_ok[t, i])
+            if n > 0:
+                covered += 1
+                el_deg = asin_fast(best_sin[t, i]) * _RAD2DEG
+                el_sum += np.int64(math.floor(el_deg * NANO_DEGREE + 0.5))
+                slant_sum += np.int64(math.floor(math.sqrt(best_d2[t, i]) * MM_PER_KM + 0.5))
+                if any_cov == 1 and trail > 0:
+                    gap_sum += trail
+                    gap_count += 1
+                    gap_max = max(gap_max, trail)
+                trail = 0
+                any_cov = 1
+            elif any_cov == 1:
+                trail += 1
+            else:
+                lead += 1
+        acc[row, i, F_COVERED] = covered
+        acc[row, i, F_COVERED_OPEN] = covered_open
+        acc[row, i, F_N_OR_MORE] = n_or_more
+        acc[row, i, F_NVIS_SUM] = nvis_sum
+        acc[row, i, F_NVIS_MIN] = nvis_min
+        acc[row, i, F_NVIS_MAX] = nvis_max
+        acc[row, i, F_BEST_EL_NDEG] = el_sum
+        acc[row, i, F_SLANT_MM] = slant_sum
+        acc[row, i, F_ANY] = any_cov
+        acc[row, i, F_LEAD] = lead
+        acc[row, i, F_TRAIL] = trail
+        acc[row, i, F_GAP_MAX] = gap_max
+        acc[row, i, F_GAP_SUM] = gap_sum
+        acc[row, i, F_GAP_COUNT] = gap_count
+        k = smap[i]
+        if k >= 0:
+            for t in range(n_steps):
+                series_n[t, row, k] = n_vis[t, i]
+                series_open[t, row, k] = open_cov[t, i]
+                series_best[t, row, k] = (asin_fast(best_sin[t, i]) * _RAD2DEG
+                                          if n_vis[t, i] > 0 else np.nan)
+
+
+@njit(cache=True, nogil=True)
+def _system_steps(step_sys_ptr, s, sat_pos, row, terrain, prune, cell_data, sin_horizon,
+                  node_data, node_links, depth, n_vis, open_cov, req_ok, best_sin, best_d2,
+                  ent, nxt, head, marked):
+    """Visibility of one system over a chunk of steps into the per-step arrays.
+
+    Returns the (possibly grown) entry buffers.
+    """
+    n_steps = step_sys_ptr.shape[0]
+    n_cells = cell_data.shape[0]
+    n_req = np.int64(row[S_N_REQ])
+    diff_open = np.zeros(n_cells + 1, np.int64)
+    diff_vis = np.zeros(n_cells + 1, np.int64)
+    stack_i = np.empty((2 * depth + 4, 4), np.int64)
+    stack_f = np.empty(2 * depth + 4)
+    stack_node = np.empty(2 * depth + 4, np.int64)
+    slot_len = np.empty(2 * depth + 4, np.int64)
+    for t in range(n_steps):
+        start = step_sys_ptr[t, s]
+        stop = step_sys_ptr[t, s + 1]
+        bs = best_sin[t]
+        bd = best_d2[t]
+        bs[:] = -2.0
+        bd[:] = np.inf
+        n_ent = 0
+        j = 0
+        while j < stop - start:
+            got = _descend(j, sat_pos[start + j, 0], sat_pos[start + j, 1],
+                           sat_pos[start + j, 2], row, terrain, prune, cell_data,
+                           sin_horizon, node_data, node_links, diff_open, diff_vis, bs, bd,
+                           ent, n_ent, stack_i, stack_f)
+            if got >= 0:
+                n_ent = got
+                j += 1
+                continue
+            # entry buffer full: grow it and redo this step from its first satellite
+            ent = np.empty((2 * ent.shape[0], 4))
+            nxt = np.empty(ent.shape[0], np.int64)
+            diff_open[:] = 0
+            diff_vis[:] = 0
+            bs[:] = -2.0
+            bd[:] = np.inf
+            n_ent = 0
+            j = 0
+        width = max(1, stop - start)
+        _resolve_best(sat_pos, start, cell_data, node_data, node_links, ent, n_ent, bs, bd,
+                      head, nxt, marked, np.empty((2 * depth + 4) * width, np.int64),
+                      np.empty((2 * depth + 4) * width), np.empty((2 * depth + 4) * width),
+                      slot_len, stack_node, np.empty(width + n_ent, np.int64),
+                      np.empty(width + n_ent), np.empty(width + n_ent))
+        count_open = np.int64(0)
+        count_vis = np.int64(0)
+        for i in range(n_cells):
+            count_open += diff_open[i]
+            count_vis += diff_vis[i]
+            diff_open[i] = 0
+            diff_vis[i] = 0
+            n_vis[t, i] = count_vis
+            open_cov[t, i] = 1 if count_open > 0 else 0
+            req_ok[t, i] = 1 if count_vis >= n_req else 0
+        diff_open[n_cells] = 0
+        diff_vis[n_cells] = 0
+    return ent, nxt
+
+
+@njit(cache=True, nogil=True)
+def run_steps(step_sys_ptr, sat_pos, sys_table, terrain, prune, cell_data, sin_horizon,
+              node_data, node_links, depth, acc, series_cells, series_n, series_open,
+              series_best):
+    """Process a chunk of consecutive steps into the accumulators.
+
+    Parameters
+    ----------
+    step_sys_ptr : int64 (n_steps, n_systems + 1)
+        Row ``t``: offsets into ``sat_pos`` of each system's satellites at step ``t``
+        (``[t, s] .. [t, s + 1]``).
+    sat_pos : float64 (n_entries, 3)
+        ITRS positions [km] of the candidate satellites (no NaN).
+    sys_table : float64 (n_systems, 9)
+        Per-system parameters (``S_*`` columns).
+    acc : int64 (n_systems + 1, n_cells, 14)
+        Accumulators (last row: combined over licensed systems), updated in place.
+    series_cells : int64 (n_series,)
+        Tree positions of cells whose per-step values go to ``series_*``
+        (``(n_steps, n_systems + 1, n_series)``).
+    """
+    n_steps = step_sys_ptr.shape[0]
+    n_sys = sys_table.shape[0]
+    n_cells = cell_data.shape[0]
+    n_nodes = node_data.shape[0]
+    smap = np.full(n_cells, -1, np.int64)
+    for k in range(series_cells.shape[0]):
+        smap[series_cells[k]] = k
+    n_vis = np.empty((n_steps, n_cells), np.int32)
+    open_cov = np.empty((n_steps, n_cells), np.int8)
+    req_ok = np.empty((n_steps, n_cells), np.int8)
+    best_sin = np.empty((n_steps, n_cells))
+    best_d2 = np.empty((n_steps, n_cells))
+    comb_n = np.zeros((n_steps, n_cells), np.int32)
+    comb_open = np.zeros((n_steps, n_cells), np.int8)
+    comb_req = np.zeros((n_steps, n_cells), np.int8)
+    comb_sin = np.full((n_steps, n_cells), -2.0)
+    comb_d2 = np.full((n_steps, n_cells), np.inf)
+    ent = np.empty((1024, 4))
+    nxt = np.empty(1024, np.int64)
+    head = np.full(n_nodes, -1, np.int64)
+    marked = np.zeros(n_nodes, np.int8)
+    for s in range(n_sys):
+        row = sys_table[s]
+        ent, nxt = _system_steps(step_sys_ptr, s, sat_pos, row, terrain, prune, cell_data,
+                                 sin_horizon, node_data, node_links, depth, n_vis, open_cov,
+                                 req_ok, best_sin, best_d2, ent, nxt, head, marked)
+        _fold(acc, s, n_vis, open_cov, req_ok, best_sin, best_d2, smap, series_n,
+              series_open, series_best)
+        if row[S_LICENSED] > 0.0:
+            for t in range(n_steps):
+                for i in range(n_cells):
+                    n = n_vis[t, i]
+                    comb_n[t, i] += n
+                    comb_open[t, i] |= open_cov[t, i]
+                    comb_req[t, i] |= req_ok[t, i]
+                    if n > 0:
+                        comb_sin[t, i] = max(comb_sin[t, i], best_sin[t, i])
+                        comb_d2[t, i] = min(comb_d2[t, i], best_d2[t, i])
+    _fold(acc, n_sys, comb_n, comb_open, comb_req, comb_sin, comb_d2, smap, series_n,
+          series_open, series_best)

@@ -1,0 +1,225 @@
+"""Which satellites can be in reach of the region when: exact pruning in time and space.
+
+Propagating every satellite at every step costs more than the whole coverage budget
+(12k satellites x 1440 steps ~ 13 s on one core), and almost all of those positions are
+on the far side of the Earth. So each chunk of steps is handled in two passes:
+
+1. **coarse**: every satellite is propagated at every ``coarse_every``-th step (and at the
+   chunk's last step);
+2. **fine**: between two coarse samples ``k`` and ``k+1`` a satellite is propagated at
+   the steps in between only if it *can* come within reach during that interval.
+
+"Within reach" is a cone test on geocentric directions: a satellite at geocentric
+distance ``r_s`` can be seen at geodetic elevation ``>= el_min`` from some cell only if the
+angle between its direction and the region's cap centre is at most::
+
+    reach = cap_radius + arccos(r_min cos(eps) / r_s_max) - eps,  eps = el_min - 0.00336 rad
+
+(``cap_radius``: largest angle between the cap centre and a cell; ``r_min``: smallest
+geocentric distance of a cell; ``r_s_max``: a bound on the satellite's distance; 0.00336
+rad bounds the angle between the geodetic vertical and the geocentric radius on WGS84).
+The satellite's direction turns at most ``omega`` rad/s in the Earth-fixed frame, where
+``omega`` bounds the orbital angular rate ``h / r^2`` at a perigee lowered by 100 km, plus
+5 %, plus the Earth's rotation. With angles ``a_k``, ``a_k+1`` at the two samples, the
+smallest angle inside the interval is at least ``(a_k + a_k+1 - omega dt) / 2``; the
+interval is refined only if that can be ``<= reach``. Samples that fail (SGP4 error) make
+both neighbouring intervals refined. The tests compare against propagating everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sgp4.api import SatrecArray
+
+from hybridplan.tle.elements import ElementSet
+from hybridplan.tle.propagate import propagate_arrays
+
+from .geometry import (EARTH_ROTATION_RAD_S, MAX_GEODETIC_VERTICAL_DEFLECTION_RAD,
+                       footprint_central_angle_rad)
+
+_MU_WGS72_KM3_S2 = 398600.8
+_RADIUS_MARGIN = 1.005
+_RADIUS_MARGIN_KM = 30.0
+_PERIGEE_DROP_KM = 100.0
+_RATE_MARGIN = 1.05
+_ANGLE_EPS_RAD = 1e-6
+
+
+@dataclass(frozen=True, eq=False)
+class SatelliteTable:
+    """All satellites of all systems, in system order, with their reach bounds.
+
+    Attributes
+    ----------
+    element_sets : tuple of ElementSet
+        What each satellite is rebuilt from in the process that propagates it.
+    system_index : numpy.ndarray
+        ``(n_sat,)`` int64: index of the satellite's system.
+    reach_rad : numpy.ndarray
+        ``(n_sat,)``: largest angle [rad] between the satellite's geocentric direction and
+        the region's cap centre at which it may be visible from some cell.
+    omega_rad_s : numpy.ndarray
+        ``(n_sat,)``: bound on how fast its Earth-fixed direction turns [rad/s].
+    cap_centre : numpy.ndarray
+        ``(3,)`` unit vector of the region's cap centre.
+    """
+
+    element_sets: tuple[ElementSet, ...]
+    system_index: np.ndarray
+    reach_rad: np.ndarray
+    omega_rad_s: np.ndarray
+    cap_centre: np.ndarray
+
+    @property
+    def n_satellites(self) -> int:
+        return len(self.element_sets)
+
+
+def region_cap(cell_positions_km: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """``(centre unit vector, cap radius [rad], smallest cell distance [km])`` of the cells."""
+    norms = np.linalg.norm(cell_positions_km, axis=1)
+    units = cell_positions_km / norms[:, None]
+    centre = units.mean(axis=0)
+    centre /= np.linalg.norm(centre)
+    chord = np.linalg.norm(units - centre, axis=1).max()
+    radius = 2.0 * np.arcsin(min(chord / 2.0, 1.0))
+    return centre, float(radius), float(norms.min())
+
+
+def satellite_table(element_sets_per_system: Sequence[Sequence[ElementSet]],
+                    min_elevation_deg: Sequence[float], cell_positions_km: np.ndarray
+                    ) -> SatelliteTable:
+    """Reach bounds of every satellite for the cells (ECEF, km) of a region."""
+    centre, cap_radius, ground_min_km = region_cap(cell_positions_km)
+    sets, system, reach, omega = [], [], [], []
+    for index, (element_sets, el_min) in enumerate(zip(element_sets_per_system,
+                                                       min_elevation_deg)):
+        eps_deg = el_min - np.degrees(MAX_GEODETIC_VERTICAL_DEFLECTION_RAD)
+        for element_set in element_sets:
+            satrec = element_set.to_satrec()
+            a_km = satrec.a * satrec.radiusearthkm
+            e = min(max(satrec.ecco, 0.0), 0.99)
+            r_max = a_km * (1.0 + e) * _RADIUS_MARGIN + _RADIUS_MARGIN_KM
+            r_peri = max(a_km * (1.0 - e) - _PERIGEE_DROP_KM, 6378.137 * 0.5)
+            h = np.sqrt(_MU_WGS72_KM3_S2 * a_km * (1.0 - e * e)) if a_km > 0 else 0.0
+            rate = h / r_peri**2 * _RATE_MARGIN + EARTH_ROTATION_RAD_S
+            lam = footprint_central_angle_rad(r_max, eps_deg, ground_min_km)
+            sets.append(element_set)
+            system.append(index)
+            reach.append(cap_radius + float(lam) + _ANGLE_EPS_RAD)
+            omega.append(rate if np.isfinite(rate) else np.inf)
+    return SatelliteTable(tuple(sets), np.asarray(system, dtype=np.int64),
+                          np.asarray(reach, dtype=np.float64),
+                          np.asarray(omega, dtype=np.float64), centre)
+
+
+@dataclass(frozen=True)
+class StepTimes:
+    """Time arguments of a run of consecutive steps: UTC Julian dates and GMST [rad]."""
+
+    first_step: int
+    jd_whole: np.ndarray
+    jd_fraction: np.ndarray
+    gmst_rad: np.ndarray
+    step_s: float
+
+    def __len__(self) -> int:
+        return len(self.jd_fraction)
+
+    def take(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.jd_whole[index], self.jd_fraction[index], self.gmst_rad[index]
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Satellite positions handed to the kernel for a run of steps.
+
+    ``step_sys_ptr[t, s] .. step_sys_ptr[t, s + 1]`` index the rows of ``positions_km``
+    of system ``s`` at step ``t`` (ITRS, km, never NaN). ``failures[s]`` counts the
+    (satellite, step) pairs of system ``s`` that SGP4 could not propagate, and
+    ``propagated`` the satellite-epochs computed (for the benchmark).
+    """
+
+    step_sys_ptr: np.ndarray
+    positions_km: np.ndarray
+    failures: np.ndarray
+    propagated: int
+
+
+def _angles(positions: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    """Angle [rad] between geocentric directions ``(..., 3)`` and ``centre``; NaN stays."""
+    norms = np.linalg.norm(positions, axis=-1)
+    cos = (positions @ centre) / norms
+    return np.arccos(np.clip(cos, -1.0, 1.0))
+
+
+def candidates(satrecs: list, table: SatelliteTable, times: StepTimes, n_systems: int,
+               coarse_every: int = 10, prune: bool = True) -> Candidates:
+    """Positions of the satellites that may be visible at each step of ``times``.
+
+    ``satrecs`` are the Satrec objects of ``table.element_sets`` (built in this process).
+    """
+    n_steps = len(times)
+    n_sat = table.n_satellites
+    failures = np.zeros(n_systems, dtype=np.int64)
+    if not prune:
+        array = SatrecArray(satrecs)
+        positions, errors = propagate_arrays(array, *times.take(np.arange(n_steps)))
+        np.add.at(failures, table.system_index, np.count_nonzero(errors, axis=1))
+        keep = errors == 0
+        sat_index, step = np.nonzero(keep)
+        return _assemble(step, table.system_index[sat_index], sat_index,
+                         positions[sat_index, step], n_steps, n_systems,
+                         n_sat * n_steps, failures)
+
+    coarse = np.unique(np.append(np.arange(0, n_steps, coarse_every), n_steps - 1))
+    all_sats = SatrecArray(satrecs)
+    pos_c, err_c = propagate_arrays(all_sats, *times.take(coarse))
+    np.add.at(failures, table.system_index, np.count_nonzero(err_c, axis=1))
+    ang_c = _angles(pos_c, table.cap_centre)  # (n_sat, n_coarse), NaN where failed
+    reach = table.reach_rad[:, None]
+    near_c = ang_c <= reach
+    steps, sats, rows = [], [], []
+    s_idx, k_idx = np.nonzero(near_c)
+    steps.append(coarse[k_idx])
+    sats.append(s_idx)
+    rows.append(pos_c[s_idx, k_idx])
+    propagated = n_sat * len(coarse)
+    dt = np.diff(coarse) * times.step_s
+    lower = 0.5 * (ang_c[:, :-1] + ang_c[:, 1:] - table.omega_rad_s[:, None] * dt[None, :])
+    refine = ~(lower > reach)  # NaN (a failed sample) refines too
+    for k in np.flatnonzero(np.diff(coarse) > 1):
+        members = np.flatnonzero(refine[:, k])
+        if members.size == 0:
+            continue
+        inner = np.arange(coarse[k] + 1, coarse[k + 1])
+        pos_f, err_f = propagate_arrays(SatrecArray([satrecs[i] for i in members]),
+                                        *times.take(inner))
+        propagated += members.size * inner.size
+        np.add.at(failures, table.system_index[members], np.count_nonzero(err_f, axis=1))
+        near_f = _angles(pos_f, table.cap_centre) <= table.reach_rad[members, None]
+        m_idx, t_idx = np.nonzero(near_f)
+        steps.append(inner[t_idx])
+        sats.append(members[m_idx])
+        rows.append(pos_f[m_idx, t_idx])
+    step = np.concatenate(steps)
+    sat_index = np.concatenate(sats)
+    return _assemble(step, table.system_index[sat_index], sat_index,
+                     np.concatenate(rows).reshape(-1, 3), n_steps, n_systems, propagated,
+                     failures)
+
+
+def _assemble(step: np.ndarray, system: np.ndarray, sat_index: np.ndarray,
+              positions: np.ndarray, n_steps: int, n_systems: int, propagated: int,
+              failures: np.ndarray) -> Candidates:
+    order = np.lexsort((sat_index, system, step))
+    key = step[order] * n_systems + system[order]
+    bounds = np.searchsorted(key, np.arange(n_steps * n_systems + 1))
+    ptr = np.empty((n_steps, n_systems + 1), dtype=np.int64)
+    ptr[:, :n_systems] = bounds[:-1].reshape(n_steps, n_systems)
+    ptr[:, n_systems] = bounds[n_systems::n_systems]
+    return Candidates(ptr, np.ascontiguousarray(positions[order], dtype=np.float64),
+                      failures, int(propagated))
