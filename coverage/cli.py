@@ -10,12 +10,14 @@ import argparse
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
+from hybridplan.grids.errors import GridError
 from hybridplan.tle.errors import ElementSetError
 
-from . import cli_tle
+from . import cli_coverage, cli_tle
+from .errors import CoverageError
 
 #: Error classes whose message is the whole story for a user.
-USER_ERRORS: tuple[type[BaseException], ...] = (ElementSetError,)
+USER_ERRORS: tuple[type[BaseException], ...] = (ElementSetError, GridError, CoverageError)
 
 
 def _version() -> str:
@@ -38,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="show the Python traceback on errors (for bug reports)")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     cli_tle.add_parsers(subparsers)
+    cli_coverage.add_parsers(subparsers)
     return parser
 
 

@@ -1,0 +1,118 @@
+"""``hybridplan coverage SCENARIO.toml --out DIR``: figures of merit per cell as NetCDF."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "coverage", help="satellite coverage figures of merit per H3 cell (NetCDF)",
+        description="Computes, for every cell of the scenario's region and every satellite "
+                    "system, the STK-style figures of merit (percent of time covered, with "
+                    "and without terrain, visible counts, gaps, best elevation, latency) and "
+                    "the 'combined' coverage of the licensed systems; writes DIR/coverage.nc "
+                    "atomically. SCENARIO may be 'default' for the bundled GB+AJK scenario. "
+                    "Example: hybridplan coverage default --out results/ --workers 2")
+    parser.add_argument("scenario", nargs="?", metavar="SCENARIO.toml",
+                        help="scenario file, or 'default'")
+    parser.add_argument("--out", metavar="DIR", help="output folder (created if missing)")
+    parser.add_argument("--workers", type=int, metavar="N",
+                        help="worker processes (default: [engine] workers of the scenario)")
+    parser.add_argument("--grid", metavar="GRID.nc",
+                        help="use this grid NetCDF (cells with terrain) instead of building it")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--defaults", action="store_true",
+                        help="print every scenario key with its default and range, and exit")
+    parser.add_argument("--print-default", action="store_true",
+                        help="print the bundled default scenario (TOML) and exit")
+    parser.set_defaults(handler=run_coverage)
+
+
+def _load(spec: str):
+    from .scenario import default_scenario, load_scenario
+    return default_scenario() if spec == "default" else load_scenario(spec)
+
+
+def run_coverage(args: argparse.Namespace) -> int:
+    from .errors import CoverageError
+    from .scenario import default_scenario_text
+    from .scenario_schema import schema_markdown
+
+    if args.defaults:
+        print(schema_markdown())
+        return 0
+    if args.print_default:
+        sys.stdout.write(default_scenario_text())
+        return 0
+    if not args.scenario:
+        raise CoverageError("hybridplan coverage needs SCENARIO.toml (or 'default'); "
+                            "'hybridplan coverage --print-default > scenario.toml' writes one "
+                            "to start from")
+    if not args.out:
+        raise CoverageError("hybridplan coverage needs --out DIR, the folder to write "
+                            "coverage.nc into")
+    if args.workers is not None and args.workers < 1:
+        raise CoverageError(f"--workers {args.workers}: expected a whole number >= 1")
+    started = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fom = _compute(args)
+    for warning in caught:
+        print(f"hybridplan: warning: {warning.message}", file=sys.stderr)
+    from .api import write_netcdf
+    path = write_netcdf(fom, Path(args.out) / "coverage.nc")
+    print(summary(fom, time.perf_counter() - started, path))
+    return 0
+
+
+def _compute(args: argparse.Namespace):
+    from .api import prepare_grid, run_scenario
+    from .systems import resolve_systems
+
+    scenario = _load(args.scenario)
+    resolve_systems(scenario)  # fail fast on bad systems before the (slow) ground step
+    if args.grid:
+        import xarray as xr
+        try:
+            grid = xr.load_dataset(args.grid, engine="h5netcdf")
+        except (OSError, ValueError) as exc:
+            from .errors import CoverageError
+            raise CoverageError(f"--grid {args.grid}: cannot read it as NetCDF ({exc})") from None
+    else:
+        grid = prepare_grid(scenario)
+    n_steps = scenario.window.time_grid().n_steps
+    from tqdm import tqdm
+    with tqdm(total=n_steps, unit="step", desc="coverage", file=sys.stderr,
+              disable=True if args.no_progress else None, leave=False) as bar:
+        return run_scenario(scenario, grid=grid, workers=args.workers, progress=bar.update)
+
+
+def summary(fom, seconds: float, path: Path) -> str:
+    """A short run summary: per system, satellites and coverage over the cells."""
+    lines = [f"coverage: {fom.sizes['cell']} cells x {fom.attrs['n_steps']} steps of "
+             f"{fom.attrs['step_s']:g} s from {fom.attrs['window_start_utc']}, terrain "
+             f"{'on' if fom.attrs['terrain'] else 'off'}",
+             f"{'system':14s} {'sats':>6s} {'min el':>7s} {'covered % (mean / worst cell)':>30s}"
+             f" {'open sky %':>10s} {'max gap':>9s}"]
+    for name in fom["system"].values:
+        row = fom.sel(system=name)
+        pct = row["pct_time_covered"].values
+        open_sky = row["pct_time_covered_open_sky"].values
+        el = row["min_elevation_deg"].item()
+        lines.append(f"{name:14s} {int(row['n_satellites']):6d} "
+                     f"{'-' if np.isnan(el) else f'{el:g}':>7s} "
+                     f"{pct.mean():17.2f} / {pct.min():6.2f}    {open_sky.mean():10.2f} "
+                     f"{row['max_gap_s'].values.max() / 60:7.0f} min")
+    failures = fom.attrs.get("propagation_failures_total", 0)
+    if failures:
+        lines.append(f"propagation failures: {failures} (satellite, step) pairs, see "
+                     "'propagation_failures'")
+    lines.append(f"wrote {path} in {seconds:.1f} s")
+    return "\n".join(lines)
