@@ -283,6 +283,7 @@ def check_value(key: Key, value, where: str):
             raise ScenarioError(f"{where} = {_show(value)}: low > high; write "
                                 f"[{high:g}, {low:g}]")
         return (low, high)
+    shown = value
     if kind == "int":
         if isinstance(value, bool) or not (isinstance(value, int) or (
                 isinstance(value, float) and value.is_integer())):
@@ -292,7 +293,7 @@ def check_value(key: Key, value, where: str):
         if not _is_number(value):
             raise bad_type
         value = float(value)
-    _check_range(key, value, where, value)
+    _check_range(key, value, where, shown)
     return value
 
 

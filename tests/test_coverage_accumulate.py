@@ -1,0 +1,93 @@
+"""Accumulators: the figure-of-merit definitions and the gap policy against plain Python,
+and exact associative merging across chunk boundaries (gaps spanning them included)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hybridplan.coverage.accumulate import Accumulator
+from hybridplan.coverage.kernel import (F_BEST_EL_NDEG, F_COVERED, F_N_OR_MORE, F_NVIS_MAX,
+                                        F_NVIS_MIN, F_NVIS_SUM, _fold, asin_fast)
+
+
+def reference_gaps(covered):
+    """Gap policy in plain Python: runs of uncovered steps, edges in-window, none -> window."""
+    if not any(covered):
+        return len(covered), len(covered), 1
+    runs, run = [], 0
+    for c in covered:
+        if c:
+            if run:
+                runs.append(run)
+            run = 0
+        else:
+            run += 1
+    if run:
+        runs.append(run)
+    return (max(runs) if runs else 0), sum(runs), len(runs)
+
+
+def fold(n_vis, first_step=0, n_required=2):
+    """Accumulate one cell's per-step visible counts (1-D) with the kernel's fold."""
+    n_vis = np.asarray(n_vis, dtype=np.int32).reshape(-1, 1)
+    steps = n_vis.shape[0]
+    acc = Accumulator.empty(first_step, steps, 0, 1)
+    best_sin = np.where(n_vis > 0, np.sin(np.radians(30.0 + n_vis)), -2.0)
+    _fold(acc.fields, 0, n_vis, (n_vis > 0).astype(np.int8),
+          (n_vis >= n_required).astype(np.int8), best_sin, np.full(n_vis.shape, 1000.0**2),
+          np.full(1, -1, np.int64), acc.series_n, acc.series_open, acc.series_best_deg)
+    return acc
+
+
+@pytest.mark.parametrize("covered, expected", [
+    ([1, 0, 0, 1, 0], (2, 3, 2)),      # interior gap of 2, trailing gap of 1
+    ([0, 0, 1, 1], (2, 2, 1)),         # leading gap counts with its in-window length
+    ([0, 0, 0], (3, 3, 1)),            # never covered: one gap, the whole window
+    ([1, 1, 1], (0, 0, 0)),            # always covered: no gap
+    ([0, 1, 0, 1, 0, 0, 0, 1], (3, 5, 3)),
+])
+def test_gap_policy_examples(covered, expected):
+    acc = fold(covered)
+    longest, total, count = (int(a[0, 0]) for a in acc.gaps())
+    assert (longest, total, count) == expected == reference_gaps([bool(c) for c in covered])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 4), min_size=1, max_size=40), st.data())
+def test_fold_matches_the_definitions_and_merges_exactly(counts, data):
+    whole = fold(counts)
+    f = whole.fields[0, 0]
+    assert f[F_COVERED] == sum(c > 0 for c in counts)
+    assert f[F_N_OR_MORE] == sum(c >= 2 for c in counts)
+    assert f[F_NVIS_SUM] == sum(counts)
+    assert f[F_NVIS_MIN] == min(counts) and f[F_NVIS_MAX] == max(counts)
+    expected_el = sum(round((30.0 + c) * 1e9) for c in counts if c > 0)
+    assert abs(int(f[F_BEST_EL_NDEG]) - expected_el) <= len(counts)  # asin rounding, < 1e-9 deg
+    assert tuple(int(a[0, 0]) for a in whole.gaps()) == reference_gaps([c > 0 for c in counts])
+    # split anywhere, merge in any grouping: bit-identical
+    cuts = sorted(data.draw(st.sets(st.integers(1, max(1, len(counts) - 1)), max_size=4)))
+    edges = [0] + [c for c in cuts if c < len(counts)] + [len(counts)]
+    parts = [fold(counts[a:b], a) for a, b in zip(edges[:-1], edges[1:])]
+    left = parts[0]
+    for part in parts[1:]:
+        left = left.merge(part)
+    right = parts[-1]
+    for part in reversed(parts[:-1]):
+        right = part.merge(right)
+    np.testing.assert_array_equal(left.fields, whole.fields)
+    np.testing.assert_array_equal(right.fields, whole.fields)
+    assert left.n_steps == right.n_steps == len(counts)
+
+
+def test_merge_refuses_holes_and_wrong_order():
+    a, b = fold([1, 0]), fold([0, 1], first_step=3)
+    with pytest.raises(ValueError, match="time order, without holes"):
+        a.merge(b)
+
+
+def test_asin_fast_matches_numpy_everywhere():
+    x = np.concatenate([np.linspace(-1.0, 1.0, 200_001), [0.5, -0.5, 0.4999999999, 1.0 - 1e-16]])
+    ours = np.array([asin_fast(v) for v in x[::97]])
+    np.testing.assert_allclose(ours, np.arcsin(x[::97]), rtol=0, atol=2e-15)
+    assert asin_fast(1.0 + 1e-15) == pytest.approx(np.pi / 2, abs=1e-15)  # clamped
