@@ -13,7 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 from hybridplan.grids.errors import GridError
 from hybridplan.tle.errors import ElementSetError
 
-from . import cli_coverage, cli_tle
+from . import cli_coverage, cli_plan, cli_tle
 from .errors import CoverageError
 
 #: Error classes whose message is the whole story for a user.
@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Satellite-terrestrial hybrid coverage planner: real constellations over "
                     "an H3 grid of the ground, terrain, fibre reach and backhaul advice. "
                     "Everything runs offline on bundled data you can replace with your own.",
-        epilog="Start with: hybridplan tle info bundled:starlink. "
+        epilog="Start with: hybridplan plan --out results/ (the bundled default plan). "
                "Each command has its own --help.")
     parser.add_argument("--version", action="version", version=f"hybridplan {_version()}")
     parser.add_argument("--traceback", action="store_true",
@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     cli_tle.add_parsers(subparsers)
     cli_coverage.add_parsers(subparsers)
+    cli_plan.add_parsers(subparsers)
     return parser
 
 

@@ -1,0 +1,170 @@
+"""``hybridplan plan``, ``hybridplan report`` and ``hybridplan compare``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from .errors import CoverageError
+
+
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+    plan = subparsers.add_parser(
+        "plan", help="the whole pipeline: coverage, fibre reach, recommendation, report",
+        description="Runs grid, terrain, population, fibre reach, satellite coverage and the "
+                    "backhaul recommendation, and writes DIR/plan.nc, report.html, cells.gpkg, "
+                    "cells.geojson, cells.csv, districts.csv and attributes.csv. Without a "
+                    "scenario it runs the bundled default (GB + AJK, H3 res 7, the bundled "
+                    "systems of 2026-05-30, 24 h at 60 s, terrain on). Example: "
+                    "hybridplan plan --out results/")
+    plan.add_argument("scenario", nargs="?", default="default", metavar="SCENARIO.toml",
+                      help="scenario file (default: the bundled default scenario)")
+    plan.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    plan.add_argument("--workers", type=int, default=None, metavar="N",
+                      help="worker processes for the coverage step (default: the scenario's)")
+    plan.add_argument("--sweep", metavar="NAME=V1,V2,...",
+                      help="also write sweep.nc: the recommendation re-decided for each value, "
+                           "e.g. fiber_cost_per_km=10000,20000,54000")
+    plan.add_argument("--no-progress", action="store_true", help="no progress bar")
+    plan.set_defaults(handler=run_plan)
+
+    report = subparsers.add_parser(
+        "report", help="re-render the report and exports of a plan.nc",
+        description="Reads a plan.nc written by 'hybridplan plan' and writes report.html and "
+                    "the exports into DIR (default: the plan's folder).")
+    report.add_argument("plan_nc", metavar="plan.nc")
+    report.add_argument("--out", metavar="DIR")
+    report.set_defaults(handler=run_report)
+
+    compare = subparsers.add_parser(
+        "compare", help="cells whose recommendation differs between two plans",
+        description="Compares two scenarios (run both) or two plan.nc files: the cells whose "
+                    "recommendation changed and the cost difference. Example: "
+                    "hybridplan compare base.toml no_starlink.toml --out cmp/")
+    compare.add_argument("a", metavar="A.toml|A.nc")
+    compare.add_argument("b", metavar="B.toml|B.nc")
+    compare.add_argument("--out", metavar="DIR", help="write DIR/changes.csv")
+    compare.add_argument("--workers", type=int, default=None, metavar="N")
+    compare.set_defaults(handler=run_compare)
+
+
+def _scenario(spec: str):
+    from .scenario import default_scenario, load_scenario
+    return default_scenario() if spec == "default" else load_scenario(spec)
+
+
+def _build(scenario, workers: int | None, no_progress: bool):
+    from tqdm import tqdm
+
+    from .plan import build_plan
+    from .systems import resolve_systems
+
+    resolve_systems(scenario)  # fail fast on bad systems before the slow ground step
+    n_steps = scenario.window.time_grid().n_steps
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with tqdm(total=n_steps, unit="step", desc="coverage", file=sys.stderr,
+                  disable=True if no_progress else None, leave=False) as bar:
+            plan = build_plan(scenario, workers=workers, progress=bar.update)
+    for warning in caught:
+        print(f"hybridplan: warning: {warning.message}", file=sys.stderr)
+    return plan
+
+
+def plan_summary(plan) -> str:
+    """Underserved cells and population, and counts by recommendation, per province."""
+    meanings = plan["recommendation"].attrs["flag_meanings"].split()
+    names = np.array(meanings)[plan["recommendation"].values]
+    population = plan["population"].values
+    underserved = plan["underserved"].values.astype(bool)
+    header = (f"{'province':26s} {'cells':>7s} {'population':>11s} {'underserved':>11s} "
+              f"{'und. pop.':>10s}  recommended (cells)")
+    lines = [header]
+    for province in np.unique(plan["province"].values):
+        m = plan["province"].values == province
+        counts = {k: int(v) for k, v in zip(*np.unique(names[m], return_counts=True),
+                                            strict=True)}
+        shown = ", ".join(f"{k} {counts[k]}" for k in meanings if k in counts)
+        lines.append(f"{province:26s} {m.sum():7d} {population[m].sum():11,.0f} "
+                     f"{(m & underserved).sum():11d} {population[m & underserved].sum():10,.0f}"
+                     f"  {shown}")
+    total = np.nansum(plan["cost_recommended_usd"].values)
+    lines.append(f"present value of the recommended builds: USD {total:,.0f} over "
+                 f"{plan.attrs['planning_horizon_years']} years")
+    return "\n".join(lines)
+
+
+def run_plan(args: argparse.Namespace) -> int:
+    from .plan_outputs import write_plan_outputs
+    from .planning import planning_spec
+    from .sweep import parse_sweep, sweep
+
+    if args.workers is not None and args.workers < 1:
+        raise CoverageError(f"--workers {args.workers}: expected a whole number >= 1")
+    swept = parse_sweep(args.sweep) if args.sweep else None
+    scenario = _scenario(args.scenario)
+    spec = planning_spec(scenario)
+    started = time.perf_counter()
+    plan = _build(scenario, args.workers, args.no_progress)
+    sweep_ds = sweep(plan, spec, *swept) if swept else None
+    written = write_plan_outputs(plan, scenario, spec, args.out, sweep_ds)
+    print(plan_summary(plan))
+    print(f"wrote {', '.join(p.name for p in written.values())} to {args.out} in "
+          f"{time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def _read_plan(path: str):
+    import xarray as xr
+    try:
+        return xr.load_dataset(path, engine="h5netcdf")
+    except FileNotFoundError:
+        raise CoverageError(f"{path}: no such file") from None
+    except (OSError, ValueError) as exc:
+        raise CoverageError(f"{path}: cannot read it as a plan NetCDF ({exc}); give the "
+                            "plan.nc written by 'hybridplan plan'") from None
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from hybridplan import reports
+
+    plan = _read_plan(args.plan_nc)
+    if "recommendation" not in plan:
+        raise CoverageError(f"{args.plan_nc}: no 'recommendation' variable: not a plan.nc "
+                            "(coverage.nc files have no planning)")
+    out = Path(args.out) if args.out else Path(args.plan_nc).parent
+    written = reports.write_all(plan, out)
+    print(f"wrote {', '.join(p.name for p in written.values())} to {out}")
+    return 0
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    from .sweep import compare_plans
+
+    plans = []
+    for spec in (args.a, args.b):
+        if spec.endswith(".nc"):
+            plans.append(_read_plan(spec))
+        else:
+            plans.append(_build(_scenario(spec), args.workers, True))
+    diff = compare_plans(*plans)
+    print(f"{diff.attrs['n_changed']} of {diff.attrs['n_common_cells']} cells change their "
+          f"recommendation; total cost A USD {diff.attrs['total_cost_a_usd']:,.0f}, "
+          f"B USD {diff.attrs['total_cost_b_usd']:,.0f}")
+    if diff.attrs["n_changed"]:
+        pairs, counts = np.unique(
+            np.char.add(np.char.add(diff["recommendation_a"].values.astype(str), " -> "),
+                        diff["recommendation_b"].values.astype(str)), return_counts=True)
+        for pair, count in sorted(zip(pairs, counts, strict=True), key=lambda x: -x[1]):
+            print(f"  {count:6d}  {pair}")
+    if args.out:
+        from .atomic import write_text_atomic
+        path = write_text_atomic(Path(args.out) / "changes.csv",
+                                 diff.to_dataframe().to_csv())
+        print(f"wrote {path}")
+    return 0
