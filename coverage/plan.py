@@ -116,9 +116,8 @@ def _planning_variables(plan: xr.Dataset, spec: PlanningSpec) -> dict[str, tuple
 def assemble_plan(ground: xr.Dataset, fom: xr.Dataset, spec: PlanningSpec) -> xr.Dataset:
     """Merge ground and coverage, add demand, underserved flag, recommendation and costs."""
     fom = fom.drop_vars([v for v in ("lat", "lon") if v in fom.coords])
-    plan = xr.merge([ground, fom], compat="override", combine_attrs="drop")
-    plan.attrs.update(ground.attrs)
-    plan.attrs.update(fom.attrs)  # scenario, window, version, epochs: the run's record
+    plan = xr.merge([ground, fom], compat="override", combine_attrs="override")
+    plan.attrs = {**ground.attrs, **fom.attrs}  # the coverage run's record wins on clashes
     plan.attrs["fiber_cost_per_km_usd"] = spec.fiber.cost_per_km_usd
     plan = plan.assign(_planning_variables(plan, spec))
     plan.attrs["underserved_rule"] = spec.underserved.describe()

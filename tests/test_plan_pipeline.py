@@ -1,0 +1,147 @@
+"""The plan pipeline end to end on a small scenario: the plan Dataset contract, outputs
+written atomically and readable, the CLI, and bad planning tables."""
+
+import numpy as np
+import pytest
+import xarray as xr
+from hybridplan.coverage.cli import main
+from hybridplan.coverage.errors import ScenarioError
+from hybridplan.coverage.plan import build_plan
+from hybridplan.coverage.planning import planning_spec
+from hybridplan.coverage.scenario import Scenario, load_scenario
+from hybridplan.coverage.sweep import compare_plans, parse_sweep, sweep
+
+SMALL = """
+name = "nagar-small"
+[region]
+names = ["Nagar"]
+resolution = 6
+[window]
+start = "2026-05-30T00:00:00Z"
+duration_h = 1
+step_s = 300
+[[systems]]
+name = "starlink"
+source = "bundled:starlink"
+filter = { altitude_km = [520, 560], inclination_deg = [53, 54] }
+min_elevation_deg = 25
+licensed = %s
+[[systems]]
+name = "paksat"
+source = "bundled:geo"
+filter = { name = "PAKSAT" }
+min_elevation_deg = 10
+[planning]
+min_fiber_distance_km = 5
+[costs.fiber]
+cost_per_km_usd = 20000
+"""
+
+
+@pytest.fixture(scope="module")
+def plans():
+    licensed = build_plan(Scenario.from_toml(SMALL % "true", "small.toml"))
+    unlicensed = build_plan(Scenario.from_toml(SMALL % "false", "small.toml"))
+    return licensed, unlicensed
+
+
+def test_plan_dataset_contract(plans):
+    plan, _ = plans
+    assert set(plan.sizes) >= {"cell", "system"}
+    for name in ("lat", "lon", "area_km2", "district", "province", "population",
+                 "elevation_m", "rural", "fiber_distance_km", "fiber_path_km", "underserved",
+                 "demand_mbps", "recommendation", "reason", "cost_fiber_usd",
+                 "cost_recommended_usd", "pct_time_covered", "pct_time_covered_open_sky",
+                 "max_gap_s", "mean_gap_s", "latency_rtt_mean_ms"):
+        assert name in plan, name
+        assert "units" in plan[name].attrs and "long_name" in plan[name].attrs, name
+    meanings = plan["recommendation"].attrs["flag_meanings"].split()
+    assert meanings[:3] == ["no_population", "already_served", "fiber"]
+    assert len(plan["recommendation"].attrs["flag_values"]) == len(meanings)
+    assert plan.attrs["scenario"].startswith("\nname = \"nagar-small\"")
+    assert plan.attrs["window_start_utc"] == "2026-05-30T00:00:00Z"
+    assert "hybridplan_version" in plan.attrs and "underserved_rule" in plan.attrs
+
+
+def test_recommendations_are_consistent_with_costs_and_reasons(plans):
+    plan, _ = plans
+    meanings = np.array(plan["recommendation"].attrs["flag_meanings"].split())
+    chosen = meanings[plan["recommendation"].values]
+    reasons = plan["reason"].values.astype(str)
+    prefix = np.array([r.split(":")[0] for r in reasons])
+    built = ~np.isin(chosen, ["no_population", "already_served", "none_feasible"])
+    np.testing.assert_array_equal(prefix[built], chosen[built])
+    for option in ("fiber", "leo_starlink", "geo_paksat"):
+        mask = chosen == option
+        np.testing.assert_allclose(plan["cost_recommended_usd"].values[mask],
+                                   plan[f"cost_{option}_usd"].values[mask])
+    assert (plan["population"].values[chosen == "no_population"] == 0).all()
+    assert np.isnan(plan["cost_recommended_usd"].values[~built]).all()
+
+
+def test_licensing_starlink_never_raises_a_cells_cost(plans):
+    licensed, unlicensed = plans
+    a = np.nan_to_num(licensed["cost_recommended_usd"].values, nan=0.0)
+    b = np.nan_to_num(unlicensed["cost_recommended_usd"].values, nan=0.0)
+    assert (a <= b + 1e-6).all()
+    diff = compare_plans(unlicensed, licensed)
+    assert diff.attrs["n_changed"] == int((a != b).sum())
+    assert diff.attrs["total_cost_b_usd"] <= diff.attrs["total_cost_a_usd"]
+
+
+def test_sweep_shares_add_up_and_cheap_fibre_wins_cells(plans):
+    plan, _ = plans
+    spec = planning_spec(Scenario.from_toml(SMALL % "true", "small.toml"))
+    result = sweep(plan, spec, "fiber_cost_per_km", [1_000.0, 20_000.0, 200_000.0])
+    np.testing.assert_allclose(result["population_share"].sum("technology"), 100.0)
+    fiber = result["cells"].sel(technology="fiber") if "fiber" in result["technology"] else None
+    if fiber is not None:
+        assert (np.diff(fiber.values) <= 0).all()  # dearer fibre never wins more cells
+    assert result["fiber_cost_per_km"].attrs["units"] == "USD/km"
+
+
+def test_cli_plan_writes_every_output_and_reads_back(tmp_path, capsys):
+    scenario = tmp_path / "small.toml"
+    scenario.write_text(SMALL % "true")
+    out = tmp_path / "out"
+    assert main(["plan", str(scenario), "--out", str(out), "--no-progress",
+                 "--sweep", "fiber_cost_per_km=10000,54000"]) == 0
+    printed = capsys.readouterr().out
+    assert "Gilgit-Baltistan" in printed and "present value" in printed
+    names = {p.name for p in out.iterdir()}
+    assert names == {"plan.nc", "sweep.nc", "report.html", "cells.gpkg", "cells.geojson",
+                     "cells.csv", "districts.csv", "attributes.csv"}
+    plan = xr.load_dataset(out / "plan.nc", engine="h5netcdf")
+    assert plan.sizes["cell"] > 0 and "recommendation" in plan
+    assert main(["report", str(out / "plan.nc"), "--out", str(tmp_path / "again")]) == 0
+    assert (tmp_path / "again" / "report.html").stat().st_size > 1_000_000
+    assert main(["compare", str(out / "plan.nc"), str(out / "plan.nc")]) == 0
+    assert "0 of" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("table, pattern", [
+    ("[costs.fiber]\ncost_per_kms_usd = 1",
+     r"\[costs.fiber\] unknown key 'cost_per_kms_usd'; did you mean 'cost_per_km_usd'\?"),
+    ("[demand]\ntake_up_rate = 1.5", r"\[demand\] take_up_rate = 1.5: expected 0..1"),
+    ("[costs.starlnk]\nterminal_usd = 1",
+     r"\[costs\] unknown key 'starlnk'; did you mean 'starlink'\?"),
+    ("[planning]\nhorizon_years = 10.5", r"horizon_years = 10.5: expected a whole number"),
+    ("[network]\ninclude_planned = 1", r"include_planned = 1: expected true or false"),
+])
+def test_bad_planning_tables_name_the_key(tmp_path, table, pattern):
+    text = (SMALL % "true").replace("[planning]\nmin_fiber_distance_km = 5\n"
+                                    "[costs.fiber]\ncost_per_km_usd = 20000\n", "") + table
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError, match=pattern):
+        planning_spec(load_scenario(path))
+    assert main(["plan", str(path), "--out", str(tmp_path / "o")]) == 2
+    assert not (tmp_path / "o").exists()
+
+
+def test_sweep_argument_errors():
+    assert parse_sweep("fiber_cost_per_km=1,2") == ("fiber_cost_per_km", [1.0, 2.0])
+    with pytest.raises(ScenarioError, match="cannot sweep 'min_elevation_deg'"):
+        parse_sweep("min_elevation_deg=10,20")
+    with pytest.raises(ScenarioError, match="values must be numbers"):
+        parse_sweep("discount_rate=a,b")
