@@ -30,7 +30,10 @@ CELL_COLUMNS = ("x", "y", "z", "up_x", "up_y", "up_z", "east_x", "east_y", "east
 #: Columns of :attr:`CellTree.node_data`.
 NODE_COLUMNS = ("x", "y", "z", "radius_km", "up_x", "up_y", "up_z", "up_spread_rad",
                 "max_horizon_rad", "centre_norm_km", "cos_up_spread", "sin_up_spread",
-                "sin_max_horizon", "cos_max_horizon", "sin_gso_parallax", "cos_gso_parallax")
+                "sin_max_horizon", "cos_max_horizon", "sin_gso_parallax", "cos_gso_parallax",
+                "east_x", "east_y", "east_z", "north_x", "north_y", "north_z",
+                "box_east_lo", "box_east_hi", "box_north_lo", "box_north_hi", "box_up_lo",
+                "box_up_hi")
 #: Columns of :attr:`CellTree.node_links`.
 LINK_COLUMNS = ("lo", "hi", "left", "right", "parent")
 
@@ -52,9 +55,11 @@ class CellTree:
         ``(n_cells, n_azimuth)`` float64: sine of the terrain horizon per azimuth sector;
         one column of -1 when terrain is off.
     node_data : numpy.ndarray
-        ``(n_nodes, 16)`` float64, columns :data:`NODE_COLUMNS`; the GSO parallax is
+        ``(n_nodes, 28)`` float64, columns :data:`NODE_COLUMNS`; the GSO parallax is
         ``asin(radius / (R_GSO - |centre|))``, the largest angle by which the direction
-        to a point of the geostationary ring changes between the centre and a member.
+        to a point of the geostationary ring changes between the centre and a member;
+        ``box_*`` bound the members' offsets from the centre [km] along the node's own
+        east, north and up unit vectors (the up is the members' mean vertical).
     node_links : numpy.ndarray
         ``(n_nodes, 5)`` int64, columns :data:`LINK_COLUMNS` (-1: none).
     depth : int
@@ -125,8 +130,16 @@ def build_cell_tree(lat_deg: np.ndarray, lon_deg: np.ndarray, height_km: np.ndar
         top = float(max_horizon[indices].max())
         norm = float(np.linalg.norm(centre))
         parallax = radius / (GSO_RADIUS_KM - norm)
+        east_c = np.cross([0.0, 0.0, 1.0], mean_up)
+        east_c = (east_c / np.linalg.norm(east_c) if np.linalg.norm(east_c) > 1e-12
+                  else np.array([0.0, 1.0, 0.0]))
+        north_c = np.cross(mean_up, east_c)
+        offsets = (pos - centre) @ np.stack([east_c, north_c, mean_up]).T
+        pad = 1e-9 * (1.0 + np.abs(offsets).max())
+        box = np.column_stack([offsets.min(axis=0) - pad, offsets.max(axis=0) + pad]).ravel()
         data = [*centre, radius, *mean_up, spread, top, norm, np.cos(spread), np.sin(spread),
-                np.sin(top), np.cos(top), parallax, np.sqrt(1.0 - parallax**2)]
+                np.sin(top), np.cos(top), parallax, np.sqrt(1.0 - parallax**2), *east_c,
+                *north_c, *box]
         nodes.append([len(order), -1, -1, -1, parent, data])
         if len(indices) <= leaf_size:
             order.extend(int(i) for i in indices)

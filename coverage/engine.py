@@ -31,7 +31,7 @@ from .accumulate import Accumulator
 from .celltree import CellTree, build_cell_tree
 from .errors import CoverageError, PropagationFailureWarning
 from .kernel import (N_SYS_COLUMNS, S_BAND, S_BAND_ON, S_COS_BAND, S_COS_MIN, S_LICENSED,
-                     S_MIN_EL, S_N_REQ, S_SIN_BAND, S_SIN_MIN, run_steps)
+                     S_MIN_EL, S_N_REQ, S_SIN_BAND, S_SIN_MIN, run_steps, work_buffers)
 from .reach import SatelliteTable, StepTimes, candidates, satellite_table
 
 ProgressCallback = Callable[[int], None]
@@ -256,6 +256,7 @@ def run_span(static: _Static, times: StepTimes, progress: ProgressCallback | Non
     satrecs = [e.to_satrec() for e in static.table.element_sets]
     failures = np.zeros(n_sys, dtype=np.int64)
     propagated = 0
+    work = work_buffers(min(static.steps_per_chunk, len(times)), tree.n_cells)
     for lo in range(0, len(times), static.steps_per_chunk):
         hi = min(lo + static.steps_per_chunk, len(times))
         chunk = _slice_times(times, lo, hi)
@@ -266,7 +267,7 @@ def run_span(static: _Static, times: StepTimes, progress: ProgressCallback | Non
         run_steps(found.step_sys_ptr, found.positions_km, static.sys_table, static.terrain,
                   static.prune, tree.cell_data, tree.sin_horizon, tree.node_data,
                   tree.node_links, tree.depth, acc.fields, static.series_pos,
-                  acc.series_n[lo:hi], acc.series_open[lo:hi], acc.series_best_deg[lo:hi])
+                  acc.series_n[lo:hi], acc.series_open[lo:hi], acc.series_best_deg[lo:hi], work)
         if progress is not None:
             progress(hi - lo)
     return Accumulator(acc.first_step, acc.n_steps, acc.fields, failures, propagated,

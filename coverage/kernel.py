@@ -32,6 +32,9 @@ best lower bound, tightening the bounds down the tree until one candidate is lef
 
 Accumulators are integers (counts, and sums in fixed point: nano-degrees, millimetres),
 so chunks merge exactly in any grouping.
+
+All functions compile with ``error_model="numpy"``: a float division never raises (no
+divisor here can be zero for real geometry), which lets the compiler vectorise loops.
 """
 
 from __future__ import annotations
@@ -63,9 +66,11 @@ N_SYS_COLUMNS = 9
 
 # node columns (celltree.NODE_COLUMNS)
 (N_X, N_Y, N_Z, N_R, N_UX, N_UY, N_UZ, N_ALPHA, N_MAXH, N_NORM, N_CA, N_SA, N_SMH, N_CMH,
- N_SG, N_CG) = range(16)
+ N_SG, N_CG, N_EX, N_EY, N_EZ, N_NX, N_NY, N_NZ, N_BE_LO, N_BE_HI, N_BN_LO, N_BN_HI, N_BU_LO,
+ N_BU_HI) = range(28)
 
 _SCAN = 72
+_DIRECT = 3
 _HALF_PI = 0.5 * math.pi
 _RAD2DEG = 180.0 / math.pi
 # fdlibm e_asin.c rational approximation of (asin(x) - x) / x^3 in z = x^2
@@ -77,7 +82,7 @@ _QS1, _QS2, _QS3, _QS4 = -2.40339491173441421878e+00, 2.02094576023350569471e+00
     -6.88283971605453293030e-01, 7.70381505559019352791e-02
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
 def asin_fast(x):
     """arcsin [rad] without branches (fdlibm's approximation; error < 1e-15 rad).
 
@@ -96,22 +101,28 @@ def asin_fast(x):
     return y if x >= 0.0 else -y
 
 
-@njit(cache=True, nogil=True)
-def _gso_newton(px, py, pz, vx, vy, vz, phi):
-    """Ring longitude [rad] nearest in angle to unit direction v from p, and the cosine.
+@njit(cache=True, nogil=True, error_model="numpy")
+def _gso_newton(px, py, pz, vx, vy, vz, c, s):
+    """Ring point nearest in angle to unit direction v seen from p, Newton from (c, s).
 
-    Maximises ``F(phi) = v . (g(phi) - p) / |g(phi) - p|`` with ``g`` on the ring by
-    Newton's method on ``G = N' Q - N Q' / 2`` (``F = N / sqrt(Q)``, ``G = F' Q^1.5``);
-    steps where ``G' >= 0`` (not near a maximum) move uphill by 0.1 rad.
+    Maximises ``F(phi) = v . (g(phi) - p) / |g(phi) - p|`` over the ring ``g`` by Newton's
+    method on ``G = N' Q - N Q' / 2`` (``F = N / sqrt(Q)``, so ``G = F' Q^1.5``); a step
+    where ``G' >= 0`` (not near a maximum) moves uphill by 0.05 rad. The longitude is
+    carried as ``(cos phi, sin phi)`` and turned by each step with a Taylor series (steps
+    <= 0.05 rad; error < 1e-15), so no trigonometric call is needed. Stops when a Newton
+    step is below 1e-8 rad or would raise ``F`` by less than 1e-15 (so ``F`` is exact to
+    ~1e-15). Returns ``(cos, sin, F)`` of the best point visited.
     """
     r = GSO_RADIUS_KM
     vp = vx * px + vy * py + vz * pz
     a = r * r + px * px + py * py + pz * pz
-    best_phi = phi
+    norm = 1.0 / math.sqrt(c * c + s * s)
+    c *= norm
+    s *= norm
+    best_c = c
+    best_s = s
     best_f = -2.0
-    for _ in range(40):
-        c = math.cos(phi)
-        s = math.sin(phi)
+    for _ in range(60):
         a1 = vx * c + vy * s
         b1 = px * c + py * s
         n = r * a1 - vp
@@ -119,80 +130,130 @@ def _gso_newton(px, py, pz, vx, vy, vz, phi):
         f = n / math.sqrt(q)
         if f > best_f:
             best_f = f
-            best_phi = phi
+            best_c = c
+            best_s = s
         n1 = r * (-vx * s + vy * c)
         q1 = 2.0 * r * (px * s - py * c)
         g = n1 * q - 0.5 * n * q1
         g1 = -r * a1 * q + 0.5 * n1 * q1 - n * r * b1
         if g1 < 0.0:
             step = -g / g1
+            # predicted gain of F from the quadratic model: F' step / 2, F' = g / q^1.5;
+            # far from the arc F is flat and its maximum value is reached long before
+            # its place is pinned down
+            if abs(step) < 1e-8 or abs(0.5 * g * step) < 1e-15 * q * math.sqrt(q):
+                break
         else:
-            step = 0.1 if g > 0.0 else -0.1
-        step = min(0.3, max(-0.3, step))
-        phi += step
-        if abs(step) < 1e-12:
-            break
-    return best_phi % (2.0 * math.pi), best_f
+            step = 0.05 if g > 0.0 else -0.05
+        step = min(0.05, max(-0.05, step))
+        d2 = step * step
+        sin_d = step * (1.0 - d2 / 6.0 * (1.0 - d2 / 20.0 * (1.0 - d2 / 42.0)))
+        cos_d = 1.0 - d2 / 2.0 * (1.0 - d2 / 12.0 * (1.0 - d2 / 30.0))
+        c, s = c * cos_d - s * sin_d, s * cos_d + c * sin_d
+    return best_c, best_s, best_f
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _gso_global(px, py, pz, vx, vy, vz):
     """Global optimum: scan the ring every 5 degrees, then Newton from the best sample."""
     r = GSO_RADIUS_KM
     best_k = 0
     best_f = -3.0
+    step_c = math.cos(2.0 * math.pi / _SCAN)
+    step_s = math.sin(2.0 * math.pi / _SCAN)
+    c = 1.0
+    s = 0.0
     for k in range(_SCAN):
-        phi = 2.0 * math.pi * k / _SCAN
-        gx = r * math.cos(phi) - px
-        gy = r * math.sin(phi) - py
+        gx = r * c - px
+        gy = r * s - py
         gz = -pz
         f = (vx * gx + vy * gy + vz * gz) / math.sqrt(gx * gx + gy * gy + gz * gz)
         if f > best_f:
             best_f = f
             best_k = k
-    return _gso_newton(px, py, pz, vx, vy, vz, 2.0 * math.pi * best_k / _SCAN)
+        c, s = c * step_c - s * step_s, s * step_c + c * step_s
+    phi = 2.0 * math.pi * best_k / _SCAN
+    return _gso_newton(px, py, pz, vx, vy, vz, math.cos(phi), math.sin(phi))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def gso_separation_rad(px, py, pz, dx, dy, dz):
     """Smallest angle [rad] between direction d from p and the geostationary ring."""
     norm = math.sqrt(dx * dx + dy * dy + dz * dz)
-    _, f = _gso_global(px, py, pz, dx / norm, dy / norm, dz / norm)
+    _, _, f = _gso_global(px, py, pz, dx / norm, dy / norm, dz / norm)
     return math.acos(min(1.0, max(-1.0, f)))
 
 
-@njit(cache=True, nogil=True)
-def _node_el_bounds(node_data, node, sx, sy, sz):
-    """(lower, upper) elevation bound [rad] of a satellite over a node's cells."""
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def _axis_range2(v, lo, hi):
+    """(min, max) of (v - x)^2 over x in [lo, hi]."""
+    a = v - hi
+    b = v - lo
+    top = max(a * a, b * b)
+    if a <= 0.0 <= b:
+        return 0.0, top
+    return min(a * a, b * b), top
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _box_terms(node_data, node, sx, sy, sz):
+    """Elevation geometry of a satellite over a node's box, in the node's local frame.
+
+    Returns ``(n_lo, h_lo, n_hi, h_hi)``: every member cell sees the satellite at an
+    elevation (measured from the node's up vector) between ``atan2(n_lo, h_lo)`` and
+    ``atan2(n_hi, h_hi)``; ``n`` is the height of the satellite above the cell's plane
+    and ``h`` its horizontal distance, bounded over the box of member offsets.
+    """
     dx = sx - node_data[node, N_X]
     dy = sy - node_data[node, N_Y]
     dz = sz - node_data[node, N_Z]
-    dist = math.sqrt(dx * dx + dy * dy + dz * dz)
-    radius = node_data[node, N_R]
-    if dist <= radius * 1.000001 + 1e-9:
-        return -_HALF_PI, _HALF_PI
-    sin_el = (dx * node_data[node, N_UX] + dy * node_data[node, N_UY]
-              + dz * node_data[node, N_UZ]) / dist
-    el = math.asin(min(1.0, max(-1.0, sin_el)))
-    half = math.asin(radius / dist) + node_data[node, N_ALPHA] + EPS
-    return el - half, el + half
+    a = dx * node_data[node, N_EX] + dy * node_data[node, N_EY] + dz * node_data[node, N_EZ]
+    b = dx * node_data[node, N_NX] + dy * node_data[node, N_NY] + dz * node_data[node, N_NZ]
+    h = dx * node_data[node, N_UX] + dy * node_data[node, N_UY] + dz * node_data[node, N_UZ]
+    ax_min, ax_max = _axis_range2(a, node_data[node, N_BE_LO], node_data[node, N_BE_HI])
+    ay_min, ay_max = _axis_range2(b, node_data[node, N_BN_LO], node_data[node, N_BN_HI])
+    h_min = math.sqrt(ax_min + ay_min)
+    h_max = math.sqrt(ax_max + ay_max)
+    n_lo = h - node_data[node, N_BU_HI]
+    n_hi = h - node_data[node, N_BU_LO]
+    return n_lo, (h_max if n_lo >= 0.0 else h_min), n_hi, (h_min if n_hi >= 0.0 else h_max)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
+def _node_el_bounds(node_data, node, sx, sy, sz):
+    """(lower, upper) elevation bound [rad] of a satellite over a node's cells."""
+    n_lo, h_lo, n_hi, h_hi = _box_terms(node_data, node, sx, sy, sz)
+    alpha = node_data[node, N_ALPHA] + EPS
+    return math.atan2(n_lo, h_lo) - alpha, math.atan2(n_hi, h_hi) + alpha
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def _cell_visible(cell_data, sin_horizon, terrain, i, sx, sy, sz, sys_row, check_el,
-                  check_gso, phi):
+                  check_gso, ring_c, ring_s):
     """Exact test of one cell: returns (open_sky_visible, visible, sin_el, dist2)."""
     dx = sx - cell_data[i, 0]
     dy = sy - cell_data[i, 1]
     dz = sz - cell_data[i, 2]
     d2 = dx * dx + dy * dy + dz * dz
+    up = dx * cell_data[i, 3] + dy * cell_data[i, 4] + dz * cell_data[i, 5]
+    sin_min = sys_row[S_SIN_MIN]
+    # sin(el) >= sin(el_min) without a square root (sin(el_min) >= 0)
+    if check_el and (up < 0.0 or up * up < sin_min * sin_min * d2):
+        return False, False, -1.0, d2
     dist = math.sqrt(d2)
-    sin_el = (dx * cell_data[i, 3] + dy * cell_data[i, 4] + dz * cell_data[i, 5]) / dist
-    if check_el and sin_el < sys_row[S_SIN_MIN]:
-        return False, False, sin_el, d2
+    sin_el = up / dist
     if check_gso:
-        _, f = _gso_newton(cell_data[i, 0], cell_data[i, 1], cell_data[i, 2],
-                           dx / dist, dy / dist, dz / dist, phi)
+        # cosine of the angle to the ring point that is nearest as seen from the leaf's
+        # centre: a lower bound of the cell's own maximum, short of it by ~1e-9 (the
+        # optimum moves by ~1e-4 rad across a leaf); Newton settles the close calls
+        px = cell_data[i, 0]
+        py = cell_data[i, 1]
+        pz = cell_data[i, 2]
+        gx = GSO_RADIUS_KM * ring_c - px
+        gy = GSO_RADIUS_KM * ring_s - py
+        f = (dx * gx + dy * gy - dz * pz) / (dist * math.sqrt(gx * gx + gy * gy + pz * pz))
+        if abs(f - sys_row[S_COS_BAND]) < 1e-6:
+            _, _, f = _gso_newton(px, py, pz, dx / dist, dy / dist, dz / dist, ring_c, ring_s)
         if f > sys_row[S_COS_BAND]:
             return False, False, sin_el, d2
     if terrain and sin_el <= cell_data[i, 12]:
@@ -210,10 +271,10 @@ def _cell_visible(cell_data, sin_horizon, terrain, i, sx, sy, sz, sys_row, check
     return True, True, sin_el, d2
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _descend(sat, sx, sy, sz, sys_row, terrain, prune, cell_data, sin_horizon, node_data,
              node_links, diff_open, diff_vis, best_sin, best_d2, ent, n_ent, stack_i,
-             stack_f):
+             stack_f, node_best_lb):
     """Visit the tree for one satellite; returns the new number of entries, -1 if full.
 
     Fully visible nodes go to the difference arrays and, for the best-elevation pass, to
@@ -223,12 +284,14 @@ def _descend(sat, sx, sy, sz, sys_row, terrain, prune, cell_data, sin_horizon, n
     cos_min = sys_row[S_COS_MIN]
     sin_b = sys_row[S_SIN_BAND]
     cos_b = sys_row[S_COS_BAND]
-    # stack_i columns: node, elevation decided, GSO decided, open sky counted; stack_f: phi
+    # stack_i columns: node, elevation decided, GSO decided, open sky counted;
+    # stack_f: cos and sin of the parent's nearest ring longitude (cos 2: scan the ring)
     stack_i[0, 0] = 0
     stack_i[0, 1] = 0
     stack_i[0, 2] = 0 if sys_row[S_BAND_ON] > 0.0 else 1
     stack_i[0, 3] = 0
-    stack_f[0] = -1.0  # no start longitude yet: scan the ring
+    stack_f[0, 0] = 2.0
+    stack_f[0, 1] = 0.0
     top = 1
     while top > 0:
         top -= 1
@@ -236,37 +299,39 @@ def _descend(sat, sx, sy, sz, sys_row, terrain, prune, cell_data, sin_horizon, n
         el_ok = stack_i[top, 1] == 1
         gso_ok = stack_i[top, 2] == 1
         open_counted = stack_i[top, 3] == 1
-        phi = stack_f[top]
+        ring_c = stack_f[top, 0]
+        ring_s = stack_f[top, 1]
         lo = node_links[node, 0]
         hi = node_links[node, 1]
         left = node_links[node, 2]
+        n_lo, h_lo, n_hi, h_hi = _box_terms(node_data, node, sx, sy, sz)
+        ca = node_data[node, N_CA]
+        sa = node_data[node, N_SA]
+        margin_lo = EPS * (abs(n_lo) + h_lo)
+        if prune and not el_ok:
+            # none: atan2(n_hi, h_hi) + alpha < el_min  (angle Y = el_min - alpha)
+            c_y = cos_min * ca + sin_min * sa
+            if c_y > 0.0 and n_hi * c_y - h_hi * (sin_min * ca - cos_min * sa) < -EPS * (
+                    abs(n_hi) + h_hi):
+                continue
+            # all: atan2(n_lo, h_lo) - alpha >= el_min  (angle X = el_min + alpha < 90 deg)
+            c_x = cos_min * ca - sin_min * sa
+            if c_x > 0.0 and n_lo * c_x - h_lo * (sin_min * ca + cos_min * sa) >= margin_lo:
+                el_ok = True
         dx = sx - node_data[node, N_X]
         dy = sy - node_data[node, N_Y]
         dz = sz - node_data[node, N_Z]
-        dist = math.sqrt(dx * dx + dy * dy + dz * dz)
-        radius = node_data[node, N_R]
-        bounded = prune and dist > radius * 1.000001 + 1e-9
-        sin_el = (dx * node_data[node, N_UX] + dy * node_data[node, N_UY]
-                  + dz * node_data[node, N_UZ]) / dist
-        sd = 0.0
-        cd = 1.0
+        dist = 1.0
         rho = 0.0
         crho = 1.0
-        if bounded:
-            rho = radius / dist
-            crho = math.sqrt(1.0 - rho * rho)
-            # sin and cos of delta = asin(rho) + alpha, the elevation half-width
-            sd = rho * node_data[node, N_CA] + crho * node_data[node, N_SA]
-            cd = crho * node_data[node, N_CA] - rho * node_data[node, N_SA]
-            if not el_ok:
-                # none: el < el_min - delta, i.e. sin(el) < sin(el_min - delta) - eps
-                if (cos_min * cd + sin_min * sd > 0.0
-                        and sin_el < sin_min * cd - cos_min * sd - EPS):
-                    continue
-                # all: el >= el_min + delta, needs el_min + delta < 90 deg
-                if (cos_min * cd - sin_min * sd > 0.0
-                        and sin_el >= sin_min * cd + cos_min * sd + EPS):
-                    el_ok = True
+        bounded = False
+        if not gso_ok:
+            dist = math.sqrt(dx * dx + dy * dy + dz * dz)
+            radius = node_data[node, N_R]
+            bounded = prune and dist > radius * 1.000001 + 1e-9
+            if bounded:
+                rho = radius / dist
+                crho = math.sqrt(1.0 - rho * rho)
         if not gso_ok:
             ux = dx / dist
             uy = dy / dist
@@ -274,10 +339,10 @@ def _descend(sat, sx, sy, sz, sys_row, terrain, prune, cell_data, sin_horizon, n
             px = node_data[node, N_X]
             py = node_data[node, N_Y]
             pz = node_data[node, N_Z]
-            if phi < 0.0:
-                phi, f = _gso_global(px, py, pz, ux, uy, uz)
+            if ring_c > 1.5:
+                ring_c, ring_s, f = _gso_global(px, py, pz, ux, uy, uz)
             else:
-                phi, f = _gso_newton(px, py, pz, ux, uy, uz, phi)
+                ring_c, ring_s, f = _gso_newton(px, py, pz, ux, uy, uz, ring_c, ring_s)
             if bounded:
                 # sin and cos of the GSO half-width asin(rho) + asin(parallax)
                 sg = rho * node_data[node, N_CG] + crho * node_data[node, N_SG]
@@ -289,34 +354,44 @@ def _descend(sat, sx, sy, sz, sys_row, terrain, prune, cell_data, sin_horizon, n
                 # clear everywhere: sep >= band + width
                 if sin_b * cg + cos_b * sg > 0.0 and f <= cos_b * cg - sin_b * sg - EPS:
                     gso_ok = True
-        if el_ok and gso_ok and bounded:
+        if el_ok and gso_ok and prune:
             if not open_counted:
                 diff_open[lo] += 1
                 diff_open[hi] -= 1
                 open_counted = True
             clear = not terrain
             if terrain:
+                # all clear of the terrain: atan2(n_lo, h_lo) - alpha > max horizon
                 smh = node_data[node, N_SMH]
                 cmh = node_data[node, N_CMH]
-                clear = cmh * cd - smh * sd > 0.0 and sin_el >= smh * cd + cmh * sd + EPS
+                c_z = cmh * ca - smh * sa
+                clear = c_z > 0.0 and n_lo * c_z - h_lo * (smh * ca + cmh * sa) >= margin_lo
             if clear:
                 diff_vis[lo] += 1
                 diff_vis[hi] -= 1
-                if n_ent >= ent.shape[0]:
-                    return -1
-                el = math.asin(min(1.0, max(-1.0, sin_el)))
-                half = math.asin(rho) + node_data[node, N_ALPHA] + EPS
-                ent[n_ent, 0] = node
-                ent[n_ent, 1] = sat
-                ent[n_ent, 2] = el - half
-                ent[n_ent, 3] = el + half
-                n_ent += 1
+                alpha = node_data[node, N_ALPHA] + EPS
+                lb = math.atan2(n_lo, h_lo) - alpha
+                ub = math.atan2(n_hi, h_hi) + alpha
+                best_above = -10.0  # best lower bound of an entry covering this node
+                k = node
+                while k >= 0:
+                    best_above = max(best_above, node_best_lb[k])
+                    k = node_links[k, 4]
+                if ub >= best_above - EPS:  # else never the highest in this node
+                    if n_ent >= ent.shape[0]:
+                        return -1
+                    ent[n_ent, 0] = node
+                    ent[n_ent, 1] = sat
+                    ent[n_ent, 2] = lb
+                    ent[n_ent, 3] = ub
+                    n_ent += 1
+                    node_best_lb[node] = max(node_best_lb[node], lb)
                 continue
         if left < 0:
             for i in range(lo, hi):
                 is_open, is_vis, sin_c, d2 = _cell_visible(
                     cell_data, sin_horizon, terrain, i, sx, sy, sz, sys_row, not el_ok,
-                    not gso_ok, phi)
+                    not gso_ok, ring_c, ring_s)
                 if is_open and not open_counted:
                     diff_open[i] += 1
                     diff_open[i + 1] -= 1
@@ -332,12 +407,13 @@ def _descend(sat, sx, sy, sz, sys_row, terrain, prune, cell_data, sin_horizon, n
             stack_i[top, 1] = 1 if el_ok else 0
             stack_i[top, 2] = 1 if gso_ok else 0
             stack_i[top, 3] = 1 if open_counted else 0
-            stack_f[top] = phi
+            stack_f[top, 0] = ring_c
+            stack_f[top, 1] = ring_s
             top += 1
     return n_ent
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _best_over_range(sat_pos, j, cell_data, lo, hi, best_sin, best_d2):
     """Fold one satellite's exact elevation into the best of cells lo..hi-1."""
     sx = sat_pos[j, 0]
@@ -355,7 +431,7 @@ def _best_over_range(sat_pos, j, cell_data, lo, hi, best_sin, best_d2):
         best_d2[i] = d2 if better else best_d2[i]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _resolve_best(sat_pos, base, cell_data, node_data, node_links, ent, n_ent, best_sin,
                   best_d2, head, nxt, marked, slot_sat, slot_lb, slot_ub, slot_len,
                   stack_node, tmp_sat, tmp_lb, tmp_ub):
@@ -409,7 +485,9 @@ def _resolve_best(sat_pos, base, cell_data, node_data, node_links, ent, n_ent, b
         below = left >= 0 and (marked[left] == 1 or marked[right] == 1)
         if kept == 0 and not below:
             continue
-        if left < 0 or (kept == 1 and not below):
+        # few candidates left: evaluating them on every cell below is cheaper than
+        # tightening their bounds node by node (which only pays to drop candidates)
+        if left < 0 or (kept <= _DIRECT and not below):
             for k in range(kept):
                 _best_over_range(sat_pos, base + tmp_sat[k], cell_data, node_links[node, 0],
                                  node_links[node, 1], best_sin, best_d2)
@@ -430,75 +508,75 @@ def _resolve_best(sat_pos, base, cell_data, node_data, node_links, ent, n_ent, b
             node = node_links[node, 4]
 
 
-@njit(cache=True, nogil=True)
+_BLOCK = 64
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def _fold(acc, row, n_vis, open_cov, req_ok, best_sin, best_d2, smap, series_n,
           series_open, series_best):
     """Fold a chunk of per-step results (``(n_steps, n_cells)`` arrays) into ``acc[row]``.
 
-    Cell-major: each cell's 14 accumulators stay in registers over the chunk's steps.
+    Cells go in blocks of 64 whose accumulators stay in small field-major arrays while
+    the steps stream by in memory order. The update, gap state machine included, is
+    branch-free, so the compiler vectorises it. The best elevation and slant range are
+    rounded to whole nano-degrees and millimetres in floating point and summed there:
+    sums of whole numbers below 2**53 are exact, and a chunk's sums (< 1e14) are added to
+    the int64 accumulators once.
     """
     n_steps, n_cells = n_vis.shape
-    for i in range(n_cells):
-        covered = acc[row, i, F_COVERED]
-        covered_open = acc[row, i, F_COVERED_OPEN]
-        n_or_more = acc[row, i, F_N_OR_MORE]
-        nvis_sum = acc[row, i, F_NVIS_SUM]
-        nvis_min = acc[row, i, F_NVIS_MIN]
-        nvis_max = acc[row, i, F_NVIS_MAX]
-        el_sum = acc[row, i, F_BEST_EL_NDEG]
-        slant_sum = acc[row, i, F_SLANT_MM]
-        any_cov = acc[row, i, F_ANY]
-        lead = acc[row, i, F_LEAD]
-        trail = acc[row, i, F_TRAIL]
-        gap_max = acc[row, i, F_GAP_MAX]
-        gap_sum = acc[row, i, F_GAP_SUM]
-        gap_count = acc[row, i, F_GAP_COUNT]
+    st = np.empty((N_FIELDS, _BLOCK), np.int64)
+    el_sum = np.empty(_BLOCK)
+    slant_sum = np.empty(_BLOCK)
+    for b0 in range(0, n_cells, _BLOCK):
+        width = min(_BLOCK, n_cells - b0)
+        for f in range(N_FIELDS):
+            for j in range(width):
+                st[f, j] = acc[row, b0 + j, f]
+        el_sum[:] = 0.0
+        slant_sum[:] = 0.0
         for t in range(n_steps):
-            n = np.int64(n_vis[t, i])
-            nvis_sum += n
-            nvis_min = min(nvis_min, n)
-            nvis_max = max(nvis_max, n)
-            covered_open += np.int64(open_cov[t, i])
-            n_or_more += np.int64(req_ok[t, i])
-            if n > 0:
-                covered += 1
-                el_deg = asin_fast(best_sin[t, i]) * _RAD2DEG
-                el_sum += np.int64(math.floor(el_deg * NANO_DEGREE + 0.5))
-                slant_sum += np.int64(math.floor(math.sqrt(best_d2[t, i]) * MM_PER_KM + 0.5))
-                if any_cov == 1 and trail > 0:
-                    gap_sum += trail
-                    gap_count += 1
-                    gap_max = max(gap_max, trail)
-                trail = 0
-                any_cov = 1
-            elif any_cov == 1:
-                trail += 1
-            else:
-                lead += 1
-        acc[row, i, F_COVERED] = covered
-        acc[row, i, F_COVERED_OPEN] = covered_open
-        acc[row, i, F_N_OR_MORE] = n_or_more
-        acc[row, i, F_NVIS_SUM] = nvis_sum
-        acc[row, i, F_NVIS_MIN] = nvis_min
-        acc[row, i, F_NVIS_MAX] = nvis_max
-        acc[row, i, F_BEST_EL_NDEG] = el_sum
-        acc[row, i, F_SLANT_MM] = slant_sum
-        acc[row, i, F_ANY] = any_cov
-        acc[row, i, F_LEAD] = lead
-        acc[row, i, F_TRAIL] = trail
-        acc[row, i, F_GAP_MAX] = gap_max
-        acc[row, i, F_GAP_SUM] = gap_sum
-        acc[row, i, F_GAP_COUNT] = gap_count
-        k = smap[i]
-        if k >= 0:
-            for t in range(n_steps):
-                series_n[t, row, k] = n_vis[t, i]
-                series_open[t, row, k] = open_cov[t, i]
-                series_best[t, row, k] = (asin_fast(best_sin[t, i]) * _RAD2DEG
-                                          if n_vis[t, i] > 0 else np.nan)
+            for j in range(width):
+                n = np.int64(n_vis[t, b0 + j])
+                c = np.int64(n > 0)
+                st[F_NVIS_SUM, j] += n
+                st[F_NVIS_MIN, j] = min(st[F_NVIS_MIN, j], n)
+                st[F_NVIS_MAX, j] = max(st[F_NVIS_MAX, j], n)
+                st[F_COVERED_OPEN, j] += np.int64(open_cov[t, b0 + j])
+                st[F_N_OR_MORE, j] += np.int64(req_ok[t, b0 + j])
+                st[F_COVERED, j] += c
+                # round half up (both are >= 0 where covered): nano-degrees, millimetres
+                el = math.floor(asin_fast(best_sin[t, b0 + j]) * (_RAD2DEG * NANO_DEGREE) + 0.5)
+                slant = math.floor(math.sqrt(min(best_d2[t, b0 + j], 1e12)) * MM_PER_KM + 0.5)
+                el_sum[j] += el if c == 1 else 0.0
+                slant_sum[j] += slant if c == 1 else 0.0
+                # gaps: a covered step closes the open trailing run (if coverage came
+                # before it); an uncovered one extends it, or the leading run
+                any_cov = st[F_ANY, j]
+                trail = st[F_TRAIL, j]
+                closing = c * any_cov * np.int64(trail > 0)
+                st[F_GAP_SUM, j] += closing * trail
+                st[F_GAP_COUNT, j] += closing
+                st[F_GAP_MAX, j] = max(st[F_GAP_MAX, j], closing * trail)
+                st[F_LEAD, j] += (1 - c) * (1 - any_cov)
+                st[F_TRAIL, j] = (1 - c) * (trail + any_cov)
+                st[F_ANY, j] = max(any_cov, c)
+        for j in range(width):
+            st[F_BEST_EL_NDEG, j] += np.int64(el_sum[j])
+            st[F_SLANT_MM, j] += np.int64(slant_sum[j])
+        for f in range(N_FIELDS):
+            for j in range(width):
+                acc[row, b0 + j, f] = st[f, j]
+        for j in range(width):
+            k = smap[b0 + j]
+            if k >= 0:
+                for t in range(n_steps):
+                    series_n[t, row, k] = n_vis[t, b0 + j]
+                    series_open[t, row, k] = open_cov[t, b0 + j]
+                    series_best[t, row, k] = (asin_fast(best_sin[t, b0 + j]) * _RAD2DEG
+                                              if n_vis[t, b0 + j] > 0 else np.nan)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _system_steps(step_sys_ptr, s, sat_pos, row, terrain, prune, cell_data, sin_horizon,
                   node_data, node_links, depth, n_vis, open_cov, req_ok, best_sin, best_d2,
                   ent, nxt, head, marked):
@@ -512,9 +590,10 @@ def _system_steps(step_sys_ptr, s, sat_pos, row, terrain, prune, cell_data, sin_
     diff_open = np.zeros(n_cells + 1, np.int64)
     diff_vis = np.zeros(n_cells + 1, np.int64)
     stack_i = np.empty((2 * depth + 4, 4), np.int64)
-    stack_f = np.empty(2 * depth + 4)
+    stack_f = np.empty((2 * depth + 4, 2))
     stack_node = np.empty(2 * depth + 4, np.int64)
     slot_len = np.empty(2 * depth + 4, np.int64)
+    node_best_lb = np.full(node_data.shape[0], -10.0)
     for t in range(n_steps):
         start = step_sys_ptr[t, s]
         stop = step_sys_ptr[t, s + 1]
@@ -522,18 +601,31 @@ def _system_steps(step_sys_ptr, s, sat_pos, row, terrain, prune, cell_data, sin_
         bd = best_d2[t]
         bs[:] = -2.0
         bd[:] = np.inf
+        # highest satellites first, so that lower ones covering the same nodes can be
+        # dropped from the best-elevation pass (the order changes nothing else)
+        key = np.empty(stop - start)
+        for j in range(stop - start):
+            dx = sat_pos[start + j, 0] - node_data[0, N_X]
+            dy = sat_pos[start + j, 1] - node_data[0, N_Y]
+            dz = sat_pos[start + j, 2] - node_data[0, N_Z]
+            key[j] = -(dx * node_data[0, N_UX] + dy * node_data[0, N_UY]
+                       + dz * node_data[0, N_UZ]) / math.sqrt(dx * dx + dy * dy + dz * dz)
+        order = np.argsort(key)
         n_ent = 0
         j = 0
         while j < stop - start:
-            got = _descend(j, sat_pos[start + j, 0], sat_pos[start + j, 1],
-                           sat_pos[start + j, 2], row, terrain, prune, cell_data,
+            jj = order[j]
+            got = _descend(jj, sat_pos[start + jj, 0], sat_pos[start + jj, 1],
+                           sat_pos[start + jj, 2], row, terrain, prune, cell_data,
                            sin_horizon, node_data, node_links, diff_open, diff_vis, bs, bd,
-                           ent, n_ent, stack_i, stack_f)
+                           ent, n_ent, stack_i, stack_f, node_best_lb)
             if got >= 0:
                 n_ent = got
                 j += 1
                 continue
             # entry buffer full: grow it and redo this step from its first satellite
+            for e in range(ent.shape[0]):
+                node_best_lb[int(ent[e, 0])] = -10.0
             ent = np.empty((2 * ent.shape[0], 4))
             nxt = np.empty(ent.shape[0], np.int64)
             diff_open[:] = 0
@@ -542,6 +634,8 @@ def _system_steps(step_sys_ptr, s, sat_pos, row, terrain, prune, cell_data, sin_
             bd[:] = np.inf
             n_ent = 0
             j = 0
+        for e in range(n_ent):
+            node_best_lb[int(ent[e, 0])] = -10.0
         width = max(1, stop - start)
         _resolve_best(sat_pos, start, cell_data, node_data, node_links, ent, n_ent, bs, bd,
                       head, nxt, marked, np.empty((2 * depth + 4) * width, np.int64),
@@ -563,10 +657,20 @@ def _system_steps(step_sys_ptr, s, sat_pos, row, terrain, prune, cell_data, sin_
     return ent, nxt
 
 
-@njit(cache=True, nogil=True)
+def work_buffers(n_steps: int, n_cells: int) -> tuple:
+    """Scratch arrays of :func:`run_steps` for chunks of up to ``n_steps`` steps (reuse them:
+    fresh allocations of this size cost page faults at every chunk)."""
+    shape = (n_steps, n_cells)
+    return (np.empty(shape, np.int32), np.empty(shape, np.int8), np.empty(shape, np.int8),
+            np.empty(shape), np.empty(shape), np.empty(shape, np.int32),
+            np.empty(shape, np.int8), np.empty(shape, np.int8), np.empty(shape),
+            np.empty(shape))
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def run_steps(step_sys_ptr, sat_pos, sys_table, terrain, prune, cell_data, sin_horizon,
               node_data, node_links, depth, acc, series_cells, series_n, series_open,
-              series_best):
+              series_best, work):
     """Process a chunk of consecutive steps into the accumulators.
 
     Parameters
@@ -583,6 +687,8 @@ def run_steps(step_sys_ptr, sat_pos, sys_table, terrain, prune, cell_data, sin_h
     series_cells : int64 (n_series,)
         Tree positions of cells whose per-step values go to ``series_*``
         (``(n_steps, n_systems + 1, n_series)``).
+    work : tuple
+        From :func:`work_buffers` with at least ``n_steps`` rows.
     """
     n_steps = step_sys_ptr.shape[0]
     n_sys = sys_table.shape[0]
@@ -591,16 +697,21 @@ def run_steps(step_sys_ptr, sat_pos, sys_table, terrain, prune, cell_data, sin_h
     smap = np.full(n_cells, -1, np.int64)
     for k in range(series_cells.shape[0]):
         smap[series_cells[k]] = k
-    n_vis = np.empty((n_steps, n_cells), np.int32)
-    open_cov = np.empty((n_steps, n_cells), np.int8)
-    req_ok = np.empty((n_steps, n_cells), np.int8)
-    best_sin = np.empty((n_steps, n_cells))
-    best_d2 = np.empty((n_steps, n_cells))
-    comb_n = np.zeros((n_steps, n_cells), np.int32)
-    comb_open = np.zeros((n_steps, n_cells), np.int8)
-    comb_req = np.zeros((n_steps, n_cells), np.int8)
-    comb_sin = np.full((n_steps, n_cells), -2.0)
-    comb_d2 = np.full((n_steps, n_cells), np.inf)
+    n_vis = work[0][:n_steps]
+    open_cov = work[1][:n_steps]
+    req_ok = work[2][:n_steps]
+    best_sin = work[3][:n_steps]
+    best_d2 = work[4][:n_steps]
+    comb_n = work[5][:n_steps]
+    comb_open = work[6][:n_steps]
+    comb_req = work[7][:n_steps]
+    comb_sin = work[8][:n_steps]
+    comb_d2 = work[9][:n_steps]
+    comb_n[:] = 0
+    comb_open[:] = 0
+    comb_req[:] = 0
+    comb_sin[:] = -2.0
+    comb_d2[:] = np.inf
     ent = np.empty((1024, 4))
     nxt = np.empty(1024, np.int64)
     head = np.full(n_nodes, -1, np.int64)
