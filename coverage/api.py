@@ -57,7 +57,7 @@ def compute_coverage(grid: xr.Dataset, systems: Sequence[SystemModel], window: T
     options : EngineOptions
         Performance knobs (never change results).
     workers : int
-        Local worker processes.
+        Processes working (N: N - 1 worker processes plus this one).
     executor : concurrent.futures.Executor, optional
         Any executor with ``submit`` (e.g. a ``dask.distributed.Client``).
     progress : callable, optional

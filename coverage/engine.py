@@ -104,14 +104,14 @@ class EngineOptions:
         ``False`` propagates every satellite at every step and tests every cell against
         every satellite (the exact reference the pruned path is tested against; slow).
     tasks_per_worker : int
-        Spans of steps per worker process (more: finer progress, more start-up work).
+        Spans of steps per worker (more: better balance and progress, more start-up work).
     """
 
     steps_per_chunk: int = 60
-    coarse_step_s: float = 480.0
+    coarse_step_s: float = 600.0
     leaf_size: int = 8
     prune: bool = True
-    tasks_per_worker: int = 2
+    tasks_per_worker: int = 3
 
     def __post_init__(self) -> None:
         if int(self.steps_per_chunk) != self.steps_per_chunk or self.steps_per_chunk < 1:
@@ -207,6 +207,7 @@ class _Static:
     coarse_every: int
     steps_per_chunk: int
     prune: bool
+    last_step: int
 
 
 @dataclass(frozen=True)
@@ -246,30 +247,43 @@ def _slice_times(times: StepTimes, lo: int, hi: int) -> StepTimes:
                      times.gmst_rad[lo:hi], times.step_s)
 
 
-def run_span(static: _Static, times: StepTimes, progress: ProgressCallback | None = None
+def _span_times(static: _Static, times: StepTimes, lo: int, hi: int) -> StepTimes:
+    """The times a span needs: its steps plus one coarse interval beyond (if any)."""
+    return _slice_times(times, lo, min(hi + static.coarse_every, static.last_step + 1))
+
+
+def run_span(static: _Static, times: StepTimes, lo: int, hi: int,
+             progress: ProgressCallback | None = None, satrecs: list | None = None
              ) -> Accumulator:
-    """Accumulate the steps of ``times`` (one task). Runs in any process."""
+    """Accumulate the steps ``lo .. hi - 1`` of the window (one task). Runs in any process.
+
+    ``times`` covers at least ``lo`` to ``min(hi - 1 + coarse_every, last_step)``.
+    ``satrecs`` (Satrec objects of ``static.table``) may be passed when calling in the
+    process that built them; tasks shipped elsewhere rebuild them from the element sets.
+    """
     tree = static.tree
     n_sys = static.sys_table.shape[0]
-    acc = Accumulator.empty(times.first_step, len(times), n_sys, tree.n_cells,
-                            len(static.series_pos))
-    satrecs = [e.to_satrec() for e in static.table.element_sets]
+    acc = Accumulator.empty(lo, hi - lo, n_sys, tree.n_cells, len(static.series_pos))
+    if satrecs is None:
+        satrecs = [e.to_satrec() for e in static.table.element_sets]
     failures = np.zeros(n_sys, dtype=np.int64)
     propagated = 0
-    work = work_buffers(min(static.steps_per_chunk, len(times)), tree.n_cells)
-    for lo in range(0, len(times), static.steps_per_chunk):
-        hi = min(lo + static.steps_per_chunk, len(times))
-        chunk = _slice_times(times, lo, hi)
-        found = candidates(satrecs, static.table, chunk, n_sys, static.coarse_every,
-                           static.prune)
+    safe_until = None
+    work = work_buffers(min(static.steps_per_chunk, hi - lo), tree.n_cells)
+    for a in range(lo, hi, static.steps_per_chunk):
+        b = min(a + static.steps_per_chunk, hi)
+        found, safe_until = candidates(satrecs, static.table, times, a, b, n_sys,
+                                       static.coarse_every, static.last_step, safe_until,
+                                       static.prune)
         failures += found.failures
         propagated += found.propagated
         run_steps(found.step_sys_ptr, found.positions_km, static.sys_table, static.terrain,
                   static.prune, tree.cell_data, tree.sin_horizon, tree.node_data,
                   tree.node_links, tree.depth, acc.fields, static.series_pos,
-                  acc.series_n[lo:hi], acc.series_open[lo:hi], acc.series_best_deg[lo:hi], work)
+                  acc.series_n[a - lo:b - lo], acc.series_open[a - lo:b - lo],
+                  acc.series_best_deg[a - lo:b - lo], work)
         if progress is not None:
-            progress(hi - lo)
+            progress(b - a)
     return Accumulator(acc.first_step, acc.n_steps, acc.fields, failures, propagated,
                        acc.series_n, acc.series_open, acc.series_best_deg)
 
@@ -298,7 +312,7 @@ def accumulate(ground: Ground, systems: Sequence[SystemModel], window: TimeGrid,
     window : TimeGrid
     options : EngineOptions
     workers : int
-        Local processes (1: this process).
+        Processes working: 1 is this one alone; N uses N - 1 worker processes and this one.
     executor : concurrent.futures.Executor, optional
         Any object with ``submit(fn, *args) -> future``; overrides ``workers`` (its
         ``workers`` decide the split: ``options.tasks_per_worker * max(workers, 2)`` spans).
@@ -324,12 +338,13 @@ def accumulate(ground: Ground, systems: Sequence[SystemModel], window: TimeGrid,
                             [s.min_elevation_deg for s in systems], tree.cell_data[:, :3])
     coarse_every = max(1, int(round(options.coarse_step_s / window.step_s)))
     static = _Static(tree, table, system_table(systems), ground.terrain, inverse[series],
-                     coarse_every, int(options.steps_per_chunk), bool(options.prune))
+                     coarse_every, int(options.steps_per_chunk), bool(options.prune),
+                     window.n_steps - 1)
     times = step_times(window, timescale)
     n_steps = window.n_steps
 
     if executor is None and workers == 1:
-        acc = run_span(static, times, progress)
+        acc = run_span(static, times, 0, n_steps, progress)
     else:
         n_tasks = options.tasks_per_worker * max(workers, 2)
         spans = _spans(n_steps, n_tasks, static.steps_per_chunk)
@@ -337,8 +352,8 @@ def accumulate(ground: Ground, systems: Sequence[SystemModel], window: TimeGrid,
             acc = _run_tasks(executor, static, times, spans, progress)
         else:
             context = get_context("forkserver")
-            with ProcessPoolExecutor(workers, mp_context=context) as pool:
-                acc = _run_tasks(pool, static, times, spans, progress)
+            with ProcessPoolExecutor(workers - 1, mp_context=context) as pool:
+                acc = _run_tasks(pool, static, times, spans, progress, help_here=True)
     fields = acc.fields[:, inverse, :]
     acc = Accumulator(acc.first_step, acc.n_steps, fields, acc.failures, acc.propagated,
                       acc.series_n, acc.series_open, acc.series_best_deg)
@@ -353,14 +368,30 @@ def accumulate(ground: Ground, systems: Sequence[SystemModel], window: TimeGrid,
     return acc, stats
 
 
-def _run_tasks(executor, static: _Static, times: StepTimes, spans, progress
-               ) -> Accumulator:
-    futures = [executor.submit(run_span, static, _slice_times(times, lo, hi))
-               for lo, hi in spans]
+def _run_tasks(executor, static: _Static, times: StepTimes, spans, progress,
+               help_here: bool = False) -> Accumulator:
+    """Run the spans on ``executor`` and merge them in time order.
+
+    With ``help_here`` the calling process works too: the spans go to the executor last
+    first, and this process takes them from the front, running itself every span the
+    executor has not started yet (``Future.cancel`` succeeds), so neither side idles while
+    the other starts up or finishes.
+    """
+    order = range(len(spans) - 1, -1, -1) if help_here else range(len(spans))
+    futures = {k: executor.submit(run_span, static, _span_times(static, times, *spans[k]),
+                                  *spans[k])
+               for k in order}
+    satrecs = None
     merged = None
-    for (lo, hi), future in zip(spans, futures):
-        part = future.result()
+    for k, (lo, hi) in enumerate(spans):
+        future = futures[k]
+        if help_here and future.cancel():
+            if satrecs is None:
+                satrecs = [e.to_satrec() for e in static.table.element_sets]
+            part = run_span(static, times, lo, hi, progress, satrecs)
+        else:
+            part = future.result()
+            if progress is not None:
+                progress(hi - lo)
         merged = part if merged is None else merged.merge(part)
-        if progress is not None:
-            progress(hi - lo)
     return merged

@@ -4,8 +4,10 @@ Propagating every satellite at every step costs more than the whole coverage bud
 (12k satellites x 1440 steps ~ 13 s on one core), and almost all of those positions are
 on the far side of the Earth. So each chunk of steps is handled in two passes:
 
-1. **coarse**: every satellite is propagated at every ``coarse_every``-th step (and at the
-   chunk's last step);
+1. **coarse**: satellites are propagated at every ``coarse_every``-th step, but only
+   those that may come within reach before the next coarse sample: a satellite seen at
+   angle ``a`` from the region cannot be in reach for ``(a - reach) / omega`` seconds, so
+   one far away skips samples until then;
 2. **fine**: between two coarse samples ``k`` and ``k+1`` a satellite is propagated at
    the steps in between only if it *can* come within reach during that interval.
 
@@ -24,6 +26,10 @@ The satellite's direction turns at most ``omega`` rad/s in the Earth-fixed frame
 smallest angle inside the interval is at least ``(a_k + a_k+1 - omega dt) / 2``; the
 interval is refined only if that can be ``<= reach``. Samples that fail (SGP4 error) make
 both neighbouring intervals refined. The tests compare against propagating everything.
+
+Failures are counted where a satellite is propagated; a satellite that fails is sampled
+at every coarse sample from then on and refined around it, so a decay is counted from the
+step it happens (a transient failure inside an interval never refined is not seen).
 """
 
 from __future__ import annotations
@@ -156,60 +162,95 @@ def _angles(positions: np.ndarray, centre: np.ndarray) -> np.ndarray:
     return np.arccos(np.clip(cos, -1.0, 1.0))
 
 
-def candidates(satrecs: list, table: SatelliteTable, times: StepTimes, n_systems: int,
-               coarse_every: int = 10, prune: bool = True) -> Candidates:
-    """Positions of the satellites that may be visible at each step of ``times``.
+def candidates(satrecs: list, table: SatelliteTable, times: StepTimes, lo: int, hi: int,
+               n_systems: int, coarse_every: int, last_step: int,
+               safe_until: np.ndarray | None = None, prune: bool = True
+               ) -> tuple[Candidates, np.ndarray]:
+    """Positions of the satellites that may be visible at steps ``lo .. hi - 1``.
 
-    ``satrecs`` are the Satrec objects of ``table.element_sets`` (built in this process).
+    Steps are absolute indices of the analysis window (``last_step`` is its last one);
+    ``times`` must cover ``lo`` to ``min(hi - 1 + coarse_every, last_step)``. ``satrecs``
+    are the Satrec objects of ``table.element_sets`` (built in this process).
+
+    ``safe_until`` (float steps, per satellite) carries what earlier chunks proved: the
+    satellite cannot be in reach before that step. A coarse sample at ``g`` (followed by
+    ``g'``) is computed for a satellite only if ``g' >= safe_until``; an evaluation at angle
+    ``a`` proves ``safe_until = g + (a - reach) / omega``. An interval between two
+    evaluated samples is refined unless ``(a_k + a_k+1 - omega dt) / 2 > reach``. Returns
+    the candidates and the updated ``safe_until``.
     """
-    n_steps = len(times)
     n_sat = table.n_satellites
     failures = np.zeros(n_systems, dtype=np.int64)
+    local = np.arange(lo, hi) - times.first_step
     if not prune:
         array = SatrecArray(satrecs)
-        positions, errors = propagate_arrays(array, *times.take(np.arange(n_steps)))
+        positions, errors = propagate_arrays(array, *times.take(local))
         np.add.at(failures, table.system_index, np.count_nonzero(errors, axis=1))
-        keep = errors == 0
-        sat_index, step = np.nonzero(keep)
+        sat_index, step = np.nonzero(errors == 0)
         return _assemble(step, table.system_index[sat_index], sat_index,
-                         positions[sat_index, step], n_steps, n_systems,
-                         n_sat * n_steps, failures)
-
-    coarse = np.unique(np.append(np.arange(0, n_steps, coarse_every), n_steps - 1))
-    all_sats = SatrecArray(satrecs)
-    pos_c, err_c = propagate_arrays(all_sats, *times.take(coarse))
-    np.add.at(failures, table.system_index, np.count_nonzero(err_c, axis=1))
-    ang_c = _angles(pos_c, table.cap_centre)  # (n_sat, n_coarse), NaN where failed
-    reach = table.reach_rad[:, None]
-    near_c = ang_c <= reach
+                         positions[sat_index, step], hi - lo, n_systems,
+                         n_sat * (hi - lo), failures), safe_until
+    if safe_until is None:
+        safe_until = np.full(n_sat, -np.inf)
+    safe_until = safe_until.copy()
+    samples = list(range(lo, hi, coarse_every))
+    samples.append(min(samples[-1] + coarse_every, last_step))
+    if samples[-1] <= samples[-2]:
+        samples.pop()
+    reach = table.reach_rad
+    rate = table.omega_rad_s * times.step_s  # rad per step
+    pending = np.zeros(n_sat, dtype=bool)
+    last_angle = np.full(n_sat, np.nan)
     steps, sats, rows = [], [], []
-    s_idx, k_idx = np.nonzero(near_c)
-    steps.append(coarse[k_idx])
-    sats.append(s_idx)
-    rows.append(pos_c[s_idx, k_idx])
-    propagated = n_sat * len(coarse)
-    dt = np.diff(coarse) * times.step_s
-    lower = 0.5 * (ang_c[:, :-1] + ang_c[:, 1:] - table.omega_rad_s[:, None] * dt[None, :])
-    refine = ~(lower > reach)  # NaN (a failed sample) refines too
-    for k in np.flatnonzero(np.diff(coarse) > 1):
-        members = np.flatnonzero(refine[:, k])
+    propagated = 0
+    for k, g in enumerate(samples):
+        following = samples[k + 1] if k + 1 < len(samples) else g
+        members = np.flatnonzero(following >= safe_until)
         if members.size == 0:
             continue
-        inner = np.arange(coarse[k] + 1, coarse[k + 1])
-        pos_f, err_f = propagate_arrays(SatrecArray([satrecs[i] for i in members]),
-                                        *times.take(inner))
-        propagated += members.size * inner.size
-        np.add.at(failures, table.system_index[members], np.count_nonzero(err_f, axis=1))
-        near_f = _angles(pos_f, table.cap_centre) <= table.reach_rad[members, None]
-        m_idx, t_idx = np.nonzero(near_f)
-        steps.append(inner[t_idx])
-        sats.append(members[m_idx])
-        rows.append(pos_f[m_idx, t_idx])
-    step = np.concatenate(steps)
-    sat_index = np.concatenate(sats)
-    return _assemble(step, table.system_index[sat_index], sat_index,
-                     np.concatenate(rows).reshape(-1, 3), n_steps, n_systems, propagated,
-                     failures)
+        pos, err = propagate_arrays(SatrecArray([satrecs[i] for i in members]),
+                                    *times.take(np.array([g - times.first_step])))
+        propagated += members.size
+        pos, failed = pos[:, 0], err[:, 0] != 0
+        if g < hi:
+            np.add.at(failures, table.system_index[members[failed]], 1)
+        angle = _angles(pos, table.cap_centre)
+        near = angle <= reach[members]
+        if g < hi:
+            steps.append(np.full(np.count_nonzero(near), g))
+            sats.append(members[near])
+            rows.append(pos[near])
+        if k > 0:  # intervals (previous sample -> g) left undecided
+            undecided = pending[members]
+            who = members[undecided]
+            dt = g - samples[k - 1]
+            lower = 0.5 * (last_angle[who] + angle[undecided] - rate[who] * dt)
+            refine = who[~(lower > reach[who])]  # NaN (a failed sample) refines too
+            pending[who] = False
+            inner = np.arange(samples[k - 1] + 1, min(g, hi))
+            inner = inner[inner >= lo]
+            if refine.size and inner.size:
+                pos_f, err_f = propagate_arrays(SatrecArray([satrecs[i] for i in refine]),
+                                                *times.take(inner - times.first_step))
+                propagated += refine.size * inner.size
+                np.add.at(failures, table.system_index[refine],
+                          np.count_nonzero(err_f, axis=1))
+                near_f = _angles(pos_f, table.cap_centre) <= reach[refine, None]
+                r_idx, t_idx = np.nonzero(near_f)
+                steps.append(inner[t_idx])
+                sats.append(refine[r_idx])
+                rows.append(pos_f[r_idx, t_idx])
+        if g >= hi:  # the sample after the chunk only settles the last interval: what it
+            break    # proves about earlier steps (of the next chunk) is not "safe until"
+        slack = np.where(failed, 0.0, np.maximum(angle - reach[members], 0.0))
+        safe_until[members] = g + slack / rate[members]
+        last_angle[members] = np.where(failed, np.nan, angle)
+        pending[members] = safe_until[members] < following
+    step = np.concatenate(steps) - lo if steps else np.zeros(0, dtype=np.int64)
+    sat_index = np.concatenate(sats) if sats else np.zeros(0, dtype=np.int64)
+    positions = np.concatenate(rows).reshape(-1, 3) if rows else np.zeros((0, 3))
+    return _assemble(step, table.system_index[sat_index], sat_index, positions, hi - lo,
+                     n_systems, propagated, failures), safe_until
 
 
 def _assemble(step: np.ndarray, system: np.ndarray, sat_index: np.ndarray,

@@ -159,7 +159,7 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
     "engine": (
         _k("steps_per_chunk", "int", 60, "steps propagated and evaluated together (memory "
            "grows with it, results do not change)", low=1, high=100000),
-        _k("coarse_step_s", "float", 480.0, "spacing of the coarse propagation pass that "
+        _k("coarse_step_s", "float", 600.0, "spacing of the coarse propagation pass that "
            "prunes satellites out of reach (results do not change)", "s", low=0.0,
            low_open=True),
         _k("workers", "int", 1, "worker processes (the CLI's --workers overrides it)", low=1,
