@@ -74,9 +74,8 @@ def _gso_cos_numpy(p, v, iterations=6):
 
 def numpy_baseline(systems, ground, window, n_sample_steps: int, block: int = 256) -> float:
     """Seconds per step of the plain numpy way (propagation included)."""
-    from sgp4.api import SatrecArray
-
     from hybridplan.tle.propagate import builtin_timescale, gmst_angles_rad, propagate_arrays
+    from sgp4.api import SatrecArray
     tree = ground.tree
     cells = tree.cell_data
     p, up, east, north = cells[:, :3], cells[:, 3:6], cells[:, 6:9], cells[:, 9:12]
@@ -93,7 +92,7 @@ def numpy_baseline(systems, ground, window, n_sample_steps: int, block: int = 25
         whole, fraction = window.julian_dates_utc(index)
         gmst = gmst_angles_rad(window, index, ts)
         comb = np.zeros(n_cells, dtype=bool)
-        for system, array in zip(systems, arrays):
+        for system, array in zip(systems, arrays, strict=True):
             pos, err = propagate_arrays(array, whole, fraction, gmst)
             sats = pos[:, 0][err[:, 0] == 0]
             sin_min = np.sin(np.radians(system.min_elevation_deg))
@@ -135,7 +134,7 @@ def skyfield_naive(systems, ground, window, n_pairs: int, seed: int = 1) -> floa
     satellites = {i: EarthSatellite(*sets[i].tle_lines, ts=ts) for i in set(picks.tolist())}
     start = window.start_utc
     started = time.perf_counter()
-    for i, c, s in zip(picks, cells, steps):
+    for i, c, s in zip(picks, cells, steps, strict=True):
         when = start + timedelta(seconds=float(s) * window.step_s)
         t = ts.from_datetime(when)
         topos = wgs84.latlon(ground.lat_deg[c], ground.lon_deg[c],
@@ -148,7 +147,6 @@ def skyfield_naive(systems, ground, window, n_pairs: int, seed: int = 1) -> floa
 def child_memory(hours: float, grid_path: str) -> dict:
     """Run the engine on a window of ``hours`` in this (child) process; report memory."""
     import xarray as xr
-
     from hybridplan.coverage import default_scenario, run_scenario
     warnings.simplefilter("ignore")
     scenario = default_scenario()
@@ -169,7 +167,6 @@ def child_compile() -> dict:
     from datetime import datetime, timezone
 
     import xarray as xr
-
     from hybridplan.coverage import SystemModel, compute_coverage
     from hybridplan.tle import Constellation, TimeGrid, WalkerShell
     t0 = datetime(2026, 5, 30, tzinfo=timezone.utc)

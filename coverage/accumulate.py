@@ -19,9 +19,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .kernel import (F_ANY, F_BEST_EL_NDEG, F_COVERED, F_COVERED_OPEN, F_GAP_COUNT,
-                     F_GAP_MAX, F_GAP_SUM, F_LEAD, F_N_OR_MORE, F_NVIS_MAX, F_NVIS_MIN,
-                     F_NVIS_SUM, F_SLANT_MM, F_TRAIL, N_FIELDS, NVIS_MIN_START)
+from .kernel import (
+    F_ANY,
+    F_BEST_EL_NDEG,
+    F_COVERED,
+    F_COVERED_OPEN,
+    F_GAP_COUNT,
+    F_GAP_MAX,
+    F_GAP_SUM,
+    F_LEAD,
+    F_N_OR_MORE,
+    F_NVIS_MAX,
+    F_NVIS_MIN,
+    F_NVIS_SUM,
+    F_SLANT_MM,
+    F_TRAIL,
+    N_FIELDS,
+    NVIS_MIN_START,
+)
 
 _SUMMED = (F_COVERED, F_COVERED_OPEN, F_N_OR_MORE, F_NVIS_SUM, F_BEST_EL_NDEG, F_SLANT_MM)
 

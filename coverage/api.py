@@ -19,12 +19,10 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
-
 from hybridplan.tle import TimeGrid
 
 from .atomic import write_atomic
-from .engine import (EngineOptions, ProgressCallback, SystemModel, accumulate,
-                     ground_from_grid)
+from .engine import EngineOptions, ProgressCallback, SystemModel, accumulate, ground_from_grid
 from .errors import CoverageError, ScenarioError
 from .fom import fom_dataset
 from .scenario import Scenario
@@ -33,7 +31,7 @@ from .systems import resolve_systems
 
 def compute_coverage(grid: xr.Dataset, systems: Sequence[SystemModel], window: TimeGrid, *,
                      terrain: bool = True, antenna_height_m: float | None = None,
-                     options: EngineOptions = EngineOptions(), workers: int = 1,
+                     options: EngineOptions | None = None, workers: int = 1,
                      executor: Executor | None = None,
                      progress: ProgressCallback | None = None,
                      series_cells: Sequence[str] = (),
@@ -54,8 +52,8 @@ def compute_coverage(grid: xr.Dataset, systems: Sequence[SystemModel], window: T
         Observer above ``elevation_m`` [m]; default: the grid's
         ``horizon_antenna_height_m`` attribute (the height its horizons were computed
         for), else 0.
-    options : EngineOptions
-        Performance knobs (never change results).
+    options : EngineOptions, optional
+        Performance knobs (never change results); default ``EngineOptions()``.
     workers : int
         Processes working (N: N - 1 worker processes plus this one).
     executor : concurrent.futures.Executor, optional
@@ -79,6 +77,7 @@ def compute_coverage(grid: xr.Dataset, systems: Sequence[SystemModel], window: T
         ``series_cells``: ``series_n_visible``, ``series_covered_open_sky``,
         ``series_best_elevation_deg`` (time, system, series_cell).
     """
+    options = options if options is not None else EngineOptions()
     if antenna_height_m is None:
         antenna_height_m = float(grid.attrs.get("horizon_antenna_height_m", 0.0))
     ground = ground_from_grid(grid, terrain, antenna_height_m, options.leaf_size)

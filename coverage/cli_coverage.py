@@ -96,11 +96,11 @@ def _compute(args: argparse.Namespace):
 
 def summary(fom, seconds: float, path: Path) -> str:
     """A short run summary: per system, satellites and coverage over the cells."""
-    lines = [f"coverage: {fom.sizes['cell']} cells x {fom.attrs['n_steps']} steps of "
-             f"{fom.attrs['step_s']:g} s from {fom.attrs['window_start_utc']}, terrain "
-             f"{'on' if fom.attrs['terrain'] else 'off'}",
-             f"{'system':14s} {'sats':>6s} {'min el':>7s} {'covered % (mean / worst cell)':>30s}"
-             f" {'open sky %':>10s} {'max gap':>9s}"]
+    lines = [(f"coverage: {fom.sizes['cell']} cells x {fom.attrs['n_steps']} steps of "
+              f"{fom.attrs['step_s']:g} s from {fom.attrs['window_start_utc']}, terrain "
+              f"{'on' if fom.attrs['terrain'] else 'off'}"),
+             (f"{'system':14s} {'sats':>6s} {'min el':>7s} "
+              f"{'covered % (mean / worst cell)':>30s} {'open sky %':>10s} {'max gap':>9s}")]
     for name in fom["system"].values:
         row = fom.sel(system=name)
         pct = row["pct_time_covered"].values

@@ -23,15 +23,26 @@ from multiprocessing import get_context
 
 import numpy as np
 import xarray as xr
-
 from hybridplan.tle import Constellation, TimeGrid, builtin_timescale
 from hybridplan.tle.propagate import gmst_angles_rad
 
 from .accumulate import Accumulator
 from .celltree import CellTree, build_cell_tree
 from .errors import CoverageError, PropagationFailureWarning
-from .kernel import (N_SYS_COLUMNS, S_BAND, S_BAND_ON, S_COS_BAND, S_COS_MIN, S_LICENSED,
-                     S_MIN_EL, S_N_REQ, S_SIN_BAND, S_SIN_MIN, run_steps, work_buffers)
+from .kernel import (
+    N_SYS_COLUMNS,
+    S_BAND,
+    S_BAND_ON,
+    S_COS_BAND,
+    S_COS_MIN,
+    S_LICENSED,
+    S_MIN_EL,
+    S_N_REQ,
+    S_SIN_BAND,
+    S_SIN_MIN,
+    run_steps,
+    work_buffers,
+)
 from .reach import SatelliteTable, StepTimes, candidates, satellite_table
 
 ProgressCallback = Callable[[int], None]
@@ -224,7 +235,7 @@ class RunStats:
 def system_table(systems: Sequence[SystemModel]) -> np.ndarray:
     """The kernel's per-system parameter rows (``S_*`` columns)."""
     table = np.zeros((len(systems), N_SYS_COLUMNS))
-    for row, system in zip(table, systems):
+    for row, system in zip(table, systems, strict=True):
         el = np.radians(system.min_elevation_deg)
         band = np.radians(system.gso_exclusion_deg)
         row[S_SIN_MIN], row[S_COS_MIN], row[S_MIN_EL] = np.sin(el), np.cos(el), el
@@ -294,11 +305,11 @@ def _spans(n_steps: int, n_tasks: int, steps_per_chunk: int) -> list[tuple[int, 
     n_tasks = max(1, min(n_tasks, n_chunks))
     edges = np.linspace(0, n_chunks, n_tasks + 1).round().astype(int) * steps_per_chunk
     edges[-1] = n_steps
-    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a]
+    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
 
 
 def accumulate(ground: Ground, systems: Sequence[SystemModel], window: TimeGrid, *,
-               options: EngineOptions = EngineOptions(), workers: int = 1,
+               options: EngineOptions | None = None, workers: int = 1,
                executor: Executor | None = None, progress: ProgressCallback | None = None,
                series_cells: Sequence[int] = (), timescale=None
                ) -> tuple[Accumulator, RunStats]:
@@ -321,6 +332,7 @@ def accumulate(ground: Ground, systems: Sequence[SystemModel], window: TimeGrid,
     series_cells : sequence of int
         Indices (in the grid's order) of cells whose per-step values are kept.
     """
+    options = options if options is not None else EngineOptions()
     if not systems:
         raise CoverageError("no satellite systems to compute coverage for")
     names = [s.name for s in systems]
@@ -357,7 +369,7 @@ def accumulate(ground: Ground, systems: Sequence[SystemModel], window: TimeGrid,
     fields = acc.fields[:, inverse, :]
     acc = Accumulator(acc.first_step, acc.n_steps, fields, acc.failures, acc.propagated,
                       acc.series_n, acc.series_open, acc.series_best_deg)
-    failures = {name: int(n) for name, n in zip(names, acc.failures)}
+    failures = {name: int(n) for name, n in zip(names, acc.failures, strict=True)}
     if any(failures.values()):
         detail = ", ".join(f"{name}: {n}" for name, n in failures.items() if n)
         warnings.warn(f"SGP4 could not propagate some (satellite, step) pairs ({detail}); "

@@ -12,14 +12,23 @@ from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 import xarray as xr
-
 from hybridplan.tle import TimeGrid
 
 from .accumulate import Accumulator
 from .engine import Ground, RunStats, SystemModel
 from .geometry import SPEED_OF_LIGHT_KM_S
-from .kernel import (F_BEST_EL_NDEG, F_COVERED, F_COVERED_OPEN, F_N_OR_MORE, F_NVIS_MAX,
-                     F_NVIS_MIN, F_NVIS_SUM, F_SLANT_MM, MM_PER_KM, NANO_DEGREE)
+from .kernel import (
+    F_BEST_EL_NDEG,
+    F_COVERED,
+    F_COVERED_OPEN,
+    F_N_OR_MORE,
+    F_NVIS_MAX,
+    F_NVIS_MIN,
+    F_NVIS_SUM,
+    F_SLANT_MM,
+    MM_PER_KM,
+    NANO_DEGREE,
+)
 
 COMBINED = "combined"
 
@@ -183,7 +192,7 @@ def _system_variables(systems: Sequence[SystemModel], acc: Accumulator) -> dict:
                                                       if s.licensed)).astype(np.int32),
                              "1", "number of satellites (combined: over licensed systems)"),
         "propagation_failures": _var("system", per_system(
-            acc.failures, int(sum(f for f, s in zip(acc.failures, systems) if s.licensed)))
+            acc.failures, int(sum(f for f, s in zip(acc.failures, systems, strict=True) if s.licensed)))
             .astype(np.int64), "1",
             "(satellite, step) pairs SGP4 could not propagate", policy=FAILURE_POLICY),
         "element_set_epoch_min": _var("system", per_system(epochs_lo, "").astype(str), "1",

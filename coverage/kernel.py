@@ -44,7 +44,6 @@ import math
 import numpy as np
 from numba import njit
 
-
 from .geometry import GSO_RADIUS_KM
 
 EPS = 1e-9

@@ -38,13 +38,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sgp4.api import SatrecArray
-
 from hybridplan.tle.elements import ElementSet
 from hybridplan.tle.propagate import propagate_arrays
+from sgp4.api import SatrecArray
 
-from .geometry import (EARTH_ROTATION_RAD_S, MAX_GEODETIC_VERTICAL_DEFLECTION_RAD,
-                       footprint_central_angle_rad)
+from .geometry import (
+    EARTH_ROTATION_RAD_S,
+    MAX_GEODETIC_VERTICAL_DEFLECTION_RAD,
+    footprint_central_angle_rad,
+)
 
 _MU_WGS72_KM3_S2 = 398600.8
 _RADIUS_MARGIN = 1.005
@@ -102,7 +104,7 @@ def satellite_table(element_sets_per_system: Sequence[Sequence[ElementSet]],
     centre, cap_radius, ground_min_km = region_cap(cell_positions_km)
     sets, system, reach, omega = [], [], [], []
     for index, (element_sets, el_min) in enumerate(zip(element_sets_per_system,
-                                                       min_elevation_deg)):
+                                                       min_elevation_deg, strict=True)):
         eps_deg = el_min - np.degrees(MAX_GEODETIC_VERTICAL_DEFLECTION_RAD)
         for element_set in element_sets:
             satrec = element_set.to_satrec()

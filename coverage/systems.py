@@ -10,9 +10,14 @@ more than 3 days give a :class:`hybridplan.tle.StaleElementsWarning`.
 from __future__ import annotations
 
 import numpy as np
-
-from hybridplan.tle import (Constellation, WalkerShell, epoch_age_days, load_constellation,
-                            preset_constellation, warn_if_stale)
+from hybridplan.tle import (
+    Constellation,
+    WalkerShell,
+    epoch_age_days,
+    load_constellation,
+    preset_constellation,
+    warn_if_stale,
+)
 from hybridplan.tle.errors import ElementSetError
 
 from .engine import SystemModel

@@ -3,12 +3,19 @@ and exact associative merging across chunk boundaries (gaps spanning them includ
 
 import numpy as np
 import pytest
+from hybridplan.coverage.accumulate import Accumulator
+from hybridplan.coverage.kernel import (
+    F_BEST_EL_NDEG,
+    F_COVERED,
+    F_N_OR_MORE,
+    F_NVIS_MAX,
+    F_NVIS_MIN,
+    F_NVIS_SUM,
+    _fold,
+    asin_fast,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from hybridplan.coverage.accumulate import Accumulator
-from hybridplan.coverage.kernel import (F_BEST_EL_NDEG, F_COVERED, F_N_OR_MORE, F_NVIS_MAX,
-                                        F_NVIS_MIN, F_NVIS_SUM, _fold, asin_fast)
 
 
 def reference_gaps(covered):
@@ -68,7 +75,7 @@ def test_fold_matches_the_definitions_and_merges_exactly(counts, data):
     # split anywhere, merge in any grouping: bit-identical
     cuts = sorted(data.draw(st.sets(st.integers(1, max(1, len(counts) - 1)), max_size=4)))
     edges = [0] + [c for c in cuts if c < len(counts)] + [len(counts)]
-    parts = [fold(counts[a:b], a) for a, b in zip(edges[:-1], edges[1:])]
+    parts = [fold(counts[a:b], a) for a, b in zip(edges[:-1], edges[1:], strict=True)]
     left = parts[0]
     for part in parts[1:]:
         left = left.merge(part)

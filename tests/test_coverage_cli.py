@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import xarray as xr
-
 from hybridplan.coverage import Scenario
 from hybridplan.coverage.cli import main
 
@@ -48,8 +47,8 @@ BAD = {
                          "[systems.starlink] min_elevation_deg = 95: expected 0..90 deg"),
     "step 0": (("step_s = 60", "step_s = 0"), "[window] step_s = 0: expected > 0"),
     "no time zone": (('start = "2026-05-30T00:00:00Z"', 'start = "2026-05-30T00:00:00"'),
-                     "has no time zone; hybridplan works in UTC: write "
-                     '"2026-05-30T00:00:00Z"'),
+                     ("has no time zone; hybridplan works in UTC: write "
+                      '"2026-05-30T00:00:00Z"')),
     "60 days from epoch": (("2026-05-30T00:00:00Z", "2026-07-29T00:00:00Z"),
                            "allow_stale_elements = true"),
 }

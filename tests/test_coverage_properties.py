@@ -8,13 +8,16 @@ from datetime import datetime, timezone
 import numpy as np
 import pytest
 import xarray as xr
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
-from hybridplan.coverage import (EngineOptions, PropagationFailureWarning, SystemModel,
-                                 compute_coverage)
+from hybridplan.coverage import (
+    EngineOptions,
+    PropagationFailureWarning,
+    SystemModel,
+    compute_coverage,
+)
 from hybridplan.tle import Constellation, TimeGrid, load_constellation
 from hybridplan.tle.elements import SGP4_EPOCH0, ElementSet, Sgp4InitArgs
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 START = datetime(2026, 5, 30, 3, 0, tzinfo=timezone.utc)
 WINDOW = TimeGrid(START, 40 * 60.0, 60.0)

@@ -5,11 +5,20 @@ import warnings
 from datetime import datetime, timezone
 
 import pytest
-
-from hybridplan.coverage import (SCHEMA, Scenario, ScenarioError, ScenarioFileError,
-                                 StaleElementSetsError, SystemSpec, WalkerSpec, WindowSpec,
-                                 default_scenario, load_scenario, resolve_systems,
-                                 schema_markdown)
+from hybridplan.coverage import (
+    SCHEMA,
+    Scenario,
+    ScenarioError,
+    ScenarioFileError,
+    StaleElementSetsError,
+    SystemSpec,
+    WalkerSpec,
+    WindowSpec,
+    default_scenario,
+    load_scenario,
+    resolve_systems,
+    schema_markdown,
+)
 from hybridplan.coverage.scenario_schema import REQUIRED
 from hybridplan.tle import StaleElementsWarning
 
@@ -78,8 +87,8 @@ def test_every_schema_default_is_the_dataclass_default():
     (("step_s = 60", "step_s = 0"),
      "scenario.toml: [window] step_s = 0: expected > 0 and <= 86400 s"),
     (('start = "2026-05-30T00:00:00Z"', 'start = "2026-05-30T00:00:00"'),
-     'scenario.toml: [window] start = "2026-05-30T00:00:00" has no time zone; hybridplan '
-     'works in UTC: write "2026-05-30T00:00:00Z"'),
+     ('scenario.toml: [window] start = "2026-05-30T00:00:00" has no time zone; hybridplan '
+      'works in UTC: write "2026-05-30T00:00:00Z"')),
     (('start = "2026-05-30T00:00:00Z"', "start = 2026-05-30T00:00:00"),
      "has no time zone; hybridplan works in UTC"),
     (('source = "bundled:starlink"',

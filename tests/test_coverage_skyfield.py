@@ -8,10 +8,9 @@ from datetime import datetime, timezone
 import numpy as np
 import pytest
 import xarray as xr
-from skyfield.api import EarthSatellite, load, wgs84
-
 from hybridplan.coverage import EngineOptions, SystemModel, compute_coverage
 from hybridplan.tle import TimeGrid, iter_chunks, load_constellation
+from skyfield.api import EarthSatellite, load, wgs84
 
 START = datetime(2026, 5, 30, 6, 0, tzinfo=timezone.utc)
 N_STEPS, STEP_S = 40, 60.0
@@ -31,7 +30,7 @@ def _horizons():
 
 @pytest.fixture(scope="module")
 def case():
-    lat, lon, elev = (np.array(v) for v in zip(*CELLS.values()))
+    lat, lon, elev = (np.array(v) for v in zip(*CELLS.values(), strict=True))
     grid = xr.Dataset(
         {"lat": ("cell", lat), "lon": ("cell", lon), "elevation_m": ("cell", elev),
          "horizon_deg": (("cell", "azimuth"), _horizons())},
