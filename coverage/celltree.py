@@ -115,57 +115,84 @@ def build_cell_tree(lat_deg: np.ndarray, lon_deg: np.ndarray, height_km: np.ndar
         horizon_rad = np.radians(np.asarray(horizon_deg, dtype=np.float64).reshape(n, -1))
     max_horizon = horizon_rad.max(axis=1) if n else np.zeros(0)
 
-    order: list[int] = []
-    nodes: list[list] = []  # [lo, hi, left, right, parent, data...]
+    if n == 0:
+        raise ValueError("the grid has no cells")
+    order_array, links = _partition(positions, leaf_size)
+    pos, ups, top = positions[order_array], up[order_array], max_horizon[order_array]
+    node_data = np.empty((len(links), len(NODE_COLUMNS)))
+    depth = _node_depths(links)
+    for level in range(depth.max() + 1):
+        nodes = np.flatnonzero(depth == level)
+        nodes = nodes[np.argsort(links[nodes, 0])]
+        node_data[nodes] = _node_statistics(pos, ups, top, links[nodes, 0], links[nodes, 1])
+    cell_data = np.column_stack([pos, ups, east[order_array], north[order_array],
+                                 np.sin(top)])
+    return CellTree(order_array, np.ascontiguousarray(cell_data),
+                    np.ascontiguousarray(np.sin(horizon_rad[order_array])),
+                    node_data, links, int(depth.max()) + 1)
 
-    def build(indices: np.ndarray, parent: int) -> int:
-        index = len(nodes)
-        pos = positions[indices]
-        centre = pos.mean(axis=0)
-        radius = float(np.sqrt(((pos - centre) ** 2).sum(axis=1)).max())
-        mean_up = up[indices].mean(axis=0)
-        mean_up /= np.linalg.norm(mean_up)
-        chord = np.linalg.norm(up[indices] - mean_up, axis=1)
-        spread = float(2.0 * np.arcsin(np.minimum(chord.max() / 2.0, 1.0)))
-        top = float(max_horizon[indices].max())
-        norm = float(np.linalg.norm(centre))
-        parallax = radius / (GSO_RADIUS_KM - norm)
-        east_c = np.cross([0.0, 0.0, 1.0], mean_up)
-        east_c = (east_c / np.linalg.norm(east_c) if np.linalg.norm(east_c) > 1e-12
-                  else np.array([0.0, 1.0, 0.0]))
-        north_c = np.cross(mean_up, east_c)
-        offsets = (pos - centre) @ np.stack([east_c, north_c, mean_up]).T
-        pad = 1e-9 * (1.0 + np.abs(offsets).max())
-        box = np.column_stack([offsets.min(axis=0) - pad, offsets.max(axis=0) + pad]).ravel()
-        data = [*centre, radius, *mean_up, spread, top, norm, np.cos(spread), np.sin(spread),
-                np.sin(top), np.cos(top), parallax, np.sqrt(1.0 - parallax**2), *east_c,
-                *north_c, *box]
-        nodes.append([len(order), -1, -1, -1, parent, data])
+
+def _partition(positions: np.ndarray, leaf_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Median splits along the widest axis; returns the cell order and the node links.
+
+    Nodes are numbered in pre-order; ``links`` rows are ``lo, hi, left, right, parent``.
+    """
+    order: list[np.ndarray] = []
+    links: list[list[int]] = []
+    stack = [(np.arange(len(positions)), -1, -1, 0)]  # indices, parent, side, first cell
+    while stack:
+        indices, parent, side, first = stack.pop()
+        index = len(links)
+        links.append([first, first + len(indices), -1, -1, parent])
+        if parent >= 0:
+            links[parent][2 + side] = index
         if len(indices) <= leaf_size:
-            order.extend(int(i) for i in indices)
-            nodes[index][1] = len(order)
-            return index
+            order.append(indices)
+            continue
+        pos = positions[indices]
         axis = int(np.argmax(pos.max(axis=0) - pos.min(axis=0)))
         half = len(indices) // 2
         split = np.argpartition(pos[:, axis], half)
-        left = build(indices[split[:half]], index)
-        right = build(indices[split[half:]], index)
-        nodes[index][1] = len(order)
-        nodes[index][2], nodes[index][3] = left, right
-        return index
+        # right pushed first so that the left subtree is numbered (and laid out) first
+        stack.append((indices[split[half:]], index, 1, first + half))
+        stack.append((indices[split[:half]], index, 0, first))
+    return np.concatenate(order).astype(np.int64), np.asarray(links, dtype=np.int64)
 
-    def depth_of(node: int) -> int:
-        left, right = nodes[node][2], nodes[node][3]
-        return 1 if left < 0 else 1 + max(depth_of(left), depth_of(right))
 
-    if n == 0:
-        raise ValueError("the grid has no cells")
-    build(np.arange(n), -1)
-    order_array = np.asarray(order, dtype=np.int64)
-    cell_data = np.column_stack([positions[order_array], up[order_array], east[order_array],
-                                 north[order_array], np.sin(max_horizon[order_array])])
-    node_links = np.array([row[:5] for row in nodes], dtype=np.int64)
-    node_data = np.array([row[5] for row in nodes], dtype=np.float64)
-    return CellTree(order_array, np.ascontiguousarray(cell_data),
-                    np.ascontiguousarray(np.sin(horizon_rad[order_array])),
-                    node_data, node_links, depth_of(0))
+def _node_depths(links: np.ndarray) -> np.ndarray:
+    depth = np.zeros(len(links), dtype=np.int64)
+    for node in range(1, len(links)):  # pre-order: a parent comes before its children
+        depth[node] = depth[links[node, 4]] + 1
+    return depth
+
+
+def _node_statistics(pos: np.ndarray, ups: np.ndarray, top: np.ndarray, lo: np.ndarray,
+                     hi: np.ndarray) -> np.ndarray:
+    """:data:`NODE_COLUMNS` of disjoint nodes (cell ranges ``[lo, hi)`` sorted by ``lo``)."""
+    count = hi - lo
+    member = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True)])
+    starts = np.concatenate([[0], np.cumsum(count)[:-1]])
+    owner = np.repeat(np.arange(len(lo)), count)
+    p, u = pos[member], ups[member]
+    centre = np.add.reduceat(p, starts, axis=0) / count[:, None]
+    mean_up = np.add.reduceat(u, starts, axis=0)
+    mean_up /= np.linalg.norm(mean_up, axis=1, keepdims=True)
+    radius = np.maximum.reduceat(np.linalg.norm(p - centre[owner], axis=1), starts)
+    chord = np.maximum.reduceat(np.linalg.norm(u - mean_up[owner], axis=1), starts)
+    spread = 2.0 * np.arcsin(np.minimum(chord / 2.0, 1.0))
+    highest = np.maximum.reduceat(top[member], starts)
+    norm = np.linalg.norm(centre, axis=1)
+    parallax = radius / (GSO_RADIUS_KM - norm)
+    east_c = np.cross([0.0, 0.0, 1.0], mean_up)
+    east_len = np.linalg.norm(east_c, axis=1, keepdims=True)
+    east_c = np.where(east_len > 1e-12, east_c / np.maximum(east_len, 1e-300), [0.0, 1.0, 0.0])
+    north_c = np.cross(mean_up, east_c)
+    offsets = np.stack([np.einsum("ij,ij->i", p - centre[owner], axis[owner])
+                        for axis in (east_c, north_c, mean_up)], axis=1)
+    low = np.minimum.reduceat(offsets, starts, axis=0)
+    high = np.maximum.reduceat(offsets, starts, axis=0)
+    pad = 1e-9 * (1.0 + np.maximum(np.abs(low), np.abs(high)).max(axis=1, keepdims=True))
+    box = np.stack([low - pad, high + pad], axis=2).reshape(len(lo), 6)
+    return np.column_stack([centre, radius, mean_up, spread, highest, norm, np.cos(spread),
+                            np.sin(spread), np.sin(highest), np.cos(highest), parallax,
+                            np.sqrt(1.0 - parallax**2), east_c, north_c, box])

@@ -346,7 +346,7 @@ def accumulate(ground: Ground, systems: Sequence[SystemModel], window: TimeGrid,
     series = np.asarray(series_cells, dtype=np.int64).reshape(-1)
     if series.size and (series.min() < 0 or series.max() >= tree.n_cells):
         raise CoverageError(f"series cell indices must be in 0..{tree.n_cells - 1}")
-    table = satellite_table([s.constellation.element_sets for s in systems],
+    table = satellite_table([s.constellation for s in systems],
                             [s.min_elevation_deg for s in systems], tree.cell_data[:, :3])
     coarse_every = max(1, int(round(options.coarse_step_s / window.step_s)))
     static = _Static(tree, table, system_table(systems), ground.terrain, inverse[series],

@@ -38,6 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from hybridplan.tle import EARTH_EQUATORIAL_RADIUS_KM, Constellation
 from hybridplan.tle.elements import ElementSet
 from hybridplan.tle.propagate import propagate_arrays
 from sgp4.api import SatrecArray
@@ -97,31 +98,32 @@ def region_cap(cell_positions_km: np.ndarray) -> tuple[np.ndarray, float, float]
     return centre, float(radius), float(norms.min())
 
 
-def satellite_table(element_sets_per_system: Sequence[Sequence[ElementSet]],
+def satellite_table(constellations: Sequence[Constellation],
                     min_elevation_deg: Sequence[float], cell_positions_km: np.ndarray
                     ) -> SatelliteTable:
     """Reach bounds of every satellite for the cells (ECEF, km) of a region."""
     centre, cap_radius, ground_min_km = region_cap(cell_positions_km)
     sets, system, reach, omega = [], [], [], []
-    for index, (element_sets, el_min) in enumerate(zip(element_sets_per_system,
-                                                       min_elevation_deg, strict=True)):
+    for index, (constellation, el_min) in enumerate(zip(constellations, min_elevation_deg,
+                                                        strict=True)):
         eps_deg = el_min - np.degrees(MAX_GEODETIC_VERTICAL_DEFLECTION_RAD)
-        for element_set in element_sets:
-            satrec = element_set.to_satrec()
-            a_km = satrec.a * satrec.radiusearthkm
-            e = min(max(satrec.ecco, 0.0), 0.99)
-            r_max = a_km * (1.0 + e) * _RADIUS_MARGIN + _RADIUS_MARGIN_KM
-            r_peri = max(a_km * (1.0 - e) - _PERIGEE_DROP_KM, 6378.137 * 0.5)
-            h = np.sqrt(_MU_WGS72_KM3_S2 * a_km * (1.0 - e * e)) if a_km > 0 else 0.0
-            rate = h / r_peri**2 * _RATE_MARGIN + EARTH_ROTATION_RAD_S
-            lam = footprint_central_angle_rad(r_max, eps_deg, ground_min_km)
-            sets.append(element_set)
-            system.append(index)
-            reach.append(cap_radius + float(lam) + _ANGLE_EPS_RAD)
-            omega.append(rate if np.isfinite(rate) else np.inf)
-    return SatelliteTable(tuple(sets), np.asarray(system, dtype=np.int64),
-                          np.asarray(reach, dtype=np.float64),
-                          np.asarray(omega, dtype=np.float64), centre)
+        r_apo = constellation.apogee_altitude_km + EARTH_EQUATORIAL_RADIUS_KM
+        r_peri = constellation.perigee_altitude_km + EARTH_EQUATORIAL_RADIUS_KM
+        a_km = 0.5 * (r_apo + r_peri)
+        e = np.clip(constellation.eccentricity, 0.0, 0.99)
+        r_max = r_apo * _RADIUS_MARGIN + _RADIUS_MARGIN_KM
+        r_low = np.maximum(r_peri - _PERIGEE_DROP_KM, 0.5 * EARTH_EQUATORIAL_RADIUS_KM)
+        with np.errstate(invalid="ignore"):
+            h = np.sqrt(_MU_WGS72_KM3_S2 * np.maximum(a_km, 0.0) * (1.0 - e * e))
+        rate = h / r_low**2 * _RATE_MARGIN + EARTH_ROTATION_RAD_S
+        lam = footprint_central_angle_rad(r_max, eps_deg, ground_min_km)
+        sets.extend(constellation.element_sets)
+        system.append(np.full(len(constellation), index, dtype=np.int64))
+        reach.append(cap_radius + lam + _ANGLE_EPS_RAD)
+        omega.append(np.where(np.isfinite(rate), rate, np.inf))
+    return SatelliteTable(tuple(sets), np.concatenate(system),
+                          np.concatenate(reach).astype(np.float64),
+                          np.concatenate(omega).astype(np.float64), centre)
 
 
 @dataclass(frozen=True)
