@@ -192,8 +192,8 @@ def _system_variables(systems: Sequence[SystemModel], acc: Accumulator) -> dict:
                                                       if s.licensed)).astype(np.int32),
                              "1", "number of satellites (combined: over licensed systems)"),
         "propagation_failures": _var("system", per_system(
-            acc.failures, int(sum(f for f, s in zip(acc.failures, systems, strict=True) if s.licensed)))
-            .astype(np.int64), "1",
+            acc.failures, int(sum(f for f, s in zip(acc.failures, systems, strict=True)
+                                  if s.licensed))).astype(np.int64), "1",
             "(satellite, step) pairs SGP4 could not propagate", policy=FAILURE_POLICY),
         "element_set_epoch_min": _var("system", per_system(epochs_lo, "").astype(str), "1",
                                       "earliest element-set epoch (UTC, ISO 8601)"),
