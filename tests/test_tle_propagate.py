@@ -153,3 +153,17 @@ def test_constellation_pickles_without_satrec_objects():
     a = next(iter_chunks(qianfan.element_sets, grid, satrecs=qianfan.satrec_array))
     b = next(iter_chunks(clone.element_sets, grid, satrecs=clone.satrec_array))
     np.testing.assert_array_equal(a.positions_itrs_km, b.positions_itrs_km)
+
+
+def test_parallel_path_leaves_no_shared_memory_behind(sample_100):
+    from pathlib import Path
+    shm = Path("/dev/shm")
+    if not shm.is_dir():
+        pytest.skip("no /dev/shm on this system")
+    before = set(shm.iterdir())
+    grid = TimeGrid(START, 6 * 3600.0, 60.0)
+    chunks = iter_chunks(sample_100.element_sets, grid, steps_per_chunk=30, workers=2)
+    first_two = [next(chunks), next(chunks)]
+    chunks.close()  # a consumer that stops early
+    assert [c.time_index.start for c in first_two] == [0, 30]
+    assert {p for p in set(shm.iterdir()) - before if p.name.startswith("psm_")} == set()

@@ -124,18 +124,35 @@ def warn_if_stale(label: str, epochs_jd_utc: np.ndarray, grid: TimeGrid,
             "window next to the epochs.", StaleElementsWarning, stacklevel=3)
 
 
-# ---- worker processes: each rebuilds its own SatrecArray from plain element sets ----
-_worker_satrecs: SatrecArray | None = None
+# ---- worker processes: each rebuilds its own SatrecArray from plain element sets and
+# writes its chunk into a shared-memory slot (no pickling of the 15 MB results) ----
+_worker: dict = {}
 
 
-def _init_worker(element_sets: Sequence[ElementSet]) -> None:
-    global _worker_satrecs
-    _worker_satrecs = SatrecArray([e.to_satrec() for e in element_sets])
+def _slot_arrays(buffer, n_sat: int, n_time: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions ``(n_sat, n_time, 3)`` float64 and errors ``(n_sat, n_time)`` uint8 views."""
+    positions = np.ndarray((n_sat, n_time, 3), np.float64, buffer)
+    errors = np.ndarray((n_sat, n_time), np.uint8, buffer, offset=positions.nbytes)
+    return positions, errors
 
 
-def _work(jd_whole: np.ndarray, jd_fraction: np.ndarray, gmst_rad: np.ndarray):
-    assert _worker_satrecs is not None
-    return propagate_arrays(_worker_satrecs, jd_whole, jd_fraction, gmst_rad)
+def _init_worker(element_sets: Sequence[ElementSet], slot_names: Sequence[str]) -> None:
+    from multiprocessing import shared_memory
+    _worker["satrecs"] = SatrecArray([e.to_satrec() for e in element_sets])
+    _worker["slots"] = [shared_memory.SharedMemory(name=n) for n in slot_names]
+
+
+def _work(slot: int, jd_whole: np.ndarray, jd_fraction: np.ndarray, gmst_rad: np.ndarray
+          ) -> int:
+    satrecs = _worker["satrecs"]
+    positions, errors = _slot_arrays(_worker["slots"][slot].buf, len(satrecs), len(jd_whole))
+    velocities = np.empty_like(positions)
+    satrecs._sgp4(jd_whole, jd_fraction, errors, positions, velocities)  # fills in place
+    failed = errors != 0
+    if failed.any():
+        positions[failed] = np.nan
+    teme_to_itrs_km(positions, gmst_rad)
+    return slot
 
 
 def iter_chunks(element_sets: Sequence[ElementSet], grid: TimeGrid, steps_per_chunk: int = 60,
@@ -145,7 +162,8 @@ def iter_chunks(element_sets: Sequence[ElementSet], grid: TimeGrid, steps_per_ch
 
     Memory is bounded by a few chunks whatever the window length. With ``workers > 1``
     chunks are computed in that many processes (sgp4 holds the GIL, so threads do not
-    help); each process rebuilds the satellites from the element sets.
+    help): each rebuilds the satellites from the element sets and writes its results into
+    shared memory; the calling process computes the first chunk while they start.
     """
     ts = timescale if timescale is not None else builtin_timescale()
     slices = grid.chunks(steps_per_chunk)
@@ -155,30 +173,64 @@ def iter_chunks(element_sets: Sequence[ElementSet], grid: TimeGrid, steps_per_ch
         whole, fraction = grid.julian_dates_utc(index)
         return whole, fraction, gmst_angles_rad(grid, index, ts)
 
-    if workers <= 1 or len(slices) == 1:
-        array = satrecs if satrecs is not None else SatrecArray(
+    def local_array() -> SatrecArray:
+        return satrecs if satrecs is not None else SatrecArray(
             [e.to_satrec() for e in element_sets])
+
+    if workers <= 1 or len(slices) <= 2:
+        array = local_array()
         for index in slices:
             positions, errors = propagate_arrays(array, *inputs(index))
             yield PropagatedChunk(index, times[index], positions, errors)
         return
+    yield from _iter_chunks_parallel(element_sets, slices, times, inputs, local_array, workers)
 
-    context = get_context("forkserver")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                             initargs=(tuple(element_sets),)) as pool:
-        pending: deque[tuple[slice, Future]] = deque()
-        queue = iter(slices)
-        for index in queue:
-            pending.append((index, pool.submit(_work, *inputs(index))))
-            if len(pending) >= 2 * workers:
-                break
-        while pending:
-            index, future = pending.popleft()
-            positions, errors = future.result()
-            next_index = next(queue, None)
-            if next_index is not None:
-                pending.append((next_index, pool.submit(_work, *inputs(next_index))))
-            yield PropagatedChunk(index, times[index], positions, errors)
+
+def _iter_chunks_parallel(element_sets, slices, times, inputs, local_array, workers):
+    from multiprocessing import shared_memory
+    n_sat = len(element_sets)
+    n_time = max(s.stop - s.start for s in slices)
+    slot_bytes = n_sat * n_time * 25  # 3 float64 + 1 uint8 per (satellite, time)
+    slots = [shared_memory.SharedMemory(create=True, size=max(slot_bytes, 1))
+             for _ in range(2 * workers)]
+    try:
+        context = get_context("forkserver")
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                                 initargs=(tuple(element_sets), [m.name for m in slots])
+                                 ) as pool:
+            pending: deque[tuple[slice, Future]] = deque()
+            queue = iter(slices[1:])
+            free = list(range(len(slots)))
+
+            def submit_next() -> None:
+                index = next(queue, None)
+                if index is not None:
+                    pending.append((index, pool.submit(_work, free.pop(), *inputs(index))))
+
+            while free and len(pending) < len(slots):
+                before = len(pending)
+                submit_next()
+                if len(pending) == before:
+                    break
+            # The calling process takes the first chunk while the workers start up.
+            first = slices[0]
+            positions, errors = propagate_arrays(local_array(), *inputs(first))
+            yield PropagatedChunk(first, times[first], positions, errors)
+            while pending:
+                index, future = pending.popleft()
+                slot = future.result()
+                view_positions, view_errors = _slot_arrays(
+                    slots[slot].buf, n_sat, index.stop - index.start)
+                chunk = PropagatedChunk(index, times[index], view_positions.copy(),
+                                        view_errors.copy())
+                del view_positions, view_errors  # release the buffer before reuse/close
+                free.append(slot)
+                submit_next()
+                yield chunk
+    finally:
+        for memory in slots:
+            memory.close()
+            memory.unlink()
 
 
 def describe_error_code(code: int) -> str:
