@@ -8,6 +8,8 @@ to fix it; :func:`_message` builds them in that order so they read the same ever
 
 from __future__ import annotations
 
+from pathlib import Path
+
 __all__ = [
     "GridError",
     "RegionError",
@@ -57,6 +59,19 @@ def _message(where: str, expected: str, found: str, fix: str) -> str:
     """One-line error text: ``where: expected ...; found ...; fix``."""
     text = f"{where}: expected {expected}; found {found}; {fix}"
     return " ".join(text.split())
+
+
+def read_utf8(path, error: type[GridError], kind: str) -> str:
+    """The text of ``path``; a missing, unreadable or non-UTF-8 file raises ``error``
+    naming the file and ``kind`` (e.g. ``"GeoJSON file"``)."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(_message(str(path), f"an existing {kind}", "no such file",
+                             "check the path")) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(_message(str(path), f"a readable UTF-8 {kind}",
+                             f"{type(exc).__name__}: {exc}", "save the file as UTF-8")) from None
 
 
 class RasterError(DEMError, PopulationError):

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ._geo import validate_latlon
-from .errors import NetworkError, _message
+from .errors import NetworkError, _message, read_utf8
 
 __all__ = ["Route", "PointOfPresence", "Network", "load_network", "district_headquarters"]
 
@@ -103,18 +103,7 @@ def _route(name, status, coords_lonlat, where) -> Route:
 
 
 def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise NetworkError(
-            _message(str(path), "an existing network file", "no such file", "check the path")
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise NetworkError(
-            _message(
-                str(path), "a readable UTF-8 file", type(exc).__name__, "save the file as UTF-8"
-            )
-        ) from None
+    return read_utf8(path, NetworkError, "network file")
 
 
 def read_geojson_network(

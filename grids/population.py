@@ -37,7 +37,7 @@ from scipy.spatial import cKDTree
 
 from ._geo import chord_to_km, unit_vectors, validate_latlon
 from .dem import DEM, load_dem
-from .errors import PopulationError, _message
+from .errors import PopulationError, _message, read_utf8
 from .horizon import terrain_slope_deg
 
 __all__ = [
@@ -59,18 +59,7 @@ def _open_csv(path, default_parts: tuple[str, ...]):
     if path is None:
         text = resources.files(__package__).joinpath("data", *default_parts).read_text("utf-8")
         return "/".join(default_parts), text.splitlines()
-    try:
-        return str(path), Path(path).read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise PopulationError(
-            _message(str(path), "an existing CSV file", "no such file", "check the path")
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PopulationError(
-            _message(
-                str(path), "a UTF-8 CSV file", f"{type(exc).__name__}", "save the file as UTF-8 CSV"
-            )
-        ) from None
+    return str(path), read_utf8(path, PopulationError, "CSV file").splitlines()
 
 
 def _number(value: str, where: str, column: str) -> float:

@@ -34,7 +34,7 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from ._geo import geodesic_area_km2
-from .errors import BoundaryFileError, RegionError, _message
+from .errors import BoundaryFileError, RegionError, _message, read_utf8
 
 __all__ = ["Region", "RegionPart", "load_region", "list_regions", "read_boundary_geojson"]
 
@@ -387,21 +387,7 @@ def read_boundary_geojson(path) -> Region:
         with the location).
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BoundaryFileError(
-            _message(str(path), "an existing GeoJSON file", "no such file", "check the path")
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BoundaryFileError(
-            _message(
-                str(path),
-                "a readable UTF-8 GeoJSON file",
-                f"{type(exc).__name__}: {exc}",
-                "save the file as UTF-8 GeoJSON",
-            )
-        ) from None
+    text = read_utf8(path, BoundaryFileError, "GeoJSON file")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
