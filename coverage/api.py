@@ -98,15 +98,25 @@ def _series_index(cells: np.ndarray, wanted: Sequence[str]) -> list[int]:
     return [lookup[str(c)] for c in wanted]
 
 
-def prepare_grid(scenario: Scenario) -> xr.Dataset:
-    """The region's H3 grid with DEM heights (and horizons when terrain is on)."""
-    from hybridplan.grids import add_terrain, build_grid, load_dem
+def scenario_region(scenario: Scenario):
+    """The scenario's ``[region]`` as a :class:`hybridplan.grids.Region` (names, or one
+    GeoJSON path relative to the scenario file)."""
+    from hybridplan.grids import load_region
 
     names = list(scenario.region.names)
     if len(names) == 1 and names[0].lower().endswith((".geojson", ".json")):
-        region = str(scenario.resolve_path(names[0]))
-    else:
-        region = names
+        return load_region(str(scenario.resolve_path(names[0])))
+    return load_region(names if len(names) > 1 else names[0])
+
+
+def prepare_grid(scenario: Scenario, region=None) -> xr.Dataset:
+    """The region's H3 grid with DEM heights (and horizons when terrain is on).
+
+    ``region`` (a :class:`hybridplan.grids.Region`) skips loading it again.
+    """
+    from hybridplan.grids import add_terrain, build_grid, load_dem
+
+    region = scenario_region(scenario) if region is None else region
     grid = build_grid(region, scenario.region.resolution)
     terrain = scenario.terrain
     dem = load_dem(None if terrain.dem == "bundled" else scenario.resolve_path(terrain.dem))
@@ -125,14 +135,16 @@ def prepare_grid(scenario: Scenario) -> xr.Dataset:
 
 
 def run_scenario(scenario: Scenario, *, grid: xr.Dataset | None = None,
-                 workers: int | None = None, executor: Executor | None = None,
+                 systems: Sequence[SystemModel] | None = None, workers: int | None = None,
+                 executor: Executor | None = None,
                  progress: ProgressCallback | None = None) -> xr.Dataset:
     """Run a scenario's coverage step; returns the figure-of-merit Dataset.
 
-    ``grid`` skips :func:`prepare_grid` (e.g. a grid cached by the caller);
+    ``grid`` skips :func:`prepare_grid` (e.g. a grid cached by the caller); ``systems``
+    skips :func:`resolve_systems` (already resolved by the caller);
     ``workers`` overrides ``[engine] workers``.
     """
-    systems = resolve_systems(scenario)
+    systems = resolve_systems(scenario) if systems is None else systems
     if grid is None:
         grid = prepare_grid(scenario)
     engine = scenario.engine

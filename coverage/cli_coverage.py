@@ -35,11 +35,6 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run_coverage)
 
 
-def _load(spec: str):
-    from .scenario import default_scenario, load_scenario
-    return default_scenario() if spec == "default" else load_scenario(spec)
-
-
 def run_coverage(args: argparse.Namespace) -> int:
     from .errors import CoverageError
     from .scenario import default_scenario_text
@@ -74,10 +69,10 @@ def run_coverage(args: argparse.Namespace) -> int:
 
 def _compute(args: argparse.Namespace):
     from .api import prepare_grid, run_scenario
+    from .scenario import scenario_from_argument
     from .systems import resolve_systems
-
-    scenario = _load(args.scenario)
-    resolve_systems(scenario)  # fail fast on bad systems before the (slow) ground step
+    scenario = scenario_from_argument(args.scenario)
+    systems = resolve_systems(scenario)  # fail fast on bad systems before the ground step
     if args.grid:
         import xarray as xr
         try:
@@ -91,7 +86,8 @@ def _compute(args: argparse.Namespace):
     from tqdm import tqdm
     with tqdm(total=n_steps, unit="step", desc="coverage", file=sys.stderr,
               disable=True if args.no_progress else None, leave=False) as bar:
-        return run_scenario(scenario, grid=grid, workers=args.workers, progress=bar.update)
+        return run_scenario(scenario, grid=grid, systems=systems, workers=args.workers,
+                            progress=bar.update)
 
 
 def summary(fom, seconds: float, path: Path) -> str:

@@ -53,27 +53,33 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     compare.set_defaults(handler=run_compare)
 
 
-def _scenario(spec: str):
-    from .scenario import default_scenario, load_scenario
-    return default_scenario() if spec == "default" else load_scenario(spec)
-
-
 def _build(scenario, workers: int | None, no_progress: bool):
+    """The plan and what it was built from: ``(plan, spec, region, network, systems)``.
+
+    Systems, region and network are resolved once here (systems first, to fail fast on
+    a bad element-set file before the slow ground step) and reused by the report.
+    """
     from tqdm import tqdm
 
-    from .plan import build_plan
+    from .api import scenario_region
+    from .plan import build_plan, scenario_network
+    from .planning import planning_spec
     from .systems import resolve_systems
 
-    resolve_systems(scenario)  # fail fast on bad systems before the slow ground step
+    spec = planning_spec(scenario)
+    systems = resolve_systems(scenario)
+    region = scenario_region(scenario)
+    network = scenario_network(scenario, spec)
     n_steps = scenario.window.time_grid().n_steps
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with tqdm(total=n_steps, unit="step", desc="coverage", file=sys.stderr,
                   disable=True if no_progress else None, leave=False) as bar:
-            plan = build_plan(scenario, workers=workers, progress=bar.update)
+            plan = build_plan(scenario, workers=workers, progress=bar.update, systems=systems,
+                              region=region, network=network)
     for warning in caught:
         print(f"hybridplan: warning: {warning.message}", file=sys.stderr)
-    return plan
+    return plan, spec, region, network, systems
 
 
 def plan_summary(plan) -> str:
@@ -101,18 +107,19 @@ def plan_summary(plan) -> str:
 
 def run_plan(args: argparse.Namespace) -> int:
     from .plan_outputs import write_plan_outputs
-    from .planning import planning_spec
+    from .scenario import scenario_from_argument
     from .sweep import parse_sweep, sweep
 
     if args.workers is not None and args.workers < 1:
         raise CoverageError(f"--workers {args.workers}: expected a whole number >= 1")
     swept = parse_sweep(args.sweep) if args.sweep else None
-    scenario = _scenario(args.scenario)
-    spec = planning_spec(scenario)
+    scenario = scenario_from_argument(args.scenario)
     started = time.perf_counter()
-    plan = _build(scenario, args.workers, args.no_progress)
+    plan, spec, region, network, systems = _build(scenario, args.workers, args.no_progress)
     sweep_ds = sweep(plan, spec, *swept) if swept else None
-    written = write_plan_outputs(plan, scenario, spec, args.out, sweep_ds)
+    written = write_plan_outputs(plan, args.out, region=region, network=network,
+                                 systems=systems, include_planned=spec.network.include_planned,
+                                 sweep=sweep_ds)
     print(plan_summary(plan))
     print(f"wrote {', '.join(p.name for p in written.values())} to {args.out} in "
           f"{time.perf_counter() - started:.1f} s")
@@ -144,6 +151,7 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def run_compare(args: argparse.Namespace) -> int:
+    from .scenario import scenario_from_argument
     from .sweep import compare_plans
 
     plans = []
@@ -151,7 +159,7 @@ def run_compare(args: argparse.Namespace) -> int:
         if spec.endswith(".nc"):
             plans.append(_read_plan(spec))
         else:
-            plans.append(_build(_scenario(spec), args.workers, True))
+            plans.append(_build(scenario_from_argument(spec), args.workers, True)[0])
     diff = compare_plans(*plans)
     print(f"{diff.attrs['n_changed']} of {diff.attrs['n_common_cells']} cells change their "
           f"recommendation; total cost A USD {diff.attrs['total_cost_a_usd']:,.0f}, "

@@ -15,11 +15,11 @@ from concurrent.futures import Executor
 
 import numpy as np
 import xarray as xr
-from hybridplan.grids import distribute_population, fiber_reach, load_network
+from hybridplan.grids import Network, Region, distribute_population, fiber_reach, load_network
 
-from .api import prepare_grid, run_scenario
+from .api import prepare_grid, run_scenario, scenario_region
 from .demand import demand_mbps, underserved
-from .engine import ProgressCallback
+from .engine import ProgressCallback, SystemModel
 from .planning import PlanningSpec, planning_spec
 from .recommend import Recommendation, SatelliteOption, recommend
 from .scenario import Scenario
@@ -28,16 +28,24 @@ from .scenario import Scenario
 NOT_BACKHAUL = ("iridium-next",)
 
 
-def prepare_ground(scenario: Scenario, spec: PlanningSpec) -> xr.Dataset:
-    """Grid with terrain, population, rural flag and fibre reach."""
-    grid = prepare_grid(scenario)
+def scenario_network(scenario: Scenario, spec: PlanningSpec) -> Network:
+    """The ``[network]`` file (relative to the scenario), or the bundled default."""
+    path = spec.network.path
+    return load_network(None if path == "bundled" else scenario.resolve_path(path))
+
+
+def prepare_ground(scenario: Scenario, spec: PlanningSpec, *, region: Region | None = None,
+                   network: Network | None = None) -> xr.Dataset:
+    """Grid with terrain, population, rural flag and fibre reach.
+
+    ``region`` and ``network`` skip loading them again when the caller has them.
+    """
+    grid = prepare_grid(scenario, scenario_region(scenario) if region is None else region)
     population = spec.population
     source = None if population.source == "bundled" else scenario.resolve_path(population.source)
     grid = distribute_population(grid, source,
                                  rural_density_per_km2=population.rural_density_per_km2)
-    network_path = spec.network.path
-    network = load_network(None if network_path == "bundled"
-                           else scenario.resolve_path(network_path))
+    network = scenario_network(scenario, spec) if network is None else network
     terrain = spec.terrain_costs
     return fiber_reach(grid, network, include_planned=spec.network.include_planned,
                        cost_per_km_usd=spec.fiber.cost_per_km_usd,
@@ -128,12 +136,18 @@ def assemble_plan(ground: xr.Dataset, fom: xr.Dataset, spec: PlanningSpec) -> xr
 
 def build_plan(scenario: Scenario, *, workers: int | None = None,
                executor: Executor | None = None, progress: ProgressCallback | None = None,
-               ground: xr.Dataset | None = None) -> xr.Dataset:
-    """Run the whole pipeline for a scenario; returns the plan Dataset."""
+               ground: xr.Dataset | None = None, systems: Sequence[SystemModel] | None = None,
+               region: Region | None = None, network: Network | None = None) -> xr.Dataset:
+    """Run the whole pipeline for a scenario; returns the plan Dataset.
+
+    ``ground``, ``systems``, ``region`` and ``network`` are used as given when the caller
+    has them already (the CLI resolves them once for the plan and its report).
+    """
     spec = planning_spec(scenario)  # validate the planning tables before the long part
-    ground = prepare_ground(scenario, spec) if ground is None else ground
-    fom = run_scenario(scenario, grid=ground, workers=workers, executor=executor,
-                       progress=progress)
+    if ground is None:
+        ground = prepare_ground(scenario, spec, region=region, network=network)
+    fom = run_scenario(scenario, grid=ground, systems=systems, workers=workers,
+                       executor=executor, progress=progress)
     return assemble_plan(ground, fom, spec)
 
 

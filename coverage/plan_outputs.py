@@ -3,25 +3,22 @@ overlays (district outlines, fibre network) and the constellation summaries they
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 from hybridplan import reports
-from hybridplan.grids import Network, load_network, load_region
+from hybridplan.grids import Network, Region
 from hybridplan.tle import discover_shells
 from shapely.geometry import mapping
 
 from .api import write_netcdf
-from .planning import PlanningSpec
-from .scenario import Scenario
-from .systems import resolve_systems
+from .engine import SystemModel
 
 
-def boundaries_geojson(scenario: Scenario) -> dict:
-    """District outlines of the scenario's region as a GeoJSON FeatureCollection."""
-    names = list(scenario.region.names)
-    region = load_region(names if len(names) > 1 else names[0])
+def boundaries_geojson(region: Region) -> dict:
+    """District outlines of a region as a GeoJSON FeatureCollection."""
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": mapping(part.geometry),
          "properties": {"name": part.district, "province": part.province}}
@@ -40,10 +37,10 @@ def network_geojson(network: Network, include_planned: bool) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def constellation_summaries(scenario: Scenario) -> dict[str, dict]:
-    """Per system: source, satellites, epoch range and the shells found by clustering."""
+def constellation_summaries(systems: Sequence[SystemModel]) -> dict[str, dict]:
+    """Per system: satellites, epoch range and the shells found by clustering."""
     out = {}
-    for system in resolve_systems(scenario):
+    for system in systems:
         c = system.constellation
         shells, unassigned = discover_shells(c)
         epochs = c.epochs_utc
@@ -58,20 +55,19 @@ def constellation_summaries(scenario: Scenario) -> dict[str, dict]:
     return out
 
 
-def write_plan_outputs(plan: xr.Dataset, scenario: Scenario, spec: PlanningSpec,
-                       out_dir: str | Path, sweep: xr.Dataset | None = None) -> dict[str, Path]:
-    """plan.nc (atomic) and the report/exports of :func:`hybridplan.reports.write_all`."""
+def write_plan_outputs(plan: xr.Dataset, out_dir: str | Path, *, region: Region,
+                       network: Network, systems: Sequence[SystemModel], include_planned: bool,
+                       sweep: xr.Dataset | None = None) -> dict[str, Path]:
+    """plan.nc (atomic) and the report/exports of :func:`hybridplan.reports.write_all`,
+    with the region, network and systems the plan was built from."""
     out_dir = Path(out_dir)
     written = {"plan": write_netcdf(plan, out_dir / "plan.nc")}
     if sweep is not None:
         written["sweep"] = write_netcdf(sweep, out_dir / "sweep.nc")
-    network_path = spec.network.path
-    network = load_network(None if network_path == "bundled"
-                           else scenario.resolve_path(network_path))
     written.update(reports.write_all(
-        plan, out_dir, boundaries=boundaries_geojson(scenario),
-        network=network_geojson(network, spec.network.include_planned), sweep=sweep,
-        constellations=constellation_summaries(scenario),
+        plan, out_dir, boundaries=boundaries_geojson(region),
+        network=network_geojson(network, include_planned), sweep=sweep,
+        constellations=constellation_summaries(systems),
         provenance={"region": str(plan.attrs.get("region_source", "")),
                     "terrain": str(plan.attrs.get("dem_source", "")),
                     "network": network.source}))

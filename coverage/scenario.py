@@ -397,6 +397,11 @@ def load_scenario(path: str | Path) -> Scenario:
     return Scenario.from_toml(text, str(path), path.resolve().parent)
 
 
+def scenario_from_argument(argument: str | Path) -> Scenario:
+    """A scenario from a command-line argument: a TOML path, or ``"default"``."""
+    return default_scenario() if str(argument) == "default" else load_scenario(argument)
+
+
 def default_scenario_text() -> str:
     """The text of the bundled default scenario (GB + AJK, 2026-05-30, all systems)."""
     return (resources.files("hybridplan.coverage") / "data" / DEFAULT_SCENARIO_FILE).read_text(

@@ -145,3 +145,27 @@ def test_sweep_argument_errors():
         parse_sweep("min_elevation_deg=10,20")
     with pytest.raises(ScenarioError, match="values must be numbers"):
         parse_sweep("discount_rate=a,b")
+
+
+def test_a_relative_geojson_region_resolves_next_to_the_scenario(tmp_path, monkeypatch):
+    import json
+
+    from hybridplan.coverage.api import prepare_grid, scenario_region
+    from hybridplan.coverage.plan_outputs import boundaries_geojson
+
+    box = [[74.5, 36.2], [74.7, 36.2], [74.7, 36.35], [74.5, 36.35], [74.5, 36.2]]
+    (tmp_path / "box.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "Box"},
+         "geometry": {"type": "Polygon", "coordinates": [box]}}]}))
+    text = SMALL % "true"
+    text = text.replace('names = ["Nagar"]', 'names = ["box.geojson"]')
+    (tmp_path / "s.toml").write_text(text)
+    monkeypatch.chdir(tmp_path.parent)  # relative to the scenario file, not the cwd
+    scenario = load_scenario(tmp_path / "s.toml")
+    region = scenario_region(scenario)
+    outline = boundaries_geojson(region)
+    assert len(outline["features"]) == 1
+    assert outline["features"][0]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    grid = prepare_grid(scenario, region)
+    assert 0 < grid.sizes["cell"] < 50
+    assert ((grid["lon"] > 74.5) & (grid["lon"] < 74.7)).all()
