@@ -72,6 +72,8 @@ class Constellation:
         Element-set epochs as UTC Julian dates.
     inclination_deg, raan_deg, eccentricity, mean_motion_rev_per_day : numpy.ndarray
         Mean elements at epoch.
+    raan_rate_deg_per_day : numpy.ndarray
+        Secular drift of the ascending node (J2 precession, SGP4's ``nodedot``).
     mean_altitude_km : numpy.ndarray
         Orbit-averaged geocentric distance of the SGP4 trajectory minus the WGS84
         equatorial radius [km] (see :func:`orbit_mean_radius_km`).
@@ -102,6 +104,7 @@ class Constellation:
                                             for s in satrecs]) - EARTH_EQUATORIAL_RADIUS_KM,
             "arg_perigee_deg": np.array([s.argpo for s in satrecs]) * _RAD,
             "mean_anomaly_deg": np.array([s.mo for s in satrecs]) * _RAD,
+            "raan_rate_deg_per_day": np.array([s.nodedot for s in satrecs]) * _RAD * _MIN_PER_DAY,
         }
         for name, values in derived.items():
             values.setflags(write=False)

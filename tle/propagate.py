@@ -94,11 +94,16 @@ def propagate_arrays(satrecs: SatrecArray, jd_whole: np.ndarray, jd_fraction: np
     ``positions`` is ``(n_sat, n_time, 3)`` km, NaN where the error code is non-zero.
     """
     errors, positions, _velocities = satrecs.sgp4(jd_whole, jd_fraction)
-    errors = errors.astype(np.uint8, copy=False)
+    return _errors_to_nan_and_itrs(positions, errors, gmst_rad), errors
+
+
+def _errors_to_nan_and_itrs(positions: np.ndarray, errors: np.ndarray, gmst_rad: np.ndarray
+                            ) -> np.ndarray:
+    """NaN where SGP4 failed, then TEME -> ITRS, in place."""
     failed = errors != 0
     if failed.any():
         positions[failed] = np.nan
-    return teme_to_itrs_km(positions, gmst_rad), errors
+    return teme_to_itrs_km(positions, gmst_rad)
 
 
 def epoch_age_days(epochs_jd_utc: np.ndarray, grid: TimeGrid) -> np.ndarray:
@@ -148,10 +153,7 @@ def _work(slot: int, jd_whole: np.ndarray, jd_fraction: np.ndarray, gmst_rad: np
     positions, errors = _slot_arrays(_worker["slots"][slot].buf, len(satrecs), len(jd_whole))
     velocities = np.empty_like(positions)
     satrecs._sgp4(jd_whole, jd_fraction, errors, positions, velocities)  # fills in place
-    failed = errors != 0
-    if failed.any():
-        positions[failed] = np.nan
-    teme_to_itrs_km(positions, gmst_rad)
+    _errors_to_nan_and_itrs(positions, errors, gmst_rad)
     return slot
 
 

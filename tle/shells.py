@@ -15,7 +15,6 @@ import numpy as np
 
 from .constellation import Constellation
 
-_RAD = 180.0 / np.pi
 
 
 @dataclass(frozen=True)
@@ -74,10 +73,8 @@ def count_planes(raan_deg: np.ndarray, gap_deg: float = 1.0) -> tuple[int, np.nd
 
 def raan_at_deg(constellation: Constellation, jd_utc: float) -> np.ndarray:
     """Each satellite's RAAN carried to ``jd_utc`` with its secular node rate [deg]."""
-    satrecs = [e.to_satrec() for e in constellation.element_sets]
-    nodedot_deg_per_min = np.array([s.nodedot for s in satrecs]) * _RAD
-    minutes = (jd_utc - constellation.epochs_jd_utc) * 1440.0
-    return np.mod(constellation.raan_deg + nodedot_deg_per_min * minutes, 360.0)
+    days = jd_utc - constellation.epochs_jd_utc
+    return np.mod(constellation.raan_deg + constellation.raan_rate_deg_per_day * days, 360.0)
 
 
 def _dense_altitude_groups(altitudes_km: np.ndarray, bin_km: float, min_satellites: int
