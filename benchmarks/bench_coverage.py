@@ -37,7 +37,7 @@ import numpy as np
 
 
 def _grid(scenario):
-    from hybridplan.coverage import prepare_grid
+    from hybridplan.coverage.pipeline import prepare_grid
     started = time.perf_counter()
     grid = prepare_grid(scenario)
     return grid, time.perf_counter() - started
@@ -45,7 +45,8 @@ def _grid(scenario):
 
 def engine_run(scenario, grid, workers: int, out_dir: str) -> tuple[float, object]:
     """The coverage step end to end (element sets read inside the timing)."""
-    from hybridplan.coverage import run_scenario, write_netcdf
+    from hybridplan.coverage.pipeline import run_coverage as run_scenario
+    from hybridplan.coverage.pipeline import write_netcdf
     started = time.perf_counter()
     fom = run_scenario(scenario, grid=grid, workers=workers)
     write_netcdf(fom, os.path.join(out_dir, f"coverage_{workers}.nc"))
@@ -55,7 +56,7 @@ def engine_run(scenario, grid, workers: int, out_dir: str) -> tuple[float, objec
 # ------------------------------------------------------------------ numpy baseline
 def _gso_cos_numpy(p, v, iterations=6):
     """Cosine of the angle from unit directions v (m, 3) at points p (m, 3) to the GSO ring."""
-    from hybridplan.coverage.geometry import GSO_RADIUS_KM as r
+    from hybridplan.coverage.engine.geometry import GSO_RADIUS_KM as r
     phi = np.arctan2(v[:, 1], v[:, 0])
     vp = np.einsum("ij,ij->i", v, p)
     a = r * r + np.einsum("ij,ij->i", p, p)
@@ -147,7 +148,8 @@ def skyfield_naive(systems, ground, window, n_pairs: int, seed: int = 1) -> floa
 def child_memory(hours: float, grid_path: str) -> dict:
     """Run the engine on a window of ``hours`` in this (child) process; report memory."""
     import xarray as xr
-    from hybridplan.coverage import default_scenario, run_scenario
+    from hybridplan.coverage import default_scenario
+    from hybridplan.coverage import run_coverage as run_scenario
     warnings.simplefilter("ignore")
     scenario = default_scenario()
     from dataclasses import replace
@@ -207,9 +209,9 @@ def main() -> None:
         return
 
     warnings.simplefilter("ignore")
-    from hybridplan.coverage import default_scenario, resolve_systems
-    from hybridplan.coverage.api import write_netcdf
+    from hybridplan.coverage import default_scenario
     from hybridplan.coverage.engine import ground_from_grid
+    from hybridplan.coverage.pipeline import resolve_systems, write_netcdf
 
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average "
           f"{os.getloadavg()[0]:.2f} (other work on the machine skews every number)")
@@ -265,7 +267,8 @@ def main() -> None:
 
 
 def _child_free_warmup(scenario, grid) -> None:
-    from hybridplan.coverage import EngineOptions, compute_coverage, resolve_systems
+    from hybridplan.coverage import EngineOptions, compute_coverage
+    from hybridplan.coverage.pipeline import resolve_systems
     systems = resolve_systems(scenario)[-1:]
     from hybridplan.tle import TimeGrid
     compute_coverage(grid.isel(cell=slice(0, 50)), systems,

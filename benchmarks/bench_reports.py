@@ -10,8 +10,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from hybridplan.coverage import testing as demo
 from hybridplan.reports import (
-    demo,
     write_cells_csv,
     write_districts_csv,
     write_geojson,

@@ -1,13 +1,20 @@
-"""hybridplan.coverage: scenarios, the visibility engine, figures of merit, the CLI.
+"""hybridplan.coverage: the planner on top of ``tle``, ``grids`` and ``reports``.
 
 This folder installs as ``hybridplan.coverage``. Imported under any other name it
 would shadow coverage.py (the test-coverage tool), so refuse loudly.
 
-The public names load lazily (``from hybridplan.coverage import run_scenario``), so the
-command line starts fast and importing has no side effects::
+The curated public API (loaded lazily, so the command line starts fast and importing
+has no side effects)::
 
-    from hybridplan.coverage import default_scenario, run_scenario, write_netcdf
-    fom = run_scenario(default_scenario(), workers=2)
+    from hybridplan.coverage import build_plan, default_scenario, resolve, validate_plan
+    inputs = resolve(default_scenario())      # everything validated and loaded once
+    plan = build_plan(inputs, workers=2)      # ground, coverage, decision
+    validate_plan(plan)                       # the plan contract (coverage.contract)
+
+Rooms: ``scenario`` (what the user asked for), ``engine`` (satellites x cells x steps ->
+figures of merit), ``planning`` (figures of merit + ground -> decision), ``pipeline``
+(scenario -> inputs -> plan -> files), ``cli``; ``contract`` names every plan variable;
+``testing`` builds synthetic plans from the contract.
 """
 
 if __name__ != "hybridplan.coverage":  # pragma: no cover - guard against sys.path traps
@@ -19,19 +26,24 @@ if __name__ != "hybridplan.coverage":  # pragma: no cover - guard against sys.pa
     )
 
 _EXPORTS = {
-    "compute_coverage": "api", "run_scenario": "api", "prepare_grid": "api",
-    "write_netcdf": "api",
-    "SystemModel": "engine", "EngineOptions": "engine", "ground_from_grid": "engine",
-    "accumulate": "engine",
-    "Accumulator": "accumulate",
-    "Scenario": "scenario", "RegionSpec": "scenario", "WindowSpec": "scenario",
-    "TerrainSpec": "scenario", "SystemSpec": "scenario", "WalkerSpec": "scenario",
-    "FilterSpec": "scenario", "EngineSpec": "scenario", "load_scenario": "scenario",
+    # the pipeline
+    "PlanInputs": "pipeline", "resolve": "pipeline", "build_plan": "pipeline",
+    "write_outputs": "pipeline", "run_coverage": "pipeline", "prepare_ground": "pipeline",
+    "write_netcdf": "pipeline",
+    # the engine
+    "compute_coverage": "engine", "SystemModel": "engine", "EngineOptions": "engine",
+    # the scenario
+    "Scenario": "scenario", "SystemSpec": "scenario", "load_scenario": "scenario",
     "default_scenario": "scenario", "default_scenario_text": "scenario",
-    "resolve_systems": "systems",
-    "SCHEMA": "scenario_schema", "schema_markdown": "scenario_schema",
+    "planning_spec": "scenario", "SCHEMA": "scenario",
+    # planning
+    "PlanningSpec": "planning", "decide": "planning",
+    # the contract
+    "validate_plan": "contract", "PLAN_VARIABLES": "contract",
+    # errors
     "CoverageError": "errors", "ScenarioError": "errors", "ScenarioFileError": "errors",
-    "StaleElementSetsError": "errors", "PropagationFailureWarning": "errors",
+    "StaleElementSetsError": "errors", "PlanContractError": "errors",
+    "PropagationFailureWarning": "errors",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -42,6 +54,7 @@ def __getattr__(name):
     if module is None:
         raise AttributeError(f"module 'hybridplan.coverage' has no attribute {name!r}")
     from importlib import import_module
+
     return getattr(import_module(f"hybridplan.coverage.{module}"), name)
 
 

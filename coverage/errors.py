@@ -25,3 +25,7 @@ class StaleElementSetsError(ScenarioError):
 
 class PropagationFailureWarning(UserWarning):
     """SGP4 failed for some (satellite, step) pairs; they are reported, not "invisible"."""
+
+
+class PlanContractError(CoverageError):
+    """A plan Dataset that breaks the plan contract (``coverage.contract``)."""

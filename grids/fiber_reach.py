@@ -3,7 +3,7 @@
 - ``fiber_distance_km``: great-circle distance from the cell centre to the nearest
   point of an active route (densified to <= 0.25 km, or a third of the H3 edge if
   smaller) or point of presence; 0 on the cells the network enters ("network cells").
-- ``fiber_path_km`` / ``fiber_cost_usd``: least-cost path over the H3 cell graph
+- ``fiber_path_km`` / ``fiber_weighted_km``: least-cost path over the H3 cell graph
   (edges between neighbouring cells of the grid, length = great-circle distance
   between centres, cost = length x the mean terrain factor of the two cells), solved
   from all network cells at once with ``scipy.sparse.csgraph.dijkstra`` through a
@@ -33,7 +33,6 @@ from .network import Network, load_network
 
 __all__ = ["fiber_reach", "terrain_factor", "least_cost_paths", "network_points"]
 
-DEFAULT_COST_PER_KM_USD = 15_000.0
 """Indicative construction cost of buried fibre on easy ground [USD/km]; set it per scenario."""
 
 
@@ -133,7 +132,6 @@ def fiber_reach(
     network: Network | None = None,
     *,
     include_planned: bool = False,
-    cost_per_km_usd: float = DEFAULT_COST_PER_KM_USD,
     slope_cost_per_deg: float = 0.05,
     elevation_cost_per_km: float = 0.25,
     elevation_threshold_m: float = 2000.0,
@@ -150,8 +148,6 @@ def fiber_reach(
         Default :func:`load_network` () (indicative backbone + district HQ PoPs).
     include_planned : bool
         Also count planned routes ("planned route built" scenario).
-    cost_per_km_usd : float
-        Construction cost on easy ground. [USD/km]
     slope_cost_per_deg, elevation_cost_per_km, elevation_threshold_m : float
         Terrain factor coefficients, see :func:`terrain_factor`. [1/degree], [1/km], [m]
     dem : DEM, optional
@@ -160,11 +156,12 @@ def fiber_reach(
     -------
     xarray.Dataset
         A copy with ``fiber_distance_km`` [km], ``fiber_path_km`` [km],
-        ``fiber_cost_usd`` [USD], ``fiber_terrain_factor`` [1] and ``on_network``
+        ``fiber_weighted_km`` [km] (the terrain-weighted path length: km of easy ground;
+        the planner multiplies it by its cost per km, so fibre is priced in one place),
+        ``fiber_terrain_factor`` [1] and ``on_network``
         (uint8 flag: the network enters the cell).
     """
     for name, value in (
-        ("cost_per_km_usd", cost_per_km_usd),
         ("slope_cost_per_deg", slope_cost_per_deg),
         ("elevation_cost_per_km", elevation_cost_per_km),
     ):
@@ -269,10 +266,14 @@ def fiber_reach(
                 "over the cell graph to the network",
             },
         ),
-        fiber_cost_usd=(
+        fiber_weighted_km=(
             "cell",
-            cost * cost_per_km_usd,
-            {"units": "USD", "long_name": "construction cost of the least-cost fibre path"},
+            cost,
+            {
+                "units": "km",
+                "long_name": "terrain-weighted length of the least-cost fibre path "
+                "(km of easy ground)",
+            },
         ),
         fiber_terrain_factor=(
             "cell",
@@ -297,7 +298,6 @@ def fiber_reach(
         {
             "network_source": network.source,
             "fiber_include_planned": int(include_planned),
-            "fiber_cost_per_km_usd": float(cost_per_km_usd),
             "fiber_terrain_factor": (
                 f"1 + {slope_cost_per_deg:g}/deg x slope + {elevation_cost_per_km:g}/km "
                 f"x max(0, elevation - {elevation_threshold_m:g} m)"

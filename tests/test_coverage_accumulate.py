@@ -3,8 +3,8 @@ and exact associative merging across chunk boundaries (gaps spanning them includ
 
 import numpy as np
 import pytest
-from hybridplan.coverage.accumulate import Accumulator
-from hybridplan.coverage.kernel import (
+from hybridplan.coverage.engine.accumulator import Accumulator
+from hybridplan.coverage.engine.kernel import (
     F_BEST_EL_NDEG,
     F_COVERED,
     F_N_OR_MORE,

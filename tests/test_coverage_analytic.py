@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import xarray as xr
 from hybridplan.coverage import EngineOptions, SystemModel, compute_coverage
-from hybridplan.coverage.geometry import WGS84_A_KM, footprint_central_angle_rad
+from hybridplan.coverage.engine.geometry import WGS84_A_KM, footprint_central_angle_rad
 from hybridplan.tle import Constellation, TimeGrid, WalkerShell
 from hybridplan.tle.propagate import builtin_timescale, gmst_angles_rad, propagate_arrays
 from sgp4.api import SatrecArray

@@ -3,8 +3,8 @@ GSO-arc separation (Newton) against brute force, and the cell tree's bounds."""
 
 import numpy as np
 import pytest
-from hybridplan.coverage.celltree import build_cell_tree
-from hybridplan.coverage.geometry import (
+from hybridplan.coverage.engine.celltree import build_cell_tree
+from hybridplan.coverage.engine.geometry import (
     GSO_RADIUS_KM,
     enu_basis,
     footprint_central_angle_rad,
@@ -12,7 +12,7 @@ from hybridplan.coverage.geometry import (
     gso_arc_separation_deg,
     look_angles_deg,
 )
-from hybridplan.coverage.kernel import gso_separation_rad
+from hybridplan.coverage.engine.kernel import gso_separation_rad
 from skyfield.api import load, wgs84
 
 ONE_MM_KM = 1e-6

@@ -12,14 +12,12 @@ from hybridplan.coverage import (
     ScenarioFileError,
     StaleElementSetsError,
     SystemSpec,
-    WalkerSpec,
-    WindowSpec,
     default_scenario,
     load_scenario,
-    resolve_systems,
-    schema_markdown,
 )
-from hybridplan.coverage.scenario_schema import REQUIRED
+from hybridplan.coverage.pipeline import resolve_systems
+from hybridplan.coverage.scenario import WalkerSpec, WindowSpec, schema_markdown
+from hybridplan.coverage.scenario.schema import REQUIRED
 from hybridplan.tle import StaleElementsWarning
 
 GOOD = """

@@ -20,7 +20,7 @@ CONTRACT = {
     "rural": "1",
     "fiber_distance_km": "km",
     "fiber_path_km": "km",
-    "fiber_cost_usd": "USD",
+    "fiber_weighted_km": "km",
 }
 
 

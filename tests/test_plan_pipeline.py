@@ -4,12 +4,11 @@ written atomically and readable, the CLI, and bad planning tables."""
 import numpy as np
 import pytest
 import xarray as xr
+from hybridplan.coverage import build_plan, resolve
 from hybridplan.coverage.cli import main
 from hybridplan.coverage.errors import ScenarioError
-from hybridplan.coverage.plan import build_plan
-from hybridplan.coverage.planning import planning_spec
-from hybridplan.coverage.scenario import Scenario, load_scenario
-from hybridplan.coverage.sweep import compare_plans, parse_sweep, sweep
+from hybridplan.coverage.planning.sweep import compare_plans, parse_sweep, sweep
+from hybridplan.coverage.scenario import Scenario, load_scenario, planning_spec
 
 SMALL = """
 name = "nagar-small"
@@ -40,8 +39,8 @@ cost_per_km_usd = 20000
 
 @pytest.fixture(scope="module")
 def plans():
-    licensed = build_plan(Scenario.from_toml(SMALL % "true", "small.toml"))
-    unlicensed = build_plan(Scenario.from_toml(SMALL % "false", "small.toml"))
+    licensed = build_plan(resolve(Scenario.from_toml(SMALL % "true", "small.toml")))
+    unlicensed = build_plan(resolve(Scenario.from_toml(SMALL % "false", "small.toml")))
     return licensed, unlicensed
 
 
@@ -110,11 +109,16 @@ def test_cli_plan_writes_every_output_and_reads_back(tmp_path, capsys):
     assert "Gilgit-Baltistan" in printed and "present value" in printed
     names = {p.name for p in out.iterdir()}
     assert names == {"plan.nc", "sweep.nc", "report.html", "cells.gpkg", "cells.geojson",
-                     "cells.csv", "districts.csv", "attributes.csv"}
+                     "cells.csv", "districts.csv", "attributes.csv", "report_inputs.json"}
     plan = xr.load_dataset(out / "plan.nc", engine="h5netcdf")
     assert plan.sizes["cell"] > 0 and "recommendation" in plan
     assert main(["report", str(out / "plan.nc"), "--out", str(tmp_path / "again")]) == 0
-    assert (tmp_path / "again" / "report.html").stat().st_size > 1_000_000
+    # the report re-rendered from plan.nc (+ report_inputs.json) is the plan's report,
+    # overlays and constellation summaries included (the sweep is not re-read)
+    first = (out / "report.html").read_text(encoding="utf-8")
+    again = (tmp_path / "again" / "report.html").read_text(encoding="utf-8")
+    for marker in ("Nagar", "shells", "fibre"):
+        assert (marker in first) == (marker in again), marker
     assert main(["compare", str(out / "plan.nc"), str(out / "plan.nc")]) == 0
     assert "0 of" in capsys.readouterr().out
 
@@ -150,8 +154,8 @@ def test_sweep_argument_errors():
 def test_a_relative_geojson_region_resolves_next_to_the_scenario(tmp_path, monkeypatch):
     import json
 
-    from hybridplan.coverage.api import prepare_grid, scenario_region
-    from hybridplan.coverage.plan_outputs import boundaries_geojson
+    from hybridplan.coverage.pipeline import prepare_grid, scenario_region
+    from hybridplan.coverage.pipeline.outputs import boundaries_geojson
 
     box = [[74.5, 36.2], [74.7, 36.2], [74.7, 36.35], [74.5, 36.35], [74.5, 36.2]]
     (tmp_path / "box.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [

@@ -4,8 +4,13 @@ raises a cell's cost; turning terrain off never makes a cell infeasible)."""
 
 import numpy as np
 import pytest
-from hybridplan.coverage.demand import DemandAssumptions, UnderservedRule, demand_mbps, underserved
-from hybridplan.coverage.economics import (
+from hybridplan.coverage.planning.demand import (
+    DemandAssumptions,
+    UnderservedRule,
+    demand_mbps,
+    underserved,
+)
+from hybridplan.coverage.planning.economics import (
     FiberCosts,
     FinanceAssumptions,
     SatelliteCosts,
@@ -14,7 +19,7 @@ from hybridplan.coverage.economics import (
     present_value_usd,
     satellite_option_usd,
 )
-from hybridplan.coverage.recommend import FeasibilityCriteria, SatelliteOption, recommend
+from hybridplan.coverage.planning.recommend import FeasibilityCriteria, SatelliteOption, recommend
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

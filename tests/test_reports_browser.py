@@ -10,7 +10,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hybridplan.reports import demo, write_report
+from hybridplan.coverage import testing as demo
+from hybridplan.reports import write_report
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 BOX = (35.7, 36.2, 74.1, 74.8)

@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
+from hybridplan.coverage import testing as demo
 from hybridplan.reports import (
     ReportDataError,
     cost_by_option_chart,
-    demo,
     district_coverage_chart,
     district_table,
     label,

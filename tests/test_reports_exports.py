@@ -10,9 +10,9 @@ import h3
 import numpy as np
 import pytest
 import shapely
+from hybridplan.coverage import testing as demo
 from hybridplan.reports import (
     cell_columns,
-    demo,
     geojson_dict,
     write_all,
     write_cells_csv,

@@ -5,7 +5,8 @@ import re
 
 import plotly.offline
 import pytest
-from hybridplan.reports import ReportDataError, demo, render_report, write_report
+from hybridplan.coverage import testing as demo
+from hybridplan.reports import ReportDataError, render_report, write_report
 
 SMALL_BOX = (35.8, 36.1, 74.2, 74.6)
 

@@ -7,9 +7,9 @@ import h3
 import numpy as np
 import pytest
 import xarray as xr
+from hybridplan.coverage import testing as demo
 from hybridplan.reports import (
     ReportDataError,
-    demo,
     district_detail_map,
     district_map,
     hex_map,

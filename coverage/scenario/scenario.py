@@ -38,8 +38,8 @@ from types import MappingProxyType
 
 from hybridplan.tle import TimeGrid
 
-from .errors import ScenarioError, ScenarioFileError
-from .scenario_schema import RESERVED_SECTIONS, SCHEMA, check_table, default, parse_utc
+from ..errors import ScenarioError, ScenarioFileError
+from .schema import RESERVED_SECTIONS, SCHEMA, check_table, default, parse_utc
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -156,11 +156,13 @@ class SystemSpec:
     n_required: int = default("systems", "n_required")
     gso_exclusion_deg: float = default("systems", "gso_exclusion_deg")
     licensed: bool = default("systems", "licensed")
+    backhaul: bool = default("systems", "backhaul")
 
     def __post_init__(self) -> None:
         where = f"SystemSpec(name={self.name!r}):"
         values = {k: getattr(self, k) for k in ("name", "source", "preset", "min_elevation_deg",
-                                                "n_required", "gso_exclusion_deg", "licensed")}
+                                                "n_required", "gso_exclusion_deg", "licensed",
+                                                "backhaul")}
         for name, value in check_table("systems", values, where).items():
             if name in values:
                 object.__setattr__(self, name, value)
@@ -266,7 +268,7 @@ class Scenario:
             top[key] = value
         for key in top:
             if key not in {k.name for k in SCHEMA[""]}:
-                from .scenario_schema import unknown_key_message
+                from .schema import unknown_key_message
                 raise ScenarioError(unknown_key_message(f"{source}:", key, valid))
         head = check_table("", top, f"{source}:")
         region = RegionSpec(**check_table("region", data.get("region", {}),
@@ -404,7 +406,7 @@ def scenario_from_argument(argument: str | Path) -> Scenario:
 
 def default_scenario_text() -> str:
     """The text of the bundled default scenario (GB + AJK, 2026-05-30, all systems)."""
-    return (resources.files("hybridplan.coverage") / "data" / DEFAULT_SCENARIO_FILE).read_text(
+    return (resources.files("hybridplan.coverage.scenario") / "data" / DEFAULT_SCENARIO_FILE).read_text(
         encoding="utf-8")
 
 

@@ -4,7 +4,7 @@ Pipeline per chunk of steps (DESIGN.md, "Speed by design"):
 ``reach.candidates`` (coarse SGP4 for all satellites, fine SGP4 only where a satellite
 can be in reach) -> ``kernel.run_steps`` (bounding-sphere tree over the cells, exact
 per-cell tests only where the bounds do not decide) -> integer accumulators, merged in
-time order (:class:`~hybridplan.coverage.accumulate.Accumulator`). Nothing of size
+time order (:class:`~hybridplan.coverage.engine.accumulator.Accumulator`). Nothing of size
 cells x satellites x steps is ever built; memory depends on the chunk length only.
 
 Work is split into contiguous spans of steps. Serially they run in this process; with
@@ -16,19 +16,18 @@ carry element sets, never Satrec objects; the results are identical in every mod
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 
 import numpy as np
-import xarray as xr
-from hybridplan.tle import Constellation, TimeGrid, builtin_timescale
+from hybridplan.tle import TimeGrid, builtin_timescale
 from hybridplan.tle.propagate import gmst_angles_rad
 
-from .accumulate import Accumulator
-from .celltree import CellTree, build_cell_tree
-from .errors import CoverageError, PropagationFailureWarning
+from ..errors import CoverageError, PropagationFailureWarning
+from .accumulator import Accumulator
+from .celltree import CellTree
 from .kernel import (
     N_SYS_COLUMNS,
     S_BAND,
@@ -43,167 +42,8 @@ from .kernel import (
     run_steps,
     work_buffers,
 )
+from .model import EngineOptions, Ground, ProgressCallback, SystemModel
 from .reach import SatelliteTable, StepTimes, candidates, satellite_table
-
-ProgressCallback = Callable[[int], None]
-"""Called in the calling process with the number of steps just completed."""
-
-
-@dataclass(frozen=True)
-class SystemModel:
-    """One satellite system as the engine sees it.
-
-    Attributes
-    ----------
-    name : str
-        Label of the ``system`` coordinate (unique; ``"combined"`` is reserved).
-    constellation : Constellation
-        The satellites.
-    min_elevation_deg : float
-        Minimum elevation of the user terminal [deg], 0..90.
-    n_required : int
-        N of "N-asset coverage" (``pct_time_n_or_more``), >= 1.
-    gso_exclusion_deg : float
-        GSO arc avoidance angle [deg]; 0 disables the band.
-    licensed : bool
-        Whether the system counts towards ``combined``.
-    """
-
-    name: str
-    constellation: Constellation
-    min_elevation_deg: float
-    n_required: int = 1
-    gso_exclusion_deg: float = 0.0
-    licensed: bool = True
-
-    def __post_init__(self) -> None:
-        if not 0.0 <= self.min_elevation_deg <= 90.0:
-            raise CoverageError(f"system {self.name!r}: min_elevation_deg = "
-                                f"{self.min_elevation_deg}: expected 0..90 deg")
-        if not (isinstance(self.n_required, (int, np.integer)) and self.n_required >= 1):
-            raise CoverageError(f"system {self.name!r}: n_required = {self.n_required!r}: "
-                                "expected a whole number >= 1")
-        if not 0.0 <= self.gso_exclusion_deg < 90.0:
-            raise CoverageError(f"system {self.name!r}: gso_exclusion_deg = "
-                                f"{self.gso_exclusion_deg}: expected 0 (off) .. 90 deg")
-        if self.name == "combined":
-            raise CoverageError("'combined' is reserved for the union of licensed systems; "
-                                "name the system differently")
-
-    @property
-    def orbit_class(self) -> str:
-        """``"LEO"``, ``"MEO"``, ``"GEO"`` (or ``"mixed"``) from the mean altitudes."""
-        alt = np.asarray(self.constellation.mean_altitude_km)
-        classes = set(np.where(alt < 2000.0, "LEO", np.where(
-            (alt > 35000.0) & (alt < 36600.0), "GEO", "MEO")).tolist())
-        return classes.pop() if len(classes) == 1 else ("mixed" if classes else "none")
-
-
-@dataclass(frozen=True)
-class EngineOptions:
-    """Performance knobs; none of them changes a result.
-
-    Attributes
-    ----------
-    steps_per_chunk : int
-        Steps propagated and evaluated together (memory ~ chunk length).
-    coarse_step_s : float
-        Spacing of the coarse propagation pass [s] (rounded to whole steps).
-    leaf_size : int
-        Cells per leaf of the cell tree.
-    prune : bool
-        ``False`` propagates every satellite at every step and tests every cell against
-        every satellite (the exact reference the pruned path is tested against; slow).
-    tasks_per_worker : int
-        Spans of steps per worker (more: better balance and progress, more start-up work).
-    """
-
-    steps_per_chunk: int = 60
-    coarse_step_s: float = 600.0
-    leaf_size: int = 8
-    prune: bool = True
-    tasks_per_worker: int = 3
-
-    def __post_init__(self) -> None:
-        if int(self.steps_per_chunk) != self.steps_per_chunk or self.steps_per_chunk < 1:
-            raise CoverageError(f"steps_per_chunk = {self.steps_per_chunk!r}: expected a "
-                                "whole number >= 1")
-        if not self.coarse_step_s > 0:
-            raise CoverageError(f"coarse_step_s = {self.coarse_step_s!r}: expected > 0 s")
-        if int(self.leaf_size) != self.leaf_size or self.leaf_size < 1:
-            raise CoverageError(f"leaf_size = {self.leaf_size!r}: expected >= 1")
-        if int(self.tasks_per_worker) != self.tasks_per_worker or self.tasks_per_worker < 1:
-            raise CoverageError(f"tasks_per_worker = {self.tasks_per_worker!r}: expected "
-                                ">= 1")
-
-
-@dataclass(frozen=True, eq=False)
-class Ground:
-    """The cells as the engine sees them: identifiers, centres, observer heights, tree."""
-
-    cells: np.ndarray
-    lat_deg: np.ndarray
-    lon_deg: np.ndarray
-    height_km: np.ndarray
-    tree: CellTree
-    terrain: bool
-    antenna_height_m: float
-
-
-def ground_from_grid(grid: xr.Dataset, terrain: bool = True, antenna_height_m: float = 0.0,
-                     leaf_size: int = 8) -> Ground:
-    """The engine's view of a grid Dataset (``hybridplan.grids`` contract).
-
-    Uses ``lat`` [degrees_north], ``lon`` [degrees_east], ``elevation_m`` [m] (0 when
-    absent) and, with ``terrain=True``, ``horizon_deg`` (cell, azimuth) [degree].
-    The observer stands at ``elevation_m + antenna_height_m`` above the ellipsoid.
-    """
-    missing = [name for name in ("lat", "lon") if name not in grid]
-    if missing or "cell" not in grid.dims:
-        raise CoverageError(f"the grid Dataset needs a 'cell' dimension with 'lat' and 'lon'; "
-                            f"missing {missing or ['cell dimension']}")
-    lat = np.asarray(grid["lat"].values, dtype=np.float64)
-    lon = np.asarray(grid["lon"].values, dtype=np.float64)
-    if lat.size == 0:
-        raise CoverageError("the grid has no cells")
-    if not (np.all(np.isfinite(lat)) and np.all(np.abs(lat) <= 90.0)
-            and np.all(np.isfinite(lon))):
-        raise CoverageError("grid 'lat'/'lon' must be finite, |lat| <= 90 deg")
-    elevation_m = (np.asarray(grid["elevation_m"].values, dtype=np.float64)
-                   if "elevation_m" in grid else np.zeros_like(lat))
-    if not np.all(np.isfinite(elevation_m)):
-        raise CoverageError("grid 'elevation_m' has NaN cells; fill them (e.g. 0 m at sea) "
-                            "before computing coverage")
-    horizon = None
-    if terrain:
-        if "horizon_deg" not in grid:
-            raise CoverageError("terrain is on but the grid has no 'horizon_deg' (cell, azimuth)"
-                                "; add terrain to the grid (hybridplan.grids) or switch "
-                                "terrain off")
-        horizon_da = grid["horizon_deg"].transpose("cell", ...)
-        horizon = np.asarray(horizon_da.values, dtype=np.float64)
-        if horizon.ndim != 2 or horizon.shape[1] < 1 or not np.all(np.isfinite(horizon)):
-            raise CoverageError("grid 'horizon_deg' must be finite with dims (cell, azimuth)")
-        _check_sectors(horizon_da)
-    height_km = (elevation_m + antenna_height_m) / 1000.0
-    tree = build_cell_tree(lat, lon, height_km, horizon, leaf_size)
-    cells = np.asarray(grid["cell"].values) if "cell" in grid.coords else np.arange(lat.size)
-    return Ground(cells, lat, lon, height_km, tree, terrain, float(antenna_height_m))
-
-
-def _check_sectors(horizon: xr.DataArray) -> None:
-    """The sector convention: K equal sectors, sector k = [k, k+1) * 360/K from north."""
-    dim = horizon.dims[1]
-    if dim not in horizon.coords:
-        return
-    k = horizon.sizes[dim]
-    width = 360.0 / k
-    centres = np.asarray(horizon[dim].values, dtype=np.float64)
-    expected = (np.arange(k) + 0.5) * width
-    if not np.allclose(centres, expected, atol=1e-6) and not np.allclose(
-            centres, np.arange(k) * width, atol=1e-6):
-        raise CoverageError(f"grid 'horizon_deg' azimuths must be {k} equal sectors from north "
-                            f"(centres {expected[:3]}... deg); found {centres[:3]}...")
 
 
 @dataclass(frozen=True, eq=False)

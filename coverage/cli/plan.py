@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
 
-from .errors import CoverageError
+from ..errors import CoverageError
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
@@ -54,32 +52,14 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _build(scenario, workers: int | None, no_progress: bool):
-    """The plan and what it was built from: ``(plan, spec, region, network, systems)``.
+    """Resolve the scenario once, then build the plan: ``(plan, inputs)``."""
+    from ..pipeline import build_plan, resolve
+    from ._console import console
 
-    Systems, region and network are resolved once here (systems first, to fail fast on
-    a bad element-set file before the slow ground step) and reused by the report.
-    """
-    from tqdm import tqdm
-
-    from .api import scenario_region
-    from .plan import build_plan, scenario_network
-    from .planning import planning_spec
-    from .systems import resolve_systems
-
-    spec = planning_spec(scenario)
-    systems = resolve_systems(scenario)
-    region = scenario_region(scenario)
-    network = scenario_network(scenario, spec)
-    n_steps = scenario.window.time_grid().n_steps
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        with tqdm(total=n_steps, unit="step", desc="coverage", file=sys.stderr,
-                  disable=True if no_progress else None, leave=False) as bar:
-            plan = build_plan(scenario, workers=workers, progress=bar.update, systems=systems,
-                              region=region, network=network)
-    for warning in caught:
-        print(f"hybridplan: warning: {warning.message}", file=sys.stderr)
-    return plan, spec, region, network, systems
+    inputs = resolve(scenario)  # fails fast on a bad table, element set, region or network
+    with console(scenario.window.time_grid().n_steps, show_progress=not no_progress) as bar:
+        plan = build_plan(inputs, workers=workers, progress=bar)
+    return plan, inputs
 
 
 def plan_summary(plan) -> str:
@@ -106,20 +86,18 @@ def plan_summary(plan) -> str:
 
 
 def run_plan(args: argparse.Namespace) -> int:
-    from .plan_outputs import write_plan_outputs
-    from .scenario import scenario_from_argument
-    from .sweep import parse_sweep, sweep
+    from ..pipeline import write_outputs
+    from ..planning.sweep import parse_sweep, sweep
+    from ..scenario import scenario_from_argument
+    from ._console import positive_workers
 
-    if args.workers is not None and args.workers < 1:
-        raise CoverageError(f"--workers {args.workers}: expected a whole number >= 1")
+    workers = positive_workers(args.workers)
     swept = parse_sweep(args.sweep) if args.sweep else None
     scenario = scenario_from_argument(args.scenario)
     started = time.perf_counter()
-    plan, spec, region, network, systems = _build(scenario, args.workers, args.no_progress)
-    sweep_ds = sweep(plan, spec, *swept) if swept else None
-    written = write_plan_outputs(plan, args.out, region=region, network=network,
-                                 systems=systems, include_planned=spec.network.include_planned,
-                                 sweep=sweep_ds)
+    plan, inputs = _build(scenario, workers, args.no_progress)
+    sweep_ds = sweep(plan, inputs.spec, *swept) if swept else None
+    written = write_outputs(plan, inputs, args.out, sweep=sweep_ds)
     print(plan_summary(plan))
     print(f"wrote {', '.join(p.name for p in written.values())} to {args.out} in "
           f"{time.perf_counter() - started:.1f} s")
@@ -144,15 +122,17 @@ def run_report(args: argparse.Namespace) -> int:
     if "recommendation" not in plan:
         raise CoverageError(f"{args.plan_nc}: no 'recommendation' variable: not a plan.nc "
                             "(coverage.nc files have no planning)")
+    from ..pipeline import read_report_inputs
+
     out = Path(args.out) if args.out else Path(args.plan_nc).parent
-    written = reports.write_all(plan, out)
+    written = reports.write_all(plan, out, **read_report_inputs(args.plan_nc))
     print(f"wrote {', '.join(p.name for p in written.values())} to {out}")
     return 0
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from .scenario import scenario_from_argument
-    from .sweep import compare_plans
+    from ..planning.sweep import compare_plans
+    from ..scenario import scenario_from_argument
 
     plans = []
     for spec in (args.a, args.b):
@@ -171,7 +151,8 @@ def run_compare(args: argparse.Namespace) -> int:
         for pair, count in sorted(zip(pairs, counts, strict=True), key=lambda x: -x[1]):
             print(f"  {count:6d}  {pair}")
     if args.out:
-        from .atomic import write_text_atomic
+        from hybridplan.reports.atomic import write_text_atomic
+
         path = write_text_atomic(Path(args.out) / "changes.csv",
                                  diff.to_dataframe().to_csv())
         print(f"wrote {path}")

@@ -11,13 +11,17 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 
 from hybridplan.grids.errors import GridError
+from hybridplan.reports.labels import ReportDataError
 from hybridplan.tle.errors import ElementSetError
 
-from . import cli_coverage, cli_plan, cli_tle
-from .errors import CoverageError
+from ..errors import CoverageError
+from . import coverage as cli_coverage
+from . import plan as cli_plan
+from . import tle as cli_tle
 
 #: Error classes whose message is the whole story for a user.
-USER_ERRORS: tuple[type[BaseException], ...] = (ElementSetError, GridError, CoverageError)
+USER_ERRORS: tuple[type[BaseException], ...] = (ElementSetError, GridError, CoverageError,
+                                                 ReportDataError)
 
 
 def _version() -> str:

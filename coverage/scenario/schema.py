@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 
-from .errors import ScenarioError
+from ..errors import ScenarioError
 
 REQUIRED = object()
 """Marker of a key without a default."""
@@ -135,6 +135,8 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
            "SpaceX, FCC 21-48; published operator figures 18-22)", "deg", low=0.0, high=90.0,
            high_open=True),
         _k("licensed", "bool", True, "licensed to serve the region (counts in 'combined')"),
+        _k("backhaul", "bool", True, "usable as a backhaul option by the planner (false for "
+           "narrowband voice/IoT systems such as Iridium; coverage is still computed)"),
     ),
     "systems.walker": (
         _k("altitude_km", "float", REQUIRED, "mean altitude above the equatorial radius", "km",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -36,9 +35,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_coverage(args: argparse.Namespace) -> int:
-    from .errors import CoverageError
-    from .scenario import default_scenario_text
-    from .scenario_schema import schema_markdown
+    from ..errors import CoverageError
+    from ..scenario import default_scenario_text, schema_markdown
+    from ._console import positive_workers
 
     if args.defaults:
         print(schema_markdown())
@@ -53,24 +52,21 @@ def run_coverage(args: argparse.Namespace) -> int:
     if not args.out:
         raise CoverageError("hybridplan coverage needs --out DIR, the folder to write "
                             "coverage.nc into")
-    if args.workers is not None and args.workers < 1:
-        raise CoverageError(f"--workers {args.workers}: expected a whole number >= 1")
+    positive_workers(args.workers)
     started = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        fom = _compute(args)
-    for warning in caught:
-        print(f"hybridplan: warning: {warning.message}", file=sys.stderr)
-    from .api import write_netcdf
+    fom = _compute(args)
+    from ..pipeline import write_netcdf
+
     path = write_netcdf(fom, Path(args.out) / "coverage.nc")
     print(summary(fom, time.perf_counter() - started, path))
     return 0
 
 
 def _compute(args: argparse.Namespace):
-    from .api import prepare_grid, run_scenario
-    from .scenario import scenario_from_argument
-    from .systems import resolve_systems
+    from ..pipeline import prepare_grid, resolve_systems, run_coverage
+    from ..scenario import scenario_from_argument
+    from ._console import console
+
     scenario = scenario_from_argument(args.scenario)
     systems = resolve_systems(scenario)  # fail fast on bad systems before the ground step
     if args.grid:
@@ -78,16 +74,15 @@ def _compute(args: argparse.Namespace):
         try:
             grid = xr.load_dataset(args.grid, engine="h5netcdf")
         except (OSError, ValueError) as exc:
-            from .errors import CoverageError
+            from ..errors import CoverageError
+
             raise CoverageError(f"--grid {args.grid}: cannot read it as NetCDF ({exc})") from None
     else:
         grid = prepare_grid(scenario)
     n_steps = scenario.window.time_grid().n_steps
-    from tqdm import tqdm
-    with tqdm(total=n_steps, unit="step", desc="coverage", file=sys.stderr,
-              disable=True if args.no_progress else None, leave=False) as bar:
-        return run_scenario(scenario, grid=grid, systems=systems, workers=args.workers,
-                            progress=bar.update)
+    with console(n_steps, show_progress=not args.no_progress) as bar:
+        return run_coverage(scenario, grid=grid, systems=systems, workers=args.workers,
+                            progress=bar)
 
 
 def summary(fom, seconds: float, path: Path) -> str:

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
-from .errors import ScenarioError
-from .plan import decide, technology_of
-from .planning import PlanningSpec
+from ..errors import ScenarioError
+from .decide import decide, technology_of
+from .spec import PlanningSpec
 
 #: Sweepable name -> (PlanningSpec field, attribute, units, long name).
 SWEEPABLE = {

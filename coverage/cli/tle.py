@@ -6,6 +6,7 @@ import argparse
 from datetime import datetime
 
 import numpy as np
+from hybridplan.reports.atomic import write_text_atomic
 from hybridplan.tle import (
     WALKER_PRESETS,
     Constellation,
@@ -16,8 +17,6 @@ from hybridplan.tle import (
     require_utc,
 )
 from hybridplan.tle.errors import ElementSetError
-
-from .atomic import write_text_atomic
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:

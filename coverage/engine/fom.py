@@ -14,8 +14,7 @@ import numpy as np
 import xarray as xr
 from hybridplan.tle import TimeGrid
 
-from .accumulate import Accumulator
-from .engine import Ground, RunStats, SystemModel
+from .accumulator import Accumulator
 from .geometry import SPEED_OF_LIGHT_KM_S
 from .kernel import (
     F_BEST_EL_NDEG,
@@ -29,6 +28,8 @@ from .kernel import (
     MM_PER_KM,
     NANO_DEGREE,
 )
+from .model import Ground, SystemModel
+from .run import RunStats
 
 COMBINED = "combined"
 
@@ -183,6 +184,11 @@ def _system_variables(systems: Sequence[SystemModel], acc: Accumulator) -> dict:
         "licensed": _var("system", licensed, "1", "licensed to serve the region",
                          flag_values=np.array([0, 1], dtype=np.int8),
                          flag_meanings="not_licensed licensed"),
+        "backhaul": _var("system", per_system((int(s.backhaul) for s in systems), 0)
+                         .astype(np.int8), "1", "usable as a backhaul option "
+                         "(combined: 0, it is not one system)",
+                         flag_values=np.array([0, 1], dtype=np.int8),
+                         flag_meanings="not_backhaul backhaul"),
         "orbit_class": _var("system", per_system((s.orbit_class for s in systems),
                                                  COMBINED).astype(str), "1",
                             "orbit class from mean altitudes (LEO < 2000 km, GEO "

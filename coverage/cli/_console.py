@@ -1,0 +1,46 @@
+"""Console helpers of the CLI: a progress bar over the coverage steps, and warnings
+printed as one line each after the run (library code never prints)."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def console(n_steps: int, *, show_progress: bool = True, desc: str = "coverage"
+            ) -> Iterator:
+    """``with console(n) as progress: run(progress=progress)``: a tqdm bar on stderr
+    (hidden when not a terminal or ``show_progress`` is false); warnings raised inside
+    are collected and printed as ``hybridplan: warning: ...`` lines at the end."""
+    from tqdm import tqdm
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            with tqdm(total=n_steps, unit="step", desc=desc, file=sys.stderr,
+                      disable=None if show_progress else True, leave=False) as bar:
+                yield bar.update
+        finally:
+            for warning in _unique(caught):
+                print(f"hybridplan: warning: {warning.message}", file=sys.stderr)
+
+
+def _unique(caught):
+    seen = set()
+    for warning in caught:
+        key = (warning.category, str(warning.message))
+        if key not in seen:
+            seen.add(key)
+            yield warning
+
+
+def positive_workers(value: int | None) -> int | None:
+    """``--workers`` must be a whole number >= 1 (``None``: the scenario's)."""
+    from ..errors import CoverageError
+
+    if value is not None and value < 1:
+        raise CoverageError(f"--workers {value}: expected a whole number >= 1")
+    return value

@@ -1,0 +1,91 @@
+"""The engine's entry point: a grid Dataset and systems in, a figure-of-merit Dataset out.
+
+::
+
+    from hybridplan.coverage.engine import SystemModel, compute_coverage
+    fom = compute_coverage(grid, [SystemModel("walker", constellation, 25.0)], window)
+    fom["pct_time_covered"].sel(system="walker")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
+
+import numpy as np
+import xarray as xr
+from hybridplan.tle import TimeGrid
+
+from ..errors import CoverageError
+from .fom import fom_dataset
+from .model import EngineOptions, ProgressCallback, SystemModel, ground_from_grid
+from .run import accumulate
+
+
+def compute_coverage(grid: xr.Dataset, systems: Sequence[SystemModel], window: TimeGrid, *,
+                     terrain: bool = True, antenna_height_m: float | None = None,
+                     options: EngineOptions | None = None, workers: int = 1,
+                     executor: Executor | None = None,
+                     progress: ProgressCallback | None = None,
+                     series_cells: Sequence[str] = (),
+                     attrs: Mapping[str, object] | None = None) -> xr.Dataset:
+    """Figures of merit per (system, cell) over a time window.
+
+    Parameters
+    ----------
+    grid : xarray.Dataset
+        Dim ``cell``; ``lat`` [degrees_north], ``lon`` [degrees_east], optional
+        ``elevation_m`` [m]; ``horizon_deg`` (cell, azimuth) [degree] when ``terrain``.
+    systems : sequence of SystemModel
+    window : hybridplan.tle.TimeGrid
+        UTC start, duration, step.
+    terrain : bool
+        Mask satellites behind the terrain horizon.
+    antenna_height_m : float, optional
+        Observer above ``elevation_m`` [m]; default: the grid's
+        ``horizon_antenna_height_m`` attribute (the height its horizons were computed
+        for), else 0.
+    options : EngineOptions, optional
+        Performance knobs (never change results); default ``EngineOptions()``.
+    workers : int
+        Processes working (N: N - 1 worker processes plus this one).
+    executor : concurrent.futures.Executor, optional
+        Any executor with ``submit`` (e.g. a ``dask.distributed.Client``).
+    progress : callable, optional
+        Called with numbers of steps completed.
+    series_cells : sequence of str
+        Cells (``cell`` coordinate values) whose per-step values are kept.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims ``system`` (the systems, then ``combined``) and ``cell``. Per (system,
+        cell): ``pct_time_covered``, ``pct_time_covered_open_sky`` [percent],
+        ``n_visible_mean`` [1], ``n_visible_min``, ``n_visible_max`` (int32),
+        ``pct_time_n_or_more`` [percent], ``max_gap_s``, ``mean_gap_s`` [s], ``n_gaps``,
+        ``best_elevation_mean_deg`` [degree], ``latency_rtt_mean_ms`` [ms]. Per system:
+        ``min_elevation_deg``, ``gso_exclusion_deg``, ``n_required``, ``licensed``
+        (flag), ``orbit_class``, ``n_satellites``, ``propagation_failures``,
+        ``element_set_epoch_min/max``. Coordinates ``lat``, ``lon`` per cell. With
+        ``series_cells``: ``series_n_visible``, ``series_covered_open_sky``,
+        ``series_best_elevation_deg`` (time, system, series_cell).
+    """
+    options = options if options is not None else EngineOptions()
+    if antenna_height_m is None:
+        antenna_height_m = float(grid.attrs.get("horizon_antenna_height_m", 0.0))
+    ground = ground_from_grid(grid, terrain, antenna_height_m, options.leaf_size)
+    index = _series_index(ground.cells, series_cells)
+    acc, stats = accumulate(ground, systems, window, options=options, workers=workers,
+                            executor=executor, progress=progress, series_cells=index)
+    return fom_dataset(acc, stats, ground, systems, window, grid, index, attrs)
+
+
+def _series_index(cells: np.ndarray, wanted: Sequence[str]) -> list[int]:
+    if not len(wanted):
+        return []
+    lookup = {str(c): i for i, c in enumerate(cells)}
+    missing = [c for c in wanted if str(c) not in lookup]
+    if missing:
+        raise CoverageError(f"series cells not in the grid: {', '.join(map(str, missing[:5]))}"
+                            "; give H3 indexes of cells of the region")
+    return [lookup[str(c)] for c in wanted]

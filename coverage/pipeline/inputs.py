@@ -1,0 +1,191 @@
+"""Everything a plan needs, resolved and validated once: :class:`PlanInputs` and
+:func:`resolve`.
+
+``resolve(scenario)`` validates the planning tables, loads and checks every system's
+element sets (first, so a bad file fails before the slow ground step), loads the region
+and the network; the ground (grid, terrain, population, fibre reach) is built by
+:func:`prepare_ground` from the same inputs. Nothing here is computed twice.
+"""
+
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+from hybridplan.grids import Network, Region
+from hybridplan.tle import (
+    Constellation,
+    WalkerShell,
+    epoch_age_days,
+    load_constellation,
+    preset_constellation,
+    warn_if_stale,
+)
+from hybridplan.tle.errors import ElementSetError
+
+from ..engine import SystemModel
+from ..errors import ScenarioError, StaleElementSetsError
+from ..planning.spec import PlanningSpec
+from ..scenario import Scenario, SystemSpec, planning_spec
+
+
+def _where(scenario: Scenario, spec: SystemSpec) -> str:
+    return f"{scenario.source}: [systems.{spec.name}]"
+
+
+def load_system_constellation(spec: SystemSpec, scenario: Scenario) -> Constellation:
+    """The satellites of one system, filtered (errors name the scenario key)."""
+    where = _where(scenario, spec)
+    start = scenario.window.start
+    try:
+        if spec.source:
+            source = spec.source
+            if not source.startswith("bundled:"):
+                source = str(scenario.resolve_path(source))
+            constellation = load_constellation(source)
+        elif spec.preset:
+            constellation = preset_constellation(spec.preset, start)
+        else:
+            w = spec.walker
+            shell = WalkerShell(spec.name, w.altitude_km, w.inclination_deg, w.planes,
+                                w.sats_per_plane, w.phasing, w.pattern, w.raan_spread_deg,
+                                w.raan0_deg, source="scenario walker table")
+            constellation = Constellation.from_walker(shell, start)
+        if spec.filter is not None:
+            f = spec.filter
+            constellation = constellation.select(
+                name=f.name, altitude_km=f.altitude_km, inclination_deg=f.inclination_deg,
+                max_epoch_age_days=f.max_epoch_age_days,
+                at_utc=start if f.max_epoch_age_days is not None else None)
+    except ElementSetError as exc:
+        raise ScenarioError(f"{where} {exc}") from None
+    if len(constellation) == 0:
+        origin = spec.source or spec.preset or "walker"
+        raise ScenarioError(f"{where} no satellites left from {origin} after the filter; "
+                            "widen the filter")
+    return constellation
+
+
+def check_epochs(spec: SystemSpec, constellation: Constellation, scenario: Scenario) -> None:
+    """Refuse element sets too far from the window; warn beyond 3 days."""
+    window = scenario.window
+    grid = window.time_grid()
+    age = epoch_age_days(constellation.epochs_jd_utc, grid)
+    if age.max() > window.max_epoch_age_days and not window.allow_stale_elements:
+        epochs = constellation.epochs_utc
+        raise StaleElementSetsError(
+            f"{_where(scenario, spec)} the window {window.start:%Y-%m-%dT%H:%MZ}.."
+            f"{window.end:%Y-%m-%dT%H:%MZ} is up to {age.max():.1f} days from the element-set "
+            f"epochs ({str(epochs.min())[:10]}..{str(epochs.max())[:10]}), more than "
+            f"max_epoch_age_days = {window.max_epoch_age_days:g}; SGP4 errors grow by about "
+            "1-3 km per day, so the coverage would be fiction. Move [window] start next to "
+            "the epochs, use fresher element sets, or set [window] allow_stale_elements = true")
+    warn_if_stale(f"[systems.{spec.name}]", constellation.epochs_jd_utc, grid)
+
+
+def resolve_systems(scenario: Scenario) -> list[SystemModel]:
+    """Every system of the scenario, loaded, filtered and checked."""
+    models = []
+    for spec in scenario.systems:
+        constellation = load_system_constellation(spec, scenario)
+        check_epochs(spec, constellation, scenario)
+        models.append(SystemModel(spec.name, constellation, spec.min_elevation_deg,
+                                  spec.n_required, spec.gso_exclusion_deg, spec.licensed,
+                                  backhaul=spec.backhaul))
+    return models
+
+
+def epoch_range(constellation: Constellation) -> tuple[np.datetime64, np.datetime64]:
+    epochs = constellation.epochs_utc
+    return epochs.min(), epochs.max()
+
+
+@dataclass(frozen=True, eq=False)
+class PlanInputs:
+    """A scenario with everything resolved: what ``build_plan`` and the outputs read.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    spec : PlanningSpec
+        The validated planning tables.
+    systems : list of SystemModel
+        Satellite systems with their element sets, filtered and age-checked.
+    region : hybridplan.grids.Region
+    network : hybridplan.grids.Network
+    """
+
+    scenario: Scenario
+    spec: PlanningSpec
+    systems: list[SystemModel]
+    region: Region
+    network: Network
+
+
+def resolve(scenario: Scenario) -> PlanInputs:
+    """Validate and load a scenario's inputs once (planning tables, systems, region,
+    network); raises the first problem as a one-line user error."""
+    spec = planning_spec(scenario)
+    systems = resolve_systems(scenario)
+    region = scenario_region(scenario)
+    network = scenario_network(scenario, spec)
+    return PlanInputs(scenario, spec, systems, region, network)
+
+
+def scenario_region(scenario: Scenario) -> Region:
+    """The scenario's ``[region]`` (names, or one GeoJSON path relative to the scenario)."""
+    from hybridplan.grids import load_region
+
+    names = list(scenario.region.names)
+    if len(names) == 1 and names[0].lower().endswith((".geojson", ".json")):
+        return load_region(str(scenario.resolve_path(names[0])))
+    return load_region(names if len(names) > 1 else names[0])
+
+
+def scenario_network(scenario: Scenario, spec: PlanningSpec) -> Network:
+    """The ``[network]`` file (relative to the scenario), or the bundled default."""
+    from hybridplan.grids import load_network
+
+    path = spec.network.path
+    return load_network(None if path == "bundled" else scenario.resolve_path(path))
+
+
+def prepare_grid(scenario: Scenario, region: Region | None = None) -> xr.Dataset:
+    """The region's H3 grid with DEM heights (and horizons when terrain is on)."""
+    from hybridplan.grids import add_terrain, build_grid, load_dem
+
+    region = scenario_region(scenario) if region is None else region
+    grid = build_grid(region, scenario.region.resolution)
+    terrain = scenario.terrain
+    dem = load_dem(None if terrain.dem == "bundled" else scenario.resolve_path(terrain.dem))
+    if terrain.enabled:
+        return add_terrain(grid, dem, n_azimuth=terrain.n_azimuth,
+                           max_distance_km=terrain.max_distance_km,
+                           antenna_height_m=terrain.antenna_height_m)
+    elevation = dem.elevation_m(grid["lat"].values, grid["lon"].values)
+    if not np.all(np.isfinite(elevation)):
+        raise ScenarioError(f"{scenario.source}: [terrain] dem does not cover every cell of the "
+                            "region; use a DEM that covers it")
+    grid = grid.assign(elevation_m=("cell", elevation, {
+        "units": "m", "long_name": "terrain height at the cell centre (DEM)"}))
+    grid.attrs["dem_source"] = dem.source
+    return grid
+
+
+def prepare_ground(inputs: PlanInputs) -> xr.Dataset:
+    """Grid with terrain, population, rural flag and fibre reach (terrain-weighted km)."""
+    from hybridplan.grids import distribute_population, fiber_reach
+
+    scenario, spec = inputs.scenario, inputs.spec
+    grid = prepare_grid(scenario, inputs.region)
+    population = spec.population
+    source = None if population.source == "bundled" else scenario.resolve_path(population.source)
+    grid = distribute_population(grid, source,
+                                 rural_density_per_km2=population.rural_density_per_km2)
+    terrain = spec.terrain_costs
+    return fiber_reach(grid, inputs.network, include_planned=spec.network.include_planned,
+                       slope_cost_per_deg=terrain.slope_cost_per_deg,
+                       elevation_cost_per_km=terrain.elevation_cost_per_km,
+                       elevation_threshold_m=terrain.elevation_threshold_m)

@@ -1,0 +1,111 @@
+"""What ``hybridplan plan`` writes: plan.nc, the report and the exports, with the map
+overlays (district outlines, fibre network) and the constellation summaries they need.
+
+The overlays and summaries are also written next to the plan (``report_inputs.json``),
+so ``hybridplan report plan.nc`` renders the same report as ``hybridplan plan``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+from hybridplan import reports
+from hybridplan.grids import Network, Region
+from hybridplan.reports.atomic import write_atomic, write_text_atomic
+from hybridplan.tle import discover_shells
+from shapely.geometry import mapping
+
+from ..engine import SystemModel
+from ..errors import CoverageError
+from .inputs import PlanInputs
+
+
+def boundaries_geojson(region: Region) -> dict:
+    """District outlines of a region as a GeoJSON FeatureCollection."""
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": mapping(part.geometry),
+         "properties": {"name": part.district, "province": part.province}}
+        for part in region.parts]}
+
+
+def network_geojson(network: Network, include_planned: bool) -> dict:
+    """Fibre routes (LineStrings, with status) and points of presence (Points)."""
+    features = [{"type": "Feature", "properties": {"name": r.name, "status": r.status},
+                 "geometry": {"type": "LineString",
+                              "coordinates": np.column_stack([r.lon_deg, r.lat_deg]).tolist()}}
+                for r in network.routes if r.status == "existing" or include_planned]
+    features += [{"type": "Feature", "properties": {"name": p.name, "kind": p.kind},
+                  "geometry": {"type": "Point", "coordinates": [p.lon_deg, p.lat_deg]}}
+                 for p in network.pops]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def constellation_summaries(systems: Sequence[SystemModel]) -> dict[str, dict]:
+    """Per system: satellites, epoch range and the shells found by clustering."""
+    out = {}
+    for system in systems:
+        c = system.constellation
+        shells, unassigned = discover_shells(c)
+        epochs = c.epochs_utc
+        out[system.name] = {
+            "satellites": len(c),
+            "epochs (UTC)": f"{str(epochs.min())[:16]} .. {str(epochs.max())[:16]}",
+            "satellites in no shell": len(unassigned),
+            "shells": [{"inclination [deg]": round(s.inclination_deg, 2),
+                        "altitude [km]": round(s.altitude_km, 1),
+                        "satellites": s.n_satellites, "planes": s.n_planes}
+                       for s in shells]}
+    return out
+
+
+REPORT_INPUTS = "report_inputs.json"
+
+
+def report_inputs(plan: xr.Dataset, inputs: PlanInputs) -> dict:
+    """What the report needs beyond the plan: overlays, constellation summaries, provenance."""
+    return {
+        "boundaries": boundaries_geojson(inputs.region),
+        "network": network_geojson(inputs.network, inputs.spec.network.include_planned),
+        "constellations": constellation_summaries(inputs.systems),
+        "provenance": {"region": str(plan.attrs.get("region_source", "")),
+                       "terrain": str(plan.attrs.get("dem_source", "")),
+                       "network": inputs.network.source},
+    }
+
+
+def read_report_inputs(plan_path: str | Path) -> dict:
+    """The ``report_inputs.json`` written beside a plan.nc (empty if there is none)."""
+    path = Path(plan_path).parent / REPORT_INPUTS
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CoverageError(f"{path}: cannot read it ({exc}); re-run 'hybridplan plan' to "
+                            "write it again, or delete it to render without overlays") from None
+    if not isinstance(data, dict):
+        raise CoverageError(f"{path}: expected a JSON object; re-run 'hybridplan plan'")
+    return data
+
+
+def write_outputs(plan: xr.Dataset, inputs: PlanInputs, out_dir: str | Path, *,
+                  sweep: xr.Dataset | None = None) -> dict[str, Path]:
+    """plan.nc and report_inputs.json (atomic), then the report and exports of
+    :func:`hybridplan.reports.write_all`."""
+    out_dir = Path(out_dir)
+    extras = report_inputs(plan, inputs)
+    written = {"plan": write_netcdf(plan, out_dir / "plan.nc"),
+               "report_inputs": write_text_atomic(out_dir / REPORT_INPUTS,
+                                                  json.dumps(extras, separators=(",", ":")))}
+    if sweep is not None:
+        written["sweep"] = write_netcdf(sweep, out_dir / "sweep.nc")
+    written.update(reports.write_all(plan, out_dir, sweep=sweep, **extras))
+    return written
+
+
+def write_netcdf(fom: xr.Dataset, path: str | Path) -> Path:
+    """Write the Dataset as NetCDF-4 (h5netcdf) atomically: all or nothing."""
+    return write_atomic(path, lambda tmp: fom.to_netcdf(tmp, engine="h5netcdf"))
