@@ -68,7 +68,8 @@ def test_recommendations_are_consistent_with_costs_and_reasons(plans):
     chosen = meanings[plan["recommendation"].values]
     reasons = plan["reason"].values.astype(str)
     prefix = np.array([r.split(":")[0] for r in reasons])
-    built = ~np.isin(chosen, ["no_population", "already_served", "none_feasible"])
+    built = ~np.isin(chosen, ["no_population", "already_served", "none_feasible",
+                              "not_target"])
     np.testing.assert_array_equal(prefix[built], chosen[built])
     for option in ("fiber", "leo_starlink", "geo_paksat"):
         mask = chosen == option
@@ -76,6 +77,28 @@ def test_recommendations_are_consistent_with_costs_and_reasons(plans):
                                    plan[f"cost_{option}_usd"].values[mask])
     assert (plan["population"].values[chosen == "no_population"] == 0).all()
     assert np.isnan(plan["cost_recommended_usd"].values[~built]).all()
+
+
+def test_builds_only_for_targets_and_tables_reconcile(plans):
+    """Every built cell is a target cell; target cells = cells with a build + cells with
+    no feasible option; the cells' allocated costs add up to the sites' costs."""
+    plan, _ = plans
+    meanings = np.array(plan["recommendation"].attrs["flag_meanings"].split())
+    chosen = meanings[plan["recommendation"].values]
+    target = plan["underserved"].values.astype(bool)
+    built = np.isfinite(plan["cost_recommended_usd"].values)
+    assert built.any()
+    assert not (built & ~target).any()
+    assert (target == (built | (chosen == "none_feasible"))).all()
+    np.testing.assert_allclose(np.nansum(plan["cost_recommended_usd"].values),
+                               np.nansum(plan["site_cost_usd"].values), rtol=1e-12)
+    np.testing.assert_allclose(plan["site_population"].sum(), plan["population"].sum(),
+                               rtol=1e-12)
+    # non-target settled cells carry a reason and no cost
+    idle = (plan["population"].values > 0) & ~target
+    assert np.isnan(plan["cost_recommended_usd"].values[idle]).all()
+    assert all(r.startswith(("served:", "none:not_target(")) for r in
+               plan["reason"].values[idle].astype(str))
 
 
 def test_licensing_starlink_never_raises_a_cells_cost(plans):

@@ -8,7 +8,7 @@ from hybridplan.coverage.planning.demand import (
     DemandAssumptions,
     UnderservedRule,
     demand_mbps,
-    underserved,
+    target_sites,
 )
 from hybridplan.coverage.planning.economics import (
     FiberCosts,
@@ -50,11 +50,13 @@ def test_demand_and_underserved_rule():
     d = DemandAssumptions(household_size=6.3, take_up_rate=0.3, users_per_household=3,
                           busy_hour_mbps_per_user=5, overbooking_ratio=10)
     np.testing.assert_allclose(demand_mbps(np.array([6300.0, 0.0]), d), [450.0, 0.0])
-    rule = UnderservedRule(min_fiber_distance_km=5, min_population=50)
-    got = underserved(np.array([1, 1, 0, 1]), np.array([100, 10, 100, 100]),
-                      np.array([8.0, 8.0, 8.0, 3.0]), rule)
-    np.testing.assert_array_equal(got, [True, False, False, False])
-    assert "5 km" in rule.describe()
+    rule = UnderservedRule(min_fiber_distance_km=5, min_population=50,
+                           urban_min_population=5000)
+    got, why = target_sites(np.array([100, 10, 9000, 100, 4999]),
+                            np.array([8.0, 8.0, 8.0, 3.0, 5.01]), rule)
+    np.testing.assert_array_equal(got, [True, False, False, False, True])
+    assert list(why) == ["", "small", "urban", "near_fibre", ""]
+    assert "5 km" in rule.describe() and "3 km" in rule.describe()
 
 
 def _options(cov_leo, open_leo, cov_geo, licensed=True):

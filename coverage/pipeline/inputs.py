@@ -184,8 +184,36 @@ def prepare_ground(inputs: PlanInputs) -> xr.Dataset:
     source = None if population.source == "bundled" else scenario.resolve_path(population.source)
     grid = distribute_population(grid, source,
                                  rural_density_per_km2=population.rural_density_per_km2)
+    grid = attach_settlements(grid)
     terrain = spec.terrain_costs
     return fiber_reach(grid, inputs.network, include_planned=spec.network.include_planned,
                        slope_cost_per_deg=terrain.slope_cost_per_deg,
                        elevation_cost_per_km=terrain.elevation_cost_per_km,
                        elevation_threshold_m=terrain.elevation_threshold_m)
+
+
+def attach_settlements(grid: xr.Dataset) -> xr.Dataset:
+    """Add the settlement points that fall in the grid's cells (dim ``settlement``):
+    ``settlement_lat``, ``settlement_lon`` [degree], ``settlement_weight`` [1] (the listed
+    population, else 1) and ``settlement_cell`` (H3 index). The planner groups them into
+    demand sites (``planning.sites``)."""
+    import h3
+    from hybridplan.grids.population import read_settlements
+
+    places = read_settlements()
+    resolution = int(grid.attrs.get("h3_resolution", h3.get_resolution(str(grid["cell"].values[0]))))
+    cells = np.array([h3.latlng_to_cell(a, b, resolution)
+                      for a, b in zip(places["lat"], places["lon"], strict=True)], dtype=str)
+    inside = np.isin(cells, grid["cell"].values.astype(str))
+    weight = np.where(places["population"][inside] > 0, places["population"][inside], 1.0)
+    return grid.assign(
+        settlement_lat=("settlement", places["lat"][inside], {
+            "units": "degrees_north", "long_name": "settlement point latitude"}),
+        settlement_lon=("settlement", places["lon"][inside], {
+            "units": "degrees_east", "long_name": "settlement point longitude"}),
+        settlement_weight=("settlement", weight, {
+            "units": "1", "long_name": "weight of the settlement point within its cell "
+            "(listed population, else 1)"}),
+        settlement_cell=("settlement", cells[inside], {
+            "units": "1", "long_name": "H3 cell holding the settlement point"}),
+    )

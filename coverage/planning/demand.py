@@ -1,4 +1,4 @@
-"""Busy-hour demand per cell from population, and the underserved-cell rule.
+"""Busy-hour demand from population, and the target rule for demand sites.
 
 demand [Mbit/s] = population / household_size * take_up_rate * users_per_household
                   * busy_hour_mbps_per_user / overbooking_ratio
@@ -55,25 +55,57 @@ def demand_mbps(population: np.ndarray, assumptions: DemandAssumptions) -> np.nd
 
 @dataclass(frozen=True)
 class UnderservedRule:
-    """Which cells need new backhaul (scenario section ``[underserved]``).
+    """Which demand sites need new backhaul (scenario section ``[planning]``).
 
-    A cell is underserved when it is rural, holds at least ``min_population`` people,
-    and lies farther than ``min_fiber_distance_km`` from existing fibre or a point of
-    presence (straight line).
+    A site (settlements within ``service_radius_km`` of each other, see
+    ``planning.sites``) is a target when it is rural (fewer than
+    ``urban_min_population`` people), holds at least ``min_population`` people, and
+    lies farther than ``min_fiber_distance_km`` from existing fibre or a point of
+    presence (straight line from its nearest cell).
+
+    Attributes
+    ----------
+    min_fiber_distance_km : float
+        [km]. Default 5: an assumption (a settlement within 5 km is a short last-mile
+        extension for the incumbent, not a backhaul gap).
+    min_population : float
+        [person]. Default 50: an assumption (about 8 households).
+    urban_min_population : float
+        Sites with at least this many people are urban, not rural targets [person].
+        Default 5,000: the "urban cluster" population of the UN / Eurostat Degree of
+        Urbanisation (2021), which also asks >= 300 people/km2.
+    service_radius_km : float
+        Settlements closer than this form one site [km]. Default 3: an assumption, about
+        the reach of a village distribution network (a point-to-multipoint wireless
+        sector or a short copper/fibre run) from one backhaul point.
     """
 
     min_fiber_distance_km: float = 5.0
     min_population: float = 50.0
+    urban_min_population: float = 5000.0
+    service_radius_km: float = 3.0
 
     def describe(self) -> str:
-        return (f"rural cells with population >= {self.min_population:g} whose straight-line "
-                f"distance to existing fibre or a point of presence exceeds "
+        return (f"demand sites (settlements within {self.service_radius_km:g} km of each other) "
+                f"with {self.min_population:g} to {self.urban_min_population:g} people whose "
+                "straight-line distance to existing fibre or a point of presence exceeds "
                 f"{self.min_fiber_distance_km:g} km")
 
 
-def underserved(rural: np.ndarray, population: np.ndarray, fiber_distance_km: np.ndarray,
-                rule: UnderservedRule) -> np.ndarray:
-    """Boolean per cell: rural, settled and beyond the fibre-distance threshold."""
-    return (np.asarray(rural, dtype=bool)
-            & (np.asarray(population) >= rule.min_population)
-            & (np.asarray(fiber_distance_km) > rule.min_fiber_distance_km))
+def target_sites(population: np.ndarray, fiber_distance_km: np.ndarray,
+                 rule: UnderservedRule) -> tuple[np.ndarray, np.ndarray]:
+    """Which sites are targets, and why the others are not.
+
+    Returns ``(target, why)``: booleans per site, and for non-targets one of
+    ``"near_fibre"``, ``"small"``, ``"urban"`` (``""`` for targets).
+    """
+    population = np.asarray(population, dtype=np.float64)
+    distance = np.asarray(fiber_distance_km, dtype=np.float64)
+    rural = population < rule.urban_min_population
+    big_enough = population >= rule.min_population
+    far = distance > rule.min_fiber_distance_km
+    why = np.full(population.shape, "", dtype=object)
+    why[~far] = "near_fibre"
+    why[far & ~big_enough] = "small"
+    why[far & big_enough & ~rural] = "urban"
+    return rural & big_enough & far, why

@@ -66,7 +66,7 @@ def sweep(plan: xr.Dataset, spec: PlanningSpec, name: str, values: Sequence[floa
     groups: list[str] = []
     rows = []
     for value in values:
-        rec = decide(plan, _with(spec, name, value))
+        rec = decide(plan, _with(spec, name, value)).cell
         technology = technology_of(rec.meanings)[rec.code]
         for group in dict.fromkeys(technology):
             if group not in groups:

@@ -1,0 +1,115 @@
+"""Demand sites: clusters of settlements, people shared from cells, costs back to cells.
+
+References are independent of the code under test: clusters against a brute-force
+union-find over all pairs (great-circle distances from the haversine formula), and the
+resolution property against the points themselves.
+"""
+
+import h3
+import numpy as np
+import pytest
+from hybridplan.coverage.planning.sites import EARTH_RADIUS_KM, cluster_points, demand_sites
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+
+def haversine_km(lat1, lon1, lat2, lon2):
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(lon2 - lon1)
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))
+
+
+def brute_clusters(lat, lon, radius_km):
+    parent = list(range(len(lat)))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(lat)):
+        for j in range(i + 1, len(lat)):
+            if haversine_km(lat[i], lon[i], lat[j], lon[j]) <= radius_km:
+                parent[find(i)] = find(j)
+    roots = [find(i) for i in range(len(lat))]
+    return {frozenset(i for i in range(len(lat)) if roots[i] == r) for r in set(roots)}
+
+
+points = st.lists(st.tuples(st.floats(35.0, 35.4), st.floats(74.0, 74.5)), min_size=1,
+                  max_size=40)
+
+
+@settings(max_examples=60, deadline=None)
+@given(points, st.floats(0.0, 12.0))
+def test_clusters_equal_brute_force_single_linkage(pts, radius_km):
+    lat, lon = np.array(pts).T
+    labels = cluster_points(lat, lon, radius_km)
+    got = {frozenset(np.flatnonzero(labels == k).tolist()) for k in np.unique(labels)}
+    # a pair within float noise of the radius may go either way: nudge the radius down
+    expected = brute_clusters(lat, lon, radius_km * (1 - 1e-9))
+    expected_up = brute_clusters(lat, lon, radius_km * (1 + 1e-9))
+    assert got in (expected, expected_up)
+    assert labels[0] == 0 and set(labels) == set(range(labels.max() + 1))
+
+
+def _grid_around(lat, lon, resolution):
+    cells = sorted({c for a, b in zip(lat, lon, strict=True)
+                    for c in h3.grid_disk(h3.latlng_to_cell(a, b, resolution), 1)})
+    centre = np.array([h3.cell_to_latlng(c) for c in cells])
+    area = np.array([h3.cell_area(c, unit="km^2") for c in cells])
+    return np.array(cells), centre[:, 0], centre[:, 1], area
+
+
+@pytest.mark.parametrize("resolution", [6, 7, 8, 9])
+def test_sites_are_a_property_of_the_ground_not_the_grid(resolution):
+    """People at the points: the sites' populations are the clusters' populations at
+    every resolution, and the cells' allocated costs add up to the sites' costs."""
+    rng = np.random.default_rng(7)
+    lat = 35.9 + rng.uniform(0, 0.25, 60)
+    lon = 74.3 + rng.uniform(0, 0.3, 60)
+    people = rng.integers(20, 3000, 60).astype(float)
+    cells, clat, clon, area = _grid_around(lat, lon, resolution)
+    point_cell = np.array([h3.latlng_to_cell(a, b, resolution) for a, b in zip(lat, lon,
+                                                                                strict=True)])
+    population = np.array([people[point_cell == c].sum() for c in cells])
+    sites = demand_sites(cells, clat, clon, population, np.sqrt(2 * area / (3 * np.sqrt(3))),
+                         point_cell, lat, lon, people, 3.0)
+    labels = cluster_points(lat, lon, 3.0)
+    expected = np.sort(np.bincount(labels, weights=people))
+    np.testing.assert_allclose(np.sort(sites.population), expected, rtol=1e-12)
+    assert (sites.n_points > 0).all()
+    # conservation and allocation
+    row_sums = np.asarray(sites.share.sum(axis=1)).reshape(-1)
+    np.testing.assert_allclose(row_sums[population > 0], 1.0, rtol=1e-12)
+    cost = rng.uniform(1e4, 1e6, sites.n_sites)
+    cell_cost = sites.allocate_to_cells(cost, population)
+    np.testing.assert_allclose(np.nansum(cell_cost), cost.sum(), rtol=1e-12)
+    assert np.isnan(cell_cost[population == 0]).all()
+
+
+def test_cells_without_points_join_a_site_in_reach_or_stand_alone():
+    cells = np.array(["a", "b", "c"])
+    lat = np.array([35.0, 35.02, 36.0])  # b is 2.2 km from a's point; c is 110 km away
+    lon = np.array([74.0, 74.0, 74.0])
+    sites = demand_sites(cells, lat, lon, np.array([100.0, 40.0, 10.0]), 1.2,
+                         np.array(["a"]), np.array([35.0]), np.array([74.0]),
+                         np.array([1.0]), 3.0)
+    assert sites.n_sites == 2
+    np.testing.assert_allclose(sorted(sites.population), [10.0, 140.0])
+    assert sites.main_site[0] == sites.main_site[1] != sites.main_site[2]
+    assert sites.n_points[sites.main_site[2]] == 0  # dispersed
+
+
+def test_site_statistics_over_cells():
+    cells = np.array(["a", "b"])
+    sites = demand_sites(cells, np.array([35.0, 35.01]), np.array([74.0, 74.0]),
+                         np.array([300.0, 100.0]), 1.0, np.array(["a", "b"]),
+                         np.array([35.0, 35.01]), np.array([74.0, 74.0]),
+                         np.array([1.0, 1.0]), 3.0)
+    assert sites.n_sites == 1
+    np.testing.assert_allclose(sites.min_over_cells(np.array([7.0, 3.0])), [3.0])
+    np.testing.assert_allclose(sites.mean_over_cells(np.array([100.0, 80.0]),
+                                                     np.array([300.0, 100.0])), [95.0])
+    np.testing.assert_allclose(sites.sum_over_cells(np.array([300.0, 100.0])), [400.0])
