@@ -113,3 +113,21 @@ def test_site_statistics_over_cells():
     np.testing.assert_allclose(sites.mean_over_cells(np.array([100.0, 80.0]),
                                                      np.array([300.0, 100.0])), [95.0])
     np.testing.assert_allclose(sites.sum_over_cells(np.array([300.0, 100.0])), [400.0])
+
+
+@pytest.mark.parametrize("resolution", [7, 8])
+def test_dispersed_people_form_fixed_patches_at_every_resolution(resolution):
+    """No settlement point: people spread evenly form one site per res-6 patch, the same
+    patches (and people) whatever the grid's resolution."""
+    patch = h3.latlng_to_cell(36.2, 74.4, 6)
+    cells = np.array(sorted(h3.cell_to_children(patch, resolution)))
+    centre = np.array([h3.cell_to_latlng(c) for c in cells])
+    inside = np.array([h3.latlng_to_cell(a, b, 6) == patch for a, b in centre])
+    cells, centre = cells[inside], centre[inside]
+    population = np.full(cells.size, 10.0)
+    sites = demand_sites(cells, centre[:, 0], centre[:, 1], population, 0.5,
+                         np.zeros(0, str), np.zeros(0), np.zeros(0), np.zeros(0), 3.0)
+    assert sites.n_sites == 1 and sites.n_points[0] == 0
+    np.testing.assert_allclose(sites.population, population.sum())
+    lat, lon = h3.cell_to_latlng(patch)
+    assert abs(sites.lat_deg[0] - lat) < 0.02 and abs(sites.lon_deg[0] - lon) < 0.02

@@ -16,8 +16,11 @@ How sites are made (all distances on the sphere, radius 6371.0 km):
    the cell, in proportion to the points' weights (their listed population, or 1); a
    settled cell with no point inside goes whole to the nearest site whose nearest point
    is within ``service_radius_km`` plus the cell's circumradius; a cell with no site in
-   reach becomes a *dispersed* site of its own (people the population model put on
-   habitable land away from any known place).
+   reach is *dispersed* (people the population model put on habitable land away from any
+   known place): dispersed cells are grouped by the H3 cell of resolution
+   ``dispersed_resolution`` (default 6, edge ~3.7 km, close to the service radius) that
+   holds their centre, so a dispersed site is a fixed patch of ground at every grid
+   resolution finer than that.
 3. **Site figures.** Demand and population are sums over the site's share of each cell;
    the site's distance to fibre is the least over its cells, and its fibre path the
    cheapest (terrain-weighted) over its cells; its satellite coverage and latency are
@@ -36,6 +39,8 @@ import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
+
+import h3
 
 from ..errors import CoverageError
 
@@ -150,7 +155,7 @@ def demand_sites(cell_id: np.ndarray, cell_lat_deg: np.ndarray, cell_lon_deg: np
                  cell_population: np.ndarray, cell_radius_km: np.ndarray,
                  point_cell: np.ndarray, point_lat_deg: np.ndarray,
                  point_lon_deg: np.ndarray, point_weight: np.ndarray,
-                 service_radius_km: float) -> Sites:
+                 service_radius_km: float, dispersed_resolution: int = 6) -> Sites:
     """Group a grid's people into demand sites (module docstring for the rules).
 
     Parameters
@@ -172,6 +177,8 @@ def demand_sites(cell_id: np.ndarray, cell_lat_deg: np.ndarray, cell_lon_deg: np
         Relative weight of each point inside its cell (listed population, else 1).
     service_radius_km : float
         Points closer than this belong to one site [km].
+    dispersed_resolution : int
+        H3 resolution of the patches that group dispersed cells into sites.
     """
     population = np.asarray(cell_population, dtype=np.float64).reshape(-1)
     n_cell = population.size
@@ -222,10 +229,19 @@ def demand_sites(cell_id: np.ndarray, cell_lat_deg: np.ndarray, cell_lon_deg: np
         cols.append(labels[nearest[reach]] if p_lat.size else np.zeros(0, np.int64))
         vals.append(np.ones(int(reach.sum())))
         dispersed = orphan[~reach]
+        patch = np.array([h3.latlng_to_cell(a, b, dispersed_resolution)
+                          for a, b in zip(cell_lat[dispersed], cell_lon[dispersed],
+                                          strict=True)], dtype=str)
+        _, first, patch_id = np.unique(patch, return_index=True, return_inverse=True)
+        order = np.argsort(first)  # number patches by first appearance
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.size)
+        patch_id = rank[patch_id.reshape(-1)]
         rows.append(dispersed)
-        cols.append(n_cluster + np.arange(dispersed.size))
+        cols.append(n_cluster + patch_id)
         vals.append(np.ones(dispersed.size))
-    n_raw = n_cluster + dispersed.size
+    n_patch = int(patch_id.max()) + 1 if orphan.size and dispersed.size else 0
+    n_raw = n_cluster + n_patch
     share = csr_matrix((np.concatenate(vals) if vals else np.zeros(0),
                         (np.concatenate(rows) if rows else np.zeros(0, np.int64),
                          np.concatenate(cols) if cols else np.zeros(0, np.int64))),
@@ -250,8 +266,11 @@ def demand_sites(cell_id: np.ndarray, cell_lat_deg: np.ndarray, cell_lon_deg: np
         lon[is_cluster] = np.degrees(np.arctan2(v[:, 1], v[:, 0]))
         n_points[is_cluster] = counts[keep[is_cluster]]
     if (~is_cluster).any():
-        cells = dispersed[keep[~is_cluster] - n_cluster]
-        lat[~is_cluster], lon[~is_cluster] = cell_lat[cells], cell_lon[cells]
+        # people-weighted centre of the patch's cells
+        sub = share[:, ~is_cluster].multiply(population[:, None]).tocsc()
+        v = np.asarray(sub.T @ _unit(cell_lat, cell_lon))
+        lat[~is_cluster] = np.degrees(np.arctan2(v[:, 2], np.hypot(v[:, 0], v[:, 1])))
+        lon[~is_cluster] = np.degrees(np.arctan2(v[:, 1], v[:, 0]))
     people_in_site = share.multiply(population[:, None]).tocsr()
     main = np.full(n_cell, -1, dtype=np.int64)
     if keep.size:
