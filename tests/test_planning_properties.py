@@ -10,8 +10,6 @@ import h3
 import numpy as np
 import pytest
 import xarray as xr
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from hybridplan.coverage.planning.decide import decide
 from hybridplan.coverage.planning.economics import (
     FiberCosts,
@@ -24,6 +22,8 @@ from hybridplan.coverage.planning.recommend import (
     recommend,
 )
 from hybridplan.coverage.planning.spec import PlanningSpec
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 FINANCE = FinanceAssumptions(horizon_years=10, discount_rate=0.08)
 

@@ -54,20 +54,25 @@ def run_coverage(args: argparse.Namespace) -> int:
                             "coverage.nc into")
     positive_workers(args.workers)
     started = time.perf_counter()
-    fom = _compute(args)
     from ..pipeline import write_netcdf
+    from .plan import output_folder
 
-    path = write_netcdf(fom, Path(args.out) / "coverage.nc")
+    from ..scenario import scenario_from_argument
+
+    scenario = scenario_from_argument(args.scenario)  # a bad scenario fails first
+    with output_folder(args.out, "coverage") as folder:
+        fom = _compute(args, scenario)
+        write_netcdf(fom, folder.staging / "coverage.nc")
+        folder.commit({"seconds": round(time.perf_counter() - started, 1)})
+    path = Path(args.out) / "coverage.nc"
     print(summary(fom, time.perf_counter() - started, path))
     return 0
 
 
-def _compute(args: argparse.Namespace):
+def _compute(args: argparse.Namespace, scenario):
     from ..pipeline import prepare_grid, resolve_systems, run_coverage
-    from ..scenario import scenario_from_argument
     from ._console import console
 
-    scenario = scenario_from_argument(args.scenario)
     systems = resolve_systems(scenario)  # fail fast on bad systems before the ground step
     if args.grid:
         import xarray as xr

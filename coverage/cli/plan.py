@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -95,13 +96,47 @@ def run_plan(args: argparse.Namespace) -> int:
     swept = parse_sweep(args.sweep) if args.sweep else None
     scenario = scenario_from_argument(args.scenario)
     started = time.perf_counter()
-    plan, inputs = _build(scenario, workers, args.no_progress)
-    sweep_ds = sweep(plan, inputs.spec, *swept) if swept else None
-    written = write_outputs(plan, inputs, args.out, sweep=sweep_ds)
+    with output_folder(args.out, "plan") as folder:  # checked before the long part
+        plan, inputs = _build(scenario, workers, args.no_progress)
+        sweep_ds = sweep(plan, inputs.spec, *swept) if swept else None
+        written = write_outputs(plan, inputs, folder.staging, sweep=sweep_ds)
+        folder.commit(run_record(scenario, started))
     print(plan_summary(plan))
     print(f"wrote {', '.join(p.name for p in written.values())} to {args.out} in "
           f"{time.perf_counter() - started:.1f} s")
     return 0
+
+
+def run_record(scenario, started: float) -> dict:
+    """What the manifest says about the run (the CLI may read the clock)."""
+    import hashlib
+    from datetime import datetime, timezone
+
+    from . import _version
+
+    return {"hybridplan_version": _version(), "scenario_name": scenario.name,
+            "scenario_source": scenario.source,
+            "scenario_sha256": hashlib.sha256(scenario.text.encode("utf-8")).hexdigest(),
+            "finished_utc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "seconds": round(time.perf_counter() - started, 1)}
+
+
+@contextmanager
+def output_folder(out: str, command: str):
+    """:class:`OutputFolder` with a full disk or an unwritable file turned into one line
+    that names the file and says the previous outputs are unchanged."""
+    from ..pipeline.folder import OutputFolder
+
+    with OutputFolder(out, command) as folder:
+        try:
+            yield folder
+        except OSError as exc:
+            if exc.filename is None:
+                raise
+            raise CoverageError(
+                f"{exc.filename}: cannot write ({exc.strerror}); nothing of this run was "
+                f"kept and the previous outputs in {folder.path} are unchanged; free some "
+                "space or choose another --out") from None
 
 
 def _read_plan(path: str):
@@ -122,10 +157,22 @@ def run_report(args: argparse.Namespace) -> int:
     if "recommendation" not in plan:
         raise CoverageError(f"{args.plan_nc}: no 'recommendation' variable: not a plan.nc "
                             "(coverage.nc files have no planning)")
+    import shutil
+
     from ..pipeline import read_report_inputs
 
-    out = Path(args.out) if args.out else Path(args.plan_nc).parent
-    written = reports.write_all(plan, out, **read_report_inputs(args.plan_nc))
+    started = time.perf_counter()
+    source = Path(args.plan_nc).absolute().parent
+    out = Path(args.out).absolute() if args.out else source
+    extras = read_report_inputs(args.plan_nc)
+    with output_folder(str(out), "report") as folder:
+        if out == source:  # keep what the report does not rewrite (plan.nc, sweep.nc, ...)
+            for kept in source.iterdir():
+                if kept.is_file() and kept.name != "manifest.json":
+                    shutil.copy2(kept, folder.staging / kept.name)
+        written = reports.write_all(plan, folder.staging, **extras)
+        folder.commit({"plan": str(Path(args.plan_nc).absolute()),
+                       "seconds": round(time.perf_counter() - started, 1)})
     print(f"wrote {', '.join(p.name for p in written.values())} to {out}")
     return 0
 

@@ -35,12 +35,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import h3
 import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
-
-import h3
 
 from ..errors import CoverageError
 
