@@ -55,9 +55,8 @@ def run_coverage(args: argparse.Namespace) -> int:
     positive_workers(args.workers)
     started = time.perf_counter()
     from ..pipeline import write_netcdf
-    from .plan import output_folder
-
     from ..scenario import scenario_from_argument
+    from .plan import output_folder
 
     scenario = scenario_from_argument(args.scenario)  # a bad scenario fails first
     with output_folder(args.out, "coverage") as folder:
