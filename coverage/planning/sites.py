@@ -154,7 +154,8 @@ def demand_sites(cell_id: np.ndarray, cell_lat_deg: np.ndarray, cell_lon_deg: np
                  cell_population: np.ndarray, cell_radius_km: np.ndarray,
                  point_cell: np.ndarray, point_lat_deg: np.ndarray,
                  point_lon_deg: np.ndarray, point_weight: np.ndarray,
-                 service_radius_km: float, dispersed_resolution: int = 6) -> Sites:
+                 service_radius_km: float, dispersed_resolution: int = 6,
+                 point_reach_km: np.ndarray | None = None) -> Sites:
     """Group a grid's people into demand sites (module docstring for the rules).
 
     Parameters
@@ -178,6 +179,11 @@ def demand_sites(cell_id: np.ndarray, cell_lat_deg: np.ndarray, cell_lon_deg: np
         Points closer than this belong to one site [km].
     dispersed_resolution : int
         H3 resolution of the patches that group dispersed cells into sites.
+    point_reach_km : ndarray, (n_point,), optional
+        How far each point's people may live from it [km] (e.g. its built-up radius);
+        a cell without a point joins the nearest point's site within
+        ``max(service_radius_km, point_reach_km) + cell radius``. Default: the service
+        radius for every point.
     """
     population = np.asarray(cell_population, dtype=np.float64).reshape(-1)
     n_cell = population.size
@@ -220,7 +226,9 @@ def demand_sites(cell_id: np.ndarray, cell_lat_deg: np.ndarray, cell_lon_deg: np
             chord, nearest = cKDTree(_unit(p_lat, p_lon)).query(_unit(cell_lat[orphan],
                                                                       cell_lon[orphan]))
             km = 2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord / 2.0, 1.0))
-            reach = km <= service_radius_km + radius[orphan]
+            own = (np.zeros(p_lat.size) if point_reach_km is None
+                   else np.asarray(point_reach_km, dtype=np.float64).reshape(-1))
+            reach = km <= np.maximum(service_radius_km, own[nearest]) + radius[orphan]
         else:
             reach = np.zeros(orphan.size, dtype=bool)
             nearest = np.zeros(orphan.size, dtype=np.int64)
