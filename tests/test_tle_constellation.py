@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hybridplan.tle import (
     Constellation,
+    DuplicateSatellitesWarning,
     ElementSetError,
     TimeGrid,
     discover_shells,
@@ -117,7 +118,10 @@ def test_union_and_repr():
     assert sorted(paksat.norad_ids) == [37779, 59915]
     both = paksat | geo[:5]
     assert len(both) == 7 and both.label == "geo+geo"
-    assert (paksat | paksat).report.duplicates  # same ids twice: resolved and reported
+    with pytest.warns(DuplicateSatellitesWarning,
+                      match=r"dropped 2 of 4 element sets .*\(2 identical copies, 0 older"):
+        twice = paksat | paksat
+    assert len(twice) == 2 and len(twice.report.duplicates) == 2
     text = repr(paksat)
     assert text.startswith("Constellation('geo', 2 satellites, epochs 2026-05-30T12:")
     assert "inclination" in text and "km" in text
