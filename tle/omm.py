@@ -164,6 +164,14 @@ def _records(rows: Iterable[tuple[int, Mapping[str, object]]], source: str
     return records, problems
 
 
+def _json_type(value: object) -> str:
+    for kinds, name in ((bool, "boolean"), ((int, float), "number"), (str, "string"),
+                        (list, "array"), (dict, "object")):
+        if isinstance(value, kinds):
+            return name
+    return "null"
+
+
 def parse_omm_json(text: str, source: str) -> tuple[list[OMMRecord], list[RecordProblem]]:
     """CelesTrak ``FORMAT=json``: a list of objects (or one object). Numbers are records."""
     try:
@@ -187,14 +195,14 @@ def parse_omm_json(text: str, source: str) -> tuple[list[OMMRecord], list[Record
         data = [data]
     if not isinstance(data, list):
         raise ElementSetFileError(f"{source}: expected a JSON list of OMM objects, found a "
-                                  f"{type(data).__name__}; fetch FORMAT=json from CelesTrak")
+                                  f"{_json_type(data)}; fetch FORMAT=json from CelesTrak")
     if not data:
         raise ElementSetFileError(f"{source}: the JSON list is empty; expected OMM objects "
                                   "(a CelesTrak query that matched nothing?)")
     for number, item in enumerate(data, 1):
         if not isinstance(item, dict):
             raise ElementSetFileError(
-                f"{source}: record {number} is a JSON {type(item).__name__}, not an object; "
+                f"{source}: record {number} is a JSON {_json_type(item)}, not an object; "
                 "expected a list of OMM objects like [{\"OBJECT_NAME\": ...}]")
     return _records(enumerate(data, 1), source)
 

@@ -273,16 +273,23 @@ def parse_tle_lines(
         else:
             if pending_name is not None:
                 problems.append(RecordProblem(source, pending_name[0], "truncated",
-                                              f"name line {pending_name[1]!r} is not followed by "
+                                              f"name line {_quote(pending_name[1])} is not followed by "
                                               "element lines 1 and 2"))
             name = line[2:].strip() if line.startswith("0 ") else line.strip()
             pending_name = (number, name)
     if pending_name is not None:
         problems.append(RecordProblem(source, pending_name[0], "truncated",
-                                      f"name line {pending_name[1]!r} at the end of the file has "
+                                      f"name line {_quote(pending_name[1])} at the end of the file has "
                                       "no element lines (file truncated?)"))
     return records, problems
 
 
+def _quote(name: str, limit: int = 40) -> str:
+    """``repr`` of a name line, cut to ``limit`` characters (a stray binary line is long)."""
+    return repr(name) if len(name) <= limit else repr(name[: limit - 3] + "...")
+
+
 def _with_name(message: str, name: str) -> str:
+    if len(name) > 40:
+        name = name[:37] + "..."
     return f"{name}: {message}" if name else message
