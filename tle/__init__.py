@@ -11,6 +11,14 @@ The public names, re-exported here (importing has no side effects)::
 
 from .bundled import bundled_snapshots, load_constellation
 from .constellation import EARTH_EQUATORIAL_RADIUS_KM, Constellation, orbit_mean_radius_km
+from .deployment import (
+    DeploymentError,
+    DeploymentPlan,
+    Stage,
+    StageWindowWarning,
+    shell_separation_time_s,
+)
+from .deployment_table import bundled_deployments, load_deployment, read_deployment
 from .elements import ElementSet
 from .errors import (
     DuplicateSatellitesWarning,
@@ -39,8 +47,10 @@ from .walker import WalkerShell, allocate_first_ids, preferred_first_id, walker_
 
 __all__ = [
     "DEFAULT_MAX_EPOCH_AGE_DAYS", "EARTH_EQUATORIAL_RADIUS_KM", "WALKER_PRESETS",
-    "Constellation", "DuplicateSatellitesWarning", "ElementSet", "ElementSetError", "ElementSetFileError", "ParseReport",
-    "PropagatedChunk", "PropagationError", "RecordProblem", "Shell", "StaleElementsWarning",
+    "Constellation", "DeploymentError", "DeploymentPlan", "DuplicateSatellitesWarning", "ElementSet", "ElementSetError", "ElementSetFileError", "ParseReport",
+    "PropagatedChunk", "PropagationError", "RecordProblem", "Shell", "Stage",
+    "StageWindowWarning", "StaleElementsWarning", "bundled_deployments", "load_deployment",
+    "read_deployment", "shell_separation_time_s",
     "TimeGrid", "WalkerError", "WalkerShell", "allocate_first_ids", "builtin_timescale", "bundled_snapshots",
     "describe_error_code", "discover_shells", "epoch_age_days", "iter_chunks",
     "load_constellation", "orbit_mean_radius_km", "preferred_first_id", "preset_constellation",
