@@ -210,3 +210,26 @@ def test_free_text_shell_names_survive_generation_and_tle_round_trip(name):
     assert list(back.names) == list(c.names) and back.report.n_dropped == 0
     (shell,), _ = discover_shells(c)
     assert shell.n_planes == 3
+
+
+@pytest.mark.parametrize("kwargs", [dict(planes="6"), dict(altitude_km=float("nan")),
+                                    dict(inclination_deg=None), dict(sats_per_plane=True)])
+def test_walker_parameters_of_the_wrong_type_are_walker_errors(kwargs):
+    params = dict(name="bad", altitude_km=550, inclination_deg=53, planes=12,
+                  sats_per_plane=10) | kwargs
+    key = next(iter(kwargs))
+    with pytest.raises(WalkerError, match=rf"Walker shell 'bad': {key} = .*expected a finite "):
+        WalkerShell(**params)
+
+
+def test_files_and_folders_named_with_spaces_and_slash_like_names(tmp_path):
+    folder = tmp_path / "Pak Sat"
+    folder.mkdir()
+    path = folder / "SES O3b.tle"
+    shell = WalkerShell("SES/O3b", 8062, 0.05, 1, 10)
+    path.write_text("\n".join(Constellation.from_walker(shell, EPOCH).to_tle_lines()) + "\n")
+    c = Constellation.from_path(path)
+    assert c.label == "SES O3b" and c.names[0] == "SES/O3b-P01-S01"
+    assert c.select(name="SES/O3b").names.tolist() == c.names.tolist()
+    both = c | Constellation.from_walker(WalkerShell("Pak Sat", 1100, 55, 2, 3), EPOCH)
+    assert both.label == "SES O3b+Pak Sat" and len(both) == 16

@@ -266,12 +266,10 @@ class Constellation:
         result = Constellation.from_element_sets(merged, label, report)
         new = result.report.duplicates[n_before:]
         if new:
-            identical = sum("an identical copy" in d for d in new)
             warnings.warn(DuplicateSatellitesWarning(
                 f"union {label!r}: dropped {len(new)} of {len(merged)} element sets that "
-                f"repeat a NORAD id ({identical} identical copies, {len(new) - identical} "
-                "older epochs of the same satellite); the list is in .report.duplicates"),
-                stacklevel=2)
+                f"repeat a NORAD id ({_why_dropped(merged)}); the list is in "
+                ".report.duplicates"), stacklevel=2)
         return result
 
     __or__ = union
@@ -307,6 +305,28 @@ class Constellation:
 
     def __setstate__(self, state) -> None:
         self.__dict__.update(state)
+
+
+def _why_dropped(sets: list[ElementSet]) -> str:
+    """Counts of repeated NORAD ids by kind: identical, older epoch, another name."""
+    first: dict[int, ElementSet] = {}
+    identical = older = renamed = 0
+    for e in sets:
+        if e.norad_id not in first:
+            first[e.norad_id] = e
+            continue
+        seen = first[e.norad_id]
+        if seen.same_orbit(e):
+            identical += 1
+        elif seen.name.strip() == e.name.strip():
+            older += 1
+        else:
+            renamed += 1
+    text = f"{identical} identical copies, {older} older epochs of the same satellite"
+    if renamed:
+        text += (f", {renamed} under another name (different objects with one id? check "
+                 "the sources)")
+    return text
 
 
 def _generated_groups(sets: list[ElementSet]) -> dict[str, list[int]]:

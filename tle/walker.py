@@ -88,6 +88,15 @@ class WalkerShell:
         if self.phasing is None:
             single = isinstance(self.planes, (int, float)) and self.planes == 1
             object.__setattr__(self, "phasing", 0 if single else 1)
+        for key in ("altitude_km", "inclination_deg", "planes", "sats_per_plane", "phasing",
+                    "raan0_deg") + (("raan_spread_deg",) if self.raan_spread_deg is not None
+                                    else ()):
+            value = getattr(self, key)
+            if (isinstance(value, bool) or not isinstance(value, (int, float, np.integer,
+                                                                  np.floating))
+                    or not np.isfinite(value)):
+                raise WalkerError(f"Walker shell {self.name!r}: {key} = {value!r}; expected a "
+                                  "finite number")
         checks = [
             (160.0 <= self.altitude_km <= 40_000.0, "altitude_km",
              f"{self.altitude_km} km; expected 160..40000 km (SGP4 decays lower orbits)"),
