@@ -23,6 +23,7 @@ since the window uses the constellation in service at its start throughout.
 from __future__ import annotations
 
 import math
+import numbers
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -79,6 +80,8 @@ class Stage:
 
     def __post_init__(self) -> None:
         where = f"stage {self.name!r}"
+        if not isinstance(self.shell, WalkerShell):
+            raise DeploymentError(f"{where}: shell = {self.shell!r}; expected a WalkerShell")
         object.__setattr__(
             self, "in_service_utc", require_utc(self.in_service_utc, f"{where}: in_service_utc")
         )
@@ -92,14 +95,22 @@ class Stage:
                 )
         if self.planes is not None:
             planes = tuple(self.planes)
-            bad = [p for p in planes if not (isinstance(p, int) and 1 <= p <= self.shell.planes)]
+            bad = [
+                p
+                for p in planes
+                if not (
+                    isinstance(p, numbers.Integral)
+                    and not isinstance(p, bool)
+                    and 1 <= p <= self.shell.planes
+                )
+            ]
             if not planes or bad or len(set(planes)) != len(planes):
                 raise DeploymentError(
                     f"{where}: planes = {list(planes)}; expected distinct plane numbers "
                     f"1..{self.shell.planes} of shell {self.shell.name!r}"
                     + (f" (found {bad[0]!r})" if bad else "")
                 )
-            object.__setattr__(self, "planes", tuple(sorted(planes)))
+            object.__setattr__(self, "planes", tuple(sorted(int(p) for p in planes)))
 
     @property
     def plane_numbers(self) -> tuple[int, ...]:
