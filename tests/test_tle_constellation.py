@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hybridplan.tle import (
     Constellation,
+    DuplicateSatellitesWarning,
     ElementSetError,
     TimeGrid,
     discover_shells,
@@ -117,7 +118,10 @@ def test_union_and_repr():
     assert sorted(paksat.norad_ids) == [37779, 59915]
     both = paksat | geo[:5]
     assert len(both) == 7 and both.label == "geo+geo"
-    assert (paksat | paksat).report.duplicates  # same ids twice: resolved and reported
+    with pytest.warns(DuplicateSatellitesWarning,
+                      match=r"dropped 2 of 4 element sets .*\(2 identical copies, 0 older"):
+        twice = paksat | paksat
+    assert len(twice) == 2 and len(twice.report.duplicates) == 2
     text = repr(paksat)
     assert text.startswith("Constellation('geo', 2 satellites, epochs 2026-05-30T12:")
     assert "inclination" in text and "km" in text
@@ -154,3 +158,23 @@ def test_walker_shell_is_rediscovered_exactly():
     (shell,), unassigned = discover_shells(c)
     assert (shell.n_planes, shell.sats_per_plane, shell.n_satellites) == (15, 8, 120)
     assert len(unassigned) == 0 and abs(shell.altitude_km - 700) < 1e-6
+
+
+def test_a_union_of_data_counts_older_epochs_and_renamed_objects_separately():
+    from hybridplan.tle.tle_text import checksum
+    lines = load_constellation("bundled:iridium-next").to_tle_lines()[:6]
+
+    def older(line1):
+        line1 = line1[:18] + "26140.00000000" + line1[32:]
+        return line1[:68] + str(checksum(line1))
+
+    new = Constellation.from_tle_lines(lines, label="new")
+    old = Constellation.from_tle_lines([lines[0], older(lines[1]), lines[2],
+                                        "NOT IRIDIUM", older(lines[4]), lines[5]], label="old")
+    with pytest.warns(DuplicateSatellitesWarning,
+                      match=r"union 'new\+old': dropped 2 of 4 element sets that repeat a NORAD "
+                            r"id \(0 identical copies, 1 older epochs of the same satellite, 1 "
+                            r"under another name \(different objects with one id\?"):
+        both = new | old
+    assert both.names.tolist() == new.names.tolist()  # the newer epochs are kept
+    assert len(both.report.duplicates) == 2

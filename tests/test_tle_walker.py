@@ -9,8 +9,11 @@ from hybridplan.tle import (
     EARTH_EQUATORIAL_RADIUS_KM,
     WALKER_PRESETS,
     Constellation,
+    DuplicateSatellitesWarning,
     WalkerError,
     WalkerShell,
+    discover_shells,
+    preferred_first_id,
     preset_constellation,
 )
 
@@ -116,3 +119,117 @@ def test_bad_walker_parameters_name_the_key(kwargs, pattern):
 def test_unknown_preset_suggests_close_names():
     with pytest.raises(WalkerError, match="did you mean kuiper"):
         preset_constellation("kuipr", EPOCH)
+
+
+# ---------------------------------------------------------------- catalogue numbers, union
+def _expected_discovered(shells):
+    """Preset shells grouped as shell discovery sees them: one group per (altitude,
+    inclination); its planes are the sum of the sub-shells' planes."""
+    groups = {}
+    for s in shells:
+        groups.setdefault((s.altitude_km, s.inclination_deg), []).append(s)
+    return groups
+
+
+@pytest.mark.parametrize("name", sorted(WALKER_PRESETS))
+def test_every_preset_reads_back_as_specified_by_shell_discovery(name):
+    shells = WALKER_PRESETS[name]
+    c = preset_constellation(name, EPOCH)
+    assert len(c) == sum(s.n_satellites for s in shells)
+    assert len(set(c.norad_ids.tolist())) == len(c)  # no id shared, nothing dropped
+    found, unassigned = discover_shells(c)
+    assert len(unassigned) == 0
+    expected = _expected_discovered(shells)
+    assert len(found) == len(expected)
+    for (altitude_km, inclination_deg), parts in expected.items():
+        (shell,) = [f for f in found if abs(f.altitude_km - altitude_km) < 1.0
+                    and abs(f.inclination_deg - inclination_deg) < 0.05]
+        assert abs(shell.altitude_km - altitude_km) < 1e-3  # km
+        assert abs(shell.inclination_deg - inclination_deg) < 1e-6  # deg
+        assert shell.n_planes == sum(p.planes for p in parts)
+        assert sorted(shell.plane_sizes.tolist()) == sorted(
+            p.sats_per_plane for p in parts for _ in range(p.planes))
+
+
+def test_the_gen1_polar_shells_read_back_as_ten_planes():
+    c = preset_constellation("starlink-gen1", EPOCH)
+    (polar,) = [s for s in discover_shells(c)[0] if s.inclination_deg > 90]
+    assert (polar.n_planes, polar.n_satellites) == (10, 6 * 58 + 4 * 43)
+
+
+def test_a_single_plane_shell_defaults_to_phasing_zero():
+    assert WalkerShell("one", 550, 53, 1, 20).phasing == 0
+    assert WalkerShell("two", 550, 53, 2, 20).phasing == 1
+    with pytest.raises(WalkerError, match=r"phasing = F = 1; expected .* planes \(1\)"):
+        WalkerShell("one", 550, 53, 1, 20, phasing=1)
+
+
+def test_generated_ids_are_alpha5_blocks_derived_from_the_shell():
+    a = WalkerShell("a", 550, 53, 20, 22, 1)
+    first = preferred_first_id(a)
+    assert 240_000 <= first <= 339_000 and first % 1000 == 0
+    assert preferred_first_id(WalkerShell("a", 550, 53, 20, 22, 1)) == first  # deterministic
+    c = Constellation.from_walker(a, EPOCH)
+    assert c.norad_ids.tolist() == list(range(first, first + 440))
+    lines = c.to_tle_lines()
+    assert lines[1][2].isalpha() and lines[1][2] not in "IO"  # Alpha-5 columns
+    back = Constellation.from_tle_lines(lines)
+    np.testing.assert_array_equal(back.norad_ids, c.norad_ids)
+
+
+def test_the_union_of_two_generated_shells_keeps_every_satellite():
+    # The issue's case: two shells that used to start at the same id lost 100 of 580.
+    a = Constellation.from_walker(WalkerShell("a", 550, 53, 10, 48), EPOCH)
+    b = Constellation.from_walker(WalkerShell("b", 600, 70, 10, 10), EPOCH)
+    assert len(a | b) == 580
+    clash = Constellation.from_walker(WalkerShell("b", 600, 70, 10, 10), EPOCH,
+                                      first_norad_id=int(a.norad_ids.min()))
+    u = a | clash
+    assert len(u) == 580 and len(set(u.norad_ids.tolist())) == 580
+    (note,) = u.report.renumbered
+    assert note.startswith(f"walker:b: NORAD {a.norad_ids.min()}..{a.norad_ids.min() + 99} -> ")
+    assert "1 generated shells renumbered" in u.report.summary()
+    # The renumbered satellites keep their orbits exactly.
+    moved = u[np.isin(u.names, clash.names)]
+    np.testing.assert_array_equal(moved.raan_deg, clash.raan_deg)
+    np.testing.assert_array_equal(moved.mean_anomaly_deg, clash.mean_anomaly_deg)
+
+
+def test_a_union_that_drops_anything_warns_with_counts():
+    a = Constellation.from_walker(WalkerShell("a", 550, 53, 4, 5), EPOCH)
+    with pytest.warns(DuplicateSatellitesWarning,
+                      match=r"union 'a\+a': dropped 20 of 40 .*\(20 identical copies, 0 older"):
+        assert len(a | a) == 20
+
+
+@pytest.mark.parametrize("name", ["Pak Sat", "SES/O3b", "a b/c\\d"])
+def test_free_text_shell_names_survive_generation_and_tle_round_trip(name):
+    c = Constellation.from_walker(WalkerShell(name, 800, 60, 3, 4), EPOCH)
+    assert c.label == name and c.names[0] == f"{name}-P01-S01"
+    back = Constellation.from_tle_lines(c.to_tle_lines(), label=name)
+    assert list(back.names) == list(c.names) and back.report.n_dropped == 0
+    (shell,), _ = discover_shells(c)
+    assert shell.n_planes == 3
+
+
+@pytest.mark.parametrize("kwargs", [dict(planes="6"), dict(altitude_km=float("nan")),
+                                    dict(inclination_deg=None), dict(sats_per_plane=True)])
+def test_walker_parameters_of_the_wrong_type_are_walker_errors(kwargs):
+    params = dict(name="bad", altitude_km=550, inclination_deg=53, planes=12,
+                  sats_per_plane=10) | kwargs
+    key = next(iter(kwargs))
+    with pytest.raises(WalkerError, match=rf"Walker shell 'bad': {key} = .*expected a finite "):
+        WalkerShell(**params)
+
+
+def test_files_and_folders_named_with_spaces_and_slash_like_names(tmp_path):
+    folder = tmp_path / "Pak Sat"
+    folder.mkdir()
+    path = folder / "SES O3b.tle"
+    shell = WalkerShell("SES/O3b", 8062, 0.05, 1, 10)
+    path.write_text("\n".join(Constellation.from_walker(shell, EPOCH).to_tle_lines()) + "\n")
+    c = Constellation.from_path(path)
+    assert c.label == "SES O3b" and c.names[0] == "SES/O3b-P01-S01"
+    assert c.select(name="SES/O3b").names.tolist() == c.names.tolist()
+    both = c | Constellation.from_walker(WalkerShell("Pak Sat", 1100, 55, 2, 3), EPOCH)
+    assert both.label == "SES O3b+Pak Sat" and len(both) == 16

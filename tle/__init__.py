@@ -11,8 +11,17 @@ The public names, re-exported here (importing has no side effects)::
 
 from .bundled import bundled_snapshots, load_constellation
 from .constellation import EARTH_EQUATORIAL_RADIUS_KM, Constellation, orbit_mean_radius_km
+from .deployment import (
+    DeploymentError,
+    DeploymentPlan,
+    Stage,
+    StageWindowWarning,
+    shell_separation_time_s,
+)
+from .deployment_table import bundled_deployments, load_deployment, read_deployment
 from .elements import ElementSet
 from .errors import (
+    DuplicateSatellitesWarning,
     ElementSetError,
     ElementSetFileError,
     ParseReport,
@@ -20,7 +29,7 @@ from .errors import (
     RecordProblem,
     WalkerError,
 )
-from .presets import WALKER_PRESETS, preset_constellation, preset_shells
+from .presets import WALKER_PRESETS, preset_constellation, preset_shells, shells_constellation
 from .propagate import (
     DEFAULT_MAX_EPOCH_AGE_DAYS,
     PropagatedChunk,
@@ -34,14 +43,17 @@ from .propagate import (
 from .reader import read_element_sets
 from .shells import Shell, discover_shells
 from .timegrid import TimeGrid, require_utc
-from .walker import WalkerShell, walker_element_sets
+from .walker import WalkerShell, allocate_first_ids, preferred_first_id, walker_element_sets
 
 __all__ = [
     "DEFAULT_MAX_EPOCH_AGE_DAYS", "EARTH_EQUATORIAL_RADIUS_KM", "WALKER_PRESETS",
-    "Constellation", "ElementSet", "ElementSetError", "ElementSetFileError", "ParseReport",
-    "PropagatedChunk", "PropagationError", "RecordProblem", "Shell", "StaleElementsWarning",
-    "TimeGrid", "WalkerError", "WalkerShell", "builtin_timescale", "bundled_snapshots",
+    "Constellation", "DeploymentError", "DeploymentPlan", "DuplicateSatellitesWarning", "ElementSet", "ElementSetError", "ElementSetFileError", "ParseReport",
+    "PropagatedChunk", "PropagationError", "RecordProblem", "Shell", "Stage",
+    "StageWindowWarning", "StaleElementsWarning", "bundled_deployments", "load_deployment",
+    "read_deployment", "shell_separation_time_s",
+    "TimeGrid", "WalkerError", "WalkerShell", "allocate_first_ids", "builtin_timescale", "bundled_snapshots",
     "describe_error_code", "discover_shells", "epoch_age_days", "iter_chunks",
-    "load_constellation", "orbit_mean_radius_km", "preset_constellation", "preset_shells",
+    "load_constellation", "orbit_mean_radius_km", "preferred_first_id", "preset_constellation",
+    "preset_shells", "shells_constellation",
     "read_element_sets", "require_utc", "walker_element_sets", "warn_if_stale",
 ]

@@ -38,4 +38,4 @@ def load_constellation(spec: str | Path) -> Constellation:
                 f"{text}: no bundled element set of that name; {hint}available: "
                 f"{', '.join(BUNDLED_PREFIX + n for n in snapshots)}")
         return Constellation.from_path(snapshots[name], fmt="tle", label=name)
-    return Constellation.from_path(Path(text))
+    return Constellation.from_path(text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,7 +15,7 @@ import numpy as np
 from sgp4.api import SatrecArray
 
 from .elements import ElementSet
-from .errors import ElementSetError, ParseReport, RecordProblem
+from .errors import DuplicateSatellitesWarning, ElementSetError, ParseReport, RecordProblem
 from .omm import record_from_fields
 from .reader import Format, parse_text, read_element_sets
 from .timegrid import require_utc
@@ -129,11 +130,13 @@ class Constellation:
             keep, drop = (i, j) if epochs[i] > epochs[j] else (j, i)
             newest[e.norad_id] = keep
             d = element_sets[drop]
+            what = ("an identical copy; kept one" if d.same_orbit(element_sets[keep])
+                    else "kept the newer epoch")
             duplicates.append(f"{d.source}:{d.line_number}: NORAD {e.norad_id} "
-                              f"({d.name or 'unnamed'}) repeats; kept the newer epoch")
+                              f"({d.name or 'unnamed'}) repeats, {what}")
         kept = tuple(element_sets[i] for i in sorted(newest.values()))
         report = ParseReport(report.source, len(kept), report.problems,
-                             report.duplicates + duplicates)
+                             report.duplicates + duplicates, report.renumbered)
         return cls(label, kept, report)
 
     @classmethod
@@ -170,8 +173,12 @@ class Constellation:
 
     @classmethod
     def from_walker(cls, shell: WalkerShell, epoch_utc: datetime,
-                    first_norad_id: int = 90_000) -> Constellation:
-        """A generated Walker delta/star shell (see :mod:`hybridplan.tle.walker`)."""
+                    first_norad_id: int | None = None) -> Constellation:
+        """A generated Walker delta/star shell (see :mod:`hybridplan.tle.walker`).
+
+        Catalogue numbers start at ``first_norad_id``, by default the shell's own block
+        of the Alpha-5 range 240000..339999 (:func:`~hybridplan.tle.walker.preferred_first_id`).
+        """
         from .walker import walker_element_sets
         sets = walker_element_sets(shell, epoch_utc, first_norad_id)
         return cls.from_element_sets(sets, shell.name)
@@ -232,14 +239,38 @@ class Constellation:
         return self[keep]
 
     def union(self, *others: Constellation, label: str | None = None) -> Constellation:
-        """All satellites of ``self`` and ``others``; duplicate NORAD ids keep the newest."""
-        sets = list(self.element_sets)
-        report = self.report
-        for other in others:
-            sets.extend(other.element_sets)
-            report = report.merge(other.report)
+        """All satellites of ``self`` and ``others``.
+
+        Nothing is dropped silently:
+
+        * generated satellites (Walker shells) whose catalogue numbers collide with a
+          different orbit already in the union are moved, shell by shell, to the next free
+          block of the generated range (listed in ``report.renumbered``); nothing is lost;
+        * the same NORAD id twice from data keeps one element set: an identical copy, or
+          the newer epoch of the same satellite. Each drop is listed in
+          ``report.duplicates`` and a :class:`DuplicateSatellitesWarning` counts them by
+          reason.
+        """
         label = label or "+".join([self.label] + [o.label for o in others])
-        return Constellation.from_element_sets(sets, label, report)
+        merged = list(self.element_sets)
+        report = self.report
+        renumbered: list[str] = []
+        for other in others:
+            merged, incoming = _separate_generated(merged, list(other.element_sets),
+                                                   other.label, renumbered)
+            merged.extend(incoming)
+            report = report.merge(other.report)
+        report = ParseReport(report.source, report.n_records, report.problems,
+                             report.duplicates, report.renumbered + renumbered)
+        n_before = len(report.duplicates)
+        result = Constellation.from_element_sets(merged, label, report)
+        new = result.report.duplicates[n_before:]
+        if new:
+            warnings.warn(DuplicateSatellitesWarning(
+                f"union {label!r}: dropped {len(new)} of {len(merged)} element sets that "
+                f"repeat a NORAD id ({_why_dropped(merged)}); the list is in "
+                ".report.duplicates"), stacklevel=2)
+        return result
 
     __or__ = union
 
@@ -274,6 +305,72 @@ class Constellation:
 
     def __setstate__(self, state) -> None:
         self.__dict__.update(state)
+
+
+def _why_dropped(sets: list[ElementSet]) -> str:
+    """Counts of repeated NORAD ids by kind: identical, older epoch, another name."""
+    first: dict[int, ElementSet] = {}
+    identical = older = renamed = 0
+    for e in sets:
+        if e.norad_id not in first:
+            first[e.norad_id] = e
+            continue
+        seen = first[e.norad_id]
+        if seen.same_orbit(e):
+            identical += 1
+        elif seen.name.strip() == e.name.strip():
+            older += 1
+        else:
+            renamed += 1
+    text = f"{identical} identical copies, {older} older epochs of the same satellite"
+    if renamed:
+        text += (f", {renamed} under another name (different objects with one id? check "
+                 "the sources)")
+    return text
+
+
+def _generated_groups(sets: list[ElementSet]) -> dict[str, list[int]]:
+    groups: dict[str, list[int]] = {}
+    for i, e in enumerate(sets):
+        if e.generated:
+            groups.setdefault(e.source, []).append(i)
+    return groups
+
+
+def _renumber_group(sets: list[ElementSet], members: list[int], taken: set[int],
+                    why: str, notes: list[str]) -> None:
+    """Move the generated satellites ``sets[members]`` to a free run of ids, in place."""
+    from .walker import free_id_run
+    old = [sets[i].norad_id for i in members]
+    first = free_id_run(len(members), min(old), taken)
+    order = sorted(members, key=lambda i: sets[i].norad_id)
+    for k, i in enumerate(order):
+        sets[i] = sets[i].renumbered(first + k)
+    taken.update(range(first, first + len(members)))
+    notes.append(f"{sets[members[0]].source}: NORAD {min(old)}..{max(old)} -> {first}.."
+                 f"{first + len(members) - 1} ({why})")
+
+
+def _separate_generated(merged: list[ElementSet], incoming: list[ElementSet],
+                        incoming_label: str, notes: list[str]
+                        ) -> tuple[list[ElementSet], list[ElementSet]]:
+    """Renumber generated shells whose ids collide with a different orbit."""
+    merged, incoming = list(merged), list(incoming)
+    by_id = {e.norad_id: e for e in merged}
+    taken = set(by_id) | {e.norad_id for e in incoming}
+    for members in _generated_groups(incoming).values():
+        if any(incoming[i].norad_id in by_id
+               and not by_id[incoming[i].norad_id].same_orbit(incoming[i]) for i in members):
+            _renumber_group(incoming, members, taken,
+                            f"its ids were taken when adding {incoming_label!r}", notes)
+    incoming_ids = {e.norad_id: e for e in incoming}
+    for members in _generated_groups(merged).values():
+        if any(merged[i].norad_id in incoming_ids
+               and not incoming_ids[merged[i].norad_id].same_orbit(merged[i])
+               and not incoming_ids[merged[i].norad_id].generated for i in members):
+            _renumber_group(merged, members, taken,
+                            f"{incoming_label!r} uses the same catalogue numbers", notes)
+    return merged, incoming
 
 
 def _band(band, what: str) -> tuple[float, float]:

@@ -8,7 +8,7 @@ These ship to worker processes as they are.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from math import pi
 
@@ -18,6 +18,7 @@ from sgp4.exporter import export_tle
 from .omm import OMMRecord
 from .tle_text import TLERecord, alpha5_to_int, checksum, int_to_alpha5
 
+GENERATED_SOURCE_PREFIX = "walker:"  # ElementSet.source of generated satellites
 SGP4_EPOCH0 = datetime(1949, 12, 31, tzinfo=timezone.utc)  # sgp4init epochs count from here
 JD_1949_12_31 = 2433281.5
 _DEG = pi / 180.0
@@ -80,6 +81,27 @@ class ElementSet:
             raan_rad=record.raan_deg * _DEG,
         )
         return cls(record.name, record.norad_id, record.source, record.line_number, init=init)
+
+    @property
+    def generated(self) -> bool:
+        """True for satellites made by a generator (Walker shells), not read from data."""
+        return self.source.startswith(GENERATED_SOURCE_PREFIX) and self.init is not None
+
+    def same_orbit(self, other: ElementSet) -> bool:
+        """True when ``other`` carries the same elements (catalogue number aside)."""
+        if self.tle_lines is not None or other.tle_lines is not None:
+            if self.tle_lines is None or other.tle_lines is None:
+                return False
+            return (self.tle_lines[0][7:68], self.tle_lines[1][7:68]) == (
+                other.tle_lines[0][7:68], other.tle_lines[1][7:68])
+        assert self.init is not None and other.init is not None
+        return replace(self.init, satnum=0) == replace(other.init, satnum=0)
+
+    def renumbered(self, norad_id: int) -> ElementSet:
+        """The same generated satellite under another catalogue number."""
+        if self.init is None:
+            raise ValueError("only generated (sgp4init) element sets can be renumbered")
+        return replace(self, norad_id=norad_id, init=replace(self.init, satnum=norad_id))
 
     @property
     def epoch_jd_utc(self) -> float:

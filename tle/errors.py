@@ -27,6 +27,10 @@ class PropagationError(ElementSetError):
     """A time grid or propagation request that cannot be honoured."""
 
 
+class DuplicateSatellitesWarning(UserWarning):
+    """A union dropped element sets (identical copies, or older epochs of one satellite)."""
+
+
 @dataclass(frozen=True)
 class RecordProblem:
     """One element set that was dropped, and why.
@@ -66,12 +70,15 @@ class ParseReport:
         Dropped records.
     duplicates : list of str
         One line per duplicate NORAD id resolved (the newest epoch is kept).
+    renumbered : list of str
+        One line per generated shell moved to free catalogue numbers by a union.
     """
 
     source: str
     n_records: int = 0
     problems: list[RecordProblem] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
+    renumbered: list[str] = field(default_factory=list)
 
     @property
     def n_dropped(self) -> int:
@@ -86,6 +93,8 @@ class ParseReport:
             text += f"; dropped {self.n_dropped} ({detail})"
         if self.duplicates:
             text += f"; {len(self.duplicates)} duplicate NORAD ids resolved to the newest epoch"
+        if self.renumbered:
+            text += f"; {len(self.renumbered)} generated shells renumbered to free ids"
         return text
 
     def merge(self, other: ParseReport) -> ParseReport:
@@ -94,4 +103,5 @@ class ParseReport:
             n_records=self.n_records + other.n_records,
             problems=self.problems + other.problems,
             duplicates=self.duplicates + other.duplicates,
+            renumbered=self.renumbered + other.renumbered,
         )

@@ -46,26 +46,79 @@ class OMMRecord:
     line_number: int
 
 
-def _parse_epoch(text: str) -> datetime:
-    text = text.strip().rstrip("Z")
+# What a TLE's columns can carry: OMM mean elements are SGP4 elements like a TLE's, so a
+# value no TLE could hold is a broken record, not an orbit ((low, high), inclusive).
+FIELD_RANGES: dict[str, tuple[float, float, str]] = {
+    "MEAN_MOTION": (0.0, 100.0, "(0, 100) rev/day, what a TLE's NN.NNNNNNNN holds"),
+    "ECCENTRICITY": (0.0, 1.0, "[0, 1)"),
+    "INCLINATION": (0.0, 180.0, "0..180 deg"),
+    "RA_OF_ASC_NODE": (-360.0, 360.0, "-360..360 deg"),
+    "ARG_OF_PERICENTER": (-360.0, 360.0, "-360..360 deg"),
+    "MEAN_ANOMALY": (-360.0, 360.0, "-360..360 deg"),
+    "BSTAR": (-1e9, 1e9, "(-1e9, 1e9) per earth radius, what a TLE's +.NNNNN-N holds"),
+    "MEAN_MOTION_DOT": (-1.0, 1.0, "(-1, 1) rev/day^2, what a TLE's +.NNNNNNNN holds"),
+    "MEAN_MOTION_DDOT": (-1e9, 1e9, "(-1e9, 1e9) rev/day^3, what a TLE's +.NNNNN-N holds"),
+}
+_EPOCH_YEARS = (1957, 2099)
+
+
+def _parse_epoch(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError(f"EPOCH = {value!r} is not an ISO date-time string like "
+                         "2026-05-30T12:00:00.000000")
+    text = value.strip().rstrip("Z")
     for pattern in ("%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S.%f",
                     "%Y-%m-%d %H:%M:%S"):
         try:
-            return datetime.strptime(text, pattern).replace(tzinfo=timezone.utc)
+            epoch = datetime.strptime(text, pattern).replace(tzinfo=timezone.utc)
         except ValueError:
             continue
-    raise ValueError(f"EPOCH {text!r} is not an ISO date-time like 2026-05-30T12:00:00.000000")
+        if not _EPOCH_YEARS[0] <= epoch.year <= _EPOCH_YEARS[1]:
+            raise ValueError(f"EPOCH {text!r} is outside the years {_EPOCH_YEARS[0]}.."
+                             f"{_EPOCH_YEARS[1]}; check the date")
+        return epoch
+    raise ValueError(f"EPOCH {text[:40]!r} is not an ISO date-time like "
+                     "2026-05-30T12:00:00.000000")
 
 
 def _number(fields: Mapping[str, object], key: str) -> float:
     value = fields[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"{key} = {_short(value)} is not a number")
     try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ValueError(f"{key} = {value!r} is not a number") from None
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{key} = {_short(value)} is not a number") from None
     if not math.isfinite(number):
-        raise ValueError(f"{key} = {value!r} is not finite")
+        raise ValueError(f"{key} = {_short(value)} is not finite; expected a number")
     return number
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _check_range(key: str, number: float) -> None:
+    if key not in FIELD_RANGES:
+        return
+    low, high, expected = FIELD_RANGES[key]
+    upper_open = key in ("ECCENTRICITY", "MEAN_MOTION", "BSTAR", "MEAN_MOTION_DOT",
+                         "MEAN_MOTION_DDOT")
+    lower_open = key in ("MEAN_MOTION", "BSTAR", "MEAN_MOTION_DOT", "MEAN_MOTION_DDOT")
+    if number < low or number > high or (upper_open and number == high) or (
+            lower_open and number == low):
+        raise ValueError(f"{key} = {number:g} is outside {expected}")
+
+
+def _name(value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValueError(f"OBJECT_NAME = {_short(value)} is not text")
+    name = str(value).strip()
+    if not name.isprintable():
+        raise ValueError(f"OBJECT_NAME = {_short(name)} contains control characters "
+                         "(line breaks, tabs); remove them")
+    return name
 
 
 def record_from_fields(fields: Mapping[str, object], source: str, line: int) -> OMMRecord:
@@ -74,19 +127,16 @@ def record_from_fields(fields: Mapping[str, object], source: str, line: int) -> 
     if missing:
         raise ValueError(f"missing OMM field(s) {', '.join(missing)}")
     numbers = {key: _number(fields, key) for key in REQUIRED_FIELDS[3:]}
-    if not 0.0 <= numbers["ECCENTRICITY"] < 1.0:
-        raise ValueError(f"ECCENTRICITY = {numbers['ECCENTRICITY']} is outside [0, 1)")
-    if numbers["MEAN_MOTION"] <= 0.0:
-        raise ValueError(f"MEAN_MOTION = {numbers['MEAN_MOTION']} rev/day must be > 0")
-    if not 0.0 <= numbers["INCLINATION"] <= 180.0:
-        raise ValueError(f"INCLINATION = {numbers['INCLINATION']} deg is outside 0..180")
+    for key, number in numbers.items():
+        _check_range(key, number)
     norad = _number(fields, "NORAD_CAT_ID")
     if norad != int(norad) or not 0 <= norad <= 339_999:
-        raise ValueError(f"NORAD_CAT_ID = {fields['NORAD_CAT_ID']!r} is not an integer 0..339999")
+        raise ValueError(f"NORAD_CAT_ID = {_short(fields['NORAD_CAT_ID'])} is not an integer "
+                         "0..339999")
     return OMMRecord(
-        name=str(fields["OBJECT_NAME"]).strip(),
+        name=_name(fields["OBJECT_NAME"]),
         norad_id=int(norad),
-        epoch_utc=_parse_epoch(str(fields["EPOCH"])),
+        epoch_utc=_parse_epoch(fields["EPOCH"]),
         mean_motion_rev_per_day=numbers["MEAN_MOTION"],
         eccentricity=numbers["ECCENTRICITY"],
         inclination_deg=numbers["INCLINATION"],
@@ -97,7 +147,7 @@ def record_from_fields(fields: Mapping[str, object], source: str, line: int) -> 
         mean_motion_dot=numbers["MEAN_MOTION_DOT"],
         mean_motion_ddot=numbers["MEAN_MOTION_DDOT"],
         classification=str(fields.get("CLASSIFICATION_TYPE") or "U")[:1],
-        intl_designator=str(fields.get("OBJECT_ID") or ""),
+        intl_designator=str(fields.get("OBJECT_ID") or "")[:40],
         source=source,
         line_number=line,
     )
@@ -114,6 +164,14 @@ def _records(rows: Iterable[tuple[int, Mapping[str, object]]], source: str
     return records, problems
 
 
+def _json_type(value: object) -> str:
+    for kinds, name in ((bool, "boolean"), ((int, float), "number"), (str, "string"),
+                        (list, "array"), (dict, "object")):
+        if isinstance(value, kinds):
+            return name
+    return "null"
+
+
 def parse_omm_json(text: str, source: str) -> tuple[list[OMMRecord], list[RecordProblem]]:
     """CelesTrak ``FORMAT=json``: a list of objects (or one object). Numbers are records."""
     try:
@@ -123,22 +181,48 @@ def parse_omm_json(text: str, source: str) -> tuple[list[OMMRecord], list[Record
             f"{source}:{exc.lineno}: not valid JSON ({exc.msg} at column {exc.colno}); "
             "expected a CelesTrak OMM list like [{\"OBJECT_NAME\": ..., \"EPOCH\": ...}]"
         ) from None
+    except RecursionError:
+        raise ElementSetFileError(
+            f"{source}: the JSON is nested too deeply to read; expected a flat CelesTrak OMM "
+            "list like [{\"OBJECT_NAME\": ..., \"EPOCH\": ...}]") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise ElementSetFileError(f"{source}: JSON value out of range ({exc}); expected OMM "
+                                  "numbers") from None
+    if isinstance(data, dict) and data.get("type") in ("FeatureCollection", "Feature"):
+        raise ElementSetFileError(f"{source}: this is GeoJSON, not OMM element sets; name the "
+                                  "CelesTrak FORMAT=json element-set file instead")
     if isinstance(data, dict):
         data = [data]
-    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-        raise ElementSetFileError(f"{source}: expected a JSON list of OMM objects, found "
-                                  f"{type(data).__name__}")
+    if not isinstance(data, list):
+        raise ElementSetFileError(f"{source}: expected a JSON list of OMM objects, found a "
+                                  f"{_json_type(data)}; fetch FORMAT=json from CelesTrak")
+    if not data:
+        raise ElementSetFileError(f"{source}: the JSON list is empty; expected OMM objects "
+                                  "(a CelesTrak query that matched nothing?)")
+    for number, item in enumerate(data, 1):
+        if not isinstance(item, dict):
+            raise ElementSetFileError(
+                f"{source}: record {number} is a JSON {_json_type(item)}, not an object; "
+                "expected a list of OMM objects like [{\"OBJECT_NAME\": ...}]")
     return _records(enumerate(data, 1), source)
 
 
 def parse_omm_csv(text: str, source: str) -> tuple[list[OMMRecord], list[RecordProblem]]:
     """CelesTrak ``FORMAT=csv``: a header row of OMM keys; problems name the file line."""
     reader = csv.DictReader(io.StringIO(text))
-    missing = [key for key in REQUIRED_FIELDS if key not in (reader.fieldnames or [])]
-    if missing:
-        raise ElementSetFileError(f"{source}:1: the CSV header lacks OMM column(s) "
-                                  f"{', '.join(missing)}; expected CelesTrak FORMAT=csv")
-    return _records(((reader.line_num, row) for row in reader), source)
+    try:
+        missing = [key for key in REQUIRED_FIELDS if key not in (reader.fieldnames or [])]
+        if missing:
+            raise ElementSetFileError(f"{source}:1: the CSV header lacks OMM column(s) "
+                                      f"{', '.join(missing)}; expected CelesTrak FORMAT=csv")
+        rows = [(reader.line_num, row) for row in reader]
+    except csv.Error as exc:
+        raise ElementSetFileError(f"{source}:{reader.line_num}: unreadable CSV ({exc}); "
+                                  "expected CelesTrak FORMAT=csv") from None
+    if not rows:
+        raise ElementSetFileError(f"{source}: the CSV has a header but no records; expected "
+                                  "one OMM record per row")
+    return _records(rows, source)
 
 
 def parse_omm_xml(text: str, source: str) -> tuple[list[OMMRecord], list[RecordProblem]]:
@@ -148,6 +232,9 @@ def parse_omm_xml(text: str, source: str) -> tuple[list[OMMRecord], list[RecordP
     except ET.ParseError as exc:
         line = exc.position[0] if exc.position else 1
         raise ElementSetFileError(f"{source}:{line}: not well-formed XML ({exc}); expected "
+                                  "a CCSDS OMM document") from None
+    except RecursionError:
+        raise ElementSetFileError(f"{source}: the XML is nested too deeply to read; expected "
                                   "a CCSDS OMM document") from None
     rows = []
     for number, segment in enumerate(root.iter("segment"), 1):

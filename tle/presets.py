@@ -12,10 +12,13 @@ from datetime import datetime
 
 from .constellation import Constellation
 from .errors import WalkerError
-from .walker import WalkerShell
+from .walker import WalkerShell, allocate_first_ids, walker_element_sets
 
 _FCC_21_48 = ("FCC 21-48, SpaceX Gen1 modification Order and Authorization, 27 Apr 2021 "
               "(IBFS SAT-MOD-20200417-00037)")
+_GEN1_POLAR_NODES = ("; node positions are ours (the filing gives none): the 4-plane shell "
+                     "starts at RAAN 15 deg, between the 6-plane shell's planes (0, 60, ... "
+                     "deg), so shell discovery reads the two back as 10 distinct planes")
 _FCC_22_91 = ("FCC 22-91, SpaceX Gen2 Order and Authorization, 1 Dec 2022: partial grant of "
               "7,500 satellites at 525/530/535 km and 53/43/33 deg; planes and satellites per "
               "plane: SpaceX's amended application has 28 planes x 120 per shell; we keep 28 planes "
@@ -36,7 +39,8 @@ WALKER_PRESETS: dict[str, tuple[WalkerShell, ...]] = {
         WalkerShell("starlink-gen1-s2", 540, 53.2, 72, 22, 17, source=_FCC_21_48),
         WalkerShell("starlink-gen1-s3", 570, 70.0, 36, 20, 11, source=_FCC_21_48),
         WalkerShell("starlink-gen1-s4", 560, 97.6, 6, 58, 1, source=_FCC_21_48),
-        WalkerShell("starlink-gen1-s5", 560, 97.6, 4, 43, 1, raan0_deg=30.0, source=_FCC_21_48),
+        WalkerShell("starlink-gen1-s5", 560, 97.6, 4, 43, 1, raan0_deg=15.0,
+                    source=_FCC_21_48 + _GEN1_POLAR_NODES),
     ),
     "starlink-gen2-2022": (
         WalkerShell("starlink-gen2-53", 525, 53.0, 28, 89, 1, source=_FCC_22_91, approximate=True),
@@ -75,10 +79,19 @@ def preset_shells(name: str) -> tuple[WalkerShell, ...]:
 
 
 def preset_constellation(name: str, epoch_utc: datetime) -> Constellation:
-    """Every shell of a preset as one constellation, NORAD ids 90000 upwards."""
+    """Every shell of a preset as one constellation.
+
+    Each shell takes its own block of generated catalogue numbers (the next free block
+    when two shells' preferred blocks meet), so no two satellites share an id.
+    """
     shells = preset_shells(name)
-    parts, next_id = [], 90_000
-    for shell in shells:
-        parts.append(Constellation.from_walker(shell, epoch_utc, next_id))
-        next_id += shell.n_satellites
-    return parts[0].union(*parts[1:], label=name) if len(parts) > 1 else parts[0]
+    return shells_constellation(shells, epoch_utc, label=name)
+
+
+def shells_constellation(shells, epoch_utc: datetime, label: str) -> Constellation:
+    """Generated shells as one constellation with distinct catalogue numbers."""
+    firsts = allocate_first_ids(shells)
+    sets = []
+    for shell, first in zip(shells, firsts, strict=True):
+        sets += walker_element_sets(shell, epoch_utc, first)
+    return Constellation.from_element_sets(sets, label)

@@ -9,12 +9,11 @@ raw RAANs from element sets of different epochs would smear the planes).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .constellation import Constellation
-
 
 
 @dataclass(frozen=True)
@@ -31,6 +30,9 @@ class Shell:
         Median members per plane.
     members : numpy.ndarray
         Indices into the constellation.
+    plane_sizes : numpy.ndarray
+        Members of each plane, in order of RAAN (a shell made of two Walker sub-shells
+        at one altitude and inclination shows both plane sizes here).
     """
 
     inclination_deg: float
@@ -39,6 +41,7 @@ class Shell:
     n_planes: int
     sats_per_plane: float
     members: np.ndarray
+    plane_sizes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
 
     def __str__(self) -> str:
         return (f"{self.inclination_deg:6.2f} deg {self.altitude_km:7.1f} km "
@@ -152,7 +155,8 @@ def discover_shells(constellation: Constellation, inclination_gap_deg: float = 0
                 inclination_deg=inclination,
                 altitude_km=float(np.median(constellation.mean_altitude_km[members])),
                 n_satellites=len(members), n_planes=n_planes,
-                sats_per_plane=float(np.median(sizes)), members=members))
+                sats_per_plane=float(np.median(sizes)), members=members,
+                plane_sizes=np.asarray(sizes)))
             assigned[members] = True
     shells.sort(key=lambda s: -s.n_satellites)
     return shells, np.nonzero(~assigned)[0]

@@ -28,7 +28,8 @@ _DECIMAL_POINT_FIELD = re.compile(r"^[ +-]?[0-9 ]*\.[0-9 ]*$")  # e.g. " .000000
 _IMPLIED_EXP = re.compile(r"^[ +-][ 0-9]{5}[ +-][0-9]$")  # e.g. " 28098-4", "-30915-6"
 _ANGLE = re.compile(r"^ *[0-9]{1,3}\.[0-9]+ *$|^ *[0-9]{1,3}\.? *$")
 _ECC = re.compile(r"^[0-9]{7}$")
-_MEAN_MOTION = re.compile(r"^ *[0-9]{1,2}\.[0-9 ]+$")
+_MEAN_MOTION = re.compile(r"^ *[0-9]{1,2}\.[0-9]+ *$")
+_ASCII_DIGITS = frozenset("0123456789")
 
 
 def _blank(text: str) -> bool:
@@ -40,7 +41,12 @@ def _any(text: str) -> bool:
 
 
 def _digits_or_blank(text: str) -> bool:
-    return all(c == " " or c.isdigit() for c in text)
+    return all(c == " " or c in _ASCII_DIGITS for c in text)
+
+
+def _ascii_digit(text: str) -> bool:
+    # str.isdigit would take superscripts and other scripts' digits ("²", "٣").
+    return len(text) == 1 and text in _ASCII_DIGITS
 
 
 def _implied_exponent(text: str) -> bool:
@@ -72,7 +78,7 @@ LINE1_FIELDS: tuple[_Field, ...] = (
     (62, 63, "ephemeris type", "a digit or blank", _digits_or_blank),
     (63, 64, "separator", "a blank", _blank),
     (64, 68, "element set number", "up to 4 digits", _digits_or_blank),
-    (68, 69, "checksum", "a digit", str.isdigit),
+    (68, 69, "checksum", "a digit", _ascii_digit),
 )
 LINE2_FIELDS: tuple[_Field, ...] = (
     (0, 1, "line number", "'2'", lambda s: s == "2"),
@@ -93,7 +99,7 @@ LINE2_FIELDS: tuple[_Field, ...] = (
     (51, 52, "separator", "a blank", _blank),
     (52, 63, "mean motion [rev/day]", "NN.NNNNNNNN", lambda s: bool(_MEAN_MOTION.match(s))),
     (63, 68, "revolution number", "up to 5 digits", _digits_or_blank),
-    (68, 69, "checksum", "a digit", str.isdigit),
+    (68, 69, "checksum", "a digit", _ascii_digit),
 )
 
 
@@ -110,7 +116,7 @@ class TLERecord:
 
 def checksum(line: str) -> int:
     """Mod-10 checksum of the first 68 columns: digits count their value, '-' counts 1."""
-    return sum(int(c) if c.isdigit() else c == "-" for c in line[:68]) % 10
+    return sum(int(c) if c in _ASCII_DIGITS else c == "-" for c in line[:68]) % 10
 
 
 def alpha5_to_int(catnum: str) -> int:
@@ -267,16 +273,23 @@ def parse_tle_lines(
         else:
             if pending_name is not None:
                 problems.append(RecordProblem(source, pending_name[0], "truncated",
-                                              f"name line {pending_name[1]!r} is not followed by "
+                                              f"name line {_quote(pending_name[1])} is not followed by "
                                               "element lines 1 and 2"))
             name = line[2:].strip() if line.startswith("0 ") else line.strip()
             pending_name = (number, name)
     if pending_name is not None:
         problems.append(RecordProblem(source, pending_name[0], "truncated",
-                                      f"name line {pending_name[1]!r} at the end of the file has "
+                                      f"name line {_quote(pending_name[1])} at the end of the file has "
                                       "no element lines (file truncated?)"))
     return records, problems
 
 
+def _quote(name: str, limit: int = 40) -> str:
+    """``repr`` of a name line, cut to ``limit`` characters (a stray binary line is long)."""
+    return repr(name) if len(name) <= limit else repr(name[: limit - 3] + "...")
+
+
 def _with_name(message: str, name: str) -> str:
+    if len(name) > 40:
+        name = name[:37] + "..."
     return f"{name}: {message}" if name else message
