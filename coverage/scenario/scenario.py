@@ -2,12 +2,17 @@
 
 A scenario says where (``[region]``), when (``[window]``), with what terrain
 (``[terrain]``) and which satellite systems (``[[systems]]``) to compute coverage for;
-``[engine]`` holds performance knobs that never change a result. The planning tables
-(``[planning]``, ``[costs]``, ``[demand]``, ...) are reserved and kept as written.
+``[engine]`` holds performance knobs that never change a result; ``[licensing]`` names the
+two licensing cases the plan compares; the planning tables (``[demand]``, ``[planning]``,
+``[finance]``, ``[costs.*]``, ``[network]``, ``[population]``) become one
+:class:`~hybridplan.coverage.planning.spec.PlanningSpec`; ``[output]`` says which files
+``hybridplan plan`` writes.
 
-Every key, its default and its range is listed once, in
-:data:`hybridplan.coverage.scenario_schema.SCHEMA`; unknown keys are errors that suggest
-the nearest valid key, and every message names the file and the key::
+Every key, its default, range and source is listed once, in
+:data:`hybridplan.coverage.scenario.schema.SCHEMA`, and validated once: a spec built from
+TOML is checked in its constructor with the file and table as ``where``; one built in
+Python is checked by the same code with the class name as ``where``. Unknown keys are
+errors that suggest the nearest valid key, and every message names the file and the key::
 
     scenario.toml: [systems.starlink] min_elevation_deg = 95: expected 0..90 deg
 
@@ -28,18 +33,28 @@ Example::
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import InitVar, dataclass, field, fields
 from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from types import MappingProxyType
 
 from hybridplan.tle import TimeGrid
 
 from ..errors import ScenarioError, ScenarioFileError
-from .schema import RESERVED_SECTIONS, SCHEMA, check_table, default, parse_utc
+from ..planning.spec import PlanningSpec
+from .schema import (
+    SCHEMA,
+    TOP_TABLES,
+    check_depth,
+    check_names,
+    check_value,
+    default,
+    parse_utc,
+    unknown_key_message,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -47,17 +62,19 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 DEFAULT_SCENARIO_FILE = "default_scenario.toml"
+_CASE_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
 
-def _check(obj, section: str, where: str) -> None:
-    """Validate a dataclass built in Python against the schema (same rules as TOML)."""
-    values = {f.name: getattr(obj, f.name) for f in fields(obj)
-              if f.name in {k.name for k in SCHEMA[section]}}
-    values = {k: v for k, v in values.items() if v is not None}
-    cleaned = check_table(section, values, where)
-    for name, value in cleaned.items():
-        if name in values:
-            object.__setattr__(obj, name, value)
+def _check(obj, section: str, where: str, skip: tuple[str, ...] = ()) -> None:
+    """Validate and convert a spec's schema keys in place (TOML and Python alike)."""
+    where = where or f"{type(obj).__name__}:"
+    for key in SCHEMA[section]:
+        if key.name in skip or not hasattr(obj, key.name):
+            continue
+        value = getattr(obj, key.name)
+        if value is None and key.default is None:
+            continue
+        object.__setattr__(obj, key.name, check_value(key, value, f"{where} {key.name}"))
 
 
 @dataclass(frozen=True)
@@ -66,9 +83,10 @@ class RegionSpec:
 
     names: tuple[str, ...] = default("region", "names")
     resolution: int = default("region", "resolution")
+    where: InitVar[str] = ""
 
-    def __post_init__(self) -> None:
-        _check(self, "region", "RegionSpec:")
+    def __post_init__(self, where: str) -> None:
+        _check(self, "region", where)
 
 
 @dataclass(frozen=True)
@@ -80,11 +98,13 @@ class WindowSpec:
     step_s: float = default("window", "step_s")
     max_epoch_age_days: float = default("window", "max_epoch_age_days")
     allow_stale_elements: bool = default("window", "allow_stale_elements")
+    where: InitVar[str] = ""
 
-    def __post_init__(self) -> None:
-        _check(self, "window", "WindowSpec:")
+    def __post_init__(self, where: str) -> None:
+        where = where or "WindowSpec:"
+        _check(self, "window", where)
         if self.duration_h * 3600.0 < self.step_s:
-            raise ScenarioError(f"WindowSpec: duration_h = {self.duration_h:g} is shorter than "
+            raise ScenarioError(f"{where} duration_h = {self.duration_h:g} is shorter than "
                                 f"one step (step_s = {self.step_s:g}); lengthen the window or "
                                 "shorten the step")
 
@@ -105,9 +125,10 @@ class TerrainSpec:
     n_azimuth: int = default("terrain", "n_azimuth")
     max_distance_km: float = default("terrain", "max_distance_km")
     antenna_height_m: float = default("terrain", "antenna_height_m")
+    where: InitVar[str] = ""
 
-    def __post_init__(self) -> None:
-        _check(self, "terrain", "TerrainSpec:")
+    def __post_init__(self, where: str) -> None:
+        _check(self, "terrain", where)
 
 
 @dataclass(frozen=True)
@@ -122,12 +143,14 @@ class WalkerSpec:
     pattern: str = default("systems.walker", "pattern")
     raan_spread_deg: float | None = None
     raan0_deg: float = default("systems.walker", "raan0_deg")
+    where: InitVar[str] = ""
 
-    def __post_init__(self) -> None:
-        _check(self, "systems.walker", "WalkerSpec:")
+    def __post_init__(self, where: str) -> None:
+        where = where or "WalkerSpec:"
+        _check(self, "systems.walker", where)
         if self.phasing >= self.planes:
-            raise ScenarioError(f"WalkerSpec: phasing = {self.phasing}: expected 0 <= F < "
-                                f"planes ({self.planes})")
+            raise ScenarioError(f"{where} phasing = {self.phasing}: expected 0 <= F < "
+                                f"planes ({self.planes}); lower phasing or add planes")
 
 
 @dataclass(frozen=True)
@@ -138,14 +161,19 @@ class FilterSpec:
     altitude_km: tuple[float, float] | None = None
     inclination_deg: tuple[float, float] | None = None
     max_epoch_age_days: float | None = None
+    where: InitVar[str] = ""
 
-    def __post_init__(self) -> None:
-        _check(self, "systems.filter", "FilterSpec:")
+    def __post_init__(self, where: str) -> None:
+        _check(self, "systems.filter", where)
 
 
 @dataclass(frozen=True)
 class SystemSpec:
-    """One satellite system of the scenario: where its satellites come from and its rules."""
+    """One satellite system of the scenario: where its satellites come from and its rules.
+
+    ``licensed`` holds in the base licensing case, ``licensed_alternative`` (``None``: the
+    same) in the alternative case (see :meth:`Scenario.licensing_cases`).
+    """
 
     name: str
     source: str = ""
@@ -156,32 +184,30 @@ class SystemSpec:
     n_required: int = default("systems", "n_required")
     gso_exclusion_deg: float = default("systems", "gso_exclusion_deg")
     licensed: bool = default("systems", "licensed")
+    licensed_alternative: bool | None = None
+    licence_source: str = default("systems", "licence_source")
     backhaul: bool = default("systems", "backhaul")
+    where: InitVar[str] = ""
 
-    def __post_init__(self) -> None:
-        where = f"SystemSpec(name={self.name!r}):"
-        values = {k: getattr(self, k) for k in ("name", "source", "preset", "min_elevation_deg",
-                                                "n_required", "gso_exclusion_deg", "licensed",
-                                                "backhaul")}
-        for name, value in check_table("systems", values, where).items():
-            if name in values:
-                object.__setattr__(self, name, value)
-        _check_system_rules(self, where)
-
-
-def _check_system_rules(system: SystemSpec, where: str) -> None:
-    given = [k for k in ("source", "preset", "walker") if getattr(system, k)]
-    if len(given) != 1:
-        found = ", ".join(given) if given else "none"
-        raise ScenarioError(f"{where} give exactly one of source, preset, walker (found "
-                            f"{found}); e.g. source = \"bundled:starlink\"")
-    if system.name == "combined" or not system.name.strip():
-        raise ScenarioError(f"{where} name = \"{system.name}\": 'combined' and empty names "
-                            "are reserved; choose another")
-    if system.walker is not None and not isinstance(system.walker, WalkerSpec):
-        raise ScenarioError(f"{where} walker must be a WalkerSpec")
-    if system.filter is not None and not isinstance(system.filter, FilterSpec):
-        raise ScenarioError(f"{where} filter must be a FilterSpec")
+    def __post_init__(self, where: str) -> None:
+        where = where or f"SystemSpec(name={self.name!r}):"
+        _check(self, "systems", where, skip=("walker", "filter"))
+        given = [k for k in ("source", "preset", "walker") if getattr(self, k)]
+        if len(given) != 1:
+            found = ", ".join(given) if given else "none"
+            raise ScenarioError(f"{where} give exactly one of source, preset, walker (found "
+                                f"{found}); e.g. source = \"bundled:starlink\"")
+        if self.name == "combined" or not self.name.strip():
+            raise ScenarioError(f"{where} name = \"{self.name}\": expected a name other than "
+                                "'combined' or blank (both are reserved); choose another")
+        if any(not c.isprintable() for c in self.name):
+            raise ScenarioError(f"{where} name = {self.name!r}: expected printable text, found "
+                                "a control character; remove it")
+        for name, cls in (("walker", WalkerSpec), ("filter", FilterSpec)):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, cls):
+                raise ScenarioError(f"{where} {name}: expected a {cls.__name__}, found "
+                                    f"{type(value).__name__}")
 
 
 @dataclass(frozen=True)
@@ -192,9 +218,49 @@ class EngineSpec:
     coarse_step_s: float = default("engine", "coarse_step_s")
     workers: int = default("engine", "workers")
     series_cells: tuple[str, ...] = default("engine", "series_cells")
+    where: InitVar[str] = ""
 
-    def __post_init__(self) -> None:
-        _check(self, "engine", "EngineSpec:")
+    def __post_init__(self, where: str) -> None:
+        _check(self, "engine", where)
+
+
+@dataclass(frozen=True)
+class LicensingSpec:
+    """The two licensing cases the plan decides side by side from one coverage run.
+
+    ``base_case`` names the case given by each system's ``licensed``;
+    ``alternative_case`` (``""``: none) the case given by ``licensed_alternative``.
+    """
+
+    base_case: str = default("licensing", "base_case")
+    alternative_case: str = default("licensing", "alternative_case")
+    where: InitVar[str] = ""
+
+    def __post_init__(self, where: str) -> None:
+        where = where or "LicensingSpec:"
+        _check(self, "licensing", where)
+        for name in ("base_case", "alternative_case"):
+            value = getattr(self, name)
+            if (value or name == "base_case") and not _CASE_NAME.fullmatch(value):
+                raise ScenarioError(f"{where} {name} = \"{value}\": expected letters, digits, "
+                                    "'_', '-' or '.' (it names files and variables), e.g. "
+                                    "\"as_of_2025\"")
+        if self.base_case == self.alternative_case:
+            raise ScenarioError(f"{where} alternative_case = \"{self.alternative_case}\": "
+                                "expected a name other than base_case; rename it or write "
+                                "alternative_case = \"\" for the base case only")
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """``[output]``: which files ``hybridplan plan`` writes (see ``schema.EXPORTS``)."""
+
+    exports: tuple[str, ...] = default("output", "exports")
+    where: InitVar[str] = ""
+
+    def __post_init__(self, where: str) -> None:
+        _check(self, "output", where)
+        object.__setattr__(self, "exports", tuple(dict.fromkeys(self.exports)))
 
 
 @dataclass(frozen=True)
@@ -205,8 +271,12 @@ class Scenario:
     ----------
     systems : tuple of SystemSpec
         At least one; names unique.
-    reserved : Mapping
-        The planning tables (``planning``, ``costs``, ...), read-only, as written.
+    planning : PlanningSpec
+        The planning tables, validated once.
+    licensing : LicensingSpec
+        The names of the two licensing cases (:meth:`licensing_cases`).
+    output : OutputSpec
+        The files ``hybridplan plan`` writes.
     source : str
         The file it came from (``"<python>"`` when built in code).
     text : str
@@ -220,16 +290,20 @@ class Scenario:
     window: WindowSpec = field(default_factory=WindowSpec)
     terrain: TerrainSpec = field(default_factory=TerrainSpec)
     engine: EngineSpec = field(default_factory=EngineSpec)
+    licensing: LicensingSpec = field(default_factory=LicensingSpec)
+    output: OutputSpec = field(default_factory=OutputSpec)
+    planning: PlanningSpec = field(default_factory=PlanningSpec)
     name: str = default("", "name")
     description: str = default("", "description")
-    reserved: Mapping = field(default_factory=dict)
     source: str = "<python>"
     text: str = ""
     base_dir: Path | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "systems", tuple(self.systems))
-        object.__setattr__(self, "reserved", MappingProxyType(dict(self.reserved)))
+        for key in SCHEMA[""]:
+            object.__setattr__(self, key.name, check_value(
+                key, getattr(self, key.name), f"{self.source}: {key.name}"))
         if not self.systems:
             raise ScenarioError(f"{self.source}: no [[systems]]; add at least one, e.g. "
                                 "[[systems]] name = \"starlink\" source = \"bundled:starlink\"")
@@ -241,6 +315,11 @@ class Scenario:
                 raise ScenarioError(f"{self.source}: [systems.{system.name}] the name appears "
                                     "twice; system names must be unique")
             seen.add(system.name)
+        for name in self.planning.satellite_costs:
+            if name not in seen:
+                raise ScenarioError(unknown_key_message(f"{self.source}: [costs]", name,
+                                                        ["fiber", "leo", "meo", "geo",
+                                                         *sorted(seen)]))
         if not self.text:
             object.__setattr__(self, "text", self.to_toml())
 
@@ -248,52 +327,53 @@ class Scenario:
     @classmethod
     def from_toml(cls, text: str, source: str = "<string>",
                   base_dir: Path | None = None) -> Scenario:
-        """Parse and validate TOML text (``source`` names it in messages)."""
+        """Parse and validate TOML text (``source`` names it in messages); a leading
+        UTF-8 byte-order mark is accepted (Notepad and Excel write one)."""
+        text = text.removeprefix("\ufeff")
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise ScenarioFileError(f"{source}: not valid TOML: {exc}") from None
+        except RecursionError:
+            raise ScenarioFileError(f"{source}: not readable TOML: tables or lists nested too "
+                                    "deeply for the parser; no scenario key needs more than "
+                                    "a few levels") from None
         return cls.from_dict(data, source, text, base_dir)
 
     @classmethod
     def from_dict(cls, data: Mapping, source: str = "<dict>", text: str = "",
                   base_dir: Path | None = None) -> Scenario:
-        """Validate a parsed TOML document (dicts and lists)."""
-        sections = [s for s in SCHEMA if s and "." not in s]
-        valid = sorted({k.name for k in SCHEMA[""]} | set(sections) | set(RESERVED_SECTIONS))
-        top = {}
-        for key, value in data.items():
-            if key in sections or key in RESERVED_SECTIONS:
-                continue
-            top[key] = value
-        for key in top:
-            if key not in {k.name for k in SCHEMA[""]}:
-                from .schema import unknown_key_message
-                raise ScenarioError(unknown_key_message(f"{source}:", key, valid))
-        head = check_table("", top, f"{source}:")
-        region = RegionSpec(**check_table("region", data.get("region", {}),
-                                          f"{source}: [region]"))
-        window_values = check_table("window", data.get("window", {}), f"{source}: [window]")
-        window_where = f"{source}: [window]"
-        try:
-            window = WindowSpec(**window_values)
-        except ScenarioError as exc:
-            raise ScenarioError(str(exc).replace("WindowSpec:", window_where)) from None
-        terrain = TerrainSpec(**check_table("terrain", data.get("terrain", {}),
-                                            f"{source}: [terrain]"))
-        engine = EngineSpec(**check_table("engine", data.get("engine", {}),
-                                          f"{source}: [engine]"))
+        """Validate a parsed TOML document (dicts and lists); each value is checked once."""
+        from .planning import planning_from_tables
+
+        check_depth(data, f"{source}:")
+        heads = {k.name for k in SCHEMA[""]}
+        for key in data:
+            if key not in heads and key not in TOP_TABLES:
+                raise ScenarioError(unknown_key_message(
+                    f"{source}:", key, sorted(heads | set(TOP_TABLES))))
+
+        def spec(cls_, section):
+            where = f"{source}: [{section}]"
+            return cls_(**check_names(section, data.get(section, {}), where), where=where)
+
         raw_systems = data.get("systems", [])
         if isinstance(raw_systems, Mapping):
-            raise ScenarioError(f"{source}: 'systems' must be an array of tables: write "
-                                "[[systems]] (double brackets) before each system")
+            raise ScenarioError(f"{source}: systems: expected an array of tables, found one "
+                                "table; write [[systems]] (double brackets) before each system")
         if not isinstance(raw_systems, list):
-            raise ScenarioError(f"{source}: 'systems' must be an array of tables ([[systems]])")
+            raise ScenarioError(f"{source}: systems: expected an array of tables ([[systems]]),"
+                                f" found {type(raw_systems).__name__}")
         systems = tuple(_system_from_dict(raw, i, source) for i, raw in enumerate(raw_systems))
-        reserved = {k: data[k] for k in RESERVED_SECTIONS if k in data}
-        return cls(systems=systems, region=region, window=window, terrain=terrain,
-                   engine=engine, name=head["name"], description=head["description"],
-                   reserved=reserved, source=source, text=text, base_dir=base_dir)
+        planning = planning_from_tables(data, [s.name for s in systems], source)
+        return cls(systems=systems, region=spec(RegionSpec, "region"),
+                   window=spec(WindowSpec, "window"), terrain=spec(TerrainSpec, "terrain"),
+                   engine=spec(EngineSpec, "engine"),
+                   licensing=spec(LicensingSpec, "licensing"),
+                   output=spec(OutputSpec, "output"), planning=planning,
+                   name=data.get("name", default("", "name")),
+                   description=data.get("description", default("", "description")),
+                   source=source, text=text, base_dir=base_dir)
 
     def resolve_path(self, path: str) -> Path:
         """A path from the scenario, relative to the scenario file's folder."""
@@ -302,12 +382,25 @@ class Scenario:
             candidate = self.base_dir / candidate
         return candidate
 
+    def licensing_cases(self) -> dict[str, dict[str, bool]]:
+        """``{case name: {system name: licensed}}``: the base case first, then the
+        alternative case (when ``[licensing] alternative_case`` is not empty)."""
+        cases = {self.licensing.base_case: {s.name: s.licensed for s in self.systems}}
+        if self.licensing.alternative_case:
+            cases[self.licensing.alternative_case] = {
+                s.name: s.licensed if s.licensed_alternative is None else s.licensed_alternative
+                for s in self.systems}
+        return cases
+
     # ------------------------------------------------------------------ rendering
     def to_toml(self) -> str:
         """The scenario as TOML (keys at their values, defaults included)."""
+        from .planning import planning_tables
+
         out = [f"name = {_toml(self.name)}", f"description = {_toml(self.description)}", ""]
         for section, obj in (("region", self.region), ("window", self.window),
-                             ("terrain", self.terrain), ("engine", self.engine)):
+                             ("terrain", self.terrain), ("engine", self.engine),
+                             ("licensing", self.licensing), ("output", self.output)):
             out.append(f"[{section}]")
             for key in SCHEMA[section]:
                 value = getattr(obj, key.name)
@@ -323,12 +416,19 @@ class Scenario:
                         inner = {k.name: getattr(value, k.name)
                                  for k in SCHEMA[f"systems.{key.name}"]}
                         out.append(f"{key.name} = {_toml(inner)}")
-                elif value != "":
+                elif value is not None and value != "":
                     out.append(f"{key.name} = {_toml(value)}")
             out.append("")
-        for name, table in self.reserved.items():
-            out.append(f"{name} = {_toml(dict(table))}")
+        for header, table in planning_tables(self.planning).items():
+            out.append(f"[{header}]")
+            out.extend(f"{k} = {_toml(v)}" for k, v in table.items() if v is not None)
+            out.append("")
         return "\n".join(out).rstrip() + "\n"
+
+
+def toml_key(name: str) -> str:
+    """A TOML key: bare when it can be, else quoted (``"Pak Sat"``)."""
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else _toml(name)
 
 
 def _toml(value) -> str:
@@ -356,31 +456,21 @@ def _system_from_dict(raw, index: int, source: str) -> SystemSpec:
     name = raw.get("name") if isinstance(raw, Mapping) else None
     where = (f"{source}: [systems.{name}]" if isinstance(name, str) and name
              else f"{source}: [[systems]] #{index + 1}")
-    values = check_table("systems", raw, where)
-    walker = filter_ = None
-    if values["walker"] is not None:
-        walker = WalkerSpec(**check_table("systems.walker", values["walker"],
-                                          f"{where} walker:"))
-        if walker.phasing >= walker.planes:
-            raise ScenarioError(f"{where} walker.phasing = {walker.phasing}: expected "
-                                f"0 <= F < planes ({walker.planes})")
-    if values["filter"] is not None:
-        filter_ = FilterSpec(**check_table("systems.filter", values["filter"],
-                                           f"{where} filter:"))
-    values.update(walker=walker, filter=filter_)
-    given = [k for k in ("source", "preset", "walker") if values[k]]
-    if len(given) != 1:
-        found = ", ".join(given) if given else "none"
-        raise ScenarioError(f"{where} give exactly one of source, preset, walker (found "
-                            f"{found}); e.g. source = \"bundled:starlink\"")
-    if values["name"] == "combined" or not values["name"].strip():
-        raise ScenarioError(f"{where} name = \"{values['name']}\": 'combined' and empty names "
-                            "are reserved; choose another")
-    return SystemSpec(**values)
+    values = dict(check_names("systems", raw, where))
+    for key, cls, section in (("walker", WalkerSpec, "systems.walker"),
+                              ("filter", FilterSpec, "systems.filter")):
+        if values.get(key) is not None:
+            inner = f"{where} {key}:"
+            values[key] = cls(**check_names(section, values[key], inner), where=inner)
+    return SystemSpec(**values, where=where)
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file (UTF-8 TOML)."""
+    """Read and validate a scenario file (UTF-8 TOML, with or without a byte-order mark)."""
+    shown = str(path).replace("\x00", "\\x00")
+    if "\x00" in str(path):
+        raise ScenarioFileError(f"{shown}: expected a file path, found a NUL character "
+                                "(\\x00) in it; remove it")
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -388,8 +478,11 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioFileError(f"{path}: no such scenario file") from None
     except IsADirectoryError:
         raise ScenarioFileError(f"{path}: is a folder; give the scenario .toml file") from None
+    except OSError as exc:
+        raise ScenarioFileError(f"{path}: cannot read it ({exc.strerror or exc}); check the "
+                                "path and its permissions") from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ScenarioFileError(f"{path}: not UTF-8 text (byte {exc.start}); save the "
                                 "scenario as UTF-8") from None
@@ -406,8 +499,8 @@ def scenario_from_argument(argument: str | Path) -> Scenario:
 
 def default_scenario_text() -> str:
     """The text of the bundled default scenario (GB + AJK, 2026-05-30, all systems)."""
-    return (resources.files("hybridplan.coverage.scenario") / "data" / DEFAULT_SCENARIO_FILE).read_text(
-        encoding="utf-8")
+    return (resources.files("hybridplan.coverage.scenario") / "data"
+            / DEFAULT_SCENARIO_FILE).read_text(encoding="utf-8")
 
 
 def default_scenario() -> Scenario:
