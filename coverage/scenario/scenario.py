@@ -36,7 +36,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import InitVar, dataclass, field, fields
+from dataclasses import InitVar, dataclass, field
 from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path

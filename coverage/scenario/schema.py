@@ -533,7 +533,8 @@ def _check_range(key: Key, value, where: str, shown) -> None:
     try:
         number = float(value)
     except OverflowError:
-        number = math.inf
+        raise ScenarioError(f"{where} = {_show(shown)}: expected {key.expected()}, found a "
+                            "number too large to represent; write a smaller value") from None
     if not math.isfinite(number):
         raise ScenarioError(f"{where} = {_show(shown)}: expected {key.expected()}, found a "
                             "non-finite number (inf and nan are not allowed); write a finite "
@@ -567,7 +568,7 @@ def check_names(section: str, table, where: str) -> Mapping:
     """A TOML table's key names against ``SCHEMA[section]`` (values are checked by the
     spec's constructor, once): a table, no unknown key, every required key present."""
     if not isinstance(table, Mapping):
-        raise ScenarioError(f"{where}: expected a table, found {_type_name(table)} "
+        raise ScenarioError(f"{where.rstrip(':')}: expected a table, found {_type_name(table)} "
                             f"({_show(table)}); write it as a [table] of keys")
     spec = keys(section)
     for name in table:
