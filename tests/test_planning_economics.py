@@ -264,3 +264,14 @@ def test_raising_a_systems_price_never_makes_it_chosen_in_more_cells(case, facto
     chosen_after = b.code == starlink
     assert chosen_after.sum() <= (a.code == starlink).sum()
     assert not (chosen_after & (a.code != starlink)).any()
+
+
+def test_system_names_with_spaces_and_slashes_make_safe_category_names():
+    cov = np.full(1, 100.0)
+    options = [SatelliteOption("SES/O3b", "meo", True, cov, cov, np.full(1, 150.0), GEO),
+               SatelliteOption("Pak Sat", "geo", True, cov, cov, np.full(1, 600.0), GEO)]
+    assert [o.code_name for o in options] == ["meo_SES_O3b", "geo_Pak_Sat"]
+    r = recommend(np.array([500.0]), np.array([20.0]), np.array([np.inf]), np.array([10.0]),
+                  options, FiberCosts(), FINANCE, FeasibilityCriteria())
+    assert r.meanings[2:5] == ("fiber", "meo_SES_O3b", "geo_Pak_Sat")
+    assert all(" " not in m and "/" not in m for m in r.meanings)

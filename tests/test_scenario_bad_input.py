@@ -200,6 +200,12 @@ CASES = [
         "[systems.starlink] the name appears twice",
     ),
     (
+        "system-names-same-token",
+        '[[systems]]\nname = "SES O3b"\nsource = "bundled:o3b"\n'
+        '[[systems]]\nname = "SES/O3b"\nsource = "bundled:o3b"\n',
+        "[systems.SES/O3b] name: expected a name distinct from \"SES O3b\"",
+    ),
+    (
         "system-no-source",
         (SYSTEM + "\n", ""),
         "give exactly one of source, preset, walker (found none)",

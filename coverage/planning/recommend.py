@@ -16,6 +16,7 @@ serve the cell under an open sky but the terrain hides it), ``fiber:no_licensed_
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -32,6 +33,15 @@ from .economics import (
 )
 
 NO_POPULATION, ALREADY_SERVED, FIBER = 0, 1, 2
+_NOT_TOKEN = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def name_token(name: str) -> str:
+    """A system name as a token for variable names and space-separated flag meanings:
+    runs of anything but letters, digits, ``_``, ``.``, ``-`` become ``_``
+    (``"SES/O3b"`` -> ``"SES_O3b"``, ``"Pak Sat"`` -> ``"Pak_Sat"``)."""
+    return _NOT_TOKEN.sub("_", name.strip())
+
 TIE = "tie_within_1pct"
 
 
@@ -76,7 +86,9 @@ class SatelliteOption:
 
     @property
     def code_name(self) -> str:
-        return f"{self.orbit}_{self.system}"
+        """``<orbit>_<system token>``: a category name and part of variable names
+        (``cost_<code_name>_usd``), so spaces and slashes of the system name become ``_``."""
+        return f"{self.orbit}_{name_token(self.system)}"
 
 
 @dataclass(frozen=True)

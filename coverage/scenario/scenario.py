@@ -44,6 +44,7 @@ from pathlib import Path
 from hybridplan.tle import TimeGrid
 
 from ..errors import ScenarioError, ScenarioFileError
+from ..planning.recommend import name_token
 from ..planning.spec import PlanningSpec
 from .schema import (
     SCHEMA,
@@ -307,14 +308,21 @@ class Scenario:
         if not self.systems:
             raise ScenarioError(f"{self.source}: no [[systems]]; add at least one, e.g. "
                                 "[[systems]] name = \"starlink\" source = \"bundled:starlink\"")
-        seen = set()
+        seen, tokens = set(), {}
         for system in self.systems:
             if not isinstance(system, SystemSpec):
                 raise ScenarioError(f"{self.source}: systems must be SystemSpec objects")
             if system.name in seen:
                 raise ScenarioError(f"{self.source}: [systems.{system.name}] the name appears "
                                     "twice; system names must be unique")
+            token = name_token(system.name)
+            if token in tokens:
+                raise ScenarioError(f"{self.source}: [systems.{system.name}] name: expected a "
+                                    f"name distinct from \"{tokens[token]}\" once spaces and "
+                                    f"slashes become '_' (both give '{token}' in variable "
+                                    "names); rename one")
             seen.add(system.name)
+            tokens[token] = system.name
         for name in self.planning.satellite_costs:
             if name not in seen:
                 raise ScenarioError(unknown_key_message(f"{self.source}: [costs]", name,
