@@ -201,9 +201,11 @@ CASES = [
     ),
     (
         "system-names-same-token",
-        '[[systems]]\nname = "SES O3b"\nsource = "bundled:o3b"\n'
-        '[[systems]]\nname = "SES/O3b"\nsource = "bundled:o3b"\n',
-        "[systems.SES/O3b] name: expected a name distinct from \"SES O3b\"",
+        (
+            '[[systems]]\nname = "SES O3b"\nsource = "bundled:o3b"\n'
+            '[[systems]]\nname = "SES/O3b"\nsource = "bundled:o3b"\n'
+        ),
+        '[systems.SES/O3b] name: expected a name distinct from "SES O3b"',
     ),
     (
         "system-no-source",
