@@ -299,3 +299,17 @@ def test_default_scenario_round_trips_through_to_toml():
     again = Scenario.from_toml(scenario.to_toml())
     assert again.systems == scenario.systems and again.planning == scenario.planning
     assert again.licensing == scenario.licensing and again.output == scenario.output
+
+
+def test_planning_spec_built_in_python_is_checked_against_the_systems():
+    from hybridplan.coverage.planning.economics import SatelliteCosts
+    from hybridplan.coverage.planning.spec import PlanningSpec
+
+    full = SatelliteCosts(700.0, 300.0, 100.0, 5, "quote")
+    scenario = Scenario(systems=[SystemSpec("a", source="bundled:o3b")],
+                        planning=PlanningSpec(satellite_costs={"a": full}))
+    assert scenario.planning.costs_for("a", "MEO") == full
+    assert Scenario.from_toml(scenario.text).planning.costs_for("a", "MEO") == full
+    with pytest.raises(ScenarioError, match=r"\[costs\] unknown key 'b'"):
+        Scenario(systems=[SystemSpec("a", source="bundled:o3b")],
+                 planning=PlanningSpec(satellite_costs={"b": full}))
