@@ -238,18 +238,18 @@ def test_each_value_is_validated_once_with_its_table_in_the_label(monkeypatch):
     """Specs built from TOML check each key once (no second pass in __post_init__)."""
     from collections import Counter
 
-    from hybridplan.coverage.scenario import scenario as scenario_module
-    from hybridplan.coverage.scenario import schema as schema_module
+    from hybridplan.coverage.scenario import specs as specs_module
+    from hybridplan.coverage.scenario import validate as validate_module
 
     calls = Counter()
-    original = schema_module.check_value
+    original = validate_module.check_value
 
     def counting(key, value, where):
         calls[where] += 1
         return original(key, value, where)
 
-    monkeypatch.setattr(schema_module, "check_value", counting)
-    monkeypatch.setattr(scenario_module, "check_value", counting)
+    monkeypatch.setattr(validate_module, "check_value", counting)
+    monkeypatch.setattr(specs_module, "check_value", counting)
     scenario = default_scenario()
     assert calls and max(calls.values()) == 1, calls.most_common(3)
     assert "bundled:default_scenario.toml: [window] step_s" in calls

@@ -1,7 +1,9 @@
 """What the user asked for: the scenario file, its one schema, and the specs built from it.
 
-``schema`` holds every key with its default, range, unit and source; ``scenario`` the
-frozen :class:`Scenario` and its specs; ``planning`` routes the planning tables into one
+``schema`` holds every key with its default, range, unit and source; ``validate`` is the
+one validator of values against it; ``specs`` the frozen parts (region, window, systems,
+...); ``scenario`` the whole :class:`Scenario`, its loading and TOML rendering;
+``planning`` routes the planning tables into one
 :class:`~hybridplan.coverage.planning.spec.PlanningSpec` (``Scenario.planning``).
 """
 

@@ -24,7 +24,8 @@ from ..planning.spec import (
     PopulationOptions,
     TerrainCostFactors,
 )
-from .schema import COST_CLASSES, check_table, unknown_key_message
+from .schema import COST_CLASSES
+from .validate import check_table, unknown_key_message
 
 if TYPE_CHECKING:
     from .scenario import Scenario
