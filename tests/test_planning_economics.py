@@ -18,6 +18,7 @@ from hybridplan.coverage.planning.economics import (
     SatelliteCosts,
     annuity_factor,
     cash_flow_table,
+    chosen_cash_flows,
     fiber_option_usd,
     present_value_usd,
     purchase_years,
@@ -275,3 +276,28 @@ def test_system_names_with_spaces_and_slashes_make_safe_category_names():
                   options, FiberCosts(), FINANCE, FeasibilityCriteria())
     assert r.meanings[2:5] == ("fiber", "meo_SES_O3b", "geo_Pak_Sat")
     assert all(" " not in m and "/" not in m for m in r.meanings)
+
+
+def test_the_cash_flows_of_a_plan_add_up_to_its_present_value():
+    population = np.array([500.0, 500.0, 500.0, 0.0])
+    distance, weighted = np.full(4, 20.0), np.array([0.1, 300.0, np.inf, 5.0])
+    demand = np.array([50.0, 250.0, 50.0, 0.0])
+    options = _options([100] * 4, [100] * 4, [100] * 4)
+    options[0] = SatelliteOption("starlink", "leo", True, *([np.full(4, 100.0)] * 2),
+                                 np.full(4, 40.0), SatelliteCosts(782, 338, 100, 5))
+    r = recommend(population, distance, weighted, demand, options, FiberCosts(), FINANCE,
+                  FeasibilityCriteria())
+    chosen = np.array(r.meanings, dtype=object)[r.code]
+    assert list(chosen) == ["fiber", "leo_starlink", "leo_starlink", "no_population"]
+    capex, opex = {}, {}
+    capex["fiber"], opex["fiber"] = fiber_option_usd(weighted, FiberCosts())
+    for o in options:
+        capex[o.code_name], opex[o.code_name] = satellite_option_usd(demand, o.costs)
+    table = chosen_cash_flows(chosen, capex, opex, FINANCE,
+                              {o.code_name: o.costs.lifetime_years for o in options})
+    assert table.options == ("fiber", "leo_starlink", "geo_paksat")
+    # starlink: 1 + 3 terminals of USD 782, bought in years 0 and 5; 4 x 338 x 12 a year
+    np.testing.assert_allclose(table.capex[1], [4 * 782, 0, 0, 0, 0, 4 * 782, 0, 0, 0, 0, 0])
+    np.testing.assert_allclose(table.opex[1, 1:], 4 * 338 * 12)
+    np.testing.assert_allclose(table.total[2], 0.0)
+    assert table.present_value.sum() == pytest.approx(np.nansum(r.chosen_cost_usd), rel=1e-12)

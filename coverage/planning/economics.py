@@ -273,3 +273,35 @@ def cash_flow_table(capex_usd: Mapping[str, float], opex_usd_per_year: Mapping[s
         opex[i, 1:] = float(opex_usd_per_year[name])
     discount = (1.0 + finance.discount_rate) ** -year.astype(np.float64)
     return CashFlowTable(options, year, capex, opex, discount)
+
+
+def chosen_cash_flows(chosen: np.ndarray, capex_usd: Mapping[str, np.ndarray],
+                      opex_usd_per_year: Mapping[str, np.ndarray], finance: FinanceAssumptions,
+                      lifetime_years: Mapping[str, int | None] | None = None) -> CashFlowTable:
+    """The cash-flow table of what a plan builds: per option, the sum over the cells it is
+    chosen for.
+
+    Parameters
+    ----------
+    chosen : ndarray of str, (n_cell,)
+        The option chosen per cell (names as the keys below; anything else, such as
+        ``"none_feasible"`` or ``"already_served"``, builds nothing).
+    capex_usd, opex_usd_per_year : mapping of str to ndarray, (n_cell,)
+        First purchase [USD] and running costs [USD/year] of each option per cell, as
+        :func:`fiber_option_usd` and :func:`satellite_option_usd` give them.
+    finance, lifetime_years
+        As for :func:`cash_flow_table`.
+
+    Returns
+    -------
+    CashFlowTable
+        One row per option of ``capex_usd`` (zero where it is never chosen); its
+        ``present_value`` summed over the rows equals the plan's total present value.
+    """
+    chosen = np.asarray(chosen).astype(str)
+    capex, opex = {}, {}
+    for name in capex_usd:
+        mask = chosen == name
+        capex[name] = float(np.sum(np.asarray(capex_usd[name], dtype=np.float64)[mask]))
+        opex[name] = float(np.sum(np.asarray(opex_usd_per_year[name], dtype=np.float64)[mask]))
+    return cash_flow_table(capex, opex, finance, lifetime_years)
