@@ -177,3 +177,139 @@ def test_filters_walkers_and_relative_paths(tmp_path):
 def _two_sets():
     from hybridplan.tle import load_constellation
     return load_constellation("bundled:o3b")[:2].to_tle_lines()
+
+
+def _keys_written_per_table(text: str) -> dict[str, set[str]]:
+    """``{table header: key names}`` of a TOML text, commented-out keys included."""
+    import re
+
+    found: dict[str, set[str]] = {"": set()}
+    table = ""
+    for line in text.splitlines():
+        header = re.match(r"\s*\[\[?([^\]]+)\]\]?\s*(#.*)?$", line)
+        if header:
+            table = header.group(1).strip()
+            found.setdefault(table, set())
+            continue
+        key = re.match(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=", line)
+        if key:
+            found[table].add(key.group(1))
+    return found
+
+
+def test_the_default_scenario_writes_every_key_of_the_schema():
+    from hybridplan.coverage.scenario import default_scenario_text
+
+    text = default_scenario_text()
+    written = _keys_written_per_table(text)
+    for section, entries in SCHEMA.items():
+        if section.startswith("systems."):
+            inner = section.split(".")[1]
+            for key in entries:  # documented in the comment above the systems
+                assert f"{key.name} =" in text, (section, key.name)
+            assert f"{inner} = {{" in text
+            continue
+        table = "costs.starlink" if section == "costs.<system>" else section
+        for key in entries:
+            if key.name in ("preset", "walker") and section == "systems":
+                assert f"{key.name} =" in text
+                continue
+            assert key.name in written[table], (table, key.name)
+    scenario = default_scenario()
+    for name in ("starlink", "oneweb", "kuiper", "qianfan", "guowang", "o3b", "paksat"):
+        assert name in scenario.planning.satellite_costs, name
+        assert scenario.planning.satellite_costs[name]["source"], name
+
+
+def test_defaults_table_lists_every_key_with_its_source():
+    table = schema_markdown()
+    for section, entries in SCHEMA.items():
+        for key in entries:
+            from hybridplan.coverage.scenario.schema import label
+
+            assert f"| {label(section, key.name)} |" in table, (section, key.name)
+    assert "| [finance] usd_to_pkr | 281.425 | > 0 PKR/USD |" in table
+    assert "| [costs.<system>] terminal_usd | [costs.<orbit class>] |" in table
+    assert "[CENSUS] PBS 7th Population and Housing Census 2023" in table
+    assert "[reports]" not in table
+
+
+def test_each_value_is_validated_once_with_its_table_in_the_label(monkeypatch):
+    """Specs built from TOML check each key once (no second pass in __post_init__)."""
+    from collections import Counter
+
+    from hybridplan.coverage.scenario import specs as specs_module
+    from hybridplan.coverage.scenario import validate as validate_module
+
+    calls = Counter()
+    original = validate_module.check_value
+
+    def counting(key, value, where):
+        calls[where] += 1
+        return original(key, value, where)
+
+    monkeypatch.setattr(validate_module, "check_value", counting)
+    monkeypatch.setattr(specs_module, "check_value", counting)
+    scenario = default_scenario()
+    assert calls and max(calls.values()) == 1, calls.most_common(3)
+    assert "bundled:default_scenario.toml: [window] step_s" in calls
+    assert "bundled:default_scenario.toml: [systems.starlink] walker" not in calls
+    assert "bundled:default_scenario.toml: [costs.starlink] terminal_usd" in calls
+    assert scenario.window.step_s == 60.0
+
+
+def test_licensing_cases_of_the_default_scenario():
+    cases = default_scenario().licensing_cases()
+    assert list(cases) == ["as_of_2025", "foreign_leo_licensed"]
+    base, alternative = cases.values()
+    assert [n for n, ok in base.items() if ok] == ["paksat"]
+    assert [n for n, ok in alternative.items() if ok] == [
+        "starlink", "oneweb", "kuiper", "qianfan", "guowang", "paksat"]
+    starlink = default_scenario().systems[0]
+    assert "PTA draft FSS licence excl. AJK and GB (Feb 2025)" in starlink.licence_source
+    built = Scenario(systems=[SystemSpec("a", source="bundled:o3b", licensed=False,
+                                         licensed_alternative=True)])
+    assert built.licensing_cases() == {"as_of_2025": {"a": False},
+                                       "foreign_leo_licensed": {"a": True}}
+
+
+def test_per_system_costs_override_their_orbit_class(tmp_path):
+    from hybridplan.coverage.planning.economics import DEFAULT_GEO_COSTS, DEFAULT_MEO_COSTS
+
+    scenario = load_text(tmp_path, GOOD + "[costs.starlink]\nterminal_usd = 900\n"
+                         "[costs.leo]\nservice_usd_per_month = 450\n"
+                         "[output]\nexports = \"report\"\n")
+    costs = scenario.planning.costs_for("starlink", "LEO")
+    assert (costs.terminal_usd, costs.service_usd_per_month) == (900.0, 450.0)
+    assert costs.capacity_mbps_per_terminal == 100.0 and costs.lifetime_years == 5
+    assert scenario.planning.costs_for("other", "MEO") == DEFAULT_MEO_COSTS
+    assert scenario.planning.costs_for("other", "geo") == DEFAULT_GEO_COSTS
+    assert scenario.planning.costs_for("other", "mixed").service_usd_per_month == 450.0
+    assert scenario.output.exports == ("report",)
+    default = default_scenario().planning
+    prices = {n: default.costs_for(n, "LEO") for n in ("starlink", "oneweb", "kuiper",
+                                                        "qianfan", "guowang")}
+    assert len({(c.terminal_usd, c.service_usd_per_month) for c in prices.values()}) == 5
+    assert default.costs_for("o3b", "MEO").terminal_usd == 50_000.0
+    assert default.finance.usd_to_pkr == 281.425
+
+
+def test_default_scenario_round_trips_through_to_toml():
+    scenario = default_scenario()
+    again = Scenario.from_toml(scenario.to_toml())
+    assert again.systems == scenario.systems and again.planning == scenario.planning
+    assert again.licensing == scenario.licensing and again.output == scenario.output
+
+
+def test_planning_spec_built_in_python_is_checked_against_the_systems():
+    from hybridplan.coverage.planning.economics import SatelliteCosts
+    from hybridplan.coverage.planning.spec import PlanningSpec
+
+    full = SatelliteCosts(700.0, 300.0, 100.0, 5, "quote")
+    scenario = Scenario(systems=[SystemSpec("a", source="bundled:o3b")],
+                        planning=PlanningSpec(satellite_costs={"a": full}))
+    assert scenario.planning.costs_for("a", "MEO") == full
+    assert Scenario.from_toml(scenario.text).planning.costs_for("a", "MEO") == full
+    with pytest.raises(ScenarioError, match=r"\[costs\] unknown key 'b'"):
+        Scenario(systems=[SystemSpec("a", source="bundled:o3b")],
+                 planning=PlanningSpec(satellite_costs={"b": full}))

@@ -11,15 +11,21 @@ from hybridplan.coverage.planning.demand import (
     target_sites,
 )
 from hybridplan.coverage.planning.economics import (
+    DEFAULT_LEO_COSTS,
+    DEFAULT_MEO_COSTS,
     FiberCosts,
     FinanceAssumptions,
     SatelliteCosts,
     annuity_factor,
+    cash_flow_table,
+    chosen_cash_flows,
     fiber_option_usd,
     present_value_usd,
+    purchase_years,
     satellite_option_usd,
 )
 from hybridplan.coverage.planning.recommend import FeasibilityCriteria, SatelliteOption, recommend
+from hybridplan.coverage.planning.spec import PlanningSpec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -164,3 +170,136 @@ def test_turning_terrain_off_never_makes_a_cell_infeasible(case):
                          FeasibilityCriteria())
     infeasible = len(terrain.meanings) - 1
     assert not ((open_sky.code == infeasible) & (terrain.code != infeasible)).any()
+
+
+def test_replacements_and_the_cash_flow_table_by_hand():
+    np.testing.assert_array_equal(purchase_years(10, 5), [0, 5])
+    np.testing.assert_array_equal(purchase_years(10, 3), [0, 3, 6, 9])
+    np.testing.assert_array_equal(purchase_years(10, 10), [0])
+    np.testing.assert_array_equal(purchase_years(10, None), [0])
+    # a terminal of USD 1,000 bought at 0 and 5, USD 100/yr service, 10 years at 8 %
+    pv = 1_000 * (1 + 1.08 ** -5) + 100 * ANNUITY_8PCT_10Y
+    assert present_value_usd(1_000, 100, 0.08, 10, 5) == pytest.approx(pv, abs=1e-6)
+    assert pv == pytest.approx(1680.583 + 671.008, abs=1e-3)
+    table = cash_flow_table({"leo_a": 1_000.0, "fiber": 50_000.0},
+                            {"leo_a": 100.0, "fiber": 1_500.0}, FINANCE,
+                            lifetime_years={"leo_a": 5})
+    assert table.options == ("leo_a", "fiber") and table.currency == "USD"
+    np.testing.assert_array_equal(table.year, np.arange(11))
+    np.testing.assert_array_equal(table.capex[0], [1_000, 0, 0, 0, 0, 1_000, 0, 0, 0, 0, 0])
+    np.testing.assert_array_equal(table.capex[1], [50_000] + [0] * 10)
+    np.testing.assert_array_equal(table.opex[1], [0] + [1_500] * 10)
+    np.testing.assert_allclose(table.present_value,
+                               [pv, present_value_usd(50_000, 1_500, 0.08, 10)], rtol=1e-9)
+    pkr = table.in_pkr(FINANCE.usd_to_pkr)
+    assert pkr.currency == "PKR" and FINANCE.usd_to_pkr == 281.425
+    np.testing.assert_allclose(pkr.total, table.total * 281.425)
+    with pytest.raises(ValueError, match="already in PKR"):
+        pkr.in_pkr(281.425)
+
+
+def test_meo_systems_get_meo_costs():
+    spec = PlanningSpec()
+    assert spec.costs_for("o3b", "MEO") == DEFAULT_MEO_COSTS
+    assert spec.costs_for("o3b", "meo").terminal_usd > spec.costs_for("x", "LEO").terminal_usd
+    assert spec.costs_for("x", "LEO") == DEFAULT_LEO_COSTS
+    with pytest.raises(ValueError, match="orbit class 'HEO'"):
+        spec.costs_for("x", "HEO")
+
+
+def _two_leo(price_a, price_b, licensed_a=True):
+    cov = np.full(3, 100.0)
+    a = SatelliteCosts(price_a, 500, 100)
+    b = SatelliteCosts(price_b, 500, 100)
+    return [SatelliteOption("a", "leo", licensed_a, cov, cov, np.full(3, 40.0), a),
+            SatelliteOption("b", "leo", True, cov, cov, np.full(3, 40.0), b)]
+
+
+def test_a_tie_within_one_percent_is_reported_as_a_tie():
+    population, distance, weighted = np.full(3, 500.0), np.full(3, 20.0), np.full(3, 100.0)
+    demand = np.array([50.0, 50.0, 250.0])
+    leo_pv = 2_500 + 6_000 * ANNUITY_8PCT_10Y  # 42,762.5 per terminal
+    # b's terminal dearer by USD 300: 0.70 % of the PV per terminal -> a tie; 3 terminals
+    # in cell 3 keep the same share, so a tie there too
+    r = recommend(population, distance, weighted, demand, _two_leo(2_500, 2_800),
+                  FiberCosts(), FINANCE, FeasibilityCriteria())
+    assert list(r.reason) == ["leo_a:tie_within_1pct"] * 3
+    assert r.chosen_cost_usd[0] == pytest.approx(leo_pv)
+    # USD 1,000 dearer: 2.3 % -> a real price advantage
+    r = recommend(population, distance, weighted, demand, _two_leo(2_500, 3_500),
+                  FiberCosts(), FINANCE, FeasibilityCriteria())
+    assert list(r.reason) == ["leo_a:cheapest"] * 3
+    # an exact tie goes to the earlier option, every time
+    r = recommend(population, distance, weighted, demand, _two_leo(2_500, 2_500),
+                  FiberCosts(), FINANCE, FeasibilityCriteria(tie_within_pct=0.0))
+    assert list(r.reason) == ["leo_a:tie_within_1pct"] * 3
+
+
+def test_unlicensing_the_cheaper_system_raises_the_cost():
+    population, distance, weighted = np.full(3, 500.0), np.full(3, 20.0), np.full(3, np.inf)
+    demand = np.full(3, 50.0)
+    both = recommend(population, distance, weighted, demand, _two_leo(782, 6_000),
+                     FiberCosts(), FINANCE, FeasibilityCriteria())
+    only_b = recommend(population, distance, weighted, demand,
+                       _two_leo(782, 6_000, licensed_a=False), FiberCosts(), FINANCE,
+                       FeasibilityCriteria())
+    assert list(both.reason) == ["leo_a:cheapest"] * 3
+    assert list(only_b.reason) == ["leo_b:only_feasible"] * 3
+    np.testing.assert_allclose(only_b.chosen_cost_usd - both.chosen_cost_usd, 6_000 - 782)
+
+
+@settings(max_examples=60, deadline=None)
+@given(planning_cases(), st.floats(1.0, 10.0), st.sampled_from(["terminal", "service"]))
+def test_raising_a_systems_price_never_makes_it_chosen_in_more_cells(case, factor, which):
+    population, distance, weighted, demand, cov_leo, open_leo, cov_geo = case
+    before = _options(cov_leo, open_leo, cov_geo)
+    after = list(before)
+    dearer = LEO.__class__(LEO.terminal_usd * (factor if which == "terminal" else 1),
+                           LEO.service_usd_per_month * (factor if which == "service" else 1),
+                           LEO.capacity_mbps_per_terminal)
+    after[0] = SatelliteOption("starlink", "leo", True, before[0].pct_time_covered,
+                               before[0].pct_time_covered_open_sky, before[0].latency_rtt_ms,
+                               dearer)
+    args = (FiberCosts(), FINANCE, FeasibilityCriteria())
+    a = recommend(population, distance, weighted, demand, before, *args)
+    b = recommend(population, distance, weighted, demand, after, *args)
+    starlink = a.meanings.index("leo_starlink")
+    chosen_after = b.code == starlink
+    assert chosen_after.sum() <= (a.code == starlink).sum()
+    assert not (chosen_after & (a.code != starlink)).any()
+
+
+def test_system_names_with_spaces_and_slashes_make_safe_category_names():
+    cov = np.full(1, 100.0)
+    options = [SatelliteOption("SES/O3b", "meo", True, cov, cov, np.full(1, 150.0), GEO),
+               SatelliteOption("Pak Sat", "geo", True, cov, cov, np.full(1, 600.0), GEO)]
+    assert [o.code_name for o in options] == ["meo_SES_O3b", "geo_Pak_Sat"]
+    r = recommend(np.array([500.0]), np.array([20.0]), np.array([np.inf]), np.array([10.0]),
+                  options, FiberCosts(), FINANCE, FeasibilityCriteria())
+    assert r.meanings[2:5] == ("fiber", "meo_SES_O3b", "geo_Pak_Sat")
+    assert all(" " not in m and "/" not in m for m in r.meanings)
+
+
+def test_the_cash_flows_of_a_plan_add_up_to_its_present_value():
+    population = np.array([500.0, 500.0, 500.0, 0.0])
+    distance, weighted = np.full(4, 20.0), np.array([0.1, 300.0, np.inf, 5.0])
+    demand = np.array([50.0, 250.0, 50.0, 0.0])
+    options = _options([100] * 4, [100] * 4, [100] * 4)
+    options[0] = SatelliteOption("starlink", "leo", True, *([np.full(4, 100.0)] * 2),
+                                 np.full(4, 40.0), SatelliteCosts(782, 338, 100, 5))
+    r = recommend(population, distance, weighted, demand, options, FiberCosts(), FINANCE,
+                  FeasibilityCriteria())
+    chosen = np.array(r.meanings, dtype=object)[r.code]
+    assert list(chosen) == ["fiber", "leo_starlink", "leo_starlink", "no_population"]
+    capex, opex = {}, {}
+    capex["fiber"], opex["fiber"] = fiber_option_usd(weighted, FiberCosts())
+    for o in options:
+        capex[o.code_name], opex[o.code_name] = satellite_option_usd(demand, o.costs)
+    table = chosen_cash_flows(chosen, capex, opex, FINANCE,
+                              {o.code_name: o.costs.lifetime_years for o in options})
+    assert table.options == ("fiber", "leo_starlink", "geo_paksat")
+    # starlink: 1 + 3 terminals of USD 782, bought in years 0 and 5; 4 x 338 x 12 a year
+    np.testing.assert_allclose(table.capex[1], [4 * 782, 0, 0, 0, 0, 4 * 782, 0, 0, 0, 0, 0])
+    np.testing.assert_allclose(table.opex[1, 1:], 4 * 338 * 12)
+    np.testing.assert_allclose(table.total[2], 0.0)
+    assert table.present_value.sum() == pytest.approx(np.nansum(r.chosen_cost_usd), rel=1e-12)

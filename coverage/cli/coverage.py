@@ -28,9 +28,11 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
                         help="use this grid NetCDF (cells with terrain) instead of building it")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--defaults", action="store_true",
-                        help="print every scenario key with its default and range, and exit")
+                        help="print every key the scenario accepts (planning keys included) with its "
+                             "default, valid values and source, and exit")
     parser.add_argument("--print-default", action="store_true",
-                        help="print the bundled default scenario (TOML) and exit")
+                        help="print the bundled default scenario (TOML; every key at its default, "
+                             "with sources) and exit")
     parser.set_defaults(handler=run_coverage)
 
 

@@ -1,24 +1,30 @@
 """The planning stage's inputs as frozen dataclasses: demand, underserved rule, finance,
 costs, feasibility criteria, network and population options.
 
-Built from a scenario by :func:`hybridplan.coverage.scenario.planning.planning_spec`; used
-by ``planning.decide`` and the pipeline. numpy and dataclasses only.
+Built once, from the scenario's tables, by :mod:`hybridplan.coverage.scenario` (every key,
+default, range and source is in its schema); used by ``planning.decide`` and the
+pipeline. numpy and dataclasses only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from .demand import DemandAssumptions, UnderservedRule
 from .economics import (
-    DEFAULT_GEO_COSTS,
-    DEFAULT_LEO_COSTS,
+    DEFAULT_COSTS_BY_ORBIT,
     FiberCosts,
     FinanceAssumptions,
     SatelliteCosts,
+    default_costs,
+    with_overrides,
 )
 from .recommend import FeasibilityCriteria
+
+#: Orbit classes with their own default costs (``[costs.leo]``, ``[costs.meo]``, ``[costs.geo]``).
+ORBIT_CLASSES = ("LEO", "MEO", "GEO")
 
 
 @dataclass(frozen=True)
@@ -51,7 +57,18 @@ class PopulationOptions:
 
 @dataclass(frozen=True)
 class PlanningSpec:
-    """Everything the planning stage needs beyond coverage."""
+    """Everything the planning stage needs beyond coverage.
+
+    Attributes
+    ----------
+    orbit_costs : mapping of str to SatelliteCosts
+        Costs per orbit class (``LEO``, ``MEO``, ``GEO``): the defaults of
+        :mod:`~hybridplan.coverage.planning.economics`, changed by ``[costs.leo]``,
+        ``[costs.meo]``, ``[costs.geo]``.
+    satellite_costs : mapping of str to mapping
+        Per system, the keys its ``[costs.<system>]`` table gives (validated); the keys
+        it leaves out come from its orbit class (:meth:`costs_for`).
+    """
 
     demand: DemandAssumptions = field(default_factory=DemandAssumptions)
     underserved: UnderservedRule = field(default_factory=UnderservedRule)
@@ -59,12 +76,27 @@ class PlanningSpec:
     criteria: FeasibilityCriteria = field(default_factory=FeasibilityCriteria)
     fiber: FiberCosts = field(default_factory=FiberCosts)
     terrain_costs: TerrainCostFactors = field(default_factory=TerrainCostFactors)
-    satellite_costs: Mapping[str, SatelliteCosts] = field(default_factory=dict)
+    orbit_costs: Mapping[str, SatelliteCosts] = field(
+        default_factory=lambda: {k: DEFAULT_COSTS_BY_ORBIT[k] for k in ORBIT_CLASSES})
+    satellite_costs: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     network: NetworkOptions = field(default_factory=NetworkOptions)
     population: PopulationOptions = field(default_factory=PopulationOptions)
 
+    def __post_init__(self) -> None:
+        orbit = {k: DEFAULT_COSTS_BY_ORBIT[k] for k in ORBIT_CLASSES}
+        orbit.update({k.upper(): v for k, v in self.orbit_costs.items()})
+        object.__setattr__(self, "orbit_costs", MappingProxyType(orbit))
+        given = {}
+        for name, value in self.satellite_costs.items():
+            if isinstance(value, SatelliteCosts):  # a complete set built in Python
+                value = {f: getattr(value, f) for f in value.__dataclass_fields__}
+            given[name] = MappingProxyType(dict(value))
+        object.__setattr__(self, "satellite_costs", MappingProxyType(given))
+
     def costs_for(self, system: str, orbit_class: str) -> SatelliteCosts:
-        """The system's own ``[costs.<system>]``, else the default for its orbit class."""
-        if system in self.satellite_costs:
-            return self.satellite_costs[system]
-        return DEFAULT_GEO_COSTS if orbit_class.upper() == "GEO" else DEFAULT_LEO_COSTS
+        """The system's costs: its ``[costs.<system>]`` keys over its orbit class's costs
+        (LEO, MEO or GEO; a ``mixed`` source is priced as LEO)."""
+        key = orbit_class.upper()
+        key = "LEO" if key == "MIXED" else key
+        base = self.orbit_costs[key] if key in self.orbit_costs else default_costs(orbit_class)
+        return with_overrides(base, self.satellite_costs.get(system, {}))

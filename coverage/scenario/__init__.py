@@ -1,14 +1,18 @@
 """What the user asked for: the scenario file, its one schema, and the specs built from it.
 
-``schema`` holds every key with its default, range, unit and source; ``scenario`` the
-frozen :class:`Scenario` and its specs; ``planning`` builds the planning stage's
-:class:`~hybridplan.coverage.planning.spec.PlanningSpec` from the same file.
+``schema`` holds every key with its default, range, unit and source; ``validate`` is the
+one validator of values against it; ``specs`` the frozen parts (region, window, systems,
+...); ``scenario`` the whole :class:`Scenario`, its loading and TOML rendering;
+``planning`` routes the planning tables into one
+:class:`~hybridplan.coverage.planning.spec.PlanningSpec` (``Scenario.planning``).
 """
 
 from .planning import planning_spec
 from .scenario import (
     EngineSpec,
     FilterSpec,
+    LicensingSpec,
+    OutputSpec,
     RegionSpec,
     Scenario,
     SystemSpec,
@@ -20,12 +24,15 @@ from .scenario import (
     load_scenario,
     scenario_from_argument,
 )
-from .schema import SCHEMA, schema_markdown
+from .schema import EXPORTS, SCHEMA, schema_markdown
 
 __all__ = [
+    "EXPORTS",
     "SCHEMA",
     "EngineSpec",
     "FilterSpec",
+    "LicensingSpec",
+    "OutputSpec",
     "RegionSpec",
     "Scenario",
     "SystemSpec",

@@ -1,26 +1,22 @@
-"""The planning tables of a scenario, validated: demand, underserved rule, finance, costs,
-feasibility criteria, network and population options.
+"""The planning tables of a scenario -> one :class:`PlanningSpec`, validated once.
 
-They live in the scenario's reserved tables ``[demand]``, ``[planning]``, ``[costs.fiber]``,
-``[costs.<system>]``, ``[network]`` and ``[population]``; every key has a default (see
-:func:`planning_defaults_markdown`), unknown keys are errors that suggest the nearest key,
-and every number is range-checked with the key named in the message.
+The tables are ``[demand]``, ``[planning]`` (underserved rule, horizon and discount rate,
+feasibility criteria), ``[finance]`` (exchange rate), ``[costs.fiber]``,
+``[costs.leo|meo|geo]`` (defaults per orbit class), ``[costs.<system>]`` and
+``[network]`` / ``[population]``. Every key, its default, range and source is in
+:data:`~hybridplan.coverage.scenario.schema.SCHEMA`; this module only routes the
+validated values into the planning dataclasses (and back, for :meth:`Scenario.to_toml`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from ..errors import ScenarioError
 from ..planning.demand import DemandAssumptions, UnderservedRule
-from ..planning.economics import (
-    DEFAULT_GEO_COSTS,
-    DEFAULT_LEO_COSTS,
-    FiberCosts,
-    FinanceAssumptions,
-    SatelliteCosts,
-)
+from ..planning.economics import FiberCosts, FinanceAssumptions, SatelliteCosts
 from ..planning.recommend import FeasibilityCriteria
 from ..planning.spec import (
     NetworkOptions,
@@ -28,109 +24,93 @@ from ..planning.spec import (
     PopulationOptions,
     TerrainCostFactors,
 )
-from .scenario import Scenario
-from .schema import unknown_key_message
+from .schema import COST_CLASSES
+from .validate import check_table, unknown_key_message
 
-#: Ranges per key [low, high] (inclusive); keys absent here must be >= 0.
-_RANGES = {
-    "take_up_rate": (0.0, 1.0), "household_size": (0.5, 50.0),
-    "overbooking_ratio": (1.0, 1000.0), "discount_rate": (0.0, 1.0),
-    "horizon_years": (1, 100), "min_availability_pct": (0.0, 100.0),
-    "opex_fraction_per_year": (0.0, 1.0), "capacity_mbps_per_terminal": (1e-6, 1e6),
-}
+if TYPE_CHECKING:
+    from .scenario import Scenario
 
 
-def _build(cls, table, where: str, defaults=None):
-    """A dataclass from a TOML table: known keys only, numbers range-checked."""
-    if not isinstance(table, Mapping):
-        raise ScenarioError(f"{where}: expected a table, found {type(table).__name__}")
-    names = [f.name for f in dataclasses.fields(cls)]
-    values = {}
-    base = defaults if defaults is not None else cls()
-    for key, value in table.items():
-        if key not in names:
-            raise ScenarioError(unknown_key_message(f"{where}", key, names))
-        expected = getattr(base, key)
-        if isinstance(expected, bool):
-            if not isinstance(value, bool):
-                raise ScenarioError(f"{where} {key} = {value!r}: expected true or false")
-        elif isinstance(expected, (int, float)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ScenarioError(f"{where} {key} = {value!r}: expected a number")
-            low, high = _RANGES.get(key, (0.0, float("inf")))
-            if not low <= value <= high:
-                raise ScenarioError(f"{where} {key} = {value!r}: expected {low:g}..{high:g}")
-            if isinstance(expected, int):
-                if value != int(value):
-                    raise ScenarioError(f"{where} {key} = {value!r}: expected a whole number")
-                value = int(value)
-            else:
-                value = float(value)
-        elif isinstance(expected, str) and not isinstance(value, str):
-            raise ScenarioError(f"{where} {key} = {value!r}: expected a string")
-        values[key] = value
-    return dataclasses.replace(base, **values)
+def _names(cls) -> list[str]:
+    return [f.name for f in dataclasses.fields(cls)]
 
 
-_PLANNING_KEYS = {
-    "underserved": ("min_fiber_distance_km", "min_population"),
-    "finance": ("horizon_years", "discount_rate"),
-    "criteria": ("min_availability_pct", "max_latency_rtt_ms", "served_distance_km"),
-}
+def _pick(cls, values: Mapping):
+    return cls(**{k: values[k] for k in _names(cls) if k in values})
+
+
+def _quoted(name: str) -> str:
+    from .scenario import toml_key
+
+    return toml_key(name)
+
+
+def planning_from_tables(data: Mapping, systems: Sequence[str], source: str) -> PlanningSpec:
+    """Validate a parsed scenario's planning tables (``systems``: the system names)."""
+    def table(section):
+        return check_table(section, data.get(section, {}), f"{source}: [{section}]")
+
+    planning = table("planning")
+    finance = {**planning, **table("finance")}
+    costs = data.get("costs", {})
+    if not isinstance(costs, Mapping):
+        check_table("costs.fiber", costs, f"{source}: [costs]")  # raises: not a table
+    fiber = check_table("costs.fiber", costs.get("fiber", {}), f"{source}: [costs.fiber]")
+    orbit_costs, given = {}, {}
+    for name, values in costs.items():
+        where = f"{source}: [costs.{_quoted(name)}]"
+        if name == "fiber":
+            continue
+        if name in COST_CLASSES:
+            if name in systems:
+                raise ScenarioError(f"{where}: ambiguous: '{name}' names both the "
+                                    f"{name.upper()} orbit-class costs and a system; rename "
+                                    "the system")
+            orbit_costs[name.upper()] = SatelliteCosts(**check_table(f"costs.{name}", values,
+                                                                     where))
+        elif name in systems:
+            given[name] = check_table("costs.<system>", values, where, only_given=True)
+        else:
+            raise ScenarioError(unknown_key_message(f"{source}: [costs]", name,
+                                                    ["fiber", *COST_CLASSES, *systems]))
+    return PlanningSpec(
+        demand=DemandAssumptions(**table("demand")),
+        underserved=_pick(UnderservedRule, planning),
+        finance=_pick(FinanceAssumptions, finance),
+        criteria=_pick(FeasibilityCriteria, planning),
+        fiber=_pick(FiberCosts, fiber), terrain_costs=_pick(TerrainCostFactors, fiber),
+        orbit_costs=orbit_costs, satellite_costs=given,
+        network=NetworkOptions(**table("network")),
+        population=PopulationOptions(**table("population")))
 
 
 def planning_spec(scenario: Scenario) -> PlanningSpec:
-    """Validate the scenario's planning tables into a :class:`PlanningSpec`."""
-    tables = scenario.reserved
-    src = scenario.source
-    planning = dict(tables.get("planning", {}))
-    valid = [k for keys in _PLANNING_KEYS.values() for k in keys]
-    for key in planning:
-        if key not in valid:
-            raise ScenarioError(unknown_key_message(f"{src}: [planning]", key, valid))
-    parts = {}
-    for name, keys in _PLANNING_KEYS.items():
-        cls = {"underserved": UnderservedRule, "finance": FinanceAssumptions,
-               "criteria": FeasibilityCriteria}[name]
-        parts[name] = _build(cls, {k: planning[k] for k in keys if k in planning},
-                             f"{src}: [planning]")
-    costs = dict(tables.get("costs", {}))
-    fiber_table = dict(costs.pop("fiber", {}))
-    terrain_keys = {f.name for f in dataclasses.fields(TerrainCostFactors)}
-    terrain = _build(TerrainCostFactors, {k: v for k, v in fiber_table.items()
-                                          if k in terrain_keys}, f"{src}: [costs.fiber]")
-    fiber_only = {k: v for k, v in fiber_table.items() if k not in terrain_keys}
-    fiber_names = [f.name for f in dataclasses.fields(FiberCosts)] + sorted(terrain_keys)
-    for key in fiber_only:
-        if key not in fiber_names:
-            raise ScenarioError(unknown_key_message(f"{src}: [costs.fiber]", key, fiber_names))
-    fiber = _build(FiberCosts, fiber_only, f"{src}: [costs.fiber]")
-    systems = {s.name for s in scenario.systems}
-    satellite_costs = {}
-    for name, table in costs.items():
-        if name not in systems:
-            raise ScenarioError(unknown_key_message(f"{src}: [costs]", name,
-                                                    ["fiber", *sorted(systems)]))
-        satellite_costs[name] = _build(SatelliteCosts, table, f"{src}: [costs.{name}]",
-                                       defaults=DEFAULT_LEO_COSTS)
-    return PlanningSpec(
-        demand=_build(DemandAssumptions, tables.get("demand", {}), f"{src}: [demand]"),
-        fiber=fiber, terrain_costs=terrain, satellite_costs=satellite_costs,
-        network=_build(NetworkOptions, tables.get("network", {}), f"{src}: [network]"),
-        population=_build(PopulationOptions, tables.get("population", {}),
-                          f"{src}: [population]"),
-        **parts)
+    """The scenario's :class:`PlanningSpec` (validated when the scenario was built)."""
+    return scenario.planning
 
 
-def planning_defaults_markdown() -> str:
-    """A table of every planning key with its default (for the docs and ``--defaults``)."""
-    rows = ["| table | key | default |", "|---|---|---|"]
-    for table, obj in (("[demand]", DemandAssumptions()), ("[planning]", UnderservedRule()),
-                       ("[planning]", FinanceAssumptions()), ("[planning]", FeasibilityCriteria()),
-                       ("[costs.fiber]", FiberCosts()), ("[costs.fiber]", TerrainCostFactors()),
-                       ("[costs.<system>] (LEO/MEO)", DEFAULT_LEO_COSTS),
-                       ("[costs.<system>] (GEO)", DEFAULT_GEO_COSTS),
-                       ("[network]", NetworkOptions()), ("[population]", PopulationOptions())):
-        rows += [f"| {table} | {f.name} | {getattr(obj, f.name)!r} |"
-                 for f in dataclasses.fields(obj)]
-    return "\n".join(rows)
+def planning_tables(spec: PlanningSpec) -> dict[str, dict]:
+    """The planning spec as TOML tables ``{header: {key: value}}`` (defaults included)."""
+    def values(*objects):
+        out = {}
+        for obj in objects:
+            out.update(dataclasses.asdict(obj))
+        return out
+
+    finance = dataclasses.asdict(spec.finance)
+    tables = {
+        "demand": values(spec.demand),
+        "planning": {**values(spec.underserved, spec.criteria),
+                     "horizon_years": finance["horizon_years"],
+                     "discount_rate": finance["discount_rate"]},
+        "finance": {"usd_to_pkr": finance["usd_to_pkr"],
+                    "usd_to_pkr_as_of": finance["usd_to_pkr_as_of"]},
+        "costs.fiber": values(spec.fiber, spec.terrain_costs),
+    }
+    for orbit, costs in spec.orbit_costs.items():
+        tables[f"costs.{orbit.lower()}"] = dataclasses.asdict(costs)
+    for name, given in spec.satellite_costs.items():
+        tables[f"costs.{_quoted(name)}"] = dict(given)
+    tables["network"] = values(spec.network)
+    tables["population"] = values(spec.population)
+    return tables

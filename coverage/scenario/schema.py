@@ -1,36 +1,53 @@
-"""Every scenario key, its type, range, default and meaning: the one place.
+"""Every scenario key, its type, range, default, unit, meaning and source: the one place.
 
-:data:`SCHEMA` drives the validator, the dataclass defaults of
-:mod:`hybridplan.coverage.scenario`, the unknown-key suggestions and the reference
-table (:func:`schema_markdown`, printed by ``hybridplan coverage --defaults``).
+:data:`SCHEMA` drives the validator (:mod:`~hybridplan.coverage.scenario.validate`), the
+dataclass defaults of
+:mod:`hybridplan.coverage.scenario`, the unknown-key suggestions and the reference table
+(:func:`schema_markdown`, printed by ``hybridplan coverage --defaults``). The planning
+tables (``[demand]``, ``[planning]``, ``[finance]``, ``[costs.*]``, ``[network]``,
+``[population]``) are in it too; their default values are the defaults of the planning
+dataclasses (read here, so a default is written once).
 
-Sources of the defaults: Starlink's 25 deg minimum elevation and 18 deg GSO arc
-avoidance angle are the figures of SpaceX's Gen1 modification (FCC 21-48, 2021). The
-minimum elevations of the other systems in the bundled default scenario are labelled
-there as assumptions.
+Source labels: ``[FILED]`` a figure from a regulatory filing, ``[REPORTED]`` a figure
+reported in the press or by a vendor (with where), ``[CENSUS]``, ``[ASSUMPTION]`` our
+choice, to be replaced by the planner.
 """
 
 from __future__ import annotations
 
-import difflib
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time
 
-from ..errors import ScenarioError
+from ..planning.demand import DemandAssumptions, UnderservedRule
+from ..planning.economics import (
+    DEFAULT_GEO_COSTS,
+    DEFAULT_LEO_COSTS,
+    DEFAULT_MEO_COSTS,
+    FiberCosts,
+    FinanceAssumptions,
+    SatelliteCosts,
+)
+from ..planning.recommend import FeasibilityCriteria
+from ..planning.spec import NetworkOptions, PopulationOptions, TerrainCostFactors
 
 REQUIRED = object()
 """Marker of a key without a default."""
+
+EXPORTS = ("report", "plan_nc", "geopackage", "districts_csv", "geojson", "cells_csv")
+"""The files ``[output] exports`` may name."""
+
 
 
 @dataclass(frozen=True)
 class Key:
     """One scenario key.
 
-    ``kind``: ``"str"``, ``"int"``, ``"float"``, ``"bool"``, ``"datetime"``, ``"strs"``
-    (a string or a list of strings), ``"pair"`` (two numbers, low <= high) or ``"table"``.
-    ``low``/``high`` bound numbers (``low_open``/``high_open`` make the bound strict).
+    ``kind``: ``"str"``, ``"int"``, ``"float"``, ``"bool"``, ``"datetime"``, ``"date"``,
+    ``"strs"`` (a string or a list of strings), ``"pair"`` (two numbers, low <= high) or
+    ``"table"``. ``low``/``high`` bound numbers (``low_open``/``high_open`` make the bound
+    strict); ``choices`` closes a string (or each string of a list); ``min_items`` is the
+    shortest list allowed; ``source`` says where the default comes from.
     """
 
     name: str
@@ -43,11 +60,14 @@ class Key:
     low_open: bool = False
     high_open: bool = False
     choices: tuple[str, ...] = ()
+    source: str = ""
+    min_items: int = 0
 
     def expected(self) -> str:
         """What a valid value looks like, for messages."""
         if self.choices:
-            return "one of " + ", ".join(repr(c) for c in self.choices)
+            text = "one of " + ", ".join(repr(c) for c in self.choices)
+            return f"a list of {text}" if self.kind == "strs" else text
         unit = f" {self.unit}" if self.unit else ""
         if self.kind in ("int", "float", "pair"):
             lo = "" if self.low is None else f"{self.low:g}"
@@ -68,14 +88,56 @@ class Key:
             if self.kind == "pair":
                 text = f"[low, high] with each {text}"
             return text
+        if self.kind == "strs" and self.min_items:
+            return f"a string or a list of at least {self.min_items} string(s)"
         return {"str": "a string", "bool": "true or false",
                 "datetime": "a UTC time such as \"2026-05-30T00:00:00Z\"",
+                "date": "a date such as 2025-09-24",
                 "strs": "a string or a list of strings", "table": "a table"}[self.kind]
 
 
 def _k(*args, **kwargs) -> Key:
     return Key(*args, **kwargs)
 
+
+def _d(obj, name: str, kind: str, doc: str, unit: str = "", **kwargs) -> Key:
+    """A key whose default is the planning dataclass's own (one place for the value)."""
+    return Key(name, kind, getattr(obj, name), doc, unit, **kwargs)
+
+
+_ASSUMED = "[ASSUMPTION]"
+
+
+def _satellite_cost_keys(defaults: SatelliteCosts | None) -> tuple[Key, ...]:
+    """The keys of ``[costs.leo|meo|geo]`` (with defaults) or ``[costs.<system>]``
+    (``defaults = None``: a key left out comes from the system's orbit class)."""
+    def dflt(name):
+        return None if defaults is None else getattr(defaults, name)
+    src = "" if defaults is None else defaults.source
+    return (
+        _k("terminal_usd", "float", dflt("terminal_usd"), "one terminal with installation",
+           "USD", low=0.0, source=src),
+        _k("service_usd_per_month", "float", dflt("service_usd_per_month"),
+           "recurring service per terminal", "USD/month", low=0.0, source=src),
+        _k("capacity_mbps_per_terminal", "float", dflt("capacity_mbps_per_terminal"),
+           "busy-hour throughput one terminal delivers (terminals = ceil(demand / this))",
+           "Mbit/s", low=0.0, high=1e6, low_open=True, source=src),
+        _k("lifetime_years", "int", dflt("lifetime_years"), "terminal life: re-bought every "
+           "lifetime_years within the planning horizon", "year", low=1, high=100,
+           source=src),
+        _k("source", "str", dflt("source"), "where these figures come from (or "
+           "[ASSUMPTION]); carried into the report"),
+    )
+
+
+_DEMAND = DemandAssumptions()
+_RULE = UnderservedRule()
+_FINANCE = FinanceAssumptions()
+_CRITERIA = FeasibilityCriteria()
+_FIBER = FiberCosts()
+_TERRAIN = TerrainCostFactors()
+_NETWORK = NetworkOptions()
+_POPULATION = PopulationOptions()
 
 SCHEMA: dict[str, tuple[Key, ...]] = {
     "": (
@@ -85,7 +147,7 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
     "region": (
         _k("names", "strs", ("Gilgit-Baltistan", "Azad Jammu and Kashmir"),
            "region names known to hybridplan.grids (provinces, districts, countries) or one "
-           "path to a GeoJSON boundary (relative to the scenario file)"),
+           "path to a GeoJSON boundary (relative to the scenario file)", min_items=1),
         _k("resolution", "int", 7, "H3 resolution of the cells (7: about 5 km2)", low=0,
            high=15),
     ),
@@ -116,7 +178,7 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
     ),
     "systems": (
         _k("name", "str", REQUIRED, "label of the system in the outputs (unique; not "
-           "'combined')"),
+           "'combined'; spaces and slashes allowed)"),
         _k("source", "str", "", "element sets: 'bundled:<name>' (starlink, oneweb, kuiper, "
            "qianfan, guowang, o3b, iridium-next, geo) or a TLE/OMM file (relative to the "
            "scenario file); exactly one of source, preset, walker"),
@@ -127,14 +189,19 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
            "epoch = window start"),
         _k("filter", "table", None, "keep only satellites matching: name (regular expression), "
            "altitude_km = [low, high], inclination_deg = [low, high], max_epoch_age_days"),
-        _k("min_elevation_deg", "float", 25.0, "minimum elevation of the user terminal "
-           "(25: Starlink, FCC 21-48)", "deg", low=0.0, high=90.0),
+        _k("min_elevation_deg", "float", 25.0, "minimum elevation of the user terminal",
+           "deg", low=0.0, high=90.0, source="[FILED] Starlink, FCC 21-48 (2021)"),
         _k("n_required", "int", 1, "N for N-asset coverage (pct_time_n_or_more)", low=1,
            high=1000),
         _k("gso_exclusion_deg", "float", 0.0, "GSO arc avoidance angle, 0 = none (18: "
            "SpaceX, FCC 21-48; published operator figures 18-22)", "deg", low=0.0, high=90.0,
            high_open=True),
-        _k("licensed", "bool", True, "licensed to serve the region (counts in 'combined')"),
+        _k("licensed", "bool", True, "licensed to serve the region in the base licensing "
+           "case ([licensing] base_case; counts in 'combined')"),
+        _k("licensed_alternative", "bool", None, "licensed in [licensing] alternative_case "
+           "(unset: as licensed)"),
+        _k("licence_source", "str", "", "the public fact behind licensed / "
+           "licensed_alternative (document, date); carried into the report"),
         _k("backhaul", "bool", True, "usable as a backhaul option by the planner (false for "
            "narrowband voice/IoT systems such as Iridium; coverage is still computed)"),
     ),
@@ -169,11 +236,94 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
         _k("series_cells", "strs", (), "H3 cells whose per-step values are kept "
            "(series_* variables, dim time)"),
     ),
+    "licensing": (
+        _k("base_case", "str", "as_of_2025", "name of the licensing case given by each "
+           "system's 'licensed'"),
+        _k("alternative_case", "str", "foreign_leo_licensed", "name of the second case, given "
+           "by each system's 'licensed_alternative', decided side by side from the same "
+           "coverage run; \"\" = base case only"),
+    ),
+    "demand": (
+        _d(_DEMAND, "household_size", "float", "persons per household", "person", low=0.5,
+           high=50.0, source="[CENSUS] PBS 7th Population and Housing Census 2023 (~6.3)"),
+        _d(_DEMAND, "take_up_rate", "float", "share of households that subscribe", "1",
+           low=0.0, high=1.0, source=f"{_ASSUMED} rural launch"),
+        _d(_DEMAND, "users_per_household", "float", "users per subscribing household",
+           "person", low=0.0, source=_ASSUMED),
+        _d(_DEMAND, "busy_hour_mbps_per_user", "float", "rate provisioned per active user "
+           "in the busy hour", "Mbit/s", low=0.0, source=_ASSUMED),
+        _d(_DEMAND, "overbooking_ratio", "float", "users sharing one provisioned unit", "1",
+           low=1.0, high=1000.0, source="[ASSUMPTION] within 10:1-50:1 of residential "
+           "broadband"),
+    ),
+    "planning": (
+        _d(_RULE, "min_fiber_distance_km", "float", "a rural settled cell farther than this "
+           "from fibre or a point of presence is underserved", "km", low=0.0,
+           source=_ASSUMED),
+        _d(_RULE, "min_population", "float", "fewest people for a cell to count as "
+           "underserved", "person", low=0.0, source=_ASSUMED),
+        _d(_FINANCE, "horizon_years", "int", "planning horizon", "year", low=1, high=100,
+           source=_ASSUMED),
+        _d(_FINANCE, "discount_rate", "float", "real discount rate", "1/year", low=0.0,
+           high=1.0, source="[ASSUMPTION] World Bank appraisal practice"),
+        _d(_CRITERIA, "min_availability_pct", "float", "terrain-aware share of time with a "
+           "usable satellite for the option to be feasible", "%", low=0.0, high=100.0,
+           source=_ASSUMED),
+        _d(_CRITERIA, "max_latency_rtt_ms", "float", "largest mean round-trip latency "
+           "(GEO bent pipe ~560-600)", "ms", low=0.0, source=_ASSUMED),
+        _d(_CRITERIA, "served_distance_km", "float", "cells this close to fibre or a point "
+           "of presence are already served", "km", low=0.0, source=_ASSUMED),
+        _d(_CRITERIA, "tie_within_pct", "float", "a runner-up this close in present value "
+           "is reported as a tie (reason '<choice>:tie_within_1pct')", "%", low=0.0,
+           high=100.0, source=_ASSUMED),
+    ),
+    "finance": (
+        _d(_FINANCE, "usd_to_pkr", "float", "exchange rate for costs shown in PKR",
+           "PKR/USD", low=0.0, low_open=True,
+           source="[REPORTED] SBP mark-to-market spot rate 24 Sep 2025 (ARY News)"),
+        _d(_FINANCE, "usd_to_pkr_as_of", "date", "date of usd_to_pkr"),
+    ),
+    "costs.fiber": (
+        _d(_FIBER, "cost_per_km_usd", "float", "fibre build cost per terrain-weighted km",
+           "USD/km", low=0.0, source="[REPORTED] ITU Connect2Recover costing; range 15,850 "
+           "(Analysys Mason rural) to ~54,000 (Pak-China OFC 2018)"),
+        _d(_FIBER, "site_equipment_usd", "float", "node equipment and power at the served "
+           "cell", "USD", low=0.0, source=_ASSUMED),
+        _d(_FIBER, "opex_fraction_per_year", "float", "maintenance per year as a share of "
+           "CAPEX", "1/year", low=0.0, high=1.0, source=_ASSUMED),
+        _d(_TERRAIN, "slope_cost_per_deg", "float", "terrain factor added per degree of "
+           "slope", "1/deg", low=0.0, source=_ASSUMED),
+        _d(_TERRAIN, "elevation_cost_per_km", "float", "terrain factor added per km above "
+           "elevation_threshold_m", "1/km", low=0.0, source=_ASSUMED),
+        _d(_TERRAIN, "elevation_threshold_m", "float", "height above which building gets "
+           "dearer", "m", low=-500.0, high=9000.0, source=_ASSUMED),
+    ),
+    "costs.leo": _satellite_cost_keys(DEFAULT_LEO_COSTS),
+    "costs.meo": _satellite_cost_keys(DEFAULT_MEO_COSTS),
+    "costs.geo": _satellite_cost_keys(DEFAULT_GEO_COSTS),
+    "costs.<system>": _satellite_cost_keys(None),
+    "network": (
+        _d(_NETWORK, "path", "str", "fibre network (GeoJSON/KML/CSV, relative to the scenario) "
+           "or 'bundled' (indicative backbone + district HQ points of presence)"),
+        _d(_NETWORK, "include_planned", "bool", "count planned routes as built"),
+    ),
+    "population": (
+        _d(_POPULATION, "source", "str", "population raster/CSV (relative to the scenario) or "
+           "'bundled'"),
+        _d(_POPULATION, "rural_density_per_km2", "float", "a cell below this density is "
+           "rural", "person/km2", low=0.0, source=_ASSUMED),
+    ),
+    "output": (
+        _k("exports", "strs", ("report", "plan_nc", "geopackage", "districts_csv"),
+           "files 'hybridplan plan' writes", choices=EXPORTS, min_items=1),
+    ),
 }
 
-RESERVED_SECTIONS = ("planning", "costs", "demand", "network", "population", "reports",
-                     "output")
-"""Tables accepted as they are for the planning stages (validated there, not here)."""
+COST_CLASSES = ("leo", "meo", "geo")
+"""``[costs.<class>]`` tables that set the defaults of an orbit class."""
+
+TOP_TABLES = tuple(s for s in SCHEMA if s and "." not in s) + ("costs",)
+"""The tables a scenario may hold at the top level."""
 
 
 def keys(section: str) -> dict[str, Key]:
@@ -188,13 +338,7 @@ def default(section: str, name: str):
     return value
 
 
-def unknown_key_message(where: str, key: str, valid: list[str]) -> str:
-    close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
-    hint = f"did you mean '{close[0]}'? " if close else ""
-    return f"{where} unknown key '{key}'; {hint}valid keys: {', '.join(valid)}"
-
-
-def _type_name(value) -> str:
+def type_name(value) -> str:
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, (int, float)):
@@ -210,145 +354,53 @@ def _type_name(value) -> str:
     return type(value).__name__
 
 
-def _show(value) -> str:
+def clean(text: str, limit: int = 80) -> str:
+    """Text safe for a one-line message: control characters escaped, long text cut."""
+    out = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+    return out if len(out) <= limit else out[:limit - 3] + "..."
+
+
+def show(value, depth: int = 0) -> str:
+    if depth > 2:
+        return "..."
     if isinstance(value, str):
-        return f'"{value}"'
+        return f'"{clean(value)}"'
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
-    return str(value)
+        inner = ", ".join(show(v, depth + 1) for v in value[:6])
+        return "[" + inner + (", ..." if len(value) > 6 else "") + "]"
+    if isinstance(value, Mapping):
+        return "{...}"
+    return clean(str(value))
 
 
-def parse_utc(value, where: str) -> datetime:
-    """A time-zone-aware UTC datetime from TOML (string or offset date-time)."""
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00")
-                                            .replace("z", "+00:00"))
-        except ValueError:
-            raise ScenarioError(f"{where} = {_show(value)}: expected an ISO 8601 UTC time such "
-                                "as \"2026-05-30T00:00:00Z\"") from None
-    else:
-        raise ScenarioError(f"{where} = {_show(value)}: expected a UTC time such as "
-                            f"\"2026-05-30T00:00:00Z\", found {_type_name(value)}")
-    if parsed.tzinfo is None or parsed.tzinfo.utcoffset(parsed) is None:
-        fixed = parsed.strftime("%Y-%m-%dT%H:%M:%S")
-        raise ScenarioError(f"{where} = {_show(value if isinstance(value, str) else fixed)} has "
-                            f"no time zone; hybridplan works in UTC: write \"{fixed}Z\" (or an "
-                            "offset such as +05:00)")
-    return parsed.astimezone(timezone.utc)
-
-
-def check_value(key: Key, value, where: str):
-    """Return ``value`` converted to the key's type, or raise a one-line ScenarioError.
-
-    ``where`` names the key with its table, e.g. ``"scenario.toml: [window] step_s"``.
-    """
-    if value is None and key.default is None:
-        return None
-    kind = key.kind
-    bad_type = ScenarioError(f"{where} = {_show(value)}: expected {key.expected()}, found "
-                             f"{_type_name(value)}")
-    if kind == "str":
-        if not isinstance(value, str):
-            raise bad_type
-        if key.choices and value not in key.choices:
-            raise ScenarioError(f"{where} = {_show(value)}: expected {key.expected()}")
-        return value
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise bad_type
-        return value
-    if kind == "datetime":
-        return parse_utc(value, where)
-    if kind == "strs":
-        if isinstance(value, str):
-            return (value,)
-        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-            raise bad_type
-        return tuple(value)
-    if kind == "table":
-        if not isinstance(value, Mapping):
-            raise bad_type
-        return value
-    if kind == "pair":
-        if (not isinstance(value, (list, tuple)) or len(value) != 2
-                or not all(_is_number(v) for v in value)):
-            raise bad_type
-        low, high = (float(v) for v in value)
-        for v in (low, high):
-            _check_range(key, v, where, value)
-        if low > high:
-            raise ScenarioError(f"{where} = {_show(value)}: low > high; write "
-                                f"[{high:g}, {low:g}]")
-        return (low, high)
-    shown = value
-    if kind == "int":
-        if isinstance(value, bool) or not (isinstance(value, int) or (
-                isinstance(value, float) and value.is_integer())):
-            raise ScenarioError(f"{where} = {_show(value)}: expected {key.expected()}")
-        value = int(value)
-    elif kind == "float":
-        if not _is_number(value):
-            raise bad_type
-        value = float(value)
-    _check_range(key, value, where, shown)
-    return value
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _check_range(key: Key, value: float, where: str, shown) -> None:
-    ok = math.isfinite(value)
-    if ok and key.low is not None:
-        ok = value > key.low if key.low_open else value >= key.low
-    if ok and key.high is not None:
-        ok = value < key.high if key.high_open else value <= key.high
-    if not ok:
-        raise ScenarioError(f"{where} = {_show(shown)}: expected {key.expected()}")
-
-
-def check_table(section: str, table: Mapping, where: str) -> dict:
-    """Validate a table against ``SCHEMA[section]``: unknown keys, types, ranges, defaults.
-
-    Returns the values with defaults filled in. ``where`` is the table's label, e.g.
-    ``"scenario.toml: [window]"``.
-    """
-    if not isinstance(table, Mapping):
-        raise ScenarioError(f"{where}: expected a table, found {_type_name(table)}")
-    spec = keys(section)
-    for name in table:
-        if name not in spec:
-            raise ScenarioError(unknown_key_message(where, str(name), list(spec)))
-    out = {}
-    for name, key in spec.items():
-        if name in table:
-            out[name] = check_value(key, table[name], f"{where} {name}")
-        elif key.default is REQUIRED:
-            raise ScenarioError(f"{where} is missing '{name}': {key.doc}")
-        else:
-            out[name] = key.default
-    return out
+def label(section: str, name: str) -> str:
+    """How a key is written in messages and tables: ``[window] step_s``."""
+    if section == "":
+        return name
+    if section == "systems":
+        return f"[[systems]] {name}"
+    if section.startswith("systems."):
+        return f"[[systems]] {section.split('.')[1]}.{name}"
+    return f"[{section}] {name}"
 
 
 def schema_markdown() -> str:
-    """The reference table of every key, its default, range and meaning (Markdown)."""
-    lines = ["| key | default | valid | meaning |", "|---|---|---|---|"]
+    """The reference table of every key: default, valid values, meaning, source (Markdown)."""
+    lines = ["| key | default | valid | meaning | source |", "|---|---|---|---|---|"]
     for section, entries in SCHEMA.items():
         for key in entries:
-            label = f"[{section}] {key.name}" if section else key.name
-            if section == "systems":
-                label = f"[[systems]] {key.name}"
-            elif section.startswith("systems."):
-                label = f"[[systems]] {section.split('.')[1]}.{key.name}"
-            dflt = ("required" if key.default is REQUIRED else
-                    "-" if key.default in (None, "", ()) else _show(key.default))
-            lines.append(f"| {label} | {dflt} | {key.expected()} | {key.doc} |")
-    lines.append(f"| [{'], ['.join(RESERVED_SECTIONS)}] | - | tables | reserved for the "
-                 "planning stages; accepted as written |")
+            if key.default is REQUIRED:
+                dflt = "required"
+            elif section == "costs.<system>":
+                dflt = "[costs.<orbit class>]"
+            elif key.name == "licensed_alternative":
+                dflt = "= licensed"
+            elif key.default in (None, "", ()):
+                dflt = "-"
+            else:
+                dflt = show(key.default)
+            lines.append(f"| {label(section, key.name)} | {dflt} | {key.expected()} | "
+                         f"{key.doc} | {key.source or '-'} |")
     return "\n".join(lines)

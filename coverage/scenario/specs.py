@@ -1,0 +1,234 @@
+"""The parts of a scenario as frozen dataclasses: region, window, terrain, systems (with
+their Walker shell and filter), engine knobs, licensing cases and outputs.
+
+Each spec checks its schema keys once, in its constructor, with ``where`` naming the
+file and table (``"scenario.toml: [window]"``) when built from TOML, or the class name when
+built in Python; the same checks either way.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import InitVar, dataclass
+from datetime import datetime, timedelta
+
+from hybridplan.tle import TimeGrid
+
+from ..errors import ScenarioError
+from .schema import SCHEMA, default
+from .validate import check_value, parse_utc
+
+_CASE_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def _check(obj, section: str, where: str, skip: tuple[str, ...] = ()) -> None:
+    """Validate and convert a spec's schema keys in place (TOML and Python alike)."""
+    where = where or f"{type(obj).__name__}:"
+    for key in SCHEMA[section]:
+        if key.name in skip or not hasattr(obj, key.name):
+            continue
+        value = getattr(obj, key.name)
+        if value is None and key.default is None:
+            continue
+        object.__setattr__(obj, key.name, check_value(key, value, f"{where} {key.name}"))
+
+
+@dataclass(frozen=True)
+class RegionSpec:
+    """Where: region names (or a GeoJSON path) and the H3 resolution."""
+
+    names: tuple[str, ...] = default("region", "names")
+    resolution: int = default("region", "resolution")
+    where: InitVar[str] = ""
+
+    def __post_init__(self, where: str) -> None:
+        _check(self, "region", where)
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    """When: UTC start, duration, step, and the element-set age policy."""
+
+    start: datetime = parse_utc(default("window", "start"), "default")
+    duration_h: float = default("window", "duration_h")
+    step_s: float = default("window", "step_s")
+    max_epoch_age_days: float = default("window", "max_epoch_age_days")
+    allow_stale_elements: bool = default("window", "allow_stale_elements")
+    where: InitVar[str] = ""
+
+    def __post_init__(self, where: str) -> None:
+        where = where or "WindowSpec:"
+        _check(self, "window", where)
+        if self.duration_h * 3600.0 < self.step_s:
+            raise ScenarioError(
+                f"{where} duration_h = {self.duration_h:g} is shorter than "
+                f"one step (step_s = {self.step_s:g}); lengthen the window or "
+                "shorten the step"
+            )
+
+    def time_grid(self) -> TimeGrid:
+        return TimeGrid(self.start, self.duration_h * 3600.0, self.step_s)
+
+    @property
+    def end(self) -> datetime:
+        return self.start + timedelta(hours=self.duration_h)
+
+
+@dataclass(frozen=True)
+class TerrainSpec:
+    """Terrain masking: on/off, the DEM and the horizon-mask parameters."""
+
+    enabled: bool = default("terrain", "enabled")
+    dem: str = default("terrain", "dem")
+    n_azimuth: int = default("terrain", "n_azimuth")
+    max_distance_km: float = default("terrain", "max_distance_km")
+    antenna_height_m: float = default("terrain", "antenna_height_m")
+    where: InitVar[str] = ""
+
+    def __post_init__(self, where: str) -> None:
+        _check(self, "terrain", where)
+
+
+@dataclass(frozen=True)
+class WalkerSpec:
+    """A generated Walker shell (see :class:`hybridplan.tle.WalkerShell`)."""
+
+    altitude_km: float
+    inclination_deg: float
+    planes: int
+    sats_per_plane: int
+    phasing: int = default("systems.walker", "phasing")
+    pattern: str = default("systems.walker", "pattern")
+    raan_spread_deg: float | None = None
+    raan0_deg: float = default("systems.walker", "raan0_deg")
+    where: InitVar[str] = ""
+
+    def __post_init__(self, where: str) -> None:
+        where = where or "WalkerSpec:"
+        _check(self, "systems.walker", where)
+        if self.phasing >= self.planes:
+            raise ScenarioError(
+                f"{where} phasing = {self.phasing}: expected 0 <= F < "
+                f"planes ({self.planes}); lower phasing or add planes"
+            )
+
+
+@dataclass(frozen=True)
+class FilterSpec:
+    """Which satellites of the source to keep (all given conditions must hold)."""
+
+    name: str | None = None
+    altitude_km: tuple[float, float] | None = None
+    inclination_deg: tuple[float, float] | None = None
+    max_epoch_age_days: float | None = None
+    where: InitVar[str] = ""
+
+    def __post_init__(self, where: str) -> None:
+        _check(self, "systems.filter", where)
+
+
+@dataclass(frozen=True)
+class SystemSpec:
+    """One satellite system of the scenario: where its satellites come from and its rules.
+
+    ``licensed`` holds in the base licensing case, ``licensed_alternative`` (``None``: the
+    same) in the alternative case (see :meth:`Scenario.licensing_cases`).
+    """
+
+    name: str
+    source: str = ""
+    preset: str = ""
+    walker: WalkerSpec | None = None
+    filter: FilterSpec | None = None
+    min_elevation_deg: float = default("systems", "min_elevation_deg")
+    n_required: int = default("systems", "n_required")
+    gso_exclusion_deg: float = default("systems", "gso_exclusion_deg")
+    licensed: bool = default("systems", "licensed")
+    licensed_alternative: bool | None = None
+    licence_source: str = default("systems", "licence_source")
+    backhaul: bool = default("systems", "backhaul")
+    where: InitVar[str] = ""
+
+    def __post_init__(self, where: str) -> None:
+        where = where or f"SystemSpec(name={self.name!r}):"
+        _check(self, "systems", where, skip=("walker", "filter"))
+        given = [k for k in ("source", "preset", "walker") if getattr(self, k)]
+        if len(given) != 1:
+            found = ", ".join(given) if given else "none"
+            raise ScenarioError(
+                f"{where} give exactly one of source, preset, walker (found "
+                f'{found}); e.g. source = "bundled:starlink"'
+            )
+        if self.name == "combined" or not self.name.strip():
+            raise ScenarioError(
+                f'{where} name = "{self.name}": expected a name other than '
+                "'combined' or blank (both are reserved); choose another"
+            )
+        if any(not c.isprintable() for c in self.name):
+            raise ScenarioError(
+                f"{where} name = {self.name!r}: expected printable text, found "
+                "a control character; remove it"
+            )
+        for name, cls in (("walker", WalkerSpec), ("filter", FilterSpec)):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, cls):
+                raise ScenarioError(
+                    f"{where} {name}: expected a {cls.__name__}, found {type(value).__name__}"
+                )
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """Performance knobs: none of them changes a result."""
+
+    steps_per_chunk: int = default("engine", "steps_per_chunk")
+    coarse_step_s: float = default("engine", "coarse_step_s")
+    workers: int = default("engine", "workers")
+    series_cells: tuple[str, ...] = default("engine", "series_cells")
+    where: InitVar[str] = ""
+
+    def __post_init__(self, where: str) -> None:
+        _check(self, "engine", where)
+
+
+@dataclass(frozen=True)
+class LicensingSpec:
+    """The two licensing cases the plan decides side by side from one coverage run.
+
+    ``base_case`` names the case given by each system's ``licensed``;
+    ``alternative_case`` (``""``: none) the case given by ``licensed_alternative``.
+    """
+
+    base_case: str = default("licensing", "base_case")
+    alternative_case: str = default("licensing", "alternative_case")
+    where: InitVar[str] = ""
+
+    def __post_init__(self, where: str) -> None:
+        where = where or "LicensingSpec:"
+        _check(self, "licensing", where)
+        for name in ("base_case", "alternative_case"):
+            value = getattr(self, name)
+            if (value or name == "base_case") and not _CASE_NAME.fullmatch(value):
+                raise ScenarioError(
+                    f'{where} {name} = "{value}": expected letters, digits, '
+                    "'_', '-' or '.' (it names files and variables), e.g. "
+                    '"as_of_2025"'
+                )
+        if self.base_case == self.alternative_case:
+            raise ScenarioError(
+                f'{where} alternative_case = "{self.alternative_case}": '
+                "expected a name other than base_case; rename it or write "
+                'alternative_case = "" for the base case only'
+            )
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """``[output]``: which files ``hybridplan plan`` writes (see ``schema.EXPORTS``)."""
+
+    exports: tuple[str, ...] = default("output", "exports")
+    where: InitVar[str] = ""
+
+    def __post_init__(self, where: str) -> None:
+        _check(self, "output", where)
+        object.__setattr__(self, "exports", tuple(dict.fromkeys(self.exports)))
