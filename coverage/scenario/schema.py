@@ -257,11 +257,19 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
            "broadband"),
     ),
     "planning": (
-        _d(_RULE, "min_fiber_distance_km", "float", "a rural settled cell farther than this "
-           "from fibre or a point of presence is underserved", "km", low=0.0,
+        _d(_RULE, "min_fiber_distance_km", "float", "a rural demand site farther than this "
+           "from fibre or a point of presence is a target (underserved)", "km", low=0.0,
            source=_ASSUMED),
-        _d(_RULE, "min_population", "float", "fewest people for a cell to count as "
-           "underserved", "person", low=0.0, source=_ASSUMED),
+        _d(_RULE, "min_population", "float", "fewest people for a demand site to be a "
+           "target", "person", low=0.0, source=_ASSUMED),
+        _d(_RULE, "urban_min_population", "float", "demand sites with at least this many "
+           "people are urban, not rural targets", "person", low=0.0,
+           source="[REPORTED] UN/Eurostat Degree of Urbanisation (2021): urban cluster "
+           ">= 5,000 inhabitants"),
+        _d(_RULE, "service_radius_km", "float", "settlements closer than this form one "
+           "demand site (the unit a build serves)", "km", low=0.0, high=100.0,
+           source="[ASSUMPTION] reach of a village distribution network from one backhaul "
+           "point"),
         _d(_FINANCE, "horizon_years", "int", "planning horizon", "year", low=1, high=100,
            source=_ASSUMED),
         _d(_FINANCE, "discount_rate", "float", "real discount rate", "1/year", low=0.0,
