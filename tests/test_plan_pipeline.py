@@ -197,3 +197,27 @@ def test_a_relative_geojson_region_resolves_next_to_the_scenario(tmp_path, monke
     grid = prepare_grid(scenario, region)
     assert 0 < grid.sizes["cell"] < 50
     assert ((grid["lon"] > 74.5) & (grid["lon"] < 74.7)).all()
+
+
+def test_licensing_cases_come_from_one_coverage_run(plans):
+    """The plan's own recommendation is the base case; every case is decided on the same
+    coverage; licensing more systems never raises a cell's cost; cash flows add up."""
+    plan, unlicensed = plans
+    cases = plan["licensing_case"].values.tolist()
+    assert len(cases) >= 1
+    np.testing.assert_array_equal(plan["recommendation_by_case"].isel(licensing_case=0),
+                                  plan["recommendation"])
+    np.testing.assert_array_equal(plan["cost_recommended_by_case_usd"].isel(licensing_case=0),
+                                  plan["cost_recommended_usd"])
+    flows = plan["cash_flow_capex_usd"] + plan["cash_flow_opex_usd"]
+    assert flows.sizes["year"] == plan.attrs["planning_horizon_years"] + 1
+    assert (flows >= 0).all()
+    # the same coverage decided with Starlink unlicensed equals the unlicensed run
+    by_case = {str(c): i for i, c in enumerate(cases)}
+    for name, k in by_case.items():
+        licensed = plan["licensed_by_case"].isel(licensing_case=k)
+        starlink = licensed.sel(system_licensed="starlink").item()
+        if not starlink:
+            np.testing.assert_array_equal(
+                plan["recommendation_by_case"].isel(licensing_case=k).values,
+                unlicensed["recommendation"].values)

@@ -55,7 +55,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     walker.add_argument("--inclination-deg", type=float)
     walker.add_argument("--planes", type=int)
     walker.add_argument("--sats-per-plane", type=int)
-    walker.add_argument("--phasing", type=int, default=1, help="Walker F (default 1)")
+    walker.add_argument("--phasing", type=int, default=None,
+                        help="Walker F (default 1, or 0 for a single plane)")
     walker.add_argument("--pattern", choices=("delta", "star"), default="delta")
     walker.add_argument("--raan-spread-deg", type=float, default=None)
     walker.add_argument("--epoch", default="2026-05-30T00:00:00Z",

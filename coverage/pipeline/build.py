@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 
 import xarray as xr
@@ -50,13 +50,16 @@ def run_coverage(scenario: Scenario, *, grid: xr.Dataset | None = None,
                             series_cells=engine.series_cells, attrs=attrs)
 
 
-def assemble_plan(ground: xr.Dataset, fom: xr.Dataset, spec: PlanningSpec) -> xr.Dataset:
-    """Merge ground and coverage, add demand, underserved flag, recommendation and costs."""
+def assemble_plan(ground: xr.Dataset, fom: xr.Dataset, spec: PlanningSpec,
+                  licensing_cases: Mapping[str, Mapping[str, bool]] | None = None
+                  ) -> xr.Dataset:
+    """Merge ground and coverage, add demand, targets, recommendation and costs (and the
+    same decision for every licensing case, on the same coverage)."""
     fom = fom.drop_vars([v for v in ("lat", "lon") if v in fom.coords])
     plan = xr.merge([ground, fom], compat="override", combine_attrs="override")
     plan.attrs = {**ground.attrs, **fom.attrs}  # the coverage run's record wins on clashes
     plan.attrs["fiber_cost_per_km_usd"] = spec.fiber.cost_per_km_usd
-    plan = plan.assign(planning_variables(plan, spec))
+    plan = plan.assign(planning_variables(plan, spec, licensing_cases))
     plan.attrs["underserved_rule"] = spec.underserved.describe()
     plan.attrs["planning_horizon_years"] = spec.finance.horizon_years
     plan.attrs["discount_rate"] = spec.finance.discount_rate
@@ -71,4 +74,4 @@ def build_plan(inputs: PlanInputs, *, workers: int | None = None,
         ground = prepare_ground(inputs)
     fom = run_coverage(inputs.scenario, grid=ground, systems=inputs.systems, workers=workers,
                        executor=executor, progress=progress)
-    return assemble_plan(ground, fom, inputs.spec)
+    return assemble_plan(ground, fom, inputs.spec, inputs.scenario.licensing_cases())

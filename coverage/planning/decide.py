@@ -18,13 +18,14 @@ cost: ``served:on_network`` (within ``served_distance_km`` of fibre) or
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
 
 from .demand import demand_mbps, target_sites
+from .economics import chosen_cash_flows, fiber_option_usd, satellite_option_usd
 from .recommend import ALREADY_SERVED, NO_POPULATION, Recommendation, SatelliteOption, recommend
 from .sites import Sites, demand_sites
 from .spec import PlanningSpec
@@ -57,10 +58,11 @@ def plan_sites(plan: xr.Dataset, spec: PlanningSpec) -> Sites:
                         p_weight, spec.underserved.service_radius_km)
 
 
-def satellite_options(plan: xr.Dataset, spec: PlanningSpec, sites: Sites | None = None
-                      ) -> list[SatelliteOption]:
+def satellite_options(plan: xr.Dataset, spec: PlanningSpec, sites: Sites | None = None,
+                      licensed: Mapping[str, bool] | None = None) -> list[SatelliteOption]:
     """One option per backhaul-capable satellite system of the plan (not ``combined``),
     per cell, or per site (population-weighted means over the site's cells) with ``sites``.
+    ``licensed`` (system name -> bool) overrides the plan's licences (a licensing case).
     """
     options = []
     backhaul = plan["backhaul"].values if "backhaul" in plan else None
@@ -75,8 +77,10 @@ def satellite_options(plan: xr.Dataset, spec: PlanningSpec, sites: Sites | None 
             continue
         row = plan.sel(system=name)
         orbit = str(row["orbit_class"].values).lower()
+        is_licensed = (bool(row["licensed"].values) if licensed is None
+                       else bool(licensed.get(name, row["licensed"].values)))
         options.append(SatelliteOption(
-            name, orbit, bool(row["licensed"].values), per_unit(row["pct_time_covered"].values),
+            name, orbit, is_licensed, per_unit(row["pct_time_covered"].values),
             per_unit(row["pct_time_covered_open_sky"].values),
             per_unit(row["latency_rtt_mean_ms"].values), spec.costs_for(name, orbit)))
     return options
@@ -109,15 +113,20 @@ class Decision:
     cell_target: np.ndarray
 
 
-def decide(plan: xr.Dataset, spec: PlanningSpec) -> Decision:
-    """The recommendation per site and per cell for a plan Dataset (ground + coverage)."""
-    sites = plan_sites(plan, spec)
+def decide(plan: xr.Dataset, spec: PlanningSpec, licensed: Mapping[str, bool] | None = None,
+           sites: Sites | None = None) -> Decision:
+    """The recommendation per site and per cell for a plan Dataset (ground + coverage).
+
+    ``licensed`` (system -> bool) decides a licensing case other than the plan's own;
+    ``sites`` reuses the demand sites of an earlier call on the same plan.
+    """
+    sites = plan_sites(plan, spec) if sites is None else sites
     people = plan["population"].values
     site_fiber_km = sites.min_over_cells(plan["fiber_distance_km"].values)
     site_weighted_km = sites.min_over_cells(fiber_weighted_km(plan))
     site_demand = demand_mbps(sites.population, spec.demand)
     rec = recommend(sites.population, site_fiber_km, site_weighted_km, site_demand,
-                    satellite_options(plan, spec, sites), spec.fiber, spec.finance,
+                    satellite_options(plan, spec, sites, licensed), spec.fiber, spec.finance,
                     spec.criteria)
     target, why = target_sites(sites.population, site_fiber_km, spec.underserved)
     meanings = (*rec.meanings, NOT_TARGET)
@@ -145,9 +154,77 @@ def decide(plan: xr.Dataset, spec: PlanningSpec) -> Decision:
     return Decision(sites, target, site, site_demand, site_fiber_km, cell, cell_target)
 
 
-def planning_variables(plan: xr.Dataset, spec: PlanningSpec) -> dict[str, tuple]:
-    """The planning variables of the plan contract as ``{name: (dims, values, attrs)}``."""
-    decision = decide(plan, spec)
+def site_cash_flows(plan: xr.Dataset, spec: PlanningSpec, decision: Decision):
+    """The yearly cash flows of what a decision builds (a :class:`CashFlowTable`)."""
+    sites = decision.sites
+    site_weighted_km = sites.min_over_cells(fiber_weighted_km(plan))
+    capex, opex = {}, {}
+    capex["fiber"], opex["fiber"] = fiber_option_usd(site_weighted_km, spec.fiber)
+    lifetimes: dict[str, int | None] = {"fiber": None}
+    for option in satellite_options(plan, spec, sites):
+        capex[option.code_name], opex[option.code_name] = satellite_option_usd(
+            decision.site_demand_mbps, option.costs)
+        lifetimes[option.code_name] = option.costs.lifetime_years
+    chosen = np.array(decision.site.meanings, dtype=object)[decision.site.code]
+    chosen[~np.isfinite(decision.site.chosen_cost_usd)] = ""
+    return chosen_cash_flows(chosen, capex, opex, spec.finance, lifetimes)
+
+
+def licensing_variables(plan: xr.Dataset, spec: PlanningSpec,
+                        cases: Mapping[str, Mapping[str, bool]], sites: Sites
+                        ) -> dict[str, tuple]:
+    """Every licensing case decided on the same coverage: variables over
+    ``licensing_case`` (the plan's own recommendation is the first case)."""
+    names = list(cases)
+    systems = [str(s) for s in plan["system"].values if str(s) != "combined"]
+    decisions = [decide(plan, spec, cases[name], sites) for name in names]
+    flows = [site_cash_flows(plan, spec, d) for d in decisions]
+    meanings = decisions[0].cell.meanings
+    flag_attrs = {"flag_values": np.arange(len(meanings), dtype=np.int8),
+                  "flag_meanings": " ".join(meanings)}
+    return {
+        "licensing_case": ("licensing_case", np.array(names, dtype=str), {
+            "long_name": "licensing case (which systems may serve the region)"}),
+        "licensed_by_case": (("licensing_case", "system_licensed"), np.array(
+            [[int(bool(cases[n].get(s, False))) for s in systems] for n in names], np.int8), {
+            "units": "1", "long_name": "system licensed in the case",
+            "flag_values": np.array([0, 1], np.int8),
+            "flag_meanings": "not_licensed licensed"}),
+        "system_licensed": ("system_licensed", np.array(systems, dtype=str), {
+            "long_name": "satellite system (licensing cases)"}),
+        "recommendation_by_case": (("licensing_case", "cell"), np.stack(
+            [d.cell.code for d in decisions]), {
+            "units": "1", "long_name": "recommended backhaul in each licensing case",
+            **flag_attrs}),
+        "reason_by_case": (("licensing_case", "cell"), np.stack(
+            [d.cell.reason.astype(str) for d in decisions]), {
+            "units": "1", "long_name": "why this recommendation in each licensing case"}),
+        "cost_recommended_by_case_usd": (("licensing_case", "cell"), np.stack(
+            [d.cell.chosen_cost_usd for d in decisions]), {
+            "units": "USD", "long_name": "present value of the recommended build's costs in "
+            "each licensing case, the cell's share of its site"}),
+        "cash_flow_capex_usd": (("licensing_case", "year"), np.stack(
+            [f.capex.sum(axis=0) for f in flows]), {
+            "units": "USD", "long_name": "investment per year of what the plan builds "
+            "(terminal replacements included)"}),
+        "cash_flow_opex_usd": (("licensing_case", "year"), np.stack(
+            [f.opex.sum(axis=0) for f in flows]), {
+            "units": "USD", "long_name": "running costs per year of what the plan builds"}),
+        "year": ("year", flows[0].year, {"units": "year",
+                                         "long_name": "year of the planning horizon"}),
+    }
+
+
+def planning_variables(plan: xr.Dataset, spec: PlanningSpec,
+                       cases: Mapping[str, Mapping[str, bool]] | None = None
+                       ) -> dict[str, tuple]:
+    """The planning variables of the plan contract as ``{name: (dims, values, attrs)}``.
+
+    ``cases`` (licensing case -> system -> licensed, the base case first) adds the
+    ``*_by_case`` variables; the plan's own recommendation is the first case's.
+    """
+    base = dict(next(iter(cases.values()))) if cases else None
+    decision = decide(plan, spec, base)
     rec, sites = decision.cell, decision.sites
     horizon = (f"over {spec.finance.horizon_years} years at "
                f"{spec.finance.discount_rate:.0%}")
@@ -194,6 +271,8 @@ def planning_variables(plan: xr.Dataset, spec: PlanningSpec) -> dict[str, tuple]
         "site_cost_usd": ("site", decision.site.chosen_cost_usd, {
             "units": "USD", "long_name": f"present value of the site's build {horizon}"}),
     }
+    if cases:
+        variables.update(licensing_variables(plan, spec, cases, sites))
     for option, cost in rec.option_cost_usd.items():
         variables[f"cost_{option}_usd"] = ("cell", cost, {
             "units": "USD", "long_name": f"present value of costs of {option.replace('_', ' ')} "

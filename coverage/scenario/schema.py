@@ -185,7 +185,7 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
         _k("preset", "str", "", "a Walker preset of hybridplan.tle (starlink-gen1, kuiper, "
            "oneweb-phase1, ...), epoch = window start"),
         _k("walker", "table", None, "a Walker shell: altitude_km, inclination_deg, planes, "
-           "sats_per_plane, phasing (1), pattern ('delta'), raan_spread_deg, raan0_deg (0); "
+           "sats_per_plane, phasing (1; 0 for one plane), pattern ('delta'), raan_spread_deg, raan0_deg (0); "
            "epoch = window start"),
         _k("filter", "table", None, "keep only satellites matching: name (regular expression), "
            "altitude_km = [low, high], inclination_deg = [low, high], max_epoch_age_days"),
@@ -211,7 +211,8 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
         _k("inclination_deg", "float", REQUIRED, "inclination", "deg", low=0.0, high=180.0),
         _k("planes", "int", REQUIRED, "orbital planes P", low=1, high=10000),
         _k("sats_per_plane", "int", REQUIRED, "satellites per plane S", low=1, high=10000),
-        _k("phasing", "int", 1, "Walker phasing F (0 <= F < P)", low=0),
+        _k("phasing", "int", None, "Walker phasing F (0 <= F < P); default 1, or 0 for a "
+           "single plane", low=0),
         _k("pattern", "str", "delta", "Walker pattern", choices=("delta", "star")),
         _k("raan_spread_deg", "float", None, "arc of the plane RAANs (default 360 for delta, "
            "180 for star)", "deg", low=0.0, high=360.0, low_open=True),

@@ -97,7 +97,7 @@ class WalkerSpec:
     inclination_deg: float
     planes: int
     sats_per_plane: int
-    phasing: int = default("systems.walker", "phasing")
+    phasing: int | None = default("systems.walker", "phasing")
     pattern: str = default("systems.walker", "pattern")
     raan_spread_deg: float | None = None
     raan0_deg: float = default("systems.walker", "raan0_deg")
@@ -106,7 +106,7 @@ class WalkerSpec:
     def __post_init__(self, where: str) -> None:
         where = where or "WalkerSpec:"
         _check(self, "systems.walker", where)
-        if self.phasing >= self.planes:
+        if self.phasing is not None and self.phasing >= self.planes:
             raise ScenarioError(
                 f"{where} phasing = {self.phasing}: expected 0 <= F < "
                 f"planes ({self.planes}); lower phasing or add planes"
