@@ -82,7 +82,9 @@ def source_path(path, error: type[GridError], kind: str) -> Path:
             )
         )
     if not text.strip():
-        raise error(_message(f"{kind} path", "a file path", "an empty path", "pass the file's path"))
+        raise error(
+            _message(f"{kind} path", "a file path", "an empty path", "pass the file's path")
+        )
     return Path(text)
 
 

@@ -196,8 +196,6 @@ class DEM:
         return np.where(inside, out, np.nan)
 
 
-
-
 def _check_heights(z: np.ndarray, source: str) -> None:
     """Refuse +-inf and heights outside :data:`HEIGHT_RANGE_M` (a missing nodata value
     or heights not in metres); NaN marks voids and is allowed."""
@@ -288,7 +286,11 @@ def _read_npz(fh, source: str, note: str, max_bytes: int) -> DEM:
     fh.seek(0)
     if head != b"PK\x03\x04":
         kind = "a single .npy array" if head == b"\x93NUM" else f"data starting {head!r}"
-        raise _npz_fail(source, f"{kind}, not a zip archive", "save with np.savez(path, elevation=..., lat=..., lon=...)")
+        raise _npz_fail(
+            source,
+            f"{kind}, not a zip archive",
+            "save with np.savez(path, elevation=..., lat=..., lon=...)",
+        )
     try:
         with zipfile.ZipFile(fh) as archive:
             members = {n.removesuffix(".npy"): n for n in archive.namelist()}
@@ -331,7 +333,9 @@ def _read_npy_member(archive: zipfile.ZipFile, member: str, source: str, max_byt
             shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
         if dtype.hasobject or dtype.kind not in "biuf":
             raise DEMError(
-                _message(where, "integer or float numbers", f"dtype {dtype}", "store heights as float32")
+                _message(
+                    where, "integer or float numbers", f"dtype {dtype}", "store heights as float32"
+                )
             )
         count = int(np.prod(shape, dtype=object))
         nbytes = count * dtype.itemsize

@@ -30,6 +30,7 @@ from .dem import DEM, load_dem
 from .errors import GridError, _message
 from .horizon import terrain_slope_deg
 from .network import Network, load_network
+from .placement import check_network_cells
 
 __all__ = ["fiber_reach", "terrain_factor", "least_cost_paths", "network_points"]
 
@@ -208,6 +209,9 @@ def fiber_reach(
                 "pass include_planned=True or a network with existing routes",
             )
         )
+    check_network_cells(
+        network, lat, lon, region_name=repr(grid.attrs.get("region", "")), stacklevel=2
+    )
     tree = cKDTree(unit_vectors(points[:, 0], points[:, 1]))
     chord, _ = tree.query(unit_vectors(lat, lon))
     distance = chord_to_km(chord)

@@ -246,8 +246,12 @@ def _decode_tifffile(tifffile, path) -> np.ndarray:
     try:
         values = np.asarray(tifffile.imread(path))
     except Exception as exc:  # tifffile raises many types on damaged files
-        _fail(path, "a TIFF that tifffile can decode", f"{type(exc).__name__}: {exc}",
-              "export the raster again")
+        _fail(
+            path,
+            "a TIFF that tifffile can decode",
+            f"{type(exc).__name__}: {exc}",
+            "export the raster again",
+        )
     if values.ndim != 2:
         _fail(
             path,
