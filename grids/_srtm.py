@@ -179,11 +179,14 @@ def _tile_paths(paths) -> list:
 def mosaic_hgt(paths, max_bytes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
     """Heights (float32, north-up, NaN voids), row latitudes, column longitudes [degree]
     and a source label of the tiles ``paths`` (see :func:`~.dem.read_hgt`)."""
+    where = (
+        f"read_hgt({os.fspath(paths)!r})" if isinstance(paths, (str, os.PathLike)) else "read_hgt"
+    )
     paths = _tile_paths(paths)
     if not paths:
         raise DEMError(
             _message(
-                "read_hgt",
+                where,
                 "at least one .hgt tile",
                 "none",
                 "pass the tile paths or a folder with N..E...hgt files",

@@ -376,7 +376,7 @@ def read_geotiff(path, *, max_bytes: int = MAX_RASTER_BYTES) -> Raster:
         _fail(
             f"{path} pixel [{row}, {col}]",
             "finite values (NaN or the nodata value for missing data)",
-            f"{values[row, col]!r} ({int(infinite.sum()):,} such pixels)",
+            f"{float(values[row, col])!r} ({int(infinite.sum()):,} such pixels)",
             "set the nodata value (gdal_translate -a_nodata ...) or fix the pixels",
         )
     return Raster(values, lat, lon, f"GeoTIFF {path}")

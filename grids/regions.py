@@ -423,7 +423,8 @@ def read_boundary_geojson(path) -> Region:
         label = props.get("name")
         where = f"{path}: feature {i}" + (f" ({label!r:.60})" if label is not None else "")
         try:
-            geometry = shape(geometry_json)
+            with np.errstate(invalid="ignore"):  # NaN vertices are reported below
+                geometry = shape(geometry_json)
         except Exception as exc:  # shapely raises several types for malformed rings
             raise BoundaryFileError(
                 _message(
