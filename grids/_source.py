@@ -148,10 +148,13 @@ def check_source(path, error: type[GridError], kind: str, max_bytes: int) -> tup
 
 def read_source_bytes(path, error: type[GridError], kind: str, max_bytes: int) -> bytes:
     """The bytes of a regular file of at most ``max_bytes`` (see :func:`check_source`)."""
-    path, _ = check_source(path, error, kind, max_bytes)
+    path, size = check_source(path, error, kind, max_bytes)
     try:
         with open(path, "rb") as fh:
-            raw = fh.read(max_bytes + 1)
+            # read(n) reserves n bytes up front: ask for the size stat gave, plus one
+            raw = fh.read(size + 1)
+            if len(raw) > size:
+                raw += fh.read(max_bytes + 1 - len(raw))
     except OSError as exc:
         raise error(
             _message(

@@ -163,6 +163,12 @@ def fiber_reach(
         A copy with ``fiber_distance_km`` [km], ``fiber_path_km`` [km],
         ``fiber_cost_usd`` [USD], ``fiber_terrain_factor`` [1] and ``on_network``
         (uint8 flag: the network enters the cell).
+
+    Warns
+    -----
+    NetworkPlacementWarning
+        When the network's nearest point is more than 300 km from every cell centre
+        (swapped lat/lon, a lost sign, a file for another area): see :mod:`.placement`.
     """
     for name, value in (
         ("cost_per_km_usd", cost_per_km_usd),
@@ -210,7 +216,7 @@ def fiber_reach(
             )
         )
     check_network_cells(
-        network, lat, lon, region_name=repr(grid.attrs.get("region", "")), stacklevel=2
+        network, lat, lon, region_name=repr(grid.attrs.get("region", "")), stacklevel=3
     )
     tree = cKDTree(unit_vectors(points[:, 0], points[:, 1]))
     chord, _ = tree.query(unit_vectors(lat, lon))

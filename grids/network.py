@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ._geo import validate_latlon
-from ._source import source_path
+from ._source import MAX_TEXT_BYTES, source_path
 from .errors import NetworkError, _message, read_utf8
 
 __all__ = ["Route", "PointOfPresence", "Network", "load_network", "district_headquarters"]
@@ -142,8 +142,8 @@ def _route(name, status, coords_lonlat, where) -> Route:
     return Route(name, status, lat, lon)
 
 
-def _read_text(path: Path) -> str:
-    return read_utf8(path, NetworkError, "network file")
+def _read_text(path: Path, max_bytes: int = MAX_TEXT_BYTES) -> str:
+    return read_utf8(path, NetworkError, "network file", max_bytes)
 
 
 def _load_json(text: str, path) -> object:
@@ -212,7 +212,7 @@ def _json_kind(value) -> str:
 
 
 def read_geojson_network(
-    path, text: str | None = None
+    path, text: str | None = None, *, max_bytes: int = MAX_TEXT_BYTES
 ) -> tuple[list[Route], list[PointOfPresence]]:
     """Routes and PoPs of a GeoJSON FeatureCollection (see module docstring).
 
@@ -220,7 +220,7 @@ def read_geojson_network(
     features with a null geometry or another type are skipped.
     """
     path = Path(path)
-    data = _load_json(_read_text(path) if text is None else text, path)
+    data = _load_json(_read_text(path, max_bytes) if text is None else text, path)
     features = data.get("features") if isinstance(data, dict) else None
     if not isinstance(features, list):
         found = (
@@ -268,11 +268,13 @@ def read_geojson_network(
     return routes, pops
 
 
-def read_kml_network(path) -> tuple[list[Route], list[PointOfPresence]]:
+def read_kml_network(
+    path, *, max_bytes: int = MAX_TEXT_BYTES
+) -> tuple[list[Route], list[PointOfPresence]]:
     """Routes (LineString) and PoPs (Point) of the Placemarks of a KML file."""
     path = Path(path)
     try:
-        root = ET.fromstring(_read_text(path))
+        root = ET.fromstring(_read_text(path, max_bytes))
     except ET.ParseError as exc:
         line, column = exc.position
         raise NetworkError(
@@ -349,12 +351,14 @@ def _kml_coordinates(text, where) -> list[list[float]]:
     return out
 
 
-def read_csv_network(path) -> tuple[list[Route], list[PointOfPresence]]:
+def read_csv_network(
+    path, *, max_bytes: int = MAX_TEXT_BYTES
+) -> tuple[list[Route], list[PointOfPresence]]:
     """Routes from a CSV of waypoints (``route, lat, lon[, status]``), see module docstring.
 
     Column names are matched without regard to case and surrounding spaces."""
     path = Path(path)
-    text = _read_text(path)
+    text = _read_text(path, max_bytes)
     reader = csv.DictReader(text.splitlines())
     try:
         header = reader.fieldnames
@@ -471,7 +475,13 @@ def _landing_points() -> list[PointOfPresence]:
     ]
 
 
-def load_network(path=None, *, district_pops: bool | None = None, region=None) -> Network:
+def load_network(
+    path=None,
+    *,
+    district_pops: bool | None = None,
+    region=None,
+    max_bytes: int = MAX_TEXT_BYTES,
+) -> Network:
     """Load fibre routes and points of presence.
 
     Parameters
@@ -486,6 +496,9 @@ def load_network(path=None, *, district_pops: bool | None = None, region=None) -
         Check a user file against this region: routes and PoPs wholly outside it,
         or a network far from it (swapped lat/lon), give a
         :class:`~.errors.NetworkPlacementWarning` (see :func:`.placement.check_network_region`).
+    max_bytes : int
+        Largest file read [byte] (default 256 MiB); a device, FIFO or larger file is
+        refused before it is read.
 
     Raises
     ------
@@ -509,11 +522,11 @@ def load_network(path=None, *, district_pops: bool | None = None, region=None) -
         path = source_path(path, NetworkError, "network file")
         suffix = path.name.lower()
         if suffix.endswith((".geojson", ".json")):
-            routes, pops = read_geojson_network(path)
+            routes, pops = read_geojson_network(path, max_bytes=max_bytes)
         elif suffix.endswith(".kml"):
-            routes, pops = read_kml_network(path)
+            routes, pops = read_kml_network(path, max_bytes=max_bytes)
         elif suffix.endswith(".csv"):
-            routes, pops = read_csv_network(path)
+            routes, pops = read_csv_network(path, max_bytes=max_bytes)
         else:
             raise NetworkError(
                 _message(
@@ -538,7 +551,7 @@ def load_network(path=None, *, district_pops: bool | None = None, region=None) -
     if region is not None and path is not None:
         from .placement import check_network_region
 
-        check_network_region(network, region, stacklevel=3)
+        check_network_region(network, region, stacklevel=3)  # the caller of load_network
     if district_pops:
         pops += district_headquarters()
         source += "; PoP at each district HQ (most populous GeoNames place)"

@@ -34,7 +34,7 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from ._geo import geodesic_area_km2
-from ._source import source_path
+from ._source import MAX_TEXT_BYTES, source_path
 from .errors import BoundaryFileError, RegionError, _message, read_utf8
 
 __all__ = ["Region", "RegionPart", "load_region", "list_regions", "read_boundary_geojson"]
@@ -372,7 +372,7 @@ def _first(props: dict, keys: tuple[str, ...], default: str) -> str:
     return default
 
 
-def read_boundary_geojson(path) -> Region:
+def read_boundary_geojson(path, *, max_bytes: int = MAX_TEXT_BYTES) -> Region:
     """Read a user boundary file (GeoJSON FeatureCollection, Feature or geometry).
 
     Each Polygon/MultiPolygon feature becomes a :class:`RegionPart`; its district name
@@ -380,7 +380,8 @@ def read_boundary_geojson(path) -> Region:
     ``ADM2_EN``, ``NAME_2`` present, the province the first of ``province``,
     ``adm1_name``, ``ADM1_EN``, ``NAME_1`` (else the file's stem).  Features with a
     null geometry or another geometry type are skipped.  A UTF-8 byte-order mark is
-    accepted.
+    accepted.  Files over ``max_bytes`` (default 256 MiB), devices and FIFOs are
+    refused before they are read.
 
     Raises
     ------
@@ -392,7 +393,7 @@ def read_boundary_geojson(path) -> Region:
         polygons (self-intersections, with the location).
     """
     path = source_path(path, BoundaryFileError, "GeoJSON file")
-    text = read_utf8(path, BoundaryFileError, "GeoJSON file")
+    text = read_utf8(path, BoundaryFileError, "GeoJSON file", max_bytes)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
