@@ -206,10 +206,11 @@ def _check_size(region: Region, resolution: int, max_cells: int) -> None:
     if expected <= max_cells:
         return
     finest = _finest_fitting(area_km2, max_cells)
+    fit = area_km2 / h3.average_hexagon_area(finest, unit="km^2") if finest is not None else 0
     choice = (
-        f"choose resolution {finest} (about {area_km2 / h3.average_hexagon_area(finest, unit='km^2'):,.0f} cells)"
+        f"choose a coarser resolution, {finest} or below (about {fit:,.0f} cells), or"
         if finest is not None
-        else "choose a region"
+        else "choose"
     )
     raise GridError(
         _message(
@@ -217,7 +218,7 @@ def _check_size(region: Region, resolution: int, max_cells: int) -> None:
             f"at most {max_cells:,} cells (max_cells)",
             f"about {expected:,.0f} cells ({area_km2:,.0f} km2 / {cell_km2:.4g} km2 per cell; "
             f"~{human_bytes(expected * BYTES_PER_CELL)} to build)",
-            f"{choice} or a smaller region, or pass max_cells= if the memory is there",
+            f"{choice} a smaller region, or pass max_cells= if the memory is there",
         )
     )
 
