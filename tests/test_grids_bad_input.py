@@ -552,3 +552,54 @@ def test_odd_but_valid_inputs_are_read(case, tmp_path):
     else:
         path.write_text(content, encoding="utf-8", newline="")
     assert check(READERS[reader](path))
+
+
+# --- through the command line: one line on stderr, exit status 2 -------------------------
+
+
+def scenario_text(region: str, dem: str) -> str:
+    """The bundled default scenario with another region and DEM (and a coarse grid)."""
+    from hybridplan.coverage.scenario import default_scenario_text
+
+    text = default_scenario_text()
+    text = text.replace('names = ["Gilgit-Baltistan", "Azad Jammu and Kashmir"]', f"names = [{region!r}]")  # fmt: skip
+    text = text.replace("resolution = 7", "resolution = 5")
+    text = text.replace('dem = "bundled"', f"dem = {dem!r}")
+    assert f"names = [{region!r}]" in text and f"dem = {dem!r}" in text
+    return text
+
+
+# (id, region, DEM, files to write {name: bytes or builder}, message pattern)
+# fmt: off
+CLI_CASES = [
+    ("region-whole-earth", "earth.geojson", "bundled", {"earth.geojson": fc(feature({"type": "Polygon", "coordinates": [[[-180, -90], [180, -90], [180, 90], [-180, 90], [-180, -90]]]})).encode()}, r"earth\.geojson: feature 0: expected ring edges spanning less than 180 degrees"),
+    ("region-deep-json", "deep.geojson", "bundled", {"deep.geojson": DEEP.encode()}, r"deep\.geojson: expected GeoJSON of ordinary depth"),
+    ("region-properties-list", "p.geojson", "bundled", {"p.geojson": fc({"type": "Feature", "properties": [], "geometry": POLY}).encode()}, r"p\.geojson: feature 0 key 'properties': expected a JSON object"),
+    ("region-fifo", "pipe.geojson", "bundled", {"pipe.geojson": lambda p: os.mkfifo(p)}, r"pipe\.geojson: expected a regular GeoJSON file; found a FIFO"),
+    ("dem-tiles-far-apart", "Hunza", "tiles", {"tiles": folder({"N20E040.hgt": H1, "N49E089.hgt": H1})}, r"read_hgt \(.*tiles\): expected a mosaic of at most 4\.0 GiB; found 2 tile\(s\).*72\.4 GiB"),
+    ("dem-zip-bomb-member", "Hunza", "N36E074.hgt.zip", {"N36E074.hgt.zip": hgt_zip({"N36E074.hgt": bytes(8 * 2**20)})}, r"N36E074\.hgt\.zip member 'N36E074\.hgt': expected an SRTM tile.*found 8,388,608 bytes"),
+    ("dem-npz-forged", "Hunza", "d.npz", {"d.npz": forged_npz((1_000_000, 1_000_000))}, r"d\.npz array 'elevation\.npy': expected at most 4\.0 GiB of heights"),
+    ("dem-dev-zero", "Hunza", "zero.tif", {"zero.tif": symlink_to("/dev/zero")}, r"zero\.tif: expected a regular GeoTIFF; found a character device"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("case", CLI_CASES, ids=[c[0] for c in CLI_CASES])
+def test_the_cli_prints_one_line_and_exits_2(case, tmp_path, capsys):
+    from hybridplan.coverage.cli import main
+
+    _, region, dem, files, pattern = case
+    for name, content in files.items():
+        if callable(content):
+            content(tmp_path / name)
+        else:
+            (tmp_path / name).write_bytes(content)
+    scenario = tmp_path / "scenario.toml"
+    scenario.write_text(scenario_text(region, dem), encoding="utf-8")
+    status = main(["coverage", str(scenario), "--out", str(tmp_path / "out"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert status == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("hybridplan: error: "), err
+    assert "Traceback" not in err
+    assert re.search(pattern, lines[0]), lines[0]
