@@ -140,6 +140,19 @@ def _int_tag(tags: dict, tag: int, name: str, path, default=None, low: int = 1) 
     return value
 
 
+def _int_list(tags: dict, tag: int, name: str, path) -> tuple[int, ...]:
+    """A list of integers >= 0 (strip or tile offsets and byte counts)."""
+    values = tags.get(tag, ())
+    if not all(isinstance(v, int) and v >= 0 for v in values):
+        _fail(
+            path,
+            f"integers in the tag {name} ({tag})",
+            f"{values[:4]!r:.60}",
+            "export the raster again",
+        )
+    return values
+
+
 def _image_layout(tags: dict, path, max_bytes: int) -> tuple[int, int]:
     """(width, height) after checking the result fits in ``max_bytes`` (float64)."""
     width = _int_tag(tags, 256, "ImageWidth", path)
@@ -163,13 +176,15 @@ def _blocks(tags: dict, path, width: int, height: int):
         th = _int_tag(tags, 323, "TileLength", path)
         across = -(-width // tw)
         n_blocks = across * -(-height // th)
-        offsets, counts = tags.get(324, ()), tags.get(325, ())
+        offsets = _int_list(tags, 324, "TileOffsets", path)
+        counts = _int_list(tags, 325, "TileByteCounts", path)
         rows, cols = th, tw
     else:
         rows = min(_int_tag(tags, 278, "RowsPerStrip", path, default=height), height)
         cols, across = width, 1
         n_blocks = -(-height // rows)
-        offsets, counts = tags.get(273, ()), tags.get(279, ())
+        offsets = _int_list(tags, 273, "StripOffsets", path)
+        counts = _int_list(tags, 279, "StripByteCounts", path)
     if len(offsets) != n_blocks or len(counts) != n_blocks:
         _fail(
             path,
@@ -182,14 +197,16 @@ def _blocks(tags: dict, path, width: int, height: int):
 
 def _decode_builtin(raw: bytes, order: str, tags: dict, path, shape) -> np.ndarray:
     height, width = shape
-    if tags.get(277, (1,))[0] != 1:
+    samples = _int_tag(tags, 277, "SamplesPerPixel", path, default=1)
+    if samples != 1:
         _fail(
             path,
             "a single-band raster",
-            f"{tags[277][0]} samples per pixel",
+            f"{samples} samples per pixel",
             "extract one band (gdal_translate -b 1)",
         )
-    bits, sample_format = tags.get(258, (8,))[0], tags.get(339, (1,))[0]
+    bits = _int_tag(tags, 258, "BitsPerSample", path, default=8)
+    sample_format = _int_tag(tags, 339, "SampleFormat", path, default=1)
     dtype = _SAMPLE.get((sample_format, bits))
     if dtype is None:
         _fail(
@@ -199,7 +216,8 @@ def _decode_builtin(raw: bytes, order: str, tags: dict, path, shape) -> np.ndarr
             "convert with gdal_translate -ot Float32",
         )
     dtype = np.dtype(dtype).newbyteorder(order)
-    compression, predictor = tags.get(259, (1,))[0], tags.get(317, (1,))[0]
+    compression = _int_tag(tags, 259, "Compression", path, default=1)
+    predictor = _int_tag(tags, 317, "Predictor", path, default=1)
     if compression not in (1, 8, 32946) or predictor not in (1, 2):
         _fail(
             path,
@@ -363,10 +381,10 @@ def read_geotiff(path, *, max_bytes: int = MAX_RASTER_BYTES) -> Raster:
     del raw
     lat, lon = _georeference(tags, values.shape, path)
     values = values.astype(np.float64)
-    if 42113 in tags:
+    if tags.get(42113):
         try:
             nodata = float(tags[42113][0])
-        except ValueError:
+        except (TypeError, ValueError):
             nodata = None
         if nodata is not None:
             values[values == nodata] = np.nan

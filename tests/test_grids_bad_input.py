@@ -603,3 +603,72 @@ def test_the_cli_prints_one_line_and_exits_2(case, tmp_path, capsys):
     assert len(lines) == 1 and lines[0].startswith("hybridplan: error: "), err
     assert "Traceback" not in err
     assert re.search(pattern, lines[0]), lines[0]
+
+
+# --- property: any damage to a valid file gives the data or one GridError line ----------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+SEEDS = {
+    "a.tif": (tiff(), read_geotiff),
+    "b.tif": (tiff(deflate=True, order=">"), read_geotiff),
+    "c.tif": (tiff(np.arange(12, dtype=np.int16).reshape(3, 4)), read_geotiff),
+    "d.npz": (npz(**GOOD_NPZ), load_dem),
+    "N35E074.hgt.zip": (hgt_zip({"N35E074.hgt": hgt_bytes()}), load_dem),
+    "r.geojson": (fc(feature(POLY, name="A")), load_region),
+    "n.geojson": (fc(feature(LINE, name="R", status="planned")), load_network),
+    "n.kml": (kml_line("74,35 75,36", status="existing"), load_network),
+    "n.csv": ("route,lat,lon,status\nR,35,74,existing\nR,36,75,planned\n", load_network),
+    "p.csv": (POINTS + "35,74,10\n", read_population_points),
+}
+
+edits = st.lists(
+    st.tuples(
+        st.sampled_from(["set", "cut", "insert", "delete"]),
+        st.floats(0, 1, exclude_max=True),
+        st.binary(min_size=1, max_size=8),
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+def damaged(raw: bytes, edit_list) -> bytes:
+    data = bytearray(raw)
+    for kind, where, payload in edit_list:
+        i = int(where * len(data)) if data else 0
+        if kind == "set" and data:
+            data[i] = payload[0]
+        elif kind == "cut":
+            del data[i:]
+        elif kind == "insert":
+            data[i:i] = payload
+        elif data:
+            del data[i : i + len(payload)]
+    return bytes(data)
+
+
+@pytest.fixture(scope="module")
+def seed_bytes(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("seeds")
+    out = {}
+    for name, (content, _) in SEEDS.items():
+        path = folder / name
+        if callable(content):
+            content(path)
+        else:
+            path.write_text(content, encoding="utf-8")
+        out[name] = path.read_bytes()
+    return out
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(name=st.sampled_from(sorted(SEEDS)), edit_list=edits)
+def test_damaged_files_give_the_data_or_one_grid_error_line(name, edit_list, seed_bytes, tmp_path):
+    path = tmp_path / name
+    path.write_bytes(damaged(seed_bytes[name], edit_list))
+    try:
+        SEEDS[name][1](path)
+    except GridError as exc:
+        assert "\n" not in str(exc) and str(exc)
