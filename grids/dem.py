@@ -224,7 +224,8 @@ def load_dem(path=None, *, max_bytes: int = MAX_RASTER_BYTES) -> DEM:
         ``None``: the bundled ITU-R P.1511-2 grid (5 arc-min, coarse: see
         :data:`BUNDLED_DEM_NOTE`).  A ``.npz`` with arrays ``elevation``, ``lat``,
         ``lon``; one or more SRTM ``.hgt`` / ``.hgt.zip`` tiles or a folder of them;
-        or a GeoTIFF (``.tif``/``.tiff``).
+        or a GeoTIFF (``.tif``/``.tiff``; its nodata value and -32768, the SRTM void,
+        become NaN).  Heights must be metres within :data:`HEIGHT_RANGE_M`.
     max_bytes : int
         Largest height array (and file) to make or read [byte]; default
         :data:`MAX_RASTER_BYTES` (4 GiB).  Checked from file names, sizes and headers

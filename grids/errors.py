@@ -73,6 +73,12 @@ class NetworkPlacementWarning(GridWarning):
     """Network routes or points far from the region (wrong file, swapped lat/lon)."""
 
 
+def _json_kind(value) -> str:
+    """The JSON name of a parsed value's type, for messages ("found a JSON array")."""
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
+    return names.get(type(value), "number" if isinstance(value, (int, float)) else "value")
+
+
 def read_utf8(path, error: type[GridError], kind: str, max_bytes: int | None = None) -> str:
     """The text of ``path``; a missing, unreadable, oversized, non-regular (device, FIFO)
     or non-UTF-8 file raises ``error`` naming the file and ``kind`` (e.g. ``"GeoJSON

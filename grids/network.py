@@ -28,7 +28,7 @@ import numpy as np
 
 from ._geo import validate_latlon
 from ._source import MAX_TEXT_BYTES, source_path
-from .errors import NetworkError, _message, read_utf8
+from .errors import NetworkError, _json_kind, _message, read_utf8
 
 __all__ = ["Route", "PointOfPresence", "Network", "load_network", "district_headquarters"]
 
@@ -99,19 +99,20 @@ def _position(value, where: str) -> list[float]:
             _message(
                 where,
                 "a position [lon, lat] of two numbers",
-                f"{json.dumps(value)[:60] if _jsonable(value) else repr(value)[:60]}",
+                _show(value),
                 "fix the coordinates of that feature",
             )
         )
     return [float(value[0]), float(value[1])]
 
 
-def _jsonable(value) -> bool:
+def _show(value, width: int = 60) -> str:
+    """A parsed JSON value as JSON text, cut to ``width`` characters."""
     try:
-        json.dumps(value)
+        text = json.dumps(value)
     except (TypeError, ValueError, RecursionError):
-        return False
-    return True
+        text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _positions(value, where: str) -> list[list[float]]:
@@ -120,7 +121,7 @@ def _positions(value, where: str) -> list[list[float]]:
             _message(
                 where,
                 "a list of positions [[lon, lat], ...]",
-                type(value).__name__,
+                f"a JSON {_json_kind(value)}",
                 "fix the coordinates of that feature",
             )
         )
@@ -195,20 +196,8 @@ def _feature_parts(feature, i: int, path) -> tuple[dict, dict | None, str, str]:
                 )
             )
     name = props.get("name", f"feature {i}")
-    name = name if isinstance(name, str) else json.dumps(name) if _jsonable(name) else repr(name)
+    name = name if isinstance(name, str) else _show(name)
     return props, geometry, name, f"{where} ({name!r})"
-
-
-def _json_kind(value) -> str:
-    return {
-        dict: "object",
-        list: "array",
-        str: "string",
-        bool: "boolean",
-        int: "number",
-        float: "number",
-        type(None): "null",
-    }.get(type(value), type(value).__name__)
 
 
 def read_geojson_network(

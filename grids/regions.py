@@ -35,7 +35,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ._geo import geodesic_area_km2
 from ._source import MAX_TEXT_BYTES, source_path
-from .errors import BoundaryFileError, RegionError, _message, read_utf8
+from .errors import BoundaryFileError, RegionError, _json_kind, _message, read_utf8
 
 __all__ = ["Region", "RegionPart", "load_region", "list_regions", "read_boundary_geojson"]
 
@@ -455,12 +455,6 @@ def read_boundary_geojson(path, *, max_bytes: int = MAX_TEXT_BYTES) -> Region:
     return Region(
         path.stem, shapely.union_all([p.geometry for p in parts]), tuple(parts), f"user file {path}"
     )
-
-
-def _json_kind(value) -> str:
-    """The JSON name of a parsed value's type (object, array, string ...)."""
-    names = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
-    return names.get(type(value), "number" if isinstance(value, (int, float)) else "value")
 
 
 def _feature_members(feature, where: str) -> tuple[dict, dict | None]:
