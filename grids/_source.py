@@ -188,7 +188,19 @@ def read_text(path, error: type[GridError], kind: str, max_bytes: int = MAX_TEXT
                 "save the file as UTF-8 (e.g. 'CSV UTF-8' in Excel, 'UTF-8' in Notepad)",
             )
         )
-    if b"\x00" in raw[:4096] and not raw.startswith(b"\xef\xbb\xbf"):
+    head = raw[:4096]
+    zeros = (head[0::2].count(0), head[1::2].count(0))  # ASCII in UTF-16: one side all 0
+    half = len(head) // 2
+    if half >= 4 and min(zeros) == 0 and max(zeros) >= 0.9 * half:
+        raise error(
+            _message(
+                str(path),
+                f"a UTF-8 {kind}",
+                "UTF-16 text without a byte-order mark (every other byte is 0)",
+                "save the file as UTF-8",
+            )
+        )
+    if b"\x00" in head:
         offset = raw.index(b"\x00")
         raise error(
             _message(

@@ -338,6 +338,10 @@ def _read_npy_member(archive: zipfile.ZipFile, member: str, source: str, max_byt
                     where, "integer or float numbers", f"dtype {dtype}", "store heights as float32"
                 )
             )
+        if any(d < 0 for d in shape):
+            raise DEMError(
+                _message(where, "a shape of sizes >= 0", f"shape {shape}", "save it again")
+            )
         count = int(np.prod(shape, dtype=object))
         nbytes = count * dtype.itemsize
         if nbytes > max_bytes:

@@ -408,6 +408,7 @@ CASES = [
     ("csv-status-unknown", "n.csv", "route,lat,lon,status\nR,35,74,maybe\n", "network", r"n\.csv:2: expected status one of"),
     ("csv-utf16", "n.csv", UTF16, "network", r"n\.csv: expected a UTF-8 network file; found UTF-16 text.*CSV UTF-8"),
     ("csv-latin1", "n.csv", LATIN1, "network", r"n\.csv:2: expected a UTF-8 network file; found byte 0x96"),
+    ("csv-utf16-no-bom", "n.csv", "route,lat,lon\nR,35,74\n".encode("utf-16-le"), "network", r"n\.csv: expected a UTF-8 network file; found UTF-16 text without a byte-order mark"),
     ("csv-fifo", "n.csv", lambda p: (os.mkfifo(p), p)[1], "network", r"n\.csv: expected a regular network file; found a FIFO"),
     # SRTM .hgt tiles -------------------------------------------------------------------
     ("hgt-wrong-size", "N35E074.hgt", b"\x00" * 1000, "dem", r"N35E074\.hgt: expected an SRTM tile of 2,884,802 bytes.*found 1,000 bytes.*download the tile again"),
@@ -435,6 +436,7 @@ CASES = [
     ("npz-object-dtype", "d.npz", npz_with(elevation=np.array([[1, None], [2, 3]], dtype=object)), "dem", r"d\.npz array 'elevation\.npy': expected integer or float numbers; found dtype object"),
     ("npz-complex", "d.npz", npz_with(elevation=np.ones((3, 3), dtype=complex)), "dem", r"found dtype complex128"),
     ("npz-truncated", "d.npz", truncated_copy(npz(**GOOD_NPZ), 0.6), "dem", r"d\.npz: expected a NumPy \.npz archive; found BadZipFile"),
+    ("npz-negative-shape", "d.npz", forged_npz((-1, 3)), "dem", r"d\.npz array 'elevation\.npy': expected a shape of sizes >= 0; found shape \(-1, 3\)"),
     ("npz-forged-header", "d.npz", forged_npz((2000, 3000)), "dem", r"array 'elevation\.npy': expected the 22\.9 MiB its header announces.*a stored array of .* bytes; the file is truncated or forged"),
     ("npz-inf-height", "d.npz", npz_with(elevation=np.array([[1, 2, 3], [4, np.inf, 6], [7, 8, 9]], np.float32)), "dem", r"d\.npz elevation\[1, 1\]: expected heights in metres within -12,000 \.\. 9,000 m.*found inf"),
     ("npz-height-1e30", "d.npz", npz_with(elevation=np.full((3, 3), 1e30, np.float32)), "dem", r"found 1\.0000000150474662e\+30 \(9 such values\).*nodata"),
