@@ -9,7 +9,9 @@ from .errors import (
     CoordinateError,
     DEMError,
     GridError,
+    GridWarning,
     NetworkError,
+    NetworkPlacementWarning,
     PopulationError,
     RasterError,
     RegionError,
@@ -20,6 +22,7 @@ from .geotiff import Raster, read_geotiff
 from .hexgrid import build_grid, validate_resolution
 from .horizon import add_terrain, horizon_mask, terrain_slope_deg
 from .network import Network, PointOfPresence, Route, district_headquarters, load_network
+from .placement import check_network_cells, check_network_region
 from .population import add_rural_flag, distribute_population, habitability
 from .regions import Region, RegionPart, list_regions, load_region
 
@@ -33,6 +36,8 @@ __all__ = [
     "PopulationError",
     "NetworkError",
     "RasterError",
+    "GridWarning",
+    "NetworkPlacementWarning",
     "Region",
     "RegionPart",
     "load_region",
@@ -55,6 +60,8 @@ __all__ = [
     "PointOfPresence",
     "load_network",
     "district_headquarters",
+    "check_network_region",
+    "check_network_cells",
     "fiber_reach",
     "least_cost_paths",
     "terrain_factor",

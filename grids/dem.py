@@ -11,15 +11,16 @@ valley walls and therefore the terrain horizons**.  Use SRTM tiles for terrain m
 
 from __future__ import annotations
 
-import re
+import os
 import zipfile
 from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
 
 import numpy as np
 
 from ._geo import EARTH_RADIUS_KM, validate_latlon
+from ._source import MAX_RASTER_BYTES, ZIP_ERRORS, check_source, human_bytes, source_path
+from ._srtm import SRTM_VOID, mosaic_hgt
 from .errors import DEMError, _message
 
 __all__ = ["DEM", "load_dem", "read_hgt", "BUNDLED_DEM_NOTE"]
@@ -34,9 +35,8 @@ BUNDLED_DEM_NOTE = (
     "horizon elevations are under-stated in valleys; use SRTM tiles for terrain masking"
 )
 
-SRTM_VOID = -32768
-_HGT_NAME = re.compile(r"^([NS])(\d{2})([EW])(\d{3})\.hgt$", re.IGNORECASE)
-_HGT_SIZES = {1201: '3"', 3601: '1"'}
+HEIGHT_RANGE_M = (-12_000.0, 9_000.0)
+"""Heights a DEM may hold (Challenger Deep -10,935 m, Everest 8,849 m); others are refused."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,13 @@ class DEM:
         z = np.asarray(elevation_m, dtype=np.float32)
         lat = np.asarray(lat_deg, dtype=float)
         lon = np.asarray(lon_deg, dtype=float)
-        if z.ndim != 2 or z.shape != (lat.size, lon.size) or min(z.shape) < 2:
+        if (
+            z.ndim != 2
+            or lat.ndim != 1
+            or lon.ndim != 1
+            or z.shape != (lat.size, lon.size)
+            or min(z.shape) < 2
+        ):
             raise DEMError(
                 _message(
                     source,
@@ -98,7 +104,10 @@ class DEM:
                     "pass one row per latitude and one column per longitude",
                 )
             )
-        validate_latlon(lat[:, None], lon[None, :], f"{source} grid")
+        # each axis on its own: broadcasting them would build two full-size arrays
+        validate_latlon(lat, np.zeros_like(lat), f"{source} grid")
+        validate_latlon(np.zeros_like(lon), lon, f"{source} grid")
+        _check_heights(z, source)
         for name, axis in (("lat", lat), ("lon", lon)):
             step = np.diff(axis)
             if not (np.all(step != 0) and np.allclose(step, step[0], rtol=1e-6, atol=1e-9)):
@@ -187,7 +196,26 @@ class DEM:
         return np.where(inside, out, np.nan)
 
 
-def load_dem(path=None) -> DEM:
+def _check_heights(z: np.ndarray, source: str) -> None:
+    """Refuse +-inf and heights outside :data:`HEIGHT_RANGE_M` (a missing nodata value
+    or heights not in metres); NaN marks voids and is allowed."""
+    low, high = HEIGHT_RANGE_M
+    with np.errstate(invalid="ignore"):
+        bad = ~((z >= low) & (z <= high)) & ~np.isnan(z)
+    if bad.any():
+        row, col = (int(v) for v in np.argwhere(bad)[0])
+        raise DEMError(
+            _message(
+                f"{source} elevation[{row}, {col}]",
+                f"heights in metres within {low:,.0f} .. {high:,.0f} m, NaN for voids",
+                f"{float(z[row, col])!r} ({int(bad.sum()):,} such values)",
+                "mark voids as nodata (gdal_translate -a_nodata -32768) or convert the "
+                "heights to metres",
+            )
+        )
+
+
+def load_dem(path=None, *, max_bytes: int = MAX_RASTER_BYTES) -> DEM:
     """Load an elevation model.
 
     Parameters
@@ -196,37 +224,44 @@ def load_dem(path=None) -> DEM:
         ``None``: the bundled ITU-R P.1511-2 grid (5 arc-min, coarse: see
         :data:`BUNDLED_DEM_NOTE`).  A ``.npz`` with arrays ``elevation``, ``lat``,
         ``lon``; one or more SRTM ``.hgt`` / ``.hgt.zip`` tiles or a folder of them;
-        or a GeoTIFF (``.tif``/``.tiff``).
+        or a GeoTIFF (``.tif``/``.tiff``; its nodata value and -32768, the SRTM void,
+        become NaN).  Heights must be metres within :data:`HEIGHT_RANGE_M`.
+    max_bytes : int
+        Largest height array (and file) to make or read [byte]; default
+        :data:`MAX_RASTER_BYTES` (4 GiB).  Checked from file names, sizes and headers
+        before the array is allocated; raise it for a larger DEM.
 
     Raises
     ------
     DEMError
+        With the file, what was expected and found, and the fix.
     """
     if path is None:
         with (
             resources.files(__package__).joinpath("data", "dem", BUNDLED_DEM_FILE).open("rb") as fh
         ):
-            return _read_npz(fh, BUNDLED_DEM_SOURCE, BUNDLED_DEM_NOTE)
+            return _read_npz(fh, BUNDLED_DEM_SOURCE, BUNDLED_DEM_NOTE, max_bytes)
     if isinstance(path, (list, tuple)):
-        return read_hgt(path)
-    path = Path(path)
+        return read_hgt(path, max_bytes=max_bytes)
+    path = source_path(path, DEMError, "DEM")
     name = path.name.lower()
-    if path.is_dir() or name.endswith((".hgt", ".hgt.zip")):
-        return read_hgt(path)
+    if os.path.isdir(path) or name.endswith((".hgt", ".hgt.zip")):
+        return read_hgt(path, max_bytes=max_bytes)
     if name.endswith((".tif", ".tiff")):
         from .geotiff import read_geotiff
 
-        raster = read_geotiff(path)
-        return DEM.from_arrays(
-            raster.values, raster.lat_deg, raster.lon_deg, source=f"GeoTIFF {path}"
-        )
+        raster = read_geotiff(path, max_bytes=max_bytes)
+        values = raster.values
+        values[values == SRTM_VOID] = np.nan  # SRTM GeoTIFFs without a nodata tag
+        return DEM.from_arrays(values, raster.lat_deg, raster.lon_deg, source=f"GeoTIFF {path}")
     if name.endswith(".npz"):
+        path, _ = check_source(path, DEMError, "DEM .npz file", max_bytes)
         try:
             with open(path, "rb") as fh:
-                return _read_npz(fh, f"{path}", "")
-        except FileNotFoundError:
+                return _read_npz(fh, f"{path}", "", max_bytes)
+        except OSError as exc:
             raise DEMError(
-                _message(str(path), "an existing file", "no such file", "check the path")
+                _message(str(path), "a readable .npz file", f"{exc}", "check the file")
             ) from None
     raise DEMError(
         _message(
@@ -238,104 +273,104 @@ def load_dem(path=None) -> DEM:
     )
 
 
-def _read_npz(fh, source: str, note: str) -> DEM:
+_NPZ_ARRAYS = ("lat", "lon", "elevation")
+
+
+def _npz_fail(source: str, found: str, fix: str = "save the arrays with numpy.savez") -> DEMError:
+    return DEMError(_message(source, "a NumPy .npz archive", found, fix))
+
+
+def _read_npz(fh, source: str, note: str, max_bytes: int) -> DEM:
+    """A DEM from an ``.npz`` file object, checking every ``.npy`` header before reading
+    (a forged shape cannot make us allocate, only ``max_bytes`` in all)."""
+    head = fh.read(4)
+    fh.seek(0)
+    if head != b"PK\x03\x04":
+        kind = "a single .npy array" if head == b"\x93NUM" else f"data starting {head!r}"
+        raise _npz_fail(
+            source,
+            f"{kind}, not a zip archive",
+            "save with np.savez(path, elevation=..., lat=..., lon=...)",
+        )
     try:
-        with np.load(fh) as data:
-            missing = {"elevation", "lat", "lon"} - set(data.files)
+        with zipfile.ZipFile(fh) as archive:
+            members = {n.removesuffix(".npy"): n for n in archive.namelist()}
+            missing = [k for k in _NPZ_ARRAYS if k not in members]
             if missing:
                 raise DEMError(
                     _message(
                         source,
                         "arrays 'elevation', 'lat', 'lon'",
-                        f"arrays {sorted(data.files)}",
+                        f"arrays {sorted(members)[:10]}",
                         "save with np.savez(path, elevation=..., lat=..., lon=...)",
                     )
                 )
-            return DEM.from_arrays(
-                data["elevation"], data["lat"], data["lon"], source=source, note=note
-            )
-    except (OSError, ValueError, zipfile.BadZipFile) as exc:
-        if isinstance(exc, DEMError):
-            raise
-        raise DEMError(
-            _message(
-                source,
-                "a NumPy .npz archive",
-                f"{type(exc).__name__}: {exc}",
-                "save the arrays with numpy.savez",
-            )
-        ) from None
-
-
-def _hgt_corner(name: str, where: str) -> tuple[int, int]:
-    match = _HGT_NAME.match(name)
-    if not match:
-        raise DEMError(
-            _message(
-                where,
-                "an SRTM tile name like N35E074.hgt (south-west corner)",
-                repr(name),
-                "keep the original tile names",
-            )
-        )
-    ns, lat, ew, lon = match.groups()
-    return (
-        int(lat) * (1 if ns.upper() == "N" else -1),
-        int(lon) * (1 if ew.upper() == "E" else -1),
+            budget = max_bytes
+            arrays = {}
+            for key in _NPZ_ARRAYS:
+                arrays[key] = _read_npy_member(archive, members[key], source, budget)
+                budget -= arrays[key].nbytes
+    except DEMError:
+        raise
+    except RecursionError:
+        raise _npz_fail(source, "a corrupt archive") from None
+    except ZIP_ERRORS as exc:
+        raise _npz_fail(source, f"{type(exc).__name__}: {exc}") from None
+    return DEM.from_arrays(
+        arrays["elevation"], arrays["lat"], arrays["lon"], source=source, note=note
     )
 
 
-def _read_one_hgt(path: Path) -> tuple[tuple[int, int], np.ndarray]:
-    """(south, west) corner and the height array (north-up, NaN voids) of one tile."""
-    try:
-        if path.name.lower().endswith(".zip"):
-            with zipfile.ZipFile(path) as archive:
-                members = [m for m in archive.namelist() if m.lower().endswith(".hgt")]
-                if len(members) != 1:
-                    raise DEMError(
-                        _message(
-                            str(path),
-                            "a zip holding exactly one .hgt tile",
-                            f"{len(members)} .hgt members",
-                            "unzip and pass the tile",
-                        )
-                    )
-                name = Path(members[0]).name
-                raw = archive.read(members[0])
+def _read_npy_member(archive: zipfile.ZipFile, member: str, source: str, max_bytes: int):
+    """One array of an ``.npz``: header checked (numeric dtype, size within
+    ``max_bytes`` and within the stored member), then exactly its bytes read."""
+    where = f"{source} array {member!r}"
+    info = archive.getinfo(member)
+    with archive.open(info) as fh:
+        version = np.lib.format.read_magic(fh)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
         else:
-            name = path.name
-            raw = path.read_bytes()
-    except FileNotFoundError:
-        raise DEMError(
-            _message(str(path), "an existing SRTM tile", "no such file", "check the path")
-        ) from None
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise DEMError(
-            _message(
-                str(path),
-                "a readable SRTM tile",
-                f"{type(exc).__name__}: {exc}",
-                "download the tile again",
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+        if dtype.hasobject or dtype.kind not in "biuf":
+            raise DEMError(
+                _message(
+                    where, "integer or float numbers", f"dtype {dtype}", "store heights as float32"
+                )
             )
-        ) from None
-    corner = _hgt_corner(name, str(path))
-    n = {2 * k * k: k for k in _HGT_SIZES}.get(len(raw))
-    if n is None:
-        raise DEMError(
-            _message(
-                str(path),
-                'an SRTM tile of 2,884,802 bytes (1201x1201 int16, 3") or 25,934,402 '
-                'bytes (3601x3601, 1")',
-                f"{len(raw):,} bytes",
-                "the file is truncated or not an SRTM .hgt: download the tile again",
+        if any(d < 0 for d in shape):
+            raise DEMError(
+                _message(where, "a shape of sizes >= 0", f"shape {shape}", "save it again")
             )
+        count = int(np.prod(shape, dtype=object))
+        nbytes = count * dtype.itemsize
+        if nbytes > max_bytes:
+            raise DEMError(
+                _message(
+                    where,
+                    f"at most {human_bytes(max_bytes)} of heights",
+                    f"shape {shape} of {dtype} ({human_bytes(nbytes)})",
+                    "crop the DEM to the region, or raise the limit with max_bytes=",
+                )
+            )
+        if nbytes > info.file_size:
+            raise DEMError(
+                _message(
+                    where,
+                    f"the {human_bytes(nbytes)} its header announces (shape {shape})",
+                    f"a stored array of {human_bytes(info.file_size)}",
+                    "the file is truncated or forged: save it again with numpy.savez",
+                )
+            )
+        raw = fh.read(nbytes)
+    if len(raw) != nbytes:
+        raise DEMError(
+            _message(where, f"{nbytes:,} bytes of data", f"{len(raw):,}", "save the file again")
         )
-    heights = np.frombuffer(raw, dtype=">i2").reshape(n, n).astype(np.float32)
-    heights[heights == SRTM_VOID] = np.nan
-    return corner, heights
+    return np.frombuffer(raw, dtype=dtype).reshape(shape, order="F" if fortran else "C")
 
 
-def read_hgt(paths) -> DEM:
+def read_hgt(paths, *, max_bytes: int = MAX_RASTER_BYTES) -> DEM:
     """Read SRTM ``.hgt`` tiles (1" or 3", big-endian int16) into one mosaic.
 
     Parameters
@@ -344,56 +379,17 @@ def read_hgt(paths) -> DEM:
         Tiles (``N35E074.hgt`` or ``N35E074.hgt.zip``; the name gives the south-west
         corner) or a folder holding them.  Missing tiles inside the mosaic's extent
         and voids (-32768) become NaN.
+    max_bytes : int
+        Largest mosaic to allocate [byte] (float32, 4 bytes per point); default
+        :data:`MAX_RASTER_BYTES` (4 GiB: 1" tiles over about 6 x 12 degrees).  The
+        extent comes from the tile names and sizes, so tiles far apart are refused
+        before anything is read or allocated.
 
     Raises
     ------
     DEMError
-        Wrong file size, a bad tile name, mixed 1"/3" tiles, or no tiles.
+        Wrong file size, a bad tile name, mixed 1"/3" tiles, the same tile twice,
+        a mosaic larger than ``max_bytes``, or no tiles.
     """
-    if isinstance(paths, (str, Path)):
-        base = Path(paths)
-        paths = (
-            sorted(p for p in base.iterdir() if p.name.lower().endswith((".hgt", ".hgt.zip")))
-            if base.is_dir()
-            else [base]
-        )
-    paths = [Path(p) for p in paths]
-    if not paths:
-        raise DEMError(
-            _message(
-                "read_hgt",
-                "at least one .hgt tile",
-                "none",
-                "pass the tile paths or a folder with N..E...hgt files",
-            )
-        )
-    tiles = [_read_one_hgt(p) for p in paths]
-    sizes = {t[1].shape[0] for t in tiles}
-    if len(sizes) > 1:
-        raise DEMError(
-            _message(
-                "read_hgt",
-                "tiles of one resolution",
-                f'both 1" and 3" tiles ({", ".join(map(str, paths))})',
-                "pass tiles of one resolution",
-            )
-        )
-    n = sizes.pop()
-    south = min(c[0] for c, _ in tiles)
-    north = max(c[0] for c, _ in tiles) + 1
-    west = min(c[1] for c, _ in tiles)
-    east = max(c[1] for c, _ in tiles) + 1
-    step = n - 1
-    mosaic = np.full(
-        ((north - south) * step + 1, (east - west) * step + 1), np.nan, dtype=np.float32
-    )
-    for (lat_sw, lon_sw), heights in tiles:
-        r0 = (north - lat_sw - 1) * step
-        c0 = (lon_sw - west) * step
-        mosaic[r0 : r0 + n, c0 : c0 + n] = heights
-    lat = north - np.arange(mosaic.shape[0]) / step
-    lon = west + np.arange(mosaic.shape[1]) / step
-    label = f"SRTM {_HGT_SIZES[n]} tiles {', '.join(p.name for p in paths[:4])}" + (
-        f" and {len(paths) - 4} more" if len(paths) > 4 else ""
-    )
-    return DEM.from_arrays(mosaic, lat, lon, source=label)
+    heights, lat, lon, label = mosaic_hgt(paths, max_bytes)
+    return DEM.from_arrays(heights, lat, lon, source=label)

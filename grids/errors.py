@@ -4,11 +4,13 @@ Every error is a :class:`GridError`, which is a :class:`ValueError`, so callers 
 catch broadly (``except ValueError``) or precisely (``except DEMError``).  Messages are
 one line and say where (file, line or key), what was expected, what was found and how
 to fix it; :func:`_message` builds them in that order so they read the same everywhere.
+
+Inputs that are readable but probably wrong (a fibre network thousands of km from the
+region, e.g. with latitude and longitude swapped) give a :class:`GridWarning`, a
+:class:`UserWarning`, so ``warnings.simplefilter("error", GridWarning)`` makes them fatal.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 __all__ = [
     "GridError",
@@ -20,6 +22,8 @@ __all__ = [
     "PopulationError",
     "NetworkError",
     "RasterError",
+    "GridWarning",
+    "NetworkPlacementWarning",
 ]
 
 
@@ -61,17 +65,28 @@ def _message(where: str, expected: str, found: str, fix: str) -> str:
     return " ".join(text.split())
 
 
-def read_utf8(path, error: type[GridError], kind: str) -> str:
-    """The text of ``path``; a missing, unreadable or non-UTF-8 file raises ``error``
-    naming the file and ``kind`` (e.g. ``"GeoJSON file"``)."""
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise error(_message(str(path), f"an existing {kind}", "no such file",
-                             "check the path")) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise error(_message(str(path), f"a readable UTF-8 {kind}",
-                             f"{type(exc).__name__}: {exc}", "save the file as UTF-8")) from None
+class GridWarning(UserWarning):
+    """An input that can be used but is probably wrong; the text says why and the fix."""
+
+
+class NetworkPlacementWarning(GridWarning):
+    """Network routes or points far from the region (wrong file, swapped lat/lon)."""
+
+
+def _json_kind(value) -> str:
+    """The JSON name of a parsed value's type, for messages ("found a JSON array")."""
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
+    return names.get(type(value), "number" if isinstance(value, (int, float)) else "value")
+
+
+def read_utf8(path, error: type[GridError], kind: str, max_bytes: int | None = None) -> str:
+    """The text of ``path``; a missing, unreadable, oversized, non-regular (device, FIFO)
+    or non-UTF-8 file raises ``error`` naming the file and ``kind`` (e.g. ``"GeoJSON
+    file"``).  A UTF-8 byte-order mark is accepted.  ``max_bytes`` defaults to
+    :data:`hybridplan.grids._source.MAX_TEXT_BYTES` (256 MiB)."""
+    from ._source import MAX_TEXT_BYTES, read_text
+
+    return read_text(path, error, kind, MAX_TEXT_BYTES if max_bytes is None else max_bytes)
 
 
 class RasterError(DEMError, PopulationError):

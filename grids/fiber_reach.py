@@ -30,6 +30,7 @@ from .dem import DEM, load_dem
 from .errors import GridError, _message
 from .horizon import terrain_slope_deg
 from .network import Network, load_network
+from .placement import check_network_cells
 
 __all__ = ["fiber_reach", "terrain_factor", "least_cost_paths", "network_points"]
 
@@ -160,6 +161,12 @@ def fiber_reach(
         the planner multiplies it by its cost per km, so fibre is priced in one place),
         ``fiber_terrain_factor`` [1] and ``on_network``
         (uint8 flag: the network enters the cell).
+
+    Warns
+    -----
+    NetworkPlacementWarning
+        When the network's nearest point is more than 300 km from every cell centre
+        (swapped lat/lon, a lost sign, a file for another area): see :mod:`.placement`.
     """
     for name, value in (
         ("slope_cost_per_deg", slope_cost_per_deg),
@@ -205,6 +212,9 @@ def fiber_reach(
                 "pass include_planned=True or a network with existing routes",
             )
         )
+    check_network_cells(
+        network, lat, lon, region_name=repr(grid.attrs.get("region", "")), stacklevel=3
+    )
     tree = cKDTree(unit_vectors(points[:, 0], points[:, 1]))
     chord, _ = tree.query(unit_vectors(lat, lon))
     distance = chord_to_km(chord)

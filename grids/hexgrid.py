@@ -23,14 +23,30 @@ import numpy as np
 import shapely
 import xarray as xr
 
-from ._geo import validate_latlon
+from ._geo import AUTHALIC_RADIUS_KM, validate_latlon
+from ._source import human_bytes
 from .errors import GridError, ResolutionError, _message
-from .regions import Region, load_region
+from .regions import Region, _check_edges, load_region
 
 __all__ = ["build_grid", "validate_resolution", "cells_dataset", "cell_centres", "MAX_CELLS"]
 
-MAX_CELLS = 20_000_000
-"""Largest grid :func:`build_grid` will make (memory guard)."""
+MAX_CELLS = 2_000_000
+"""Largest grid :func:`build_grid` makes unless ``max_cells=`` says otherwise.
+
+Building costs about :data:`BYTES_PER_CELL` of memory at its peak and ~20-50 us per
+cell, so the default (~1.2 GB, under a minute or two) admits Pakistan at resolution 8
+(~1.2 M cells) and refuses it at resolution 9 (~8.3 M cells, ~5 GB)."""
+
+BYTES_PER_CELL = 620
+"""Peak memory of :func:`build_grid` per cell, measured (Pakistan, res 8: 1,126,775
+cells, +694 MB; res 7: 160,980 cells, +93 MB). [byte]"""
+
+H3_BUFFER_BYTES_PER_BBOX_CELL = 32
+"""h3's polygon fill allocates about this per cell of the polygon's bounding box
+(measured: a 17 x 13 degree diagonal strip at res 10 took 4.8 GB for 114 k cells),
+so regions whose box is much larger than their area are filled in pieces. [byte]"""
+
+_H3_PIECE_BYTES = 256 * 2**20
 
 MEMBERSHIP_RULE = (
     "cell centre inside the region outline (h3 polygon fill); plus the cell "
@@ -151,7 +167,105 @@ def _label_cells(region: Region, lat: np.ndarray, lon: np.ndarray) -> np.ndarray
     return owner
 
 
-def build_grid(region, resolution: int) -> xr.Dataset:
+def _bbox_area_km2(bounds) -> float:
+    """Area of a lon/lat box on the authalic sphere. [km2]"""
+    west, south, east, north = bounds
+    band = abs(np.sin(np.radians(north)) - np.sin(np.radians(south)))
+    return float(AUTHALIC_RADIUS_KM**2 * np.radians(max(east - west, 0.0)) * band)
+
+
+def _finest_fitting(area_km2: float, max_cells: int) -> int | None:
+    """The finest H3 resolution whose expected cell count is within ``max_cells``."""
+    fitting = [
+        r for r in range(16) if area_km2 / h3.average_hexagon_area(r, unit="km^2") <= max_cells
+    ]
+    return max(fitting) if fitting else None
+
+
+def _check_size(region: Region, resolution: int, max_cells: int) -> None:
+    """Refuse a grid expected to exceed ``max_cells``, before anything is allocated."""
+    if isinstance(max_cells, bool) or not isinstance(max_cells, numbers.Integral) or max_cells < 1:
+        raise GridError(
+            _message(
+                "build_grid(max_cells=...)",
+                "an integer >= 1",
+                repr(max_cells),
+                "pass e.g. 2_000_000",
+            )
+        )
+    _check_edges(region.geometry, f"region {region.name!r}")
+    area_km2 = region.area_km2
+    if not np.isfinite(area_km2):
+        raise GridError(
+            _message(
+                f"region {region.name!r}", "a finite area", repr(area_km2), "check the outline"
+            )
+        )
+    cell_km2 = h3.average_hexagon_area(resolution, unit="km^2")
+    expected = area_km2 / cell_km2
+    if expected <= max_cells:
+        return
+    finest = _finest_fitting(area_km2, max_cells)
+    fit = area_km2 / h3.average_hexagon_area(finest, unit="km^2") if finest is not None else 0
+    choice = (
+        f"choose a coarser resolution, {finest} or below (about {fit:,.0f} cells), or"
+        if finest is not None
+        else "choose"
+    )
+    raise GridError(
+        _message(
+            f"build_grid({region.name!r}, resolution={resolution})",
+            f"at most {max_cells:,} cells (max_cells)",
+            f"about {expected:,.0f} cells ({area_km2:,.0f} km2 / {cell_km2:.4g} km2 per cell; "
+            f"~{human_bytes(expected * BYTES_PER_CELL)} to build)",
+            f"{choice} a smaller region, or pass max_cells= if the memory is there",
+        )
+    )
+
+
+def _fill(region: Region, resolution: int) -> set[str]:
+    """H3 cells whose centre lies in the region, in pieces if h3's bounding-box buffer
+    would be large (a long diagonal region): the pieces partition the outline in
+    lon/lat, which is how h3 tests containment, so the union is the same set."""
+    geometry = region.geometry
+    cell_km2 = h3.average_hexagon_area(resolution, unit="km^2")
+    west, south, east, north = geometry.bounds
+    buffer = H3_BUFFER_BYTES_PER_BBOX_CELL * _bbox_area_km2(geometry.bounds) / cell_km2
+    n = int(np.ceil(np.sqrt(buffer / _H3_PIECE_BYTES))) if buffer > _H3_PIECE_BYTES else 1
+    # cut lines off round numbers, so no cell centre falls on one
+    xs = np.linspace(west, east, n + 1)
+    ys = np.linspace(south, north, n + 1)
+    xs[1:-1] += 1.234567e-7
+    ys[1:-1] += 1.234567e-7
+    cells: set[str] = set()
+    try:
+        for i in range(n):
+            for j in range(n):
+                piece = (
+                    geometry
+                    if n == 1
+                    else shapely.clip_by_rect(geometry, xs[i], ys[j], xs[i + 1], ys[j + 1])
+                )
+                if piece.is_empty:
+                    continue
+                for polygon in shapely.get_parts(piece):
+                    if polygon.geom_type != "Polygon" or polygon.is_empty:
+                        continue
+                    shape = h3.geo_to_h3shape(polygon.__geo_interface__)
+                    cells.update(h3.h3shape_to_cells(shape, resolution))
+    except (h3.H3BaseException, MemoryError) as exc:
+        raise GridError(
+            _message(
+                f"build_grid({region.name!r}, resolution={resolution})",
+                "an outline h3 can fill with cells",
+                f"h3 failed ({type(exc).__name__}{': ' if str(exc) else ''}{exc})",
+                "use a region smaller than a hemisphere without edges along the poles",
+            )
+        ) from None
+    return cells
+
+
+def build_grid(region, resolution: int, *, max_cells: int = MAX_CELLS) -> xr.Dataset:
     """The H3 cells covering a region, with centre, area, district and province.
 
     Parameters
@@ -160,6 +274,10 @@ def build_grid(region, resolution: int) -> xr.Dataset:
         A :class:`Region`, or anything :func:`load_region` accepts.
     resolution : int
         H3 resolution 0..15 (7: ~5.2 km2 on average, ~5.9 km2 at 35 N).
+    max_cells : int
+        Largest grid to build (default :data:`MAX_CELLS`, 2,000,000: ~1.2 GB).  The
+        expected count (geodesic area / mean cell area) is checked before any cell is
+        made; the message names the finest resolution that fits.
 
     Returns
     -------
@@ -176,19 +294,9 @@ def build_grid(region, resolution: int) -> xr.Dataset:
     resolution = validate_resolution(resolution)
     if not isinstance(region, Region):
         region = load_region(region)
+    _check_size(region, resolution, max_cells)
     area_km2 = region.area_km2
-    expected = area_km2 / h3.average_hexagon_area(resolution, unit="km^2")
-    if expected > MAX_CELLS:
-        raise GridError(
-            _message(
-                f"build_grid({region.name!r}, resolution={resolution})",
-                f"at most {MAX_CELLS:,} cells",
-                f"about {expected:,.0f} cells",
-                "choose a coarser resolution or a smaller region",
-            )
-        )
-    shape = h3.geo_to_h3shape(region.geometry.__geo_interface__)
-    cells = set(h3.h3shape_to_cells(shape, resolution))
+    cells = _fill(region, resolution)
     ordered = sorted(cells)
     lat, lon = cell_centres(ordered)
     owner = _label_cells(region, lat, lon) if ordered else np.zeros(0, dtype=np.int64)

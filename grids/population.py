@@ -78,18 +78,29 @@ def _number(value: str, where: str, column: str) -> float:
 
 def _rows(name: str, lines: list[str], required: tuple[str, ...]):
     reader = csv.DictReader(lines)
-    missing = [c for c in required if c not in (reader.fieldnames or [])]
-    if missing:
+    line_no = 1
+    try:
+        missing = [c for c in required if c not in (reader.fieldnames or [])]
+        if missing:
+            raise PopulationError(
+                _message(
+                    f"{name}:1",
+                    f"columns {list(required)}",
+                    f"columns {reader.fieldnames}" if reader.fieldnames else "an empty file",
+                    f"add the column(s) {missing} to the header",
+                )
+            )
+        for line_no, row in enumerate(reader, start=2):
+            yield f"{name}:{line_no}", row
+    except csv.Error as exc:  # a NUL byte, a field over the csv module's limit
         raise PopulationError(
             _message(
-                f"{name}:1",
-                f"columns {list(required)}",
-                f"columns {reader.fieldnames}",
-                f"add the column(s) {missing} to the header",
+                f"{name}:{line_no + 1}",
+                "a readable CSV line",
+                f"{exc}",
+                "save the file again as plain CSV",
             )
-        )
-    for line_no, row in enumerate(reader, start=2):
-        yield f"{name}:{line_no}", row
+        ) from None
 
 
 def read_province_totals(path=None) -> dict[str, float]:

@@ -34,7 +34,8 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from ._geo import geodesic_area_km2
-from .errors import BoundaryFileError, RegionError, _message, read_utf8
+from ._source import MAX_TEXT_BYTES, source_path
+from .errors import BoundaryFileError, RegionError, _json_kind, _message, read_utf8
 
 __all__ = ["Region", "RegionPart", "load_region", "list_regions", "read_boundary_geojson"]
 
@@ -371,23 +372,28 @@ def _first(props: dict, keys: tuple[str, ...], default: str) -> str:
     return default
 
 
-def read_boundary_geojson(path) -> Region:
+def read_boundary_geojson(path, *, max_bytes: int = MAX_TEXT_BYTES) -> Region:
     """Read a user boundary file (GeoJSON FeatureCollection, Feature or geometry).
 
     Each Polygon/MultiPolygon feature becomes a :class:`RegionPart`; its district name
     is the first of the properties ``name``, ``NAME``, ``shapeName``, ``district``,
     ``ADM2_EN``, ``NAME_2`` present, the province the first of ``province``,
-    ``adm1_name``, ``ADM1_EN``, ``NAME_1`` (else the file's stem).
+    ``adm1_name``, ``ADM1_EN``, ``NAME_1`` (else the file's stem).  Features with a
+    null geometry or another geometry type are skipped.  A UTF-8 byte-order mark is
+    accepted.  Files over ``max_bytes`` (default 256 MiB), devices and FIFOs are
+    refused before they are read.
 
     Raises
     ------
     BoundaryFileError
-        Unreadable or malformed JSON (with line and column), no polygons, coordinates
-        out of range (often swapped lat/lon), or invalid polygons (self-intersections,
-        with the location).
+        Unreadable or malformed JSON (with line and column), a device or oversized
+        file, features, properties or geometries that are not JSON objects, no
+        polygons, coordinates out of range (often swapped lat/lon), a ring edge
+        spanning 180 degrees of longitude or more (a world-sized polygon), or invalid
+        polygons (self-intersections, with the location).
     """
-    path = Path(path)
-    text = read_utf8(path, BoundaryFileError, "GeoJSON file")
+    path = source_path(path, BoundaryFileError, "GeoJSON file")
+    text = read_utf8(path, BoundaryFileError, "GeoJSON file", max_bytes)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -399,23 +405,33 @@ def read_boundary_geojson(path) -> Region:
                 "fix the JSON syntax there or re-export the file from QGIS as GeoJSON",
             )
         ) from None
+    except RecursionError:
+        raise BoundaryFileError(
+            _message(
+                str(path),
+                "GeoJSON of ordinary depth",
+                "JSON nested too deeply to read",
+                "check that this is a boundary file; re-export it from QGIS as GeoJSON",
+            )
+        ) from None
     features = _features_of(data, path)
     parts = []
     for i, feature in enumerate(features):
-        geometry_json = feature.get("geometry") if isinstance(feature, dict) else None
-        kind = geometry_json.get("type") if isinstance(geometry_json, dict) else None
+        props, geometry_json = _feature_members(feature, f"{path}: feature {i}")
+        kind = geometry_json.get("type") if geometry_json is not None else None
         if kind not in ("Polygon", "MultiPolygon"):
             continue
-        props = feature.get("properties") or {}
-        where = f"{path}: feature {i}" + (f" ({props['name']!r})" if "name" in props else "")
+        label = props.get("name")
+        where = f"{path}: feature {i}" + (f" ({label!r:.60})" if label is not None else "")
         try:
-            geometry = shape(geometry_json)
+            with np.errstate(invalid="ignore"):  # NaN vertices are reported below
+                geometry = shape(geometry_json)
         except Exception as exc:  # shapely raises several types for malformed rings
             raise BoundaryFileError(
                 _message(
                     where,
                     "a GeoJSON Polygon/MultiPolygon with closed rings of [lon, lat] pairs",
-                    f"{exc}",
+                    f"{type(exc).__name__}: {str(exc)[:80]}",
                     "fix the coordinates of that feature",
                 )
             ) from None
@@ -441,21 +457,52 @@ def read_boundary_geojson(path) -> Region:
     )
 
 
+def _feature_members(feature, where: str) -> tuple[dict, dict | None]:
+    """(properties, geometry or None) of a feature, refusing non-object members."""
+    if not isinstance(feature, dict):
+        raise BoundaryFileError(
+            _message(
+                where,
+                "a GeoJSON Feature object",
+                f"a JSON {_json_kind(feature)}",
+                "make every entry of 'features' an object with 'geometry' and 'properties'",
+            )
+        )
+    members = {}
+    for key in ("properties", "geometry"):
+        value = feature.get(key)
+        if value is not None and not isinstance(value, dict):
+            raise BoundaryFileError(
+                _message(
+                    f"{where} key {key!r}",
+                    "a JSON object (or null)",
+                    f"a JSON {_json_kind(value)}",
+                    f"make {key!r} an object, as QGIS writes it",
+                )
+            )
+        members[key] = value
+    return members["properties"] or {}, members["geometry"]
+
+
 def _features_of(data, path: Path) -> list:
     if isinstance(data, dict) and data.get("type") == "FeatureCollection":
         features = data.get("features")
         if isinstance(features, list):
             return features
+        found = f"'features' is a JSON {_json_kind(features)}"
     elif isinstance(data, dict) and data.get("type") == "Feature":
         return [data]
     elif isinstance(data, dict) and data.get("type") in ("Polygon", "MultiPolygon"):
         return [{"type": "Feature", "properties": {}, "geometry": data}]
-    found = data.get("type", "no 'type' key") if isinstance(data, dict) else type(data).__name__
+    elif isinstance(data, dict):
+        found = f"type {data['type']!r:.40}" if "type" in data else "an object without 'type'"
+    else:
+        found = f"a JSON {_json_kind(data)}"
     raise BoundaryFileError(
         _message(
             str(path),
             "a GeoJSON FeatureCollection, Feature or Polygon",
-            repr(found),
+            found,
             "save the boundaries as GeoJSON",
         )
     )
@@ -472,15 +519,17 @@ def _check_geometry(geometry: BaseGeometry, where: str) -> None:
             )
         )
     xy = shapely.get_coordinates(geometry)
-    if not np.isfinite(xy).all() or (np.abs(xy[:, 0]) > 180).any() or (np.abs(xy[:, 1]) > 90).any():
+    bad = ~np.isfinite(xy).all(axis=1) | (np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90)
+    if bad.any():
         raise BoundaryFileError(
             _message(
                 where,
-                "[lon, lat] pairs with |lon| <= 180 and |lat| <= 90",
-                f"a vertex at {xy[(np.abs(xy[:, 1]) > 90) | (np.abs(xy[:, 0]) > 180)][:1].tolist()}",
+                "finite [lon, lat] pairs with |lon| <= 180 and |lat| <= 90",
+                f"a vertex at {xy[bad][0].tolist()} ({int(bad.sum())} such vertices)",
                 "GeoJSON stores (lon, lat) in degrees (WGS84): swap the axes or reproject",
             )
         )
+    _check_edges(geometry, where)
     if not geometry.is_valid:
         reason = shapely.is_valid_reason(geometry)
         raise BoundaryFileError(
@@ -491,3 +540,23 @@ def _check_geometry(geometry: BaseGeometry, where: str) -> None:
                 "repair it (QGIS 'Fix geometries' or shapely.make_valid) and save again",
             )
         )
+
+
+def _check_edges(geometry: BaseGeometry, where: str) -> None:
+    """Refuse ring edges spanning >= 180 degrees of longitude: H3 and the geodesic area
+    take every edge the short way round, so such a ring (a whole-Earth box
+    -180..180) would read as empty or as its complement."""
+    for ring in shapely.get_rings(geometry):
+        lon = shapely.get_coordinates(ring)[:, 0]
+        span = np.abs(np.diff(lon))
+        if span.size and span.max() >= 180.0:
+            k = int(np.argmax(span))
+            raise BoundaryFileError(
+                _message(
+                    where,
+                    "ring edges spanning less than 180 degrees of longitude",
+                    f"an edge from lon {lon[k]:g} to {lon[k + 1]:g} (a world-sized polygon?)",
+                    "split polygons at the antimeridian (RFC 7946 section 3.1.9) and use a "
+                    "region smaller than a hemisphere, e.g. a country or a province",
+                )
+            )
