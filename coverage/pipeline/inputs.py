@@ -130,7 +130,7 @@ def resolve(scenario: Scenario) -> PlanInputs:
     spec = planning_spec(scenario)
     systems = resolve_systems(scenario)
     region = scenario_region(scenario)
-    network = scenario_network(scenario, spec)
+    network = scenario_network(scenario, spec, region)
     return PlanInputs(scenario, spec, systems, region, network)
 
 
@@ -144,12 +144,17 @@ def scenario_region(scenario: Scenario) -> Region:
     return load_region(names if len(names) > 1 else names[0])
 
 
-def scenario_network(scenario: Scenario, spec: PlanningSpec) -> Network:
-    """The ``[network]`` file (relative to the scenario), or the bundled default."""
+def scenario_network(scenario: Scenario, spec: PlanningSpec, region: Region | None = None
+                     ) -> Network:
+    """The ``[network]`` file (relative to the scenario), or the bundled default; a user
+    file is checked against the region (routes wholly outside it are counted in a
+    warning)."""
     from hybridplan.grids import load_network
 
     path = spec.network.path
-    return load_network(None if path == "bundled" else scenario.resolve_path(path))
+    if path == "bundled":
+        return load_network(None)
+    return load_network(scenario.resolve_path(path), region=region)
 
 
 def prepare_grid(scenario: Scenario, region: Region | None = None) -> xr.Dataset:
