@@ -93,7 +93,7 @@ def test_every_schema_default_is_the_dataclass_default():
       "walker = { altitude_km = -550, inclination_deg = 53, planes = 6, sats_per_plane = 4 }"),
      "scenario.toml: [systems.starlink] walker: altitude_km = -550: expected 160..40000 km"),
     (('source = "bundled:starlink"', 'source = "bundled:starlink"\npreset = "kuiper"'),
-     "give exactly one of source, preset, walker (found source, preset)"),
+     "give exactly one of source, preset, walker, deployment (found source, preset)"),
     (("min_elevation_deg = 25", 'min_elevation_deg = "25"'),
      'min_elevation_deg = "25": expected 0..90 deg, found a string'),
     (("[[systems]]", "[systems]"), "write [[systems]] (double brackets)"),
@@ -211,7 +211,7 @@ def test_the_default_scenario_writes_every_key_of_the_schema():
             continue
         table = "costs.starlink" if section == "costs.<system>" else section
         for key in entries:
-            if key.name in ("preset", "walker") and section == "systems":
+            if key.name in ("preset", "walker", "deployment") and section == "systems":
                 assert f"{key.name} =" in text
                 continue
             assert key.name in written[table], (table, key.name)
@@ -313,3 +313,30 @@ def test_planning_spec_built_in_python_is_checked_against_the_systems():
     with pytest.raises(ScenarioError, match=r"\[costs\] unknown key 'b'"):
         Scenario(systems=[SystemSpec("a", source="bundled:o3b")],
                  planning=PlanningSpec(satellite_costs={"b": full}))
+
+
+def test_a_deployment_system_uses_what_is_in_orbit_at_the_window(tmp_path):
+    """[[systems]] deployment = "bundled:qianfan": the stages in service at the window
+    start, more satellites at a later date; a window inside a stage change warns."""
+    from hybridplan.tle import StageWindowWarning, load_deployment
+
+    plan = load_deployment("bundled:qianfan")
+    dates = sorted({s.in_service_utc for s in plan.stages})
+    counts = []
+    for day in (dates[0], dates[-1]):
+        text = f"""
+name = "qf"
+[window]
+start = "{day:%Y-%m-%dT%H:%M:%SZ}"
+duration_h = 30
+step_s = 600
+[[systems]]
+name = "qianfan"
+deployment = "bundled:qianfan"
+"""
+        scenario = load_text(tmp_path, text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", StageWindowWarning)
+            counts.append(len(resolve_systems(scenario)[0].constellation))
+    assert counts[0] == len(plan.at(dates[0]))
+    assert counts[1] == len(plan.full(dates[-1])) > counts[0]

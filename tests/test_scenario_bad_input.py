@@ -210,7 +210,7 @@ CASES = [
     (
         "system-no-source",
         (SYSTEM + "\n", ""),
-        "give exactly one of source, preset, walker (found none)",
+        "give exactly one of source, preset, walker, deployment (found none)",
     ),
     (
         "system-elevation-bool",

@@ -20,6 +20,7 @@ from hybridplan.tle import (
     WalkerShell,
     epoch_age_days,
     load_constellation,
+    load_deployment,
     preset_constellation,
     warn_if_stale,
 )
@@ -47,6 +48,13 @@ def load_system_constellation(spec: SystemSpec, scenario: Scenario) -> Constella
             constellation = load_constellation(source)
         elif spec.preset:
             constellation = preset_constellation(spec.preset, start)
+        elif spec.deployment:
+            table = spec.deployment
+            if not table.startswith("bundled:"):
+                table = str(scenario.resolve_path(table))
+            plan = load_deployment(table)
+            constellation = plan.at(start, epoch_utc=start)
+            plan.check_window(start, scenario.window.duration_h * 3600.0)
         else:
             w = spec.walker
             shell = WalkerShell(spec.name, w.altitude_km, w.inclination_deg, w.planes,
@@ -62,7 +70,7 @@ def load_system_constellation(spec: SystemSpec, scenario: Scenario) -> Constella
     except ElementSetError as exc:
         raise ScenarioError(f"{where} {exc}") from None
     if len(constellation) == 0:
-        origin = spec.source or spec.preset or "walker"
+        origin = spec.source or spec.preset or spec.deployment or "walker"
         raise ScenarioError(f"{where} no satellites left from {origin} after the filter; "
                             "widen the filter")
     return constellation

@@ -181,11 +181,15 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
            "'combined'; spaces and slashes allowed)"),
         _k("source", "str", "", "element sets: 'bundled:<name>' (starlink, oneweb, kuiper, "
            "qianfan, guowang, o3b, iridium-next, geo) or a TLE/OMM file (relative to the "
-           "scenario file); exactly one of source, preset, walker"),
+           "scenario file); exactly one of source, preset, walker, deployment"),
         _k("preset", "str", "", "a Walker preset of hybridplan.tle (starlink-gen1, kuiper, "
            "oneweb-phase1, ...), epoch = window start"),
+        _k("deployment", "str", "", "a build-out by date: 'bundled:qianfan', "
+           "'bundled:guowang' or a TOML/CSV table of stages (relative to the scenario "
+           "file); the satellites in service at the window start, epoch = window start"),
         _k("walker", "table", None, "a Walker shell: altitude_km, inclination_deg, planes, "
-           "sats_per_plane, phasing (1; 0 for one plane), pattern ('delta'), raan_spread_deg, raan0_deg (0); "
+           "sats_per_plane, phasing (1; 0 for one plane), pattern ('delta'), "
+           "raan_spread_deg, raan0_deg (0); "
            "epoch = window start"),
         _k("filter", "table", None, "keep only satellites matching: name (regular expression), "
            "altitude_km = [low, high], inclination_deg = [low, high], max_epoch_age_days"),

@@ -138,6 +138,7 @@ class SystemSpec:
     name: str
     source: str = ""
     preset: str = ""
+    deployment: str = ""
     walker: WalkerSpec | None = None
     filter: FilterSpec | None = None
     min_elevation_deg: float = default("systems", "min_elevation_deg")
@@ -152,11 +153,11 @@ class SystemSpec:
     def __post_init__(self, where: str) -> None:
         where = where or f"SystemSpec(name={self.name!r}):"
         _check(self, "systems", where, skip=("walker", "filter"))
-        given = [k for k in ("source", "preset", "walker") if getattr(self, k)]
+        given = [k for k in ("source", "preset", "walker", "deployment") if getattr(self, k)]
         if len(given) != 1:
             found = ", ".join(given) if given else "none"
             raise ScenarioError(
-                f"{where} give exactly one of source, preset, walker (found "
+                f"{where} give exactly one of source, preset, walker, deployment (found "
                 f'{found}); e.g. source = "bundled:starlink"'
             )
         if self.name == "combined" or not self.name.strip():
