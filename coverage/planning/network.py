@@ -343,15 +343,8 @@ def _regrow(c: _Contracted, tree: _Tree, net_prize, lookup) -> _Tree:
     return _strong_prune(c, parent, edge, net_prize)
 
 
-def _respan(c: _Contracted, tree: _Tree, net_prize, lookup, with_neighbours: bool) -> _Tree:
-    """Minimum spanning tree of the tree's nodes (and their neighbours), then pruned."""
-    nodes = np.zeros(c.n, dtype=bool)
-    nodes[tree.parent >= 0] = True
-    nodes[c.root] = True
-    if with_neighbours:
-        touch = nodes[c.a] | nodes[c.b]
-        nodes[c.a[touch]] = True
-        nodes[c.b[touch]] = True
+def _span_and_prune(c: _Contracted, nodes: np.ndarray, net_prize, lookup) -> _Tree:
+    """Minimum spanning tree of the subgraph induced by ``nodes`` (bool), then pruned."""
     inside = nodes[c.a] & nodes[c.b]
     sub = sp.csr_matrix(
         (np.maximum(c.cost[inside], _EPS_USD), (c.a[inside], c.b[inside])), shape=(c.n, c.n)
@@ -360,6 +353,49 @@ def _respan(c: _Contracted, tree: _Tree, net_prize, lookup, with_neighbours: boo
     _, pred = breadth_first_order(mst, c.root, directed=False, return_predecessors=True)
     parent, edge = _tree_from_predecessors(c, pred.astype(np.int64), lookup)
     return _strong_prune(c, parent, edge, net_prize)
+
+
+def _tree_nodes(c: _Contracted, tree: _Tree) -> np.ndarray:
+    nodes = tree.parent >= 0
+    nodes[c.root] = True
+    return nodes
+
+
+def _respan(c: _Contracted, tree: _Tree, net_prize, lookup, with_neighbours: bool) -> _Tree:
+    """Minimum spanning tree of the tree's nodes (and their neighbours), then pruned."""
+    nodes = _tree_nodes(c, tree)
+    if with_neighbours:
+        touch = nodes[c.a] | nodes[c.b]
+        nodes[c.a[touch]] = True
+        nodes[c.b[touch]] = True
+    return _span_and_prune(c, nodes, net_prize, lookup)
+
+
+def _vertex_moves(c: _Contracted, tree: _Tree, net_prize, lookup, budget: int) -> _Tree:
+    """Key-vertex insertion and elimination: re-span the tree's nodes with one node added
+    (a neighbour of the tree) or removed (a non-root tree node), best first; at most
+    ``budget`` candidates, those with the largest net prize / smallest net prize first."""
+    nodes = _tree_nodes(c, tree)
+    touch = nodes[c.a] | nodes[c.b]
+    outside = np.zeros(c.n, bool)
+    outside[c.a[touch]] = True
+    outside[c.b[touch]] = True
+    outside &= ~nodes
+    add = np.flatnonzero(outside)
+    add = add[np.argsort(-net_prize[add], kind="stable")]
+    drop = np.flatnonzero(nodes)
+    drop = drop[drop != c.root]
+    drop = drop[np.argsort(net_prize[drop], kind="stable")]
+    best = tree
+    for k, v in enumerate(np.concatenate([add, drop]).tolist()):
+        if k >= budget:
+            break
+        trial = _tree_nodes(c, best)
+        trial[v] = not trial[v]
+        candidate = _span_and_prune(c, trial, net_prize, lookup)
+        if candidate.objective < best.objective - 1e-9 * max(1.0, abs(best.objective)):
+            best = candidate
+    return best
 
 
 # --------------------------------------------------------------------------- public API
@@ -399,12 +435,14 @@ def _net_prizes(c: _Contracted, prize, roots, site, big_usd):
     return net
 
 
+#: Largest graph on which key-vertex moves run by default [nodes].
+VERTEX_MOVES_MAX_NODES = 2_000
 #: Prize multipliers of the starting trees of the multi-start local search.
 START_PRIZE_SCALES = (1.0, 1.5, 3.0, 10.0)
 
 
-def _local_search(c: _Contracted, tree: _Tree, net, lookup, max_rounds: int):
-    """Regrow / re-span / prune until no candidate lowers the objective."""
+def _local_search(c: _Contracted, tree: _Tree, net, lookup, max_rounds: int, vertex_budget: int):
+    """Regrow / re-span / vertex moves, each pruned, until nothing lowers the objective."""
     rounds = 0
     for _ in range(max_rounds):
         candidates = [
@@ -412,6 +450,8 @@ def _local_search(c: _Contracted, tree: _Tree, net, lookup, max_rounds: int):
             _respan(c, tree, net, lookup, with_neighbours=False),
             _respan(c, tree, net, lookup, with_neighbours=True),
         ]
+        if vertex_budget > 0:
+            candidates.append(_vertex_moves(c, tree, net, lookup, vertex_budget))
         top = min(candidates, key=lambda t: t.objective)
         if top.objective >= tree.objective - 1e-9 * max(1.0, abs(tree.objective)):
             break
@@ -426,6 +466,7 @@ def design_network(
     node_cost_usd=0.0,
     demand_weight=None,
     max_rounds: int = 20,
+    vertex_budget: int | None = None,
 ) -> NetworkDesign:
     """Shared fibre trunks for the given prizes: strong pruning, then local search.
 
@@ -445,6 +486,10 @@ def design_network(
         [Mbit/s]); equal shares when omitted.
     max_rounds : int
         Cap on improving local-search rounds.
+    vertex_budget : int, optional
+        Key-vertex insertions/eliminations tried per round (each re-spans the tree);
+        default 400 on graphs up to :data:`VERTEX_MOVES_MAX_NODES` nodes, else 0 (use
+        :func:`independent_clusters` to apply them cluster by cluster).
 
     Returns
     -------
@@ -452,6 +497,8 @@ def design_network(
     """
     prize, roots, site = _checked_node_arrays(graph, prize_usd, root_mask, node_cost_usd)
     c = _contract(graph, roots)
+    if vertex_budget is None:
+        vertex_budget = 400 if c.n <= VERTEX_MOVES_MAX_NODES else 0
     lookup = _edge_lookup(c)
     big = 2.0 * float(c.cost.sum()) + 1.0  # an inf prize: must connect if it can
     net = _net_prizes(c, prize, roots, site, big)
@@ -464,7 +511,7 @@ def design_network(
     for scale in START_PRIZE_SCALES:
         start = best if scale == 1.0 else _strong_prune(c, parent, edge, net * scale)
         start = _Tree(start.parent, start.edge, _objective(c, start.parent, start.edge, net))
-        tree, n_rounds = _local_search(c, start, net, lookup, max_rounds)
+        tree, n_rounds = _local_search(c, start, net, lookup, max_rounds, vertex_budget)
         if tree.objective < best.objective - 1e-9 * max(1.0, abs(best.objective)):
             best, rounds = tree, n_rounds
     # Distances with true (not eps-raised) costs along the shortest-path tree.
