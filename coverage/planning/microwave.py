@@ -248,23 +248,24 @@ def check_links(height_m, distance_km, mast_a_m, mast_b_m, freq_ghz) -> LinkTest
     -------
     LinkTest
     """
-    height = np.ascontiguousarray(height_m, dtype=np.float64)
+    height = np.require(np.asarray(height_m, dtype=np.float64), requirements=["C", "W"])
     if height.ndim != 2 or height.shape[1] < 3:
         raise MicrowaveError(
             f"check_links height_m: expected shape (n_link, n_sample >= 3), found "
             f"{height.shape}; sample each profile at its ends and at least one point between"
         )
     n_link, n_sample = height.shape
-    distance = np.ascontiguousarray(
-        np.broadcast_to(np.asarray(distance_km, np.float64), (n_link, n_sample))
+    distance = np.array(
+        np.broadcast_to(np.asarray(distance_km, np.float64), (n_link, n_sample)), order="C"
     )
     if np.any(np.diff(distance, axis=1) < 0) or np.any(distance[:, 0] != 0):
         raise MicrowaveError(
             "check_links distance_km: expected distances from end A starting at 0 and "
             "increasing [km], found a profile that does not; order samples from A to B"
         )
+    # Fresh writable C arrays: numba compiles one signature (readonly views would add more).
     per_link = [
-        np.ascontiguousarray(np.broadcast_to(np.asarray(v, np.float64), (n_link,)))
+        np.array(np.broadcast_to(np.asarray(v, np.float64), (n_link,)), order="C")
         for v in (mast_a_m, mast_b_m, freq_ghz)
     ]
     mast_a, mast_b, freq = per_link
