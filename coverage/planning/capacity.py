@@ -162,7 +162,7 @@ def area_index(site_area_id, area_ids) -> np.ndarray:
     pos = np.minimum(pos, ids.size - 1)
     found = ids[order][pos] == sites
     if not np.all(found):
-        missing = sites[~found][0]
+        missing = sites[~found][0].item()
         raise CapacityError(
             f"area_index: expected every site's coarse cell among the "
             f"{ids.size} capacity areas, found {missing!r} missing; compute "
