@@ -95,30 +95,33 @@ def rollout_order(parent, cost_usd, people) -> RolloutOrder:
         c, p = group_cost[g], group_people[g]
         return -(p / c) if c > 0 else (-np.inf if p > 0 else 0.0)
 
+    # Horn: pop the group with the most people per USD; behind its parent's group if that
+    # is still open, else (a top item, or its parent's group already emitted) straight
+    # into the build sequence. Popped ratios never rise, so the sequence is Horn's.
     version = [0] * n
-    heap = [(key(i), i, 0) for i in range(n) if par[i] >= 0]
+    emitted = [False] * n
+    order = []
+    heap = [(key(i), i, 0) for i in range(n)]
     heapq.heapify(heap)
     while heap:
-        k, g, ver = heapq.heappop(heap)
-        if ver != version[g] or head_of[g] != g:
+        _, g, ver = heapq.heappop(heap)
+        if ver != version[g] or head_of[g] != g or emitted[g]:
             continue
-        p = find(int(par[g]))
+        p = find(int(par[g])) if par[g] >= 0 else -1
+        if p < 0 or emitted[p]:
+            emitted[g] = True
+            i = g
+            while i >= 0:
+                order.append(i)
+                i = nxt[i]
+            continue
         nxt[tail[p]] = g  # g's sequence goes right behind its parent's group
         tail[p] = tail[g]
         head_of[g] = p
         group_cost[p] += group_cost[g]
         group_people[p] += group_people[g]
-        if par[p] >= 0:
-            version[p] += 1
-            heapq.heappush(heap, (key(p), p, version[p]))
-    tops = [i for i in range(n) if par[i] < 0]
-    tops.sort(key=lambda g: (key(g), g))
-    order = []
-    for g in tops:
-        i = g
-        while i >= 0:
-            order.append(i)
-            i = nxt[i]
+        version[p] += 1
+        heapq.heappush(heap, (key(p), p, version[p]))
     order = np.asarray(order, np.int64)
     rank = np.empty(n, np.int64)
     rank[order] = np.arange(n)
