@@ -40,11 +40,11 @@ from hybridplan.coverage.planning.economics import (
 from hybridplan.coverage.planning.microwave import check_links
 from hybridplan.coverage.planning.network import (
     FibreGraph,
-    certify,
     design_network,
     fibre_edge_cost_usd,
     fibre_site_cost_usd,
 )
+from hybridplan.coverage.planning.network_exact import certify
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import Delaunay
 

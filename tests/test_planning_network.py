@@ -15,12 +15,14 @@ from hybridplan.coverage.planning.network import (
     EDGE_PLANNED_BUILT,
     FibreGraph,
     NetworkDesignError,
-    certify,
-    cluster_subgraph,
     design_network,
-    exact_pcst,
     fibre_edge_cost_usd,
     fibre_site_cost_usd,
+)
+from hybridplan.coverage.planning.network_exact import (
+    certify,
+    cluster_subgraph,
+    exact_pcst,
     independent_clusters,
 )
 from hybridplan.coverage.planning.route_value import PlannedRoute, planned_route_values
