@@ -14,7 +14,9 @@ from hybridplan.coverage.planning.capacity import (
     assign_with_capacity,
     decide_sites,
     default_capacity,
+    joint_plan,
 )
+from hybridplan.coverage.planning.network import FibreGraph
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -159,3 +161,42 @@ def test_decide_sites_refuses_a_capacity_without_areas():
     leo = SiteOption("leo_x", "satellite", np.ones(2), capacity_mbps=np.ones(1))
     with pytest.raises(CapacityError, match="site_area is missing"):
         decide_sites([leo], [1.0, 1.0])
+
+
+def _valley(spacing_km=6.0, n_villages=20):
+    """Node 0 on the network; a road of ``n_villages`` nodes; one village per road node."""
+    road = np.arange(1, n_villages + 1)
+    villages = road + n_villages
+    edges_i = np.concatenate([road - 1, road])
+    edges_j = np.concatenate([road, villages])
+    km = np.concatenate([np.full(n_villages, spacing_km), np.full(n_villages, 0.5)])
+    n = 2 * n_villages + 1
+    graph = FibreGraph.from_edges(n, edges_i, edges_j, km * 24_026.05)
+    demand = np.where(np.isin(np.arange(n), villages), 250.0, 0.0)
+    leo_cost = np.where(demand > 0, 128_281.47, 0.0)
+    return graph, demand, leo_cost, villages
+
+
+def test_joint_plan_moves_sites_off_a_full_leo_area_onto_a_shared_trunk():
+    graph, demand, leo_cost, villages = _valley()
+    roots = np.arange(graph.n_nodes) == 0
+    area = np.zeros(graph.n_nodes, np.int64)
+    unlimited = SiteOption("leo_starlink", "satellite", leo_cost)
+    free = joint_plan(graph, roots, 18_019.54, [unlimited], demand, area)
+    assert not free.design.served.any()  # 6 km of road per village: LEO wins
+    assert set(free.decision.reason[villages]) == {"leo_starlink:cheapest"}
+    assert free.decision.reason[0] == "served:on_network"
+    # LEO holds 2,000 Mbit/s in the area: 8 villages of 250 Mbit/s; 12 must move, and
+    # with GEO too dear and nothing else they share a fibre trunk.
+    full = SiteOption("leo_starlink", "satellite", leo_cost, capacity_mbps=np.array([2_000.0]))
+    plan = joint_plan(graph, roots, 18_019.54, [full], demand, area)
+    d = plan.decision
+    on_leo = d.choice[villages] == d.names.index("leo_starlink")
+    assert on_leo.sum() == 8
+    assert d.assignment.load_mbps[d.names.index("leo_starlink"), 0] <= 2_000.0
+    fibre = villages[~on_leo]
+    assert plan.design.served[fibre].all()
+    assert set(d.reason[fibre]) == {"fiber:leo_capacity_limited"}
+    assert np.isinf(plan.prize_usd[fibre]).all()  # no other option left open to them
+    # The cheapest to move are the ones nearest the network (their fibre costs least).
+    assert set(fibre.tolist()) == set(villages[:12].tolist())

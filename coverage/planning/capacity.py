@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
 
 from ..errors import CoverageError
+from .network import FibreGraph, NetworkDesign, design_network
 
 
 class CapacityError(CoverageError):
@@ -195,7 +196,7 @@ class CapacityAssignment:
 
 
 def assign_with_capacity(
-    option_cost_usd, demand_mbps, site_area, capacity_mbps
+    option_cost_usd, demand_mbps, site_area, capacity_mbps, fixed_choice=None
 ) -> CapacityAssignment:
     """Each site's cheapest option with room left in its area (regret order, one pass).
 
@@ -210,6 +211,9 @@ def assign_with_capacity(
     capacity_mbps : array_like, ``(n_option, n_area)``
         Planning capacity of each option per area [Mbit/s]; inf for options without a
         capacity limit (fibre, microwave).
+    fixed_choice : array_like of int, ``(n_site,)``, optional
+        An option a site must take (-1: free), e.g. fibre for the sites the network
+        design serves; fixed sites load their option first.
     """
     cost = np.asarray(option_cost_usd, dtype=np.float64)
     n_option, n_site = cost.shape
@@ -225,13 +229,22 @@ def assign_with_capacity(
     sorted_cost = np.take_along_axis(cost, ranked, axis=0)
     best = sorted_cost[0]
     second = sorted_cost[1] if n_option > 1 else np.full(n_site, np.inf)
-    regret = np.where(np.isfinite(second), second - best, np.inf)
+    regret = np.full(n_site, np.inf)  # a site with one feasible option claims first
+    two = np.isfinite(second)
+    regret[two] = second[two] - best[two]
+    fixed = (
+        np.full(n_site, -1, np.int64)
+        if fixed_choice is None
+        else np.broadcast_to(np.asarray(fixed_choice, np.int64), (n_site,))
+    )
     order = np.lexsort((np.arange(n_site), -regret))
     load = np.zeros_like(cap)
-    choice = np.full(n_site, -1, np.int64)
+    choice = fixed.copy()
+    for s in np.flatnonzero(fixed >= 0).tolist():
+        load[fixed[s], area[s]] += demand[s]
     ranked_l, finite_l = ranked.T.tolist(), np.isfinite(sorted_cost).T.tolist()
     demand_l, area_l = demand.tolist(), area.tolist()
-    for s in order.tolist():
+    for s in order[fixed[order] < 0].tolist():
         a, d = area_l[s], demand_l[s]
         for o, ok in zip(ranked_l[s], finite_l[s], strict=True):
             if not ok:
@@ -240,7 +253,7 @@ def assign_with_capacity(
                 load[o, a] += d
                 choice[s] = o
                 break
-    preferred = np.where(np.isfinite(best), ranked[0], -1)
+    preferred = np.where(fixed >= 0, fixed, np.where(np.isfinite(best), ranked[0], -1))
     total = float(demand.sum())
     share = load.sum(axis=1) / total if total > 0 else np.zeros(n_option)
     return CapacityAssignment(choice, preferred, choice != preferred, load, share)
@@ -300,7 +313,9 @@ def _family(name: str) -> str:
     return name.split("_")[0]
 
 
-def decide_sites(options: Sequence[SiteOption], demand_mbps, site_area=None) -> SiteDecision:
+def decide_sites(
+    options: Sequence[SiteOption], demand_mbps, site_area=None, on_fibre_tree=None
+) -> SiteDecision:
     """Choose per site among the licensed options under satellite capacity.
 
     Parameters
@@ -311,6 +326,9 @@ def decide_sites(options: Sequence[SiteOption], demand_mbps, site_area=None) -> 
         Busy-hour demand [Mbit/s].
     site_area : array_like of int, ``(n_site,)``, optional
         Coarse-area index of each site; required when an option has a capacity.
+    on_fibre_tree : array_like of bool, ``(n_site,)``, optional
+        Sites the network design serves: they take the option named ``fiber`` (the tree
+        is a joint choice; a site's allocated share may exceed its own alternative).
     """
     chosen_options = [o for o in options if o.licensed]
     names = tuple(o.name for o in chosen_options)
@@ -345,7 +363,13 @@ def decide_sites(options: Sequence[SiteOption], demand_mbps, site_area=None) -> 
             for o in chosen_options
         ]
     )
-    result = assign_with_capacity(cost, demand_mbps, area, cap)
+    fixed = None
+    if on_fibre_tree is not None:
+        if "fiber" not in names:
+            raise CapacityError("decide_sites: on_fibre_tree given but no option named 'fiber'")
+        tree = np.broadcast_to(np.asarray(on_fibre_tree, bool), (n_site,))
+        fixed = np.where(tree, names.index("fiber"), -1)
+    result = assign_with_capacity(cost, demand_mbps, area, cap, fixed)
     choice = result.choice
     sites = np.arange(n_site)
     chosen_cost = np.where(choice >= 0, cost[np.maximum(choice, 0), sites], np.nan)
@@ -385,3 +409,113 @@ def _reason(s: int, c: int, result: CapacityAssignment, options, unlicensed, cos
     if option.capacity_mbps is not None:
         return f"{option.name}:capacity_ok"
     return f"{option.name}:cheapest"
+
+
+# --------------------------------------------------------------------------- joint plan
+
+
+@dataclass(frozen=True)
+class JointPlan:
+    """Fibre tree and per-site choice after the capacity loop.
+
+    Attributes
+    ----------
+    design : NetworkDesign
+        The last fibre tree.
+    decision : SiteDecision
+        The choice per site; ``reason`` keeps ``<choice>:<family>_capacity_limited`` for
+        sites moved off a full system in any round, ``served:on_network`` for roots and
+        ``none:no_demand`` for sites without demand.
+    prize_usd : numpy.ndarray, ``(n_site,)``
+        The prizes of the last tree (best non-fibre option still open) [USD].
+    rounds : int
+        Tree + assignment rounds run.
+    """
+
+    design: NetworkDesign
+    decision: SiteDecision
+    prize_usd: np.ndarray
+    rounds: int
+
+
+def joint_plan(
+    graph: FibreGraph,
+    root_mask,
+    fibre_site_usd,
+    options: Sequence[SiteOption],
+    demand_mbps,
+    site_area=None,
+    max_rounds: int = 5,
+) -> JointPlan:
+    """Fibre trunks, microwave and satellites chosen together, sites = graph nodes.
+
+    Round: prizes = each site's cheapest licensed non-fibre option still open; the PCST
+    (:func:`.network.design_network`) builds the tree; :func:`decide_sites` assigns the
+    rest under capacity with the tree's sites fixed on fibre (cost = allocated trunk +
+    site; off the tree, the stand-alone path). A site moved off a full system has that
+    system closed to it, which raises its prize, and the tree is solved again, until no
+    site moves (prizes only rise, so it ends) or ``max_rounds``.
+
+    Parameters
+    ----------
+    graph : FibreGraph
+    root_mask : array_like of bool, ``(n_site,)``
+    fibre_site_usd : array_like or float
+        Present value of the fibre site equipment [USD].
+    options : sequence of SiteOption
+        The non-fibre options (microwave, satellites; licensed or not), ``(n_site,)`` costs.
+    demand_mbps : array_like, ``(n_site,)``
+    site_area : array_like of int, ``(n_site,)``, optional
+        Coarse-area index per site (needed if an option has a capacity).
+    """
+    n = graph.n_nodes
+    roots = np.broadcast_to(np.asarray(root_mask, bool), (n,))
+    demand = np.broadcast_to(np.asarray(demand_mbps, np.float64), (n,))
+    site = np.broadcast_to(np.asarray(fibre_site_usd, np.float64), (n,))
+    needs = (demand > 0) & ~roots
+    closed = np.zeros((len(options), n), bool)
+    limited_from = np.full(n, "", dtype=object)
+    rounds = 0
+    while rounds < max_rounds:
+        rounds += 1
+        open_options = [
+            replace(o, cost_usd=np.where(closed[k], np.inf, np.asarray(o.cost_usd, np.float64)))
+            for k, o in enumerate(options)
+        ]
+        licensed = [o.cost_usd for o in open_options if o.licensed]
+        prize = np.min(np.stack(licensed), axis=0) if licensed else np.full(n, np.inf)
+        prize = np.where(needs, prize, 0.0)
+        design = design_network(graph, prize, roots, site, demand_weight=demand)
+        fibre_cost = np.where(
+            design.served, design.allocated_trunk_usd + site, design.standalone_fibre_usd
+        )
+        fiber = SiteOption(
+            "fiber",
+            "fiber",
+            fibre_cost,
+            detail=np.where(design.served, design.cells_sharing_trunk, 1),
+        )
+        decision = decide_sites([fiber, *open_options], demand, site_area, design.served)
+        moved = decision.assignment.capacity_limited & needs
+        pref = decision.assignment.preferred
+        newly = False
+        for s in np.flatnonzero(moved).tolist():
+            name = decision.names[pref[s]]
+            k = next(i for i, o in enumerate(options) if o.name == name)
+            if not closed[k, s]:
+                closed[k, s] = True
+                limited_from[s] = limited_from[s] or _family(name)
+                newly = True
+        if not newly:
+            break
+    reason = decision.reason.copy()
+    choice_name = np.array([decision.names[c] if c >= 0 else "none" for c in decision.choice])
+    relabel = (limited_from != "") & needs
+    reason[relabel] = [
+        f"{c}:{f}_capacity_limited"
+        for c, f in zip(choice_name[relabel], limited_from[relabel], strict=True)
+    ]
+    reason[roots] = "served:on_network"
+    reason[~needs & ~roots] = "none:no_demand"
+    decision = replace(decision, reason=reason)
+    return JointPlan(design, decision, prize, rounds)
