@@ -238,3 +238,23 @@ def test_bad_inputs_name_the_edge_and_the_fix():
         design_network(graph, [0, 1, 1], [False, False, False])
     with pytest.raises(NetworkDesignError, match=r"prize_usd\[2\]"):
         design_network(graph, [0, 1, np.nan], [True, False, False])
+
+
+def test_allocation_by_demand_share_and_segments_by_hand():
+    # 0 network -- 1 junction (100) -- village 2 (10, weight 1) and village 3 (20, weight 3)
+    graph = FibreGraph.from_edges(4, [0, 1, 1], [1, 2, 3], [100.0, 10.0, 20.0])
+    d = design_network(
+        graph, [0, 0, 1e6, 1e6], [True, False, False, False], 0.0, demand_weight=[0, 0, 1, 3]
+    )
+    np.testing.assert_allclose(d.allocated_trunk_usd, [0, 0, 100 / 4 + 10, 300 / 4 + 20])
+    np.testing.assert_array_equal(d.parent, [-1, 0, 1, 1])
+    np.testing.assert_array_equal(d.trunk_id, [-1, 1, 1, 1])
+    np.testing.assert_array_equal(d.cells_sharing_trunk, [0, 2, 2, 2])
+    assert len({d.segment_id[1], d.segment_id[2], d.segment_id[3]}) == 3  # junction splits
+    np.testing.assert_array_equal(d.cells_sharing_segment, [0, 2, 1, 1])
+    # A pass-through chain is one segment: 0 - 1 - 2 - 3 (village at 3 only).
+    chain = FibreGraph.from_edges(4, [0, 1, 2], [1, 2, 3], [1.0, 1.0, 1.0])
+    c = design_network(chain, [0, 0, 0, 10.0], [True, False, False, False])
+    assert c.segment_id[1] == c.segment_id[2] == c.segment_id[3] >= 0
+    np.testing.assert_array_equal(c.cells_sharing_segment, [0, 1, 1, 1])
+    assert c.served.tolist() == [False, False, False, True] and c.in_tree.all()
