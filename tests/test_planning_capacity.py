@@ -59,6 +59,7 @@ def test_over_capacity_the_cheapest_to_move_sites_move():
     np.testing.assert_array_equal(a.capacity_limited, [True, False, False])
     np.testing.assert_allclose(a.load_mbps, [[100.0], [200.0]])
     np.testing.assert_allclose(a.share, [1 / 3, 2 / 3])
+    np.testing.assert_allclose(a.load_fraction, [[0.0], [1.0]])
 
 
 @st.composite

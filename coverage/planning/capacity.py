@@ -186,6 +186,8 @@ class CapacityAssignment:
         Demand each option carries per area [Mbit/s].
     share : float array, ``(n_option,)``
         Share of all demand each option carries [1].
+    capacity_mbps : float array, ``(n_option, n_area)``
+        The capacities the assignment ran against [Mbit/s] (inf = unlimited).
     """
 
     choice: np.ndarray
@@ -193,6 +195,16 @@ class CapacityAssignment:
     capacity_limited: np.ndarray
     load_mbps: np.ndarray
     share: np.ndarray
+    capacity_mbps: np.ndarray
+
+    @property
+    def load_fraction(self) -> np.ndarray:
+        """Load over capacity per (option, area) [1]; 0 where unlimited, inf on a zero
+        capacity carrying load."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frac = self.load_mbps / self.capacity_mbps
+        frac = np.where(np.isnan(frac), 0.0, frac)
+        return np.where(np.isfinite(self.capacity_mbps), frac, 0.0)
 
 
 def assign_with_capacity(
@@ -256,7 +268,7 @@ def assign_with_capacity(
     preferred = np.where(fixed >= 0, fixed, np.where(np.isfinite(best), ranked[0], -1))
     total = float(demand.sum())
     share = load.sum(axis=1) / total if total > 0 else np.zeros(n_option)
-    return CapacityAssignment(choice, preferred, choice != preferred, load, share)
+    return CapacityAssignment(choice, preferred, choice != preferred, load, share, cap)
 
 
 # --------------------------------------------------------------------------- the decision

@@ -1,10 +1,10 @@
 """What a planned fibre route is worth: the plan with the route built against without it.
 
 For one route: target people newly reached by terrestrial backhaul (fibre, and
-microwave when the technologies are given), target people no longer reached (a route can
-make a satellite cheaper than a chain it replaced only through other changes; normally
-0), the cost saved (total plan cost without minus with) [USD], and the technology changes
-per site. Target = the cells the plan may build for (underserved); people elsewhere do
+microwave when the technologies are given), target people no longer reached (normally 0;
+possible only through the heuristic's or the joint decision's other changes), the cost
+saved (total plan cost without minus with) [USD], and the technology changes per site.
+Target = the cells the plan may build for (underserved); people elsewhere do
 not count, so a route that crosses and helps no target cell is worth zero.
 """
 
