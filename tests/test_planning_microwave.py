@@ -10,11 +10,13 @@ from hybridplan.coverage.planning.microwave import (
     HOP_COST_SOURCE,
     MicrowaveError,
     band_reach_km,
+    candidate_links,
     check_links,
     earth_bulge_m,
     fresnel_radius_m,
     hop_cost_usd,
     knife_edge_loss_db,
+    profile_points,
     relay_chains,
     worst_case_k,
 )
@@ -190,3 +192,35 @@ def test_bad_profiles_are_refused_with_the_fix():
         check_links(np.zeros((1, 3)), np.array([0.0, 2.0, 1.0]), 10, 10, 7)
     with pytest.raises(MicrowaveError, match="expected > 0 GHz"):
         check_links(np.zeros((1, 3)), np.array([0.0, 1.0, 2.0]), 10, 10, 0)
+
+
+def test_candidate_links_equal_brute_force_and_profiles_follow_the_great_circle():
+    rng = np.random.default_rng(5)
+    lat, lon = rng.uniform(34.5, 36.5, 300), rng.uniform(72.5, 76.5, 300)
+    a, b, km = candidate_links(lat, lon, 30.0)
+    la, lo = np.radians(lat), np.radians(lon)
+    hav = (
+        np.sin((la[:, None] - la[None, :]) / 2) ** 2
+        + np.cos(la[:, None]) * np.cos(la[None, :]) * np.sin((lo[:, None] - lo[None, :]) / 2) ** 2
+    )
+    dist = 2 * 6371.0 * np.arcsin(np.sqrt(hav))  # haversine, all pairs
+    i, j = np.nonzero(np.triu(dist <= 30.0, k=1))
+    np.testing.assert_array_equal(np.c_[a, b], np.c_[i, j])
+    np.testing.assert_allclose(km, dist[i, j], atol=1e-6)
+    plat, plon, pkm = profile_points(lat[a], lon[a], lat[b], lon[b], 11)
+    np.testing.assert_allclose(plat[:, 0], lat[a], atol=1e-9)
+    np.testing.assert_allclose(plon[:, -1], lon[b], atol=1e-9)
+    np.testing.assert_allclose(pkm[:, -1], km, atol=1e-6)
+    step = (
+        2
+        * 6371.0
+        * np.arcsin(
+            np.sqrt(
+                np.sin(np.radians(np.diff(plat, axis=1)) / 2) ** 2
+                + np.cos(np.radians(plat[:, 1:]))
+                * np.cos(np.radians(plat[:, :-1]))
+                * np.sin(np.radians(np.diff(plon, axis=1)) / 2) ** 2
+            )
+        )
+    )
+    np.testing.assert_allclose(step, (km / 10)[:, None] * np.ones((1, 10)), atol=1e-6)

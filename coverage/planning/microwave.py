@@ -297,6 +297,72 @@ def check_links(height_m, distance_km, mast_a_m, mast_b_m, freq_ghz) -> LinkTest
     )
 
 
+# --------------------------------------------------------------------------- candidates
+
+
+def _unit(lat_deg, lon_deg) -> np.ndarray:
+    lat, lon = np.radians(lat_deg), np.radians(lon_deg)
+    return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], -1)
+
+
+def candidate_links(lat_deg, lon_deg, max_km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs of sites within ``max_km`` of each other (great circle on the mean sphere).
+
+    Returns ``(site_a, site_b, path_km)``, each ``(n_link,)``, ``site_a < site_b``, sorted.
+    A k-d tree on unit vectors (``scipy.spatial.cKDTree.query_pairs``), so the work grows
+    with the pairs found, not with ``n_site**2``.
+    """
+    from scipy.spatial import cKDTree
+
+    xyz = _unit(np.asarray(lat_deg, np.float64), np.asarray(lon_deg, np.float64))
+    chord = 2.0 * math.sin(min(max_km / EARTH_RADIUS_KM, math.pi) / 2.0)
+    pairs = cKDTree(xyz).query_pairs(chord, output_type="ndarray").astype(np.int64)
+    pairs.sort(axis=1)
+    pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
+    a, b = pairs[:, 0], pairs[:, 1]
+    cos = np.clip(np.einsum("ij,ij->i", xyz[a], xyz[b]), -1.0, 1.0)
+    km = np.arccos(cos) * EARTH_RADIUS_KM
+    keep = km <= max_km
+    return a[keep], b[keep], km[keep]
+
+
+def profile_points(lat_a_deg, lon_a_deg, lat_b_deg, lon_b_deg, n_samples: int):
+    """Points along each great-circle path where the DEM is to be sampled.
+
+    Parameters
+    ----------
+    lat_a_deg, lon_a_deg, lat_b_deg, lon_b_deg : array_like, ``(n_link,)``
+        End points [degree].
+    n_samples : int
+        Samples per path, ends included (>= 3).
+
+    Returns
+    -------
+    lat_deg, lon_deg, distance_km : numpy.ndarray, ``(n_link, n_samples)``
+        Equally spaced points from A to B (spherical interpolation) and their distance
+        from A [km], ready for ``check_links(dem(lat, lon), distance_km, ...)``.
+    """
+    if n_samples < 3:
+        raise MicrowaveError(
+            f"profile_points n_samples: expected >= 3, found {n_samples}; "
+            "sample the ends and at least one point between"
+        )
+    a = _unit(np.asarray(lat_a_deg, np.float64), np.asarray(lon_a_deg, np.float64))
+    b = _unit(np.asarray(lat_b_deg, np.float64), np.asarray(lon_b_deg, np.float64))
+    a, b = np.atleast_2d(a), np.atleast_2d(b)
+    omega = np.arccos(np.clip(np.einsum("ij,ij->i", a, b), -1.0, 1.0))[:, None]
+    t = np.linspace(0.0, 1.0, n_samples)[None, :]
+    sin_omega = np.sin(omega)
+    safe = np.where(sin_omega > 1e-15, sin_omega, 1.0)
+    wa = np.where(sin_omega > 1e-15, np.sin((1 - t) * omega) / safe, 1 - t)
+    wb = np.where(sin_omega > 1e-15, np.sin(t * omega) / safe, t)
+    p = wa[..., None] * a[:, None, :] + wb[..., None] * b[:, None, :]
+    p /= np.linalg.norm(p, axis=-1, keepdims=True)
+    lat = np.degrees(np.arcsin(np.clip(p[..., 2], -1.0, 1.0)))
+    lon = np.degrees(np.arctan2(p[..., 1], p[..., 0]))
+    return lat, lon, omega * t * EARTH_RADIUS_KM
+
+
 # --------------------------------------------------------------------------- relay chains
 
 
