@@ -186,7 +186,9 @@ def test_joint_plan_moves_sites_off_a_full_leo_area_onto_a_shared_trunk():
     free = joint_plan(graph, roots, 18_019.54, [unlimited], demand, area)
     assert not free.design.served.any()  # 6 km of road per village: LEO wins
     assert set(free.decision.reason[villages]) == {"leo_starlink:cheapest"}
-    assert free.decision.reason[0] == "served:on_network"
+    assert free.decision.reason[0] == "served:on_network" and free.decision.choice[0] == -1
+    road = np.arange(1, 21)
+    assert set(free.decision.reason[road]) == {"none:no_demand"}
     # LEO holds 2,000 Mbit/s in the area: 8 villages of 250 Mbit/s; 12 must move, and
     # with GEO too dear and nothing else they share a fibre trunk.
     full = SiteOption("leo_starlink", "satellite", leo_cost, capacity_mbps=np.array([2_000.0]))

@@ -477,6 +477,9 @@ def joint_plan(
     options : sequence of SiteOption
         The non-fibre options (microwave, satellites; licensed or not), ``(n_site,)`` costs.
     demand_mbps : array_like, ``(n_site,)``
+        Busy-hour demand [Mbit/s]; 0 for the sites the plan does not build for (not a
+        target), which then get no option (``none:no_demand``), like the roots
+        (``served:on_network``).
     site_area : array_like of int, ``(n_site,)``, optional
         Coarse-area index per site (needed if an option has a capacity).
     """
@@ -529,5 +532,10 @@ def joint_plan(
     ]
     reason[roots] = "served:on_network"
     reason[~needs & ~roots] = "none:no_demand"
-    decision = replace(decision, reason=reason)
+    decision = replace(
+        decision,
+        reason=reason,
+        choice=np.where(needs, decision.choice, -1),
+        chosen_cost_usd=np.where(needs, decision.chosen_cost_usd, np.nan),
+    )
     return JointPlan(design, decision, prize, rounds)
