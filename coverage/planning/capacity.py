@@ -1,0 +1,541 @@
+"""Satellite capacity per area, the assignment of sites under it, and the joint choice.
+
+Capacity a system offers one coarse area (an H3 res-5 parent, ~253 km^2) at step ``t``
+(``research/backhaul-anchors.md`` §3.4):
+
+    C(t, a) = min(n_visible(t, a) * beams_per_satellite * area_share, max_beams_per_area)
+              * mbps_per_beam                                               [Mbit/s]
+
+``n_visible`` is what the engine counts for the system over the area at each step;
+``area_share`` is the share of one satellite's beams that may point at one area (the
+rest serve the other areas in its field of regard); ``max_beams_per_area`` is the
+spectrum cap (colours x polarisations). The plan uses a low percentile over time
+(default p10, as Ookla's p10 speeds): capacity that is there 90 % of the time.
+
+Assignment under capacity (:func:`assign_with_capacity`): sites claim capacity in order
+of *regret* (cost of their second-best option minus their best, highest first), each
+taking its cheapest option that still has room in its area. So the sites that are
+cheapest to move are the ones moved to their next option. One pass, deterministic;
+lowering one system's capacity never raises the demand it carries (a site's claim only
+fails where the load so far plus its demand exceeds the capacity, and the loads before
+the first failure are the same), and unlimited capacity gives every site its cheapest
+option.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+
+from ..errors import CoverageError
+from .network import FibreGraph, NetworkDesign, design_network
+
+
+class CapacityError(CoverageError):
+    """Capacity or option inputs that are inconsistent (shapes, unknown areas, signs)."""
+
+
+@dataclass(frozen=True)
+class SatelliteCapacity:
+    """How much one system can deliver into one coarse area.
+
+    Attributes
+    ----------
+    beams_per_satellite : float
+        User downlink beams of one satellite [1].
+    mbps_per_beam : float
+        Throughput of one beam [Mbit/s].
+    area_share : float
+        Share of a satellite's beams that may serve one area at a time [1].
+    max_beams_per_area : float
+        Beams one area can use at once (frequency reuse: colours x polarisations) [1].
+    source : str
+        Where the numbers come from; ``[ASSUMPTION]`` marks our own choices.
+    """
+
+    beams_per_satellite: float
+    mbps_per_beam: float
+    area_share: float
+    max_beams_per_area: float = math.inf
+    source: str = "[ASSUMPTION]"
+
+    def capacity_mbps(self, visible_count):
+        """``C(t, a)`` [Mbit/s] for visible counts of any shape; NaN stays NaN (unknown)."""
+        n = np.asarray(visible_count, dtype=np.float64)
+        beams = np.minimum(n * self.beams_per_satellite * self.area_share, self.max_beams_per_area)
+        return beams * self.mbps_per_beam
+
+
+#: Defaults per system family; replace with operator figures where known.
+DEFAULT_CAPACITY = {
+    "starlink": SatelliteCapacity(
+        48,
+        1_230.0,
+        1.0 / 48.0,
+        8.0,
+        "48 downlink beams (Puchol, bufferbloat list); 1.23 Gbit/s per 240 MHz beam "
+        "(derived from Pekhterev, SatMagazine 2021: 20.22 Gbit/s per satellite); 8 beams per "
+        "cell in one polarisation (Pekhterev); area_share = one beam of each satellite per "
+        "res-5 area [ASSUMPTION]",
+    ),
+    "oneweb": SatelliteCapacity(
+        16,
+        450.0,
+        1.0 / 16.0,
+        2.0,
+        "16 user beams, ~450 Mbit/s forward per 250 MHz beam (kusat.com OneWeb resources, "
+        "weak); area_share one beam per satellite and 2 beams per area [ASSUMPTION]",
+    ),
+    "kuiper": SatelliteCapacity(
+        32,
+        1_000.0,
+        1.0 / 32.0,
+        8.0,
+        "[ASSUMPTION] no per-satellite Kuiper figure found (research §6); Starlink-like",
+    ),
+    "geo": SatelliteCapacity(
+        1,
+        500.0,
+        0.1,
+        1.0,
+        "[ASSUMPTION] one HTS spot beam of 500 Mbit/s over the area, a tenth of it "
+        "available to one res-5 area (a spot beam spans tens of such areas)",
+    ),
+}
+
+
+def default_capacity(system: str, orbit: str) -> SatelliteCapacity:
+    """The default for a system name (matched by family) or its orbit class."""
+    name = system.lower()
+    for family, model in DEFAULT_CAPACITY.items():
+        if family in name:
+            return model
+    if orbit.lower() == "geo":
+        return DEFAULT_CAPACITY["geo"]
+    return DEFAULT_CAPACITY["kuiper"]  # an unknown LEO: the labelled assumption
+
+
+def area_capacity_mbps(visible_count, model: SatelliteCapacity, percentile: float = 10.0):
+    """Planning capacity per area: the ``percentile`` over time of ``C(t, a)`` [Mbit/s].
+
+    Parameters
+    ----------
+    visible_count : array_like, ``(n_time, n_area)``
+        Satellites of one system in view of each area at each step; NaN = unknown (a
+        failed propagation), ignored in the percentile.
+    model : SatelliteCapacity
+    percentile : float
+        Share of time below which the capacity may fall [%]; default 10 (p10).
+
+    Returns
+    -------
+    numpy.ndarray, ``(n_area,)``
+        Capacity [Mbit/s]; 0 for an area with no known step (unknown is not plannable).
+    """
+    count = np.asarray(visible_count, dtype=np.float64)
+    if count.ndim != 2:
+        raise CapacityError(
+            f"area_capacity_mbps visible_count: expected (n_time, n_area), "
+            f"found shape {count.shape}; pass counts per step and area"
+        )
+    if not 0.0 <= percentile <= 100.0:
+        raise CapacityError(
+            f"area_capacity_mbps percentile: expected 0-100, found {percentile}; p10 is 10"
+        )
+    cap = model.capacity_mbps(count)
+    known = np.isfinite(cap).any(axis=0)
+    out = np.zeros(cap.shape[1])
+    if known.any():
+        out[known] = np.nanpercentile(cap[:, known], percentile, axis=0)
+    return out
+
+
+def area_index(site_area_id, area_ids) -> np.ndarray:
+    """Position of each site's coarse-cell id in ``area_ids``, ``(n_site,)`` int64."""
+    ids = np.asarray(area_ids)
+    sites = np.asarray(site_area_id)
+    order = np.argsort(ids, kind="stable")
+    pos = np.searchsorted(ids[order], sites)
+    pos = np.minimum(pos, ids.size - 1)
+    found = ids[order][pos] == sites
+    if not np.all(found):
+        missing = sites[~found][0].item()
+        raise CapacityError(
+            f"area_index: expected every site's coarse cell among the "
+            f"{ids.size} capacity areas, found {missing!r} missing; compute "
+            "the visible counts over every coarse cell that holds a site"
+        )
+    return order[pos].astype(np.int64)
+
+
+@dataclass(frozen=True)
+class CapacityAssignment:
+    """Options taken under capacity. ``choice`` indexes the options; -1 = none fits.
+
+    Attributes
+    ----------
+    choice, preferred : int64 array, ``(n_site,)``
+        Option taken / cheapest option ignoring capacity (-1 if none is feasible).
+    capacity_limited : bool array, ``(n_site,)``
+        The site did not get its preferred option because the area was full.
+    load_mbps : float array, ``(n_option, n_area)``
+        Demand each option carries per area [Mbit/s].
+    share : float array, ``(n_option,)``
+        Share of all demand each option carries [1].
+    capacity_mbps : float array, ``(n_option, n_area)``
+        The capacities the assignment ran against [Mbit/s] (inf = unlimited).
+    """
+
+    choice: np.ndarray
+    preferred: np.ndarray
+    capacity_limited: np.ndarray
+    load_mbps: np.ndarray
+    share: np.ndarray
+    capacity_mbps: np.ndarray
+
+    @property
+    def load_fraction(self) -> np.ndarray:
+        """Load over capacity per (option, area) [1]; 0 where unlimited, inf on a zero
+        capacity carrying load."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frac = self.load_mbps / self.capacity_mbps
+        frac = np.where(np.isnan(frac), 0.0, frac)
+        return np.where(np.isfinite(self.capacity_mbps), frac, 0.0)
+
+
+def assign_with_capacity(
+    option_cost_usd, demand_mbps, site_area, capacity_mbps, fixed_choice=None
+) -> CapacityAssignment:
+    """Each site's cheapest option with room left in its area (regret order, one pass).
+
+    Parameters
+    ----------
+    option_cost_usd : array_like, ``(n_option, n_site)``
+        Present value of each option at each site [USD]; inf where infeasible.
+    demand_mbps : array_like, ``(n_site,)``
+        Busy-hour demand [Mbit/s].
+    site_area : array_like of int, ``(n_site,)``
+        Index of each site's coarse area (see :func:`area_index`).
+    capacity_mbps : array_like, ``(n_option, n_area)``
+        Planning capacity of each option per area [Mbit/s]; inf for options without a
+        capacity limit (fibre, microwave).
+    fixed_choice : array_like of int, ``(n_site,)``, optional
+        An option a site must take (-1: free), e.g. fibre for the sites the network
+        design serves; fixed sites load their option first.
+    """
+    cost = np.asarray(option_cost_usd, dtype=np.float64)
+    n_option, n_site = cost.shape
+    demand = np.broadcast_to(np.asarray(demand_mbps, np.float64), (n_site,))
+    area = np.broadcast_to(np.asarray(site_area, np.int64), (n_site,))
+    cap = np.asarray(capacity_mbps, np.float64)
+    if cap.ndim != 2 or cap.shape[0] != n_option or (n_site and area.max() >= cap.shape[1]):
+        raise CapacityError(
+            f"assign_with_capacity capacity_mbps: expected ({n_option}, "
+            f"n_area > max site_area), found {cap.shape}; one row per option"
+        )
+    ranked = np.argsort(cost, axis=0, kind="stable")  # (n_option, n_site)
+    sorted_cost = np.take_along_axis(cost, ranked, axis=0)
+    best = sorted_cost[0]
+    second = sorted_cost[1] if n_option > 1 else np.full(n_site, np.inf)
+    regret = np.full(n_site, np.inf)  # a site with one feasible option claims first
+    two = np.isfinite(second)
+    regret[two] = second[two] - best[two]
+    fixed = (
+        np.full(n_site, -1, np.int64)
+        if fixed_choice is None
+        else np.broadcast_to(np.asarray(fixed_choice, np.int64), (n_site,))
+    )
+    order = np.lexsort((np.arange(n_site), -regret))
+    load = np.zeros_like(cap)
+    choice = fixed.copy()
+    for s in np.flatnonzero(fixed >= 0).tolist():
+        load[fixed[s], area[s]] += demand[s]
+    ranked_l, finite_l = ranked.T.tolist(), np.isfinite(sorted_cost).T.tolist()
+    demand_l, area_l = demand.tolist(), area.tolist()
+    for s in order[fixed[order] < 0].tolist():
+        a, d = area_l[s], demand_l[s]
+        for o, ok in zip(ranked_l[s], finite_l[s], strict=True):
+            if not ok:
+                break
+            if load[o, a] + d <= cap[o, a]:
+                load[o, a] += d
+                choice[s] = o
+                break
+    preferred = np.where(fixed >= 0, fixed, np.where(np.isfinite(best), ranked[0], -1))
+    total = float(demand.sum())
+    share = load.sum(axis=1) / total if total > 0 else np.zeros(n_option)
+    return CapacityAssignment(choice, preferred, choice != preferred, load, share, cap)
+
+
+# --------------------------------------------------------------------------- the decision
+
+
+@dataclass(frozen=True)
+class SiteOption:
+    """One backhaul option at every site.
+
+    Attributes
+    ----------
+    name : str
+        ``fiber``, ``microwave`` or a satellite code name such as ``leo_starlink``.
+    kind : {"fiber", "microwave", "satellite"}
+    cost_usd : numpy.ndarray, ``(n_site,)``
+        Present value over the horizon [USD]; inf where infeasible (no path, no link,
+        no coverage).
+    licensed : bool
+        Unlicensed options are not chosen; they explain a choice (``leo_not_licensed``).
+    capacity_mbps : numpy.ndarray, ``(n_area,)``, optional
+        Planning capacity per coarse area [Mbit/s]; None = unlimited.
+    detail : numpy.ndarray, ``(n_site,)``, optional
+        For fibre, sites sharing the trunk; for microwave, hops on the chain.
+    """
+
+    name: str
+    kind: Literal["fiber", "microwave", "satellite"]
+    cost_usd: np.ndarray
+    licensed: bool = True
+    capacity_mbps: np.ndarray | None = None
+    detail: np.ndarray | None = field(default=None)
+
+
+@dataclass(frozen=True)
+class SiteDecision:
+    """The joint choice per site, ``(n_site,)`` arrays; costs are present values [USD].
+
+    ``choice`` and ``runner_up`` index ``names`` (-1 = none); ``reason`` holds strings
+    ``<choice>:<why>`` such as ``fiber:shared_trunk(n=34)``, ``microwave:2_hops``,
+    ``leo_starlink:capacity_ok``, ``geo_paksat:leo_not_licensed``,
+    ``fiber:leo_capacity_limited``, ``none:no_feasible_option``.
+    """
+
+    names: tuple[str, ...]
+    choice: np.ndarray
+    chosen_cost_usd: np.ndarray
+    runner_up: np.ndarray
+    runner_up_cost_usd: np.ndarray
+    reason: np.ndarray
+    assignment: CapacityAssignment
+
+
+def _family(name: str) -> str:
+    return name.split("_")[0]
+
+
+def decide_sites(
+    options: Sequence[SiteOption], demand_mbps, site_area=None, on_fibre_tree=None
+) -> SiteDecision:
+    """Choose per site among the licensed options under satellite capacity.
+
+    Parameters
+    ----------
+    options : sequence of SiteOption
+        Order breaks cost ties (earlier wins).
+    demand_mbps : array_like, ``(n_site,)``
+        Busy-hour demand [Mbit/s].
+    site_area : array_like of int, ``(n_site,)``, optional
+        Coarse-area index of each site; required when an option has a capacity.
+    on_fibre_tree : array_like of bool, ``(n_site,)``, optional
+        Sites the network design serves: they take the option named ``fiber`` (the tree
+        is a joint choice; a site's allocated share may exceed its own alternative).
+    """
+    chosen_options = [o for o in options if o.licensed]
+    names = tuple(o.name for o in chosen_options)
+    if not chosen_options:
+        raise CapacityError(
+            "decide_sites: expected at least one licensed option, found none; "
+            "fibre is always licensed: pass it"
+        )
+    cost = np.stack([np.asarray(o.cost_usd, np.float64) for o in chosen_options])
+    n_site = cost.shape[1]
+    if any(np.asarray(o.cost_usd).shape != (n_site,) for o in options):
+        raise CapacityError(
+            "decide_sites: expected every option's cost_usd of shape "
+            f"({n_site},); pass one cost per site"
+        )
+    capped = [o.capacity_mbps is not None for o in chosen_options]
+    if any(capped) and site_area is None:
+        raise CapacityError(
+            "decide_sites: an option has a capacity per area but site_area "
+            "is missing; pass each site's coarse-area index"
+        )
+    area = np.zeros(n_site, np.int64) if site_area is None else np.asarray(site_area, np.int64)
+    n_area = int(area.max()) + 1 if n_site else 1
+    for o in chosen_options:
+        if o.capacity_mbps is not None:
+            n_area = max(n_area, np.asarray(o.capacity_mbps).size)
+    cap = np.stack(
+        [
+            np.full(n_area, np.inf)
+            if o.capacity_mbps is None
+            else np.asarray(o.capacity_mbps, np.float64)
+            for o in chosen_options
+        ]
+    )
+    fixed = None
+    if on_fibre_tree is not None:
+        if "fiber" not in names:
+            raise CapacityError("decide_sites: on_fibre_tree given but no option named 'fiber'")
+        tree = np.broadcast_to(np.asarray(on_fibre_tree, bool), (n_site,))
+        fixed = np.where(tree, names.index("fiber"), -1)
+    result = assign_with_capacity(cost, demand_mbps, area, cap, fixed)
+    choice = result.choice
+    sites = np.arange(n_site)
+    chosen_cost = np.where(choice >= 0, cost[np.maximum(choice, 0), sites], np.nan)
+    others = cost.copy()
+    others[np.maximum(choice, 0), sites] = np.where(
+        choice >= 0, np.inf, others[np.maximum(choice, 0), sites]
+    )
+    runner = np.argmin(others, axis=0)
+    runner_cost = others[runner, sites]
+    runner = np.where(np.isfinite(runner_cost), runner, -1)
+    runner_cost = np.where(runner >= 0, runner_cost, np.nan)
+    unlicensed = [o for o in options if not o.licensed]
+    reason = np.empty(n_site, dtype=object)
+    for s in range(n_site):
+        reason[s] = _reason(s, choice[s], result, chosen_options, unlicensed, chosen_cost[s])
+    return SiteDecision(names, choice, chosen_cost, runner, runner_cost, reason, result)
+
+
+def _reason(s: int, c: int, result: CapacityAssignment, options, unlicensed, cost) -> str:
+    if c < 0:
+        if result.preferred[s] >= 0:
+            return f"none:{_family(options[result.preferred[s]].name)}_capacity_limited"
+        return "none:no_feasible_option"
+    option = options[c]
+    if result.capacity_limited[s]:
+        return f"{option.name}:{_family(options[result.preferred[s]].name)}_capacity_limited"
+    cheaper = [u for u in unlicensed if np.asarray(u.cost_usd)[s] < cost]
+    if cheaper:
+        best = min(cheaper, key=lambda u: np.asarray(u.cost_usd)[s])
+        return f"{option.name}:{_family(best.name)}_not_licensed"
+    if option.kind == "fiber" and option.detail is not None:
+        n = int(option.detail[s])
+        return f"fiber:shared_trunk(n={n})" if n > 1 else "fiber:own_spur"
+    if option.kind == "microwave" and option.detail is not None:
+        hops = int(option.detail[s])
+        return f"microwave:{hops}_hop" + ("s" if hops != 1 else "")
+    if option.capacity_mbps is not None:
+        return f"{option.name}:capacity_ok"
+    return f"{option.name}:cheapest"
+
+
+# --------------------------------------------------------------------------- joint plan
+
+
+@dataclass(frozen=True)
+class JointPlan:
+    """Fibre tree and per-site choice after the capacity loop.
+
+    Attributes
+    ----------
+    design : NetworkDesign
+        The last fibre tree.
+    decision : SiteDecision
+        The choice per site; ``reason`` keeps ``<choice>:<family>_capacity_limited`` for
+        sites moved off a full system in any round, ``served:on_network`` for roots and
+        ``none:no_demand`` for sites without demand.
+    prize_usd : numpy.ndarray, ``(n_site,)``
+        The prizes of the last tree (best non-fibre option still open) [USD].
+    rounds : int
+        Tree + assignment rounds run.
+    """
+
+    design: NetworkDesign
+    decision: SiteDecision
+    prize_usd: np.ndarray
+    rounds: int
+
+
+def joint_plan(
+    graph: FibreGraph,
+    root_mask,
+    fibre_site_usd,
+    options: Sequence[SiteOption],
+    demand_mbps,
+    site_area=None,
+    max_rounds: int = 5,
+) -> JointPlan:
+    """Fibre trunks, microwave and satellites chosen together, sites = graph nodes.
+
+    Round: prizes = each site's cheapest licensed non-fibre option still open; the PCST
+    (:func:`.network.design_network`) builds the tree; :func:`decide_sites` assigns the
+    rest under capacity with the tree's sites fixed on fibre (cost = allocated trunk +
+    site; off the tree, the stand-alone path). A site moved off a full system has that
+    system closed to it, which raises its prize, and the tree is solved again, until no
+    site moves (prizes only rise, so it ends) or ``max_rounds``.
+
+    Parameters
+    ----------
+    graph : FibreGraph
+    root_mask : array_like of bool, ``(n_site,)``
+    fibre_site_usd : array_like or float
+        Present value of the fibre site equipment [USD].
+    options : sequence of SiteOption
+        The non-fibre options (microwave, satellites; licensed or not), ``(n_site,)`` costs.
+    demand_mbps : array_like, ``(n_site,)``
+        Busy-hour demand [Mbit/s]; 0 for the sites the plan does not build for (not a
+        target), which then get no option (``none:no_demand``), like the roots
+        (``served:on_network``).
+    site_area : array_like of int, ``(n_site,)``, optional
+        Coarse-area index per site (needed if an option has a capacity).
+    """
+    n = graph.n_nodes
+    roots = np.broadcast_to(np.asarray(root_mask, bool), (n,))
+    demand = np.broadcast_to(np.asarray(demand_mbps, np.float64), (n,))
+    site = np.broadcast_to(np.asarray(fibre_site_usd, np.float64), (n,))
+    needs = (demand > 0) & ~roots
+    closed = np.zeros((len(options), n), bool)
+    limited_from = np.full(n, "", dtype=object)
+    rounds = 0
+    while rounds < max_rounds:
+        rounds += 1
+        open_options = [
+            replace(o, cost_usd=np.where(closed[k], np.inf, np.asarray(o.cost_usd, np.float64)))
+            for k, o in enumerate(options)
+        ]
+        licensed = [o.cost_usd for o in open_options if o.licensed]
+        prize = np.min(np.stack(licensed), axis=0) if licensed else np.full(n, np.inf)
+        prize = np.where(needs, prize, 0.0)
+        design = design_network(graph, prize, roots, site, demand_weight=demand)
+        fibre_cost = np.where(
+            design.served, design.allocated_trunk_usd + site, design.standalone_fibre_usd
+        )
+        fiber = SiteOption(
+            "fiber",
+            "fiber",
+            fibre_cost,
+            detail=np.where(design.served, design.cells_sharing_trunk, 1),
+        )
+        decision = decide_sites([fiber, *open_options], demand, site_area, design.served)
+        moved = decision.assignment.capacity_limited & needs
+        pref = decision.assignment.preferred
+        newly = False
+        for s in np.flatnonzero(moved).tolist():
+            name = decision.names[pref[s]]
+            k = next(i for i, o in enumerate(options) if o.name == name)
+            if not closed[k, s]:
+                closed[k, s] = True
+                limited_from[s] = limited_from[s] or _family(name)
+                newly = True
+        if not newly:
+            break
+    reason = decision.reason.copy()
+    choice_name = np.array([decision.names[c] if c >= 0 else "none" for c in decision.choice])
+    relabel = (limited_from != "") & needs
+    reason[relabel] = [
+        f"{c}:{f}_capacity_limited"
+        for c, f in zip(choice_name[relabel], limited_from[relabel], strict=True)
+    ]
+    reason[roots] = "served:on_network"
+    reason[~needs & ~roots] = "none:no_demand"
+    decision = replace(
+        decision,
+        reason=reason,
+        choice=np.where(needs, decision.choice, -1),
+        chosen_cost_usd=np.where(needs, decision.chosen_cost_usd, np.nan),
+    )
+    return JointPlan(design, decision, prize, rounds)

@@ -1,0 +1,504 @@
+"""Microwave point-to-point backhaul: line of sight on DEM profiles, and relay chains.
+
+Link test (ITU-R P.530 practice as encoded by ``unicef/giga-spatial`` ``LOSAnalyzer``;
+``research/backhaul-anchors.md`` §2.2). Along a profile of terrain heights ``h(d)`` [m]
+between antennas at ``h_A = h(0) + mast_A`` and ``h_B = h(D) + mast_B``:
+
+- line of sight ``los(d) = h_A + (h_B - h_A) d / D``;
+- Earth bulge ``b(d) = d1 d2 / (2 k R_e)`` with ``d1 = d``, ``d2 = D - d`` (k effective
+  Earth-radius factor, ``R_e`` = 6371 km);
+- first Fresnel radius ``F1(d) = 17.32 sqrt(d1 d2 / (f D))`` [m] (d in km, f in GHz);
+- clearance ``los(d) - h(d) - b(d)``; the margin of a state is
+  ``min_d (clearance - fraction * F1)`` over the interior samples.
+
+Two states, both must hold: full F1 at the median ``k = 4/3``; 0.6 F1 at the worst-case
+``k_e`` = 0.8 / 0.7 / 0.6 for paths <= 15 / <= 50 / > 50 km. A score for marginal links:
+knife-edge loss ``J(nu)`` of ITU-R P.526-15 eq. (31) at the worst obstacle (median k).
+
+Relay chains: shortest paths over the feasible links from the existing network, with
+hop costs in length tiers (pytal) and a relay site cost for pure relay sites.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import dijkstra
+
+from ..errors import CoverageError
+
+#: Mean Earth radius [km] (IUGG).
+EARTH_RADIUS_KM = 6371.0
+#: Median effective Earth-radius factor (ITU-R P.530 / P.453 standard atmosphere).
+K_MEDIAN = 4.0 / 3.0
+#: Worst-case k_e by path length: (upper length [km], k_e); giga-spatial
+#: ``los_analyzer.py`` citing ITU-R P.530-18 §2.2.
+K_WORST_BY_LENGTH = ((15.0, 0.8), (50.0, 0.7), (math.inf, 0.6))
+K_WORST_SOURCE = "unicef/giga-spatial v0.9.8 los_analyzer.py (ITU-R P.530-18 §2.2)"
+#: Fresnel clearance fractions: 1.0 F1 at median k, 0.6 F1 at worst-case k.
+CLEARANCE_MEDIAN_F1, CLEARANCE_WORST_F1 = 1.0, 0.6
+
+#: Band-dependent reach: (highest frequency of the band [GHz], reach [km]).
+BAND_REACH_KM = ((8.0, 50.0), (13.0, 30.0), (math.inf, 15.0))
+BAND_REACH_SOURCE = (
+    "[ASSUMPTION] bracketed by ITU CPP 30 km (cpp-user-guide docs/models.md), "
+    "ITU toolkit 35 km, Giga 50-65 km; research/backhaul-anchors.md §5.3"
+)
+
+#: Hop cost tiers: (upper length [km], CAPEX [USD]) for one link with both radios.
+HOP_COST_TIERS_USD = ((15.0, 30_000.0), (30.0, 40_000.0), (math.inf, 80_000.0))
+HOP_COST_SOURCE = "edwardoughton/pytal scripts/run.py l.295-297, src/pytal/costs.py"
+#: A new relay site (tower, power, shelter) [USD].
+RELAY_SITE_USD = 100_000.0
+RELAY_SITE_SOURCE = (
+    "[ASSUMPTION] inside the USD 50-200k band of research/backhaul-anchors.md "
+    "§5.3 (rural base-station site ~200k, radiocomponents.com, weak)"
+)
+#: Capacity of one hop [Mbit/s].
+HOP_CAPACITY_MBPS = 400.0
+HOP_CAPACITY_SOURCE = "ITU CPP cap per P2P link (cpp-user-guide docs/models.md §Demand)"
+#: Maintenance per year as a share of CAPEX [1/year].
+OPEX_FRACTION_PER_YEAR = 0.10
+OPEX_SOURCE = "ITU CPP P2P maintenance 10 %/yr (cpp-user-guide docs/models.md)"
+
+
+class MicrowaveError(CoverageError):
+    """Link or profile inputs that are inconsistent (shapes, units, ranges)."""
+
+
+# --------------------------------------------------------------------------- geometry
+
+
+def earth_bulge_m(d1_km, d2_km, k=K_MEDIAN):
+    """Earth bulge ``d1 d2 / (2 k R_e)`` [m] at a point ``d1``/``d2`` [km] from the ends."""
+    return (
+        np.asarray(d1_km, np.float64)
+        * np.asarray(d2_km, np.float64)
+        / (2.0 * np.asarray(k, np.float64) * EARTH_RADIUS_KM)
+        * 1000.0
+    )
+
+
+def fresnel_radius_m(d1_km, d2_km, freq_ghz):
+    """First Fresnel zone radius ``17.32 sqrt(d1 d2 / (f D))`` [m]; d [km], f [GHz]."""
+    d1 = np.asarray(d1_km, np.float64)
+    d2 = np.asarray(d2_km, np.float64)
+    return 17.32 * np.sqrt(d1 * d2 / (np.asarray(freq_ghz, np.float64) * (d1 + d2)))
+
+
+def worst_case_k(path_km):
+    """Worst-case effective Earth-radius factor k_e for a path length [km]."""
+    path = np.asarray(path_km, np.float64)
+    out = np.full(path.shape, K_WORST_BY_LENGTH[-1][1])
+    for upper, k in reversed(K_WORST_BY_LENGTH[:-1]):
+        out = np.where(path <= upper, k, out)
+    return out
+
+
+def band_reach_km(freq_ghz):
+    """Longest hop for a band [km] (:data:`BAND_REACH_KM`)."""
+    f = np.asarray(freq_ghz, np.float64)
+    out = np.full(f.shape, BAND_REACH_KM[-1][1])
+    for upper, reach in reversed(BAND_REACH_KM[:-1]):
+        out = np.where(f <= upper, reach, out)
+    return out
+
+
+def hop_cost_usd(length_km):
+    """CAPEX of one hop by length tier [USD] (:data:`HOP_COST_TIERS_USD`)."""
+    length = np.asarray(length_km, np.float64)
+    out = np.full(length.shape, HOP_COST_TIERS_USD[-1][1])
+    for upper, cost in reversed(HOP_COST_TIERS_USD[:-1]):
+        out = np.where(length < upper, cost, out)
+    return out
+
+
+def knife_edge_loss_db(nu):
+    """ITU-R P.526-15 eq. (31): ``J(nu) = 6.9 + 20 log10(sqrt((nu-0.1)^2+1) + nu - 0.1)``
+    for ``nu > -0.78``, else 0 [dB]."""
+    v = np.asarray(nu, np.float64)
+    j = 6.9 + 20.0 * np.log10(np.sqrt((v - 0.1) ** 2 + 1.0) + v - 0.1)
+    return np.where(v > -0.78, j, 0.0)
+
+
+@numba.njit(cache=True, inline="always")
+def _knife_edge(nu):
+    if nu <= -0.78:
+        return 0.0
+    return 6.9 + 20.0 * math.log10(math.sqrt((nu - 0.1) ** 2 + 1.0) + nu - 0.1)
+
+
+# --------------------------------------------------------------------------- link test
+
+
+@dataclass(frozen=True)
+class LinkTest:
+    """Results per link, ``(n_link,)``.
+
+    Attributes
+    ----------
+    feasible : bool array
+        Within band reach and clear in both states; False where the profile has NaN.
+    clear_median, clear_worst : bool array
+        Margin >= 0 in the median (1.0 F1, k = 4/3) / worst (0.6 F1, k_e) state.
+    margin_median_m, margin_worst_m : float array
+        Smallest clearance minus the required Fresnel fraction [m]; NaN if unknown.
+    bottleneck_km : float array
+        Distance from end A of the sample that sets the median margin [km].
+    diffraction_loss_db : float array
+        P.526 knife-edge loss at the worst obstacle (median k) [dB]; 0 when clear of the
+        line of sight by more than 0.78 of the zone parameter.
+    path_km : float array
+        Path length D [km].
+    within_reach : bool array
+        ``path_km <= band_reach_km(freq_ghz)``.
+    """
+
+    feasible: np.ndarray
+    clear_median: np.ndarray
+    clear_worst: np.ndarray
+    margin_median_m: np.ndarray
+    margin_worst_m: np.ndarray
+    bottleneck_km: np.ndarray
+    diffraction_loss_db: np.ndarray
+    path_km: np.ndarray
+    within_reach: np.ndarray
+
+
+@numba.njit(cache=True, parallel=True, fastmath=False)
+def _check_links(
+    height_m,
+    distance_km,
+    mast_a_m,
+    mast_b_m,
+    freq_ghz,
+    k_worst,
+    out_margin_med,
+    out_margin_worst,
+    out_bottleneck,
+    out_loss,
+):
+    n_link, n_sample = height_m.shape
+    for li in numba.prange(n_link):
+        big_d = distance_km[li, n_sample - 1]
+        h_a = height_m[li, 0] + mast_a_m[li]
+        h_b = height_m[li, n_sample - 1] + mast_b_m[li]
+        f = freq_ghz[li]
+        wavelength_m = 0.299792458 / f
+        m_med = np.inf
+        m_worst = np.inf
+        where = np.nan
+        nu_max = -np.inf
+        bad = math.isnan(h_a) or math.isnan(h_b) or not big_d > 0
+        for s in range(1, n_sample - 1):
+            d1 = distance_km[li, s]
+            d2 = big_d - d1
+            if d1 <= 0.0 or d2 <= 0.0:
+                continue
+            h = height_m[li, s]
+            if math.isnan(h):
+                bad = True
+                break
+            los = h_a + (h_b - h_a) * d1 / big_d
+            f1 = 17.32 * math.sqrt(d1 * d2 / (f * big_d))
+            c_med = los - h - d1 * d2 / (2.0 * (4.0 / 3.0) * 6371.0) * 1000.0
+            c_worst = los - h - d1 * d2 / (2.0 * k_worst[li] * 6371.0) * 1000.0
+            m = c_med - 1.0 * f1
+            if m < m_med:
+                m_med = m
+                where = d1
+            m = c_worst - 0.6 * f1
+            if m < m_worst:
+                m_worst = m
+            nu = -c_med * math.sqrt(2.0 * big_d * 1000.0 / (wavelength_m * d1 * d2 * 1.0e6))
+            if nu > nu_max:
+                nu_max = nu
+        if bad:
+            out_margin_med[li] = np.nan
+            out_margin_worst[li] = np.nan
+            out_bottleneck[li] = np.nan
+            out_loss[li] = np.nan
+        else:
+            out_margin_med[li] = m_med
+            out_margin_worst[li] = m_worst
+            out_bottleneck[li] = where
+            out_loss[li] = _knife_edge(nu_max) if nu_max > -np.inf else 0.0
+
+
+def check_links(height_m, distance_km, mast_a_m, mast_b_m, freq_ghz) -> LinkTest:
+    """Dual-state P.530 clearance of a batch of links on their terrain profiles.
+
+    Parameters
+    ----------
+    height_m : array_like, ``(n_link, n_sample)``
+        Terrain height above the geoid along each path, end A first [m]. NaN = unknown
+        (the link is then not feasible and its margins are NaN).
+    distance_km : array_like, ``(n_link, n_sample)`` or ``(n_sample,)``
+        Distance of each sample from end A [km], increasing; the last is the path length.
+    mast_a_m, mast_b_m : array_like, ``(n_link,)`` or scalar
+        Antenna heights above ground at A and B [m].
+    freq_ghz : array_like, ``(n_link,)`` or scalar
+        Carrier frequency [GHz].
+
+    Returns
+    -------
+    LinkTest
+    """
+    height = np.require(np.asarray(height_m, dtype=np.float64), requirements=["C", "W"])
+    if height.ndim != 2 or height.shape[1] < 3:
+        raise MicrowaveError(
+            f"check_links height_m: expected shape (n_link, n_sample >= 3), found "
+            f"{height.shape}; sample each profile at its ends and at least one point between"
+        )
+    n_link, n_sample = height.shape
+    distance = np.array(
+        np.broadcast_to(np.asarray(distance_km, np.float64), (n_link, n_sample)), order="C"
+    )
+    if np.any(np.diff(distance, axis=1) < 0) or np.any(distance[:, 0] != 0):
+        raise MicrowaveError(
+            "check_links distance_km: expected distances from end A starting at 0 and "
+            "increasing [km], found a profile that does not; order samples from A to B"
+        )
+    # Fresh writable C arrays: numba compiles one signature (readonly views would add more).
+    per_link = [
+        np.array(np.broadcast_to(np.asarray(v, np.float64), (n_link,)), order="C")
+        for v in (mast_a_m, mast_b_m, freq_ghz)
+    ]
+    mast_a, mast_b, freq = per_link
+    if np.any(~(freq > 0)):
+        raise MicrowaveError(
+            f"check_links freq_ghz: expected > 0 GHz, found {freq.min()!r}; "
+            "pass the carrier frequency in GHz"
+        )
+    path = distance[:, -1].copy()
+    k_worst = worst_case_k(path)
+    margin_med, margin_worst = np.empty(n_link), np.empty(n_link)
+    bottleneck, loss = np.empty(n_link), np.empty(n_link)
+    _check_links(
+        height, distance, mast_a, mast_b, freq, k_worst, margin_med, margin_worst, bottleneck, loss
+    )
+    clear_med = margin_med >= 0
+    clear_worst = margin_worst >= 0
+    reach = path <= band_reach_km(freq)
+    return LinkTest(
+        reach & clear_med & clear_worst,
+        clear_med,
+        clear_worst,
+        margin_med,
+        margin_worst,
+        bottleneck,
+        loss,
+        path,
+        reach,
+    )
+
+
+# --------------------------------------------------------------------------- candidates
+
+
+def _unit(lat_deg, lon_deg) -> np.ndarray:
+    lat, lon = np.radians(lat_deg), np.radians(lon_deg)
+    return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], -1)
+
+
+def candidate_links(lat_deg, lon_deg, max_km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs of sites within ``max_km`` of each other (great circle on the mean sphere).
+
+    Returns ``(site_a, site_b, path_km)``, each ``(n_link,)``, ``site_a < site_b``, sorted.
+    A k-d tree on unit vectors (``scipy.spatial.cKDTree.query_pairs``), so the work grows
+    with the pairs found, not with ``n_site**2``.
+    """
+    from scipy.spatial import cKDTree
+
+    xyz = _unit(np.asarray(lat_deg, np.float64), np.asarray(lon_deg, np.float64))
+    chord = 2.0 * math.sin(min(max_km / EARTH_RADIUS_KM, math.pi) / 2.0)
+    pairs = cKDTree(xyz).query_pairs(chord, output_type="ndarray").astype(np.int64)
+    pairs.sort(axis=1)
+    pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
+    a, b = pairs[:, 0], pairs[:, 1]
+    cos = np.clip(np.einsum("ij,ij->i", xyz[a], xyz[b]), -1.0, 1.0)
+    km = np.arccos(cos) * EARTH_RADIUS_KM
+    keep = km <= max_km
+    return a[keep], b[keep], km[keep]
+
+
+def profile_points(lat_a_deg, lon_a_deg, lat_b_deg, lon_b_deg, n_samples: int):
+    """Points along each great-circle path where the DEM is to be sampled.
+
+    Parameters
+    ----------
+    lat_a_deg, lon_a_deg, lat_b_deg, lon_b_deg : array_like, ``(n_link,)``
+        End points [degree].
+    n_samples : int
+        Samples per path, ends included (>= 3).
+
+    Returns
+    -------
+    lat_deg, lon_deg, distance_km : numpy.ndarray, ``(n_link, n_samples)``
+        Equally spaced points from A to B (spherical interpolation) and their distance
+        from A [km], ready for ``check_links(dem(lat, lon), distance_km, ...)``.
+    """
+    if n_samples < 3:
+        raise MicrowaveError(
+            f"profile_points n_samples: expected >= 3, found {n_samples}; "
+            "sample the ends and at least one point between"
+        )
+    a = _unit(np.asarray(lat_a_deg, np.float64), np.asarray(lon_a_deg, np.float64))
+    b = _unit(np.asarray(lat_b_deg, np.float64), np.asarray(lon_b_deg, np.float64))
+    a, b = np.atleast_2d(a), np.atleast_2d(b)
+    omega = np.arccos(np.clip(np.einsum("ij,ij->i", a, b), -1.0, 1.0))[:, None]
+    t = np.linspace(0.0, 1.0, n_samples)[None, :]
+    sin_omega = np.sin(omega)
+    safe = np.where(sin_omega > 1e-15, sin_omega, 1.0)
+    wa = np.where(sin_omega > 1e-15, np.sin((1 - t) * omega) / safe, 1 - t)
+    wb = np.where(sin_omega > 1e-15, np.sin(t * omega) / safe, t)
+    p = wa[..., None] * a[:, None, :] + wb[..., None] * b[:, None, :]
+    p /= np.linalg.norm(p, axis=-1, keepdims=True)
+    lat = np.degrees(np.arcsin(np.clip(p[..., 2], -1.0, 1.0)))
+    lon = np.degrees(np.arctan2(p[..., 1], p[..., 0]))
+    return lat, lon, omega * t * EARTH_RADIUS_KM
+
+
+# --------------------------------------------------------------------------- relay chains
+
+
+@dataclass(frozen=True)
+class MicrowaveCosts:
+    """Prices of the microwave option; every default carries its source (module constants)."""
+
+    hop_tiers_usd: tuple = HOP_COST_TIERS_USD
+    relay_site_usd: float = RELAY_SITE_USD
+    hop_capacity_mbps: float = HOP_CAPACITY_MBPS
+    opex_fraction_per_year: float = OPEX_FRACTION_PER_YEAR
+
+    def hop_usd(self, length_km):
+        length = np.asarray(length_km, np.float64)
+        out = np.full(length.shape, self.hop_tiers_usd[-1][1])
+        for upper, cost in reversed(self.hop_tiers_usd[:-1]):
+            out = np.where(length < upper, cost, out)
+        return out
+
+
+@dataclass(frozen=True)
+class RelayChains:
+    """Cheapest chain of feasible hops from the network to each site, ``(n_site,)``.
+
+    Attributes
+    ----------
+    capex_usd : float array
+        Hops plus relay sites on the chain [USD]; inf where no chain exists; 0 at the
+        network nodes themselves.
+    opex_usd_per_year : float array
+        ``capex * opex_fraction_per_year`` [USD/year].
+    hops : int array
+        Links on the chain (-1 where none).
+    next_hop : int array
+        The next site towards the network (-1 at the network and where no chain exists).
+    capacity_ok : bool array
+        The site's demand fits one hop's capacity (chains are priced one radio pair per hop).
+    """
+
+    capex_usd: np.ndarray
+    opex_usd_per_year: np.ndarray
+    hops: np.ndarray
+    next_hop: np.ndarray
+    capacity_ok: np.ndarray
+
+    def path(self, site: int) -> list[int]:
+        """Sites from ``site`` to the network node that ends its chain."""
+        out = [int(site)]
+        if self.hops[site] < 0:
+            return []
+        while self.next_hop[out[-1]] >= 0:
+            out.append(int(self.next_hop[out[-1]]))
+        return out
+
+
+def relay_chains(
+    n_site: int,
+    link_a,
+    link_b,
+    link_km,
+    feasible,
+    on_network,
+    relay_only,
+    demand_mbps=0.0,
+    costs: MicrowaveCosts | None = None,
+) -> RelayChains:
+    """Cheapest relay chain back to the network for every site.
+
+    Parameters
+    ----------
+    n_site : int
+        Candidate sites (villages, ridge relays, existing PoPs), indexed from 0.
+    link_a, link_b : array_like of int, ``(n_link,)``
+        End sites of each tested link.
+    link_km : array_like, ``(n_link,)``
+        Path lengths [km].
+    feasible : array_like of bool, ``(n_link,)``
+        :attr:`LinkTest.feasible` of each link.
+    on_network : array_like of bool, ``(n_site,)``
+        Sites on the existing network (chains start there).
+    relay_only : array_like of bool, ``(n_site,)``
+        Pure relay sites (no demand): entering one costs ``relay_site_usd``.
+    demand_mbps : array_like, ``(n_site,)`` or scalar
+        Busy-hour demand [Mbit/s] for the capacity check.
+
+    Notes
+    -----
+    Each site's chain is priced on its own (the shortest path with arc cost = hop cost +
+    relay site cost of the arc's far end when that is a pure relay); chains that share
+    relays are therefore priced conservatively.
+    """
+    costs = costs or MicrowaveCosts()
+    a = np.asarray(link_a, np.int64)
+    b = np.asarray(link_b, np.int64)
+    km = np.asarray(link_km, np.float64)
+    ok = np.asarray(feasible, bool)
+    if not (a.shape == b.shape == km.shape == ok.shape):
+        raise MicrowaveError(
+            "relay_chains: expected link_a, link_b, link_km, feasible of one "
+            f"length, found {a.size}, {b.size}, {km.size}, {ok.size}"
+        )
+    network = np.broadcast_to(np.asarray(on_network, bool), (n_site,))
+    relay = np.broadcast_to(np.asarray(relay_only, bool), (n_site,))
+    a, b, km = a[ok], b[ok], km[ok]
+    hop = costs.hop_usd(km)
+    # Directed arcs both ways; a pure relay at the far end adds its site cost.
+    tail = np.concatenate([a, b])
+    head = np.concatenate([b, a])
+    arc = np.concatenate([hop, hop]) + np.where(relay[head], costs.relay_site_usd, 0.0)
+    order = np.lexsort((arc, head, tail))
+    tail, head, arc = tail[order], head[order], arc[order]
+    first = np.ones(tail.size, bool)
+    first[1:] = (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])
+    tail, head, arc = tail[first], head[first], arc[first]
+    # A super source (index n_site) feeds every network site at a tiny cost.
+    src = np.flatnonzero(network)
+    tail = np.concatenate([tail, np.full(src.size, n_site)])
+    head = np.concatenate([head, src])
+    arc = np.concatenate([arc, np.full(src.size, 1e-9)])
+    graph = sp.csr_matrix((arc, (tail, head)), shape=(n_site + 1, n_site + 1))
+    dist, pred = dijkstra(graph, directed=True, indices=n_site, return_predecessors=True)
+    dist = dist[:-1]
+    pred = pred[:-1].astype(np.int64)
+    next_hop = np.where((pred >= 0) & (pred < n_site), pred, -1)
+    hops = np.full(n_site, -1, np.int64)
+    reach = np.isfinite(dist)
+    for v in np.argsort(dist, kind="stable").tolist():
+        if not reach[v]:
+            continue
+        hops[v] = 0 if network[v] else hops[next_hop[v]] + 1
+    capex = np.where(reach, np.where(network, 0.0, dist - 1e-9), np.inf)
+    demand = np.broadcast_to(np.asarray(demand_mbps, np.float64), (n_site,))
+    return RelayChains(
+        capex,
+        capex * costs.opex_fraction_per_year,
+        hops,
+        next_hop,
+        demand <= costs.hop_capacity_mbps,
+    )

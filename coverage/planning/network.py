@@ -1,0 +1,606 @@
+"""Shared fibre trunks: a prize-collecting Steiner tree (PCST) rooted at the existing network.
+
+The problem (``research/backhaul-anchors.md`` §1.4): nodes are cells; edge ``e`` costs
+``c_e`` [USD, present value of building and maintaining that stretch of fibre]; every
+cell on the existing network is a root (all roots are contracted into one); node ``v``
+carries a prize ``p_v`` [USD], the present value of its best stand-alone alternative
+(satellite, microwave), and a node cost ``s_v`` [USD], the fibre site equipment it needs
+when the network serves it. Minimise
+
+    total = sum_{e in tree} c_e + sum_{v served} s_v + sum_{v not served} p_v,
+
+the whole cost of the hybrid plan when every site is served one way or the other. A node
+in the tree is *served* when its net prize ``max(0, p_v - s_v)`` is positive; a node with
+no net prize may still carry the trunk through (a Steiner node).
+
+Solution in three levels:
+
+1. Strong pruning (Johnson, Minkoff & Phillips, SODA 2000) on the shortest-path tree
+   from the roots (``scipy.sparse.csgraph.dijkstra``): the best subtree of that tree,
+   ``net(v) = p'(v) + sum_children max(0, net(c) - c(v, c))``, O(n).
+2. Local search on the full graph: regrow shortest paths to the current tree (sharing
+   what is built, as Prim/Takahashi-Matsuyama do) and re-span the tree's nodes and
+   their neighbours by a minimum spanning tree, strong-pruning each candidate; keep a
+   candidate only if the total falls. Every step is monotone, so the result never costs
+   more than the per-cell plan (each site alone on its shortest path, or its prize).
+3. An exact MILP (directed multi-commodity flow, ``scipy.optimize.milp`` / HiGHS) on
+   small instances and on independent clusters, for the optimum and a lower bound:
+   ``network_exact.exact_pcst``, ``network_exact.certify``.
+
+Cost allocation (documented rule): each tree edge's cost is shared by the served nodes
+downstream of it in proportion to their demand weight (default: equal shares), so the
+allocations add up to the tree's edge cost exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import (
+    breadth_first_order,
+    dijkstra,
+    minimum_spanning_tree,
+)
+
+from ..errors import CoverageError
+from .economics import FiberCosts, FinanceAssumptions, annuity_factor
+
+#: Edge status codes of :class:`FibreGraph` (``edge_status``).
+EDGE_NEW, EDGE_PLANNED, EDGE_PLANNED_BUILT = 0, 1, 2
+EDGE_STATUS_MEANINGS = ("new_build", "planned_route", "planned_route_built")
+
+#: Costs below this are raised to it inside the graph algorithms only (scipy's sparse
+#: graphs drop explicit zeros); totals use the true costs [USD].
+_EPS_USD = 1e-6
+
+
+class NetworkDesignError(CoverageError):
+    """Inputs to the network design that are inconsistent (shapes, indices, signs)."""
+
+
+def _message(where: str, expected: str, found: str, fix: str) -> str:
+    return f"{where}: expected {expected}, found {found}; {fix}"
+
+
+@dataclass(frozen=True)
+class FibreGraph:
+    """Candidate fibre edges between nodes (cells, sites).
+
+    Attributes
+    ----------
+    n_nodes : int
+        Number of nodes; edges index ``0 .. n_nodes-1``.
+    edge_i, edge_j : numpy.ndarray
+        End nodes of each edge, int64 ``(n_edge,)``; undirected.
+    edge_cost_usd : numpy.ndarray
+        Present value of building and keeping the edge [USD], ``(n_edge,)``, finite, >= 0.
+    edge_status : numpy.ndarray
+        int8 ``(n_edge,)``: :data:`EDGE_NEW`, :data:`EDGE_PLANNED` (a planned route, not
+        built: priced as a build) or :data:`EDGE_PLANNED_BUILT` (cost 0).
+    """
+
+    n_nodes: int
+    edge_i: np.ndarray
+    edge_j: np.ndarray
+    edge_cost_usd: np.ndarray
+    edge_status: np.ndarray
+
+    @classmethod
+    def from_edges(
+        cls, n_nodes: int, edge_i, edge_j, edge_cost_usd, edge_status=None
+    ) -> FibreGraph:
+        """Validate and build; ``edge_status`` defaults to all :data:`EDGE_NEW`."""
+        i = np.asarray(edge_i, dtype=np.int64).ravel()
+        j = np.asarray(edge_j, dtype=np.int64).ravel()
+        cost = np.asarray(edge_cost_usd, dtype=np.float64).ravel()
+        status = (
+            np.zeros(i.shape, np.int8)
+            if edge_status is None
+            else np.asarray(edge_status, dtype=np.int8).ravel()
+        )
+        if not (i.shape == j.shape == cost.shape == status.shape):
+            raise NetworkDesignError(
+                _message(
+                    "FibreGraph edges",
+                    "edge_i, edge_j, edge_cost_usd, edge_status of one length",
+                    f"lengths {i.size}, {j.size}, {cost.size}, {status.size}",
+                    "pass one value per edge",
+                )
+            )
+        if i.size and (min(i.min(), j.min()) < 0 or max(i.max(), j.max()) >= n_nodes):
+            raise NetworkDesignError(
+                _message(
+                    "FibreGraph edges",
+                    f"node indices in [0, {n_nodes})",
+                    f"range [{min(i.min(), j.min())}, {max(i.max(), j.max())}]",
+                    "index nodes from 0 and pass n_nodes",
+                )
+            )
+        if cost.size and not (np.all(np.isfinite(cost)) and cost.min() >= 0):
+            bad = int(np.flatnonzero(~(np.isfinite(cost) & (cost >= 0)))[0])
+            raise NetworkDesignError(
+                _message(
+                    f"FibreGraph edge {bad}",
+                    "a finite cost >= 0 [USD]",
+                    f"{cost[bad]!r}",
+                    "leave impassable edges out of the graph",
+                )
+            )
+        if status.size and not np.isin(status, (EDGE_NEW, EDGE_PLANNED, EDGE_PLANNED_BUILT)).all():
+            raise NetworkDesignError(
+                _message(
+                    "FibreGraph edge_status",
+                    "0 (new), 1 (planned) or 2 (planned, built)",
+                    f"{sorted(set(status.tolist()))}",
+                    "use the EDGE_* codes",
+                )
+            )
+        return cls(int(n_nodes), i, j, cost, status)
+
+    def with_planned_route(self, edge_i, edge_j, edge_cost_usd, built: bool) -> FibreGraph:
+        """This graph plus a planned route's edges: at their cost, or free when ``built``."""
+        i = np.asarray(edge_i, dtype=np.int64).ravel()
+        cost = np.zeros(i.shape) if built else np.asarray(edge_cost_usd, np.float64).ravel()
+        status = np.full(i.shape, EDGE_PLANNED_BUILT if built else EDGE_PLANNED, np.int8)
+        return FibreGraph.from_edges(
+            self.n_nodes,
+            np.concatenate([self.edge_i, i]),
+            np.concatenate([self.edge_j, np.asarray(edge_j, np.int64).ravel()]),
+            np.concatenate([self.edge_cost_usd, cost]),
+            np.concatenate([self.edge_status, status]),
+        )
+
+
+def fibre_edge_cost_usd(weighted_km, costs: FiberCosts, finance: FinanceAssumptions):
+    """Present value of fibre along terrain-weighted length [km] -> [USD].
+
+    ``weighted_km * cost_per_km_usd * (1 + opex_fraction_per_year * annuity)``, the same
+    rule as ``economics.fiber_option_usd`` without the site equipment.
+    """
+    factor = 1.0 + costs.opex_fraction_per_year * annuity_factor(
+        finance.discount_rate, finance.horizon_years
+    )
+    return np.asarray(weighted_km, dtype=np.float64) * costs.cost_per_km_usd * factor
+
+
+def fibre_site_cost_usd(costs: FiberCosts, finance: FinanceAssumptions) -> float:
+    """Present value of the fibre site equipment at one served node [USD]."""
+    return costs.site_equipment_usd * (
+        1.0
+        + costs.opex_fraction_per_year
+        * annuity_factor(finance.discount_rate, finance.horizon_years)
+    )
+
+
+@dataclass(frozen=True)
+class NetworkDesign:
+    """The fibre tree and what each node gets from it. Shapes ``(n_node,)`` unless noted.
+
+    Attributes
+    ----------
+    in_tree : bool array
+        Node is on the network after the plan (roots, served nodes, pass-through nodes).
+    served : bool array
+        Non-root node connected by the new fibre and paying its site equipment.
+    parent : int64 array
+        Next node towards the existing network (-1 for roots and nodes off the tree).
+    parent_edge : int64 array
+        Index into the graph's edges of the edge to ``parent`` (-1 where none).
+    trunk_id : int64 array
+        The tree hanging off the existing network that holds the node (its first node
+        below the root); -1 off the tree and for roots.
+    segment_id : int64 array
+        The chain of edges above the node up to the next branching or served node; -1
+        off the tree and for roots.
+    cells_sharing_trunk, cells_sharing_segment : int64 array
+        Served nodes downstream of the trunk's first edge / of the segment.
+    allocated_trunk_usd : float64 array
+        The node's share of the tree's edge costs [USD] (served nodes only; 0 elsewhere).
+    standalone_fibre_usd : float64 array
+        Shortest path to the existing network plus site cost [USD] (inf if unreachable).
+    edge_used : bool array, ``(n_edge,)``
+        Graph edges in the tree.
+    edge_cost_total_usd, total_usd : float
+        Sum of the tree's edge costs; the plan's total (edges + served sites' equipment +
+        prizes of the rest) [USD].
+    per_cell_total_usd : float
+        The per-cell plan on the same inputs: ``sum min(prize, standalone_fibre)`` [USD].
+    rounds : int
+        Local-search rounds that improved the tree.
+    """
+
+    in_tree: np.ndarray
+    served: np.ndarray
+    parent: np.ndarray
+    parent_edge: np.ndarray
+    trunk_id: np.ndarray
+    segment_id: np.ndarray
+    cells_sharing_trunk: np.ndarray
+    cells_sharing_segment: np.ndarray
+    allocated_trunk_usd: np.ndarray
+    standalone_fibre_usd: np.ndarray
+    edge_used: np.ndarray
+    edge_cost_total_usd: float
+    total_usd: float
+    per_cell_total_usd: float
+    rounds: int
+
+
+# --------------------------------------------------------------------------- contraction
+
+
+@dataclass(frozen=True)
+class _Contracted:
+    """The graph with all roots merged into node ``root`` (= n_nodes); parallel edges
+    reduced to the cheapest; ``orig`` maps each contracted edge to a graph edge."""
+
+    n: int  # nodes in the contracted graph (n_nodes + 1)
+    root: int
+    a: np.ndarray
+    b: np.ndarray
+    cost: np.ndarray
+    orig: np.ndarray
+    matrix: sp.csr_matrix
+
+
+def _contract(graph: FibreGraph, root_mask: np.ndarray) -> _Contracted:
+    n = graph.n_nodes
+    node = np.arange(n, dtype=np.int64)
+    node[root_mask] = n
+    a, b = node[graph.edge_i], node[graph.edge_j]
+    keep = a != b
+    lo, hi = np.minimum(a, b)[keep], np.maximum(a, b)[keep]
+    cost, orig = graph.edge_cost_usd[keep], np.flatnonzero(keep)
+    order = np.lexsort((cost, hi, lo))  # cheapest first within each (lo, hi)
+    lo, hi, cost, orig = lo[order], hi[order], cost[order], orig[order]
+    first = np.ones(lo.size, dtype=bool)
+    first[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
+    lo, hi, cost, orig = lo[first], hi[first], cost[first], orig[first]
+    matrix = sp.csr_matrix((np.maximum(cost, _EPS_USD), (lo, hi)), shape=(n + 1, n + 1))
+    return _Contracted(n + 1, n, lo, hi, cost, orig, matrix)
+
+
+def _edge_lookup(c: _Contracted) -> dict[tuple[int, int], int]:
+    return {
+        (int(x), int(y)): k for k, (x, y) in enumerate(zip(c.a.tolist(), c.b.tolist(), strict=True))
+    }
+
+
+# --------------------------------------------------------------------------- pruning
+
+
+@dataclass(frozen=True)
+class _Tree:
+    """A rooted tree on the contracted graph: ``parent`` and ``edge`` (contracted edge
+    index to the parent), -1 off the tree; ``objective`` [USD, net-prize form]."""
+
+    parent: np.ndarray
+    edge: np.ndarray
+    objective: float
+
+
+def _tree_order(c: _Contracted, parent: np.ndarray) -> np.ndarray:
+    """Nodes of the tree given by ``parent`` in breadth-first order from the root."""
+    child = np.flatnonzero(parent >= 0)
+    tree = sp.csr_matrix((np.ones(child.size), (parent[child], child)), shape=(c.n, c.n))
+    return breadth_first_order(tree, c.root, directed=True, return_predecessors=False)
+
+
+def _strong_prune(
+    c: _Contracted, parent: np.ndarray, edge: np.ndarray, net_prize: np.ndarray
+) -> _Tree:
+    """JMP00 strong pruning of a rooted tree: its best subtree containing the root."""
+    order = _tree_order(c, parent).tolist()
+    par, cost = parent.tolist(), c.cost.tolist()
+    e_up = edge.tolist()
+    net = net_prize.tolist()
+    for v in reversed(order[1:]):
+        gain = net[v] - cost[e_up[v]]
+        if gain > 0:
+            net[par[v]] += gain
+    keep_parent = np.full(c.n, -1, np.int64)
+    keep_edge = np.full(c.n, -1, np.int64)
+    kept = np.zeros(c.n, dtype=bool)
+    kept[c.root] = True
+    for v in order[1:]:
+        p = par[v]
+        if kept[p] and net[v] - cost[e_up[v]] > 0:
+            kept[v] = True
+            keep_parent[v], keep_edge[v] = p, e_up[v]
+    return _Tree(keep_parent, keep_edge, _objective(c, keep_parent, keep_edge, net_prize))
+
+
+def _objective(c: _Contracted, parent: np.ndarray, edge: np.ndarray, net_prize) -> float:
+    """Edge costs of the tree + net prizes of the nodes left out (constant part dropped)."""
+    in_tree = parent >= 0
+    in_tree[c.root] = True
+    return float(c.cost[edge[edge >= 0]].sum() + net_prize[~in_tree].sum())
+
+
+def _tree_from_predecessors(c: _Contracted, pred: np.ndarray, lookup) -> tuple:
+    parent = np.where(pred >= 0, pred, -1).astype(np.int64)
+    parent[c.root] = -1
+    edge = np.full(c.n, -1, np.int64)
+    for v in np.flatnonzero(parent >= 0).tolist():
+        p = int(parent[v])
+        edge[v] = lookup[(min(p, v), max(p, v))]
+    return parent, edge
+
+
+def _regrow(c: _Contracted, tree: _Tree, net_prize, lookup) -> _Tree:
+    """Shortest paths from every node to the current tree, grafted on, then pruned."""
+    nodes = np.flatnonzero(tree.parent >= 0).tolist() + [c.root]
+    _, pred, _ = dijkstra(
+        c.matrix, directed=False, indices=nodes, min_only=True, return_predecessors=True
+    )
+    pred = pred.astype(np.int64)
+    pred[nodes] = tree.parent[nodes]
+    parent, edge = _tree_from_predecessors(c, pred, lookup)
+    return _strong_prune(c, parent, edge, net_prize)
+
+
+def _span_and_prune(c: _Contracted, nodes: np.ndarray, net_prize, lookup) -> _Tree:
+    """Minimum spanning tree of the subgraph induced by ``nodes`` (bool), then pruned."""
+    inside = nodes[c.a] & nodes[c.b]
+    sub = sp.csr_matrix(
+        (np.maximum(c.cost[inside], _EPS_USD), (c.a[inside], c.b[inside])), shape=(c.n, c.n)
+    )
+    mst = minimum_spanning_tree(sub)
+    _, pred = breadth_first_order(mst, c.root, directed=False, return_predecessors=True)
+    parent, edge = _tree_from_predecessors(c, pred.astype(np.int64), lookup)
+    return _strong_prune(c, parent, edge, net_prize)
+
+
+def _tree_nodes(c: _Contracted, tree: _Tree) -> np.ndarray:
+    nodes = tree.parent >= 0
+    nodes[c.root] = True
+    return nodes
+
+
+def _respan(c: _Contracted, tree: _Tree, net_prize, lookup, with_neighbours: bool) -> _Tree:
+    """Minimum spanning tree of the tree's nodes (and their neighbours), then pruned."""
+    nodes = _tree_nodes(c, tree)
+    if with_neighbours:
+        touch = nodes[c.a] | nodes[c.b]
+        nodes[c.a[touch]] = True
+        nodes[c.b[touch]] = True
+    return _span_and_prune(c, nodes, net_prize, lookup)
+
+
+def _vertex_moves(c: _Contracted, tree: _Tree, net_prize, lookup, budget: int) -> _Tree:
+    """Key-vertex insertion and elimination: re-span the tree's nodes with one node added
+    (a neighbour of the tree) or removed (a non-root tree node), best first; at most
+    ``budget`` candidates, those with the largest net prize / smallest net prize first."""
+    nodes = _tree_nodes(c, tree)
+    touch = nodes[c.a] | nodes[c.b]
+    outside = np.zeros(c.n, bool)
+    outside[c.a[touch]] = True
+    outside[c.b[touch]] = True
+    outside &= ~nodes
+    add = np.flatnonzero(outside)
+    add = add[np.argsort(-net_prize[add], kind="stable")]
+    drop = np.flatnonzero(nodes)
+    drop = drop[drop != c.root]
+    drop = drop[np.argsort(net_prize[drop], kind="stable")]
+    best = tree
+    for k, v in enumerate(np.concatenate([add, drop]).tolist()):
+        if k >= budget:
+            break
+        trial = _tree_nodes(c, best)
+        trial[v] = not trial[v]
+        candidate = _span_and_prune(c, trial, net_prize, lookup)
+        if candidate.objective < best.objective - 1e-9 * max(1.0, abs(best.objective)):
+            best = candidate
+    return best
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def _checked_node_arrays(graph: FibreGraph, prize_usd, root_mask, node_cost_usd):
+    n = graph.n_nodes
+    prize = np.broadcast_to(np.asarray(prize_usd, dtype=np.float64), (n,)).copy()
+    roots = np.broadcast_to(np.asarray(root_mask, dtype=bool), (n,)).copy()
+    site = np.broadcast_to(np.asarray(node_cost_usd, dtype=np.float64), (n,)).copy()
+    for name, arr in (("prize_usd", prize), ("node_cost_usd", site)):
+        bad = np.flatnonzero(np.isnan(arr) | (arr < 0))
+        if bad.size:
+            raise NetworkDesignError(
+                _message(
+                    f"{name}[{bad[0]}]",
+                    "a cost >= 0 [USD] (inf allowed)",
+                    f"{arr[bad[0]]!r}",
+                    "give every node a non-negative value",
+                )
+            )
+    if not roots.any():
+        raise NetworkDesignError(
+            _message(
+                "root_mask",
+                "at least one node on the existing network",
+                "none",
+                "mark the cells that hold existing fibre or a point of presence",
+            )
+        )
+    return prize, roots, site
+
+
+def _net_prizes(c: _Contracted, prize, roots, site, big_usd):
+    net = np.zeros(c.n)
+    net[:-1] = np.where(roots, 0.0, np.clip(prize - site, 0.0, big_usd))
+    return net
+
+
+#: Largest graph on which key-vertex moves run by default [nodes].
+VERTEX_MOVES_MAX_NODES = 2_000
+#: Prize multipliers of the starting trees of the multi-start local search.
+START_PRIZE_SCALES = (1.0, 1.5, 3.0, 10.0)
+
+
+def _local_search(c: _Contracted, tree: _Tree, net, lookup, max_rounds: int, vertex_budget: int):
+    """Regrow / re-span / vertex moves, each pruned, until nothing lowers the objective."""
+    rounds = 0
+    for _ in range(max_rounds):
+        candidates = [
+            _regrow(c, tree, net, lookup),
+            _respan(c, tree, net, lookup, with_neighbours=False),
+            _respan(c, tree, net, lookup, with_neighbours=True),
+        ]
+        if vertex_budget > 0:
+            candidates.append(_vertex_moves(c, tree, net, lookup, vertex_budget))
+        top = min(candidates, key=lambda t: t.objective)
+        if top.objective >= tree.objective - 1e-9 * max(1.0, abs(tree.objective)):
+            break
+        tree, rounds = top, rounds + 1
+    return tree, rounds
+
+
+def design_network(
+    graph: FibreGraph,
+    prize_usd,
+    root_mask,
+    node_cost_usd=0.0,
+    demand_weight=None,
+    max_rounds: int = 20,
+    vertex_budget: int | None = None,
+) -> NetworkDesign:
+    """Shared fibre trunks for the given prizes: strong pruning, then local search.
+
+    Parameters
+    ----------
+    graph : FibreGraph
+        Candidate fibre edges with their present-value costs [USD].
+    prize_usd : array_like, ``(n_node,)``
+        Present value of each node's best stand-alone alternative [USD]; 0 where nobody
+        needs service; ``inf`` where there is no alternative.
+    root_mask : array_like of bool, ``(n_node,)``
+        Nodes on the existing network (contracted into one root).
+    node_cost_usd : array_like, ``(n_node,)`` or scalar
+        Present value of the fibre site equipment a served node needs [USD].
+    demand_weight : array_like, ``(n_node,)``, optional
+        Weights for sharing edge costs among the served nodes below them (e.g. demand
+        [Mbit/s]); equal shares when omitted.
+    max_rounds : int
+        Cap on improving local-search rounds.
+    vertex_budget : int, optional
+        Key-vertex insertions/eliminations tried per round (each re-spans the tree);
+        default 400 on graphs up to :data:`VERTEX_MOVES_MAX_NODES` nodes, else 0 (use
+        :func:`independent_clusters` to apply them cluster by cluster).
+
+    Returns
+    -------
+    NetworkDesign
+    """
+    prize, roots, site = _checked_node_arrays(graph, prize_usd, root_mask, node_cost_usd)
+    c = _contract(graph, roots)
+    if vertex_budget is None:
+        vertex_budget = 400 if c.n <= VERTEX_MOVES_MAX_NODES else 0
+    lookup = _edge_lookup(c)
+    big = 2.0 * float(c.cost.sum()) + 1.0  # an inf prize: must connect if it can
+    net = _net_prizes(c, prize, roots, site, big)
+    dist, pred = dijkstra(c.matrix, directed=False, indices=c.root, return_predecessors=True)
+    parent, edge = _tree_from_predecessors(c, pred.astype(np.int64), lookup)
+    best = _strong_prune(c, parent, edge, net)
+    rounds = 0
+    # Multi-start: trees grown for inflated prizes hold the nodes a shared trunk could
+    # reach; re-spanning and pruning them at the true prizes, then local search.
+    for scale in START_PRIZE_SCALES:
+        start = best if scale == 1.0 else _strong_prune(c, parent, edge, net * scale)
+        start = _Tree(start.parent, start.edge, _objective(c, start.parent, start.edge, net))
+        tree, n_rounds = _local_search(c, start, net, lookup, max_rounds, vertex_budget)
+        if tree.objective < best.objective - 1e-9 * max(1.0, abs(best.objective)):
+            best, rounds = tree, n_rounds
+    # Distances with true (not eps-raised) costs along the shortest-path tree.
+    standalone = _true_distances(c, parent, edge, dist)[:-1] + site
+    standalone[roots] = 0.0
+    return _describe(graph, c, best, prize, roots, site, demand_weight, standalone, rounds)
+
+
+def _true_distances(c: _Contracted, parent, edge, dist) -> np.ndarray:
+    out = np.full(c.n, np.inf)
+    out[c.root] = 0.0
+    for v in _tree_order(c, parent).tolist()[1:]:
+        out[v] = out[parent[v]] + c.cost[edge[v]]
+    return np.where(np.isfinite(dist), out, np.inf)
+
+
+def _describe(
+    graph, c, tree: _Tree, prize, roots, site, demand_weight, standalone, rounds
+) -> NetworkDesign:
+    n = graph.n_nodes
+    in_tree = np.zeros(n, dtype=bool)
+    in_tree[:] = tree.parent[:-1] >= 0
+    served = in_tree & ~roots & (prize > site)
+    in_tree |= roots
+    weight = (
+        np.ones(n)
+        if demand_weight is None
+        else np.broadcast_to(np.asarray(demand_weight, np.float64), (n,)).copy()
+    )
+    weight = np.where(served, np.where(weight > 0, weight, 0.0), 0.0)
+    if np.any(served & (weight <= 0)):  # a served node with zero demand still shares
+        weight[served & (weight <= 0)] = 1e-12
+
+    order = _tree_order(c, tree.parent).tolist()
+    par = tree.parent.tolist()
+    cost_up = np.zeros(c.n)
+    has = tree.edge >= 0
+    cost_up[has] = c.cost[tree.edge[has]]
+    down_w = np.concatenate([weight, [0.0]])
+    down_n = np.concatenate([served.astype(np.int64), [0]])
+    n_children = np.zeros(c.n, np.int64)
+    for v in reversed(order[1:]):
+        down_w[par[v]] += down_w[v]
+        down_n[par[v]] += down_n[v]
+        n_children[par[v]] += 1
+
+    rate = np.zeros(c.n)
+    trunk = np.full(c.n, -1, np.int64)
+    segment = np.full(c.n, -1, np.int64)
+    served_c = np.concatenate([served, [False]])
+    n_segments = 0
+    for v in order[1:]:
+        p = par[v]
+        rate[v] = rate[p] + (cost_up[v] / down_w[v] if down_w[v] > 0 else 0.0)
+        trunk[v] = v if p == c.root else trunk[p]
+        if p == c.root or served_c[p] or n_children[p] != 1:
+            segment[v], n_segments = n_segments, n_segments + 1
+        else:
+            segment[v] = segment[p]
+
+    parent = np.full(n, -1, np.int64)
+    parent_edge = np.full(n, -1, np.int64)
+    child = np.flatnonzero(tree.parent[:-1] >= 0)
+    parent_edge[child] = c.orig[tree.edge[child]]
+    ends = np.stack([graph.edge_i[parent_edge[child]], graph.edge_j[parent_edge[child]]])
+    parent[child] = np.where(ends[0] == child, ends[1], ends[0])
+    edge_used = np.zeros(graph.edge_i.size, dtype=bool)
+    edge_used[parent_edge[child]] = True
+
+    trunk_n = np.where(trunk[:-1] >= 0, down_n[np.maximum(trunk[:-1], 0)], 0)
+    seg_n = np.where(segment[:-1] >= 0, down_n[:-1], 0)
+    # The segment's count is that of its top node: equal along a pass-through chain, and
+    # for a served node the chain above it carries everything the node carries.
+    edge_total = float(graph.edge_cost_usd[edge_used].sum())
+    unserved = ~served & ~roots
+    total = edge_total + float(site[served].sum()) + float(prize[unserved].sum())
+    per_cell = float(np.minimum(prize, standalone)[~roots].sum())
+    return NetworkDesign(
+        in_tree=in_tree,
+        served=served,
+        parent=parent,
+        parent_edge=parent_edge,
+        trunk_id=np.where(trunk[:-1] >= 0, trunk[:-1], -1),
+        segment_id=segment[:-1],
+        cells_sharing_trunk=trunk_n.astype(np.int64),
+        cells_sharing_segment=seg_n,
+        allocated_trunk_usd=np.where(served, weight * rate[:-1], 0.0),
+        standalone_fibre_usd=standalone,
+        edge_used=edge_used,
+        edge_cost_total_usd=edge_total,
+        total_usd=total,
+        per_cell_total_usd=per_cell,
+        rounds=rounds,
+    )
