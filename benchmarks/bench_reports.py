@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from hybridplan.coverage import testing as demo
+from hybridplan.coverage import testing
 from hybridplan.reports import (
     write_cells_csv,
     write_districts_csv,
@@ -24,14 +24,13 @@ GB_SIZED_BOX = (35.0, 37.0, 72.6, 76.8)  # (lat_min, lat_max, lon_min, lon_max) 
 
 def main(out: Path) -> None:
     t0 = time.perf_counter()
-    plan = demo.demo_plan(box=GB_SIZED_BOX)
-    series = demo.demo_series(plan)
+    plan = testing.synthetic_plan(box=GB_SIZED_BOX)
     print(f"synthetic plan: {plan.sizes['cell']} cells at H3 res 7 "
           f"({time.perf_counter() - t0:.2f} s to build)")
     steps = [
         ("report.html", lambda p: write_report(
-            plan, p, boundaries=demo.demo_boundaries(GB_SIZED_BOX),
-            network=demo.demo_network(), sweep=demo.demo_sweep(), series=series)),
+            plan, p, boundaries=testing.synthetic_boundaries(GB_SIZED_BOX),
+            network=testing.synthetic_network(), sweep=testing.synthetic_sweep())),
         ("cells.gpkg", lambda p: write_geopackage(plan, p)),
         ("cells.geojson", lambda p: write_geojson(plan, p)),
         ("cells.csv", lambda p: write_cells_csv(plan, p)),

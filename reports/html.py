@@ -153,7 +153,7 @@ def _scenario_pairs(text: str) -> list[tuple[str, str]]:
 
 def _assumptions_section(ds: xr.Dataset) -> list[str]:
     a = ds.attrs
-    pairs = [(k, str(a[k])) for k in ("window_start_utc", "window_duration_s", "step_s")
+    pairs = [(k, str(a[k])) for k in ("window_start_utc", "window_end_utc", "step_s")
              if k in a]
     scenario = str(a.get("scenario", ""))
     pairs += _scenario_pairs(scenario)
@@ -200,7 +200,7 @@ def _detail_section(report: _Report, ds, boundaries, network) -> list[str]:
         ds, variable, boundaries=boundaries, network=network))]
 
 
-def _charts_section(report: _Report, ds, sweep, series, series_cells) -> list[str]:
+def _charts_section(report: _Report, ds, sweep, series_cells) -> list[str]:
     parts = [report.figure("coverage by district",
                            lambda: charts.district_coverage_chart(ds)),
              report.figure("recommended technology", lambda: charts.recommendation_chart(ds)),
@@ -209,14 +209,12 @@ def _charts_section(report: _Report, ds, sweep, series, series_cells) -> list[st
         parts.append(report.figure("sensitivity sweep", lambda: charts.sweep_chart(sweep)))
     else:
         parts.append('<p class="note">No sensitivity sweep was passed: chart skipped.</p>')
-    if series is not None:
-        cells = list(series_cells) if series_cells else [str(c) for c in
-                                                         series["cell"].values[:5]]
+    if "series_cell" in ds.dims:
         parts.append(report.figure("visible satellites over time",
-                                   lambda: charts.visibility_series_chart(series, cells)))
+                                   lambda: charts.visibility_series_chart(ds, series_cells)))
     else:
-        parts.append('<p class="note">No visibility time series was passed: chart '
-                     "skipped.</p>")
+        parts.append('<p class="note">The plan holds no per-step series ([engine] '
+                     "series_cells): chart skipped.</p>")
     return parts
 
 
@@ -234,14 +232,9 @@ def _constellation_section(ds: xr.Dataset, constellations) -> list[str]:
     parts = []
     names = systems(ds)
     per_system = [n for n, v in ds.data_vars.items() if v.dims == ("system",)]
-    epochs = {k: v for k, v in ds.attrs.items() if "epoch" in k.lower()}
-    rows = []
-    for name in names:
-        row = [name] + [str(ds[v].sel(system=name).values) for v in per_system]
-        row.append("; ".join(f"{v}" for k, v in epochs.items() if name in k.lower()))
-        rows.append(row)
-    head = ["System", *[str(ds[v].attrs.get("long_name", v)) for v in per_system],
-            "Element-set epochs (UTC)"]
+    rows = [[name] + [str(ds[v].sel(system=name).values) for v in per_system]
+            for name in names]
+    head = ["System", *[str(ds[v].attrs.get("long_name", v)) for v in per_system]]
     if rows:
         parts.append("<table><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in head)
                      + "</tr></thead><tbody>" + "".join(
@@ -285,7 +278,7 @@ def _provenance_section(ds: xr.Dataset, provenance) -> list[str]:
 
 
 def render_report(ds: xr.Dataset, boundaries: dict | None = None, network: dict | None = None,
-                  sweep: xr.Dataset | None = None, series: xr.Dataset | None = None,
+                  sweep: xr.Dataset | None = None,
                   constellations: Mapping[str, Mapping] | None = None,
                   provenance: Mapping[str, str] | None = None, *, title: str | None = None,
                   series_cells: Sequence[str] | None = None,
@@ -300,8 +293,6 @@ def render_report(ds: xr.Dataset, boundaries: dict | None = None, network: dict 
         GeoJSON-like FeatureCollections (lon/lat) drawn over every map.
     sweep : xarray.Dataset, optional
         A sensitivity sweep for :func:`~hybridplan.reports.charts.sweep_chart`.
-    series : xarray.Dataset, optional
-        Time series for :func:`~hybridplan.reports.charts.visibility_series_chart`.
     constellations : mapping, optional
         ``{name: {key: value, ..., "shells": [{...}, ...]}}`` shown as tables.
     provenance : mapping, optional
@@ -309,7 +300,7 @@ def render_report(ds: xr.Dataset, boundaries: dict | None = None, network: dict 
     title : str, optional
         Page title; default the Dataset's ``title`` attribute.
     series_cells : sequence of str, optional
-        Cells of the series to draw (default the first five).
+        Cells of the plan's per-step series to draw (default all).
     max_hexagons : int
         Hexagon budget of each overview map.
     """
@@ -320,7 +311,7 @@ def render_report(ds: xr.Dataset, boundaries: dict | None = None, network: dict 
     report.section("Main assumptions", _assumptions_section(ds))
     report.section("Maps", _maps_section(report, ds, boundaries, network, max_hexagons))
     report.section("District detail", _detail_section(report, ds, boundaries, network))
-    report.section("Charts", _charts_section(report, ds, sweep, series, series_cells))
+    report.section("Charts", _charts_section(report, ds, sweep, series_cells))
     report.section("Districts", _districts_section(ds))
     report.section("Constellations", _constellation_section(ds, constellations))
     report.section("Methods and assumptions", _methods_section())

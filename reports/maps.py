@@ -37,27 +37,6 @@ Aggregation = Literal["auto", "mean", "sum", "max", "mode"]
 AGGREGATIONS = ("auto", "mean", "sum", "max", "mode")
 NO_DATA_COLOUR = "#d9d9d9"
 DEFAULT_MAX_HEXAGONS = 3000
-#: Colours of well-known recommendation categories; others take the qualitative palette.
-CATEGORY_COLOURS = {
-    "already_served": "#bdbdbd",
-    "fiber": "#1f77b4",
-    "fibre": "#1f77b4",
-    "leo_starlink": "#2ca02c",
-    "leo_oneweb": "#ff7f0e",
-    "leo_kuiper": "#17becf",
-    "leo_qianfan": "#e377c2",
-    "leo_guowang": "#8c564b",
-    "geo_vsat": "#9467bd",
-    "none_feasible": "#d62728",
-    "served": "#c7e9c0",
-    "underserved": "#d62728",
-    "urban": "#9e9ac8",
-    "rural": "#fdd0a2",
-    "no": "#f0f0f0",
-    "yes": "#d62728",
-    "false": "#f0f0f0",
-    "true": "#d62728",
-}
 PALETTE = plotly.colors.qualitative.Dark24
 
 
@@ -69,9 +48,15 @@ class _MapData:
     note: str
 
 
-def category_colour(meaning: str, index: int) -> str:
-    """Colour of a category: fixed for known meanings, else from a qualitative palette."""
-    return CATEGORY_COLOURS.get(meaning.lower(), PALETTE[index % len(PALETTE)])
+def category_colours(da: xr.DataArray) -> dict[int, str]:
+    """``{flag value: colour}`` of a flag variable: its ``flag_colors`` attribute (one
+    colour per meaning, blank-separated, as the plan contract writes it), else a
+    qualitative palette in code order."""
+    table = flag_meanings(da) or {}
+    given = str(da.attrs.get("flag_colors", "")).split()
+    if len(given) != len(table):
+        given = [PALETTE[i % len(PALETTE)] for i in range(len(table))]
+    return dict(zip(table, given, strict=True))
 
 
 def _aggregation_for(da: xr.DataArray, how: Aggregation) -> str:
@@ -200,13 +185,14 @@ def _first_centre(cells: list[str]) -> tuple[float, float]:
     return round(lng, 4), round(lat, 4)
 
 
-def _categorical_traces(data: _MapData, table: dict[int, str]) -> list[go.Scatter]:
+def _categorical_traces(data: _MapData, da: xr.DataArray) -> list[go.Scatter]:
+    table = flag_meanings(da)
+    colours = category_colours(da)
     traces = []
-    for i, (code, meaning) in enumerate(table.items()):
+    for code, meaning in table.items():
         members = [c for c, v in zip(data.cells, data.values, strict=True) if v == code]
         if members:
-            traces.append(_hexagon_trace(members, meaning, category_colour(meaning, i),
-                                         showlegend=True))
+            traces.append(_hexagon_trace(members, meaning, colours[code], showlegend=True))
     known = set(table)
     missing = [c for c, v in zip(data.cells, data.values, strict=True)
                if not (np.isfinite(v) and int(v) in known)]
@@ -315,7 +301,7 @@ def hex_map(ds: xr.Dataset, variable: str | xr.DataArray, system: str | None = N
     if "system" in da.coords and da["system"].ndim == 0:
         text = f"{text}, {da['system'].item()}"
     if table is not None:
-        traces = _categorical_traces(data, table)
+        traces = _categorical_traces(data, da)
     else:
         traces = _continuous_traces(data, da, label(da), n_bins, colorscale, cmin, cmax)
     traces.append(_hover_trace(data.cells, _hover_texts(ds, data, da, table)))
@@ -397,7 +383,7 @@ def district_detail_map(ds: xr.Dataset, variable: str | xr.DataArray,
         sel = names == district
         data = _MapData(list(ids[sel]), values[sel], own, f"H3 resolution {own}")
         if table is not None:
-            cell_traces = _categorical_traces(data, table)
+            cell_traces = _categorical_traces(data, da)
         else:
             cell_traces = _continuous_traces(data, da, label(da), n_bins, colorscale, lo, hi,
                                              colour_bar=False)

@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hybridplan.coverage import testing as demo
+from hybridplan.coverage import testing
 from hybridplan.reports import write_report
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -38,10 +38,10 @@ def test_report_renders_offline_in_headless_chromium(tmp_path):
     else:
         sync_api = pytest.importorskip("playwright.sync_api",
                                        reason="playwright drives Chromium over CDP")
-    plan = demo.demo_plan(box=BOX)
+    plan = testing.synthetic_plan(box=BOX)
     report = write_report(plan, tmp_path / "report.html",
-                          boundaries=demo.demo_boundaries(BOX), network=demo.demo_network(),
-                          sweep=demo.demo_sweep(), series=demo.demo_series(plan))
+                          boundaries=testing.synthetic_boundaries(BOX),
+                          network=testing.synthetic_network(), sweep=testing.synthetic_sweep())
     url = report.resolve().as_uri()
     errors, failed, blocked = [], [], []
 

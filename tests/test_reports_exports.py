@@ -10,7 +10,7 @@ import h3
 import numpy as np
 import pytest
 import shapely
-from hybridplan.coverage import testing as demo
+from hybridplan.coverage import testing
 from hybridplan.reports import (
     cell_columns,
     geojson_dict,
@@ -26,7 +26,7 @@ from hybridplan.reports.geopackage import gpkg_geometry_blob
 
 @pytest.fixture(scope="module")
 def plan():
-    return demo.demo_plan(box=(35.8, 36.0, 74.2, 74.5))
+    return testing.synthetic_plan(box=(35.8, 36.0, 74.2, 74.5), series=False)
 
 
 def _rows(path):
@@ -78,7 +78,7 @@ def test_geojson_polygons_are_lng_lat_and_match_h3(plan):
     centroid = shapely.Polygon(ring).centroid
     assert (centroid.x, centroid.y) == pytest.approx((lng, lat), abs=1e-4)
     assert shapely.Polygon(ring).exterior.is_ccw
-    assert feature["properties"]["district"] in demo.DISTRICTS
+    assert feature["properties"]["district"] in testing.DISTRICTS
 
 
 def test_geopackage_reads_back_with_pyogrio(plan, tmp_path):
@@ -111,8 +111,8 @@ def test_geopackage_metadata_and_column_docs(plan, tmp_path):
         assert con.execute("SELECT srs_id, geometry_type_name FROM gpkg_geometry_columns"
                            ).fetchone() == (4326, "POLYGON")
         titles = dict(con.execute("SELECT column_name, title FROM gpkg_data_columns"))
-        assert titles["max_gap_s_starlink"] == "Longest coverage gap, starlink [s]"
-        assert titles["population"] == "Population [person]"
+        assert titles["max_gap_s_starlink"] == "longest coverage gap, starlink [s]"
+        assert titles["population"] == "population [person]"
     finally:
         con.close()
     again = write_geopackage(plan, tmp_path / "again.gpkg")
@@ -153,6 +153,6 @@ def test_write_all_writes_every_output_and_attributes_document_units(plan, tmp_p
     assert units[("cells", "max_gap_s_kuiper")] == "s"
     assert units[("districts", "underserved_population")] == "person"
     codes = {r["column"]: r["codes"] for r in rows if r["table"] == "cells"}
-    assert codes["recommendation"].startswith("0=already_served; 1=fiber")
+    assert codes["recommendation"].startswith("0=no_population; 1=already_served; 2=fiber")
     cells_header = next(csv.reader(io.StringIO(paths["cells_csv"].read_text("utf-8"))))
     assert {r["column"] for r in rows if r["table"] == "cells"} == set(cells_header)

@@ -5,7 +5,7 @@ import re
 
 import plotly.offline
 import pytest
-from hybridplan.coverage import testing as demo
+from hybridplan.coverage import testing
 from hybridplan.reports import ReportDataError, render_report, write_report
 
 SMALL_BOX = (35.8, 36.1, 74.2, 74.6)
@@ -13,14 +13,13 @@ SMALL_BOX = (35.8, 36.1, 74.2, 74.6)
 
 @pytest.fixture(scope="module")
 def plan():
-    return demo.demo_plan(box=SMALL_BOX)
+    return testing.synthetic_plan(box=SMALL_BOX)
 
 
 @pytest.fixture(scope="module")
 def page(plan):
-    return render_report(plan, boundaries=demo.demo_boundaries(SMALL_BOX),
-                         network=demo.demo_network(), sweep=demo.demo_sweep(),
-                         series=demo.demo_series(plan),
+    return render_report(plan, boundaries=testing.synthetic_boundaries(SMALL_BOX),
+                         network=testing.synthetic_network(), sweep=testing.synthetic_sweep(),
                          constellations={"starlink": {"satellites": 6000, "shells": [
                              {"altitude_km": 550, "inclination_deg": 53, "planes": 72}]}},
                          provenance={"fibre routes": "demo"})
@@ -53,9 +52,9 @@ def test_sections_and_stable_figure_ids(page):
 
 
 def test_report_is_deterministic(plan, page):
-    again = render_report(plan, boundaries=demo.demo_boundaries(SMALL_BOX),
-                          network=demo.demo_network(), sweep=demo.demo_sweep(),
-                          series=demo.demo_series(plan),
+    again = render_report(plan, boundaries=testing.synthetic_boundaries(SMALL_BOX),
+                          network=testing.synthetic_network(),
+                          sweep=testing.synthetic_sweep(),
                           constellations={"starlink": {"satellites": 6000, "shells": [
                               {"altitude_km": 550, "inclination_deg": 53, "planes": 72}]}},
                           provenance={"fibre routes": "demo"})
@@ -75,9 +74,9 @@ def test_user_strings_are_escaped(plan):
 
 
 def test_missing_optional_variables_become_notes(plan):
-    ds = plan.drop_vars(["recommendation", "cost_fiber_usd", "cost_leo_usd",
-                         "cost_geo_usd", "pct_time_covered_open_sky", "population",
-                         "district"])
+    costs = [n for n in plan.data_vars if str(n).startswith("cost_")]
+    ds = plan.drop_vars(["recommendation", *costs, "pct_time_covered_open_sky",
+                         "population", "district"])
     page = render_report(ds)
     assert "Recommended backhaul map skipped" in page
     assert "Terrain loss skipped" in page and "pct_time_covered_open_sky" in page

@@ -7,7 +7,7 @@ import h3
 import numpy as np
 import pytest
 import xarray as xr
-from hybridplan.coverage import testing as demo
+from hybridplan.coverage import testing
 from hybridplan.reports import (
     ReportDataError,
     district_detail_map,
@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 GILGIT = (35.92, 74.31)  # (lat, lng) of Gilgit town [deg]
 
 
-@pytest.fixture(scope="module")
-def plan():
-    return demo.demo_plan()
+@pytest.fixture()
+def plan(synthetic_plan):
+    return synthetic_plan
 
 
 def _polygons(trace) -> int:
@@ -58,7 +58,7 @@ def test_boundary_is_lng_lat_closed_and_counter_clockwise():
 
 
 def test_concatenated_rings_separate_polygons_with_nan():
-    cells = demo.demo_cells()[:5]
+    cells = testing.synthetic_cells()[:5]
     x, y = hexgeom.concatenated_rings(hexgeom.rings_lnglat(cells))
     assert x.dtype == np.float32
     assert int(np.isnan(x).sum()) == 4 and int(np.isnan(y).sum()) == 4
@@ -106,13 +106,14 @@ def test_auto_overview_resolution_respects_the_budget(plan):
 def test_hex_map_labels_from_attrs_and_one_polygon_per_cell(plan):
     fig = hex_map(plan, "pct_time_covered", system="starlink", overview_resolution=7)
     title = fig.layout.title.text
-    assert title.startswith("Time covered (terrain-aware) [%], starlink")
-    assert fig.layout.xaxis.title.text == "Longitude of the cell centre [degrees_east]"
-    assert fig.layout.yaxis.title.text == "Latitude of the cell centre [degrees_north]"
+    assert title.startswith("percentage of time steps with at least one visible satellite "
+                            "[percent], starlink")
+    assert fig.layout.xaxis.title.text == "longitude of the cell centre [degrees_east]"
+    assert fig.layout.yaxis.title.text == "latitude of the cell centre [degrees_north]"
     assert sum(_polygons(t) for t in _hexagon_traces(fig)) == plan.sizes["cell"]
     bars = [t for t in fig.data if t.marker is not None and t.marker.showscale]
     assert len(bars) == 1
-    assert bars[0].marker.colorbar.title.text == "Time covered (terrain-aware) [%]"
+    assert bars[0].marker.colorbar.title.text.startswith("percentage of time steps")
     values = plan.pct_time_covered.sel(system="starlink").values
     assert bars[0].marker.cmin == pytest.approx(values.min())
     assert bars[0].marker.cmax == pytest.approx(values.max())
@@ -151,9 +152,11 @@ def test_population_overview_sums_people(plan):
     assert "sum of resolution-7 cells" in fig.layout.title.text
 
 
-def test_categorical_map_has_a_legend_of_flag_meanings(plan):
-    fig = hex_map(plan, "recommendation", overview_resolution=7)
-    assert fig.layout.title.text.startswith("Recommended backhaul<br>")  # no "[1]"
+def test_categorical_map_has_a_legend_of_flag_meanings_in_contract_colours(any_plan):
+    plan = any_plan
+    fig = hex_map(plan, "recommendation", overview_resolution=plan.attrs.get(
+        "h3_resolution", 7))
+    assert fig.layout.title.text.startswith("recommended backhaul<br>")  # no "[1]"
     names = [t.name for t in _hexagon_traces(fig)]
     meanings = plan.recommendation.attrs["flag_meanings"].split()
     present = [m for i, m in enumerate(meanings) if (plan.recommendation == i).any()]
@@ -161,7 +164,18 @@ def test_categorical_map_has_a_legend_of_flag_meanings(plan):
     for trace, meaning in zip(_hexagon_traces(fig), present, strict=True):
         code = meanings.index(meaning)
         assert _polygons(trace) == int((plan.recommendation == code).sum())
+        colour = plan.recommendation.attrs["flag_colors"].split()[code]
+        assert trace.fillcolor == colour  # from the plan's attrs, not from reports/
     assert not any(t.marker is not None and t.marker.showscale for t in fig.data)
+
+
+def test_flag_variable_without_colours_takes_the_palette(plan):
+    ds = plan.copy()
+    ds["underserved"] = ds.underserved.copy()
+    del ds.underserved.attrs["flag_colors"]
+    fig = hex_map(ds, "underserved", overview_resolution=7)
+    colours = [t.fillcolor for t in _hexagon_traces(fig)]
+    assert colours == list(hex_map.__globals__["PALETTE"][:2])
 
 
 def test_missing_values_are_drawn_as_no_data(plan):
@@ -173,17 +187,17 @@ def test_missing_values_are_drawn_as_no_data(plan):
 
 
 def test_overlays_draw_boundaries_names_and_network(plan):
-    fig = hex_map(plan, "fiber_path_km", boundaries=demo.demo_boundaries(),
-                  network=demo.demo_network(), overview_resolution=6)
+    fig = hex_map(plan, "fiber_path_km", boundaries=testing.synthetic_boundaries(),
+                  network=testing.synthetic_network(), overview_resolution=6)
     boundary = next(t for t in fig.data if t.name == "Boundaries")
     assert sum(v is None for v in boundary.x) == 3  # four rings
     names = next(t for t in fig.data if t.name == "Boundary names")
-    assert sorted(names.text) == sorted(demo.DISTRICTS)
+    assert sorted(names.text) == sorted(testing.DISTRICTS)
     fibre = next(t for t in fig.data if t.name == "Fibre network")
-    assert list(fibre.x) == [p[0] for p in demo.FIBRE_ROUTE]  # lon on x
-    assert list(fibre.y) == [p[1] for p in demo.FIBRE_ROUTE]
+    assert list(fibre.x) == [p[0] for p in testing.FIBRE_ROUTE]  # lon on x
+    assert list(fibre.y) == [p[1] for p in testing.FIBRE_ROUTE]
     pop = next(t for t in fig.data if t.name == "Network points")
-    assert pop.text == ("demo PoP",)
+    assert pop.text == ("synthetic PoP",)
 
 
 def test_bad_inputs_raise_errors_that_name_the_choices(plan):
@@ -210,10 +224,10 @@ def test_terrain_loss_is_open_sky_minus_terrain_aware(plan):
     loss = terrain_loss(plan)
     expected = plan.pct_time_covered_open_sky - plan.pct_time_covered
     xr.testing.assert_allclose(loss.drop_attrs(), expected.drop_attrs().rename(loss.name))
-    assert loss.attrs["units"] == "%"
+    assert loss.attrs["units"] == "percent"
     fig = terrain_loss_map(plan, system="oneweb", overview_resolution=7)
     assert fig.layout.title.text.startswith(
-        "Coverage lost to terrain (open sky minus terrain-aware) [%], oneweb")
+        "Coverage lost to terrain (open sky minus terrain-aware) [percent], oneweb")
     with pytest.raises(ReportDataError, match="pct_time_covered_open_sky"):
         terrain_loss(plan.drop_vars("pct_time_covered_open_sky"))
 
@@ -226,9 +240,9 @@ def test_district_map_is_full_resolution_for_one_district(plan):
 
 
 def test_district_detail_map_has_one_button_per_district(plan):
-    fig = district_detail_map(plan, "pct_time_covered", boundaries=demo.demo_boundaries())
+    fig = district_detail_map(plan, "pct_time_covered", boundaries=testing.synthetic_boundaries())
     buttons = fig.layout.updatemenus[0].buttons
-    assert [b.label for b in buttons] == sorted(demo.DISTRICTS)
+    assert [b.label for b in buttons] == sorted(testing.DISTRICTS)
     hexes = [i for i, t in enumerate(fig.data) if t.fill == "toself"]
     for button in buttons:
         visible = button.args[0]["visible"]

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
+from ..contract import contract_var
 from .demand import demand_mbps, underserved
 from .recommend import Recommendation, SatelliteOption, recommend
 from .spec import PlanningSpec
@@ -56,26 +57,23 @@ def planning_variables(plan: xr.Dataset, spec: PlanningSpec) -> dict[str, tuple]
     flags = underserved(rural, plan["population"].values, plan["fiber_distance_km"].values,
                         spec.underserved)
     rec = decide(plan, spec)
+    horizon = (f"over {spec.finance.horizon_years} years at "
+               f"{spec.finance.discount_rate:.0%}")
     variables = {
-        "demand_mbps": ("cell", demand, {
-            "units": "Mbit/s", "long_name": "busy-hour backhaul demand"}),
-        "underserved": ("cell", flags.astype(np.int8), {
-            "units": "1", "long_name": "underserved cell", "rule": spec.underserved.describe(),
-            "flag_values": np.array([0, 1], np.int8), "flag_meanings": "served underserved"}),
-        "recommendation": ("cell", rec.code, {
-            "units": "1", "long_name": "recommended backhaul",
-            "flag_values": np.arange(len(rec.meanings), dtype=np.int8),
-            "flag_meanings": " ".join(rec.meanings)}),
-        "reason": ("cell", rec.reason.astype(str), {
-            "units": "1", "long_name": "why this recommendation (choice:reason)"}),
-        "cost_recommended_usd": ("cell", rec.chosen_cost_usd, {
-            "units": "USD", "long_name": "present value of the recommended option's costs "
-            f"over {spec.finance.horizon_years} years at {spec.finance.discount_rate:.0%}"}),
+        "demand_mbps": contract_var("demand_mbps", demand),
+        "underserved": contract_var("underserved", flags.astype(np.int8),
+                                    rule=spec.underserved.describe()),
+        "recommendation": contract_var("recommendation", rec.code, rec.meanings),
+        "reason": contract_var("reason", rec.reason.astype(str)),
+        "cost_recommended_usd": contract_var(
+            "cost_recommended_usd", rec.chosen_cost_usd,
+            long_name=f"present value of the recommended option's costs {horizon}"),
     }
     for option, cost in rec.option_cost_usd.items():
-        variables[f"cost_{option}_usd"] = ("cell", cost, {
-            "units": "USD", "long_name": f"present value of costs of {option.replace('_', ' ')} "
-            f"over {spec.finance.horizon_years} years (feasible or not)"})
+        variables[f"cost_{option}_usd"] = contract_var(
+            f"cost_{option}_usd", cost, long_name=f"present value of costs of "
+            f"{option.replace('_', ' ')} over {spec.finance.horizon_years} years "
+            "(feasible or not)")
     return variables
 
 
