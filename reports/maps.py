@@ -35,8 +35,12 @@ from .overlays import boundary_traces, network_traces
 
 Aggregation = Literal["auto", "mean", "sum", "max", "mode"]
 AGGREGATIONS = ("auto", "mean", "sum", "max", "mode")
+Scale = Literal["linear", "log", "quantile"]
+SCALES = ("linear", "log", "quantile")
+ZERO_COLOUR = "#f7f7f7"
 NO_DATA_COLOUR = "#d9d9d9"
 DEFAULT_MAX_HEXAGONS = 3000
+MAP_HEIGHT_PX = 700
 PALETTE = plotly.colors.qualitative.Dark24
 
 
@@ -147,21 +151,60 @@ def _hover_trace(cells: list[str], texts: list[str]) -> go.Scatter:
         hovertemplate="%{text}<extra></extra>", showlegend=False, name="cells")
 
 
+def bin_edges(values: np.ndarray, lo: float, hi: float, n_bins: int,
+              scale: Scale = "linear") -> np.ndarray:
+    """Edges of the colour bins over ``[lo, hi]``.
+
+    ``linear``: equal widths. ``log``: equal ratios between the smallest positive value
+    and ``hi`` (zeros get their own bin below, see :func:`hex_map`). ``quantile``: equal
+    counts of the finite values (repeated edges merged, so fewer bins may remain).
+    """
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {SCALES}; found {scale!r}")
+    finite = values[np.isfinite(values)]
+    if scale == "log":
+        positive = finite[finite > 0]
+        low = max(lo, float(positive.min())) if positive.size else 1.0
+        high = max(hi, low * 10.0)
+        return np.geomspace(low, high, n_bins + 1)
+    if scale == "quantile" and finite.size:
+        edges = np.unique(np.quantile(finite, np.linspace(0, 1, n_bins + 1)))
+        return edges if edges.size >= 2 else np.array([lo, hi])
+    return np.linspace(lo, hi, n_bins + 1)
+
+
+def _tick(value: float) -> str:
+    """Colour-bar tick: three significant digits, thousands separated, no exponent."""
+    if value == 0 or not np.isfinite(value):
+        return f"{value:g}"
+    digits = max(0, 2 - int(np.floor(np.log10(abs(value)))))
+    return f"{round(value, digits):,.{digits}f}"
+
+
 def _continuous_traces(data: _MapData, da: xr.DataArray, title: str, n_bins: int,
-                       colorscale: str, cmin, cmax, colour_bar: bool = True
-                       ) -> list[go.Scatter]:
-    lo, hi = _value_range(da, data.values, cmin, cmax)
-    edges = np.linspace(lo, hi, n_bins + 1)
-    centres = (np.arange(n_bins) + 0.5) / n_bins
-    colours = plotly.colors.sample_colorscale(colorscale, centres.tolist())
+                       colorscale: str, cmin, cmax, colour_bar: bool = True,
+                       scale: Scale = "linear") -> list[go.Scatter]:
     finite = np.isfinite(data.values)
-    index = np.clip(np.floor((data.values - lo) / (hi - lo) * n_bins), 0, n_bins - 1)
+    values = data.values[finite]
+    if values.size and values.min() == values.max():
+        return _constant_traces(data, da, float(values[0]))
+    lo, hi = _value_range(da, data.values, cmin, cmax)
+    edges = bin_edges(data.values, lo, hi, n_bins, scale)
+    n = len(edges) - 1
+    centres = (np.arange(n) + 0.5) / n
+    colours = plotly.colors.sample_colorscale(colorscale, centres.tolist())
+    index = np.clip(np.searchsorted(edges, data.values, side="right") - 1, 0, n - 1)
+    zero = (data.values <= 0) & finite if scale == "log" else np.zeros_like(finite)
     traces = []
-    for b in range(n_bins):
-        members = [c for c, i, f in zip(data.cells, index, finite, strict=True)
-                   if f and i == b]
+    if zero.any():
+        members = [c for c, z in zip(data.cells, zero, strict=True) if z]
+        traces.append(_hexagon_trace(members, f"0 {units_of(da)}".strip(), ZERO_COLOUR,
+                                     showlegend=True))
+    for b in range(n):
+        members = [c for c, i, f, z in zip(data.cells, index, finite, zero, strict=True)
+                   if f and i == b and not z]
         if members:
-            name = f"{edges[b]:.4g} to {edges[b + 1]:.4g}"
+            name = f"{_tick(edges[b])} to {_tick(edges[b + 1])}"
             traces.append(_hexagon_trace(members, name, colours[b], showlegend=False))
     missing = [c for c, f in zip(data.cells, finite, strict=True) if not f]
     if missing:
@@ -169,15 +212,39 @@ def _continuous_traces(data: _MapData, da: xr.DataArray, title: str, n_bins: int
     if not colour_bar:
         return traces
     x0, y0 = _first_centre(data.cells)
+    # the colour bar runs over bin positions, so log and quantile bins get equal room
     traces.append(go.Scatter(
         x=[x0], y=[y0], mode="markers", name="colour scale", showlegend=False,
         hoverinfo="skip",
-        marker={"size": 1, "opacity": 0, "color": [lo], "cmin": lo, "cmax": hi,
+        marker={"size": 1, "opacity": 0, "color": [0], "cmin": 0, "cmax": n,
                 "colorscale": _stepped_colorscale(colours), "showscale": True,
-                "colorbar": {"title": {"text": title, "side": "right"},
-                             "tickvals": [float(f"{e:.4g}") for e in edges],
-                             "len": 0.9}}))
+                "colorbar": {"title": {"text": title + ("" if scale == "linear"
+                                                        else f" ({scale} scale)"),
+                                       "side": "right"},
+                             "tickvals": list(range(n + 1)),
+                             "ticktext": [_tick(e) for e in edges], "len": 0.9}}))
     return traces
+
+
+def _constant_traces(data: _MapData, da: xr.DataArray, value: float) -> list[go.Scatter]:
+    """One flat colour for a field with the same value in every cell, named so."""
+    shown = f"{_tick(value)} {units_of(da)}".strip()
+    traces = [_hexagon_trace([c for c, v in zip(data.cells, data.values, strict=True)
+                              if np.isfinite(v)], f"{shown} in every cell", "#9ecae1",
+                             showlegend=True)]
+    missing = [c for c, v in zip(data.cells, data.values, strict=True) if not np.isfinite(v)]
+    if missing:
+        traces.append(_hexagon_trace(missing, "no data", NO_DATA_COLOUR, showlegend=True))
+    return traces
+
+
+def constant_value(values: np.ndarray) -> float | None:
+    """The value of a field that is the same in every cell with data, else ``None``."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if finite.size and finite.min() == finite.max():
+        return float(finite[0])
+    return None
 
 
 def _first_centre(cells: list[str]) -> tuple[float, float]:
@@ -201,12 +268,43 @@ def _categorical_traces(data: _MapData, da: xr.DataArray) -> list[go.Scatter]:
     return traces
 
 
+def _money(value: float) -> str:
+    return "n/a" if not np.isfinite(value) else f"USD {value:,.0f}"
+
+
+def _decision_lines(ds: xr.Dataset) -> list[str]:
+    """Per cell: the recommendation's reason and the cost of each option (hover text)."""
+    from .tables import cost_options
+
+    n = ds.sizes["cell"]
+    lines = [""] * n
+    if "reason" in ds.data_vars:
+        reasons = as_text(ds["reason"].values)
+        lines = [f"<br>reason: {r}" for r in reasons]
+    options = cost_options(ds)
+    if "cost_recommended_usd" in ds.data_vars:
+        chosen = np.asarray(ds["cost_recommended_usd"].values, dtype=float)
+        lines = [f"{t}<br>cost of the recommendation: {_money(c)}" if np.isfinite(c) else t
+                 for t, c in zip(lines, chosen, strict=True)]
+    if options:
+        costs = {o: np.asarray(ds[v].values, dtype=float) for o, v in options.items()}
+        for i in range(n):
+            parts = [f"{o} {_money(c[i])}" for o, c in costs.items() if np.isfinite(c[i])]
+            if parts:
+                lines[i] += "<br>options: " + ", ".join(parts)
+    return lines
+
+
 def _hover_texts(ds: xr.Dataset, data: _MapData, da: xr.DataArray,
                  table: dict[int, str] | None) -> list[str]:
     units = units_of(da)
-    districts = {}
-    if data.resolution == hexgeom.resolution_of(cell_ids(ds)) and "district" in ds.variables:
-        districts = dict(zip(cell_ids(ds), as_text(ds["district"].values), strict=True))
+    districts: dict[str, str] = {}
+    details: dict[str, str] = {}
+    if data.resolution == hexgeom.resolution_of(cell_ids(ds)):
+        ids = cell_ids(ds)
+        if "district" in ds.variables:
+            districts = dict(zip(ids, as_text(ds["district"].values), strict=True))
+        details = dict(zip(ids, _decision_lines(ds), strict=True))
     texts = []
     for cell, value in zip(data.cells, data.values, strict=True):
         if not np.isfinite(value):
@@ -214,9 +312,9 @@ def _hover_texts(ds: xr.Dataset, data: _MapData, da: xr.DataArray,
         elif table is not None:
             shown = table.get(int(value), f"code {int(value)}")
         else:
-            shown = f"{value:.4g} {units}".rstrip()
+            shown = f"{value:,.4g} {units}".rstrip()
         where = f" ({districts[cell]})" if districts.get(cell) else ""
-        texts.append(f"{cell}{where}<br>{shown}")
+        texts.append(f"{cell}{where}<br>{shown}{details.get(cell, '')}")
     return texts
 
 
@@ -234,7 +332,7 @@ def _layout(fig: go.Figure, ds: xr.Dataset, title: str, note: str, cells: list[s
         yaxis={"title": {"text": y_label}, "showgrid": False, "zeroline": False,
                "range": [round(y0 - pad_y, 4), round(y1 + pad_y, 4)], "constrain": "domain",
                "scaleanchor": "x", "scaleratio": 1.0 / np.cos(np.radians(mean_lat))},
-        plot_bgcolor="white", paper_bgcolor="white", height=620,
+        plot_bgcolor="white", paper_bgcolor="white", height=MAP_HEIGHT_PX,
         margin={"l": 60, "r": 20, "t": 70, "b": 50},
         legend={"orientation": "h", "y": -0.12}, hovermode="closest",
         meta={"resolution": data_resolution(cells), "note": note})
@@ -251,7 +349,8 @@ def hex_map(ds: xr.Dataset, variable: str | xr.DataArray, system: str | None = N
             cells: Sequence[str] | None = None,
             max_hexagons: int = DEFAULT_MAX_HEXAGONS, aggregate: Aggregation = "auto",
             n_bins: int = 8, colorscale: str = "Viridis", cmin: float | None = None,
-            cmax: float | None = None, title: str | None = None) -> go.Figure:
+            cmax: float | None = None, title: str | None = None,
+            scale: Scale = "linear") -> go.Figure:
     """Map of one per-cell variable on H3 hexagons, drawn without any tile server.
 
     Parameters
@@ -286,6 +385,14 @@ def hex_map(ds: xr.Dataset, variable: str | xr.DataArray, system: str | None = N
         Colour range; default ``valid_min``/``valid_max`` attrs, else the data range.
     title : str, optional
         Title; default ``"long_name [units]"`` (with the system).
+    scale : {"linear", "log", "quantile"}
+        Colour bins of equal width, equal ratio (zeros drawn apart; for fields where a
+        few cells dominate, such as population or cost) or equal counts. A field with
+        one value in every cell is drawn in one flat colour named "<value> in every cell"
+        whatever the scale.
+
+    Hover text at full resolution shows the cell's district, value, ``reason`` and the
+    cost of the recommendation and of each ``cost_<option>_usd`` when the plan has them.
 
     Returns
     -------
@@ -303,7 +410,12 @@ def hex_map(ds: xr.Dataset, variable: str | xr.DataArray, system: str | None = N
     if table is not None:
         traces = _categorical_traces(data, da)
     else:
-        traces = _continuous_traces(data, da, label(da), n_bins, colorscale, cmin, cmax)
+        traces = _continuous_traces(data, da, label(da), n_bins, colorscale, cmin, cmax,
+                                    scale=scale)
+    constant = None if table is not None else constant_value(data.values)
+    note = data.note if constant is None else (
+        f"{data.note}; {_tick(constant)} {units_of(da)} in every cell".replace(" ;", ";"))
+    data = _MapData(data.cells, data.values, data.resolution, note)
     traces.append(_hover_trace(data.cells, _hover_texts(ds, data, da, table)))
     traces.extend(boundary_traces(boundaries))
     traces.extend(network_traces(network))
@@ -391,7 +503,7 @@ def district_detail_map(ds: xr.Dataset, variable: str | xr.DataArray,
         groups.append((district, len(traces), len(traces) + len(cell_traces), data.cells))
         traces.extend(cell_traces)
     n_cells = len(traces)
-    if table is None:
+    if table is None and constant_value(values) is None:
         full = _MapData(list(ids), values, own, "")
         bar = _continuous_traces(full, da, label(da), n_bins, colorscale, lo, hi)[-1]
         traces.append(bar)

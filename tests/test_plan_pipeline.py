@@ -108,8 +108,8 @@ def test_cli_plan_writes_every_output_and_reads_back(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "Gilgit-Baltistan" in printed and "present value" in printed
     names = {p.name for p in out.iterdir()}
-    assert names == {"plan.nc", "sweep.nc", "report.html", "cells.gpkg", "cells.geojson",
-                     "cells.csv", "districts.csv", "attributes.csv", "report_inputs.json"}
+    assert names == {"plan.nc", "sweep.nc", "report.html", "cells.gpkg",  # default exports
+                     "districts.csv", "attributes.csv", "report_inputs.json"}
     plan = xr.load_dataset(out / "plan.nc", engine="h5netcdf")
     assert plan.sizes["cell"] > 0 and "recommendation" in plan
     assert main(["report", str(out / "plan.nc"), "--out", str(tmp_path / "again")]) == 0

@@ -115,8 +115,9 @@ def test_hex_map_labels_from_attrs_and_one_polygon_per_cell(plan):
     assert len(bars) == 1
     assert bars[0].marker.colorbar.title.text.startswith("percentage of time steps")
     values = plan.pct_time_covered.sel(system="starlink").values
-    assert bars[0].marker.cmin == pytest.approx(values.min())
-    assert bars[0].marker.cmax == pytest.approx(values.max())
+    ticks = bars[0].marker.colorbar.ticktext
+    assert float(ticks[0]) == pytest.approx(values.min(), rel=1e-3)
+    assert float(ticks[-1]) == pytest.approx(values.max(), rel=1e-3)
     assert len(_hexagon_traces(fig)) <= 8  # one trace per colour bin
     lat = np.mean([h3.cell_to_latlng(c)[0] for c in plan.cell.values])
     assert fig.layout.yaxis.scaleanchor == "x"
@@ -147,7 +148,7 @@ def test_overview_aggregates_to_coarser_parents_with_a_note(plan):
 def test_population_overview_sums_people(plan):
     fig = hex_map(plan, "population", overview_resolution=5)
     hover = next(t for t in fig.data if t.name == "cells")
-    total = sum(float(s.split("<br>")[1].split()[0]) for s in hover.text)
+    total = sum(float(s.split("<br>")[1].split()[0].replace(",", "")) for s in hover.text)
     assert total == pytest.approx(float(plan.population.sum()), rel=1e-3)
     assert "sum of resolution-7 cells" in fig.layout.title.text
 
@@ -252,3 +253,55 @@ def test_district_detail_map_has_one_button_per_district(plan):
     assert total == plan.sizes["cell"]  # every cell at full resolution
     bars = [t for t in fig.data if t.marker is not None and t.marker.showscale]
     assert len(bars) == 1 and bars[0].visible is not False
+
+
+def test_log_scale_bins_by_ratio_and_draws_zeros_apart(plan):
+    fig = hex_map(plan, "population", overview_resolution=7, scale="log", n_bins=4)
+    pop = plan.population.values
+    positive = pop[pop > 0]
+    edges = np.geomspace(positive.min(), pop.max(), 5)
+    counts = np.histogram(positive, edges)[0]
+    traces = _hexagon_traces(fig)
+    assert traces[0].name == "0 person" and _polygons(traces[0]) == int((pop == 0).sum())
+    assert [_polygons(t) for t in traces[1:]] == [c for c in counts if c]
+    bar = next(t for t in fig.data if t.marker is not None and t.marker.showscale)
+    assert bar.marker.colorbar.title.text.endswith("(log scale)")
+    assert float(bar.marker.colorbar.ticktext[-1].replace(",", "")) == pytest.approx(
+        pop.max())
+    # a linear scale puts nearly every cell in the first bin (one town dominates)
+    linear = _hexagon_traces(hex_map(plan, "population", overview_resolution=7, n_bins=4))
+    assert _polygons(linear[0]) > 0.95 * plan.sizes["cell"]
+
+
+def test_quantile_scale_has_equal_counts(plan):
+    fig = hex_map(plan, "elevation_m", overview_resolution=7, scale="quantile", n_bins=4)
+    counts = [_polygons(t) for t in _hexagon_traces(fig)]
+    assert max(counts) - min(counts) <= 2
+    with pytest.raises(ValueError, match="scale must be one of"):
+        hex_map(plan, "elevation_m", scale="sqrt")
+
+
+def test_constant_field_is_one_flat_colour_with_a_note(real_plan):
+    # the real 2 h Nagar plan: Starlink covers every cell at every step
+    values = real_plan.pct_time_covered.sel(system="starlink").values
+    assert (values == 100.0).all()
+    fig = hex_map(real_plan, "pct_time_covered", system="starlink", overview_resolution=6)
+    (flat,) = _hexagon_traces(fig)
+    assert flat.name == "100 percent in every cell"
+    assert _polygons(flat) == real_plan.sizes["cell"]
+    assert "100 percent in every cell" in fig.layout.title.text
+    assert not any(t.marker is not None and t.marker.showscale for t in fig.data)
+
+
+def test_hover_shows_reason_and_costs(real_plan):
+    fig = hex_map(real_plan, "recommendation", overview_resolution=6)
+    hover = next(t for t in fig.data if t.name == "cells")
+    cells = [str(c) for c in real_plan.cell.values]
+    meanings = real_plan.recommendation.attrs["flag_meanings"].split()
+    k = int(np.flatnonzero(real_plan.recommendation.values == meanings.index("leo_starlink"))[0])
+    text = hover.text[k]
+    assert text.startswith(cells[k] + " (Nagar)<br>leo_starlink")
+    assert f"reason: {real_plan.reason.values[k]}" in text
+    cost = real_plan.cost_recommended_usd.values[k]
+    assert f"cost of the recommendation: USD {cost:,.0f}" in text
+    assert f"fiber USD {real_plan.cost_fiber_usd.values[k]:,.0f}" in text
