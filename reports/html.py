@@ -138,11 +138,12 @@ def _assumptions_section(ds: xr.Dataset) -> list[str]:
     return parts
 
 
-def _maps_section(report: Report, ds, boundaries, network, max_hexagons) -> list[str]:
+def _maps_section(report: Report, ds, boundaries, network, max_hexagons,
+                  specs: Sequence[MapSpec] = MAPS) -> list[str]:
     system = default_system(ds) if systems(ds) else None
     kw = {"boundaries": boundaries, "network": network, "max_hexagons": max_hexagons}
     parts = []
-    for spec in MAPS:
+    for spec in specs:
         if spec.variable is not None and spec.variable not in ds.data_vars:
             parts.append(note(f"{spec.title} map skipped: no variable {spec.variable} in "
                               "the plan."))
@@ -304,7 +305,8 @@ def render_report(ds: xr.Dataset, boundaries: dict | None = None, network: dict 
                   constellations: Mapping[str, Mapping] | None = None,
                   provenance: Mapping[str, str] | None = None, *, title: str | None = None,
                   series_cells: Sequence[str] | None = None,
-                  max_hexagons: int = maps.DEFAULT_MAX_HEXAGONS) -> str:
+                  max_hexagons: int = maps.DEFAULT_MAX_HEXAGONS,
+                  map_specs: Sequence[MapSpec] = MAPS) -> str:
     """The whole report as one self-contained HTML page (text).
 
     Parameters
@@ -326,13 +328,17 @@ def render_report(ds: xr.Dataset, boundaries: dict | None = None, network: dict 
         Cells of the plan's per-step series to draw (default all).
     max_hexagons : int
         Hexagon budget of each overview map.
+    map_specs : sequence of MapSpec
+        The maps of the Maps section (default :data:`MAPS`); a missing variable becomes
+        a note.
     """
     if "cell" not in ds.dims or ds.sizes["cell"] == 0:
         raise ReportDataError("the plan Dataset has no cells to report on")
     report = Report()
     first = _first_screen(report, ds, boundaries, network, max_hexagons)
     report.section("Assumptions", _assumptions_section(ds))
-    report.section("Maps", _maps_section(report, ds, boundaries, network, max_hexagons))
+    report.section("Maps", _maps_section(report, ds, boundaries, network, max_hexagons,
+                                         map_specs))
     report.section("Districts", _districts_section(ds))
     report.section("District profiles", district_profiles(report, ds, boundaries=boundaries,
                                                           network=network))

@@ -185,9 +185,9 @@ def _continuous_traces(data: _MapData, da: xr.DataArray, title: str, n_bins: int
                        colorscale: str, cmin, cmax, colour_bar: bool = True,
                        scale: Scale = "linear") -> list[go.Scatter]:
     finite = np.isfinite(data.values)
-    values = data.values[finite]
-    if values.size and values.min() == values.max():
-        return _constant_traces(data, da, float(values[0]))
+    constant = constant_value(data.values)
+    if constant is not None:
+        return _constant_traces(data, da, constant)
     lo, hi = _value_range(da, data.values, cmin, cmax)
     edges = bin_edges(data.values, lo, hi, n_bins, scale)
     n = len(edges) - 1
@@ -238,12 +238,17 @@ def _constant_traces(data: _MapData, da: xr.DataArray, value: float) -> list[go.
     return traces
 
 
+#: Relative spread below which a field counts as one value (float noise of means).
+CONSTANT_RTOL = 1e-9
+
+
 def constant_value(values: np.ndarray) -> float | None:
-    """The value of a field that is the same in every cell with data, else ``None``."""
+    """The value of a field that is the same in every cell with data (to a relative
+    ``CONSTANT_RTOL``, so 100 % summed from 1440 steps stays 100 %), else ``None``."""
     finite = np.asarray(values, dtype=float)
     finite = finite[np.isfinite(finite)]
-    if finite.size and finite.min() == finite.max():
-        return float(finite[0])
+    if finite.size and np.ptp(finite) <= CONSTANT_RTOL * max(1.0, float(np.abs(finite).max())):
+        return float(np.median(finite))
     return None
 
 
@@ -272,49 +277,59 @@ def _money(value: float) -> str:
     return "n/a" if not np.isfinite(value) else f"USD {value:,.0f}"
 
 
-def _decision_lines(ds: xr.Dataset) -> list[str]:
-    """Per cell: the recommendation's reason and the cost of each option (hover text)."""
+#: Options listed in a cell's hover text (the cheapest first).
+HOVER_OPTIONS = 3
+
+
+def _decision_lines(ds: xr.Dataset, index: np.ndarray) -> list[str]:
+    """Hover lines of the cells ``index``: the recommendation's reason, its cost and the
+    cheapest options with their costs (present values)."""
     from .tables import cost_options
 
-    n = ds.sizes["cell"]
-    lines = [""] * n
+    lines = [""] * len(index)
     if "reason" in ds.data_vars:
-        reasons = as_text(ds["reason"].values)
+        reasons = as_text(np.asarray(ds["reason"].values)[index])
         lines = [f"<br>reason: {r}" for r in reasons]
-    options = cost_options(ds)
     if "cost_recommended_usd" in ds.data_vars:
-        chosen = np.asarray(ds["cost_recommended_usd"].values, dtype=float)
+        chosen = np.asarray(ds["cost_recommended_usd"].values, dtype=float)[index]
         lines = [f"{t}<br>cost of the recommendation: {_money(c)}" if np.isfinite(c) else t
                  for t, c in zip(lines, chosen, strict=True)]
+    options = cost_options(ds)
     if options:
-        costs = {o: np.asarray(ds[v].values, dtype=float) for o, v in options.items()}
-        for i in range(n):
-            parts = [f"{o} {_money(c[i])}" for o, c in costs.items() if np.isfinite(c[i])]
+        names = list(options)
+        costs = np.stack([np.asarray(ds[options[o]].values, dtype=float)[index]
+                          for o in names], axis=1)
+        order = np.argsort(np.where(np.isfinite(costs), costs, np.inf), axis=1)
+        for i in range(len(index)):
+            parts = [f"{names[k]} {_money(costs[i, k])}" for k in order[i, :HOVER_OPTIONS]
+                     if np.isfinite(costs[i, k])]
             if parts:
-                lines[i] += "<br>options: " + ", ".join(parts)
+                lines[i] += "<br>cheapest options: " + ", ".join(parts)
     return lines
 
 
 def _hover_texts(ds: xr.Dataset, data: _MapData, da: xr.DataArray,
                  table: dict[int, str] | None) -> list[str]:
     units = units_of(da)
-    districts: dict[str, str] = {}
-    details: dict[str, str] = {}
-    if data.resolution == hexgeom.resolution_of(cell_ids(ds)):
-        ids = cell_ids(ds)
+    districts: list[str] = [""] * len(data.cells)
+    details: list[str] = [""] * len(data.cells)
+    ids = cell_ids(ds)
+    if data.resolution == hexgeom.resolution_of(ids):
+        position = {c: i for i, c in enumerate(ids)}
+        index = np.asarray([position[c] for c in data.cells], dtype=np.int64)
         if "district" in ds.variables:
-            districts = dict(zip(ids, as_text(ds["district"].values), strict=True))
-        details = dict(zip(ids, _decision_lines(ds), strict=True))
+            districts = list(as_text(np.asarray(ds["district"].values)[index]))
+        details = _decision_lines(ds, index)
     texts = []
-    for cell, value in zip(data.cells, data.values, strict=True):
+    for k, (cell, value) in enumerate(zip(data.cells, data.values, strict=True)):
         if not np.isfinite(value):
             shown = "no data"
         elif table is not None:
             shown = table.get(int(value), f"code {int(value)}")
         else:
             shown = f"{value:,.4g} {units}".rstrip()
-        where = f" ({districts[cell]})" if districts.get(cell) else ""
-        texts.append(f"{cell}{where}<br>{shown}{details.get(cell, '')}")
+        where = f" ({districts[k]})" if districts[k] else ""
+        texts.append(f"{cell}{where}<br>{shown}{details[k]}")
     return texts
 
 

@@ -291,6 +291,12 @@ def test_constant_field_is_one_flat_colour_with_a_note(real_plan):
     assert _polygons(flat) == real_plan.sizes["cell"]
     assert "100 percent in every cell" in fig.layout.title.text
     assert not any(t.marker is not None and t.marker.showscale for t in fig.data)
+    # float noise (a mean of 100 % over many steps) is still one value, not 8 colour bins
+    noisy = real_plan.copy()
+    noise = 1e-12 * np.arange(real_plan.sizes["cell"])
+    noisy["pct_time_covered"] = real_plan.pct_time_covered + noise
+    fig = hex_map(noisy, "pct_time_covered", system="starlink", overview_resolution=6)
+    assert [t.name for t in _hexagon_traces(fig)] == ["100 percent in every cell"]
 
 
 def test_hover_shows_reason_and_costs(real_plan):
@@ -304,4 +310,8 @@ def test_hover_shows_reason_and_costs(real_plan):
     assert f"reason: {real_plan.reason.values[k]}" in text
     cost = real_plan.cost_recommended_usd.values[k]
     assert f"cost of the recommendation: USD {cost:,.0f}" in text
-    assert f"fiber USD {real_plan.cost_fiber_usd.values[k]:,.0f}" in text
+    costs = {o: real_plan[f"cost_{o}_usd"].values[k]
+             for o in ("fiber", "leo_starlink", "geo_paksat")}
+    cheapest = sorted(costs, key=costs.get)
+    assert "cheapest options: " + ", ".join(
+        f"{o} USD {costs[o]:,.0f}" for o in cheapest) in text
