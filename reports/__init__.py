@@ -22,14 +22,19 @@ from .exports import (
     write_districts_csv,
     write_geojson,
 )
+from .findings import findings, technology_rows
 from .geopackage import write_geopackage
 from .html import render_report, write_report
 from .labels import ReportDataError, label
 from .maps import district_detail_map, district_map, hex_map, terrain_loss, terrain_loss_map
-from .outputs import write_all
+from .outputs import DEFAULT_EXPORTS, EXPORTS, write_all
+from .pdf import ChromiumNotFoundError, write_pdf
 from .tables import district_table, summary
 
 __all__ = [
+    "DEFAULT_EXPORTS",
+    "EXPORTS",
+    "ChromiumNotFoundError",
     "ReportDataError",
     "cell_columns",
     "cost_by_option_chart",
@@ -37,6 +42,7 @@ __all__ = [
     "district_detail_map",
     "district_map",
     "district_table",
+    "findings",
     "geojson_dict",
     "hex_map",
     "label",
@@ -44,6 +50,7 @@ __all__ = [
     "render_report",
     "summary",
     "sweep_chart",
+    "technology_rows",
     "terrain_loss",
     "terrain_loss_map",
     "visibility_series_chart",
@@ -53,5 +60,6 @@ __all__ = [
     "write_districts_csv",
     "write_geojson",
     "write_geopackage",
+    "write_pdf",
     "write_report",
 ]

@@ -23,7 +23,7 @@ from .labels import (
     systems,
     units_of,
 )
-from .maps import category_colour
+from .maps import PALETTE, category_colours
 from .tables import cost_options, recommended_cost_usd, summary
 
 _LAYOUT = {"plot_bgcolor": "white", "paper_bgcolor": "white", "height": 450,
@@ -91,7 +91,7 @@ def recommendation_chart(ds: xr.Dataset) -> go.Figure:
     use_pop = "population" in ds.data_vars
     meanings = list(table.values())
     y = [shares[m]["population"] if use_pop else shares[m]["cells"] for m in meanings]
-    colours = [category_colour(m, i) for i, m in enumerate(meanings)]
+    colours = list(category_colours(ds["recommendation"]).values())
     cells = [shares[m]["cells"] for m in meanings]
     fig = go.Figure(go.Bar(x=meanings, y=y, marker_color=colours, customdata=cells,
                            hovertemplate="%{x}: %{y:,.0f}<br>%{customdata} cells"
@@ -132,9 +132,8 @@ def cost_by_option_chart(ds: xr.Dataset) -> go.Figure:
         plan = summary(ds)["recommendation"]
         per_option = dict.fromkeys(names, 0.0)
         for meaning, row in plan.items():
-            key = meaning if meaning in per_option else meaning.split("_")[0]
-            if key in per_option:
-                per_option[key] += row["cost_usd"]
+            if meaning in per_option:
+                per_option[meaning] += row["cost_usd"]
         fig.add_trace(go.Bar(x=names, y=[per_option[n] for n in names],
                              name="recommended plan",
                              hovertemplate="%{x}: %{y:,.0f} " + unit + "<extra></extra>"))
@@ -186,7 +185,7 @@ def sweep_chart(sweep_ds: xr.Dataset, variable: str | None = None) -> go.Figure:
     groups = [str(c) for c in sweep_ds[category].values] if category else [None]
     for i, group in enumerate(groups):
         line = da if group is None else da.sel({category: group})
-        colour = category_colour(group or "", i)
+        colour = PALETTE[i % len(PALETTE)]
         fig.add_trace(go.Scatter(x=x, y=np.asarray(line.values, dtype=float).tolist(),
                                  mode="lines+markers", name=group or variable,
                                  line={"color": colour}))
@@ -195,40 +194,49 @@ def sweep_chart(sweep_ds: xr.Dataset, variable: str | None = None) -> go.Figure:
                         f"{sweep_ds[swept].attrs.get('long_name', swept)}", x_label, label(da))
 
 
-def visibility_series_chart(series_ds: xr.Dataset, cells: Sequence[str],
+SERIES_CELL_DIM = "series_cell"
+
+
+def visibility_series_chart(ds: xr.Dataset, cells: Sequence[str] | None = None,
                             variable: str | None = None, system: str | None = None
                             ) -> go.Figure:
-    """Step lines of a time series (visible-satellite counts) for chosen cells.
+    """Step lines of a per-step series (visible-satellite counts) for chosen cells.
 
     Parameters
     ----------
-    series_ds : xarray.Dataset
-        Variables over ``time`` (UTC, datetime64) and ``cell``, optionally ``system``.
-    cells : sequence of str
-        H3 cell ids to draw, one line each.
+    ds : xarray.Dataset
+        A plan with series variables over ``(time, system, series_cell)`` (``time`` in
+        UTC, datetime64), such as ``series_n_visible``.
+    cells : sequence of str, optional
+        H3 ids among ``series_cell`` to draw, one line each; default all of them.
     variable : str, optional
-        Default: ``n_visible`` when present, else the first variable with a time dim.
+        Default: ``series_n_visible`` when present, else the first variable over
+        ``series_cell`` and ``time``.
     system : str, optional
-        For ``(system, cell, time)`` variables; default ``"combined"`` or the first.
+        Default ``"combined"`` or the first system.
     """
     if variable is None:
-        with_time = [str(n) for n, v in series_ds.data_vars.items() if TIME_DIM in v.dims]
+        with_time = [str(n) for n, v in ds.data_vars.items()
+                     if TIME_DIM in v.dims and SERIES_CELL_DIM in v.dims]
         if not with_time:
-            raise ReportDataError("the series Dataset has no variable over 'time'")
-        variable = "n_visible" if "n_visible" in with_time else with_time[0]
-    require(series_ds, [variable], "the visibility series chart")
-    da = series_ds[variable]
+            raise ReportDataError("the plan has no per-step series (variables over 'time' "
+                                  "and 'series_cell'; set [engine] series_cells)")
+        variable = "series_n_visible" if "series_n_visible" in with_time else with_time[0]
+    require(ds, [variable], "the visibility series chart")
+    da = ds[variable]
     if SYSTEM_DIM in da.dims:
-        system = system if system is not None else default_system(series_ds)
+        system = system if system is not None else default_system(ds)
         da = da.sel({SYSTEM_DIM: system})
-    available = [str(c) for c in series_ds["cell"].values]
+    available = [str(c) for c in as_text(ds[SERIES_CELL_DIM].values)]
+    cells = available if cells is None else [str(c) for c in cells]
     missing = [c for c in cells if c not in available]
     if missing:
         raise ReportDataError(f"cells {missing} are not in the series; found {available}")
-    times = np.datetime_as_string(np.asarray(series_ds[TIME_DIM].values), unit="s")
+    times = np.datetime_as_string(np.asarray(ds[TIME_DIM].values), unit="s")
     fig = go.Figure()
     for cell in cells:
-        y = np.asarray(da.sel(cell=cell).transpose(TIME_DIM).values, dtype=float)
+        y = np.asarray(da.isel({SERIES_CELL_DIM: available.index(cell)})
+                       .transpose(TIME_DIM).values, dtype=float)
         fig.add_trace(go.Scatter(x=list(times), y=y.tolist(), mode="lines", name=cell,
                                  line={"shape": "hv"}))
     title = da.attrs.get("long_name", variable) + (f", {system}" if system else "")

@@ -1,351 +1,372 @@
-"""The offline HTML report: one self-contained file, plotly.js embedded once.
+"""The offline HTML report a regulator signs: one self-contained file, plotly.js embedded once.
 
-No network is needed to open it (no CDN, no tile server, no web fonts), its output is
-deterministic (fixed figure ids, no clock), and every string that comes from the user
-or the data is HTML-escaped. Sections whose inputs are missing are replaced by a note.
+The first screen is the answer: a title with the region and the date of the data, three to
+five findings computed from the plan, the map of what to build where and the table per
+technology. Then every assumption with its value, unit and source label; readable maps;
+the district tables and collapsed district profiles; charts; the licensing comparison
+(when the plan has a ``case`` dimension); the satellite systems; methods; provenance and
+the limits the data steps recorded.
+
+No network is needed to open it (no CDN, tile server or web font), the output is
+deterministic (fixed figure ids, no clock), every string from the user or the data is
+escaped, and it fits A4 portrait and a 1400 px screen without horizontal scrolling.
+Sections whose inputs are missing become a short note.
 """
 
 from __future__ import annotations
 
-import html
 import os
-import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import plotly.graph_objects as go
-import plotly.io as pio
 import plotly.offline
 import xarray as xr
 
 from . import charts, maps
+from .assumptions import assumption_rows, limits, provenance_rows
 from .atomic import write_text_atomic
 from .exports import cell_columns
-from .labels import ReportDataError, cell_ids, default_system, systems
-from .tables import Table, district_table, summary
-from .text import DATA_LIMITS, METHODS
-
-_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:0;
-color:#222;background:#fafafa}
-main{max-width:1200px;margin:0 auto;padding:1em 2em 4em;background:#fff}
-h1{font-size:1.6em}h2{border-bottom:2px solid #1f77b4;padding-bottom:.2em;margin-top:2em}
-table{border-collapse:collapse;margin:.5em 0 1em;font-size:.9em}
-th,td{border:1px solid #ddd;padding:.25em .6em;text-align:left}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
-th{background:#f0f4f8}.note{color:#8a4b00;background:#fff6e5;padding:.4em .8em}
-.figure{margin:1em 0}pre{background:#f5f5f5;padding:.8em;overflow-x:auto;font-size:.85em}
-nav ul{columns:2}.small{font-size:.85em;color:#555}
-"""
-_PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
+from .findings import findings, licensing_sentence, money, option_label, technology_rows
+from .labels import ReportDataError, as_text, default_system, systems
+from .page import CSS, SCRIPT, Report, e, kv_table, note, table
+from .profiles import district_profiles
+from .tables import district_table
+from .text import METHODS
 
 
-def _e(value) -> str:
-    return html.escape(str(value), quote=True)
+@dataclass(frozen=True)
+class MapSpec:
+    """One map of the Maps section: variable (``None`` = terrain loss), title, keywords."""
+
+    variable: str | None
+    title: str
+    options: dict = field(default_factory=dict)
+    per_system: bool = False
 
 
-def _number(value, digits: int = 0) -> str:
-    if value is None or (isinstance(value, float) and not np.isfinite(value)):
-        return "n/a"
-    return f"{value:,.{digits}f}"
+MAPS = (
+    MapSpec("underserved", "Underserved cells"),
+    MapSpec("population", "Population", {"colorscale": "Blues", "scale": "log"}),
+    MapSpec("cost_recommended_usd", "Cost of the recommended option",
+            {"colorscale": "OrRd", "scale": "log"}),
+    MapSpec("pct_time_covered", "Coverage", per_system=True),
+    MapSpec(None, "Terrain loss", per_system=True),
+    MapSpec("max_gap_s", "Longest gap", {"colorscale": "Viridis_r", "scale": "quantile"},
+            per_system=True),
+    MapSpec("fiber_path_km", "Fibre path", {"scale": "quantile"}),
+)
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+def report_title(ds: xr.Dataset) -> str:
+    region = str(ds.attrs.get("region") or "").strip()
+    return f"Backhaul plan: {region}" if region else str(ds.attrs.get("title", "Backhaul plan"))
 
 
-class _Report:
-    """Collects sections; figures get ids ``hp-<slug>`` from their (fixed) names."""
-
-    def __init__(self) -> None:
-        self.sections: list[tuple[str, str, list[str]]] = []
-        self._ids: set[str] = set()
-
-    def section(self, title: str, parts: list[str]) -> None:
-        self.sections.append((_slug(title), title, parts))
-
-    def figure(self, name: str, build: Callable[[], go.Figure]) -> str:
-        """HTML of a figure, or a note when its inputs are missing."""
-        try:
-            fig = build()
-        except ReportDataError as exc:
-            return f'<p class="note">{_e(name)} skipped: {_e(exc)}</p>'
-        div_id = "hp-" + _slug(name)
-        while div_id in self._ids:
-            div_id += "-x"
-        self._ids.add(div_id)
-        body = pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=div_id,
-                           config=_PLOTLY_CONFIG, default_width="100%")
-        return f'<div class="figure">{body}</div>'
+def data_date(ds: xr.Dataset) -> str:
+    """``"data of 2026-05-30 (element sets up to 2026-05-30T20:40Z)"`` from the plan."""
+    start = str(ds.attrs.get("window_start_utc", ""))[:10]
+    epochs = ""
+    if "element_set_epoch_max" in ds:
+        values = sorted(v for v in as_text(ds["element_set_epoch_max"].values) if v)
+        if values:
+            epochs = f"; element sets up to {values[-1][:16]}Z"
+    end = str(ds.attrs.get("window_end_utc", ""))
+    window = f"analysis window {ds.attrs['window_start_utc']} to {end}" if start else ""
+    return f"Data of {start or 'unknown date'}{epochs}; {window}".rstrip("; ")
 
 
-def html_table(table: Table, digits: Mapping[str, int] | None = None) -> str:
-    """An escaped HTML table; headers show ``long_name [units]``, numbers right-aligned."""
-    digits = digits or {}
-    head = "".join(f'<th title="{_e(c.name)}">{_e(c.long_name)}'
-                   f'{" [" + _e(c.units) + "]" if c.units else ""}</th>'
-                   for c in table.columns)
-    rows = []
-    for row in table.rows:
-        cells = []
-        for c in table.columns:
-            v = row.get(c.name)
-            if isinstance(v, (int, float)) and not isinstance(v, bool):
-                cells.append(f'<td class="num">{_number(v, digits.get(c.name, 0))}</td>')
-            else:
-                cells.append(f"<td>{_e(v if v is not None else '')}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+def _first_screen(report: Report, ds, boundaries, network, max_hexagons) -> str:
+    sentences = findings(ds)
+    parts = [f"<h1>{e(report_title(ds))}</h1>",
+             (f'<p class="meta">{e(data_date(ds))}. Scenario '
+             f"{e(ds.attrs.get('scenario_name', ''))}; hybridplan "
+             f"{e(ds.attrs.get('hybridplan_version', 'unknown'))}; "
+             f"{ds.sizes['cell']:,} cells. This page works offline.</p>")]
+    if sentences:
+        parts.append('<ul class="findings">' + "".join(f"<li>{e(s)}</li>" for s in sentences)
+                     + "</ul>")
+    else:
+        parts.append(note("No findings: the plan has no population or recommendation."))
+    if "recommendation" in ds:
+        parts.append(report.figure("map what to build", lambda: maps.hex_map(
+            ds, "recommendation", boundaries=boundaries, network=network,
+            max_hexagons=max_hexagons, title="What to build where")))
+    parts.append(_technology_table(ds))
+    return '<section id="answer">' + "\n".join(parts) + "</section>"
 
 
-def _kv_table(pairs: Sequence[tuple[str, str]]) -> str:
-    rows = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in pairs)
-    return f"<table>{rows}</table>"
-
-
-def _summary_section(ds: xr.Dataset) -> list[str]:
-    s = summary(ds)
-    pairs = [("Cells", _number(s["cells"])), ("Area [km2]", _number(s["area_km2"]))]
-    pairs += [("Population [person]", _number(s["population"])),
-              ("Underserved cells", _number(s["underserved_cells"])),
-              ("Underserved population [person]", _number(s["underserved_population"])),
-              ("Total cost of the recommended options over the horizon [USD]",
-               _number(s["total_cost_usd"]))]
-    parts = [_kv_table([(k, v) for k, v in pairs if v != "n/a"])]
-    if s["recommendation"] is None:
-        parts.append('<p class="note">No recommendation variable in the plan: '
-                     "technology shares skipped.</p>")
-        return parts
-    rows = [(m, r["cells"], r["population"], r["population_pct"], r["cost_usd"])
-            for m, r in s["recommendation"].items()]
-    body = "".join(
-        f"<tr><td>{_e(m)}</td><td class=num>{_number(c)}</td><td class=num>{_number(p)}</td>"
-        f"<td class=num>{_number(pct, 1)}</td><td class=num>{_number(cost)}</td></tr>"
-        for m, c, p, pct, cost in rows)
-    parts.append("<h3>Recommended technology</h3><table><thead><tr><th>Option</th>"
-                 "<th>Cells</th><th>Population [person]</th><th>Population share [%]</th>"
-                 f"<th>Cost [USD]</th></tr></thead><tbody>{body}</tbody></table>")
-    return parts
-
-
-def _scenario_pairs(text: str) -> list[tuple[str, str]]:
-    try:
-        import tomllib
-    except ImportError:  # Python 3.10
-        import tomli as tomllib
-    try:
-        data = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, TypeError):
-        return []
-    pairs: list[tuple[str, str]] = []
-
-    def walk(prefix: str, node) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                walk(f"{prefix}.{key}" if prefix else str(key), value)
-        else:
-            pairs.append((prefix, str(node)))
-
-    walk("", data)
-    return pairs
+def _technology_table(ds: xr.Dataset) -> str:
+    rows = technology_rows(ds)
+    if not rows:
+        return note("Per-technology table skipped: the plan has no recommendation.")
+    body = [[r.label, r.cells, r.population, r.underserved_population, r.cost_usd,
+             r.cost_per_person_usd] for r in rows]
+    total = [sum(r.cells for r in rows), sum(r.population for r in rows),
+             sum(r.underserved_population for r in rows), sum(r.cost_usd for r in rows)]
+    body.append(["Total", *total, total[3] / total[1] if total[1] else float("nan")])
+    head = [("Technology", "recommended backhaul (plan option)"), ("Cells", "cells"),
+            ("People", "population [person]"),
+            ("Underserved people", "population of underserved cells [person]"),
+            ("Cost [USD]", "present value of the recommended builds over the horizon [USD]"),
+            ("Cost per person [USD]", "cost / people [USD/person]")]
+    return table(head, body, wide=True)
 
 
 def _assumptions_section(ds: xr.Dataset) -> list[str]:
-    a = ds.attrs
-    pairs = [(k, str(a[k])) for k in ("window_start_utc", "window_duration_s", "step_s")
-             if k in a]
-    scenario = str(a.get("scenario", ""))
-    pairs += _scenario_pairs(scenario)
-    parts = [_kv_table(pairs) if pairs else
-             '<p class="note">The plan Dataset records no window or scenario.</p>']
+    rows = assumption_rows(ds.attrs)
+    parts = []
+    head = [("Key", "scenario key (TOML path)"), ("Value", ""), ("Unit", ""),
+            ("Label", ("[FILED] regulatory filing; [MEASURED] measured or census figure; "
+             "[ASSUMPTION] a choice to review")), ("Source", "")]
+    for group in dict.fromkeys(r.group for r in rows):
+        members = [r for r in rows if r.group == group]
+        body = [[r.key, r.value, r.unit, r.label, r.source] for r in members]
+        classes = [["", "", "", "label-" + r.label.strip("[]"), ""] for r in members]
+        parts.append(f"<h3>{e(group)}</h3>" + table(head, body, classes=classes, wide=True,
+                                                      widths=(30, 18, 10, 12, 30)))
+    if not rows:
+        parts.append(note("The plan records no scenario and no assumptions."))
+    rule = ds.attrs.get("underserved_rule")
+    if rule:
+        parts.append(f"<p><b>Underserved rule.</b> {e(rule)}</p>")
+    scenario = str(ds.attrs.get("scenario", ""))
     if scenario:
-        parts.append(f"<details><summary>Scenario file</summary><pre>{_e(scenario)}</pre>"
-                     "</details>")
+        parts.append(f"<details><summary>Scenario file as run</summary><pre>{e(scenario)}"
+                     "</pre></details>")
     return parts
 
 
-def _maps_section(report: _Report, ds, boundaries, network, max_hexagons) -> list[str]:
+def _maps_section(report: Report, ds, boundaries, network, max_hexagons,
+                  specs: Sequence[MapSpec] = MAPS) -> list[str]:
     system = default_system(ds) if systems(ds) else None
     kw = {"boundaries": boundaries, "network": network, "max_hexagons": max_hexagons}
-    specs = [("recommendation", "Recommended backhaul", {}),
-             ("underserved", "Underserved cells", {}),
-             ("pct_time_covered", "Coverage", {"system": system}),
-             (None, "Terrain loss", {"system": system}),
-             ("max_gap_s", "Longest gap", {"system": system, "colorscale": "Viridis_r"}),
-             ("fiber_path_km", "Fibre path", {}),
-             ("population", "Population", {"colorscale": "Blues"})]
     parts = []
-    for variable, name, extra in specs:
-        if variable is not None and variable not in ds.data_vars:
-            parts.append(f'<p class="note">{_e(name)} map skipped: no variable '
-                         f"{_e(variable)} in the plan Dataset.</p>")
+    for spec in specs:
+        if spec.variable is not None and spec.variable not in ds.data_vars:
+            parts.append(note(f"{spec.title} map skipped: no variable {spec.variable} in "
+                              "the plan."))
             continue
+        extra = dict(spec.options, **({"system": system} if spec.per_system else {}))
 
-        def build(variable=variable, extra=extra):
-            if variable is None:
+        def build(spec=spec, extra=extra):
+            if spec.variable is None:
                 return maps.terrain_loss_map(ds, **extra, **kw)
-            return maps.hex_map(ds, variable, **extra, **kw)
+            return maps.hex_map(ds, spec.variable, **extra, **kw)
 
-        parts.append(report.figure(f"map {name}", build))
-    return parts
-
-
-def _detail_section(report: _Report, ds, boundaries, network) -> list[str]:
-    variable = next((v for v in ("recommendation", "pct_time_covered") if v in ds), None)
-    if variable is None or "district" not in ds:
-        return [('<p class="note">District detail skipped: needs district and '
-                 "recommendation or pct_time_covered.</p>")]
-    return [report.figure("district detail", lambda: maps.district_detail_map(
-        ds, variable, boundaries=boundaries, network=network))]
-
-
-def _charts_section(report: _Report, ds, sweep, series, series_cells) -> list[str]:
-    parts = [report.figure("coverage by district",
-                           lambda: charts.district_coverage_chart(ds)),
-             report.figure("recommended technology", lambda: charts.recommendation_chart(ds)),
-             report.figure("cost by option", lambda: charts.cost_by_option_chart(ds))]
-    if sweep is not None:
-        parts.append(report.figure("sensitivity sweep", lambda: charts.sweep_chart(sweep)))
-    else:
-        parts.append('<p class="note">No sensitivity sweep was passed: chart skipped.</p>')
-    if series is not None:
-        cells = list(series_cells) if series_cells else [str(c) for c in
-                                                         series["cell"].values[:5]]
-        parts.append(report.figure("visible satellites over time",
-                                   lambda: charts.visibility_series_chart(series, cells)))
-    else:
-        parts.append('<p class="note">No visibility time series was passed: chart '
-                     "skipped.</p>")
+        parts.append(report.figure(f"map {spec.title}", build))
     return parts
 
 
 def _districts_section(ds: xr.Dataset) -> list[str]:
     try:
-        table = district_table(ds)
+        t = district_table(ds)
     except ReportDataError as exc:
-        return [f'<p class="note">District table skipped: {_e(exc)}</p>']
-    digits = {c.name: 1 for c in table.columns if c.name.startswith("pct_")}
-    digits["area_km2"] = 0
-    return [html_table(table, digits)]
+        return [note(f"District table skipped: {exc}")]
+    counts = [c for c in t.columns if c.name.startswith("n_")]
+    main = [c for c in t.columns if c not in counts]
+    used = [c for c in counts if any(r[c.name] for r in t.rows)]
+
+    def head(c):
+        unit = f" [{c.units}]" if c.units and c.units != "1" else ""
+        short = {"underserved_cells": "Underserved cells", "underserved_population":
+                 "Underserved people", "recommended_cost_usd": "Cost [USD]",
+                 "area_km2": "Area [km2]", "population": "People"}.get(c.name)
+        if short is None:
+            short = (option_label(c.name[2:]) if c.name.startswith("n_")
+                     else "Coverage [%]" if c.name.startswith("pct_") else c.long_name)
+        return short, f"{c.long_name}{unit}"
+
+    digits = {i: 1 for i, c in enumerate(main) if c.name.startswith("pct_")}
+    parts = [table([head(c) for c in main], [[r[c.name] for c in main] for r in t.rows],
+                   digits=digits, wide=True)]
+    if used:
+        district = [c for c in main if c.name in ("district", "province")]
+        cols = district + used
+        parts.append("<h3>Recommended technology per district [cells]</h3>")
+        parts.append(table([head(c) for c in cols], [[r[c.name] for c in cols]
+                                                     for r in t.rows], wide=True))
+    return parts
 
 
-def _constellation_section(ds: xr.Dataset, constellations) -> list[str]:
-    parts = []
+def _charts_section(report: Report, ds, sweep, series_cells) -> list[str]:
+    parts = [report.figure("coverage by district", lambda: charts.district_coverage_chart(ds)),
+             report.figure("recommended technology", lambda: charts.recommendation_chart(ds)),
+             report.figure("cost by option", lambda: charts.cost_by_option_chart(ds))]
+    if sweep is not None:
+        parts.append(report.figure("sensitivity sweep", lambda: charts.sweep_chart(sweep)))
+    else:
+        parts.append(note("No sensitivity sweep in this run (hybridplan plan --sweep)."))
+    if "series_cell" in ds.dims:
+        parts.append(report.figure("visible satellites over time",
+                                   lambda: charts.visibility_series_chart(ds, series_cells)))
+    else:
+        parts.append(note("The plan holds no per-step series ([engine] series_cells)."))
+    return parts
+
+
+def _licensing_section(ds: xr.Dataset) -> list[str]:
+    """The licensing cases side by side (plan with ``recommendation_by_case``)."""
+    if "recommendation_by_case" not in ds.data_vars:
+        sentence = licensing_sentence(ds)
+        return [note("The plan holds one licensing case (no 'case' dimension); "
+                     + (sentence or "all backhaul systems are licensed."))]
+    cases = list(as_text(ds["case"].values))
+    about = (list(as_text(ds["case_description"].values)) if "case_description" in ds
+             else cases)
+    rec = ds["recommendation_by_case"]
+    meanings = str(rec.attrs["flag_meanings"]).split()
+    pop = np.nan_to_num(np.asarray(ds["population"].values, float))
+    cost = np.nan_to_num(np.asarray(ds["cost_recommended_by_case_usd"].values, float)) \
+        if "cost_recommended_by_case_usd" in ds else np.zeros((len(cases), ds.sizes["cell"]))
+    codes = np.asarray(rec.values)
+    rows = []
+    for k, meaning in enumerate(meanings):
+        people_by_case = [float(pop[codes[i] == k].sum()) for i in range(len(cases))]
+        if any(people_by_case):
+            rows.append([option_label(meaning), *people_by_case])
+    rows.append(["Cost [USD]", *[float(cost[i].sum()) for i in range(len(cases))]])
+    head = [("Technology", "people served per case")] + [(c, a) for c, a in
+                                                         zip(cases, about, strict=True)]
+    parts = [f"<p>{e(licensing_sentence(ds) or '')}</p>", table(head, rows, wide=True)]
+    if "licensed_by_case" in ds:
+        lic = np.asarray(ds["licensed_by_case"].values).astype(bool)
+        pairs = [(c, ", ".join(s for s, ok in zip(systems(ds), lic[i], strict=True)
+                               if ok and s != "combined")) for i, c in enumerate(cases)]
+        parts.append(kv_table([(f"Licensed in '{c}'", v) for c, v in pairs]))
+    return parts
+
+
+def _systems_section(ds: xr.Dataset, constellations) -> list[str]:
     names = systems(ds)
     per_system = [n for n, v in ds.data_vars.items() if v.dims == ("system",)]
-    epochs = {k: v for k, v in ds.attrs.items() if "epoch" in k.lower()}
-    rows = []
-    for name in names:
-        row = [name] + [str(ds[v].sel(system=name).values) for v in per_system]
-        row.append("; ".join(f"{v}" for k, v in epochs.items() if name in k.lower()))
-        rows.append(row)
-    head = ["System", *[str(ds[v].attrs.get("long_name", v)) for v in per_system],
-            "Element-set epochs (UTC)"]
-    if rows:
-        parts.append("<table><thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in head)
-                     + "</tr></thead><tbody>" + "".join(
-                         "<tr>" + "".join(f"<td>{_e(c)}</td>" for c in r) + "</tr>"
-                         for r in rows) + "</tbody></table>")
+    parts = []
+    if names:
+        head = [("System", "")] + [(str(v), str(ds[v].attrs.get("long_name", v)))
+                                   for v in per_system]
+        rows = [[n] + [str(as_text(np.atleast_1d(ds[v].sel(system=n).values))[0])
+                       for v in per_system] for n in names]
+        parts.append(table(head, rows, wide=True))
     for name, info in (constellations or {}).items():
-        parts.append(f"<h3>{_e(name)}</h3>")
-        shells = info.get("shells") if isinstance(info, Mapping) else None
-        flat = [(k, str(v)) for k, v in (info.items() if isinstance(info, Mapping) else [])
-                if k != "shells"]
+        parts.append(f"<h3>{e(name)}</h3>")
+        if not isinstance(info, Mapping):
+            continue
+        flat = [(k, str(v)) for k, v in info.items() if k != "shells"]
         if flat:
-            parts.append(_kv_table(flat))
+            parts.append(kv_table(flat))
+        shells = info.get("shells")
         if shells:
             keys = list(dict.fromkeys(k for s in shells for k in s))
-            parts.append("<table><thead><tr>" + "".join(f"<th>{_e(k)}</th>" for k in keys)
-                         + "</tr></thead><tbody>" + "".join(
-                             "<tr>" + "".join(f"<td>{_e(s.get(k, ''))}</td>" for k in keys)
-                             + "</tr>" for s in shells) + "</tbody></table>")
-    return parts or ['<p class="note">The plan Dataset names no systems.</p>']
+            parts.append(table([(k, "") for k in keys],
+                               [[s.get(k, "") for k in keys] for s in shells]))
+    return parts or [note("The plan names no systems.")]
 
 
-def _methods_section() -> list[str]:
-    parts = [f"<h3>{_e(h)}</h3><p>{_e(p)}</p>" for h, p in METHODS]
-    parts.append("<h3>Limits of the default data</h3>")
-    parts += [f"<p><b>{_e(h)}.</b> {_e(p)}</p>" for h, p in DATA_LIMITS]
+def _methods_section(ds: xr.Dataset) -> list[str]:
+    parts = [f"<h3>{e(h)}</h3><p>{e(p)}</p>" for h, p in METHODS]
+    records = [(k, str(ds.attrs[k])) for k in ("visibility_model", "gap_policy",
+                                               "latency_model", "combined_definition",
+                                               "propagation_failure_policy") if k in ds.attrs]
+    if records:
+        parts.append("<h3>Models recorded in the plan</h3>" + kv_table(records))
+    later = [name for name, var in (("Sites", "site"), ("Trunks", "trunk"),
+                                    ("Capacity", "capacity"))
+             if not any(var in str(v) for v in ds.data_vars)]
+    if later:
+        parts.append(note(f"{', '.join(later)}: not in this plan; the report shows them "
+                          "when the planner adds them."))
     return parts
 
 
 def _provenance_section(ds: xr.Dataset, provenance) -> list[str]:
-    pairs = [(k, str(v)) for k, v in ds.attrs.items()
-             if "provenance" in k.lower() or k in ("hybridplan_version", "source", "history")]
-    pairs += [(str(k), str(v)) for k, v in (provenance or {}).items()]
+    rows = provenance_rows(ds.attrs, provenance)
+    parts = [table([("Data", ""), ("Source", ""), ("Method", ""), ("Recorded limits", "")],
+                   [[r.dataset, r.source, r.method, r.limits or "none recorded"] for r in rows],
+                   wide=True) if rows else note("No provenance recorded in the plan.")]
+    recorded = limits(ds.attrs)
+    if recorded:
+        parts.append("<h3>Honest limits of this plan's data</h3><ul>" + "".join(
+            f"<li><b>{e(k)}:</b> {e(v)}</li>" for k, v in recorded) + "</ul>")
+    version = ds.attrs.get("hybridplan_version")
+    if version:
+        parts.append(f'<p class="small">Written by hybridplan {e(version)}.</p>')
     cols = cell_columns(ds)
-    dictionary = "".join(
-        f"<tr><td>{_e(c.name)}</td><td>{_e(c.long_name)}</td><td>{_e(c.units)}</td>"
-        f"<td>{_e(c.codes)}</td></tr>" for c in cols)
-    return [_kv_table(pairs) if pairs else '<p class="note">No provenance recorded.</p>',
-            ("<details><summary>Data dictionary (columns of cells.csv / cells.gpkg)"
-             "</summary><table><thead><tr><th>Column</th><th>Long name</th><th>Units</th>"
-             f"<th>Codes</th></tr></thead><tbody>{dictionary}</tbody></table></details>")]
+    parts.append("<details><summary>Data dictionary (columns of cells.gpkg / cells.csv)"
+                 "</summary>" + table([("Column", ""), ("Long name", ""), ("Units", ""),
+                                       ("Codes", "")],
+                                      [[c.name, c.long_name, c.units, c.codes] for c in cols],
+                                      wide=True) + "</details>")
+    return parts
 
 
 def render_report(ds: xr.Dataset, boundaries: dict | None = None, network: dict | None = None,
-                  sweep: xr.Dataset | None = None, series: xr.Dataset | None = None,
+                  sweep: xr.Dataset | None = None,
                   constellations: Mapping[str, Mapping] | None = None,
                   provenance: Mapping[str, str] | None = None, *, title: str | None = None,
                   series_cells: Sequence[str] | None = None,
-                  max_hexagons: int = maps.DEFAULT_MAX_HEXAGONS) -> str:
+                  max_hexagons: int = maps.DEFAULT_MAX_HEXAGONS,
+                  map_specs: Sequence[MapSpec] = MAPS) -> str:
     """The whole report as one self-contained HTML page (text).
 
     Parameters
     ----------
     ds : xarray.Dataset
-        The plan Dataset (see the package doc for the variables each section uses).
+        The plan Dataset (names, units, categories and colours read from its attributes;
+        the scenario text and the assumptions record from ``attrs``).
     boundaries, network : dict, optional
         GeoJSON-like FeatureCollections (lon/lat) drawn over every map.
     sweep : xarray.Dataset, optional
         A sensitivity sweep for :func:`~hybridplan.reports.charts.sweep_chart`.
-    series : xarray.Dataset, optional
-        Time series for :func:`~hybridplan.reports.charts.visibility_series_chart`.
     constellations : mapping, optional
         ``{name: {key: value, ..., "shells": [{...}, ...]}}`` shown as tables.
     provenance : mapping, optional
-        Extra ``{dataset: description}`` lines for the provenance section.
+        Extra ``{dataset: source}`` lines for the provenance section.
     title : str, optional
-        Page title; default the Dataset's ``title`` attribute.
+        Page title; default "Backhaul plan: <region>".
     series_cells : sequence of str, optional
-        Cells of the series to draw (default the first five).
+        Cells of the plan's per-step series to draw (default all).
     max_hexagons : int
         Hexagon budget of each overview map.
+    map_specs : sequence of MapSpec
+        The maps of the Maps section (default :data:`MAPS`); a missing variable becomes
+        a note.
     """
     if "cell" not in ds.dims or ds.sizes["cell"] == 0:
         raise ReportDataError("the plan Dataset has no cells to report on")
-    report = _Report()
-    report.section("Summary", _summary_section(ds))
-    report.section("Main assumptions", _assumptions_section(ds))
-    report.section("Maps", _maps_section(report, ds, boundaries, network, max_hexagons))
-    report.section("District detail", _detail_section(report, ds, boundaries, network))
-    report.section("Charts", _charts_section(report, ds, sweep, series, series_cells))
+    report = Report()
+    first = _first_screen(report, ds, boundaries, network, max_hexagons)
+    report.section("Assumptions", _assumptions_section(ds))
+    report.section("Maps", _maps_section(report, ds, boundaries, network, max_hexagons,
+                                         map_specs))
     report.section("Districts", _districts_section(ds))
-    report.section("Constellations", _constellation_section(ds, constellations))
-    report.section("Methods and assumptions", _methods_section())
-    report.section("Data provenance", _provenance_section(ds, provenance))
-    return _page(title or str(ds.attrs.get("title", "hybridplan coverage plan")), ds, report)
+    report.section("District profiles", district_profiles(report, ds, boundaries=boundaries,
+                                                          network=network))
+    report.section("Charts", _charts_section(report, ds, sweep, series_cells))
+    report.section("Licensing comparison", _licensing_section(ds))
+    report.section("Satellite systems", _systems_section(ds, constellations))
+    report.section("Methods", _methods_section(ds))
+    report.section("Data provenance and limits", _provenance_section(ds, provenance))
+    return _page(title or report_title(ds), first, report)
 
 
-def _page(title: str, ds: xr.Dataset, report: _Report) -> str:
-    nav = "".join(f'<li><a href="#{slug}">{_e(name)}</a></li>'
-                  for slug, name, _ in report.sections)
-    body = "\n".join(f'<section id="{slug}"><h2>{_e(name)}</h2>\n' + "\n".join(parts)
-                     + "</section>" for slug, name, parts in report.sections)
-    version = _e(ds.attrs.get("hybridplan_version", "unknown"))
-    first = _e(cell_ids(ds)[0])
+def _page(title: str, first: str, report: Report) -> str:
+    nav = "".join(f'<li><a href="#{s}">{e(name)}</a></li>' for s, name, _ in report.sections)
+    body = "\n".join(f'<section id="{s}"><h2>{e(name)}</h2>\n' + "\n".join(parts)
+                     + "</section>" for s, name, parts in report.sections)
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n"
+        f"<title>{e(title)}</title>\n<style>{CSS}</style>\n"
         f'<script type="text/javascript">{plotly.offline.get_plotlyjs()}</script>\n'
-        f"</head>\n<body>\n<main>\n<h1>{_e(title)}</h1>\n"
-        f'<p class="small">hybridplan {version}; {ds.sizes["cell"]} cells (first {first}).'
-        " This page works offline.</p>\n"
-        f"<nav><ul>{nav}</ul></nav>\n{body}\n</main>\n</body>\n</html>\n")
+        f"</head>\n<body>\n<main>\n{first}\n<nav><ul>{nav}</ul></nav>\n{body}\n</main>\n"
+        f"<script>{SCRIPT}</script>\n</body>\n</html>\n")
 
 
 def write_report(ds: xr.Dataset, path: str | os.PathLike, **kwargs) -> Path:
     """Render :func:`render_report` (same keywords) and write it atomically (UTF-8)."""
     return write_text_atomic(path, render_report(ds, **kwargs))
+
+
+__all__ = ["MAPS", "MapSpec", "data_date", "money", "render_report", "report_title",
+           "write_report"]

@@ -35,29 +35,12 @@ from .overlays import boundary_traces, network_traces
 
 Aggregation = Literal["auto", "mean", "sum", "max", "mode"]
 AGGREGATIONS = ("auto", "mean", "sum", "max", "mode")
+Scale = Literal["linear", "log", "quantile"]
+SCALES = ("linear", "log", "quantile")
+ZERO_COLOUR = "#f7f7f7"
 NO_DATA_COLOUR = "#d9d9d9"
 DEFAULT_MAX_HEXAGONS = 3000
-#: Colours of well-known recommendation categories; others take the qualitative palette.
-CATEGORY_COLOURS = {
-    "already_served": "#bdbdbd",
-    "fiber": "#1f77b4",
-    "fibre": "#1f77b4",
-    "leo_starlink": "#2ca02c",
-    "leo_oneweb": "#ff7f0e",
-    "leo_kuiper": "#17becf",
-    "leo_qianfan": "#e377c2",
-    "leo_guowang": "#8c564b",
-    "geo_vsat": "#9467bd",
-    "none_feasible": "#d62728",
-    "served": "#c7e9c0",
-    "underserved": "#d62728",
-    "urban": "#9e9ac8",
-    "rural": "#fdd0a2",
-    "no": "#f0f0f0",
-    "yes": "#d62728",
-    "false": "#f0f0f0",
-    "true": "#d62728",
-}
+MAP_HEIGHT_PX = 700
 PALETTE = plotly.colors.qualitative.Dark24
 
 
@@ -69,9 +52,15 @@ class _MapData:
     note: str
 
 
-def category_colour(meaning: str, index: int) -> str:
-    """Colour of a category: fixed for known meanings, else from a qualitative palette."""
-    return CATEGORY_COLOURS.get(meaning.lower(), PALETTE[index % len(PALETTE)])
+def category_colours(da: xr.DataArray) -> dict[int, str]:
+    """``{flag value: colour}`` of a flag variable: its ``flag_colors`` attribute (one
+    colour per meaning, blank-separated, as the plan contract writes it), else a
+    qualitative palette in code order."""
+    table = flag_meanings(da) or {}
+    given = str(da.attrs.get("flag_colors", "")).split()
+    if len(given) != len(table):
+        given = [PALETTE[i % len(PALETTE)] for i in range(len(table))]
+    return dict(zip(table, given, strict=True))
 
 
 def _aggregation_for(da: xr.DataArray, how: Aggregation) -> str:
@@ -162,21 +151,60 @@ def _hover_trace(cells: list[str], texts: list[str]) -> go.Scatter:
         hovertemplate="%{text}<extra></extra>", showlegend=False, name="cells")
 
 
+def bin_edges(values: np.ndarray, lo: float, hi: float, n_bins: int,
+              scale: Scale = "linear") -> np.ndarray:
+    """Edges of the colour bins over ``[lo, hi]``.
+
+    ``linear``: equal widths. ``log``: equal ratios between the smallest positive value
+    and ``hi`` (zeros get their own bin below, see :func:`hex_map`). ``quantile``: equal
+    counts of the finite values (repeated edges merged, so fewer bins may remain).
+    """
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {SCALES}; found {scale!r}")
+    finite = values[np.isfinite(values)]
+    if scale == "log":
+        positive = finite[finite > 0]
+        low = max(lo, float(positive.min())) if positive.size else 1.0
+        high = max(hi, low * 10.0)
+        return np.geomspace(low, high, n_bins + 1)
+    if scale == "quantile" and finite.size:
+        edges = np.unique(np.quantile(finite, np.linspace(0, 1, n_bins + 1)))
+        return edges if edges.size >= 2 else np.array([lo, hi])
+    return np.linspace(lo, hi, n_bins + 1)
+
+
+def _tick(value: float) -> str:
+    """Colour-bar tick: three significant digits, thousands separated, no exponent."""
+    if value == 0 or not np.isfinite(value):
+        return f"{value:g}"
+    digits = max(0, 2 - int(np.floor(np.log10(abs(value)))))
+    return f"{round(value, digits):,.{digits}f}"
+
+
 def _continuous_traces(data: _MapData, da: xr.DataArray, title: str, n_bins: int,
-                       colorscale: str, cmin, cmax, colour_bar: bool = True
-                       ) -> list[go.Scatter]:
-    lo, hi = _value_range(da, data.values, cmin, cmax)
-    edges = np.linspace(lo, hi, n_bins + 1)
-    centres = (np.arange(n_bins) + 0.5) / n_bins
-    colours = plotly.colors.sample_colorscale(colorscale, centres.tolist())
+                       colorscale: str, cmin, cmax, colour_bar: bool = True,
+                       scale: Scale = "linear") -> list[go.Scatter]:
     finite = np.isfinite(data.values)
-    index = np.clip(np.floor((data.values - lo) / (hi - lo) * n_bins), 0, n_bins - 1)
+    constant = constant_value(data.values)
+    if constant is not None:
+        return _constant_traces(data, da, constant)
+    lo, hi = _value_range(da, data.values, cmin, cmax)
+    edges = bin_edges(data.values, lo, hi, n_bins, scale)
+    n = len(edges) - 1
+    centres = (np.arange(n) + 0.5) / n
+    colours = plotly.colors.sample_colorscale(colorscale, centres.tolist())
+    index = np.clip(np.searchsorted(edges, data.values, side="right") - 1, 0, n - 1)
+    zero = (data.values <= 0) & finite if scale == "log" else np.zeros_like(finite)
     traces = []
-    for b in range(n_bins):
-        members = [c for c, i, f in zip(data.cells, index, finite, strict=True)
-                   if f and i == b]
+    if zero.any():
+        members = [c for c, z in zip(data.cells, zero, strict=True) if z]
+        traces.append(_hexagon_trace(members, f"0 {units_of(da)}".strip(), ZERO_COLOUR,
+                                     showlegend=True))
+    for b in range(n):
+        members = [c for c, i, f, z in zip(data.cells, index, finite, zero, strict=True)
+                   if f and i == b and not z]
         if members:
-            name = f"{edges[b]:.4g} to {edges[b + 1]:.4g}"
+            name = f"{_tick(edges[b])} to {_tick(edges[b + 1])}"
             traces.append(_hexagon_trace(members, name, colours[b], showlegend=False))
     missing = [c for c, f in zip(data.cells, finite, strict=True) if not f]
     if missing:
@@ -184,15 +212,44 @@ def _continuous_traces(data: _MapData, da: xr.DataArray, title: str, n_bins: int
     if not colour_bar:
         return traces
     x0, y0 = _first_centre(data.cells)
+    # the colour bar runs over bin positions, so log and quantile bins get equal room
     traces.append(go.Scatter(
         x=[x0], y=[y0], mode="markers", name="colour scale", showlegend=False,
         hoverinfo="skip",
-        marker={"size": 1, "opacity": 0, "color": [lo], "cmin": lo, "cmax": hi,
+        marker={"size": 1, "opacity": 0, "color": [0], "cmin": 0, "cmax": n,
                 "colorscale": _stepped_colorscale(colours), "showscale": True,
-                "colorbar": {"title": {"text": title, "side": "right"},
-                             "tickvals": [float(f"{e:.4g}") for e in edges],
-                             "len": 0.9}}))
+                "colorbar": {"title": {"text": title + ("" if scale == "linear"
+                                                        else f" ({scale} scale)"),
+                                       "side": "right"},
+                             "tickvals": list(range(n + 1)),
+                             "ticktext": [_tick(e) for e in edges], "len": 0.9}}))
     return traces
+
+
+def _constant_traces(data: _MapData, da: xr.DataArray, value: float) -> list[go.Scatter]:
+    """One flat colour for a field with the same value in every cell, named so."""
+    shown = f"{_tick(value)} {units_of(da)}".strip()
+    traces = [_hexagon_trace([c for c, v in zip(data.cells, data.values, strict=True)
+                              if np.isfinite(v)], f"{shown} in every cell", "#9ecae1",
+                             showlegend=True)]
+    missing = [c for c, v in zip(data.cells, data.values, strict=True) if not np.isfinite(v)]
+    if missing:
+        traces.append(_hexagon_trace(missing, "no data", NO_DATA_COLOUR, showlegend=True))
+    return traces
+
+
+#: Relative spread below which a field counts as one value (float noise of means).
+CONSTANT_RTOL = 1e-9
+
+
+def constant_value(values: np.ndarray) -> float | None:
+    """The value of a field that is the same in every cell with data (to a relative
+    ``CONSTANT_RTOL``, so 100 % summed from 1440 steps stays 100 %), else ``None``."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if finite.size and np.ptp(finite) <= CONSTANT_RTOL * max(1.0, float(np.abs(finite).max())):
+        return float(np.median(finite))
+    return None
 
 
 def _first_centre(cells: list[str]) -> tuple[float, float]:
@@ -200,13 +257,14 @@ def _first_centre(cells: list[str]) -> tuple[float, float]:
     return round(lng, 4), round(lat, 4)
 
 
-def _categorical_traces(data: _MapData, table: dict[int, str]) -> list[go.Scatter]:
+def _categorical_traces(data: _MapData, da: xr.DataArray) -> list[go.Scatter]:
+    table = flag_meanings(da)
+    colours = category_colours(da)
     traces = []
-    for i, (code, meaning) in enumerate(table.items()):
+    for code, meaning in table.items():
         members = [c for c, v in zip(data.cells, data.values, strict=True) if v == code]
         if members:
-            traces.append(_hexagon_trace(members, meaning, category_colour(meaning, i),
-                                         showlegend=True))
+            traces.append(_hexagon_trace(members, meaning, colours[code], showlegend=True))
     known = set(table)
     missing = [c for c, v in zip(data.cells, data.values, strict=True)
                if not (np.isfinite(v) and int(v) in known)]
@@ -215,22 +273,63 @@ def _categorical_traces(data: _MapData, table: dict[int, str]) -> list[go.Scatte
     return traces
 
 
+def _money(value: float) -> str:
+    return "n/a" if not np.isfinite(value) else f"USD {value:,.0f}"
+
+
+#: Options listed in a cell's hover text (the cheapest first).
+HOVER_OPTIONS = 3
+
+
+def _decision_lines(ds: xr.Dataset, index: np.ndarray) -> list[str]:
+    """Hover lines of the cells ``index``: the recommendation's reason, its cost and the
+    cheapest options with their costs (present values)."""
+    from .tables import cost_options
+
+    lines = [""] * len(index)
+    if "reason" in ds.data_vars:
+        reasons = as_text(np.asarray(ds["reason"].values)[index])
+        lines = [f"<br>reason: {r}" for r in reasons]
+    if "cost_recommended_usd" in ds.data_vars:
+        chosen = np.asarray(ds["cost_recommended_usd"].values, dtype=float)[index]
+        lines = [f"{t}<br>cost of the recommendation: {_money(c)}" if np.isfinite(c) else t
+                 for t, c in zip(lines, chosen, strict=True)]
+    options = cost_options(ds)
+    if options:
+        names = list(options)
+        costs = np.stack([np.asarray(ds[options[o]].values, dtype=float)[index]
+                          for o in names], axis=1)
+        order = np.argsort(np.where(np.isfinite(costs), costs, np.inf), axis=1)
+        for i in range(len(index)):
+            parts = [f"{names[k]} {_money(costs[i, k])}" for k in order[i, :HOVER_OPTIONS]
+                     if np.isfinite(costs[i, k])]
+            if parts:
+                lines[i] += "<br>cheapest options: " + ", ".join(parts)
+    return lines
+
+
 def _hover_texts(ds: xr.Dataset, data: _MapData, da: xr.DataArray,
                  table: dict[int, str] | None) -> list[str]:
     units = units_of(da)
-    districts = {}
-    if data.resolution == hexgeom.resolution_of(cell_ids(ds)) and "district" in ds.variables:
-        districts = dict(zip(cell_ids(ds), as_text(ds["district"].values), strict=True))
+    districts: list[str] = [""] * len(data.cells)
+    details: list[str] = [""] * len(data.cells)
+    ids = cell_ids(ds)
+    if data.resolution == hexgeom.resolution_of(ids):
+        position = {c: i for i, c in enumerate(ids)}
+        index = np.asarray([position[c] for c in data.cells], dtype=np.int64)
+        if "district" in ds.variables:
+            districts = list(as_text(np.asarray(ds["district"].values)[index]))
+        details = _decision_lines(ds, index)
     texts = []
-    for cell, value in zip(data.cells, data.values, strict=True):
+    for k, (cell, value) in enumerate(zip(data.cells, data.values, strict=True)):
         if not np.isfinite(value):
             shown = "no data"
         elif table is not None:
             shown = table.get(int(value), f"code {int(value)}")
         else:
-            shown = f"{value:.4g} {units}".rstrip()
-        where = f" ({districts[cell]})" if districts.get(cell) else ""
-        texts.append(f"{cell}{where}<br>{shown}")
+            shown = f"{value:,.4g} {units}".rstrip()
+        where = f" ({districts[k]})" if districts[k] else ""
+        texts.append(f"{cell}{where}<br>{shown}{details[k]}")
     return texts
 
 
@@ -248,7 +347,7 @@ def _layout(fig: go.Figure, ds: xr.Dataset, title: str, note: str, cells: list[s
         yaxis={"title": {"text": y_label}, "showgrid": False, "zeroline": False,
                "range": [round(y0 - pad_y, 4), round(y1 + pad_y, 4)], "constrain": "domain",
                "scaleanchor": "x", "scaleratio": 1.0 / np.cos(np.radians(mean_lat))},
-        plot_bgcolor="white", paper_bgcolor="white", height=620,
+        plot_bgcolor="white", paper_bgcolor="white", height=MAP_HEIGHT_PX,
         margin={"l": 60, "r": 20, "t": 70, "b": 50},
         legend={"orientation": "h", "y": -0.12}, hovermode="closest",
         meta={"resolution": data_resolution(cells), "note": note})
@@ -265,7 +364,8 @@ def hex_map(ds: xr.Dataset, variable: str | xr.DataArray, system: str | None = N
             cells: Sequence[str] | None = None,
             max_hexagons: int = DEFAULT_MAX_HEXAGONS, aggregate: Aggregation = "auto",
             n_bins: int = 8, colorscale: str = "Viridis", cmin: float | None = None,
-            cmax: float | None = None, title: str | None = None) -> go.Figure:
+            cmax: float | None = None, title: str | None = None,
+            scale: Scale = "linear") -> go.Figure:
     """Map of one per-cell variable on H3 hexagons, drawn without any tile server.
 
     Parameters
@@ -300,6 +400,14 @@ def hex_map(ds: xr.Dataset, variable: str | xr.DataArray, system: str | None = N
         Colour range; default ``valid_min``/``valid_max`` attrs, else the data range.
     title : str, optional
         Title; default ``"long_name [units]"`` (with the system).
+    scale : {"linear", "log", "quantile"}
+        Colour bins of equal width, equal ratio (zeros drawn apart; for fields where a
+        few cells dominate, such as population or cost) or equal counts. A field with
+        one value in every cell is drawn in one flat colour named "<value> in every cell"
+        whatever the scale.
+
+    Hover text at full resolution shows the cell's district, value, ``reason`` and the
+    cost of the recommendation and of each ``cost_<option>_usd`` when the plan has them.
 
     Returns
     -------
@@ -315,9 +423,14 @@ def hex_map(ds: xr.Dataset, variable: str | xr.DataArray, system: str | None = N
     if "system" in da.coords and da["system"].ndim == 0:
         text = f"{text}, {da['system'].item()}"
     if table is not None:
-        traces = _categorical_traces(data, table)
+        traces = _categorical_traces(data, da)
     else:
-        traces = _continuous_traces(data, da, label(da), n_bins, colorscale, cmin, cmax)
+        traces = _continuous_traces(data, da, label(da), n_bins, colorscale, cmin, cmax,
+                                    scale=scale)
+    constant = None if table is not None else constant_value(data.values)
+    note = data.note if constant is None else (
+        f"{data.note}; {_tick(constant)} {units_of(da)} in every cell".replace(" ;", ";"))
+    data = _MapData(data.cells, data.values, data.resolution, note)
     traces.append(_hover_trace(data.cells, _hover_texts(ds, data, da, table)))
     traces.extend(boundary_traces(boundaries))
     traces.extend(network_traces(network))
@@ -397,7 +510,7 @@ def district_detail_map(ds: xr.Dataset, variable: str | xr.DataArray,
         sel = names == district
         data = _MapData(list(ids[sel]), values[sel], own, f"H3 resolution {own}")
         if table is not None:
-            cell_traces = _categorical_traces(data, table)
+            cell_traces = _categorical_traces(data, da)
         else:
             cell_traces = _continuous_traces(data, da, label(da), n_bins, colorscale, lo, hi,
                                              colour_bar=False)
@@ -405,7 +518,7 @@ def district_detail_map(ds: xr.Dataset, variable: str | xr.DataArray,
         groups.append((district, len(traces), len(traces) + len(cell_traces), data.cells))
         traces.extend(cell_traces)
     n_cells = len(traces)
-    if table is None:
+    if table is None and constant_value(values) is None:
         full = _MapData(list(ids), values, own, "")
         bar = _continuous_traces(full, da, label(da), n_bins, colorscale, lo, hi)[-1]
         traces.append(bar)

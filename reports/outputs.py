@@ -1,8 +1,14 @@
-"""All report outputs of a plan into one folder, in one call (for the CLI)."""
+"""The report outputs of a plan into one folder, in one call (for the CLI).
+
+The export set is chosen by the caller (the scenario's ``[output] exports``): big regions
+need not write gigabytes of GeoJSON and per-cell CSV by default. ``plan.nc`` is written by
+the pipeline, not here.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import xarray as xr
@@ -10,26 +16,69 @@ import xarray as xr
 from .exports import write_attributes_csv, write_cells_csv, write_districts_csv, write_geojson
 from .geopackage import write_geopackage
 from .html import write_report
+from .labels import ReportDataError
+from .pdf import write_pdf
 
-FILE_NAMES = {"report": "report.html", "geopackage": "cells.gpkg", "geojson": "cells.geojson",
-              "cells_csv": "cells.csv", "districts_csv": "districts.csv",
-              "attributes_csv": "attributes.csv"}
+FILE_NAMES = {"report": "report.html", "pdf": "report.pdf", "geopackage": "cells.gpkg",
+              "geojson": "cells.geojson", "cells_csv": "cells.csv",
+              "districts_csv": "districts.csv", "attributes_csv": "attributes.csv"}
+#: Every export, in writing order.
+EXPORTS = tuple(FILE_NAMES)
+#: Written when the caller does not choose: the report, the GeoPackage (with its column
+#: dictionary), the district table and its column dictionary. GeoJSON, the per-cell CSV
+#: and the PDF on request.
+DEFAULT_EXPORTS = ("report", "geopackage", "districts_csv", "attributes_csv")
 
 
-def write_all(ds: xr.Dataset, folder: str | os.PathLike, **report_kwargs) -> dict[str, Path]:
-    """Write report.html, cells.gpkg, cells.geojson, cells.csv, districts.csv and
-    attributes.csv (the column dictionary) into ``folder``; each file atomically.
+def check_exports(exports: Iterable[str]) -> tuple[str, ...]:
+    """The export names, validated (unknown names raise with the valid choices)."""
+    chosen = tuple(dict.fromkeys(str(x) for x in exports))
+    unknown = [x for x in chosen if x not in EXPORTS]
+    if unknown:
+        raise ReportDataError(f"unknown export(s) {unknown}; expected some of "
+                              f"{', '.join(EXPORTS)} (default {', '.join(DEFAULT_EXPORTS)})")
+    if "pdf" in chosen and "report" not in chosen:
+        chosen = ("report", *chosen)  # the PDF is printed from the HTML
+    return chosen
 
-    ``districts.csv`` is skipped when the Dataset has no ``district`` variable.
-    ``report_kwargs`` go to :func:`~hybridplan.reports.html.render_report`.
-    Returns ``{kind: path}`` of the files written.
+
+def write_all(ds: xr.Dataset, folder: str | os.PathLike,
+              exports: Iterable[str] = DEFAULT_EXPORTS, **report_kwargs) -> dict[str, Path]:
+    """Write the chosen exports of a plan into ``folder``; each file atomically.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        The plan Dataset.
+    folder : path-like
+    exports : iterable of str
+        Some of ``report`` (report.html), ``pdf`` (report.pdf through headless Chromium;
+        implies ``report``), ``geopackage`` (cells.gpkg), ``geojson`` (cells.geojson),
+        ``cells_csv`` (cells.csv), ``districts_csv`` (districts.csv, skipped without a
+        ``district`` variable), ``attributes_csv`` (attributes.csv, the column
+        dictionary). Default :data:`DEFAULT_EXPORTS`.
+    **report_kwargs
+        Go to :func:`~hybridplan.reports.html.render_report`.
+
+    Returns
+    -------
+    dict
+        ``{export: path}`` of the files written.
     """
+    chosen = check_exports(exports)
     folder = Path(folder)
-    out = {"report": write_report(ds, folder / FILE_NAMES["report"], **report_kwargs),
-           "geopackage": write_geopackage(ds, folder / FILE_NAMES["geopackage"]),
-           "geojson": write_geojson(ds, folder / FILE_NAMES["geojson"]),
-           "cells_csv": write_cells_csv(ds, folder / FILE_NAMES["cells_csv"])}
-    if "district" in ds.data_vars:
-        out["districts_csv"] = write_districts_csv(ds, folder / FILE_NAMES["districts_csv"])
-    out["attributes_csv"] = write_attributes_csv(ds, folder / FILE_NAMES["attributes_csv"])
+    writers = {
+        "report": lambda p: write_report(ds, p, **report_kwargs),
+        "pdf": lambda p: write_pdf(folder / FILE_NAMES["report"], p),
+        "geopackage": lambda p: write_geopackage(ds, p),
+        "geojson": lambda p: write_geojson(ds, p),
+        "cells_csv": lambda p: write_cells_csv(ds, p),
+        "districts_csv": lambda p: write_districts_csv(ds, p),
+        "attributes_csv": lambda p: write_attributes_csv(ds, p),
+    }
+    out = {}
+    for name in EXPORTS:
+        if name not in chosen or (name == "districts_csv" and "district" not in ds.data_vars):
+            continue
+        out[name] = writers[name](folder / FILE_NAMES[name])
     return out

@@ -1,10 +1,9 @@
 """Numbers a planner reads: the plan summary and the district table.
 
-Cost of the recommended option per cell: a recommendation meaning such as
-``"leo_starlink"`` is matched to a cost variable ``cost_leo_starlink_usd`` first, then
-``cost_leo_usd`` (its first ``_``-separated word); a Dataset variable
-``cost_recommended_usd`` overrides the rule. Categories without a cost variable
-(``already_served``, ``none_feasible``) cost nothing in the totals.
+Cost of the recommended option per cell: the plan's ``cost_recommended_usd`` (NaN where
+nothing is built); without it, a recommendation meaning such as ``"leo_starlink"`` takes
+its cost from ``cost_leo_starlink_usd``. Categories without a cost (``already_served``,
+``none_feasible``) cost nothing in the totals.
 """
 
 from __future__ import annotations
@@ -67,7 +66,7 @@ def recommended_cost_usd(ds: xr.Dataset) -> np.ndarray:
     options = cost_options(ds)
     cost = np.zeros(ds.sizes["cell"])
     for meaning in sorted(set(meanings) - {""}):
-        var = options.get(meaning) or options.get(meaning.split("_")[0])
+        var = options.get(meaning)
         if var is not None:
             chosen = meanings == meaning
             cost[chosen] = np.nan_to_num(np.asarray(ds[var].values, dtype=float)[chosen])

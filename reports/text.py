@@ -1,4 +1,5 @@
-"""Fixed prose of the report: methods, assumptions and the default data's limits.
+"""Fixed prose of the report: the methods (the data's limits come from the plan's
+provenance records, see :mod:`~hybridplan.reports.assumptions`).
 
 Kept apart from the HTML assembly so the wording can be reviewed on its own. Each entry
 is (heading, paragraph); the paragraphs are plain text (escaped when rendered).
@@ -34,22 +35,7 @@ METHODS = (
     ("Maps", (
      "Overview maps aggregate cells to a coarser H3 resolution (area-weighted means; "
      "area-weighted majority for categories; sums for population) so the page stays "
-     "responsive; the district detail map shows every cell.")),
-)
-
-DATA_LIMITS = (
-    ("Terrain", (
-     "The default elevation model is coarse (about 9 km grid spacing): it smooths the "
-     "walls of narrow valleys, so terrain horizons are under-stated and terrain-aware "
-     "coverage in deep valleys is optimistic. Use SRTM (30 m) tiles for site decisions.")),
-    ("Population and demand", (
-     "Population comes from gridded estimates spread over cells; demand is derived from "
-     "it with the scenario's per-person assumptions. Small villages can fall between "
-     "grid points.")),
-    ("Boundaries", (
-     "District boundaries are simplified and, in disputed areas, follow the data source's "
-     "convention; they are drawn for orientation only.")),
-    ("Fibre network", (
-     "Fibre routes are approximations from public information; the fibre path length is "
-     "a terrain-weighted estimate, not a surveyed route.")),
+     "responsive; each district profile shows every cell. Fields where a few cells "
+     "dominate (population, cost) use logarithmic colour bins; a field with one value "
+     "everywhere is drawn in one colour and says so.")),
 )

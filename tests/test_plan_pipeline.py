@@ -131,9 +131,8 @@ def test_cli_plan_writes_every_output_and_reads_back(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "Gilgit-Baltistan" in printed and "present value" in printed
     names = {p.name for p in out.iterdir()}
-    assert names == {"plan.nc", "sweep.nc", "report.html", "cells.gpkg", "cells.geojson",
-                     "cells.csv", "districts.csv", "attributes.csv", "report_inputs.json",
-                     "manifest.json"}
+    assert names == {"plan.nc", "sweep.nc", "report.html", "cells.gpkg",  # default exports
+                     "districts.csv", "attributes.csv", "report_inputs.json", "manifest.json"}
     plan = xr.load_dataset(out / "plan.nc", engine="h5netcdf")
     assert plan.sizes["cell"] > 0 and "recommendation" in plan
     assert main(["report", str(out / "plan.nc"), "--out", str(tmp_path / "again")]) == 0
@@ -207,13 +206,13 @@ def test_licensing_cases_come_from_one_coverage_run(plans):
     text = (SMALL % "false").replace("licensed = false", "licensed = false\n"
                                      "licensed_alternative = true")
     plan = build_plan(resolve(Scenario.from_toml(text, "cases.toml")))
-    assert plan["licensing_case"].values.tolist() == ["as_of_2025", "foreign_leo_licensed"]
-    assert plan["licensed_by_case"].sel(system_licensed="starlink").values.tolist() == [0, 1]
-    np.testing.assert_array_equal(plan["recommendation_by_case"].isel(licensing_case=0),
+    assert plan["case"].values.tolist() == ["as_of_2025", "foreign_leo_licensed"]
+    assert plan["licensed_by_case"].sel(system="starlink").values.tolist() == [0, 1]
+    np.testing.assert_array_equal(plan["recommendation_by_case"].isel(case=0),
                                   plan["recommendation"])
-    np.testing.assert_array_equal(plan["recommendation_by_case"].isel(licensing_case=1),
+    np.testing.assert_array_equal(plan["recommendation_by_case"].isel(case=1),
                                   licensed["recommendation"])
-    np.testing.assert_allclose(plan["cost_recommended_by_case_usd"].isel(licensing_case=1),
+    np.testing.assert_allclose(plan["cost_recommended_by_case_usd"].isel(case=1),
                                licensed["cost_recommended_usd"], equal_nan=True)
     rate = plan.attrs["discount_rate"]
     years = plan["year"].values

@@ -10,8 +10,11 @@ import h3
 import numpy as np
 import pytest
 import shapely
-from hybridplan.coverage import testing as demo
+from hybridplan.coverage import testing
 from hybridplan.reports import (
+    DEFAULT_EXPORTS,
+    EXPORTS,
+    ReportDataError,
     cell_columns,
     geojson_dict,
     write_all,
@@ -26,7 +29,7 @@ from hybridplan.reports.geopackage import gpkg_geometry_blob
 
 @pytest.fixture(scope="module")
 def plan():
-    return demo.demo_plan(box=(35.8, 36.0, 74.2, 74.5))
+    return testing.synthetic_plan(box=(35.8, 36.0, 74.2, 74.5), series=False)
 
 
 def _rows(path):
@@ -78,20 +81,20 @@ def test_geojson_polygons_are_lng_lat_and_match_h3(plan):
     centroid = shapely.Polygon(ring).centroid
     assert (centroid.x, centroid.y) == pytest.approx((lng, lat), abs=1e-4)
     assert shapely.Polygon(ring).exterior.is_ccw
-    assert feature["properties"]["district"] in demo.DISTRICTS
+    assert feature["properties"]["district"] in testing.DISTRICTS
 
 
 def test_geopackage_reads_back_with_pyogrio(plan, tmp_path):
     pyogrio = pytest.importorskip("pyogrio", reason="pyogrio (GDAL) reads the GeoPackage")
     path = write_geopackage(plan, tmp_path / "cells.gpkg")
-    info = pyogrio.read_info(path)
+    info = pyogrio.read_info(path, layer="cells")
     assert info["crs"] == "EPSG:4326"
     assert info["features"] == plan.sizes["cell"]
     assert info["geometry_type"] == "Polygon"
     assert info["driver"] == "GPKG"
     names = [c.name for c in cell_columns(plan)]
     assert list(info["fields"]) == names
-    meta, _, geometry, fields = pyogrio.raw.read(path)
+    meta, _, geometry, fields = pyogrio.raw.read(path, layer="cells")
     first = shapely.from_wkb(geometry[0])
     lat, lng = h3.cell_to_latlng(str(fields[names.index("cell")][0]))
     assert (first.centroid.x, first.centroid.y) == pytest.approx((lng, lat), abs=1e-4)
@@ -111,8 +114,8 @@ def test_geopackage_metadata_and_column_docs(plan, tmp_path):
         assert con.execute("SELECT srs_id, geometry_type_name FROM gpkg_geometry_columns"
                            ).fetchone() == (4326, "POLYGON")
         titles = dict(con.execute("SELECT column_name, title FROM gpkg_data_columns"))
-        assert titles["max_gap_s_starlink"] == "Longest coverage gap, starlink [s]"
-        assert titles["population"] == "Population [person]"
+        assert titles["max_gap_s_starlink"] == "longest coverage gap, starlink [s]"
+        assert titles["population"] == "population [person]"
     finally:
         con.close()
     again = write_geopackage(plan, tmp_path / "again.gpkg")
@@ -143,16 +146,65 @@ def test_atomic_write_keeps_the_old_file_on_failure(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["cells.csv"]
 
 
-def test_write_all_writes_every_output_and_attributes_document_units(plan, tmp_path):
+def test_write_all_default_exports_and_attributes_document_units(plan, tmp_path):
     paths = write_all(plan, tmp_path / "out")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
-        ["report.html", "cells.gpkg", "cells.geojson", "cells.csv", "districts.csv",
-         "attributes.csv"])
+        ["report.html", "cells.gpkg", "districts.csv", "attributes.csv"])
+    assert tuple(paths) == DEFAULT_EXPORTS
     rows = _rows(paths["attributes_csv"])
     units = {(r["table"], r["column"]): r["units"] for r in rows}
     assert units[("cells", "max_gap_s_kuiper")] == "s"
     assert units[("districts", "underserved_population")] == "person"
     codes = {r["column"]: r["codes"] for r in rows if r["table"] == "cells"}
-    assert codes["recommendation"].startswith("0=already_served; 1=fiber")
-    cells_header = next(csv.reader(io.StringIO(paths["cells_csv"].read_text("utf-8"))))
-    assert {r["column"] for r in rows if r["table"] == "cells"} == set(cells_header)
+    assert codes["recommendation"].startswith("0=no_population; 1=already_served; 2=fiber")
+    assert {r["column"] for r in rows if r["table"] == "cells"} == {
+        c.name for c in cell_columns(plan)}
+
+
+def test_write_all_on_request_and_unknown_exports(plan, tmp_path):
+    paths = write_all(plan, tmp_path / "out", exports=["geojson", "cells_csv"])
+    assert sorted(paths) == ["cells_csv", "geojson"]
+    header = next(csv.reader(io.StringIO(paths["cells_csv"].read_text("utf-8"))))
+    assert header == [c.name for c in cell_columns(plan)]
+    assert EXPORTS == ("report", "pdf", "geopackage", "geojson", "cells_csv",
+                       "districts_csv", "attributes_csv")
+    with pytest.raises(ReportDataError, match="unknown export.*'shapefile'.*expected some of"):
+        write_all(plan, tmp_path / "bad", exports=["report", "shapefile"])
+    assert not (tmp_path / "bad").exists()
+
+
+def test_geopackage_has_a_spatial_index_and_a_column_dictionary(plan, tmp_path):
+    path = write_geopackage(plan, tmp_path / "cells.gpkg")
+    con = sqlite3.connect(path)
+    try:
+        ext = con.execute("SELECT table_name, column_name, extension_name FROM "
+                          "gpkg_extensions WHERE extension_name = 'gpkg_rtree_index'"
+                          ).fetchall()
+        assert ext == [("cells", "geom", "gpkg_rtree_index")]
+        index = con.execute("SELECT id, minx, maxx, miny, maxy FROM rtree_cells_geom "
+                            "ORDER BY id").fetchall()
+        assert len(index) == plan.sizes["cell"]
+        # the box of feature 1 is the bounds of the first cell's hexagon (float32 in rtree)
+        ring = np.asarray(h3.cell_to_boundary(str(plan.cell.values[0])))[:, ::-1]
+        fid, minx, maxx, miny, maxy = index[0]
+        assert fid == 1
+        assert (minx, maxx, miny, maxy) == pytest.approx(
+            (ring[:, 0].min(), ring[:, 0].max(), ring[:, 1].min(), ring[:, 1].max()),
+            abs=1e-4)
+        # a window query finds exactly the cells whose boxes meet it
+        lat, lng = h3.cell_to_latlng(str(plan.cell.values[5]))
+        hits = {r[0] for r in con.execute(
+            "SELECT id FROM rtree_cells_geom WHERE minx <= ? AND maxx >= ? AND miny <= ? "
+            "AND maxy >= ?", (lng, lng, lat, lat))}
+        assert 6 in hits and len(hits) <= 3
+        dictionary = con.execute("SELECT column_name, long_name, units, codes FROM "
+                                 "column_dictionary").fetchall()
+        assert [d[0] for d in dictionary] == [c.name for c in cell_columns(plan)]
+        assert ("population", "population", "person", "") in dictionary
+        assert con.execute("SELECT data_type FROM gpkg_contents WHERE table_name = "
+                           "'column_dictionary'").fetchone() == ("attributes",)
+    finally:
+        con.close()
+    pyogrio = pytest.importorskip("pyogrio", reason="pyogrio (GDAL) reads the GeoPackage")
+    layers = dict(pyogrio.list_layers(path))
+    assert layers["cells"] == "Polygon" and "column_dictionary" in layers

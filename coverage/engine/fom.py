@@ -14,6 +14,7 @@ import numpy as np
 import xarray as xr
 from hybridplan.tle import TimeGrid
 
+from ..contract import contract_var
 from .accumulator import Accumulator
 from .geometry import SPEED_OF_LIGHT_KM_S
 from .kernel import (
@@ -66,8 +67,9 @@ def package_version() -> str:
         return "unknown"
 
 
-def _var(dims, values, units: str, long_name: str, **extra) -> tuple:
-    return dims, values, {"units": units, "long_name": long_name, **extra}
+def _var(name: str, values, **extra) -> tuple:
+    """``(dims, values, attrs)`` with dims, units, long name and flags from the contract."""
+    return contract_var(name, values, **extra)
 
 
 def fom_dataset(acc: Accumulator, stats: RunStats, ground: Ground,
@@ -87,35 +89,22 @@ def fom_dataset(acc: Accumulator, stats: RunStats, ground: Ground,
         best_el = np.where(covered > 0, field(F_BEST_EL_NDEG) / NANO_DEGREE / covered, np.nan)
         slant_km = np.where(covered > 0, field(F_SLANT_MM) / MM_PER_KM / covered, np.nan)
         mean_gap = np.where(count > 0, total / np.maximum(count, 1), 0.0) * window.step_s
-    sc = ("system", "cell")
     pct = 100.0 / n
     data = {
-        "pct_time_covered": _var(sc, covered * pct, "percent",
-                                 "percentage of time steps with at least one visible satellite"),
-        "pct_time_covered_open_sky": _var(
-            sc, field(F_COVERED_OPEN) * pct, "percent",
-            "percentage of time steps with at least one satellite visible ignoring terrain"),
-        "n_visible_mean": _var(sc, field(F_NVIS_SUM) / n, "1",
-                               "mean number of visible satellites"),
-        "n_visible_min": _var(sc, field(F_NVIS_MIN).astype(np.int32), "1",
-                              "smallest number of visible satellites at any step"),
-        "n_visible_max": _var(sc, field(F_NVIS_MAX).astype(np.int32), "1",
-                              "largest number of visible satellites at any step"),
-        "pct_time_n_or_more": _var(
-            sc, field(F_N_OR_MORE) * pct, "percent",
-            "percentage of time steps with at least n_required visible satellites"),
-        "max_gap_s": _var(sc, longest * float(window.step_s), "s",
-                          "longest coverage gap", gap_policy=GAP_POLICY),
-        "mean_gap_s": _var(sc, mean_gap, "s", "mean coverage gap", gap_policy=GAP_POLICY),
-        "n_gaps": _var(sc, count.astype(np.int32), "1", "number of coverage gaps",
-                       gap_policy=GAP_POLICY),
-        "best_elevation_mean_deg": _var(
-            sc, best_el, "degree",
-            "mean over covered steps of the highest elevation of a visible satellite"),
-        "latency_rtt_mean_ms": _var(
-            sc, 4.0 * slant_km / SPEED_OF_LIGHT_KM_S * 1e3, "ms",
-            "mean round-trip propagation delay over covered steps (bent pipe, gateway at "
-            "equal slant range)", latency_model=LATENCY_MODEL),
+        "pct_time_covered": _var("pct_time_covered", covered * pct),
+        "pct_time_covered_open_sky": _var("pct_time_covered_open_sky",
+                                          field(F_COVERED_OPEN) * pct),
+        "n_visible_mean": _var("n_visible_mean", field(F_NVIS_SUM) / n),
+        "n_visible_min": _var("n_visible_min", field(F_NVIS_MIN).astype(np.int32)),
+        "n_visible_max": _var("n_visible_max", field(F_NVIS_MAX).astype(np.int32)),
+        "pct_time_n_or_more": _var("pct_time_n_or_more", field(F_N_OR_MORE) * pct),
+        "max_gap_s": _var("max_gap_s", longest * float(window.step_s), gap_policy=GAP_POLICY),
+        "mean_gap_s": _var("mean_gap_s", mean_gap, gap_policy=GAP_POLICY),
+        "n_gaps": _var("n_gaps", count.astype(np.int32), gap_policy=GAP_POLICY),
+        "best_elevation_mean_deg": _var("best_elevation_mean_deg", best_el),
+        "latency_rtt_mean_ms": _var("latency_rtt_mean_ms",
+                                    4.0 * slant_km / SPEED_OF_LIGHT_KM_S * 1e3,
+                                    latency_model=LATENCY_MODEL),
     }
     data.update(_system_variables(systems, acc))
     coords = {
@@ -172,52 +161,34 @@ def _system_variables(systems: Sequence[SystemModel], acc: Accumulator) -> dict:
         epochs_hi.append(str(epochs.max())[:19] + "Z" if len(epochs) else "")
     licensed = per_system((int(s.licensed) for s in systems), 1).astype(np.int8)
     return {
-        "min_elevation_deg": _var("system", per_system(
-            (s.min_elevation_deg for s in systems), np.nan), "degree",
-            "minimum elevation of the user terminal (combined: each system's own)"),
-        "gso_exclusion_deg": _var("system", per_system(
-            (s.gso_exclusion_deg for s in systems), np.nan), "degree",
-            "GSO arc avoidance angle, 0 = none (combined: each system's own)"),
-        "n_required": _var("system", per_system((s.n_required for s in systems), 0)
-                           .astype(np.int16), "1",
-                           "N of N-asset coverage (combined: 0, each system's own N)"),
-        "licensed": _var("system", licensed, "1", "licensed to serve the region",
-                         flag_values=np.array([0, 1], dtype=np.int8),
-                         flag_meanings="not_licensed licensed"),
-        "backhaul": _var("system", per_system((int(s.backhaul) for s in systems), 0)
-                         .astype(np.int8), "1", "usable as a backhaul option "
-                         "(combined: 0, it is not one system)",
-                         flag_values=np.array([0, 1], dtype=np.int8),
-                         flag_meanings="not_backhaul backhaul"),
-        "orbit_class": _var("system", per_system((s.orbit_class for s in systems),
-                                                 COMBINED).astype(str), "1",
-                            "orbit class from mean altitudes (LEO < 2000 km, GEO "
-                            "35000-36600 km, else MEO)"),
-        "n_satellites": _var("system", per_system((len(s.constellation) for s in systems),
-                                                  sum(len(s.constellation) for s in systems
-                                                      if s.licensed)).astype(np.int32),
-                             "1", "number of satellites (combined: over licensed systems)"),
-        "propagation_failures": _var("system", per_system(
+        "min_elevation_deg": _var("min_elevation_deg", per_system(
+            (s.min_elevation_deg for s in systems), np.nan)),
+        "gso_exclusion_deg": _var("gso_exclusion_deg", per_system(
+            (s.gso_exclusion_deg for s in systems), np.nan)),
+        "n_required": _var("n_required", per_system((s.n_required for s in systems), 0)
+                           .astype(np.int16)),
+        "licensed": _var("licensed", licensed),
+        "backhaul": _var("backhaul", per_system((int(s.backhaul) for s in systems), 0)
+                         .astype(np.int8)),
+        "orbit_class": _var("orbit_class", per_system((s.orbit_class for s in systems),
+                                                      COMBINED).astype(str)),
+        "n_satellites": _var("n_satellites", per_system(
+            (len(s.constellation) for s in systems),
+            sum(len(s.constellation) for s in systems if s.licensed)).astype(np.int32)),
+        "propagation_failures": _var("propagation_failures", per_system(
             acc.failures, int(sum(f for f, s in zip(acc.failures, systems, strict=True)
-                                  if s.licensed))).astype(np.int64), "1",
-            "(satellite, step) pairs SGP4 could not propagate", policy=FAILURE_POLICY),
-        "element_set_epoch_min": _var("system", per_system(epochs_lo, "").astype(str), "1",
-                                      "earliest element-set epoch (UTC, ISO 8601)"),
-        "element_set_epoch_max": _var("system", per_system(epochs_hi, "").astype(str), "1",
-                                      "latest element-set epoch (UTC, ISO 8601)"),
+                                  if s.licensed))).astype(np.int64), policy=FAILURE_POLICY),
+        "element_set_epoch_min": _var("element_set_epoch_min",
+                                      per_system(epochs_lo, "").astype(str)),
+        "element_set_epoch_max": _var("element_set_epoch_max",
+                                      per_system(epochs_hi, "").astype(str)),
     }
 
 
 def _series_variables(acc: Accumulator, window: TimeGrid) -> dict:
-    dims = ("time", "system", "series_cell")
     return {
-        "series_n_visible": _var(dims, acc.series_n.astype(np.int32), "1",
-                                 "number of visible satellites per step"),
-        "series_covered_open_sky": _var(dims, acc.series_open.astype(np.int8), "1",
-                                        "covered ignoring terrain, per step",
-                                        flag_values=np.array([0, 1], dtype=np.int8),
-                                        flag_meanings="not_covered covered"),
-        "series_best_elevation_deg": _var(dims, acc.series_best_deg, "degree",
-                                          "highest elevation of a visible satellite per step "
-                                          "(NaN when none is visible)"),
+        "series_n_visible": _var("series_n_visible", acc.series_n.astype(np.int32)),
+        "series_covered_open_sky": _var("series_covered_open_sky",
+                                        acc.series_open.astype(np.int8)),
+        "series_best_elevation_deg": _var("series_best_elevation_deg", acc.series_best_deg),
     }

@@ -16,6 +16,7 @@ from concurrent.futures import Executor
 
 import xarray as xr
 
+from ..contract import seal_plan
 from ..engine import EngineOptions, ProgressCallback, SystemModel, compute_coverage
 from ..planning import planning_variables
 from ..planning.spec import PlanningSpec
@@ -74,4 +75,5 @@ def build_plan(inputs: PlanInputs, *, workers: int | None = None,
         ground = prepare_ground(inputs)
     fom = run_coverage(inputs.scenario, grid=ground, systems=inputs.systems, workers=workers,
                        executor=executor, progress=progress)
-    return assemble_plan(ground, fom, inputs.spec, inputs.scenario.licensing_cases())
+    return seal_plan(assemble_plan(ground, fom, inputs.spec,
+                                   inputs.scenario.licensing_cases()), inputs.spec)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
+from ..contract import contract_var
 from .demand import demand_mbps, target_sites
 from .economics import chosen_cash_flows, fiber_option_usd, satellite_option_usd
 from .recommend import ALREADY_SERVED, NO_POPULATION, Recommendation, SatelliteOption, recommend
@@ -173,45 +174,34 @@ def site_cash_flows(plan: xr.Dataset, spec: PlanningSpec, decision: Decision):
 def licensing_variables(plan: xr.Dataset, spec: PlanningSpec,
                         cases: Mapping[str, Mapping[str, bool]], sites: Sites
                         ) -> dict[str, tuple]:
-    """Every licensing case decided on the same coverage: variables over
-    ``licensing_case`` (the plan's own recommendation is the first case)."""
+    """Every licensing case decided on the same coverage, over the ``case`` dimension of
+    the contract (the plan's own recommendation is the first case)."""
     names = list(cases)
-    systems = [str(s) for s in plan["system"].values if str(s) != "combined"]
+    systems = [str(s) for s in plan["system"].values]
     decisions = [decide(plan, spec, cases[name], sites) for name in names]
     flows = [site_cash_flows(plan, spec, d) for d in decisions]
     meanings = decisions[0].cell.meanings
-    flag_attrs = {"flag_values": np.arange(len(meanings), dtype=np.int8),
-                  "flag_meanings": " ".join(meanings)}
+    licensed = np.array([[int(bool(cases[n].get(s, False))) for s in systems]
+                         for n in names], np.int8)
+    described = [", ".join(s for s in systems if cases[n].get(s)) or "no satellite system"
+                 for n in names]
     return {
-        "licensing_case": ("licensing_case", np.array(names, dtype=str), {
-            "long_name": "licensing case (which systems may serve the region)"}),
-        "licensed_by_case": (("licensing_case", "system_licensed"), np.array(
-            [[int(bool(cases[n].get(s, False))) for s in systems] for n in names], np.int8), {
-            "units": "1", "long_name": "system licensed in the case",
-            "flag_values": np.array([0, 1], np.int8),
-            "flag_meanings": "not_licensed licensed"}),
-        "system_licensed": ("system_licensed", np.array(systems, dtype=str), {
-            "long_name": "satellite system (licensing cases)"}),
-        "recommendation_by_case": (("licensing_case", "cell"), np.stack(
-            [d.cell.code for d in decisions]), {
-            "units": "1", "long_name": "recommended backhaul in each licensing case",
-            **flag_attrs}),
-        "reason_by_case": (("licensing_case", "cell"), np.stack(
-            [d.cell.reason.astype(str) for d in decisions]), {
-            "units": "1", "long_name": "why this recommendation in each licensing case"}),
-        "cost_recommended_by_case_usd": (("licensing_case", "cell"), np.stack(
-            [d.cell.chosen_cost_usd for d in decisions]), {
-            "units": "USD", "long_name": "present value of the recommended build's costs in "
-            "each licensing case, the cell's share of its site"}),
-        "cash_flow_capex_usd": (("licensing_case", "year"), np.stack(
-            [f.capex.sum(axis=0) for f in flows]), {
-            "units": "USD", "long_name": "investment per year of what the plan builds "
-            "(terminal replacements included)"}),
-        "cash_flow_opex_usd": (("licensing_case", "year"), np.stack(
-            [f.opex.sum(axis=0) for f in flows]), {
-            "units": "USD", "long_name": "running costs per year of what the plan builds"}),
-        "year": ("year", flows[0].year, {"units": "year",
-                                         "long_name": "year of the planning horizon"}),
+        "case": contract_var("case", np.array(names, dtype=str)),
+        "case_description": contract_var(
+            "case_description", np.array([f"licensed: {d}" for d in described], dtype=str)),
+        "licensed_by_case": contract_var("licensed_by_case", licensed),
+        "recommendation_by_case": contract_var(
+            "recommendation_by_case", np.stack([d.cell.code for d in decisions]), meanings),
+        "reason_by_case": contract_var(
+            "reason_by_case", np.stack([d.cell.reason.astype(str) for d in decisions])),
+        "cost_recommended_by_case_usd": contract_var(
+            "cost_recommended_by_case_usd",
+            np.stack([d.cell.chosen_cost_usd for d in decisions])),
+        "cash_flow_capex_usd": contract_var(
+            "cash_flow_capex_usd", np.stack([f.capex.sum(axis=0) for f in flows])),
+        "cash_flow_opex_usd": contract_var(
+            "cash_flow_opex_usd", np.stack([f.opex.sum(axis=0) for f in flows])),
+        "year": contract_var("year", flows[0].year),
     }
 
 
@@ -228,55 +218,42 @@ def planning_variables(plan: xr.Dataset, spec: PlanningSpec,
     rec, sites = decision.cell, decision.sites
     horizon = (f"over {spec.finance.horizon_years} years at "
                f"{spec.finance.discount_rate:.0%}")
-    flag_attrs = {"flag_values": np.arange(len(rec.meanings), dtype=np.int8),
-                  "flag_meanings": " ".join(rec.meanings)}
+    rule = spec.underserved.describe()
     variables = {
-        "demand_mbps": ("cell", demand_mbps(plan["population"].values, spec.demand), {
-            "units": "Mbit/s", "long_name": "busy-hour backhaul demand"}),
-        "underserved": ("cell", decision.cell_target.astype(np.int8), {
-            "units": "1", "long_name": "target cell (its demand site is underserved)",
-            "rule": spec.underserved.describe(),
-            "flag_values": np.array([0, 1], np.int8), "flag_meanings": "served underserved"}),
-        "site": ("cell", sites.main_site.astype(np.int32), {
-            "units": "1", "long_name": "demand site holding most of the cell's people "
-            "(-1: nobody lives in the cell)"}),
-        "recommendation": ("cell", rec.code, {
-            "units": "1", "long_name": "recommended backhaul", **flag_attrs}),
-        "reason": ("cell", rec.reason.astype(str), {
-            "units": "1", "long_name": "why this recommendation (choice:reason)"}),
-        "cost_recommended_usd": ("cell", rec.chosen_cost_usd, {
-            "units": "USD", "long_name": "present value of the recommended build's costs "
-            f"{horizon}, the cell's population share of its site"}),
-        "site_lat": ("site", sites.lat_deg, {"units": "degrees_north",
-                                             "long_name": "site centre latitude"}),
-        "site_lon": ("site", sites.lon_deg, {"units": "degrees_east",
-                                             "long_name": "site centre longitude"}),
-        "site_population": ("site", sites.population, {
-            "units": "person", "long_name": "people served by the site"}),
-        "site_settlements": ("site", sites.n_points.astype(np.int32), {
-            "units": "1", "long_name": "settlement points in the site (0: dispersed)"}),
-        "site_demand_mbps": ("site", decision.site_demand_mbps, {
-            "units": "Mbit/s", "long_name": "busy-hour backhaul demand of the site"}),
-        "site_fiber_distance_km": ("site", decision.site_fiber_distance_km, {
-            "units": "km", "long_name": "straight-line distance from the site's nearest cell "
-            "to existing fibre"}),
-        "site_target": ("site", decision.site_target.astype(np.int8), {
-            "units": "1", "long_name": "target site (underserved rule)",
-            "rule": spec.underserved.describe(),
-            "flag_values": np.array([0, 1], np.int8), "flag_meanings": "not_target target"}),
-        "site_recommendation": ("site", decision.site.code, {
-            "units": "1", "long_name": "recommended backhaul of the site", **flag_attrs}),
-        "site_reason": ("site", decision.site.reason.astype(str), {
-            "units": "1", "long_name": "why this recommendation (choice:reason)"}),
-        "site_cost_usd": ("site", decision.site.chosen_cost_usd, {
-            "units": "USD", "long_name": f"present value of the site's build {horizon}"}),
+        "demand_mbps": contract_var("demand_mbps", demand_mbps(plan["population"].values,
+                                                               spec.demand)),
+        "underserved": contract_var(
+            "underserved", decision.cell_target.astype(np.int8), rule=rule,
+            long_name="target cell (its demand site is underserved)"),
+        "site": contract_var("site", sites.main_site.astype(np.int32)),
+        "recommendation": contract_var("recommendation", rec.code, rec.meanings),
+        "reason": contract_var("reason", rec.reason.astype(str)),
+        "cost_recommended_usd": contract_var(
+            "cost_recommended_usd", rec.chosen_cost_usd,
+            long_name=f"present value of the recommended build's costs {horizon}, the "
+            "cell's share of its site"),
+        "site_lat": contract_var("site_lat", sites.lat_deg),
+        "site_lon": contract_var("site_lon", sites.lon_deg),
+        "site_population": contract_var("site_population", sites.population),
+        "site_settlements": contract_var("site_settlements", sites.n_points.astype(np.int32)),
+        "site_demand_mbps": contract_var("site_demand_mbps", decision.site_demand_mbps),
+        "site_fiber_distance_km": contract_var("site_fiber_distance_km",
+                                               decision.site_fiber_distance_km),
+        "site_target": contract_var("site_target", decision.site_target.astype(np.int8),
+                                    rule=rule),
+        "site_recommendation": contract_var("site_recommendation", decision.site.code,
+                                            decision.site.meanings),
+        "site_reason": contract_var("site_reason", decision.site.reason.astype(str)),
+        "site_cost_usd": contract_var("site_cost_usd", decision.site.chosen_cost_usd,
+                                      long_name=f"present value of the site's build {horizon}"),
     }
     if cases:
         variables.update(licensing_variables(plan, spec, cases, sites))
     for option, cost in rec.option_cost_usd.items():
-        variables[f"cost_{option}_usd"] = ("cell", cost, {
-            "units": "USD", "long_name": f"present value of costs of {option.replace('_', ' ')} "
-            f"{horizon} (feasible or not), the cell's share of its site"})
+        variables[f"cost_{option}_usd"] = contract_var(
+            f"cost_{option}_usd", cost, long_name=f"present value of costs of "
+            f"{option.replace('_', ' ')} {horizon} (feasible or not), the cell's share of "
+            "its site")
     return variables
 
 
