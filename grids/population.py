@@ -269,6 +269,10 @@ def read_settlements(path=None) -> Settlements:
         and ``elev_m`` (the place's own height).
     """
     name, lines = _open_csv(path, ("settlements", SETTLEMENTS_FILE))
+    source = SETTLEMENTS_SOURCE if path is None else f"user file {path}"
+    fast = _read_settlements_fast(name, lines, source)
+    if fast is not None:
+        return fast
     header = next(csv.reader(lines[:1]), [])
     has_name, has_elev = "name" in header, "elev_m" in header
     names, lat, lon, pop, elev = [], [], [], [], []
@@ -287,8 +291,40 @@ def read_settlements(path=None) -> Settlements:
         lon_a,
         np.array(pop, dtype=float),
         np.array(elev, dtype=float),
-        SETTLEMENTS_SOURCE if path is None else f"user file {path}",
+        source,
     )
+
+
+def _read_settlements_fast(name, lines, source) -> Settlements | None:
+    """Column-wise parse of a clean file; None (use the row-wise reader, which names the
+    bad line) if anything is unusual."""
+    rows = list(csv.reader(lines))
+    if not rows:
+        return None
+    header = rows[0]
+    if not {"lat", "lon", "population"} <= set(header) or any(
+        len(r) != len(header) for r in rows[1:]
+    ):
+        return None
+    columns = list(zip(*rows[1:], strict=True)) if len(rows) > 1 else [()] * len(header)
+    column = dict(zip(header, columns, strict=True))
+    try:
+        lat = np.array(column["lat"], dtype=float)
+        lon = np.array(column["lon"], dtype=float)
+        pop = np.array([v.strip() or "0" for v in column["population"]], dtype=float)
+        elev = (
+            np.array([v.strip() or "nan" for v in column["elev_m"]], dtype=float)
+            if "elev_m" in column
+            else np.full(lat.size, np.nan)
+        )
+    except ValueError:
+        return None
+    good = np.isfinite(lat) & np.isfinite(lon) & np.isfinite(pop) & (pop >= 0)
+    good &= (np.abs(lat) <= 90) & (np.abs(lon) <= 180) & ~np.isinf(elev)
+    if not good.all():
+        return None
+    names = np.array(column["name"] if "name" in column else [""] * lat.size, dtype=str)
+    return Settlements(names, lat, lon, pop, elev, source)
 
 
 # --- weights and footprints -----------------------------------------------------------
@@ -340,16 +376,27 @@ def builtup_radius_km(
 
 
 def _disc_samples(lat, lon, radius_km, spacing_km, max_samples):
-    """Sunflower (Vogel) samples of a disc, evenly spread: (lat, lon) arrays [degree]."""
-    n = int(min(max(np.ceil(np.pi * radius_km**2 / spacing_km**2), 1), max_samples))
-    if n == 1:
-        return np.array([lat]), np.array([lon])
-    k = np.arange(n)
-    r = radius_km * np.sqrt((k + 0.5) / n)
-    theta = k * np.pi * (3.0 - np.sqrt(5.0))
-    dlat = r * np.cos(theta) / _KM_PER_DEG
-    dlon = r * np.sin(theta) / (_KM_PER_DEG * max(np.cos(np.radians(lat)), 1e-6))
-    return np.clip(lat + dlat, -90, 90), (lon + dlon + 180.0) % 360.0 - 180.0
+    """Sunflower (Vogel) samples spread evenly over discs, one disc per place.
+
+    Returns ``(lat, lon, owner)``: sample positions [degree] and the index of the disc
+    each belongs to; a disc gets ceil(pi r^2 / spacing^2) samples (1 to ``max_samples``).
+    """
+    lat, lon, radius_km = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (lat, lon, radius_km))
+    n = np.clip(np.ceil(np.pi * radius_km**2 / spacing_km**2), 1, max_samples).astype(np.int64)
+    out_lat, out_lon, owner = [], [], []
+    for count in np.unique(n):
+        rows = np.flatnonzero(n == count)
+        k = np.arange(count)
+        frac = np.sqrt((k + 0.5) / count) if count > 1 else np.zeros(1)
+        theta = k * np.pi * (3.0 - np.sqrt(5.0))
+        r = radius_km[rows, None] * frac[None, :]
+        dlat = r * np.cos(theta)[None, :] / _KM_PER_DEG
+        coslat = np.maximum(np.cos(np.radians(lat[rows])), 1e-6)[:, None]
+        dlon = r * np.sin(theta)[None, :] / (_KM_PER_DEG * coslat)
+        out_lat.append(np.clip(lat[rows, None] + dlat, -90.0, 90.0).ravel())
+        out_lon.append(((lon[rows, None] + dlon + 180.0) % 360.0 - 180.0).ravel())
+        owner.append(np.repeat(rows, count))
+    return np.concatenate(out_lat), np.concatenate(out_lon), np.concatenate(owner)
 
 
 # --- ground units and control totals -------------------------------------------------
@@ -542,7 +589,7 @@ def _ground(groups: tuple[int, ...], totals_key, settlements_key, params: _Param
         None if settlements_key is None else settlements_key[0],
     )
     fallback, notes = {}, []
-    unit_of = _fix_misplaced(places, unit_of, totals, notes)
+    unit_of = _fix_misplaced(places, unit_of, totals, notes, groups)
     group_of_place = np.where(unit_of >= 0, units.group_of[np.maximum(unit_of, 0)], -1)
     people = np.zeros(len(places))
     for g in groups:
@@ -570,38 +617,26 @@ def _ground(groups: tuple[int, ...], totals_key, settlements_key, params: _Param
                     f"{units.groups[g]}: listed places exceed the total, scaled x{total / pop.sum():.3f}"
                 )
         people[mine] = share
-    lat, lon, per, unit, place = [], [], [], [], []
     used = np.flatnonzero(people > 0)
     radius = builtup_radius_km(people[used], density_per_km2=params.builtup_density_per_km2)
-    single = radius * np.sqrt(np.pi) <= params.sample_spacing_km
-    one = used[single]
-    lat.append(places.lat[one])
-    lon.append(places.lon[one])
-    per.append(people[one])
-    unit.append(unit_of[one])
-    place.append(one)
-    for i, r in zip(used[~single], radius[~single], strict=True):
-        s_lat, s_lon = _disc_samples(
-            places.lat[i], places.lon[i], r, params.sample_spacing_km, MAX_SAMPLES
-        )
-        lat.append(s_lat)
-        lon.append(s_lon)
-        per.append(np.full(s_lat.size, people[i] / s_lat.size))
-        unit.append(np.full(s_lat.size, unit_of[i]))
-        place.append(np.full(s_lat.size, i))
+    lat, lon, owner = _disc_samples(
+        places.lat[used], places.lon[used], radius, params.sample_spacing_km, MAX_SAMPLES
+    )
+    per_place = people[used] / np.bincount(owner, minlength=used.size)
+    place = used[owner]
     return _Ground(
-        np.concatenate(lat),
-        np.concatenate(lon),
-        np.concatenate(per),
-        np.concatenate(unit).astype(np.int64),
-        np.concatenate(place).astype(np.int64),
+        lat,
+        lon,
+        per_place[owner],
+        unit_of[place],
+        place,
         people,
         fallback,
         notes,
     )
 
 
-def _fix_misplaced(places, unit_of, totals, notes, reach_deg: float = 0.2) -> np.ndarray:
+def _fix_misplaced(places, unit_of, totals, notes, groups, reach_deg: float = 0.2) -> np.ndarray:
     """A listed place larger than its control unit's total lies in the wrong polygon (the
     bundled outlines are not surveyed: geoBoundaries' Islamabad Capital Territory holds
     the GeoNames point of Rawalpindi, 3.4 M people against ICT's 2.4 M); it moves to the
@@ -623,12 +658,14 @@ def _fix_misplaced(places, unit_of, totals, notes, reach_deg: float = 0.2) -> np
             distance = geometry.distance(point)
             if distance < best_distance:
                 best, best_distance = u, distance
-        if best >= 0:
+        moved = {units.group_of[unit_of[i]], units.group_of[best]} if best >= 0 else set()
+        if best >= 0 and moved & set(groups):
             notes.append(
                 f"{places.name[i] or 'a place'} ({places.population[i]:,.0f} listed) moved "
                 f"from {units.district[unit_of[i]]} to {units.district[best]}: larger than "
                 "the first unit's total"
             )
+        if best >= 0:
             unit_of[i] = best
     return unit_of
 
@@ -691,34 +728,42 @@ def _grid_units(grid: xr.Dataset) -> tuple[np.ndarray, bool]:
 
 def _place_samples(grid, ground: _Ground, cell_unit, claimed) -> tuple[np.ndarray, float]:
     """Sum the footprint samples into the grid's cells; returns (people per cell, people
-    of the groups that fell outside the grid)."""
+    of the groups that fell outside the grid).
+
+    A grid of bundled units: each sample goes to the nearest cell centre **of its own
+    unit** (H3 cells are nearly the Voronoi cells of their centres, so inside the unit
+    this is the cell containing the sample; a sample across the unit's border or outside
+    the grid goes to the unit's nearest cell).  Samples of a unit without a cell of its
+    own (a small district whose only cell went to a neighbour at coarse resolutions) go
+    to the nearest cell of the same control unit if that is within one cell of them.  A
+    user's grid: each sample goes to the H3 cell containing it, if that is in the grid.
+    """
     units = _units()
     n = grid.sizes["cell"]
-    target = _cells_of_points(grid["cell"].values, ground.lat, ground.lon)
-    in_grid = target >= 0
-    same = in_grid & (cell_unit[np.maximum(target, 0)] == ground.unit)
-    if claimed:
-        present = np.zeros(units.group_of.size, dtype=bool)
-        present[cell_unit[cell_unit >= 0]] = True
-        # the sample's unit is in the grid: nearest cell of that unit
-        move = ~same & present[ground.unit]
-        vectors = unit_vectors(grid["lat"].values, grid["lon"].values)
-        for u in np.unique(ground.unit[move]):
-            rows = np.flatnonzero(move & (ground.unit == u))
-            cells_u = np.flatnonzero(cell_unit == u)
-            _, nearest = cKDTree(vectors[cells_u]).query(
-                unit_vectors(ground.lat[rows], ground.lon[rows])
-            )
-            target[rows] = cells_u[nearest]
-        # a unit of the region that lost its only cell to a neighbour (coarse grids):
-        # its samples stay in the grid cell they fall in if that cell is of the same group
-        stray = ~same & ~present[ground.unit] & in_grid
-        same_group = units.group_of[ground.unit] == units.group_of[
-            np.maximum(cell_unit[np.maximum(target, 0)], 0)
-        ]
-        keep = same | move | (stray & same_group & (cell_unit[np.maximum(target, 0)] >= 0))
+    target = np.full(ground.lat.size, -1, dtype=np.int64)
+    if not claimed:
+        target = _cells_of_points(grid["cell"].values, ground.lat, ground.lon)
     else:
-        keep = in_grid
+        vectors = unit_vectors(grid["lat"].values, grid["lon"].values)
+        samples = unit_vectors(ground.lat, ground.lon)
+        order = np.argsort(ground.unit, kind="stable")
+        bounds = np.searchsorted(ground.unit[order], np.arange(units.group_of.size + 1))
+        cell_order = np.argsort(cell_unit, kind="stable")
+        cell_bounds = np.searchsorted(cell_unit[cell_order], np.arange(units.group_of.size + 1))
+        cell_group = np.where(cell_unit >= 0, units.group_of[np.maximum(cell_unit, 0)], -1)
+        for u in np.unique(ground.unit):
+            rows = order[bounds[u] : bounds[u + 1]]
+            cells_u = cell_order[cell_bounds[u] : cell_bounds[u + 1]]
+            if cells_u.size:
+                target[rows] = cells_u[cKDTree(vectors[cells_u]).query(samples[rows])[1]]
+                continue
+            cells_g = np.flatnonzero(cell_group == units.group_of[u])
+            if not cells_g.size:
+                continue
+            chord, nearest = cKDTree(vectors[cells_g]).query(samples[rows])
+            radius_km = np.sqrt(grid["area_km2"].values[cells_g[nearest]] / (1.5 * np.sqrt(3)))
+            target[rows] = np.where(chord_to_km(chord) <= radius_km, cells_g[nearest], -1)
+    keep = target >= 0
     out = np.bincount(target[keep], weights=ground.people[keep], minlength=n)
     return out, float(ground.people[~keep].sum())
 
