@@ -383,7 +383,7 @@ def _disc_samples(lat, lon, radius_km, spacing_km, max_samples):
     """
     lat, lon, radius_km = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (lat, lon, radius_km))
     n = np.clip(np.ceil(np.pi * radius_km**2 / spacing_km**2), 1, max_samples).astype(np.int64)
-    out_lat, out_lon, owner = [], [], []
+    out_lat, out_lon, owner = [np.zeros(0)], [np.zeros(0)], [np.zeros(0, dtype=np.int64)]
     for count in np.unique(n):
         rows = np.flatnonzero(n == count)
         k = np.arange(count)
@@ -703,9 +703,10 @@ def _cells_of_points(cells: np.ndarray, lat, lon) -> np.ndarray:
     )
 
 
-def _grid_units(grid: xr.Dataset) -> tuple[np.ndarray, bool]:
-    """Bundled unit of each cell (-1: none) and whether the grid claims whole units
-    (a grid built from bundled names: its labels are the units' own)."""
+def _grid_units(grid: xr.Dataset) -> tuple[np.ndarray, np.ndarray | None]:
+    """Bundled unit of each cell (-1: none) and, for a grid built from bundled names
+    (its labels are the units' own), which units its region holds whole (bool per unit;
+    None for a user's grid)."""
     units = _units()
     lookup = units.index()
     labels = [
@@ -714,16 +715,36 @@ def _grid_units(grid: xr.Dataset) -> tuple[np.ndarray, bool]:
     ]
     cell_unit = np.array(labels, dtype=np.int64)
     source = str(grid.attrs.get("region_source", "user file"))
-    claimed = not source.startswith("user file") and bool((cell_unit >= 0).any())
-    if claimed:
-        return cell_unit, True
+    if not source.startswith("user file"):
+        return cell_unit, _region_units(grid, cell_unit)
     tree = shapely.STRtree(np.array(units.geometry, dtype=object))
     points = shapely.points(grid["lon"].values, grid["lat"].values)
     point_idx, unit_idx = tree.query(points, predicate="within")
     cell_unit = np.full(grid.sizes["cell"], np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(cell_unit, point_idx, unit_idx)
     cell_unit[cell_unit == np.iinfo(np.int64).max] = -1
-    return cell_unit, False
+    return cell_unit, None
+
+
+def _region_units(grid: xr.Dataset, cell_unit: np.ndarray) -> np.ndarray:
+    """Which bundled units make up the grid's region (bool per unit): the parts of the
+    region named in the grid's attributes, else the units labelling its cells."""
+    from .errors import GridError
+    from .regions import load_region
+
+    units = _units()
+    out = np.zeros(units.group_of.size, dtype=bool)
+    out[cell_unit[cell_unit >= 0]] = True
+    try:
+        region = load_region(str(grid.attrs.get("region", "")))
+    except GridError:
+        return out
+    lookup = units.index()
+    parts = [lookup.get((p.province, p.district), -1) for p in region.parts]
+    if all(i >= 0 for i in parts):
+        out[:] = False
+        out[parts] = True
+    return out
 
 
 def _place_samples(grid, ground: _Ground, cell_unit, claimed) -> tuple[np.ndarray, float]:
@@ -734,14 +755,14 @@ def _place_samples(grid, ground: _Ground, cell_unit, claimed) -> tuple[np.ndarra
     unit** (H3 cells are nearly the Voronoi cells of their centres, so inside the unit
     this is the cell containing the sample; a sample across the unit's border or outside
     the grid goes to the unit's nearest cell).  Samples of a unit without a cell of its
-    own (a small district whose only cell went to a neighbour at coarse resolutions) go
-    to the nearest cell of the same control unit if that is within one cell of them.  A
+    own (a small district of the region whose only cell went to a neighbour at coarse
+    resolutions) go to the cell of its representative point, as in :func:`build_grid`.  A
     user's grid: each sample goes to the H3 cell containing it, if that is in the grid.
     """
     units = _units()
     n = grid.sizes["cell"]
     target = np.full(ground.lat.size, -1, dtype=np.int64)
-    if not claimed:
+    if claimed is None:
         target = _cells_of_points(grid["cell"].values, ground.lat, ground.lon)
     else:
         vectors = unit_vectors(grid["lat"].values, grid["lon"].values)
@@ -751,18 +772,21 @@ def _place_samples(grid, ground: _Ground, cell_unit, claimed) -> tuple[np.ndarra
         cell_order = np.argsort(cell_unit, kind="stable")
         cell_bounds = np.searchsorted(cell_unit[cell_order], np.arange(units.group_of.size + 1))
         cell_group = np.where(cell_unit >= 0, units.group_of[np.maximum(cell_unit, 0)], -1)
+        index = {str(c): i for i, c in enumerate(grid["cell"].values)}
+        resolution = h3.get_resolution(str(grid["cell"].values[0]))
         for u in np.unique(ground.unit):
+            if not claimed[u]:
+                continue
             rows = order[bounds[u] : bounds[u + 1]]
             cells_u = cell_order[cell_bounds[u] : cell_bounds[u + 1]]
             if cells_u.size:
                 target[rows] = cells_u[cKDTree(vectors[cells_u]).query(samples[rows])[1]]
                 continue
-            cells_g = np.flatnonzero(cell_group == units.group_of[u])
-            if not cells_g.size:
-                continue
-            chord, nearest = cKDTree(vectors[cells_g]).query(samples[rows])
-            radius_km = np.sqrt(grid["area_km2"].values[cells_g[nearest]] / (1.5 * np.sqrt(3)))
-            target[rows] = np.where(chord_to_km(chord) <= radius_km, cells_g[nearest], -1)
+            # build_grid gives such a unit the cell of its representative point
+            point = units.geometry[u].representative_point()
+            cell = h3.latlng_to_cell(point.y, point.x, resolution)
+            if cell in index and cell_group[index[cell]] == units.group_of[u]:
+                target[rows] = index[cell]
     keep = target >= 0
     out = np.bincount(target[keep], weights=ground.people[keep], minlength=n)
     return out, float(ground.people[~keep].sum())
@@ -783,7 +807,7 @@ def _fallback(grid, groups_total, cell_unit, claimed, dem, params, kwargs) -> np
     for g, total in groups_total.items():
         w = np.where(cell_group == g, weight, 0.0)
         norm = w.sum()
-        if not (claimed and _group_whole(g, cell_unit)):
+        if not (claimed is not None and _group_whole(g, cell_unit)):
             whole = _group_weight_sum(g, resolution, dem, params, kwargs)
             norm = max(norm, whole or 0.0)
         if norm > 0:
@@ -835,7 +859,7 @@ def _settlement_model(grid, dem, totals, settlements, params, kwargs):
     units = _units()
     cell_unit, claimed = _grid_units(grid)
     table = control_totals(totals, settlements)
-    if claimed:
+    if claimed is not None:
         wanted = np.unique(units.group_of[cell_unit[cell_unit >= 0]])
         unlabelled = sorted(
             {str(p) for p, u in zip(grid["province"].values, cell_unit, strict=True) if u < 0}
@@ -1092,7 +1116,7 @@ def distribute_population(
             f"{sample_spacing_km:g} km and summed into the cells of the place's own district; "
             "units without settlements: area x habitability, nobody above "
             f"{max_habitable_elevation_m:g} m"
-            + ("" if claimed else "; user region: people counted where their footprints fall")
+            + ("" if claimed is not None else "; user region: people counted where their footprints fall")
             + ("; " + "; ".join(ground.notes) if ground.notes else "")
         )
     else:
