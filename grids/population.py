@@ -755,8 +755,10 @@ def _place_samples(grid, ground: _Ground, cell_unit, claimed) -> tuple[np.ndarra
     unit** (H3 cells are nearly the Voronoi cells of their centres, so inside the unit
     this is the cell containing the sample; a sample across the unit's border or outside
     the grid goes to the unit's nearest cell).  Samples of a unit without a cell of its
-    own (a small district of the region whose only cell went to a neighbour at coarse
-    resolutions) go to the cell of its representative point, as in :func:`build_grid`.  A
+    own (a small unit of the region whose only cell went to a neighbour at coarse
+    resolutions, e.g. Bishkek City or Lahore at res 4-5) go to the cell of its
+    representative point, as in :func:`build_grid`: the grid keeps the unit's people,
+    under its neighbour's label.  A
     user's grid: each sample goes to the H3 cell containing it, if that is in the grid.
     """
     units = _units()
@@ -771,7 +773,6 @@ def _place_samples(grid, ground: _Ground, cell_unit, claimed) -> tuple[np.ndarra
         bounds = np.searchsorted(ground.unit[order], np.arange(units.group_of.size + 1))
         cell_order = np.argsort(cell_unit, kind="stable")
         cell_bounds = np.searchsorted(cell_unit[cell_order], np.arange(units.group_of.size + 1))
-        cell_group = np.where(cell_unit >= 0, units.group_of[np.maximum(cell_unit, 0)], -1)
         index = {str(c): i for i, c in enumerate(grid["cell"].values)}
         resolution = h3.get_resolution(str(grid["cell"].values[0]))
         for u in np.unique(ground.unit):
@@ -782,11 +783,13 @@ def _place_samples(grid, ground: _Ground, cell_unit, claimed) -> tuple[np.ndarra
             if cells_u.size:
                 target[rows] = cells_u[cKDTree(vectors[cells_u]).query(samples[rows])[1]]
                 continue
-            # build_grid gives such a unit the cell of its representative point
+            # build_grid gives such a unit the cell of its representative point, which a
+            # neighbour may have taken: the unit's people go there (else the nearest cell)
             point = units.geometry[u].representative_point()
-            cell = h3.latlng_to_cell(point.y, point.x, resolution)
-            if cell in index and cell_group[index[cell]] == units.group_of[u]:
-                target[rows] = index[cell]
+            cell = index.get(h3.latlng_to_cell(point.y, point.x, resolution), -1)
+            if cell < 0:
+                cell = int(cKDTree(vectors).query(unit_vectors(point.y, point.x))[1])
+            target[rows] = cell
     keep = target >= 0
     out = np.bincount(target[keep], weights=ground.people[keep], minlength=n)
     return out, float(ground.people[~keep].sum())
@@ -860,7 +863,7 @@ def _settlement_model(grid, dem, totals, settlements, params, kwargs):
     cell_unit, claimed = _grid_units(grid)
     table = control_totals(totals, settlements)
     if claimed is not None:
-        wanted = np.unique(units.group_of[cell_unit[cell_unit >= 0]])
+        wanted = np.unique(units.group_of[claimed])
         unlabelled = sorted(
             {str(p) for p, u in zip(grid["province"].values, cell_unit, strict=True) if u < 0}
         )
