@@ -20,7 +20,14 @@ from .geotiff import Raster, read_geotiff
 from .hexgrid import build_grid, validate_resolution
 from .horizon import add_terrain, horizon_mask, terrain_slope_deg
 from .network import Network, PointOfPresence, Route, district_headquarters, load_network
-from .population import add_rural_flag, distribute_population, habitability
+from .population import (
+    PopulationDroppedWarning,
+    add_rural_flag,
+    builtup_radius_km,
+    control_totals,
+    distribute_population,
+    habitability,
+)
 from .regions import Region, RegionPart, list_regions, load_region
 
 __all__ = [
@@ -49,6 +56,9 @@ __all__ = [
     "read_geotiff",
     "distribute_population",
     "habitability",
+    "builtup_radius_km",
+    "control_totals",
+    "PopulationDroppedWarning",
     "add_rural_flag",
     "Network",
     "Route",

@@ -415,7 +415,9 @@ class _Units:
     group_country: tuple[str, ...]
 
     def index(self) -> dict[tuple[str, str], int]:
-        return {(p, d): i for i, (p, d) in enumerate(zip(self.province, self.district, strict=True))}
+        return {
+            (p, d): i for i, (p, d) in enumerate(zip(self.province, self.district, strict=True))
+        }
 
 
 @functools.lru_cache(maxsize=1)
@@ -513,9 +515,7 @@ def control_totals(totals=None, settlements=None) -> dict[str, dict]:
     count_by_group = np.bincount(units.group_of, weights=count, minlength=len(units.groups))
     for iso, table in corridor.items():
         members = [
-            g
-            for g, c in zip(units.groups, units.group_country, strict=True)
-            if _ISO.get(c) == iso
+            g for g, c in zip(units.groups, units.group_country, strict=True) if _ISO.get(c) == iso
         ]
         if not members:
             continue
@@ -597,8 +597,9 @@ def _ground(groups: tuple[int, ...], totals_key, settlements_key, params: _Param
         mine = np.flatnonzero(group_of_place == g)
         pop = places.population[mine]
         listed = pop > 0
-        weight = np.where(places.elev_m[mine] > params.max_habitable_elevation_m,
-                          params.high_place_weight, 1.0)
+        weight = np.where(
+            places.elev_m[mine] > params.max_habitable_elevation_m, params.high_place_weight, 1.0
+        )
         weight[listed] = 0.0
         if listed.any() and (~listed).any():
             absorbed = _inside_listed(places, mine, listed, pop, params)
@@ -827,11 +828,10 @@ def _group_whole(g: int, cell_unit: np.ndarray) -> bool:
 def _group_weight_sum(g, resolution, dem, params, kwargs) -> float | None:
     """Habitable-area weight of a whole control group on a lattice of H3 cells."""
     units = _units()
-    geometry = shapely.union_all(
-        [units.geometry[i] for i in np.flatnonzero(units.group_of == g)]
+    geometry = shapely.union_all([units.geometry[i] for i in np.flatnonzero(units.group_of == g)])
+    cells = list(
+        h3.h3shape_to_cells(h3.geo_to_h3shape(geometry.__geo_interface__), min(resolution, 6))
     )
-    cells = list(h3.h3shape_to_cells(h3.geo_to_h3shape(geometry.__geo_interface__),
-                                     min(resolution, 6)))
     if not cells:
         return None
     from .horizon import terrain_slope_deg
@@ -1067,8 +1067,12 @@ def distribute_population(
     )
     if not np.isfinite(params.max_habitable_elevation_m):
         raise PopulationError(
-            _message("max_habitable_elevation_m", "a finite height [m]",
-                     repr(max_habitable_elevation_m), "pass e.g. 4000")
+            _message(
+                "max_habitable_elevation_m",
+                "a finite height [m]",
+                repr(max_habitable_elevation_m),
+                "pass e.g. 4000",
+            )
         )
     out = grid.copy()
     if grid.sizes["cell"] == 0:
@@ -1086,8 +1090,9 @@ def distribute_population(
         if settlements is not None:
             dropped_count, dropped_people = _dropped_settlements(settlements)
             if dropped_count:
-                _warn_dropped(str(settlements), dropped_count, dropped_people,
-                              "outside every bundled unit")
+                _warn_dropped(
+                    str(settlements), dropped_count, dropped_people, "outside every bundled unit"
+                )
         out["settlement_population"] = (
             "cell",
             from_places,
@@ -1119,7 +1124,11 @@ def distribute_population(
             f"{sample_spacing_km:g} km and summed into the cells of the place's own district; "
             "units without settlements: area x habitability, nobody above "
             f"{max_habitable_elevation_m:g} m"
-            + ("" if claimed is not None else "; user region: people counted where their footprints fall")
+            + (
+                ""
+                if claimed is not None
+                else "; user region: people counted where their footprints fall"
+            )
             + ("; " + "; ".join(ground.notes) if ground.notes else "")
         )
     else:

@@ -2,16 +2,25 @@
 
 Bundled sources (see ``grids/data/README.md``):
 
-- districts (ADM2): geoBoundaries gbOpen PAK ADM2, 126 units; Azad Jammu and Kashmir is
-  one polygon there (district "Azad Kashmir");
+- districts (ADM2): geoBoundaries gbOpen PAK ADM2 (Azad Jammu and Kashmir is one polygon
+  there, district "Azad Kashmir"), except Gilgit-Baltistan, whose 10 pre-2019 districts
+  are replaced by its 14 current ones from OCHA COD-AB 2022 (CC BY-IGO: "OCHA / WFP /
+  ITOS, Pakistan COD-AB (2022)"): 130 units;
 - first-level units (provinces, GB, AJK, ICT): **built as the union of their districts**
   by default, because the old Natural Earth outline of Gilgit-Baltistan is about
   6,000 km2 smaller than its districts; ``outline="naturalearth"`` selects the Natural
   Earth admin-1 polygons instead (labels only);
 - "Pakistan": the union of all districts (or the Natural Earth country with
   ``outline="naturalearth"``);
-- neighbouring countries: Natural Earth 5.1.1 admin-0, clipped to lon 55-85 E,
-  lat 20-42 N (China, India, Iran, Kazakhstan and Saudi Arabia are therefore partial).
+- the corridor countries (Afghanistan, Azerbaijan, China, Kazakhstan, Kyrgyzstan,
+  Tajikistan, Turkmenistan, Uzbekistan): Natural Earth 5.1.1 admin-0, **not clipped**;
+  their cells are labelled by their Natural Earth admin-1 units (``district`` =
+  ``province`` = the unit), each of which is a region by name too ("Xinjiang", "Chuy",
+  "Sughd", ...); China is one part (only Xinjiang and Inner Mongolia are bundled);
+- other neighbours (India, Iran, Nepal, Oman, Saudi Arabia, UAE): Natural Earth 5.1.1
+  admin-0 clipped to lon 55-85 E, lat 20-42 N (partial).
+
+Unions work across borders: ``"Pakistan + Kyrgyzstan"``.
 
 Every :class:`Region` says which source it comes from in :attr:`Region.source`.
 """
@@ -208,7 +217,9 @@ def _pakistan_districts() -> list[tuple[RegionPart, str]]:
         if props["adm1_name"] == GB:
             continue
         province = _PROVINCE_OF_ADM1.get(props["adm1_name"], props["adm1_name"])
-        out.append((RegionPart(props["shapeName"], province, shape(feature["geometry"])), SOURCE_ADM2))
+        out.append(
+            (RegionPart(props["shapeName"], province, shape(feature["geometry"])), SOURCE_ADM2)
+        )
     for feature in _bundled_features(GB_ADM2_FILE):
         props = feature["properties"]
         out.append((RegionPart(props["adm2_name"], GB, shape(feature["geometry"])), SOURCE_GB_ADM2))
