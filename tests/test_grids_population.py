@@ -389,3 +389,40 @@ def test_geotiff_projected_and_not_a_tiff(tmp_path):
     junk.write_bytes(b"not a tiff at all")
     with pytest.raises(RasterError, match="junk.tif: expected a TIFF"):
         read_geotiff(junk)
+
+
+# --- properties -------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.floats(1.0, 5e7), min_size=2, max_size=6))
+def test_builtup_radius_is_monotone(populations):
+    populations = np.sort(np.array(populations))
+    radius = builtup_radius_km(populations)
+    assert (np.diff(radius) >= -1e-12).all()
+    assert (radius >= 0.2).all()
+
+
+@pytest.fixture(scope="module")
+def gb_ajk_res5():
+    return build_grid("Gilgit-Baltistan + Azad Jammu and Kashmir", 5)
+
+
+@settings(max_examples=8, deadline=None)
+@given(gb=st.floats(1e4, 1e7), ajk=st.floats(1e4, 1e7))
+def test_user_totals_are_kept_whatever_they_are(tmp_path_factory, gb_ajk_res5, gb, ajk):
+    """Any positive control totals from the user's file: each province sums to its total."""
+    path = tmp_path_factory.mktemp("totals") / "totals.csv"
+    path.write_text(
+        f"adm1_name,population\nGilgit-Baltistan,{gb!r}\nAzad Jammu and Kashmir,{ajk!r}\n",
+        encoding="utf-8",
+    )
+    out = distribute_population(gb_ajk_res5, totals=path)
+    sums = out.population.groupby(out.province).sum()
+    assert float(sums.sel(province="Gilgit-Baltistan")) == pytest.approx(gb, rel=1e-6)
+    assert float(sums.sel(province="Azad Jammu and Kashmir")) == pytest.approx(ajk, rel=1e-6)
+    assert "user file" in out.attrs["population_totals_source"]
+    assert (out.population.values >= 0).all()
