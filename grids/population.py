@@ -23,7 +23,12 @@ Default method ("settlements"), a property of the ground, not of the grid:
    has listed places only, they are scaled up.
 3. **No double counting**: a place without a listed population that lies inside the
    built-up radius of a listed place is part of that town (a GeoNames figure such as
-   Muzaffarabad's 725,000, a district total, already holds them) and gets nobody of its own.
+   Muzaffarabad's 725,000, a district total, already holds them) and gets nobody of its
+   own; a town listed twice (a Who's On First and a GeoNames record within 3 km, similar
+   names or both over 100,000: Sumgait / Sumqayit, Astana / Aqmola) counts once, with the
+   larger figure; a listed place larger than its unit's total lies in the wrong polygon
+   (Rawalpindi's GeoNames point inside geoBoundaries' ICT) and moves to the nearest unit
+   that can hold it.
 4. **Built-up footprint**: each place's people are spread evenly over a disc whose area
    grows with its population: area = P / D(P) with the gross built-up density
    D(P) = ``builtup_density_per_km2`` x (P / 100,000) ** (1/6), i.e. area grows as
@@ -595,12 +600,16 @@ def _ground(groups: tuple[int, ...], totals_key, settlements_key, params: _Param
     for g in groups:
         total = totals[units.groups[g]]["population"]
         mine = np.flatnonzero(group_of_place == g)
-        pop = places.population[mine]
+        pop = places.population[mine].copy()
+        twice = _listed_twice(places, mine[pop > 0])
+        if twice.size:
+            pop[np.isin(mine, twice)] = 0.0
         listed = pop > 0
         weight = np.where(
             places.elev_m[mine] > params.max_habitable_elevation_m, params.high_place_weight, 1.0
         )
         weight[listed] = 0.0
+        weight[np.isin(mine, twice)] = 0.0
         if listed.any() and (~listed).any():
             absorbed = _inside_listed(places, mine, listed, pop, params)
             weight[absorbed] = 0.0
@@ -669,6 +678,39 @@ def _fix_misplaced(places, unit_of, totals, notes, groups, reach_deg: float = 0.
         if best >= 0:
             unit_of[i] = best
     return unit_of
+
+
+def _listed_twice(places, listed: np.ndarray, within_km: float = 3.0) -> np.ndarray:
+    """Listed places that are another listed place recorded twice (a Who's On First and a
+    GeoNames record of one town: Sumgait / Sumqayit, Qyzylorda / Kyzyl-Orda, Astana /
+    Aqmola): within ``within_km`` of a larger listed place and either a similar name
+    (difflib ratio >= 0.6 on ASCII-folded names) or both of 100,000 people or more.
+    Returns the indexes of the smaller records, whose figure is not counted again."""
+    import difflib
+    import unicodedata
+
+    if listed.size < 2:
+        return np.zeros(0, dtype=np.int64)
+    tree = cKDTree(unit_vectors(places.lat[listed], places.lon[listed]))
+    pairs = tree.query_pairs(
+        2.0 * np.sin(within_km / (2.0 * EARTH_RADIUS_KM)), output_type="ndarray"
+    )
+
+    def fold(name: str) -> str:
+        text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+        return "".join(ch for ch in text.lower() if ch.isalpha())
+
+    out = []
+    for a, b in pairs:
+        i, j = listed[a], listed[b]
+        if places.population[i] < places.population[j] or (
+            places.population[i] == places.population[j] and i > j
+        ):
+            i, j = j, i
+        similar = difflib.SequenceMatcher(None, fold(places.name[i]), fold(places.name[j])).ratio()
+        if similar >= 0.6 or places.population[j] >= 100_000:
+            out.append(j)
+    return np.unique(np.array(out, dtype=np.int64))
 
 
 def _inside_listed(places, mine, listed, pop, params) -> np.ndarray:

@@ -426,3 +426,18 @@ def test_user_totals_are_kept_whatever_they_are(tmp_path_factory, gb_ajk_res5, g
     assert float(sums.sel(province="Azad Jammu and Kashmir")) == pytest.approx(ajk, rel=1e-6)
     assert "user file" in out.attrs["population_totals_source"]
     assert (out.population.values >= 0).all()
+
+
+def test_a_town_listed_twice_counts_once():
+    """Sumgait / Sumqayit 1.6 km apart: one town; Qaracuxur / Bakixanov (87,349 and 66,686,
+    distinct names) stay two; a far namesake stays."""
+    from hybridplan.grids.population import Settlements, _listed_twice
+
+    names = ["Sumgait", "Sumqayḯt", "Qaraçuxur", "Bakıxanov", "Sumgait"]
+    lat = np.array([40.5897, 40.5855, 40.4231, 40.4217, 41.5])
+    lon = np.array([49.6686, 49.6500, 49.9758, 49.9555, 49.6686])
+    pop = np.array([427_000.0, 298_000.0, 87_349.0, 66_686.0, 5_000.0])
+    places = Settlements(np.array(names), lat, lon, pop, np.full(5, np.nan), "test")
+    assert great_circle_km(lat[0], lon[0], lat[1], lon[1]) < 3.0
+    assert great_circle_km(lat[2], lon[2], lat[3], lon[3]) < 3.0
+    np.testing.assert_array_equal(_listed_twice(places, np.arange(5)), [1])
