@@ -24,7 +24,9 @@ Default method ("settlements"), a property of the ground, not of the grid:
 3. **No double counting**: a place without a listed population that lies inside the
    built-up radius of a listed place is part of that town (a GeoNames figure such as
    Muzaffarabad's 725,000, a district total, already holds them) and gets nobody of its
-   own; a town listed twice (a Who's On First and a GeoNames record within 3 km, similar
+   own; in a census district (GB) a listed figure above half of the district's total is
+   the district's own figure and is cut to half (Skardu 260,000 of 289,093); a town listed
+   twice (a Who's On First and a GeoNames record within 3 km, similar
    names or both over 100,000: Sumgait / Sumqayit, Astana / Aqmola) counts once, with the
    larger figure; a listed place larger than its unit's total lies in the wrong polygon
    (Rawalpindi's GeoNames point inside geoBoundaries' ICT) and moves to the nearest unit
@@ -119,6 +121,12 @@ BUILTUP_REFERENCE_POPULATION = 100_000.0
 BUILTUP_DENSITY_EXPONENT = 1.0 / 6.0
 """Density grows as P ** (1/6), so area grows as P ** (5/6) (Bettencourt 2013)."""
 MIN_BUILTUP_RADIUS_KM = 0.2
+DISTRICT_FIGURE_SHARE = 0.5
+"""Where the control unit is a census district (Gilgit-Baltistan), a listed place holding
+more than this share of it is taken as the district's own figure and cut to this share
+(GeoNames: Skardu 260,000 of its census district's 289,093; Gilgit 216,760 of 364,220).
+Not applied to provinces and admin-1 units, where primate cities are real (Kabul 75 %
+of its province, Almaty City 88 %)."""
 SAMPLE_SPACING_KM = 0.5
 MAX_SAMPLES = 2000
 HIGH_PLACE_WEIGHT = 0.25
@@ -436,8 +444,11 @@ def _units() -> _Units:
     rows += [("China", p) for name in _CHINA_UNITS for p in catalogue[name].parts]
     corridor = read_corridor_totals()
     groups, group_country, group_of = [], [], []
+    census_district = {d: c for c, (ds, _) in read_district_split().items() for d in ds}
     for country, part in rows:
-        if country == "Pakistan":
+        if country == "Pakistan" and part.province == GB_PROVINCE:
+            name = f"{GB_PROVINCE}/{census_district.get(part.district, part.district)}"
+        elif country == "Pakistan":
             name = part.province
         else:
             has_units = any(v is not None for v in corridor[_ISO[country]]["units"].values())
@@ -483,14 +494,49 @@ def _settlements_and_units(key) -> tuple[Settlements, np.ndarray]:
     return places, unit_of
 
 
+GB_PROVINCE = "Gilgit-Baltistan"
+SPLIT_FILE = "gb_district_households.csv"
+SPLIT_SOURCE = (
+    "census 2023 households by district (population/gb_district_households.csv: PBS "
+    "2017/2023 figures as reported by A. J. Nasir, 2025-11-03)"
+)
+
+
+def read_district_split(path=None) -> dict[str, tuple[tuple[str, ...], float]]:
+    """Gilgit-Baltistan's 2023 census households per census district and the COD-AB
+    districts each census district became: ``{census_district: ((cod_ab, ...), households)}``.
+
+    The census of 2023 still counted GB's 10 districts of 2017; the 2019 split made Darel
+    and Tangir of Diamer, Gupis-Yasin of Ghizer and Rondu of Skardu.  The province total is
+    split in proportion to the households (assumption: equal household size; GB averaged
+    7.7 persons per household in 2023).
+    """
+    name, lines = _open_csv(path, ("population", SPLIT_FILE))
+    out = {}
+    for where, row in _rows(
+        name, lines, ("census_district", "cod_ab_districts", "households_2023")
+    ):
+        districts = tuple(d.strip() for d in row["cod_ab_districts"].split(";") if d.strip())
+        out[row["census_district"].strip()] = (
+            districts,
+            _number(row["households_2023"], where, "households_2023"),
+        )
+    return out
+
+
 def control_totals(totals=None, settlements=None) -> dict[str, dict]:
     """The control total of every bundled control unit.
+
+    Pakistan's provinces and territories are control units, except Gilgit-Baltistan,
+    whose total is split over its 10 census districts (each one or more of the 14 COD-AB
+    districts) by the 2023 census households (:func:`read_district_split`); the corridor's
+    admin-1 units as in the module docstring.
 
     Parameters
     ----------
     totals : path, optional
         CSV with ``adm1_name,population``: replaces the bundled totals (control units
-        not in the file then have none).
+        not in the file then have none; a ``Gilgit-Baltistan`` row is split as above).
     settlements : path, optional
         The user's settlements (used to estimate a unit without a figure).
 
@@ -501,19 +547,28 @@ def control_totals(totals=None, settlements=None) -> dict[str, dict]:
     """
     units = _units()
     out: dict[str, dict] = {}
+    split = read_district_split()
+    share = {
+        f"{GB_PROVINCE}/{c}": households / sum(h for _, h in split.values())
+        for c, (_, households) in split.items()
+    }
+
+    def add(table: dict, source: str, country=None) -> None:
+        for name, group_country in zip(units.groups, units.group_country, strict=True):
+            if name in table:
+                value, how = table[name], source
+            elif name in share and GB_PROVINCE in table:
+                value = table[GB_PROVINCE] * share[name]
+                how = f"{source}; {GB_PROVINCE} split by {SPLIT_SOURCE}"
+            else:
+                continue
+            if country is None or group_country == country:
+                out[name] = {"population": value, "country": group_country, "source": how}
+
     if totals is not None:
-        user = read_province_totals(totals)
-        for name, country in zip(units.groups, units.group_country, strict=True):
-            if name in user:
-                out[name] = {
-                    "population": user[name],
-                    "country": country,
-                    "source": f"user file {totals}",
-                }
+        add(read_province_totals(totals), f"user file {totals}")
         return out
-    for name, value in read_province_totals().items():
-        if name in units.groups:
-            out[name] = {"population": value, "country": "Pakistan", "source": TOTALS_SOURCE}
+    add(read_province_totals(), TOTALS_SOURCE, "Pakistan")
     corridor = read_corridor_totals()
     places, unit_of = _settlements_and_units(_file_key(settlements))
     count = np.bincount(unit_of[unit_of >= 0], minlength=units.group_of.size)
@@ -604,6 +659,14 @@ def _ground(groups: tuple[int, ...], totals_key, settlements_key, params: _Param
         twice = _listed_twice(places, mine[pop > 0])
         if twice.size:
             pop[np.isin(mine, twice)] = 0.0
+        if "/" in units.groups[g]:  # a census district: a figure above half of it is its own
+            cap = DISTRICT_FIGURE_SHARE * total
+            for i in np.flatnonzero(pop > cap):
+                notes.append(
+                    f"{places.name[mine[i]]} ({pop[i]:,.0f} listed) is a district figure "
+                    f"({pop[i] / total:.0%} of {units.groups[g]}): cut to {cap:,.0f}"
+                )
+            pop = np.minimum(pop, cap)
         listed = pop > 0
         weight = np.where(
             places.elev_m[mine] > params.max_habitable_elevation_m, params.high_place_weight, 1.0
@@ -912,7 +975,9 @@ def _settlement_model(grid, dem, totals, settlements, params, kwargs):
     else:
         wanted = np.unique(units.group_of[cell_unit[cell_unit >= 0]])
         unlabelled = []
-    missing = sorted({units.groups[g] for g in wanted if units.groups[g] not in table})
+    missing = sorted(
+        {units.groups[g].split("/")[0] for g in wanted if units.groups[g] not in table}
+    )
     for name in unlabelled + missing:
         raise PopulationError(
             _message(
