@@ -834,20 +834,21 @@ def _grid_units(grid: xr.Dataset) -> tuple[np.ndarray, np.ndarray | None]:
 
 def _region_units(grid: xr.Dataset, cell_unit: np.ndarray) -> np.ndarray:
     """Which bundled units make up the grid's region (bool per unit): the parts of the
-    region named in the grid's attributes, else the units labelling its cells."""
+    bundled names in the grid's ``region`` attribute, else the units labelling its cells."""
     from .errors import GridError
-    from .regions import load_region
+    from .regions import _catalogue, _resolve, _split_names
 
     units = _units()
     out = np.zeros(units.group_of.size, dtype=bool)
     out[cell_unit[cell_unit >= 0]] = True
+    catalogue = _catalogue("districts")
     try:
-        region = load_region(str(grid.attrs.get("region", "")))
+        names = [_resolve(n, catalogue) for n in _split_names(str(grid.attrs.get("region", "")))]
     except GridError:
         return out
     lookup = units.index()
-    parts = [lookup.get((p.province, p.district), -1) for p in region.parts]
-    if all(i >= 0 for i in parts):
+    parts = [lookup.get((p.province, p.district), -1) for n in names for p in catalogue[n].parts]
+    if parts and all(i >= 0 for i in parts):
         out[:] = False
         out[parts] = True
     return out
