@@ -821,7 +821,7 @@ def _grid_units(grid: xr.Dataset) -> tuple[np.ndarray, np.ndarray | None]:
     ]
     cell_unit = np.array(labels, dtype=np.int64)
     source = str(grid.attrs.get("region_source", "user file"))
-    if not source.startswith("user file"):
+    if "user file" not in source:  # a union with a user's GeoJSON counts as the user's
         return cell_unit, _region_units(grid, cell_unit)
     tree = shapely.STRtree(np.array(units.geometry, dtype=object))
     points = shapely.points(grid["lon"].values, grid["lat"].values)
