@@ -309,34 +309,36 @@ def read_settlements(path=None) -> Settlements:
 
 
 def _read_settlements_fast(name, lines, source) -> Settlements | None:
-    """Column-wise parse of a clean file; None (use the row-wise reader, which names the
-    bad line) if anything is unusual."""
-    rows = list(csv.reader(lines))
-    if not rows:
-        return None
-    header = rows[0]
-    if not {"lat", "lon", "population"} <= set(header) or any(
-        len(r) != len(header) for r in rows[1:]
-    ):
-        return None
-    columns = list(zip(*rows[1:], strict=True)) if len(rows) > 1 else [()] * len(header)
-    column = dict(zip(header, columns, strict=True))
+    """Column-wise parse of a clean file (pandas, which xarray needs anyway); None (use
+    the row-wise reader, which names the bad line) if anything is unusual."""
+    import io
+
+    import pandas as pd
+
     try:
-        lat = np.array(column["lat"], dtype=float)
-        lon = np.array(column["lon"], dtype=float)
-        pop = np.array([v.strip() or "0" for v in column["population"]], dtype=float)
+        table = pd.read_csv(
+            io.StringIO("\n".join(lines)),
+            dtype={"name": str},
+            keep_default_na=False,
+            na_values={"population": [""], "elev_m": [""]},
+        )
+        if not {"lat", "lon", "population"} <= set(table.columns):
+            return None
+        lat = table["lat"].to_numpy(dtype=float)
+        lon = table["lon"].to_numpy(dtype=float)
+        pop = table["population"].fillna(0.0).to_numpy(dtype=float)
         elev = (
-            np.array([v.strip() or "nan" for v in column["elev_m"]], dtype=float)
-            if "elev_m" in column
+            table["elev_m"].to_numpy(dtype=float)
+            if "elev_m" in table
             else np.full(lat.size, np.nan)
         )
-    except ValueError:
+    except (ValueError, TypeError, pd.errors.ParserError):
         return None
     good = np.isfinite(lat) & np.isfinite(lon) & np.isfinite(pop) & (pop >= 0)
     good &= (np.abs(lat) <= 90) & (np.abs(lon) <= 180) & ~np.isinf(elev)
     if not good.all():
         return None
-    names = np.array(column["name"] if "name" in column else [""] * lat.size, dtype=str)
+    names = table["name"].to_numpy(dtype=str) if "name" in table else np.full(lat.size, "")
     return Settlements(names, lat, lon, pop, elev, source)
 
 
@@ -485,13 +487,21 @@ def _settlements_and_units(key) -> tuple[Settlements, np.ndarray]:
     containing each (-1: none; the first unit wins where bundled polygons of different
     sources overlap)."""
     places = read_settlements(None if key is None else key[0])
+    return places, _unit_of_points(places.lon, places.lat)
+
+
+def _unit_of_points(lon, lat) -> np.ndarray:
+    """Index of the bundled unit containing each point (-1: none; the first unit wins
+    where polygons overlap), by prepared point-in-polygon tests within each unit's box."""
     units = _units()
-    tree = shapely.STRtree(np.array(units.geometry, dtype=object))
-    point_idx, unit_idx = tree.query(shapely.points(places.lon, places.lat), predicate="within")
-    unit_of = np.full(len(places), np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(unit_of, point_idx, unit_idx)
-    unit_of[unit_of == np.iinfo(np.int64).max] = -1
-    return places, unit_of
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    out = np.full(lon.size, -1, dtype=np.int64)
+    for i, geometry in enumerate(units.geometry):
+        shapely.prepare(geometry)
+        x0, y0, x1, y1 = geometry.bounds
+        rows = np.flatnonzero((lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1) & (out < 0))
+        out[rows[shapely.contains_xy(geometry, lon[rows], lat[rows])]] = i
+    return out
 
 
 GB_PROVINCE = "Gilgit-Baltistan"
@@ -823,13 +833,7 @@ def _grid_units(grid: xr.Dataset) -> tuple[np.ndarray, np.ndarray | None]:
     source = str(grid.attrs.get("region_source", "user file"))
     if "user file" not in source:  # a union with a user's GeoJSON counts as the user's
         return cell_unit, _region_units(grid, cell_unit)
-    tree = shapely.STRtree(np.array(units.geometry, dtype=object))
-    points = shapely.points(grid["lon"].values, grid["lat"].values)
-    point_idx, unit_idx = tree.query(points, predicate="within")
-    cell_unit = np.full(grid.sizes["cell"], np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(cell_unit, point_idx, unit_idx)
-    cell_unit[cell_unit == np.iinfo(np.int64).max] = -1
-    return cell_unit, None
+    return _unit_of_points(grid["lon"].values, grid["lat"].values), None
 
 
 def _region_units(grid: xr.Dataset, cell_unit: np.ndarray) -> np.ndarray:
