@@ -52,9 +52,9 @@ __all__ = ["Region", "RegionPart", "load_region", "list_regions", "read_boundary
 Outline = Literal["districts", "naturalearth"]
 OUTLINES = ("districts", "naturalearth")
 
-ADM2_FILE = "pak_adm2_geoboundaries.geojson"
-ADM1_FILE = "pak_adm1_naturalearth.geojson"
-COUNTRIES_FILE = "countries_region_naturalearth_deu.geojson"
+ADM2_FILE = "pak_adm2_geoboundaries.geojson.gz"
+ADM1_FILE = "pak_adm1_naturalearth.geojson.gz"
+COUNTRIES_FILE = "countries_region_naturalearth_deu.geojson.gz"
 GB_ADM2_FILE = "gb_adm2_ocha_codab_2022.geojson.gz"
 CORRIDOR_ADM1_FILE = "corridor_adm1_naturalearth.geojson.gz"
 CORRIDOR_COUNTRIES_FILE = "corridor_countries_naturalearth.geojson.gz"
