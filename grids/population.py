@@ -9,10 +9,12 @@ Default method ("settlements"), a property of the ground, not of the grid:
    shares and scaled to the country's latest national figure (PROVENANCE: the admin-1
    rows may be older than the national row); a unit without a figure (Kapisa) gets its
    country's persons per settlement times its settlements; a country with no admin-1
-   figures (Azerbaijan) is one control unit.  Control units are split into districts
-   (GB's 14 COD-AB districts, geoBoundaries elsewhere) **by the settlements**, not by a
-   table: the district totals are the sums of the people the rule below puts at the
-   district's settlements (PBS district tables are not bundled).
+   figures (Azerbaijan) is one control unit.  Gilgit-Baltistan's total is split over its
+   10 census districts by their 2023 census households (``population/
+   gb_district_households.csv``, :func:`read_district_split`).  Inside a control unit,
+   districts (GB's 14 COD-AB districts, geoBoundaries elsewhere) get their people **from
+   the settlements**: a district's total is the sum of the people the rule below puts at
+   its settlements (PBS district tables are not bundled).
 2. **Settlements** (GeoNames populated places, bundled ``settlements/
    geonames_ppl_corridor.csv.gz``; about 2,800 in GB and 4,100 in AJK) are assigned to
    the unit whose polygon contains them.  A place with a listed population keeps it; the
@@ -34,9 +36,10 @@ Default method ("settlements"), a property of the ground, not of the grid:
 4. **Built-up footprint**: each place's people are spread evenly over a disc whose area
    grows with its population: area = P / D(P) with the gross built-up density
    D(P) = ``builtup_density_per_km2`` x (P / 100,000) ** (1/6), i.e. area grows as
-   P ** (5/6), the sub-linear urban land-area scaling of Bettencourt (2013, Science
-   340:1438) (exponent about 0.83-0.85).  The density at 100,000 people (5,000 per km2)
-   is our assumption; it gives 0.25 km2 for a village of 500, 44 km2 for 260,000,
+   P ** (5/6): urban land area grows sub-linearly with population (Bettencourt 2013,
+   "The origins of scaling in cities", Science 340:1438; the exponent 5/6 is our
+   choice within that literature's range).  The density at 100,000 people (5,000 per
+   km2) is our assumption; it gives 0.25 km2 for a village of 500, 44 km2 for 260,000,
    104 km2 for 725,000 and about 1,000 km2 for 11 M people.  The disc is sampled on the
    ground every ``sample_spacing_km`` (at most 2,000 samples; 1 sample if the disc is
    smaller) and each sample goes to the H3 cell containing it, **restricted to cells of the
@@ -87,6 +90,8 @@ __all__ = [
     "read_province_totals",
     "read_corridor_totals",
     "read_settlements",
+    "read_district_split",
+    "Settlements",
     "control_totals",
     "builtup_radius_km",
     "habitability",
