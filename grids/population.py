@@ -295,18 +295,20 @@ def read_settlements(path=None) -> Settlements:
     has_name, has_elev = "name" in header, "elev_m" in header
     names, lat, lon, pop, elev = [], [], [], [], []
     for where, row in _rows(name, lines, ("lat", "lon", "population")):
-        lat.append(_float(row["lat"], where, "lat"))
-        lon.append(_float(row["lon"], where, "lon"))
+        la, lo = validate_latlon(
+            _float(row["lat"], where, "lat"), _float(row["lon"], where, "lon"), where
+        )
+        lat.append(float(la))
+        lon.append(float(lo))
         value = (row["population"] or "").strip()
         pop.append(_number(value, where, "population") if value else 0.0)
         height = (row["elev_m"] or "").strip() if has_elev else ""
         elev.append(_float(height, where, "elev_m") if height else np.nan)
         names.append(row["name"] if has_name else "")
-    lat_a, lon_a = validate_latlon(np.array(lat), np.array(lon), name)
     return Settlements(
         np.array(names, dtype=str),
-        lat_a,
-        lon_a,
+        np.array(lat, dtype=float),
+        np.array(lon, dtype=float),
         np.array(pop, dtype=float),
         np.array(elev, dtype=float),
         source,

@@ -14,6 +14,7 @@ import h3
 import numpy as np
 import pytest
 from hybridplan.grids import (
+    GridError,
     PopulationError,
     RasterError,
     build_grid,
@@ -455,3 +456,18 @@ def test_a_town_listed_twice_counts_once():
     assert great_circle_km(lat[0], lon[0], lat[1], lon[1]) < 3.0
     assert great_circle_km(lat[2], lon[2], lat[3], lon[3]) < 3.0
     np.testing.assert_array_equal(_listed_twice(places, np.arange(5)), [1])
+
+
+def test_bad_options_and_bad_settlement_files(tmp_path, gb_ajk_res5):
+    with pytest.raises(PopulationError, match=r"builtup_density_per_km2.*> 0.*pass e\.g\. 5000"):
+        distribute_population(gb_ajk_res5, builtup_density_per_km2=0.0)
+    with pytest.raises(PopulationError, match=r"max_habitable_elevation_m.*finite"):
+        distribute_population(gb_ajk_res5, max_habitable_elevation_m=float("nan"))
+    bad = tmp_path / "places.csv"
+    bad.write_text("name,lat,lon,population\nA,35.9,74.3,10\nB,95.0,74.3,0\n", encoding="utf-8")
+    with pytest.raises(GridError, match=r"places\.csv:3 latitude.*95\.0"):
+        distribute_population(gb_ajk_res5, settlements=bad)
+    worse = tmp_path / "worse.csv"
+    worse.write_text("name,lat,lon,population\nA,35.9,74.3,-4\n", encoding="utf-8")
+    with pytest.raises(PopulationError, match=r"worse\.csv:2.*>= 0.*'population'"):
+        distribute_population(gb_ajk_res5, settlements=worse)
