@@ -545,6 +545,8 @@ _VARIABLES: tuple[Var, ...] = (
         group="ground", optional=True),
     Var("settlement_weight", ("settlement",), "1", "weight of the settlement point within "
         "its cell (listed population, else 1)", group="ground", optional=True),
+    Var("settlement_reach_km", ("settlement",), "km", "built-up radius of the settlement "
+        "(listed places; 0 otherwise)", group="ground", optional=True),
     Var("settlement_cell", ("settlement",), "1", "H3 cell holding the settlement point",
         "str", "ground", optional=True),
     # shared fibre trunks (planning/network.py)

@@ -23,7 +23,14 @@ from .hexgrid import build_grid, validate_resolution
 from .horizon import add_terrain, horizon_mask, terrain_slope_deg
 from .network import Network, PointOfPresence, Route, district_headquarters, load_network
 from .placement import check_network_cells, check_network_region
-from .population import add_rural_flag, distribute_population, habitability
+from .population import (
+    PopulationDroppedWarning,
+    add_rural_flag,
+    builtup_radius_km,
+    control_totals,
+    distribute_population,
+    habitability,
+)
 from .regions import Region, RegionPart, list_regions, load_region
 
 __all__ = [
@@ -54,6 +61,9 @@ __all__ = [
     "read_geotiff",
     "distribute_population",
     "habitability",
+    "builtup_radius_km",
+    "control_totals",
+    "PopulationDroppedWarning",
     "add_rural_flag",
     "Network",
     "Route",

@@ -25,10 +25,10 @@ from .errors import DEMError, _message
 
 __all__ = ["DEM", "load_dem", "read_hgt", "BUNDLED_DEM_NOTE"]
 
-BUNDLED_DEM_FILE = "itur_p1511_topo_5arcmin_pak.npz"
+BUNDLED_DEM_FILE = "itur_p1511_topo_5arcmin_corridor.npz"
 BUNDLED_DEM_SOURCE = (
     "ITU-R P.1511-2 topographic height, 1/12 deg (5 arc-min, ~9 km), via PyPI "
-    "itur 0.4.0, cropped to lon 60-80 E, lat 23-38 N"
+    "itur 0.4.0, cropped to lon 40-90 E, lat 20-56 N"
 )
 BUNDLED_DEM_NOTE = (
     "coarse 9 km grid: valley floors read too high and ridges too low, so "

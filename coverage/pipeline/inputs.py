@@ -208,25 +208,36 @@ def prepare_ground(inputs: PlanInputs) -> xr.Dataset:
 def attach_settlements(grid: xr.Dataset) -> xr.Dataset:
     """Add the settlement points that fall in the grid's cells (dim ``settlement``):
     ``settlement_lat``, ``settlement_lon`` [degree], ``settlement_weight`` [1] (the listed
-    population, else 1) and ``settlement_cell`` (H3 index). The planner groups them into
-    demand sites (``planning.sites``)."""
+    population, else 1), ``settlement_reach_km`` (the built-up radius of a listed place,
+    0 otherwise) and ``settlement_cell`` (H3 index). The planner groups them into demand
+    sites (``planning.sites``)."""
     import h3
+    from hybridplan.grids import builtup_radius_km
     from hybridplan.grids.population import read_settlements
 
     places = read_settlements()
-    resolution = int(grid.attrs.get("h3_resolution", h3.get_resolution(str(grid["cell"].values[0]))))
+    lat, lon = grid["lat"].values, grid["lon"].values
+    box = ((places.lat >= lat.min() - 0.2) & (places.lat <= lat.max() + 0.2)
+           & (places.lon >= lon.min() - 0.2) & (places.lon <= lon.max() + 0.2))
+    p_lat, p_lon, people = places.lat[box], places.lon[box], places.population[box]
+    resolution = h3.get_resolution(str(grid["cell"].values[0]))
     cells = np.array([h3.latlng_to_cell(a, b, resolution)
-                      for a, b in zip(places["lat"], places["lon"], strict=True)], dtype=str)
+                      for a, b in zip(p_lat, p_lon, strict=True)], dtype=str)
     inside = np.isin(cells, grid["cell"].values.astype(str))
-    weight = np.where(places["population"][inside] > 0, places["population"][inside], 1.0)
+    listed = people[inside] > 0
+    reach = np.zeros(int(inside.sum()))
+    if listed.any():
+        reach[listed] = builtup_radius_km(people[inside][listed])
     return grid.assign(
-        settlement_lat=("settlement", places["lat"][inside], {
+        settlement_lat=("settlement", p_lat[inside], {
             "units": "degrees_north", "long_name": "settlement point latitude"}),
-        settlement_lon=("settlement", places["lon"][inside], {
+        settlement_lon=("settlement", p_lon[inside], {
             "units": "degrees_east", "long_name": "settlement point longitude"}),
-        settlement_weight=("settlement", weight, {
+        settlement_weight=("settlement", np.where(listed, people[inside], 1.0), {
             "units": "1", "long_name": "weight of the settlement point within its cell "
             "(listed population, else 1)"}),
+        settlement_reach_km=("settlement", reach, {
+            "units": "km", "long_name": "built-up radius of the settlement (listed places)"}),
         settlement_cell=("settlement", cells[inside], {
             "units": "1", "long_name": "H3 cell holding the settlement point"}),
     )

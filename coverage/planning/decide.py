@@ -51,12 +51,16 @@ def plan_sites(plan: xr.Dataset, spec: PlanningSpec) -> Sites:
         p_lon = plan["settlement_lon"].values
         p_weight = plan["settlement_weight"].values
         p_cell = plan["settlement_cell"].values.astype(str)
+        p_reach = (plan["settlement_reach_km"].values if "settlement_reach_km" in plan
+                   else None)
     else:
         p_lat = p_lon = p_weight = np.zeros(0)
         p_cell = np.zeros(0, dtype=str)
+        p_reach = None
     return demand_sites(plan["cell"].values.astype(str), plan["lat"].values, plan["lon"].values,
                         plan["population"].values, cell_radius_km, p_cell, p_lat, p_lon,
-                        p_weight, spec.underserved.service_radius_km)
+                        p_weight, spec.underserved.service_radius_km,
+                        point_reach_km=p_reach)
 
 
 def satellite_options(plan: xr.Dataset, spec: PlanningSpec, sites: Sites | None = None,
