@@ -415,6 +415,11 @@ def _assemble(
         if level is not None:
             cell_attrs_h3["level"] = int(level)
         coord_vars["cell"] = ("cell", np.asarray(grid["cell"].values, dtype=str), cell_attrs_h3)
+        if "district" in grid:
+            coord_vars["district"] = ("cell", np.asarray(grid["district"].values, dtype=str),
+                                      dict(grid["district"].attrs))
+        variables["area_km2"] = ("cell", np.asarray(grid["area_km2"].values, np.float64),
+                                 {"units": "km2", "long_name": "cell area"})
         coord_vars["lat"] = ("cell", grid["lat"].values, dict(grid["lat"].attrs))
         coord_vars["lon"] = ("cell", grid["lon"].values, dict(grid["lon"].attrs))
     scenario = spec.scenario
