@@ -28,6 +28,7 @@ from hybridplan.tle.propagate import gmst_angles_rad
 from ..errors import CoverageError, PropagationFailureWarning
 from .accumulator import Accumulator
 from .celltree import CellTree
+from .gateway import gateway_tables, mask_by_gateways
 from .kernel import (
     N_SYS_COLUMNS,
     S_BAND,
@@ -60,6 +61,7 @@ class _Static:
     prune: bool
     last_step: int
     weights: np.ndarray | None = None  # (n_weights, n_cells) in tree order: step sums
+    gateways: tuple | None = None  # per system: GatewayTable or None (bent-pipe rule)
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,10 @@ def run_span(static: _Static, times: StepTimes, lo: int, hi: int,
                                        static.prune)
         failures += found.failures
         propagated += found.propagated
-        run_steps(found.step_sys_ptr, found.positions_km, static.sys_table, static.terrain,
+        ptr, positions = found.step_sys_ptr, found.positions_km
+        if static.gateways is not None:
+            ptr, positions = mask_by_gateways(ptr, positions, static.gateways)
+        run_steps(ptr, positions, static.sys_table, static.terrain,
                   static.prune, tree.cell_data, tree.sin_horizon, tree.node_data,
                   tree.node_links, tree.depth, acc.fields, static.series_pos,
                   acc.series_n[a - lo:b - lo], acc.series_open[a - lo:b - lo],
@@ -201,7 +206,8 @@ def accumulate(ground: Ground, systems: Sequence[SystemModel], window: TimeGrid,
                      coarse_every, int(options.steps_per_chunk), bool(options.prune),
                      window.n_steps - 1,
                      None if weights is None else
-                     np.ascontiguousarray(np.asarray(weights, np.float64)[:, tree.order]))
+                     np.ascontiguousarray(np.asarray(weights, np.float64)[:, tree.order]),
+                     gateway_tables(systems))
     times = step_times(window, timescale)
     n_steps = window.n_steps
 
