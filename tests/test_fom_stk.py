@@ -325,3 +325,19 @@ def test_bent_pipe_gateways_count_only_satellites_that_see_one(engine_case):
                           gateways=(Gateway("south pole", -90.0, 0.0),))
     far = compute_coverage(grid, [nowhere], window, terrain=False)
     assert float(far["pct_time_covered"].sel(system="far").max()) == 0.0
+
+
+def test_research_figures_of_a_run(engine_case):
+    from hybridplan.reports.research import latitude_chart, series_chart
+
+    grid, system, window, fom = engine_case
+    fig = series_chart(fom, "pct_area_covered_over_time")
+    assert [t.name for t in fig.data] == ["w", "combined"]
+    np.testing.assert_array_equal(fig.data[0].y,
+                                  fom["pct_area_covered_over_time"].sel(system="w").values)
+    assert fig.layout.yaxis.title.text.endswith("[percent]")
+    cells = series_chart(fom, "series_n_visible", system="w", cells=["c0", "c1"])
+    assert [t.name for t in cells.data] == ["c0", "c1"]
+    bands = coverage_by_latitude(fom, 10.0, grid["area_km2"])
+    lat = latitude_chart(bands)
+    np.testing.assert_array_equal(lat.data[0].x, bands["lat_band"].values)

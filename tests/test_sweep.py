@@ -240,3 +240,25 @@ def test_cli_writes_sweep_nc_and_resumes(folder, tmp_path, capsys):
     assert list(ds["planes"].values) == [4, 6]
     assert main(["sweep", str(folder / "missing.toml"), "--out", str(out)]) == 2
     assert "no such sweep file" in capsys.readouterr().err
+
+
+def test_research_figures_read_labels_from_the_dataset(result):
+    from hybridplan.reports.research import required_chart, sweep_heatmap
+
+    spec, grid, ds = result
+    fig = sweep_heatmap(ds, x="planes", y="sats_per_plane", facet_col="min_elevation_deg",
+                        enabled_geo=True)
+    assert len(fig.data) == 2  # one heatmap per facet
+    z = np.asarray(fig.data[0].z)
+    expected = ds["area_pct_meeting"].sel(system="walker", enabled_geo=True,
+                                          min_elevation_deg=25.0).transpose(
+        "sats_per_plane", "planes").values
+    np.testing.assert_array_equal(z, expected)
+    assert "satellites per plane" in fig.layout.yaxis.title.text
+    curve = required_chart(ds, "sats_per_plane", color="planes", target=50.0,
+                           enabled_geo=True, min_elevation_deg=25.0)
+    assert [t.name for t in curve.data] == ["planes = 4", "planes = 6"]
+    assert list(curve.data[1].y) == list(ds["area_pct_meeting"].sel(
+        system="walker", enabled_geo=True, min_elevation_deg=25.0, planes=6).values)
+    with pytest.raises(ValueError, match="fix the other swept dimensions"):
+        sweep_heatmap(ds, x="planes", y="sats_per_plane")
