@@ -295,13 +295,18 @@ def test_bent_pipe_gateways_count_only_satellites_that_see_one(engine_case):
     from hybridplan.tle import iter_chunks
 
     grid, system, window, _ = engine_case
-    gateways = (Gateway("Islamabad", 33.7, 73.1, 500.0, 20.0),
-                Gateway("Tashkent", 41.3, 69.3, 450.0, 20.0))
+    gateways = (
+        Gateway("Islamabad", 33.7, 73.1, 500.0, 20.0),
+        Gateway("Tashkent", 41.3, 69.3, 450.0, 20.0),
+    )
     gated = SystemModel("g", system.constellation, 10.0, gateways=gateways)
-    fom = compute_coverage(grid, [system, gated], window, terrain=False,
-                           series_cells=list(grid["cell"].values))
-    sats = np.concatenate([c.positions_itrs_km for c in iter_chunks(
-        system.constellation.element_sets, window)], axis=1)  # (n_sat, n_steps, 3)
+    fom = compute_coverage(
+        grid, [system, gated], window, terrain=False, series_cells=list(grid["cell"].values)
+    )
+    sats = np.concatenate(
+        [c.positions_itrs_km for c in iter_chunks(system.constellation.element_sets, window)],
+        axis=1,
+    )  # (n_sat, n_steps, 3)
 
     def sin_el(lat, lon, h_km):
         p = geodetic_to_ecef_km(lat, lon, h_km)
@@ -312,17 +317,20 @@ def test_bent_pipe_gateways_count_only_satellites_that_see_one(engine_case):
     sees_gw = np.zeros(sats.shape[:2], bool)
     for g in gateways:
         sees_gw |= sin_el(g.lat_deg, g.lon_deg, g.height_m / 1e3) >= np.sin(
-            np.radians(g.min_elevation_deg))
+            np.radians(g.min_elevation_deg)
+        )
     assert 0 < sees_gw.mean() < 1
     for i, cell in enumerate(grid["cell"].values):
         above = sin_el(grid["lat"].values[i], grid["lon"].values[i], 0.0) >= np.sin(
-            np.radians(10.0))
+            np.radians(10.0)
+        )
         got = fom["series_n_visible"].sel(system="g", series_cell=cell).values
         np.testing.assert_array_equal(got, (above & sees_gw).sum(axis=0))
         plain = fom["series_n_visible"].sel(system="w", series_cell=cell).values
         np.testing.assert_array_equal(plain, above.sum(axis=0))
-    nowhere = SystemModel("far", system.constellation, 10.0,
-                          gateways=(Gateway("south pole", -90.0, 0.0),))
+    nowhere = SystemModel(
+        "far", system.constellation, 10.0, gateways=(Gateway("south pole", -90.0, 0.0),)
+    )
     far = compute_coverage(grid, [nowhere], window, terrain=False)
     assert float(far["pct_time_covered"].sel(system="far").max()) == 0.0
 
@@ -333,8 +341,9 @@ def test_research_figures_of_a_run(engine_case):
     grid, system, window, fom = engine_case
     fig = series_chart(fom, "pct_area_covered_over_time")
     assert [t.name for t in fig.data] == ["w", "combined"]
-    np.testing.assert_array_equal(fig.data[0].y,
-                                  fom["pct_area_covered_over_time"].sel(system="w").values)
+    np.testing.assert_array_equal(
+        fig.data[0].y, fom["pct_area_covered_over_time"].sel(system="w").values
+    )
     assert fig.layout.yaxis.title.text.endswith("[percent]")
     cells = series_chart(fom, "series_n_visible", system="w", cells=["c0", "c1"])
     assert [t.name for t in cells.data] == ["c0", "c1"]

@@ -200,8 +200,8 @@ def test_an_interrupted_sweep_resumes_and_gives_the_same_dataset(folder, result,
         ('scenario = "scenario.toml"\n[combos]\nplane = [1, 2]\n', "did you mean 'planes'"),
         ('scenario = "scenario.toml"\n[combos]\nmin_elevation_deg = [95]\n', "expected 0..90"),
         (
-            'scenario = "scenario.toml"\n[combos]\nfiber_cost_per_km = [1e4]\n',
-            "planning parameter; sweep it on a plan",
+            'scenario = "scenario.toml"\n[combos]\nplanes = [4]\n[constants]\nfiber_cost_per_km = 1e4\n',
+            "planning parameter; list its values under \\[combos\\]",
         ),
         ('scenario = "scenario.toml"\n[combo]\nplanes = [1]\n', "did you mean 'combos'"),
         (
@@ -246,19 +246,59 @@ def test_research_figures_read_labels_from_the_dataset(result):
     from hybridplan.reports.research import required_chart, sweep_heatmap
 
     spec, grid, ds = result
-    fig = sweep_heatmap(ds, x="planes", y="sats_per_plane", facet_col="min_elevation_deg",
-                        enabled_geo=True)
+    fig = sweep_heatmap(
+        ds, x="planes", y="sats_per_plane", facet_col="min_elevation_deg", enabled_geo=True
+    )
     assert len(fig.data) == 2  # one heatmap per facet
     z = np.asarray(fig.data[0].z)
-    expected = ds["area_pct_meeting"].sel(system="walker", enabled_geo=True,
-                                          min_elevation_deg=25.0).transpose(
-        "sats_per_plane", "planes").values
+    expected = (
+        ds["area_pct_meeting"]
+        .sel(system="walker", enabled_geo=True, min_elevation_deg=25.0)
+        .transpose("sats_per_plane", "planes")
+        .values
+    )
     np.testing.assert_array_equal(z, expected)
     assert "satellites per plane" in fig.layout.yaxis.title.text
-    curve = required_chart(ds, "sats_per_plane", color="planes", target=50.0,
-                           enabled_geo=True, min_elevation_deg=25.0)
+    curve = required_chart(
+        ds, "sats_per_plane", color="planes", target=50.0, enabled_geo=True, min_elevation_deg=25.0
+    )
     assert [t.name for t in curve.data] == ["planes = 4", "planes = 6"]
-    assert list(curve.data[1].y) == list(ds["area_pct_meeting"].sel(
-        system="walker", enabled_geo=True, min_elevation_deg=25.0, planes=6).values)
+    assert list(curve.data[1].y) == list(
+        ds["area_pct_meeting"]
+        .sel(system="walker", enabled_geo=True, min_elevation_deg=25.0, planes=6)
+        .values
+    )
     with pytest.raises(ValueError, match="fix the other swept dimensions"):
         sweep_heatmap(ds, x="planes", y="sats_per_plane")
+
+
+def test_planning_dimensions_redecide_each_coverage_point(folder):
+    """Planning parameters in [combos]: each coverage point's plan re-decided per value,
+    equal to the planning sweep of the corresponding single plan."""
+    from hybridplan.coverage.pipeline import build_plan, resolve
+    from hybridplan.coverage.planning.sweep import sweep as planning_sweep
+
+    (folder / "plan.toml").write_text(
+        'scenario = "scenario.toml"\nper_cell = false\n[combos]\nplanes = [4, 6]\n'
+        "fiber_cost_per_km = [5000, 60000]\n",
+        encoding="utf-8",
+    )
+    spec = load_sweep(folder / "plan.toml")
+    ds = sweep(spec)
+    assert ds["population_share"].dims == ("planes", "fiber_cost_per_km", "technology")
+    assert ds["fiber_cost_per_km"].attrs["units"] == "USD/km"
+    assert "fiber_cost_per_km" not in ds["area_pct_meeting"].dims
+    inputs = resolve(Scenario.from_toml(scenario_text(planes=6)))
+    plan = build_plan(inputs)
+    single = planning_sweep(plan, inputs.spec, "fiber_cost_per_km", [5000.0, 60000.0])
+    for technology in single["technology"].values:
+        np.testing.assert_allclose(
+            ds["population_share"].sel(planes=6, technology=str(technology)).values,
+            single["population_share"].sel(technology=technology).values,
+            rtol=1e-12,
+        )
+    np.testing.assert_allclose(
+        ds["cost_usd"].sel(planes=6).values, single["cost_usd"].sum("technology").values, rtol=1e-12
+    )
+    fibre = ds["population_share"].sel(planes=6, technology="fiber").values
+    assert fibre[0] >= fibre[1]  # dearer fibre never wins more people

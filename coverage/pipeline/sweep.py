@@ -46,8 +46,12 @@ from hybridplan.tle import Constellation, WalkerShell
 from ..engine import EngineOptions, SystemModel, compute_coverage
 from ..engine.fom import COMBINED, package_version
 from ..errors import CoverageError
+from ..planning import decide, technology_of
+from ..planning.spec import PlanningSpec
+from ..planning.sweep import _with as with_planning_value
 from ..scenario import planning_spec
-from .inputs import prepare_grid, resolve_systems
+from .build import assemble_plan
+from .inputs import prepare_grid, prepare_ground, resolve, resolve_systems
 from .outputs import write_netcdf
 from .sweep_spec import SYSTEM_PARAMETERS, WALKER_PARAMETERS, SweepSpec, parameter_attrs
 
@@ -142,13 +146,46 @@ def run_point(
     options: EngineOptions,
     threshold_pct: float,
     per_cell: bool,
+    planning: PlanningSpec | None = None,
+    planning_points: list[dict] = (),
 ) -> dict[str, np.ndarray]:
     """One sweep point (a task; runs in any process): engine run reduced to arrays over
-    ``names`` (every scenario system, then combined; NaN for systems switched off)."""
+    ``names`` (every scenario system, then combined; NaN for systems switched off); with
+    ``planning``, the plan re-decided for every planning point."""
     fom = compute_coverage(
         grid, systems, window, terrain=terrain, antenna_height_m=antenna_height_m, options=options
     )
-    return reduce_point(fom, grid, names, threshold_pct, per_cell)
+    out = reduce_point(fom, grid, names, threshold_pct, per_cell)
+    if planning is not None:
+        out.update(decide_points(assemble_plan(grid, fom, planning), planning, planning_points))
+    return out
+
+
+TECHNOLOGIES = ("fiber", "leo", "meo", "geo", "already_served", "none_feasible", "no_population")
+"""Technology groups of the planning figures (recommendation categories grouped as in
+:func:`hybridplan.coverage.planning.decide.technology_of`)."""
+
+
+def decide_points(
+    plan: xr.Dataset, planning: PlanningSpec, points: list[dict]
+) -> dict[str, np.ndarray]:
+    """Population share per technology [%] and cost [USD] of the plan re-decided for each
+    planning point (``population_share``: ``(n_points, n_technologies)``)."""
+    population = np.nan_to_num(plan["population"].values)
+    settled = population.sum()
+    share = np.zeros((len(points), len(TECHNOLOGIES)))
+    cost = np.zeros(len(points))
+    for k, values in enumerate(points):
+        spec = planning
+        for name, value in values.items():
+            spec = with_planning_value(spec, name, value)
+        rec = decide(plan, spec)
+        technology = technology_of(rec.meanings)[rec.code]
+        for j, group in enumerate(TECHNOLOGIES):
+            if settled > 0:
+                share[k, j] = 100.0 * population[technology == group].sum() / settled
+        cost[k] = np.nan_to_num(rec.chosen_cost_usd).sum()
+    return {"population_share": share, "cost_usd": cost}
 
 
 def reduce_point(
@@ -275,10 +312,12 @@ def sweep(
         See :data:`PointCallback`.
     """
     scenario = spec.scenario
-    grid = sweep_grid(spec) if grid is None else grid
+    planning = planning_spec(scenario) if spec.planning_dims else None
+    if grid is None:
+        grid = sweep_grid(spec) if planning is None else prepare_ground(resolve(scenario))
     base = resolve_systems(scenario) if systems is None else list(systems)
     names = [m.name for m in base] + [COMBINED]
-    dims, coords = spec.dims, spec.coords()
+    dims, coords = spec.coverage_dims, spec.coords()
     points = spec.points()
     shape = tuple(len(coords[d]) for d in dims)
     per_cell = spec.per_cell
@@ -309,7 +348,17 @@ def sweep(
                 on_point(k, params, True)
             continue
         todo.append((k, params, models, path))
-    task_args = (names, window, terrain, antenna, options, spec.threshold_pct, per_cell)
+    task_args = (
+        names,
+        window,
+        terrain,
+        antenna,
+        options,
+        spec.threshold_pct,
+        per_cell,
+        planning,
+        spec.planning_points(),
+    )
 
     def finished(k, params, path, arrays):
         results[k] = arrays
@@ -365,10 +414,18 @@ def _assemble(
         data.update(
             {name: np.full(shape + (len(names), n_cells), np.nan) for name in CELL_VARIABLES}
         )
+    planning_dims = spec.planning_dims
+    if planning_dims:
+        p_shape = tuple(len(coords[d]) for d in planning_dims)
+        data["population_share"] = np.full(shape + p_shape + (len(TECHNOLOGIES),), np.nan)
+        data["cost_usd"] = np.full(shape + p_shape, np.nan)
     for k, arrays in results.items():
         index = tuple(coords[d].index(points[k][d]) for d in dims)
         for name in data:
-            data[name][index] = arrays[name]
+            value = arrays[name]
+            if name in ("population_share", "cost_usd"):  # planning points in C order
+                value = value.reshape(p_shape + value.shape[1:])
+            data[name][index] = value
     variables = {
         name: (tuple(dims) + ("system",), data[name], {"units": units, "long_name": long_name})
         for name, (units, long_name) in REGION_VARIABLES.items()
@@ -393,6 +450,20 @@ def _assemble(
                 data[name],
                 {"units": units, "long_name": long_name},
             )
+    if planning_dims:
+        variables["population_share"] = (
+            tuple(dims) + tuple(planning_dims) + ("technology",),
+            data["population_share"],
+            {
+                "units": "percent",
+                "long_name": "share of the settled population by recommended technology",
+            },
+        )
+        variables["cost_usd"] = (
+            tuple(dims) + tuple(planning_dims),
+            data["cost_usd"],
+            {"units": "USD", "long_name": "present value of the recommended builds"},
+        )
     variables["point_status"] = (
         tuple(dims),
         status,
@@ -403,7 +474,16 @@ def _assemble(
             "flag_meanings": STATUS_MEANINGS,
         },
     )
-    coord_vars = {d: (d, _coord_values(coords[d]), parameter_attrs(d)) for d in dims}
+    coord_vars = {
+        d: (d, _coord_values(coords[d]), parameter_attrs(d))
+        for d in list(dims) + list(planning_dims)
+    }
+    if planning_dims:
+        coord_vars["technology"] = (
+            "technology",
+            np.array(TECHNOLOGIES, dtype=str),
+            {"units": "1", "long_name": "recommended technology"},
+        )
     coord_vars["system"] = (
         "system",
         np.array(names, dtype=str),
@@ -416,10 +496,16 @@ def _assemble(
             cell_attrs_h3["level"] = int(level)
         coord_vars["cell"] = ("cell", np.asarray(grid["cell"].values, dtype=str), cell_attrs_h3)
         if "district" in grid:
-            coord_vars["district"] = ("cell", np.asarray(grid["district"].values, dtype=str),
-                                      dict(grid["district"].attrs))
-        variables["area_km2"] = ("cell", np.asarray(grid["area_km2"].values, np.float64),
-                                 {"units": "km2", "long_name": "cell area"})
+            coord_vars["district"] = (
+                "cell",
+                np.asarray(grid["district"].values, dtype=str),
+                dict(grid["district"].attrs),
+            )
+        variables["area_km2"] = (
+            "cell",
+            np.asarray(grid["area_km2"].values, np.float64),
+            {"units": "km2", "long_name": "cell area"},
+        )
         coord_vars["lat"] = ("cell", grid["lat"].values, dict(grid["lat"].attrs))
         coord_vars["lon"] = ("cell", grid["lon"].values, dict(grid["lon"].attrs))
     scenario = spec.scenario

@@ -24,8 +24,12 @@ values, on which base scenario.
     [[cases]]
     phasing = 5
 
-Region and resolution are not sweepable (they change the cell dimension); planning
-parameters are swept on a plan with ``hybridplan plan --sweep``. Every error is one line
+Planning parameters (``fiber_cost_per_km``, ``discount_rate``, ``horizon_years``,
+``take_up_rate``, ``min_availability_pct``, ``max_latency_rtt_ms``) may be listed under
+``[combos]``: each coverage point's plan is re-decided for every combination of them
+without re-running the engine (the population share per recommended technology and the
+cost then appear over those dimensions). Region and resolution are not sweepable (they
+change the cell dimension). Every error is one line
 naming the file and key, with the nearest valid key suggested for typos.
 """
 
@@ -181,6 +185,24 @@ class SweepSpec:
         object.__setattr__(self, "constants", constants)
 
     @property
+    def planning_dims(self) -> list[str]:
+        """The swept planning parameters (applied to each coverage point's plan)."""
+        return [k for k in self.combos if k in PLANNING_NAMES]
+
+    @property
+    def coverage_dims(self) -> list[str]:
+        """The dimensions that need an engine run (all but the planning ones)."""
+        return [d for d in self.dims if d not in PLANNING_NAMES]
+
+    def planning_points(self) -> list[dict]:
+        """Every combination of the swept planning parameters (``[{}]`` when none)."""
+        names = self.planning_dims
+        return [
+            dict(zip(names, values, strict=True))
+            for values in itertools.product(*(self.combos[k] for k in names))
+        ]
+
+    @property
     def dims(self) -> list[str]:
         """Dimension names: the combos in order, then case keys in order of appearance."""
         out = list(self.combos)
@@ -196,11 +218,12 @@ class SweepSpec:
         return out
 
     def points(self) -> list[dict]:
-        """Every point to run: each case (or none) with each combination of combos."""
-        names = list(self.combos)
+        """Every coverage point to run: each case (or none) with each combination of the
+        coverage combos (planning parameters are applied within each point)."""
+        names = [k for k in self.combos if k not in PLANNING_NAMES]
         combos = [
             dict(zip(names, values, strict=True))
-            for values in itertools.product(*self.combos.values())
+            for values in itertools.product(*(self.combos[k] for k in names))
         ]
         return [{**case, **combo} for case in (self.cases or ({},)) for combo in combos]
 
@@ -212,6 +235,7 @@ class SweepSpec:
                 "system": self.system,
                 "constants": self.constants,
                 "population": self.population,
+                "planning": {k: self.combos[k] for k in self.planning_dims},
             },
             sort_keys=True,
             default=str,
@@ -221,6 +245,11 @@ class SweepSpec:
 
 def parameter_attrs(name: str) -> dict[str, str]:
     """``units`` and ``long_name`` of a sweep dimension."""
+    if name in PLANNING_NAMES:
+        from ..planning.sweep import SWEEPABLE as PLANNING_SWEEPABLE
+
+        _, _, units, long_name = PLANNING_SWEEPABLE[name]
+        return {"units": units, "long_name": long_name}
     if name.startswith("enabled_"):
         return {"units": "1", "long_name": f"system {name[len('enabled_') :]} switched on"}
     units, long_name = SWEEPABLE[name]
@@ -232,12 +261,21 @@ def _known(spec: SweepSpec) -> list[str]:
 
 
 def _value(spec: SweepSpec, name: str, value, where: str):
-    if name not in _known(spec):
-        if name in PLANNING_NAMES:
+    if name in PLANNING_NAMES:
+        if "[combos]" not in where:
             raise ScenarioError(
-                f"{where}: {name} is a planning parameter; sweep it on a plan "
-                f"with `hybridplan plan --sweep {name}=...`"
+                f"{where}: {name} is a planning parameter; list its values "
+                "under [combos] (planning parameters are swept on every "
+                "coverage point, without re-running the engine)"
             )
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not (0 <= value < float("inf"))
+        ):
+            raise ScenarioError(f"{where} = {value!r}: expected a number >= 0")
+        return float(value)
+    if name not in _known(spec):
         close = difflib.get_close_matches(name, _known(spec), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise ScenarioError(
