@@ -64,6 +64,10 @@ def summary(ds, n_resumed: int, seconds: float, path: Path) -> str:
     """Dimensions, points run and the best point of the swept system."""
     dims = [d for d in ds["point_status"].dims]
     sizes = " x ".join(f"{d} ({ds.sizes[d]})" for d in dims)
+    planning = [d for d in ds.get("cost_usd", ds["point_status"]).dims if d not in dims]
+    if planning:
+        sizes += ", each re-planned over " + " x ".join(
+            f"{d} ({ds.sizes[d]})" for d in planning)
     run = int((ds["point_status"] == 1).sum())
     lines = [
         (f"sweep over {sizes}: {run} points run ({n_resumed} from checkpoints), "
