@@ -89,9 +89,9 @@ class Accumulator:
     series_open: np.ndarray
     series_best_deg: np.ndarray
     step_sums: np.ndarray | None = None
-    """``(n_steps, n_rows, 2, n_weights)`` float64: per step, the weighted sums over cells
-    of "covered" and "n_required or more" (see :func:`kernel.run_steps`); ``None`` when
-    the caller kept none."""
+    """``(n_steps, n_rows, 2, n_weights)`` int64: per step, the fixed-point weighted sums
+    over cells of "covered" and "n_required or more" (see :func:`kernel.run_steps` and
+    :func:`fixed_point_weights`); ``None`` when the caller kept none."""
 
     @classmethod
     def empty(cls, first_step: int, n_steps: int, n_systems: int, n_cells: int,
@@ -104,7 +104,7 @@ class Accumulator:
         return cls(first_step, n_steps, fields, np.zeros(n_systems, dtype=np.int64), 0,
                    np.zeros(shape, np.int64), np.zeros(shape, np.int64),
                    np.full(shape, np.nan),
-                   np.zeros((n_steps, n_systems + 1, 2, n_weights)))
+                   np.zeros((n_steps, n_systems + 1, 2, n_weights), np.int64))
 
     def merge(self, later: Accumulator) -> Accumulator:
         """The state of ``self`` followed by ``later`` (which must start where self ends)."""
@@ -225,3 +225,19 @@ def _merge_stk(a: np.ndarray, b: np.ndarray, out: np.ndarray, middle: np.ndarray
     out[..., F_ACC_MAX] = np.maximum(np.maximum(a[..., F_ACC_MAX], b[..., F_ACC_MAX]), joined)
     out[..., F_ACC_MIN] = np.minimum(np.minimum(a[..., F_ACC_MIN], b[..., F_ACC_MIN]),
                                      np.where(joined > 0, joined, NVIS_MIN_START))
+
+
+FIXED_POINT_WEIGHT_MAX = 2**40
+"""The largest cell weight in :func:`fixed_point_weights` (sums stay below 2**63 for up to
+8 million cells)."""
+
+
+def fixed_point_weights(weights: np.ndarray) -> np.ndarray:
+    """Cell weights ``(n_weights, n_cells)`` as int64 fixed point, each row scaled so its
+    largest weight is 2**40 (relative rounding 1e-12 of the largest): integer sums are exact
+    and do not depend on the order of summation (NaN and negative weights count as 0)."""
+    w = np.nan_to_num(np.asarray(weights, dtype=np.float64)).clip(0.0)
+    w = np.atleast_2d(w)
+    top = w.max(axis=1, keepdims=True)
+    scale = np.where(top > 0, FIXED_POINT_WEIGHT_MAX / np.where(top > 0, top, 1.0), 0.0)
+    return np.round(w * scale).astype(np.int64)

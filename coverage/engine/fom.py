@@ -14,7 +14,7 @@ import numpy as np
 import xarray as xr
 from hybridplan.tle import TimeGrid
 
-from .accumulator import Accumulator
+from .accumulator import Accumulator, fixed_point_weights
 from .geometry import SPEED_OF_LIGHT_KM_S
 from .kernel import (
     F_BEST_EL_NDEG,
@@ -277,8 +277,9 @@ def satisfied_over_time(step_sums: np.ndarray, weights: Mapping[str, np.ndarray]
     """
     long = {"cells": "cells", "area": "area", "population": "population"}
     out = {}
-    for w, (name, values) in enumerate(weights.items()):
-        total = float(np.sum(values))
+    fixed = fixed_point_weights(np.stack(list(weights.values())))
+    for w, name in enumerate(weights):
+        total = float(fixed[w].sum())
         if total <= 0:
             continue
         for k, (what, text) in enumerate((("covered", "with at least one visible satellite"),

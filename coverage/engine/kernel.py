@@ -544,6 +544,7 @@ def _fold(acc, row, n_vis, open_cov, req_ok, best_sin, best_d2, smap, series_n,
     n_steps, n_cells = n_vis.shape
     st = np.empty((N_FIELDS, _BLOCK), np.int64)
     el_sum = np.empty(_BLOCK)
+    closed = np.zeros(_BLOCK, np.int64)
     slant_sum = np.empty(_BLOCK)
     for b0 in range(0, n_cells, _BLOCK):
         width = min(_BLOCK, n_cells - b0)
@@ -581,7 +582,7 @@ def _fold(acc, row, n_vis, open_cov, req_ok, best_sin, best_d2, smap, series_n,
                 # STK figures of merit: squared gap lengths, the gap histogram, and the
                 # access (covered run) state, the mirror image of the gap state above
                 st[F_GAP_SQ, j] += closing * trail * trail
-                st[F_HIST0 + _GAP_BIN[min(trail, 2048)], j] += closing
+                closed[j] = closing * trail
                 unc_any = st[F_UNC_ANY, j]
                 a_trail = st[F_ACC_TRAIL, j]
                 a_closing = (1 - c) * unc_any * np.int64(a_trail > 0)
@@ -592,6 +593,11 @@ def _fold(acc, row, n_vis, open_cov, req_ok, best_sin, best_d2, smap, series_n,
                 st[F_ACC_LEAD, j] += c * (1 - unc_any)
                 st[F_ACC_TRAIL, j] = c * (a_trail + unc_any)
                 st[F_UNC_ANY, j] = max(unc_any, 1 - c)
+            # the gap histogram apart, so the loop above stays vectorised (gaps close
+            # rarely; the scatter into a bin would serialise every step)
+            for j in range(width):
+                if closed[j] > 0:
+                    st[F_HIST0 + _GAP_BIN[min(closed[j], 2048)], j] += 1
         for j in range(width):
             st[F_BEST_EL_NDEG, j] += np.int64(el_sum[j])
             st[F_SLANT_MM, j] += np.int64(slant_sum[j])
@@ -721,14 +727,13 @@ def run_steps(step_sys_ptr, sat_pos, sys_table, terrain, prune, cell_data, sin_h
         (``(n_steps, n_systems + 1, n_series)``).
     work : tuple
         From :func:`work_buffers` with at least ``n_steps`` rows.
-    weights : float64 (n_weights, n_cells)
-        Cell weights in tree order (e.g. ones, area [km2], population) for the
-        per-step satisfied sums.
-    step_sums : float64 (n_steps, n_systems + 1, 2, n_weights)
+    weights : int64 (n_weights, n_cells)
+        Cell weights in tree order, in fixed point (e.g. ones, area, population; see
+        :func:`accumulator.fixed_point_weights`) for the per-step satisfied sums.
+    step_sums : int64 (n_steps, n_systems + 1, 2, n_weights)
         Filled with the weighted sums over cells of "covered" (``[..., 0, :]``) and "at
         least n_required visible" (``[..., 1, :]``) per step (percent satisfied over time).
-        Each step is summed by one task in cell order, so the values do not depend on the
-        split into spans.
+        Integer sums: exact, whatever the split into spans.
     """
     n_steps = step_sys_ptr.shape[0]
     n_sys = sys_table.shape[0]
@@ -785,10 +790,10 @@ def _step_sums(n_vis, req_ok, weights, step_sums, row):
     n_steps, n_cells = n_vis.shape
     for t in range(n_steps):
         for w in range(weights.shape[0]):
-            covered = 0.0
-            satisfied = 0.0
-            for i in range(n_cells):
-                covered += weights[w, i] if n_vis[t, i] > 0 else 0.0
-                satisfied += weights[w, i] if req_ok[t, i] > 0 else 0.0
+            covered = np.int64(0)
+            satisfied = np.int64(0)
+            for i in range(n_cells):  # integers: exact in any order, so vectorised
+                covered += weights[w, i] * np.int64(n_vis[t, i] > 0)
+                satisfied += weights[w, i] * np.int64(req_ok[t, i] > 0)
             step_sums[t, row, 0, w] = covered
             step_sums[t, row, 1, w] = satisfied

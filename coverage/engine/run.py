@@ -26,7 +26,7 @@ from hybridplan.tle import TimeGrid, builtin_timescale
 from hybridplan.tle.propagate import gmst_angles_rad
 
 from ..errors import CoverageError, PropagationFailureWarning
-from .accumulator import Accumulator
+from .accumulator import Accumulator, fixed_point_weights
 from .celltree import CellTree
 from .gateway import gateway_tables, mask_by_gateways
 from .kernel import (
@@ -118,7 +118,7 @@ def run_span(static: _Static, times: StepTimes, lo: int, hi: int,
     tree = static.tree
     n_sys = static.sys_table.shape[0]
     weights = (static.weights if static.weights is not None
-               else np.zeros((0, tree.n_cells)))
+               else np.zeros((0, tree.n_cells), np.int64))
     acc = Accumulator.empty(lo, hi - lo, n_sys, tree.n_cells, len(static.series_pos),
                             weights.shape[0])
     if satrecs is None:
@@ -183,7 +183,8 @@ def accumulate(ground: Ground, systems: Sequence[SystemModel], window: TimeGrid,
         Indices (in the grid's order) of cells whose per-step values are kept.
     weights : numpy.ndarray, optional
         ``(n_weights, n_cells)`` cell weights in the grid's order (e.g. area, population):
-        the accumulator's ``step_sums`` hold their sums over covered cells per step.
+        the accumulator's ``step_sums`` hold their sums over covered cells per step, in
+        the fixed point of :func:`~.accumulator.fixed_point_weights`.
     """
     options = options if options is not None else EngineOptions()
     if not systems:
@@ -206,7 +207,7 @@ def accumulate(ground: Ground, systems: Sequence[SystemModel], window: TimeGrid,
                      coarse_every, int(options.steps_per_chunk), bool(options.prune),
                      window.n_steps - 1,
                      None if weights is None else
-                     np.ascontiguousarray(np.asarray(weights, np.float64)[:, tree.order]),
+                     np.ascontiguousarray(fixed_point_weights(weights)[:, tree.order]),
                      gateway_tables(systems))
     times = step_times(window, timescale)
     n_steps = window.n_steps
