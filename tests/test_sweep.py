@@ -302,3 +302,12 @@ def test_planning_dimensions_redecide_each_coverage_point(folder):
     )
     fibre = ds["population_share"].sel(planes=6, technology="fiber").values
     assert fibre[0] >= fibre[1]  # dearer fibre never wins more people
+
+
+def test_points_run_on_any_executor_with_identical_results(result):
+    from concurrent.futures import ThreadPoolExecutor
+
+    spec, grid, ds = result
+    with ThreadPoolExecutor(2) as pool:
+        again = sweep(spec, grid=grid, executor=pool)
+    xr.testing.assert_identical(again, ds)
