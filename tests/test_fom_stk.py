@@ -350,3 +350,19 @@ def test_research_figures_of_a_run(engine_case):
     bands = coverage_by_latitude(fom, 10.0, grid["area_km2"])
     lat = latitude_chart(bands)
     np.testing.assert_array_equal(lat.data[0].x, bands["lat_band"].values)
+
+
+def test_without_stk_fields_the_other_figures_are_identical(engine_case):
+    grid, system, window, fom = engine_case
+    lean = compute_coverage(
+        grid,
+        [system],
+        window,
+        terrain=False,
+        series_cells=list(grid["cell"].values),
+        options=EngineOptions(steps_per_chunk=17),
+        stk=False,
+    )
+    assert "access_count" not in lean and "percentile" not in lean.dims
+    for name in lean.data_vars:
+        xr.testing.assert_identical(lean[name], fom[name])

@@ -51,6 +51,7 @@ from .kernel import (
     F_TRAIL,
     F_UNC_ANY,
     GAP_BIN_OF_STEPS,
+    N_BASE_FIELDS,
     N_FIELDS,
     N_GAP_BINS,
     NVIS_MIN_START,
@@ -69,8 +70,9 @@ class Accumulator:
         Index of the first step (in the analysis time grid).
     n_steps : int
     fields : numpy.ndarray
-        ``(n_rows, n_cells, 14)`` int64 (rows: systems, then "combined"); the field
-        order (last axis) is the ``F_*`` constants of :mod:`hybridplan.coverage.kernel`.
+        ``(n_rows, n_cells, N_FIELDS)`` int64 (rows: systems, then "combined"), or
+        ``N_BASE_FIELDS`` without the STK fields; the field order (last axis) is the
+        ``F_*`` constants of :mod:`hybridplan.coverage.engine.kernel`.
     failures : numpy.ndarray
         ``(n_systems,)`` int64 (satellite, step) pairs SGP4 could not propagate.
     propagated : int
@@ -95,11 +97,14 @@ class Accumulator:
 
     @classmethod
     def empty(cls, first_step: int, n_steps: int, n_systems: int, n_cells: int,
-              n_series: int = 0, n_weights: int = 0) -> Accumulator:
-        """Fresh state for ``n_steps`` steps (the kernel fills it)."""
-        fields = np.zeros((n_systems + 1, n_cells, N_FIELDS), dtype=np.int64)
+              n_series: int = 0, n_weights: int = 0, stk: bool = True) -> Accumulator:
+        """Fresh state for ``n_steps`` steps (the kernel fills it); ``stk=False`` leaves
+        out the STK fields (14 int64 per (row, cell) instead of 53)."""
+        n_fields = N_FIELDS if stk else N_BASE_FIELDS
+        fields = np.zeros((n_systems + 1, n_cells, n_fields), dtype=np.int64)
         fields[..., F_NVIS_MIN] = NVIS_MIN_START
-        fields[..., F_ACC_MIN] = NVIS_MIN_START
+        if stk:
+            fields[..., F_ACC_MIN] = NVIS_MIN_START
         shape = (n_steps, n_systems + 1, n_series)
         return cls(first_step, n_steps, fields, np.zeros(n_systems, dtype=np.int64), 0,
                    np.zeros(shape, np.int64), np.zeros(shape, np.int64),
@@ -128,7 +133,8 @@ class Accumulator:
                                          middle)
         out[..., F_GAP_SUM] = a[..., F_GAP_SUM] + b[..., F_GAP_SUM] + middle
         out[..., F_GAP_COUNT] = a[..., F_GAP_COUNT] + b[..., F_GAP_COUNT] + (middle > 0)
-        _merge_stk(a, b, out, middle, later.n_steps)
+        if self.has_stk:
+            _merge_stk(a, b, out, middle, later.n_steps)
         sums = (None if self.step_sums is None or later.step_sums is None
                 else np.concatenate([self.step_sums, later.step_sums]))
         return Accumulator(
@@ -153,6 +159,11 @@ class Accumulator:
     def field(self, index: int) -> np.ndarray:
         """One accumulator field, ``(n_rows, n_cells)``."""
         return self.fields[..., index]
+
+    @property
+    def has_stk(self) -> bool:
+        """Whether the STK fields (gap squares, histogram, accesses) are kept."""
+        return self.fields.shape[-1] == N_FIELDS
 
     def gap_squares(self) -> np.ndarray:
         """Sum of squared gap lengths [steps^2] under the gap policy, ``(n_rows, n_cells)``."""

@@ -121,7 +121,8 @@ def fom_dataset(acc: Accumulator, stats: RunStats, ground: Ground,
             "mean round-trip propagation delay over covered steps (bent pipe, gateway at "
             "equal slant range)", latency_model=LATENCY_MODEL),
     }
-    data.update(stk_variables(acc, window.step_s))
+    if acc.has_stk:
+        data.update(stk_variables(acc, window.step_s))
     data.update(_system_variables(systems, acc))
     coords = {
         "system": ("system", np.array(names, dtype=str), {"long_name": "satellite system",
@@ -137,8 +138,9 @@ def fom_dataset(acc: Accumulator, stats: RunStats, ground: Ground,
     if grid is not None and "cell" in grid.coords:
         coords["cell"] = ("cell", np.asarray(grid["cell"].values),
                           dict(grid["cell"].attrs) or coords["cell"][2])
-    coords["percentile"] = ("percentile", np.array(PERCENTILES), {
-        "units": "percent", "long_name": "percentile level (percent of gaps or of time)"})
+    if acc.has_stk:
+        coords["percentile"] = ("percentile", np.array(PERCENTILES), {
+            "units": "percent", "long_name": "percentile level (percent of gaps or of time)"})
     if acc.step_sums is not None and weights and acc.step_sums.shape[-1] == len(weights):
         data.update(satisfied_over_time(acc.step_sums, weights))
         coords["time"] = ("time", window.datetimes64(), {"long_name": "time (UTC)"})

@@ -74,6 +74,8 @@ GAP_BIN_OF_STEPS = (np.searchsorted(GAP_BIN_LOWER_STEPS, np.arange(2049), side="
                     - 1).clip(0).astype(np.int64)
 """Bin index of a gap of L steps, for L = 0..2048 (longer gaps: the last bin)."""
 N_FIELDS = F_HIST0 + N_GAP_BINS
+N_BASE_FIELDS = F_GAP_SQ
+"""Fields of an accumulator without the STK figures (``stk=False``: 14 instead of 53)."""
 _GAP_BIN = GAP_BIN_OF_STEPS
 NVIS_MIN_START = np.iinfo(np.int64).max
 
@@ -542,13 +544,15 @@ def _fold(acc, row, n_vis, open_cov, req_ok, best_sin, best_d2, smap, series_n,
     the int64 accumulators once.
     """
     n_steps, n_cells = n_vis.shape
-    st = np.empty((N_FIELDS, _BLOCK), np.int64)
+    n_fields = acc.shape[2]  # N_BASE_FIELDS: without the STK fields
+    stk = n_fields > F_GAP_SQ
+    st = np.empty((n_fields, _BLOCK), np.int64)
     el_sum = np.empty(_BLOCK)
     closed = np.zeros(_BLOCK, np.int64)
     slant_sum = np.empty(_BLOCK)
     for b0 in range(0, n_cells, _BLOCK):
         width = min(_BLOCK, n_cells - b0)
-        for f in range(N_FIELDS):
+        for f in range(n_fields):
             for j in range(width):
                 st[f, j] = acc[row, b0 + j, f]
         el_sum[:] = 0.0
@@ -579,10 +583,14 @@ def _fold(acc, row, n_vis, open_cov, req_ok, best_sin, best_d2, smap, series_n,
                 st[F_LEAD, j] += (1 - c) * (1 - any_cov)
                 st[F_TRAIL, j] = (1 - c) * (trail + any_cov)
                 st[F_ANY, j] = max(any_cov, c)
-                # STK figures of merit: squared gap lengths, the gap histogram, and the
-                # access (covered run) state, the mirror image of the gap state above
-                st[F_GAP_SQ, j] += closing * trail * trail
                 closed[j] = closing * trail
+            if not stk:
+                continue
+            # STK figures of merit: squared gap lengths, the access (covered run) state,
+            # the mirror image of the gap state above, and the gap histogram
+            for j in range(width):
+                c = np.int64(n_vis[t, b0 + j] > 0)
+                st[F_GAP_SQ, j] += closed[j] * closed[j]
                 unc_any = st[F_UNC_ANY, j]
                 a_trail = st[F_ACC_TRAIL, j]
                 a_closing = (1 - c) * unc_any * np.int64(a_trail > 0)
@@ -601,7 +609,7 @@ def _fold(acc, row, n_vis, open_cov, req_ok, best_sin, best_d2, smap, series_n,
         for j in range(width):
             st[F_BEST_EL_NDEG, j] += np.int64(el_sum[j])
             st[F_SLANT_MM, j] += np.int64(slant_sum[j])
-        for f in range(N_FIELDS):
+        for f in range(n_fields):
             for j in range(width):
                 acc[row, b0 + j, f] = st[f, j]
         for j in range(width):

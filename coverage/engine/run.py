@@ -62,6 +62,7 @@ class _Static:
     last_step: int
     weights: np.ndarray | None = None  # (n_weights, n_cells) in tree order: step sums
     gateways: tuple | None = None  # per system: GatewayTable or None (bent-pipe rule)
+    stk: bool = True  # keep the STK fields (revisit/response percentiles, accesses)
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ def run_span(static: _Static, times: StepTimes, lo: int, hi: int,
     weights = (static.weights if static.weights is not None
                else np.zeros((0, tree.n_cells), np.int64))
     acc = Accumulator.empty(lo, hi - lo, n_sys, tree.n_cells, len(static.series_pos),
-                            weights.shape[0])
+                            weights.shape[0], static.stk)
     if satrecs is None:
         satrecs = [e.to_satrec() for e in static.table.element_sets]
     failures = np.zeros(n_sys, dtype=np.int64)
@@ -162,7 +163,8 @@ def accumulate(ground: Ground, systems: Sequence[SystemModel], window: TimeGrid,
                options: EngineOptions | None = None, workers: int = 1,
                executor: Executor | None = None, progress: ProgressCallback | None = None,
                series_cells: Sequence[int] = (), timescale=None,
-               weights: np.ndarray | None = None) -> tuple[Accumulator, RunStats]:
+               weights: np.ndarray | None = None, stk: bool = True
+               ) -> tuple[Accumulator, RunStats]:
     """Run the engine; returns the merged accumulator (cells in the grid's order).
 
     Parameters
@@ -185,6 +187,10 @@ def accumulate(ground: Ground, systems: Sequence[SystemModel], window: TimeGrid,
         ``(n_weights, n_cells)`` cell weights in the grid's order (e.g. area, population):
         the accumulator's ``step_sums`` hold their sums over covered cells per step, in
         the fixed point of :func:`~.accumulator.fixed_point_weights`.
+    stk : bool
+        Keep the STK fields (revisit/response percentiles, time-average gap, accesses);
+        ``False`` cuts the accumulator from 53 to 14 int64 per (row, cell) for very
+        large grids.
     """
     options = options if options is not None else EngineOptions()
     if not systems:
@@ -208,7 +214,7 @@ def accumulate(ground: Ground, systems: Sequence[SystemModel], window: TimeGrid,
                      window.n_steps - 1,
                      None if weights is None else
                      np.ascontiguousarray(fixed_point_weights(weights)[:, tree.order]),
-                     gateway_tables(systems))
+                     gateway_tables(systems), bool(stk))
     times = step_times(window, timescale)
     n_steps = window.n_steps
 
