@@ -504,6 +504,25 @@ _VARIABLES: tuple[Var, ...] = (
         "plan builds (terminal replacements included)", group="case", optional=True),
     Var("cash_flow_opex_usd", ("case", "year"), "USD", "running costs per year of what "
         "the plan builds", group="case", optional=True),
+    # STK figures of merit (engine/fom.py stk_variables; optional: EngineOptions stk)
+    Var("percentile", ("percentile",), "percent", "percentile level", group="coordinate",
+        optional=True),
+    Var("revisit_time_percentile_s", ("system", "cell", "percentile"), "s",
+        "revisit time (gap duration) percentile over gaps", group="stk", optional=True),
+    Var("response_time_percentile_s", ("system", "cell", "percentile"), "s",
+        "response time percentile over all samples", group="stk", optional=True),
+    Var("response_time_mean_s", SC, "s", "mean response time", group="stk", optional=True),
+    Var("response_time_max_s", SC, "s", "largest response time", group="stk", optional=True),
+    Var("time_average_gap_s", SC, "s", "time-average gap", group="stk", optional=True),
+    Var("access_count", SC, "1", "number of accesses", "int", "stk", optional=True),
+    Var("access_duration_mean_s", SC, "s", "mean access duration", group="stk",
+        optional=True),
+    Var("access_duration_min_s", SC, "s", "shortest access", group="stk", optional=True),
+    Var("access_duration_max_s", SC, "s", "longest access", group="stk", optional=True),
+    Var("pct_<weight>_<what>_over_time", ("time", "system"), "percent",
+        "percentage of the region covered per step (STK percent satisfied)", group="stk",
+        optional=True,
+        pattern=r"pct_(cells|area|population)_(covered|n_or_more)_over_time"),
     # demand sites (planning/sites.py): the unit a build serves
     Var("site", C, "1", "demand site holding most of the cell's people (-1: nobody lives "
         "there)", "int", "planning", optional=True),

@@ -17,6 +17,7 @@ from hybridplan.tle.errors import ElementSetError
 from ..errors import CoverageError
 from . import coverage as cli_coverage
 from . import plan as cli_plan
+from . import sweep as cli_sweep
 from . import tle as cli_tle
 
 #: Error classes whose message is the whole story for a user.
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_tle.add_parsers(subparsers)
     cli_coverage.add_parsers(subparsers)
     cli_plan.add_parsers(subparsers)
+    cli_sweep.add_parsers(subparsers)
     return parser
 
 

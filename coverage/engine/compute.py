@@ -28,7 +28,8 @@ def compute_coverage(grid: xr.Dataset, systems: Sequence[SystemModel], window: T
                      executor: Executor | None = None,
                      progress: ProgressCallback | None = None,
                      series_cells: Sequence[str] = (),
-                     attrs: Mapping[str, object] | None = None) -> xr.Dataset:
+                     attrs: Mapping[str, object] | None = None,
+                     stk: bool = True) -> xr.Dataset:
     """Figures of merit per (system, cell) over a time window.
 
     Parameters
@@ -55,6 +56,10 @@ def compute_coverage(grid: xr.Dataset, systems: Sequence[SystemModel], window: T
         Called with numbers of steps completed.
     series_cells : sequence of str
         Cells (``cell`` coordinate values) whose per-step values are kept.
+    stk : bool
+        Compute the STK figures of merit below (revisit/response, time-average gap,
+        accesses); ``False`` saves memory on very large grids (53 -> 14 int64 per
+        system and cell).
 
     Returns
     -------
@@ -69,15 +74,35 @@ def compute_coverage(grid: xr.Dataset, systems: Sequence[SystemModel], window: T
         ``element_set_epoch_min/max``. Coordinates ``lat``, ``lon`` per cell. With
         ``series_cells``: ``series_n_visible``, ``series_covered_open_sky``,
         ``series_best_elevation_deg`` (time, system, series_cell).
+        STK figures of merit per (system, cell): ``revisit_time_percentile_s`` and
+        ``response_time_percentile_s`` (with dim ``percentile``), ``response_time_mean_s``,
+        ``response_time_max_s``, ``time_average_gap_s``, ``access_count``,
+        ``access_duration_mean_s/min_s/max_s`` [s]; and per (time, system)
+        ``pct_cells_covered_over_time``, ``pct_cells_n_or_more_over_time`` (and ``area``
+        / ``population`` variants when the grid has ``area_km2`` / ``population``).
+        Definitions: the Dataset's ``stk_fom_definitions`` attribute.
     """
     options = options if options is not None else EngineOptions()
     if antenna_height_m is None:
         antenna_height_m = float(grid.attrs.get("horizon_antenna_height_m", 0.0))
     ground = ground_from_grid(grid, terrain, antenna_height_m, options.leaf_size)
     index = _series_index(ground.cells, series_cells)
+    weights = cell_weights(grid)
     acc, stats = accumulate(ground, systems, window, options=options, workers=workers,
-                            executor=executor, progress=progress, series_cells=index)
-    return fom_dataset(acc, stats, ground, systems, window, grid, index, attrs)
+                            executor=executor, progress=progress, series_cells=index,
+                            weights=np.stack(list(weights.values())), stk=stk)
+    return fom_dataset(acc, stats, ground, systems, window, grid, index, attrs, weights)
+
+
+def cell_weights(grid: xr.Dataset) -> dict[str, np.ndarray]:
+    """Per-cell weights of the percent-satisfied series: ``cells`` (ones), and ``area``
+    [km2] and ``population`` when the grid has ``area_km2`` / ``population``."""
+    weights = {"cells": np.ones(grid.sizes["cell"])}
+    for name, var in (("area", "area_km2"), ("population", "population")):
+        if var in grid and grid[var].dims == ("cell",):
+            values = np.nan_to_num(np.asarray(grid[var].values, dtype=np.float64))
+            weights[name] = values
+    return weights
 
 
 def _series_index(cells: np.ndarray, wanted: Sequence[str]) -> list[int]:

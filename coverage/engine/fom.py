@@ -15,7 +15,7 @@ import xarray as xr
 from hybridplan.tle import TimeGrid
 
 from ..contract import contract_var
-from .accumulator import Accumulator
+from .accumulator import Accumulator, fixed_point_weights
 from .geometry import SPEED_OF_LIGHT_KM_S
 from .kernel import (
     F_BEST_EL_NDEG,
@@ -26,6 +26,7 @@ from .kernel import (
     F_NVIS_MIN,
     F_NVIS_SUM,
     F_SLANT_MM,
+    GAP_BIN_LOWER_STEPS,
     MM_PER_KM,
     NANO_DEGREE,
 )
@@ -67,6 +68,11 @@ def package_version() -> str:
         return "unknown"
 
 
+def _stk_var(dims, values, units: str, long_name: str, **extra) -> tuple:
+    """An STK figure of merit; its contract row is checked by ``validate_plan``."""
+    return dims, values, {"units": units, "long_name": long_name, **extra}
+
+
 def _var(name: str, values, **extra) -> tuple:
     """``(dims, values, attrs)`` with dims, units, long name and flags from the contract."""
     return contract_var(name, values, **extra)
@@ -75,10 +81,13 @@ def _var(name: str, values, **extra) -> tuple:
 def fom_dataset(acc: Accumulator, stats: RunStats, ground: Ground,
                 systems: Sequence[SystemModel], window: TimeGrid,
                 grid: xr.Dataset | None = None, series_cells: Sequence[int] = (),
-                attrs: Mapping[str, object] | None = None) -> xr.Dataset:
+                attrs: Mapping[str, object] | None = None,
+                weights: Mapping[str, np.ndarray] | None = None) -> xr.Dataset:
     """The figure-of-merit Dataset of one run (dims ``system`` and ``cell``).
 
-    See :func:`hybridplan.coverage.compute_coverage` for the variables.
+    See :func:`hybridplan.coverage.compute_coverage` for the variables;
+    ``weights`` (``"cells"``, ``"area"``, ``"population"`` -> per-cell weights, in the
+    order the run summed them) give the percent-satisfied-over-time series.
     """
     n = acc.n_steps
     names = [s.name for s in systems] + [COMBINED]
@@ -106,6 +115,8 @@ def fom_dataset(acc: Accumulator, stats: RunStats, ground: Ground,
                                     4.0 * slant_km / SPEED_OF_LIGHT_KM_S * 1e3,
                                     latency_model=LATENCY_MODEL),
     }
+    if acc.has_stk:
+        data.update(stk_variables(acc, window.step_s))
     data.update(_system_variables(systems, acc))
     coords = {
         "system": ("system", np.array(names, dtype=str), {"long_name": "satellite system",
@@ -121,6 +132,12 @@ def fom_dataset(acc: Accumulator, stats: RunStats, ground: Ground,
     if grid is not None and "cell" in grid.coords:
         coords["cell"] = ("cell", np.asarray(grid["cell"].values),
                           dict(grid["cell"].attrs) or coords["cell"][2])
+    if acc.has_stk:
+        coords["percentile"] = ("percentile", np.array(PERCENTILES), {
+            "units": "percent", "long_name": "percentile level (percent of gaps or of time)"})
+    if acc.step_sums is not None and weights and acc.step_sums.shape[-1] == len(weights):
+        data.update(satisfied_over_time(acc.step_sums, weights))
+        coords["time"] = ("time", window.datetimes64(), {"long_name": "time (UTC)"})
     if len(series_cells):
         data.update(_series_variables(acc, window))
         coords["time"] = ("time", window.datetimes64(), {"long_name": "time (UTC)"})
@@ -141,6 +158,7 @@ def fom_dataset(acc: Accumulator, stats: RunStats, ground: Ground,
         "visibility_model": VISIBILITY_MODEL,
         "gap_policy": GAP_POLICY,
         "latency_model": LATENCY_MODEL,
+        "stk_fom_definitions": STK_DEFINITIONS,
         "combined_definition": COMBINED_DEFINITION,
         "propagation_failure_policy": FAILURE_POLICY,
         "propagation_failures_total": int(sum(stats.failures.values())),
@@ -148,6 +166,126 @@ def fom_dataset(acc: Accumulator, stats: RunStats, ground: Ground,
     })
     ds.attrs.update(dict(attrs or {}))
     return ds
+
+
+PERCENTILES = (50.0, 90.0, 95.0, 99.0)
+"""Percentile levels of the revisit- and response-time figures [percent]."""
+
+STK_DEFINITIONS = (
+    "STK Coverage names, on time samples: revisit time = gap duration (mean per gap, max, "
+    "percentiles over gaps); response time at a sample = time until the next covered sample "
+    "(0 when covered; in a gap of L steps the samples wait L, L-1, .., 1 steps), mean over all "
+    "samples = sum L(L+1)/2 / n_steps x step (STK's continuous sum L^2 / 2T as the step "
+    "shrinks), max = longest gap, percent below over all samples; time-average gap = sum "
+    "L^2 / n_steps x step (the gap one falls into at a random time); access = maximal run of "
+    "covered steps, edges in-window like gaps. Percentiles stream through a fixed histogram of "
+    "gap lengths in steps (bins 1..8 steps exact, then 2^(1/3) wide up to 2048 steps, the last "
+    "open); each is the largest length of its bin, capped by the longest gap (so exact for "
+    "gaps up to 7 steps, and revisit percentiles never below the truth); response-time "
+    "percentiles count each gap at that length (within one bin of the truth either way)")
+
+
+def stk_variables(acc: Accumulator, step_s: float) -> dict:
+    """STK figures of merit per (system, cell) from an accumulator (see STK_DEFINITIONS)."""
+    n = acc.n_steps
+    sc = ("system", "cell")
+    longest, total, count = acc.gaps()
+    squares = acc.gap_squares()
+    hist = acc.gap_histogram()
+    n_acc, acc_max, acc_min = acc.accesses()
+    covered = acc.field(F_COVERED)
+    revisit_q, response_q = _percentiles(hist, longest, covered, n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        access_mean = np.where(n_acc > 0, covered / np.maximum(n_acc, 1), np.nan)
+    some = n_acc > 0
+    spc = ("system", "cell", "percentile")
+    step = float(step_s)
+    return {
+        "revisit_time_percentile_s": _stk_var(
+            spc, revisit_q * step, "s", "revisit time (gap duration) percentile over gaps",
+            definition=STK_DEFINITIONS),
+        "response_time_mean_s": _stk_var(
+            sc, (squares + total) / 2.0 / n * step, "s",
+            "mean response time (time until the next covered sample) over all samples",
+            definition=STK_DEFINITIONS),
+        "response_time_max_s": _stk_var(sc, longest * step, "s", "largest response time",
+                                    definition=STK_DEFINITIONS),
+        "response_time_percentile_s": _stk_var(
+            spc, response_q * step, "s", "response time percentile over all samples",
+            definition=STK_DEFINITIONS),
+        "time_average_gap_s": _stk_var(sc, squares / n * step, "s",
+                                   "time-average gap (sum of squared gaps / window)",
+                                   definition=STK_DEFINITIONS),
+        "access_count": _stk_var(sc, n_acc.astype(np.int32), "1",
+                             "number of accesses (maximal covered runs)",
+                             definition=STK_DEFINITIONS),
+        "access_duration_mean_s": _stk_var(sc, access_mean * step, "s", "mean access duration "
+                                       "(NaN: never covered)", definition=STK_DEFINITIONS),
+        "access_duration_min_s": _stk_var(sc, np.where(some, acc_min * step, np.nan), "s",
+                                      "shortest access", definition=STK_DEFINITIONS),
+        "access_duration_max_s": _stk_var(sc, np.where(some, acc_max * step, np.nan), "s",
+                                      "longest access", definition=STK_DEFINITIONS),
+    }
+
+
+def _percentiles(hist: np.ndarray, longest: np.ndarray, covered: np.ndarray, n: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Revisit (over gaps) and response (over samples) percentiles [steps] from the gap
+    histogram; each bin stands for its largest length, capped by the longest gap."""
+    upper = np.append(GAP_BIN_LOWER_STEPS[1:] - 1, np.iinfo(np.int64).max).astype(np.float64)
+    rep = np.minimum(upper, longest[..., None].astype(np.float64))  # (rows, cells, bins)
+    levels = np.asarray(PERCENTILES) / 100.0
+    n_gaps = hist.sum(axis=-1)
+    cum = np.cumsum(hist, axis=-1)
+    revisit = np.full(hist.shape[:-1] + (len(levels),), np.nan)
+    for k, q in enumerate(levels):
+        # smallest bin whose cumulative count reaches q of the gaps (at least one gap;
+        # q x count is rounded up after forgiving float noise)
+        need = np.maximum(np.ceil(q * n_gaps - 1e-9), 1)
+        idx = np.argmax(cum >= need[..., None], axis=-1)
+        value = np.take_along_axis(rep, idx[..., None], axis=-1)[..., 0]
+        revisit[..., k] = np.where(n_gaps > 0, value, 0.0)
+    # response time at samples: covered samples wait 0; a gap of length L has one sample
+    # of each wait 1..L. The fraction of samples waiting <= r, (covered + sum min(L, r)) / n,
+    # is piecewise linear in r between the bins' lengths: solve it on the right piece
+    response = np.zeros(hist.shape[:-1] + (len(levels),))
+    knots = np.concatenate([np.zeros(rep.shape[:-1] + (1,)), rep], axis=-1)
+    below = np.stack([covered + (hist * np.minimum(rep, knots[..., m:m + 1])).sum(axis=-1)
+                      for m in range(knots.shape[-1])], axis=-1)  # samples waiting <= knot
+    for k, q in enumerate(levels):
+        need = np.ceil(q * n - 1e-9)  # samples that must wait <= r
+        idx = np.argmax(below >= need, axis=-1)  # first knot reaching the level
+        start = np.maximum(idx - 1, 0)
+        knot = np.take_along_axis(knots, start[..., None], axis=-1)[..., 0]
+        base = np.take_along_axis(below, start[..., None], axis=-1)[..., 0]
+        slope = (hist * (rep > knot[..., None])).sum(axis=-1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            inside = knot + np.ceil((need - base) / np.maximum(slope, 1))
+        response[..., k] = np.where(idx == 0, 0.0, inside)
+    return revisit, response
+
+
+def satisfied_over_time(step_sums: np.ndarray, weights: Mapping[str, np.ndarray]) -> dict:
+    """Percent of cells, area or population covered / meeting n_required, per step.
+
+    ``step_sums``: ``(n_steps, n_rows, 2, n_weights)`` from the kernel, weights in the
+    order of ``weights`` (name -> per-cell weights).
+    """
+    long = {"cells": "cells", "area": "area", "population": "population"}
+    out = {}
+    fixed = fixed_point_weights(np.stack(list(weights.values())))
+    for w, name in enumerate(weights):
+        total = float(fixed[w].sum())
+        if total <= 0:
+            continue
+        for k, (what, text) in enumerate((("covered", "with at least one visible satellite"),
+                                          ("n_or_more", ("with at least n_required visible "
+                                           "satellites")))):
+            out[f"pct_{long[name]}_{what}_over_time"] = _stk_var(
+                ("time", "system"), 100.0 * step_sums[:, :, k, w] / total, "percent",
+                f"percentage of the region's {long[name]} {text}, per step (STK percent "
+                "satisfied)")
+    return out
 
 
 def _system_variables(systems: Sequence[SystemModel], acc: Accumulator) -> dict:

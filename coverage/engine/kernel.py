@@ -55,7 +55,28 @@ MM_PER_KM = 1e6
 F_COVERED, F_COVERED_OPEN, F_N_OR_MORE, F_NVIS_SUM, F_NVIS_MIN, F_NVIS_MAX = range(6)
 F_BEST_EL_NDEG, F_SLANT_MM, F_ANY, F_LEAD, F_TRAIL, F_GAP_MAX, F_GAP_SUM, F_GAP_COUNT = \
     range(6, 14)
-N_FIELDS = 14
+# STK figures of merit beyond the first release (appended, so the fields above keep their
+# places): sum of squared closed gap lengths [steps^2] (time-average gap, response time);
+# the access (maximal covered run) state mirroring the gap state: any uncovered step yet,
+# leading and trailing covered runs, and the count, longest and shortest closed access
+F_GAP_SQ, F_UNC_ANY, F_ACC_LEAD, F_ACC_TRAIL, F_ACC_COUNT, F_ACC_MAX, F_ACC_MIN = \
+    range(14, 21)
+F_HIST0 = 21
+"""First of the gap-length histogram fields (closed gaps; see :data:`GAP_BIN_LOWER_STEPS`)."""
+GAP_BIN_LOWER_STEPS = np.array(
+    [1, 2, 3, 4, 5, 6, 7, 8]
+    + [int(round(8 * 2 ** (k / 3))) for k in range(1, 25)], dtype=np.int64)
+"""Lower edges [steps] of the gap-length histogram bins: one bin per length up to 8 steps,
+then 2**(1/3) apart (26 % wide) up to 2048 steps; the last bin is open-ended. Revisit- and
+response-time percentiles stream through this histogram (exact below 8 steps)."""
+N_GAP_BINS = GAP_BIN_LOWER_STEPS.size
+GAP_BIN_OF_STEPS = (np.searchsorted(GAP_BIN_LOWER_STEPS, np.arange(2049), side="right")
+                    - 1).clip(0).astype(np.int64)
+"""Bin index of a gap of L steps, for L = 0..2048 (longer gaps: the last bin)."""
+N_FIELDS = F_HIST0 + N_GAP_BINS
+N_BASE_FIELDS = F_GAP_SQ
+"""Fields of an accumulator without the STK figures (``stk=False``: 14 instead of 53)."""
+_GAP_BIN = GAP_BIN_OF_STEPS
 NVIS_MIN_START = np.iinfo(np.int64).max
 
 # system parameter columns
@@ -523,12 +544,15 @@ def _fold(acc, row, n_vis, open_cov, req_ok, best_sin, best_d2, smap, series_n,
     the int64 accumulators once.
     """
     n_steps, n_cells = n_vis.shape
-    st = np.empty((N_FIELDS, _BLOCK), np.int64)
+    n_fields = acc.shape[2]  # N_BASE_FIELDS: without the STK fields
+    stk = n_fields > F_GAP_SQ
+    st = np.empty((n_fields, _BLOCK), np.int64)
     el_sum = np.empty(_BLOCK)
+    closed = np.zeros(_BLOCK, np.int64)
     slant_sum = np.empty(_BLOCK)
     for b0 in range(0, n_cells, _BLOCK):
         width = min(_BLOCK, n_cells - b0)
-        for f in range(N_FIELDS):
+        for f in range(n_fields):
             for j in range(width):
                 st[f, j] = acc[row, b0 + j, f]
         el_sum[:] = 0.0
@@ -559,10 +583,33 @@ def _fold(acc, row, n_vis, open_cov, req_ok, best_sin, best_d2, smap, series_n,
                 st[F_LEAD, j] += (1 - c) * (1 - any_cov)
                 st[F_TRAIL, j] = (1 - c) * (trail + any_cov)
                 st[F_ANY, j] = max(any_cov, c)
+                closed[j] = closing * trail
+            if not stk:
+                continue
+            # STK figures of merit: squared gap lengths, the access (covered run) state,
+            # the mirror image of the gap state above, and the gap histogram
+            for j in range(width):
+                c = np.int64(n_vis[t, b0 + j] > 0)
+                st[F_GAP_SQ, j] += closed[j] * closed[j]
+                unc_any = st[F_UNC_ANY, j]
+                a_trail = st[F_ACC_TRAIL, j]
+                a_closing = (1 - c) * unc_any * np.int64(a_trail > 0)
+                st[F_ACC_COUNT, j] += a_closing
+                st[F_ACC_MAX, j] = max(st[F_ACC_MAX, j], a_closing * a_trail)
+                st[F_ACC_MIN, j] = min(st[F_ACC_MIN, j],
+                                       a_closing * a_trail + (1 - a_closing) * NVIS_MIN_START)
+                st[F_ACC_LEAD, j] += c * (1 - unc_any)
+                st[F_ACC_TRAIL, j] = c * (a_trail + unc_any)
+                st[F_UNC_ANY, j] = max(unc_any, 1 - c)
+            # the gap histogram apart, so the loop above stays vectorised (gaps close
+            # rarely; the scatter into a bin would serialise every step)
+            for j in range(width):
+                if closed[j] > 0:
+                    st[F_HIST0 + _GAP_BIN[min(closed[j], 2048)], j] += 1
         for j in range(width):
             st[F_BEST_EL_NDEG, j] += np.int64(el_sum[j])
             st[F_SLANT_MM, j] += np.int64(slant_sum[j])
-        for f in range(N_FIELDS):
+        for f in range(n_fields):
             for j in range(width):
                 acc[row, b0 + j, f] = st[f, j]
         for j in range(width):
@@ -669,7 +716,7 @@ def work_buffers(n_steps: int, n_cells: int) -> tuple:
 @njit(cache=True, nogil=True, error_model="numpy")
 def run_steps(step_sys_ptr, sat_pos, sys_table, terrain, prune, cell_data, sin_horizon,
               node_data, node_links, depth, acc, series_cells, series_n, series_open,
-              series_best, work):
+              series_best, work, weights, step_sums):
     """Process a chunk of consecutive steps into the accumulators.
 
     Parameters
@@ -688,6 +735,13 @@ def run_steps(step_sys_ptr, sat_pos, sys_table, terrain, prune, cell_data, sin_h
         (``(n_steps, n_systems + 1, n_series)``).
     work : tuple
         From :func:`work_buffers` with at least ``n_steps`` rows.
+    weights : int64 (n_weights, n_cells)
+        Cell weights in tree order, in fixed point (e.g. ones, area, population; see
+        :func:`accumulator.fixed_point_weights`) for the per-step satisfied sums.
+    step_sums : int64 (n_steps, n_systems + 1, 2, n_weights)
+        Filled with the weighted sums over cells of "covered" (``[..., 0, :]``) and "at
+        least n_required visible" (``[..., 1, :]``) per step (percent satisfied over time).
+        Integer sums: exact, whatever the split into spans.
     """
     n_steps = step_sys_ptr.shape[0]
     n_sys = sys_table.shape[0]
@@ -722,6 +776,7 @@ def run_steps(step_sys_ptr, sat_pos, sys_table, terrain, prune, cell_data, sin_h
                                  req_ok, best_sin, best_d2, ent, nxt, head, marked)
         _fold(acc, s, n_vis, open_cov, req_ok, best_sin, best_d2, smap, series_n,
               series_open, series_best)
+        _step_sums(n_vis, req_ok, weights, step_sums, s)
         if row[S_LICENSED] > 0.0:
             for t in range(n_steps):
                 for i in range(n_cells):
@@ -734,3 +789,19 @@ def run_steps(step_sys_ptr, sat_pos, sys_table, terrain, prune, cell_data, sin_h
                         comb_d2[t, i] = min(comb_d2[t, i], best_d2[t, i])
     _fold(acc, n_sys, comb_n, comb_open, comb_req, comb_sin, comb_d2, smap, series_n,
           series_open, series_best)
+    _step_sums(comb_n, comb_req, weights, step_sums, n_sys)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _step_sums(n_vis, req_ok, weights, step_sums, row):
+    """Weighted sums over cells of covered / n-or-more per step into ``step_sums[:, row]``."""
+    n_steps, n_cells = n_vis.shape
+    for t in range(n_steps):
+        for w in range(weights.shape[0]):
+            covered = np.int64(0)
+            satisfied = np.int64(0)
+            for i in range(n_cells):  # integers: exact in any order, so vectorised
+                covered += weights[w, i] * np.int64(n_vis[t, i] > 0)
+                satisfied += weights[w, i] * np.int64(req_ok[t, i] > 0)
+            step_sums[t, row, 0, w] = covered
+            step_sums[t, row, 1, w] = satisfied

@@ -59,6 +59,9 @@ class SystemModel:
     gso_exclusion_deg: float = 0.0
     licensed: bool = True
     backhaul: bool = True
+    gateways: tuple = ()
+    """Bent-pipe gateways (:class:`~hybridplan.coverage.engine.gateway.Gateway`); empty:
+    no gateway rule. With gateways, a satellite serves only while it sees one of them."""
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.min_elevation_deg <= 90.0:
