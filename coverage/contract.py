@@ -524,8 +524,9 @@ _VARIABLES: tuple[Var, ...] = (
         optional=True,
         pattern=r"pct_(cells|area|population)_(covered|n_or_more)_over_time"),
     # demand sites (planning/sites.py): the unit a build serves
-    Var("site", C, "1", "demand site holding most of the cell's people (-1: nobody lives "
-        "there)", "int", "planning", optional=True),
+    Var("site", C, "1", "demand site whose decision the cell shows: the built site holding "
+        "most of its people, else the site holding most (-1: nobody lives there)", "int",
+        "planning", optional=True),
     Var("site_lat", ("site",), "degrees_north", "site centre latitude", group="site",
         optional=True),
     Var("site_lon", ("site",), "degrees_east", "site centre longitude", group="site",

@@ -71,12 +71,21 @@ def test_recommendations_are_consistent_with_costs_and_reasons(plans):
     built = ~np.isin(chosen, ["no_population", "already_served", "none_feasible",
                               "not_target"])
     np.testing.assert_array_equal(prefix[built], chosen[built])
+    # a cell whose people all belong to one site pays its share of that site's choice
+    from hybridplan.coverage.planning.decide import plan_sites
+
+    sites = plan_sites(plan, planning_spec(Scenario.from_toml(SMALL % "true", "small.toml")))
+    single = np.diff(sites.share.indptr) == 1
     for option in ("fiber", "leo_starlink", "geo_paksat"):
-        mask = chosen == option
+        mask = (chosen == option) & single
         np.testing.assert_allclose(plan["cost_recommended_usd"].values[mask],
                                    plan[f"cost_{option}_usd"].values[mask])
     assert (plan["population"].values[chosen == "no_population"] == 0).all()
-    assert np.isnan(plan["cost_recommended_usd"].values[~built]).all()
+    # a cell pays (its people's share) exactly when one of its sites is built
+    site_built = np.isfinite(plan["site_cost_usd"].values).astype(float)
+    any_built = np.asarray(sites.share @ site_built).reshape(-1) > 0
+    np.testing.assert_array_equal(np.isfinite(plan["cost_recommended_usd"].values), any_built)
+    assert (np.isfinite(plan["cost_recommended_usd"].values[built])).all()
 
 
 def test_builds_only_for_targets_and_tables_reconcile(plans):

@@ -106,7 +106,10 @@ class Decision:
     cell : Recommendation
         Per cell: the main site's choice and reason, costs allocated by population.
     cell_target : ndarray of bool, (n_cell,)
-        The cell's main site is a target.
+        The cell's site is a target.
+    cell_site : ndarray of int, (n_cell,)
+        The site whose decision the cell shows: the built site holding most of its
+        people, else the site holding most of them; -1 for empty cells.
     """
 
     sites: Sites
@@ -116,6 +119,7 @@ class Decision:
     site_fiber_distance_km: np.ndarray
     cell: Recommendation
     cell_target: np.ndarray
+    cell_site: np.ndarray
 
 
 def decide(plan: xr.Dataset, spec: PlanningSpec, licensed: Mapping[str, bool] | None = None,
@@ -144,8 +148,16 @@ def decide(plan: xr.Dataset, spec: PlanningSpec, licensed: Mapping[str, bool] | 
     chosen[drop] = np.nan
     site = Recommendation(code, meanings, reason, rec.option_cost_usd, chosen)
 
-    main = sites.main_site
+    # each cell shows the decision of the site that holds most of its people among the
+    # sites that are built (else among all): a cell with a cost is a cell with a build
+    main = sites.main_site.copy()
     settled = main >= 0
+    built_site = np.isfinite(chosen)
+    if built_site.any() and settled.any():
+        score = sites.share.tocsr(copy=True)
+        score.data = score.data + 2.0 * built_site[score.indices]  # a built site always wins
+        pick = np.asarray(score.argmax(axis=1)).reshape(-1)
+        main[settled] = pick[settled]
     cell_code = np.full(people.shape, NO_POPULATION, dtype=np.int8)
     cell_code[settled] = code[main[settled]]
     cell_reason = np.full(people.shape, "none:no_population", dtype=object)
@@ -156,7 +168,8 @@ def decide(plan: xr.Dataset, spec: PlanningSpec, licensed: Mapping[str, bool] | 
     cell_target = np.zeros(people.shape, dtype=bool)
     cell_target[settled] = target[main[settled]]
     cell = Recommendation(cell_code, meanings, cell_reason, cell_costs, cell_chosen)
-    return Decision(sites, target, site, site_demand, site_fiber_km, cell, cell_target)
+    return Decision(sites, target, site, site_demand, site_fiber_km, cell, cell_target,
+                    np.where(settled, main, -1))
 
 
 def site_cash_flows(plan: xr.Dataset, spec: PlanningSpec, decision: Decision):
@@ -229,7 +242,7 @@ def planning_variables(plan: xr.Dataset, spec: PlanningSpec,
         "underserved": contract_var(
             "underserved", decision.cell_target.astype(np.int8), rule=rule,
             long_name="target cell (its demand site is underserved)"),
-        "site": contract_var("site", sites.main_site.astype(np.int32)),
+        "site": contract_var("site", decision.cell_site.astype(np.int32)),
         "recommendation": contract_var("recommendation", rec.code, rec.meanings),
         "reason": contract_var("reason", rec.reason.astype(str)),
         "cost_recommended_usd": contract_var(
