@@ -63,7 +63,7 @@ def test_cost_chart_totals_per_system_option(any_plan):
     for option in options:  # the plan's own option names, no orbit-class fallback
         chosen_cells = codes == _meanings(plan).index(option)
         assert chosen.y[x.index(option)] == pytest.approx(
-            np.nansum(plan[f"cost_{option}_usd"].values[chosen_cells]))
+            np.nansum(plan.cost_recommended_usd.values[chosen_cells]))
     assert sum(chosen.y) == pytest.approx(np.nansum(plan.cost_recommended_usd.values))
     assert sum(chosen.y) == pytest.approx(summary(plan)["total_cost_usd"])
     with pytest.raises(ReportDataError, match="cost_<option>_usd"):

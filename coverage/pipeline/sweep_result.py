@@ -39,7 +39,8 @@ REGION_VARIABLES = {
 CELL_VARIABLES = ("pct_time_covered", "pct_time_n_or_more", "n_visible_mean", "max_gap_s")
 STATUS_MEANINGS = "not_run run invalid_parameters no_system_on"
 
-TECHNOLOGIES = ("fiber", "leo", "meo", "geo", "already_served", "none_feasible", "no_population")
+TECHNOLOGIES = ("fiber", "microwave", "leo", "meo", "geo", "already_served", "none_feasible",
+                "not_target", "no_population")
 """Technology groups of the planning figures (recommendation categories grouped as in
 :func:`hybridplan.coverage.planning.decide.technology_of`)."""
 
@@ -57,7 +58,7 @@ def decide_points(
         spec = planning
         for name, value in values.items():
             spec = with_planning_value(spec, name, value)
-        rec = decide(plan, spec)
+        rec = decide(plan, spec).cell
         technology = technology_of(rec.meanings)[rec.code]
         for j, group in enumerate(TECHNOLOGIES):
             if settled > 0:
