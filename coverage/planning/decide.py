@@ -26,7 +26,13 @@ import xarray as xr
 
 from ..contract import contract_var
 from .demand import demand_mbps, target_sites
-from .economics import chosen_cash_flows, fiber_option_usd, satellite_option_usd
+from .economics import (
+    annuity_factor,
+    chosen_cash_flows,
+    fiber_option_usd,
+    satellite_option_usd,
+)
+from .network_plan import NetworkPlan, network_plan
 from .recommend import ALREADY_SERVED, NO_POPULATION, Recommendation, SatelliteOption, recommend
 from .sites import Sites, demand_sites
 from .spec import PlanningSpec
@@ -110,6 +116,13 @@ class Decision:
     cell_site : ndarray of int, (n_cell,)
         The site whose decision the cell shows: the built site holding most of its
         people, else the site holding most of them; -1 for empty cells.
+    standalone : Recommendation
+        Per site, every site priced alone (own fibre path, satellites unlimited): the
+        per-site plan the network plan is compared with.
+    network : NetworkPlan or None
+        The shared-trunk plan (``[network] design = "shared"``).
+    site_runner_up, site_runner_up_cost_usd : ndarray, (n_site,)
+        The next cheapest option of each target site in the network plan.
     """
 
     sites: Sites
@@ -120,6 +133,10 @@ class Decision:
     cell: Recommendation
     cell_target: np.ndarray
     cell_site: np.ndarray
+    standalone: Recommendation
+    network: NetworkPlan | None
+    site_runner_up: np.ndarray
+    site_runner_up_cost_usd: np.ndarray
 
 
 def decide(plan: xr.Dataset, spec: PlanningSpec, licensed: Mapping[str, bool] | None = None,
@@ -134,9 +151,9 @@ def decide(plan: xr.Dataset, spec: PlanningSpec, licensed: Mapping[str, bool] | 
     site_fiber_km = sites.min_over_cells(plan["fiber_distance_km"].values)
     site_weighted_km = sites.min_over_cells(fiber_weighted_km(plan))
     site_demand = demand_mbps(sites.population, spec.demand)
-    rec = recommend(sites.population, site_fiber_km, site_weighted_km, site_demand,
-                    satellite_options(plan, spec, sites, licensed), spec.fiber, spec.finance,
-                    spec.criteria)
+    options = satellite_options(plan, spec, sites, licensed)
+    rec = recommend(sites.population, site_fiber_km, site_weighted_km, site_demand, options,
+                    spec.fiber, spec.finance, spec.criteria)
     target, why = target_sites(sites.population, site_fiber_km, spec.underserved)
     meanings = (*rec.meanings, NOT_TARGET)
     code = rec.code.copy()
@@ -146,6 +163,21 @@ def decide(plan: xr.Dataset, spec: PlanningSpec, licensed: Mapping[str, bool] | 
     code[drop] = len(meanings) - 1
     reason[drop] = "none:not_target(" + why[drop] + ")"
     chosen[drop] = np.nan
+    network = None
+    runner_up = np.full(sites.n_sites, "", dtype=object)
+    runner_up_cost = np.full(sites.n_sites, np.nan)
+    has_network = "on_network" in plan and bool(plan["on_network"].values.any())
+    if spec.network.design == "shared" and has_network:
+        planned = target & (code != ALREADY_SERVED) & (code != NO_POPULATION)
+        network = network_plan(plan, spec, sites, planned, site_demand, rec.option_cost_usd,
+                               options, fiber_weighted_km(plan))
+        index = {m: k for k, m in enumerate(meanings)}
+        chosen_name = network.site_choice[planned]
+        code[planned] = [index.get(str(c), index["none_feasible"]) for c in chosen_name]
+        reason[planned] = network.site_reason[planned]
+        chosen[planned] = network.site_cost_usd[planned]
+        runner_up[planned] = network.site_runner_up[planned]
+        runner_up_cost[planned] = network.site_runner_up_cost_usd[planned]
     site = Recommendation(code, meanings, reason, rec.option_cost_usd, chosen)
 
     # each cell shows the decision of the site that holds most of its people among the
@@ -169,7 +201,7 @@ def decide(plan: xr.Dataset, spec: PlanningSpec, licensed: Mapping[str, bool] | 
     cell_target[settled] = target[main[settled]]
     cell = Recommendation(cell_code, meanings, cell_reason, cell_costs, cell_chosen)
     return Decision(sites, target, site, site_demand, site_fiber_km, cell, cell_target,
-                    np.where(settled, main, -1))
+                    np.where(settled, main, -1), rec, network, runner_up, runner_up_cost)
 
 
 def site_cash_flows(plan: xr.Dataset, spec: PlanningSpec, decision: Decision):
@@ -178,6 +210,14 @@ def site_cash_flows(plan: xr.Dataset, spec: PlanningSpec, decision: Decision):
     site_weighted_km = sites.min_over_cells(fiber_weighted_km(plan))
     capex, opex = {}, {}
     capex["fiber"], opex["fiber"] = fiber_option_usd(site_weighted_km, spec.fiber)
+    if decision.network is not None:  # fibre on a shared trunk: its allocated share
+        on_fibre = (np.array(decision.site.meanings, dtype=object)[decision.site.code]
+                    == "fiber") & np.isfinite(decision.site.chosen_cost_usd)
+        f = spec.fiber.opex_fraction_per_year
+        share_capex = decision.site.chosen_cost_usd / (
+            1.0 + f * annuity_factor(spec.finance.discount_rate, spec.finance.horizon_years))
+        capex["fiber"] = np.where(on_fibre, share_capex, capex["fiber"])
+        opex["fiber"] = np.where(on_fibre, share_capex * f, opex["fiber"])
     lifetimes: dict[str, int | None] = {"fiber": None}
     for option in satellite_options(plan, spec, sites):
         capex[option.code_name], opex[option.code_name] = satellite_option_usd(
@@ -264,6 +304,30 @@ def planning_variables(plan: xr.Dataset, spec: PlanningSpec,
         "site_cost_usd": contract_var("site_cost_usd", decision.site.chosen_cost_usd,
                                       long_name=f"present value of the site's build {horizon}"),
     }
+    runner = np.where(decision.cell_site >= 0, decision.site_runner_up[
+        np.maximum(decision.cell_site, 0)], "")
+    variables.update({
+        "site_runner_up": contract_var("site_runner_up",
+                                       decision.site_runner_up.astype(str)),
+        "site_runner_up_cost_usd": contract_var("site_runner_up_cost_usd",
+                                                decision.site_runner_up_cost_usd),
+        "runner_up": contract_var("runner_up", runner.astype(str)),
+        "runner_up_cost_usd": contract_var(
+            "runner_up_cost_usd",
+            sites.allocate_to_cells(decision.site_runner_up_cost_usd,
+                                    plan["population"].values)),
+    })
+    if decision.network is not None:
+        net = decision.network
+        variables.update({
+            "fiber_trunk_id": contract_var("fiber_trunk_id", net.cell_trunk_id),
+            "fiber_cells_sharing_trunk": contract_var(
+                "fiber_cells_sharing_trunk", net.cell_sharing_trunk.astype(np.int32)),
+            "fiber_allocated_trunk_usd": contract_var("fiber_allocated_trunk_usd",
+                                                      net.cell_allocated_trunk_usd),
+            "fiber_in_tree": contract_var("fiber_in_tree", net.cell_in_tree.astype(np.int8)),
+            "capacity_area": contract_var("capacity_area", net.cell_area),
+        })
     if cases:
         variables.update(licensing_variables(plan, spec, cases, sites))
     for option, cost in rec.option_cost_usd.items():

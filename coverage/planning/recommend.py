@@ -102,6 +102,11 @@ class Recommendation:
     chosen_cost_usd: np.ndarray  # NaN where nothing is built
 
 
+def feasible(option: SatelliteOption, criteria: FeasibilityCriteria, open_sky: bool = False):
+    """Where a satellite option is feasible: licensed, available enough, fast enough."""
+    return _feasible(option, criteria, open_sky)
+
+
 def _feasible(option: SatelliteOption, criteria: FeasibilityCriteria, open_sky: bool):
     covered = option.pct_time_covered_open_sky if open_sky else option.pct_time_covered
     return (option.licensed & (np.asarray(covered) >= criteria.min_availability_pct)

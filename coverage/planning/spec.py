@@ -40,10 +40,15 @@ class TerrainCostFactors:
 @dataclass(frozen=True)
 class NetworkOptions:
     """``[network]``: the fibre network file (default: bundled indicative backbone + district
-    HQ points of presence) and whether planned routes count as built."""
+    HQ points of presence), whether planned routes count as built, how new fibre is
+    designed (``shared``: trunks shared by the sites they pass, a prize-collecting Steiner
+    tree; ``per_site``: every site pays its own path), and the satellite capacity areas
+    (H3 resolution of the coarse cells whose capacity the sites share)."""
 
     path: str = "bundled"
     include_planned: bool = False
+    design: str = "shared"
+    capacity_resolution: int = 5
 
 
 @dataclass(frozen=True)

@@ -319,6 +319,13 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
         _d(_NETWORK, "path", "str", "fibre network (GeoJSON/KML/CSV, relative to the scenario) "
            "or 'bundled' (indicative backbone + district HQ points of presence)"),
         _d(_NETWORK, "include_planned", "bool", "count planned routes as built"),
+        _d(_NETWORK, "design", "str", "new fibre: 'shared' trunks (a prize-collecting Steiner "
+           "tree over the cell graph, with satellite capacity per area) or 'per_site' (each "
+           "site pays its own least-cost path, satellites unlimited)",
+           choices=("shared", "per_site")),
+        _d(_NETWORK, "capacity_resolution", "int", "H3 resolution of the areas whose "
+           "satellite capacity the sites share (res 5 ~ 253 km2, about one Starlink cell)",
+           low=0, high=9, source="[ASSUMPTION] Starlink cell ~379 km2 (Pekhterev 2021)"),
     ),
     "population": (
         _d(_POPULATION, "source", "str", "population raster/CSV (relative to the scenario) or "

@@ -1,0 +1,181 @@
+"""The network plan: shared fibre trunks, satellite capacity and the joint choice per site.
+
+The per-site decision (``decide``) prices every site alone. Here the target sites are
+served as a network, the way rural backhaul is built:
+
+- **Fibre** is a prize-collecting Steiner tree (:func:`.network.design_network`) over the
+  H3 cell graph (edges between neighbouring cells, cost = great-circle length x the mean
+  terrain factor of the two cells x the cost per km, as a present value with O&M), rooted
+  at the cells the existing network enters. Each target site hangs on its *access cell*
+  (its cell with the cheapest path to fibre); a node's prize is its sites' best
+  stand-alone alternative, so a trunk is built where the sites it passes would otherwise
+  pay more.
+- **Satellites** have finite capacity per coarse area (H3 ``capacity_resolution``, default
+  res 5): beams per satellite x Mbit/s per beam x the share that may serve one area
+  (:mod:`.capacity`), for the satellites in view. The planning value should be a low
+  percentile over time (p10); the engine's per-cell figure used here is the *smallest*
+  number of satellites in view at any step (``n_visible_min``, the minimum over the
+  area's cells), which is never above the p10, so the capacity is conservative.
+- **One decision** (:func:`.capacity.joint_plan`): the tree and the capacity assignment
+  are solved in turn; a site pushed off a full system has it closed and its prize rises.
+
+Outputs per site (choice, cost, runner-up, reason such as ``fiber:shared_trunk(n=34)``,
+``leo_starlink:capacity_ok``, ``geo_paksat:leo_not_licensed``,
+``fiber:leo_capacity_limited``) and per cell (trunk, cells sharing it, allocated trunk
+cost, on the tree).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import h3
+import numpy as np
+import xarray as xr
+
+from .capacity import SiteOption, default_capacity, joint_plan
+from .network import FibreGraph, fibre_edge_cost_usd, fibre_site_cost_usd
+from .recommend import FeasibilityCriteria, SatelliteOption, feasible
+from .sites import EARTH_RADIUS_KM, Sites
+from .spec import PlanningSpec
+
+
+def cell_graph(cells, lat_deg, lon_deg, terrain_factor):
+    """Edges between neighbouring cells of a grid: ``(i, j, km, weighted_km)``, i < j.
+
+    ``km`` is the great-circle distance between the centres [km]; ``weighted_km`` that
+    times the mean terrain factor of the two cells (the rule of ``grids.fiber_reach``).
+    """
+    cells = [str(c) for c in np.asarray(cells)]
+    index = {c: k for k, c in enumerate(cells)}
+    ei, ej = [], []
+    for i, c in enumerate(cells):
+        for n in h3.grid_ring(c, 1):
+            j = index.get(n)
+            if j is not None and j > i:
+                ei.append(i)
+                ej.append(j)
+    ei = np.array(ei, dtype=np.int64)
+    ej = np.array(ej, dtype=np.int64)
+    lat, lon = np.radians(lat_deg), np.radians(lon_deg)
+    a = (np.sin((lat[ej] - lat[ei]) / 2) ** 2
+         + np.cos(lat[ei]) * np.cos(lat[ej]) * np.sin((lon[ej] - lon[ei]) / 2) ** 2)
+    km = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+    factor = np.asarray(terrain_factor, dtype=np.float64)
+    return ei, ej, km, km * 0.5 * (factor[ei] + factor[ej])
+
+
+def capacity_areas(cells, resolution: int) -> np.ndarray:
+    """The coarse H3 area (parent at ``resolution``, or the cell itself if coarser) of
+    each cell, as strings."""
+    out = []
+    for c in np.asarray(cells).astype(str):
+        res = h3.get_resolution(c)
+        out.append(h3.cell_to_parent(c, resolution) if res > resolution else c)
+    return np.array(out, dtype=str)
+
+
+@dataclass(frozen=True)
+class NetworkPlan:
+    """The joint plan of the target sites and the fibre tree per cell.
+
+    Site arrays are ``(n_site,)`` (non-target sites: ``""`` / NaN); cell arrays
+    ``(n_cell,)``.
+    """
+
+    site_choice: np.ndarray
+    site_cost_usd: np.ndarray
+    site_runner_up: np.ndarray
+    site_runner_up_cost_usd: np.ndarray
+    site_reason: np.ndarray
+    cell_trunk_id: np.ndarray
+    cell_sharing_trunk: np.ndarray
+    cell_allocated_trunk_usd: np.ndarray
+    cell_in_tree: np.ndarray
+    cell_area: np.ndarray
+    new_fiber_km: float
+    n_trunks: int
+    network_total_usd: float
+    rounds: int
+
+
+def _access_cells(sites: Sites, weighted_km: np.ndarray) -> np.ndarray:
+    """Per site, its cell with the cheapest fibre path (its main cell if none has one)."""
+    coo = sites.share.tocoo()
+    cost = np.where(np.isfinite(weighted_km), weighted_km, 1e30)[coo.row]
+    order = np.lexsort((cost, coo.col))  # by site, then cheapest first
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = coo.col[order][1:] != coo.col[order][:-1]
+    access = np.full(sites.n_sites, -1, dtype=np.int64)
+    access[coo.col[order][first]] = coo.row[order][first]
+    return access
+
+
+def network_plan(plan: xr.Dataset, spec: PlanningSpec, sites: Sites, target: np.ndarray,
+                 site_demand_mbps: np.ndarray, site_option_cost_usd: dict[str, np.ndarray],
+                 options: list[SatelliteOption], weighted_km: np.ndarray) -> NetworkPlan:
+    """Serve the target sites jointly (module docstring); ``options`` are the per-site
+    satellite options (licensing already applied), ``site_option_cost_usd`` their present
+    values per site (and ``fiber``, the stand-alone path) from the per-site decision."""
+    cells = plan["cell"].values.astype(str)
+    n_cell = cells.size
+    factor = (plan["fiber_terrain_factor"].values if "fiber_terrain_factor" in plan
+              else np.ones(n_cell))
+    ei, ej, km, wkm = cell_graph(cells, plan["lat"].values, plan["lon"].values, factor)
+    graph = FibreGraph.from_edges(n_cell, ei, ej,
+                                  fibre_edge_cost_usd(wkm, spec.fiber, spec.finance))
+    roots = plan["on_network"].values.astype(bool) if "on_network" in plan \
+        else np.zeros(n_cell, bool)
+    access = _access_cells(sites, weighted_km)
+    needs = target & (access >= 0) & ~roots[np.maximum(access, 0)]
+    node_demand = np.zeros(n_cell)
+    np.add.at(node_demand, access[needs], site_demand_mbps[needs])
+    areas = capacity_areas(cells, spec.network.capacity_resolution)
+    area_ids, node_area = np.unique(areas, return_inverse=True)
+    node_area = node_area.reshape(-1)
+    criteria: FeasibilityCriteria = spec.criteria
+    site_options = []
+    for option in options:
+        ok = feasible(option, criteria) | ~option.licensed  # unlicensed: still explains
+        covered = option.pct_time_covered >= criteria.min_availability_pct
+        cost = np.where(covered & (option.latency_rtt_ms <= criteria.max_latency_rtt_ms) & ok,
+                        site_option_cost_usd[option.code_name], np.inf)
+        node_cost = np.zeros(n_cell)
+        np.add.at(node_cost, access[needs], cost[needs])
+        node_cost[node_demand <= 0] = np.inf
+        capacity = None
+        if option.orbit in ("leo", "meo", "geo") and "n_visible_min" in plan:
+            model = default_capacity(option.system, option.orbit)
+            visible = plan["n_visible_min"].sel(system=option.system).values.astype(float)
+            per_area = np.full(area_ids.size, np.inf)
+            np.minimum.at(per_area, node_area, visible)
+            capacity = np.asarray(model.capacity_mbps(per_area), dtype=np.float64)
+        site_options.append(SiteOption(option.code_name, "satellite", node_cost,
+                                       bool(option.licensed), capacity))
+    fibre_site = fibre_site_cost_usd(spec.fiber, spec.finance)
+    joint = joint_plan(graph, roots, fibre_site, site_options, node_demand, node_area)
+    decision, design = joint.decision, joint.design
+    names = np.array([*decision.names, ""], dtype=object)
+    node_choice = names[decision.choice]  # -1 -> ""
+    node_runner = names[decision.runner_up]
+    share = np.zeros(sites.n_sites)
+    node = access[needs]
+    share[needs] = site_demand_mbps[needs] / np.maximum(node_demand[node], 1e-300)
+    site_choice = np.full(sites.n_sites, "", dtype=object)
+    site_runner = np.full(sites.n_sites, "", dtype=object)
+    site_reason = np.full(sites.n_sites, "", dtype=object)
+    site_cost = np.full(sites.n_sites, np.nan)
+    site_runner_cost = np.full(sites.n_sites, np.nan)
+    site_choice[needs] = node_choice[node]
+    site_runner[needs] = node_runner[node]
+    site_reason[needs] = decision.reason[node]
+    site_cost[needs] = decision.chosen_cost_usd[node] * share[needs]
+    site_runner_cost[needs] = decision.runner_up_cost_usd[node] * share[needs]
+    used = design.edge_used & (graph.edge_status == 0)
+    trunk = np.where(design.in_tree & ~roots, design.trunk_id, -1)
+    return NetworkPlan(
+        site_choice, site_cost, site_runner, site_runner_cost, site_reason,
+        trunk.astype(np.int32), np.where(trunk >= 0, design.cells_sharing_trunk, 0),
+        np.where(design.served, design.allocated_trunk_usd, 0.0), design.in_tree & ~roots,
+        areas, float(km[used[: km.size]].sum()), int(np.unique(trunk[trunk >= 0]).size),
+        float(np.nansum(site_cost)), joint.rounds)
