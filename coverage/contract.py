@@ -578,6 +578,13 @@ _VARIABLES: tuple[Var, ...] = (
         group="network", optional=True),
     Var("fiber_in_tree", C, "1", "the new fibre tree passes the cell", "flag", "network",
         _flags("off_tree", "#e0e0e0", "on_tree", "#1f77b4"), optional=True),
+    Var("new_fiber_km", (), "km", "length of new fibre in the plan's trunks", group="network",
+        optional=True),
+    Var("fiber_trunks", (), "1", "new fibre trunks (trees hanging off the existing network)",
+        "int", "network", optional=True),
+    Var("per_site_cost_usd", (), "USD", "the plan's cost with every target site priced alone "
+        "(own fibre path, satellites unlimited): what sharing saves", group="network",
+        optional=True),
     # satellite capacity per coarse area (planning/capacity.py)
     Var("capacity_area", C, "1", "coarse H3 area whose satellite capacity the cell shares",
         "str", "capacity", optional=True),

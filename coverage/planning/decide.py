@@ -327,6 +327,11 @@ def planning_variables(plan: xr.Dataset, spec: PlanningSpec,
                                                       net.cell_allocated_trunk_usd),
             "fiber_in_tree": contract_var("fiber_in_tree", net.cell_in_tree.astype(np.int8)),
             "capacity_area": contract_var("capacity_area", net.cell_area),
+            "new_fiber_km": contract_var("new_fiber_km", np.float64(net.new_fiber_km)),
+            "fiber_trunks": contract_var("fiber_trunks", np.int32(net.n_trunks)),
+            "per_site_cost_usd": contract_var(
+                "per_site_cost_usd", np.float64(np.nansum(np.where(
+                    decision.site_target, decision.standalone.chosen_cost_usd, np.nan)))),
         })
     if cases:
         variables.update(licensing_variables(plan, spec, cases, sites))

@@ -8,10 +8,11 @@ instead, and the cost of a site is allocated back to its cells by population.
 How sites are made (all distances on the sphere, radius 6371.0 km):
 
 1. **Settlement clusters.** Settlement points (GeoNames populated places, or the user's
-   points) closer than ``service_radius_km`` to each other are joined (single linkage,
-   the connected components of the "within r" graph). A cluster is one site: a village
-   with its hamlets, or a town. The clustering depends on the points only, never on the
-   grid, which is what makes sites a property of the ground.
+   points) are grouped around leading places: the largest place not yet in a site leads
+   a new one and takes every free point within ``service_radius_km`` (leader clustering,
+   :func:`cluster_points`). A site is a village with its hamlets, or a town, and spans at
+   most twice the radius. The clustering depends on the points only, never on the grid,
+   which is what makes sites a property of the ground.
 2. **People to sites.** Each settled cell's people go to the sites whose points lie in
    the cell, in proportion to the points' weights (their listed population, or 1); a
    settled cell with no point inside goes whole to the nearest site whose nearest point
@@ -37,8 +38,7 @@ from dataclasses import dataclass
 
 import h3
 import numpy as np
-from scipy.sparse import coo_matrix, csr_matrix
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse import csr_matrix
 from scipy.spatial import cKDTree
 
 from ..errors import CoverageError
@@ -56,11 +56,16 @@ def _chord(distance_km: float) -> float:
     return 2.0 * np.sin(min(distance_km / EARTH_RADIUS_KM, np.pi) / 2.0)
 
 
-def cluster_points(lat_deg, lon_deg, radius_km: float) -> np.ndarray:
-    """Single-linkage clusters of points closer than ``radius_km`` [km].
+def cluster_points(lat_deg, lon_deg, radius_km: float, weight=None) -> np.ndarray:
+    """Sites of at most ``radius_km`` around a leading settlement (leader clustering).
 
-    Returns a label per point, ``0 .. n_clusters - 1``, numbered in the order of each
-    cluster's first point (deterministic).
+    The points are taken in order of decreasing ``weight`` (listed population; ties by
+    index); each point not yet in a site leads a new site that takes every unassigned
+    point within ``radius_km`` of it. Every site therefore spans at most ``2 radius_km``
+    (single linkage would chain a whole valley of villages into one "site"), the biggest
+    places lead, and the result depends on the points only, never on the grid.
+
+    Returns a label per point, ``0 .. n_sites - 1``, numbered in the leaders' order.
     """
     lat = np.asarray(lat_deg, dtype=np.float64).reshape(-1)
     lon = np.asarray(lon_deg, dtype=np.float64).reshape(-1)
@@ -68,17 +73,23 @@ def cluster_points(lat_deg, lon_deg, radius_km: float) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     if not radius_km >= 0:
         raise CoverageError(f"service_radius_km = {radius_km!r}: expected a distance >= 0 km")
-    pairs = cKDTree(_unit(lat, lon)).query_pairs(_chord(radius_km), output_type="ndarray")
-    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])) if len(pairs)
-                       else (np.zeros(0), (np.zeros(0, int), np.zeros(0, int))),
-                       shape=(lat.size, lat.size))
-    _, labels = connected_components(graph, directed=False)
-    # renumber by first appearance so labels do not depend on scipy's internals
-    _, first = np.unique(labels, return_index=True)
-    order = np.argsort(first)
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
-    return rank[labels].astype(np.int64)
+    w = np.ones(lat.size) if weight is None else np.asarray(weight, dtype=np.float64)
+    order = np.lexsort((np.arange(lat.size), -w))
+    tree = cKDTree(_unit(lat, lon))
+    labels = np.full(lat.size, -1, dtype=np.int64)
+    chord = _chord(radius_km)
+    site = 0
+    for leader in order.tolist():
+        if labels[leader] >= 0:
+            continue
+        near = np.asarray(tree.query_ball_point(_unit(lat[leader:leader + 1],
+                                                      lon[leader:leader + 1])[0], chord),
+                          dtype=np.int64)
+        near = near[labels[near] < 0]
+        labels[near] = site
+        labels[leader] = site
+        site += 1
+    return labels
 
 
 @dataclass(frozen=True)
@@ -198,7 +209,7 @@ def demand_sites(cell_id: np.ndarray, cell_lat_deg: np.ndarray, cell_lon_deg: np
                             "value per point")
     if np.any(~np.isfinite(weight) | (weight <= 0)):
         raise CoverageError("settlement point weights must be finite and > 0")
-    labels = cluster_points(p_lat, p_lon, service_radius_km)
+    labels = cluster_points(p_lat, p_lon, service_radius_km, weight)
     n_cluster = int(labels.max()) + 1 if labels.size else 0
     index = {str(c): i for i, c in enumerate(np.asarray(cell_id))}
     p_row = np.array([index.get(str(c), -1) for c in np.asarray(point_cell)], dtype=np.int64)
