@@ -39,6 +39,7 @@ from ..engine import SystemModel
 from ..errors import ScenarioError
 from ..planning.spec import PlanningSpec
 from ..scenario import Scenario, SystemSpec, WalkerSpec
+from ..scenario.scenario import _toml
 from ..scenario.schema import parse_utc
 from .build import assemble_plan, run_coverage
 from .inputs import check_epochs, load_system_constellation, prepare_ground, resolve
@@ -446,9 +447,16 @@ class ExploreModel:
         """The TOML text of :meth:`scenario_of`; ``hybridplan plan`` on it reproduces the
         view's numbers (at the explorer's resolution unless ``full_resolution``)."""
         scenario = self.scenario_of(view, full_resolution=full_resolution)
+        # Scenario.to_toml writes the planning tables as keys after the last [[systems]]
+        # (where TOML files them under that system), so they are written here as tables.
+        body = dataclasses.replace(scenario, reserved={}, text="").to_toml()
+        tables = []
+        for name, table in scenario.reserved.items():
+            tables.extend(_toml_tables(name, table))
         return (
             "# written by `hybridplan explore`: reproduces the explorer's view\n"
-            + scenario.to_toml()
+            + body
+            + ("\n" + "\n".join(tables) + "\n" if tables else "")
         )
 
     # ------------------------------------------------------------------ keys
@@ -630,6 +638,21 @@ def _reserved_tables(base: Mapping, spec: PlanningSpec, systems: list[str]) -> d
         if name in spec.satellite_costs:
             costs[name] = dataclasses.asdict(spec.satellite_costs[name])
     return out
+
+
+def _toml_tables(name: str, table: Mapping) -> list[str]:
+    """``[name]`` with its scalar keys, then its sub-tables as ``[name.sub]``."""
+    lines = [f"[{name}]"]
+    nested = []
+    for key, value in table.items():
+        if isinstance(value, Mapping):
+            nested.append((key, value))
+        else:
+            lines.append(f"{key} = {_toml(value)}")
+    lines.append("")
+    for key, value in nested:
+        lines.extend(_toml_tables(f"{name}.{key}", value))
+    return lines
 
 
 def _plain(value):

@@ -147,6 +147,7 @@ def _layout(
     title: str,
     first_figure,
     figures: list[str],
+    figure: str,
     system_names: list[str],
     plan_systems: list[str],
 ) -> html.Div:
@@ -203,7 +204,7 @@ def _layout(
                             id="figure",
                             options=figures,
                             clearable=False,
-                            value="recommendation" if "recommendation" in figures else figures[0],
+                            value=figure,
                         ),
                     ),
                     _row(
@@ -247,9 +248,10 @@ def build_app(
     title: str = "hybridplan explore",
     job: FullPlanJob | None = None,
     clock: Callable[[], float] = time.perf_counter,
+    figure: str = "recommendation",
 ) -> Dash:
-    """The explorer app for a model whose :meth:`compute` already answered its initial
-    view (``model.current``)."""
+    """The explorer app over a model (its initial view is computed here when the model
+    has not answered one yet); ``figure`` is the variable mapped first."""
     if model.current is None:
         model.compute(model.initial_view(), clock)
     plan = model.current.plan
@@ -257,14 +259,14 @@ def build_app(
     system_names = list(initial["systems"])
     figures = model.figures(plan)
     plan_systems = [str(s) for s in plan["system"].values]
-    figure = "recommendation" if "recommendation" in figures else figures[0]
+    figure = figure if figure in figures else figures[0]
     first = views.full_figure(plan, figure, "combined", model.boundaries)
     resolution = h3.get_resolution(str(plan["cell"].values[0]))
 
     app = Dash(
         __name__, title=title, serve_locally=True, assets_folder=str(ASSETS), update_title=None
     )
-    app.layout = _layout(model, title, first, figures, system_names, plan_systems)
+    app.layout = _layout(model, title, first, figures, figure, system_names, plan_systems)
     planning_keys = [c["key"] for c in model.planning_controls()]
     state = {"version": 0}
 
