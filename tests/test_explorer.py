@@ -15,21 +15,21 @@ import time
 import numpy as np
 import pytest
 
-dash = pytest.importorskip("dash", reason="the explore extra (Dash) is not installed")
+pytest.importorskip("dash", reason="the explore extra (Dash) is not installed")
 
-from hybridplan.coverage.cli import main  # noqa: E402
-from hybridplan.coverage.cli.explore import bind_address  # noqa: E402
-from hybridplan.coverage.errors import CoverageError  # noqa: E402
-from hybridplan.coverage.pipeline.explore_model import ExploreModel  # noqa: E402
-from hybridplan.coverage.scenario import (  # noqa: E402
+import dash
+from hybridplan.coverage.cli import main
+from hybridplan.coverage.cli.explore import bind_address
+from hybridplan.coverage.errors import CoverageError
+from hybridplan.coverage.pipeline.explore_model import ExploreModel
+from hybridplan.coverage.scenario import (
     Scenario,
     SystemSpec,
     WalkerSpec,
     default_scenario,
     planning_spec,
 )
-from hybridplan.reports.explorer import answer, cell_panel  # noqa: E402
-from hybridplan.reports.explorer import views  # noqa: E402
+from hybridplan.reports.explorer import answer, cell_panel, views
 
 
 def small_scenario(resolution: int = 5) -> Scenario:
@@ -112,8 +112,10 @@ def test_raising_min_elevation_never_adds_coverage(model):
 
 
 def test_superseded_requests_are_dropped(model):
-    views_ = [with_(model.initial_view(), ("systems", "walker", "min_elevation_deg"), v)
-              for v in (31.0, 32.0, 33.0)]
+    views_ = [
+        with_(model.initial_view(), ("systems", "walker", "min_elevation_deg"), v)
+        for v in (31.0, 32.0, 33.0)
+    ]
     runs = model.stats.engine_runs
     results = {}
     model._run_lock.acquire()  # one recompute "in flight": the three requests queue
@@ -143,7 +145,8 @@ def test_answer_patches_map_with_every_cell_once(model):
     view = model.initial_view()
     state = {}
     patch, status, version, table, shown_view, systems = answer(
-        model, view, "pct_time_covered", "walker", state)
+        model, view, "pct_time_covered", "walker", state
+    )
     assert isinstance(patch, dash.Patch)
     ops = patch.to_plotly_json()["operations"]
     data = next(op for op in ops if op["location"] == ["data"])["params"]["value"]
@@ -157,8 +160,11 @@ def test_answer_patches_map_with_every_cell_once(model):
     model._run_lock.acquire()
     try:
         before = model._latest
-        t = threading.Thread(target=lambda: out.setdefault(
-            "a", answer(model, view, "pct_time_covered", "walker", state)))
+        t = threading.Thread(
+            target=lambda: out.setdefault(
+                "a", answer(model, view, "pct_time_covered", "walker", state)
+            )
+        )
         t.start()
         deadline = time.monotonic() + 5
         while model._latest == before and time.monotonic() < deadline:
@@ -198,7 +204,8 @@ def test_cell_click_series_matches_figures(model):
     # the per-step series and the accumulated figures agree (two ways to one number)
     assert 100.0 * np.mean(n >= 1) == pytest.approx(pct[k], abs=1e-9)
     assert np.mean(n) == pytest.approx(
-        float(plan["n_visible_mean"].sel(system="walker").values[k]), abs=1e-9)
+        float(plan["n_visible_mean"].sel(system="walker").values[k]), abs=1e-9
+    )
     panel = cell_panel(model, view, cell)
     reason = panel[1].children
     assert reason == f"Reason: {plan['reason'].values[k]}"
@@ -207,8 +214,14 @@ def test_cell_click_series_matches_figures(model):
 def test_walker_add_and_replace(model):
     view = model.initial_view()
     add = with_(view, ("walker", "mode"), "add")
-    add["walker"].update(name="shell2", planes=6, sats_per_plane=5, phasing=1,
-                         altitude_km=1200.0, inclination_deg=87.9)
+    add["walker"].update(
+        name="shell2",
+        planes=6,
+        sats_per_plane=5,
+        phasing=1,
+        altitude_km=1200.0,
+        inclination_deg=87.9,
+    )
     plan = model.compute(add).plan
     assert [str(s) for s in plan["system"].values] == ["walker", "shell2", "combined"]
     assert int(plan["n_satellites"].sel(system="shell2")) == 30
@@ -241,10 +254,12 @@ def test_exported_toml_reproduces_the_shown_numbers(model, tmp_path):
         ran = ran.load()
     assert [str(c) for c in ran["cell"].values] == [str(c) for c in shown["cell"].values]
     np.testing.assert_array_equal(ran["recommendation"].values, shown["recommendation"].values)
-    np.testing.assert_allclose(ran["pct_time_covered"].values, shown["pct_time_covered"].values,
-                               rtol=0, atol=1e-9)
-    np.testing.assert_allclose(ran["cost_recommended_usd"].values,
-                               shown["cost_recommended_usd"].values, rtol=1e-9)
+    np.testing.assert_allclose(
+        ran["pct_time_covered"].values, shown["pct_time_covered"].values, rtol=0, atol=1e-9
+    )
+    np.testing.assert_allclose(
+        ran["cost_recommended_usd"].values, shown["cost_recommended_usd"].values, rtol=1e-9
+    )
     assert float(ran.attrs["fiber_cost_per_km_usd"]) == 35_000.0
 
 
@@ -254,8 +269,12 @@ def test_full_resolution_export_keeps_the_scenario_resolution():
     m.full_resolution = 7
     m.spec = planning_spec(m.base)
     m._orbit = {"walker": "LEO"}
-    view = {"systems": {"walker": {"enabled": True}}, "walker": {"mode": "off"},
-            "window": {}, "planning": {}}
+    view = {
+        "systems": {"walker": {"enabled": True}},
+        "walker": {"mode": "off"},
+        "window": {},
+        "planning": {},
+    }
     assert m.scenario_of(view).region.resolution == 5
     assert m.scenario_of(view, full_resolution=True).region.resolution == 7
 

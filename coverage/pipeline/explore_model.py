@@ -149,6 +149,8 @@ class ExploreModel:
         Use this executor instead of starting a pool.
     cache_size : int
         Entries of each cache level.
+    settle_s : float
+        Quiet time [s] an engine run waits for: a newer request in that time replaces it.
     """
 
     def __init__(
@@ -159,6 +161,7 @@ class ExploreModel:
         workers: int = 2,
         executor: Executor | None = None,
         cache_size: int = 24,
+        settle_s: float = 0.25,
     ) -> None:
         self.full_resolution = scenario.region.resolution
         res = (
@@ -189,7 +192,8 @@ class ExploreModel:
         self.series_cache = _Lru(4 * cache_size)
         self.stats = Stats()
         self._run_lock = threading.Lock()
-        self._ticket_lock = threading.Lock()
+        self._arrival = threading.Condition()
+        self.settle_s = float(settle_s)
         self._latest = 0
         self.current: Outcome | None = None
 
@@ -549,11 +553,20 @@ class ExploreModel:
 
     def compute(self, view: Mapping, clock=None) -> Outcome | None:
         """Answer a view, one at a time; ``None`` when a later request arrived while this
-        one waited (the latest input wins). ``clock`` returns seconds (for timing)."""
-        with self._ticket_lock:
+        one waited (the latest input wins). ``clock`` returns seconds (for timing).
+
+        A view that needs the engine first waits until no new request has arrived for
+        ``settle_s`` (a burst of slider changes runs the engine once, for the last one);
+        a cached coverage is answered at once.
+        """
+        with self._arrival:
             self._latest += 1
             ticket = self._latest
+            self._arrival.notify_all()
         with self._run_lock:
+            if ticket == self._latest and self.settle_s > 0 and self._needs_engine(view):
+                with self._arrival:
+                    self._arrival.wait_for(lambda: ticket != self._latest, timeout=self.settle_s)
             if ticket != self._latest:
                 self.stats.superseded += 1
                 return None
@@ -564,6 +577,9 @@ class ExploreModel:
             self.stats.last_seconds = seconds
             self.current = Outcome(plan, coverage_key, plan_key, engine_ran, seconds)
             return self.current
+
+    def _needs_engine(self, view: Mapping) -> bool:
+        return self.keys(view)[0] not in self.coverage_cache
 
     def cell_series(self, view: Mapping, cell: str) -> xr.Dataset:
         """Visible satellites per step at one cell (dims time, system, cell): a one-cell
