@@ -144,17 +144,30 @@ def test_superseded_requests_are_dropped(model):
 def test_answer_patches_map_with_every_cell_once(model):
     view = model.initial_view()
     state = {}
-    patch, status, version, table, shown_view, systems = answer(
+    patch, status, version, table, shown_view, systems, key = answer(
         model, view, "pct_time_covered", "walker", state
     )
     assert isinstance(patch, dash.Patch)
     ops = patch.to_plotly_json()["operations"]
-    data = next(op for op in ops if op["location"] == ["data"])["params"]["value"]
-    counts = views.hexagon_count(data)
+    slots = {
+        op["location"][1]: op["params"]["value"] for op in ops if op["location"][:1] == ["data"]
+    }
+    assert sorted(slots) == list(range(views.MAP_SLOTS))  # only the map's own slots
+    counts = views.hexagon_count([slots[i] for i in range(views.MAP_SLOTS)])
     n_cells = model.current.plan.sizes["cell"]
     assert sum(counts.values()) == n_cells  # every hexagon drawn exactly once
     assert version == "1" and "engine runs" in status
     assert systems == ["walker", "combined"]
+    again = answer(model, view, "pct_time_covered", "walker", state)
+    assert again[2] == "2" and again[5] is dash.no_update  # same systems: options untouched
+    # a cost change leaves the coverage map as shown: nothing is re-sent ...
+    dearer = with_(view, ("planning", "fiber.cost_per_km_usd"), 31_000.0)
+    same = answer(model, dearer, "pct_time_covered", "walker", state, shown_key=key)
+    assert same[0] is dash.no_update and same[6] == key
+    # ... but a map of the cost it changes is patched
+    cost_key = views.map_key(model.compute(view).plan, "cost_recommended_usd", "walker")
+    moved = answer(model, dearer, "cost_recommended_usd", "walker", state, shown_key=cost_key)
+    assert isinstance(moved[0], dash.Patch) and moved[6] != cost_key
     # a request overtaken by a later one changes nothing in the page
     out = {}
     model._run_lock.acquire()

@@ -54,9 +54,9 @@ FIBRE = '[id=\'{"key":"fiber.cost_per_km_usd","kind":"plan"}\'] input[type=numbe
 #: Hexagons per filled trace of the map in the page (rings are split by NaN gaps).
 SIGNATURE_JS = """() => {
   const gd = document.querySelector('#map .js-plotly-plot');
-  if (!gd || !gd.data) return null;
+  if (!gd || !gd._fullData) return null;
   const out = {};
-  for (const t of gd.data) {
+  for (const t of gd._fullData) {  // decoded arrays (gd.data may hold base64)
     if (t.fill !== 'toself') continue;
     let gaps = 0;
     for (let i = 0; i < t.x.length; i++) if (t.x[i] === null || Number.isNaN(t.x[i])) gaps++;
@@ -182,7 +182,6 @@ def test_explorer_in_headless_chromium(running, tmp_path):
                     model.plan(_with(initial, ("systems", "walker", "min_elevation_deg"), 45.0))[0],
                     "pct_time_covered",
                     "combined",
-                    model.boundaries,
                 )[0]
             )
             assert changed == expected
@@ -201,9 +200,7 @@ def test_explorer_in_headless_chromium(running, tmp_path):
             burst_runs = model.stats.engine_runs - runs
             assert 1 <= burst_runs <= 2
             expected = views.hexagon_count(
-                views.map_traces(
-                    model.plan(last)[0], "pct_time_covered", "combined", model.boundaries
-                )[0]
+                views.map_traces(model.plan(last)[0], "pct_time_covered", "combined")[0]
             )
             page.wait_for_function(
                 f"JSON.stringify(({SIGNATURE_JS})()) === JSON.stringify({_js_object(expected)})",

@@ -150,6 +150,7 @@ def _layout(
     figure: str,
     system_names: list[str],
     plan_systems: list[str],
+    map_key: str,
 ) -> html.Div:
     view = model.initial_view()
     window = view["window"]
@@ -234,6 +235,7 @@ def _layout(
             html.H3("Districts"),
             html.Div(id="districts"),
             dcc.Store(id="view", data=view),
+            dcc.Store(id="map-key", data=map_key),
         ],
         className="hp-main",
     )
@@ -266,9 +268,18 @@ def build_app(
     app = Dash(
         __name__, title=title, serve_locally=True, assets_folder=str(ASSETS), update_title=None
     )
-    app.layout = _layout(model, title, first, figures, figure, system_names, plan_systems)
+    app.layout = _layout(
+        model,
+        title,
+        first,
+        figures,
+        figure,
+        system_names,
+        plan_systems,
+        views.map_key(plan, figure, "combined"),
+    )
     planning_keys = [c["key"] for c in model.planning_controls()]
-    state = {"version": 0}
+    state = {"version": 0, "systems": plan_systems}
 
     @app.callback(
         Output("map", "figure"),
@@ -277,6 +288,7 @@ def build_app(
         Output("districts", "children"),
         Output("view", "data"),
         Output("system", "options"),
+        Output("map-key", "data"),
         Input({"kind": "sys-enabled", "system": ALL}, "value"),
         Input({"kind": "sys-licensed", "system": ALL}, "value"),
         Input({"kind": "sys-minel", "system": ALL}, "value"),
@@ -299,6 +311,7 @@ def build_app(
         Input({"kind": "plan", "key": ALL}, "value"),
         Input("figure", "value"),
         Input("system", "value"),
+        State("map-key", "data"),
         running=[(Output("status", "className"), "hp-busy", "")],
         prevent_initial_call=False,
     )
@@ -325,6 +338,7 @@ def build_app(
         planning_values,
         figure,
         system,
+        shown_key,
     ):
         walker = {
             "mode": w_mode,
@@ -353,7 +367,7 @@ def build_app(
             planning_keys,
             planning_values,
         )
-        return answer(model, view, figure, system, state, clock)
+        return answer(model, view, figure, system, state, clock, shown_key)
 
     @app.callback(
         Output("cell-panel", "children"),
@@ -409,17 +423,19 @@ def answer(
     system: str | None,
     state: dict,
     clock: Callable[[], float] = time.perf_counter,
+    shown_key: str | None = None,
 ):
     """The main callback's outputs for a view: a map :class:`Patch`, the status line,
-    the map version, the district table, the view, and the system choices. A request
-    the model dropped (a later one arrived) changes nothing."""
+    the map version, the district table, the view, the system choices and the map's key.
+    A request the model dropped (a later one arrived) changes nothing; a map equal to
+    the one the page shows (``shown_key``) is not sent again."""
     t0 = clock()
     try:
         outcome = model.compute(view, clock)
     except ValueError as exc:  # the model's user errors (bad window, no system, ...)
-        return (no_update, f"error: {exc}", no_update, no_update, no_update, no_update)
+        return (no_update, f"error: {exc}", *(no_update,) * 5)
     if outcome is None:
-        return (no_update,) * 6
+        return (no_update,) * 7
     plan = outcome.plan
     plan_systems = [str(s) for s in plan["system"].values]
     system = (
@@ -429,10 +445,15 @@ def answer(
     )
     figures = model.figures(plan)
     figure = figure if figure in figures else figures[0]
-    traces, title = views.map_traces(plan, figure, system, model.boundaries)
-    patch = Patch()
-    patch["data"] = traces
-    patch["layout"]["title"]["text"] = title
+    key = views.map_key(plan, figure, system)
+    if key == shown_key:  # the page already shows this very map (e.g. a cost change
+        patch = no_update  # that leaves the mapped figure as it was): nothing to redraw
+    else:
+        traces, title = views.map_traces(plan, figure, system)
+        patch = Patch()  # the map's trace slots rewritten in place; the outlines stay
+        for index, trace in enumerate(traces):
+            patch["data"][index] = trace
+        patch["layout"]["title"]["text"] = title
     columns, rows = views.district_rows(plan, figure, system)
     table = views.table_component(columns, rows, "district-table")
     state["version"] = state.get("version", 0) + 1
@@ -442,7 +463,9 @@ def answer(
         f"{how}; answered in {clock() - t0:.2f} s · engine runs {stats.engine_runs}, "
         f"plan runs {stats.plan_runs}"
     )
-    return patch, status, str(state["version"]), table, dict(view), plan_systems
+    options = no_update if plan_systems == state.get("systems") else plan_systems
+    state["systems"] = plan_systems
+    return patch, status, str(state["version"]), table, dict(view), options, key
 
 
 def cell_panel(model: ExplorerModel, view: Mapping, cell: str | None):

@@ -7,6 +7,7 @@ piece is tested without a browser.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 
 import h3
@@ -26,10 +27,16 @@ from ..labels import (
     units_of,
 )
 from ..maps import hex_map
+from ..overlays import boundary_traces
 from ..tables import district_table
 
 #: Figures mapped as categories although they hold text.
 TEXT_FIGURES = ("reason",)
+#: Trace slots of the map before the overlays (hexagon bins, no data, colour bar, hover).
+MAP_SLOTS = 40
+#: Categories a map shows at most (hexagon traces + no data + hover fit the slots).
+MAX_CATEGORIES = MAP_SLOTS - 3
+EMPTY_TRACE = {"type": "scatter", "x": [], "y": [], "showlegend": False, "hoverinfo": "skip"}
 #: District-table columns taken from the report's table (when present).
 DISTRICT_COLUMNS = (
     "district",
@@ -45,6 +52,10 @@ def figure_array(plan: xr.Dataset, figure: str, system: str | None) -> xr.DataAr
     """The per-cell array a map shows; text figures (``reason``) become CF flags."""
     if figure in TEXT_FIGURES and figure in plan:
         text = as_text(plan[figure].values)
+        meanings, counts = np.unique(text, return_counts=True)
+        if len(meanings) > MAX_CATEGORIES:  # the rarest share one colour
+            rare = set(meanings[np.argsort(-counts, kind="stable")[MAX_CATEGORIES - 1 :]])
+            text = np.where(np.isin(text, list(rare)), "other", text)
         meanings, codes = np.unique(text, return_inverse=True)
         tokens = [m.replace(" ", "_") or "none" for m in meanings]
         return xr.DataArray(
@@ -65,23 +76,46 @@ def figure_array(plan: xr.Dataset, figure: str, system: str | None) -> xr.DataAr
 
 
 def map_traces(
-    plan: xr.Dataset, figure: str, system: str | None, boundaries: dict | None = None
+    plan: xr.Dataset, figure: str, system: str | None, slots: int = MAP_SLOTS
 ) -> tuple[list[dict], str]:
-    """``(traces as dicts, title)`` of the map of one figure: hexagons at the plan's own
-    resolution, drawn by :func:`hex_map` exactly as in the report."""
+    """``(traces, title)`` of the map of one figure: hexagons at the plan's own
+    resolution, drawn by :func:`hex_map` exactly as in the report, padded with empty
+    traces to ``slots`` (so an update writes the same trace indices every time and the
+    overlays after them are never re-sent). More traces than slots: all are returned."""
     da = figure_array(plan, figure, system)
     own = h3.get_resolution(str(plan["cell"].values[0]))
-    fig = hex_map(plan, da, system, boundaries=boundaries, overview_resolution=own)
-    return [trace.to_plotly_json() for trace in fig.data], fig.layout.title.text
+    fig = hex_map(plan, da, system, overview_resolution=own)
+    traces = [trace.to_plotly_json() for trace in fig.data]
+    if len(traces) > slots:
+        raise ReportDataError(
+            f"the map of {figure!r} needs {len(traces)} traces; the explorer has {slots} slots"
+        )
+    traces += [dict(EMPTY_TRACE) for _ in range(slots - len(traces))]
+    return traces, fig.layout.title.text
+
+
+def map_key(plan: xr.Dataset, figure: str, system: str | None) -> str:
+    """A digest of what the map of a figure shows (values, categories, label): equal
+    keys draw the same map."""
+    da = figure_array(plan, figure, system)
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(np.ascontiguousarray(da.values).tobytes())
+    digest.update(f"{figure}|{system}|{label(da)}|{da.attrs.get('flag_meanings', '')}".encode())
+    return digest.hexdigest()
 
 
 def full_figure(
     plan: xr.Dataset, figure: str, system: str | None, boundaries: dict | None = None
 ) -> go.Figure:
-    """The first map (later updates patch its ``data`` and title only)."""
+    """The first map: :data:`MAP_SLOTS` map traces, then the district outlines (later
+    updates patch the map traces and the title only)."""
     da = figure_array(plan, figure, system)
     own = h3.get_resolution(str(plan["cell"].values[0]))
-    fig = hex_map(plan, da, system, boundaries=boundaries, overview_resolution=own)
+    fig = hex_map(plan, da, system, overview_resolution=own)
+    traces, _ = map_traces(plan, figure, system)
+    fig = go.Figure(
+        data=traces + [t.to_plotly_json() for t in boundary_traces(boundaries)], layout=fig.layout
+    )
     fig.update_layout(uirevision="explorer", height=640, clickmode="event")
     return fig
 
