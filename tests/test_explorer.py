@@ -304,3 +304,40 @@ def test_explore_binds_loopback_unless_public(capsys):
     assert main(["explore", "--host", "0.0.0.0", "--port", "1"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "add --public" in err
+
+
+def test_full_plan_job_runs_in_background_and_cancels(tmp_path):
+    from hybridplan.coverage.cli.explore import FullPlanJob
+
+    job = FullPlanJob(tmp_path)
+    assert job.status() == {"running": False, "text": "no full plan started"}
+    text = small_scenario().to_toml()
+    assert job.start(text).startswith("started in ")
+    assert job.status()["running"]
+    assert job.start(text) == "a full plan is already running"  # one at a time
+    job.cancel()
+    status = job.status()
+    assert not status["running"] and "cancelled" in status["text"]
+    (folder,) = tmp_path.iterdir()
+    assert (folder / "scenario.toml").read_text(encoding="utf-8") == text
+    assert not (folder / "results" / "plan.nc").exists()  # stopped before writing
+
+
+def test_reason_map_keeps_the_common_reasons_within_the_trace_slots(model):
+    import xarray as xr
+
+    plan = model.current.plan.copy()
+    n = plan.sizes["cell"]
+    # 60 distinct reasons: "common" on half the cells, the rest one or two cells each
+    text = np.array(["served:common"] * n, dtype=object)
+    text[n // 2 :] = [f"none:rare_{k % 60}" for k in range(n - n // 2)]
+    plan["reason"] = xr.DataArray(text.astype(str), dims="cell", attrs={"long_name": "why"})
+    da = views.figure_array(plan, "reason", None)
+    meanings = da.attrs["flag_meanings"].split()
+    assert len(meanings) == views.MAX_CATEGORIES
+    assert "served:common" in meanings and "other" in meanings
+    common = meanings.index("served:common")
+    assert int(np.sum(da.values == common)) == n - (n - n // 2)
+    traces, _ = views.map_traces(plan, "reason", None)
+    assert len(traces) == views.MAP_SLOTS
+    assert sum(views.hexagon_count(traces).values()) == n

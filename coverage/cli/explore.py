@@ -137,7 +137,7 @@ class FullPlanJob:
                 str(self._folder / "results"),
             ]
             env = {**os.environ, "PYTHONSAFEPATH": "1"}
-            self._last = "starting"
+            self._last = "building the ground and the coverage"
             self._started = time.monotonic()
             try:
                 import pty
