@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import logging
 import os
 import subprocess
 import sys
@@ -225,6 +226,7 @@ def run_explore(args: argparse.Namespace) -> int:
             "reach this one; the explorer has no authentication",
             file=sys.stderr,
         )
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     scenario = scenario_from_argument(args.scenario)
     workers = positive_workers(args.workers) or 1
     print("hybridplan explore: building the ground and warming the engine ...", file=sys.stderr)

@@ -599,12 +599,13 @@ class ExploreModel:
             raise ScenarioError(f"explorer: cell {cell} is not in the region's grid")
         one = self.ground.isel(cell=index)
         engine = dataclasses.replace(scenario.engine, series_cells=(str(cell),))
-        fom = run_coverage(
-            dataclasses.replace(scenario, engine=engine, text=scenario.text),
-            grid=one,
-            systems=models,
-            workers=1,
-        )
+        with self._run_lock:  # one engine run at a time, this one included
+            fom = run_coverage(
+                dataclasses.replace(scenario, engine=engine, text=scenario.text),
+                grid=one,
+                systems=models,
+                workers=1,
+            )
         self.stats.series_runs += 1
         series = _visible_series(fom)
         self.series_cache.put(key, series)
