@@ -341,3 +341,14 @@ def test_reason_map_keeps_the_common_reasons_within_the_trace_slots(model):
     traces, _ = views.map_traces(plan, "reason", None)
     assert len(traces) == views.MAP_SLOTS
     assert sum(views.hexagon_count(traces).values()) == n
+
+
+def test_bad_window_start_is_one_line_in_the_status(model):
+    view = with_(model.initial_view(), ("window", "start"), "2026-05-30 00:00")
+    out = answer(model, view, "pct_time_covered", "walker", {})
+    assert out[0] is dash.no_update  # the map keeps the last good answer
+    assert out[1].startswith("error: explorer [window] start")
+    assert "no time zone" in out[1] and "\n" not in out[1]
+    none = with_(model.initial_view(), ("systems", "walker", "enabled"), False)
+    out = answer(model, none, "pct_time_covered", "walker", {})
+    assert out[1].startswith("error: explorer: no system selected")
