@@ -16,6 +16,7 @@ from hybridplan.tle.errors import ElementSetError
 
 from ..errors import CoverageError
 from . import coverage as cli_coverage
+from . import explore as cli_explore
 from . import plan as cli_plan
 from . import sweep as cli_sweep
 from . import tle as cli_tle
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_coverage.add_parsers(subparsers)
     cli_plan.add_parsers(subparsers)
     cli_sweep.add_parsers(subparsers)
+    cli_explore.add_parsers(subparsers)
     return parser
 
 
