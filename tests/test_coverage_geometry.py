@@ -110,3 +110,20 @@ def test_cell_tree_bounds_hold_for_every_cell():
             assert tree.node_links[left, 4] == node == tree.node_links[right, 4]
         else:
             assert hi - lo <= 8
+
+
+def test_the_horizon_sector_check_runs_on_real_grids():
+    """A real grid's sectors (``azimuth_deg`` from hybridplan.grids) are checked: shifted
+    sector centres are refused, the grid as built passes."""
+    import pytest
+    from hybridplan.coverage.engine import ground_from_grid
+    from hybridplan.coverage.errors import CoverageError
+    from hybridplan.grids import add_terrain, build_grid, load_dem, load_region
+
+    grid = add_terrain(build_grid(load_region("Hunza"), 5), load_dem(), n_azimuth=36,
+                       max_distance_km=20)
+    assert "azimuth_deg" in grid.variables
+    ground_from_grid(grid, terrain=True)
+    shifted = grid.assign_coords(azimuth_deg=grid["azimuth_deg"] + 2.0)
+    with pytest.raises(CoverageError, match="equal sectors from north"):
+        ground_from_grid(shifted, terrain=True)

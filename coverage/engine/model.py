@@ -187,21 +187,30 @@ def ground_from_grid(grid: xr.Dataset, terrain: bool = True, antenna_height_m: f
         horizon = np.asarray(horizon_da.values, dtype=np.float64)
         if horizon.ndim != 2 or horizon.shape[1] < 1 or not np.all(np.isfinite(horizon)):
             raise CoverageError("grid 'horizon_deg' must be finite with dims (cell, azimuth)")
-        _check_sectors(horizon_da)
+        _check_sectors(horizon_da, grid)
     height_km = (elevation_m + antenna_height_m) / 1000.0
     tree = build_cell_tree(lat, lon, height_km, horizon, leaf_size)
     cells = np.asarray(grid["cell"].values) if "cell" in grid.coords else np.arange(lat.size)
     return Ground(cells, lat, lon, height_km, tree, terrain, float(antenna_height_m))
 
 
-def _check_sectors(horizon: xr.DataArray) -> None:
-    """The sector convention: K equal sectors, sector k = [k, k+1) * 360/K from north."""
+def _check_sectors(horizon: xr.DataArray, grid: xr.Dataset) -> None:
+    """The sector convention: K equal sectors, sector k = [k, k+1) * 360/K from north.
+
+    The sector azimuths are read from the azimuth dimension's coordinate, or from the
+    grid's ``azimuth_deg`` (the name ``hybridplan.grids`` gives them); a grid with
+    neither is taken to follow the convention.
+    """
     dim = horizon.dims[1]
-    if dim not in horizon.coords:
+    if dim in horizon.coords:
+        azimuths = horizon[dim]
+    elif "azimuth_deg" in grid.variables and grid["azimuth_deg"].dims == (dim,):
+        azimuths = grid["azimuth_deg"]
+    else:
         return
     k = horizon.sizes[dim]
     width = 360.0 / k
-    centres = np.asarray(horizon[dim].values, dtype=np.float64)
+    centres = np.asarray(azimuths.values, dtype=np.float64)
     expected = (np.arange(k) + 0.5) * width
     if not np.allclose(centres, expected, atol=1e-6) and not np.allclose(
             centres, np.arange(k) * width, atol=1e-6):

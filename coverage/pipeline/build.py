@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 
+import numpy as np
 import xarray as xr
 
 from ..contract import seal_plan
@@ -67,6 +68,50 @@ def assemble_plan(ground: xr.Dataset, fom: xr.Dataset, spec: PlanningSpec,
     return plan
 
 
+def representative_cells(ground: xr.Dataset, fom: xr.Dataset) -> list[str]:
+    """The most and the least covered settled cell of each district (``combined`` row,
+    terrain-aware; ties to the most populous): the default series cells of a plan."""
+    pct = fom["pct_time_covered"]
+    row = "combined" if "combined" in pct["system"].values else pct["system"].values[0]
+    covered = pct.sel(system=row).values
+    people = ground["population"].values
+    district = ground["district"].values.astype(str) if "district" in ground \
+        else np.full(people.shape, "")
+    cells = ground["cell"].values.astype(str)
+    chosen: list[str] = []
+    for name in dict.fromkeys(district.tolist()):
+        idx = np.flatnonzero((district == name) & (people > 0))
+        if idx.size == 0:
+            continue
+        best = idx[np.lexsort((-people[idx], -covered[idx]))[0]]
+        worst = idx[np.lexsort((-people[idx], covered[idx]))[0]]
+        chosen.extend(dict.fromkeys([cells[best], cells[worst]]))
+    return chosen
+
+
+def add_default_series(inputs: PlanInputs, ground: xr.Dataset, fom: xr.Dataset, *,
+                       workers: int | None, executor: Executor | None) -> xr.Dataset:
+    """When the scenario names no ``[engine] series_cells``: the per-step series of
+    :func:`representative_cells`, from a second engine run over those cells only."""
+    cells = representative_cells(ground, fom)
+    if not cells:
+        return fom
+    subset = ground.sel(cell=cells)
+    scenario = inputs.scenario
+    engine = scenario.engine
+    extra = compute_coverage(
+        subset, inputs.systems, scenario.window.time_grid(),
+        terrain=scenario.terrain.enabled, antenna_height_m=scenario.terrain.antenna_height_m,
+        options=EngineOptions(steps_per_chunk=engine.steps_per_chunk,
+                              coarse_step_s=engine.coarse_step_s),
+        workers=workers or engine.workers, executor=executor, series_cells=cells)
+    series = [v for v in extra.data_vars if "series_cell" in extra[v].dims]
+    out = fom.assign({v: extra[v] for v in series})
+    out.attrs["series_cells_rule"] = ("the most and the least covered settled cell of each "
+                                      "district (combined, terrain-aware)")
+    return out
+
+
 def build_plan(inputs: PlanInputs, *, workers: int | None = None,
                executor: Executor | None = None, progress: ProgressCallback | None = None,
                ground: xr.Dataset | None = None) -> xr.Dataset:
@@ -75,5 +120,7 @@ def build_plan(inputs: PlanInputs, *, workers: int | None = None,
         ground = prepare_ground(inputs)
     fom = run_coverage(inputs.scenario, grid=ground, systems=inputs.systems, workers=workers,
                        executor=executor, progress=progress)
+    if not inputs.scenario.engine.series_cells and inputs.scenario.engine.default_series:
+        fom = add_default_series(inputs, ground, fom, workers=workers, executor=executor)
     return seal_plan(assemble_plan(ground, fom, inputs.spec,
                                    inputs.scenario.licensing_cases()), inputs.spec)

@@ -238,6 +238,9 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
            low_open=True),
         _k("workers", "int", 1, "worker processes (the CLI's --workers overrides it)", low=1,
            high=1024),
+        _k("default_series", "bool", True, "without series_cells: keep the per-step series "
+           "of the most and the least covered settled cell of each district (a second, "
+           "small engine run)"),
         _k("series_cells", "strs", (), "H3 cells whose per-step values are kept "
            "(series_* variables, dim time)"),
     ),

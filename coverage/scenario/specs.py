@@ -186,6 +186,7 @@ class EngineSpec:
     coarse_step_s: float = default("engine", "coarse_step_s")
     workers: int = default("engine", "workers")
     series_cells: tuple[str, ...] = default("engine", "series_cells")
+    default_series: bool = default("engine", "default_series")
     where: InitVar[str] = ""
 
     def __post_init__(self, where: str) -> None:
