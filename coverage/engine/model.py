@@ -44,7 +44,12 @@ class SystemModel:
     n_required : int
         N of "N-asset coverage" (``pct_time_n_or_more``), >= 1.
     gso_exclusion_deg : float
-        GSO arc avoidance angle [deg]; 0 disables the band.
+        GSO arc avoidance angle [deg]; 0 disables the band. A satellite is excluded
+        when the angle, seen from the cell, between it and the nearest point of the
+        geostationary ring (radius 42,164.17 km in the equatorial plane) is below the
+        band. The whole ring counts, also its part under the cell's horizon (as the
+        alpha angle of ITU-R S.1503 is measured to the whole arc): a link low in the sky
+        beside the point where the arc sets is excluded by the ring beyond it.
     licensed : bool
         Whether the system counts towards ``combined``.
     backhaul : bool
