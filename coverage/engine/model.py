@@ -121,6 +121,13 @@ class EngineOptions:
         every satellite (the exact reference the pruned path is tested against; slow).
     tasks_per_worker : int
         Spans of steps per worker (more: better balance and progress, more start-up work).
+    processes : bool
+        ``workers > 1`` runs in worker processes (forkserver) instead of threads of this
+        process. Threads are the default: the kernel releases the GIL, and threads need
+        no start-up, no pickling and no second copy of the cell tree.
+    retries : int
+        Times a span is retried on a dask cluster after its task failed (e.g. its worker
+        was lost).
     """
 
     steps_per_chunk: int = 60
@@ -128,6 +135,8 @@ class EngineOptions:
     leaf_size: int = 8
     prune: bool = True
     tasks_per_worker: int = 3
+    retries: int = 3
+    processes: bool = False
 
     def __post_init__(self) -> None:
         if int(self.steps_per_chunk) != self.steps_per_chunk or self.steps_per_chunk < 1:
@@ -140,6 +149,8 @@ class EngineOptions:
         if int(self.tasks_per_worker) != self.tasks_per_worker or self.tasks_per_worker < 1:
             raise CoverageError(f"tasks_per_worker = {self.tasks_per_worker!r}: expected "
                                 ">= 1")
+        if int(self.retries) != self.retries or self.retries < 0:
+            raise CoverageError(f"retries = {self.retries!r}: expected a whole number >= 0")
 
 
 @dataclass(frozen=True, eq=False)

@@ -15,11 +15,11 @@ carry element sets, never Satrec objects; the results are identical in every mod
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass, field
-from multiprocessing import get_context
+from concurrent.futures import Executor
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from hybridplan.tle import TimeGrid, builtin_timescale
@@ -27,7 +27,9 @@ from hybridplan.tle.propagate import gmst_angles_rad
 
 from ..errors import CoverageError, PropagationFailureWarning
 from .accumulator import Accumulator
-from .celltree import CellTree
+from .celltree import CellTree, build_cell_tree
+from .checkpoints import SpanCheckpoints, run_token
+from .executors import is_dask_client, local_pool, refuse_nested
 from .kernel import (
     N_SYS_COLUMNS,
     S_BAND,
@@ -59,17 +61,24 @@ class _Static:
     steps_per_chunk: int
     prune: bool
     last_step: int
+    token: str = ""
+    """SHA-256 of everything that decides the result (checkpoints, task keys, caches)."""
 
 
 @dataclass(frozen=True)
 class RunStats:
-    """What the engine did (for the run summary and the benchmark)."""
+    """What the engine did (for the run summary and the benchmark).
+
+    ``spans_run``: spans of steps computed by this call (spans found in the checkpoint
+    folder are not counted); ``spans_total``: spans of the window."""
 
     n_steps: int
     n_cells: int
     n_satellites: int
     satellite_epochs_propagated: int
     failures: dict = field(default_factory=dict)
+    spans_run: int = 1
+    spans_total: int = 1
 
 
 def system_table(systems: Sequence[SystemModel]) -> np.ndarray:
@@ -116,7 +125,7 @@ def run_span(static: _Static, times: StepTimes, lo: int, hi: int,
     n_sys = static.sys_table.shape[0]
     acc = Accumulator.empty(lo, hi - lo, n_sys, tree.n_cells, len(static.series_pos))
     if satrecs is None:
-        satrecs = [e.to_satrec() for e in static.table.element_sets]
+        satrecs = _satrecs(static)
     failures = np.zeros(n_sys, dtype=np.int64)
     propagated = 0
     safe_until = None
@@ -139,6 +148,37 @@ def run_span(static: _Static, times: StepTimes, lo: int, hi: int,
                        acc.series_n, acc.series_open, acc.series_best_deg)
 
 
+_SATRECS: dict = {}
+"""Satrec objects of the last run seen by this process (by token): a worker running
+several spans of one run builds them once (Satrec objects never travel between
+processes; element sets do)."""
+
+
+def _satrecs(static: _Static) -> list:
+    cached = _SATRECS.get(static.token) if static.token else None
+    if cached is None:
+        cached = [e.to_satrec() for e in static.table.element_sets]
+        _SATRECS.clear()
+        if static.token:
+            _SATRECS[static.token] = cached
+    return cached
+
+
+def warm_kernel() -> int:
+    """Load the compiled kernel (numba's cache) in this process with a two-cell, zero-
+    satellite step; returns the process id (for ``Client.run``)."""
+    tree = build_cell_tree(np.array([35.0, 35.1]), np.array([74.0, 74.1]), np.zeros(2),
+                           None, 8)
+    acc = Accumulator.empty(0, 1, 1, tree.n_cells, 0)
+    sys_table = np.zeros((1, N_SYS_COLUMNS))
+    sys_table[0, S_N_REQ] = 1.0
+    run_steps(np.zeros((1, 2), np.int64), np.zeros((0, 3)), sys_table, False, True,
+              tree.cell_data, tree.sin_horizon, tree.node_data, tree.node_links, tree.depth,
+              acc.fields, np.zeros(0, np.int64), acc.series_n, acc.series_open,
+              acc.series_best_deg, work_buffers(1, tree.n_cells))
+    return os.getpid()
+
+
 def _spans(n_steps: int, n_tasks: int, steps_per_chunk: int) -> list[tuple[int, int]]:
     """Contiguous spans of whole chunks, as even as possible."""
     n_chunks = -(-n_steps // steps_per_chunk)
@@ -151,7 +191,8 @@ def _spans(n_steps: int, n_tasks: int, steps_per_chunk: int) -> list[tuple[int, 
 def accumulate(ground: Ground, systems: Sequence[SystemModel], window: TimeGrid, *,
                options: EngineOptions | None = None, workers: int = 1,
                executor: Executor | None = None, progress: ProgressCallback | None = None,
-               series_cells: Sequence[int] = (), timescale=None
+               series_cells: Sequence[int] = (), timescale=None,
+               checkpoint_dir: str | os.PathLike | None = None
                ) -> tuple[Accumulator, RunStats]:
     """Run the engine; returns the merged accumulator (cells in the grid's order).
 
@@ -164,13 +205,26 @@ def accumulate(ground: Ground, systems: Sequence[SystemModel], window: TimeGrid,
     options : EngineOptions
     workers : int
         Processes working: 1 is this one alone; N uses N - 1 worker processes and this one.
-    executor : concurrent.futures.Executor, optional
+    executor : concurrent.futures.Executor or distributed.Client, optional
         Any object with ``submit(fn, *args) -> future``; overrides ``workers`` (its
         ``workers`` decide the split: ``options.tasks_per_worker * max(workers, 2)`` spans).
+        A ``distributed.Client`` gets the static inputs once per worker, deterministic
+        task keys and ``options.retries`` retries; the split follows its thread count.
     progress : callable, optional
         Called with a number of steps as they complete (for a progress bar).
     series_cells : sequence of int
         Indices (in the grid's order) of cells whose per-step values are kept.
+    checkpoint_dir : path, optional
+        Folder of per-span checkpoints (:mod:`~hybridplan.coverage.engine.checkpoints`):
+        finished spans are stored there and a rerun of the same run computes only the
+        missing ones (``RunStats.spans_run``). The spans are then
+        ``options.tasks_per_worker * 4`` whatever the executor.
+
+    Raises
+    ------
+    CoverageError
+        Bad arguments; a pool asked for inside a worker process; a broken pool (a worker
+        killed, out of memory or unable to start), with the fix.
     """
     options = options if options is not None else EngineOptions()
     if not systems:
@@ -180,6 +234,8 @@ def accumulate(ground: Ground, systems: Sequence[SystemModel], window: TimeGrid,
         raise CoverageError(f"system names must be unique; found {names}")
     if int(workers) != workers or workers < 1:
         raise CoverageError(f"workers = {workers!r}: expected a whole number >= 1")
+    if executor is None:
+        refuse_nested(workers)
     tree = ground.tree
     inverse = np.empty_like(tree.order)
     inverse[tree.order] = np.arange(tree.n_cells)
@@ -192,20 +248,41 @@ def accumulate(ground: Ground, systems: Sequence[SystemModel], window: TimeGrid,
     static = _Static(tree, table, system_table(systems), ground.terrain, inverse[series],
                      coarse_every, int(options.steps_per_chunk), bool(options.prune),
                      window.n_steps - 1)
+    static = replace(static, token=_static_token(static, window, options))
     times = step_times(window, timescale)
     n_steps = window.n_steps
+    checkpoints = (SpanCheckpoints(checkpoint_dir, static.token)
+                   if checkpoint_dir is not None else None)
 
-    if executor is None and workers == 1:
+    if executor is None and workers == 1 and checkpoints is None:
         acc = run_span(static, times, 0, n_steps, progress)
+        spans_run, spans_total = 1, 1
     else:
-        n_tasks = options.tasks_per_worker * max(workers, 2)
-        spans = _spans(n_steps, n_tasks, static.steps_per_chunk)
-        if executor is not None:
-            acc = _run_tasks(executor, static, times, spans, progress)
+        # with checkpoints the spans do not depend on the executor, so a run resumes
+        # on any of them
+        n_parallel = 4 if checkpoints is not None else (
+            _cluster_threads(executor) if is_dask_client(executor) else max(workers, 2))
+        spans = _spans(n_steps, options.tasks_per_worker * n_parallel, static.steps_per_chunk)
+        if checkpoints is None and executor is None and not options.processes:
+            spans = _spans(n_steps, options.tasks_per_worker * 2 * n_parallel,
+                           static.steps_per_chunk)
+        spans_total = len(spans)
+        if executor is not None and is_dask_client(executor):
+            acc, spans_run = _run_dask(executor, static, times, spans, progress, checkpoints,
+                                       options.retries)
+        elif executor is not None:
+            acc, spans_run = _run_tasks(executor, static, times, spans, progress,
+                                        checkpoints=checkpoints)
+        elif workers == 1:
+            acc, spans_run = _run_tasks(None, static, times, spans, progress,
+                                        help_here=True, checkpoints=checkpoints)
+        elif options.processes:
+            with local_pool(workers - 1) as pool:
+                acc, spans_run = _run_tasks(pool, static, times, spans, progress,
+                                            help_here=True, checkpoints=checkpoints)
         else:
-            context = get_context("forkserver")
-            with ProcessPoolExecutor(workers - 1, mp_context=context) as pool:
-                acc = _run_tasks(pool, static, times, spans, progress, help_here=True)
+            acc, spans_run = _run_threads(workers, static, times, spans, progress,
+                                          checkpoints)
     fields = acc.fields[:, inverse, :]
     acc = Accumulator(acc.first_step, acc.n_steps, fields, acc.failures, acc.propagated,
                       acc.series_n, acc.series_open, acc.series_best_deg)
@@ -216,34 +293,164 @@ def accumulate(ground: Ground, systems: Sequence[SystemModel], window: TimeGrid,
                       "they are left out of the visible sets and counted in the Dataset's "
                       "'propagation_failures' (decayed or bad element sets)",
                       PropagationFailureWarning, stacklevel=2)
-    stats = RunStats(n_steps, tree.n_cells, table.n_satellites, acc.propagated, failures)
+    stats = RunStats(n_steps, tree.n_cells, table.n_satellites, acc.propagated, failures,
+                     spans_run, spans_total)
     return acc, stats
 
 
+def _static_token(static: _Static, window: TimeGrid, options: EngineOptions) -> str:
+    tree = static.tree
+    lines = [e.tle_lines if e.tle_lines is not None else repr(e.init)
+             for e in static.table.element_sets]
+    return run_token(tree.cell_data, tree.sin_horizon, tree.order, static.sys_table,
+                     static.terrain, static.series_pos, static.coarse_every,
+                     static.steps_per_chunk, static.prune, str(window.start_utc),
+                     window.step_s, window.n_steps, options.leaf_size, lines,
+                     static.table.system_index)
+
+
+def _cluster_threads(client) -> int:
+    try:
+        workers = client.scheduler_info()["workers"].values()
+        return max(1, sum(int(w.get("nthreads", 1)) for w in workers))
+    except Exception:  # an unusual client still runs, with twice its spans
+        return 2
+
+
+def _merge_in_order(merged: Accumulator | None, part: Accumulator) -> Accumulator:
+    return part if merged is None else merged.merge(part)
+
+
 def _run_tasks(executor, static: _Static, times: StepTimes, spans, progress,
-               help_here: bool = False) -> Accumulator:
-    """Run the spans on ``executor`` and merge them in time order.
+               help_here: bool = False, checkpoints: SpanCheckpoints | None = None
+               ) -> tuple[Accumulator, int]:
+    """Run the spans on ``executor`` (``None``: here) and merge them in time order.
 
     With ``help_here`` the calling process works too: the spans go to the executor last
     first, and this process takes them from the front, running itself every span the
     executor has not started yet (``Future.cancel`` succeeds), so neither side idles while
-    the other starts up or finishes.
+    the other starts up or finishes. Spans found in ``checkpoints`` are not run; finished
+    ones are stored there. Returns the merged accumulator and the number of spans run.
     """
-    order = range(len(spans) - 1, -1, -1) if help_here else range(len(spans))
-    futures = {k: executor.submit(run_span, static, _span_times(static, times, *spans[k]),
-                                  *spans[k])
-               for k in order}
-    satrecs = None
+    stored = {k: checkpoints.load(*span) if checkpoints is not None else None
+              for k, span in enumerate(spans)}
+    todo = [k for k in range(len(spans)) if stored[k] is None]
+    order = todo[::-1] if help_here else todo
+    futures = {}
+    if executor is not None:
+        futures = {k: executor.submit(run_span, static,
+                                      _span_times(static, times, *spans[k]), *spans[k])
+                   for k in order}
     merged = None
     for k, (lo, hi) in enumerate(spans):
-        future = futures[k]
-        if help_here and future.cancel():
-            if satrecs is None:
-                satrecs = [e.to_satrec() for e in static.table.element_sets]
-            part = run_span(static, times, lo, hi, progress, satrecs)
-        else:
-            part = future.result()
+        part = stored[k]
+        if part is not None:
             if progress is not None:
                 progress(hi - lo)
-        merged = part if merged is None else merged.merge(part)
-    return merged
+        elif executor is None or (help_here and futures[k].cancel()):
+            part = run_span(static, times, lo, hi, progress)
+        else:
+            part = futures[k].result()
+            if progress is not None:
+                progress(hi - lo)
+        if stored[k] is None and checkpoints is not None:
+            checkpoints.save(lo, hi, part)
+        merged = _merge_in_order(merged, part)
+    return merged, len(todo)
+
+
+class _Stopped(Exception):
+    """Raised inside a span's thread when the run is abandoned (interrupt or error)."""
+
+
+def _run_threads(n_threads: int, static: _Static, times: StepTimes, spans, progress,
+                 checkpoints: SpanCheckpoints | None) -> tuple[Accumulator, int]:
+    """The spans on ``n_threads`` threads of this process, merged in time order.
+
+    The kernel and the accumulator folds release the GIL (``nogil``), so threads run
+    them on separate cores; propagation (sgp4) holds it, and overlaps with the other
+    threads' kernels. No process starts, nothing is pickled: every thread reads the same
+    cell tree. Each thread builds its own Satrec objects. On an interrupt or an error the
+    other threads stop at their next chunk (a fraction of a second).
+    """
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    stop = threading.Event()
+    local = threading.local()
+
+    def one_span(lo: int, hi: int) -> Accumulator:
+        if getattr(local, "satrecs", None) is None:
+            local.satrecs = [e.to_satrec() for e in static.table.element_sets]
+
+        def tick(n: int) -> None:
+            if stop.is_set():
+                raise _Stopped
+        return run_span(static, times, lo, hi, tick, local.satrecs)
+
+    stored = {k: checkpoints.load(*span) if checkpoints is not None else None
+              for k, span in enumerate(spans)}
+    todo = [k for k in range(len(spans)) if stored[k] is None]
+    pool = ThreadPoolExecutor(n_threads, thread_name_prefix="hybridplan-span")
+    try:
+        futures = {k: pool.submit(one_span, *spans[k]) for k in todo}
+        merged = None
+        for k, (lo, hi) in enumerate(spans):
+            part = stored[k]
+            if part is None:
+                part = futures[k].result()
+                if checkpoints is not None:
+                    checkpoints.save(lo, hi, part)
+            if progress is not None:
+                progress(hi - lo)
+            merged = _merge_in_order(merged, part)
+    finally:
+        stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+    return merged, len(todo)
+
+
+def _dask_span(static: _Static, times: StepTimes, lo: int, hi: int) -> Accumulator:
+    """A span on a dask worker: refuses nested pools there, reuses the worker's Satrecs."""
+    return run_span(static, times, lo, hi)
+
+
+def _run_dask(client, static: _Static, times: StepTimes, spans, progress,
+              checkpoints: SpanCheckpoints | None, retries: int) -> tuple[Accumulator, int]:
+    """The spans as tasks of a ``distributed.Client``.
+
+    The static inputs go to every worker once (``scatter(broadcast=True)``); each task
+    carries its span's times only. Task keys are ``hybridplan-span-<run>-<lo>-<hi>``
+    (deterministic: resubmitting a run finds its results), tasks are retried
+    ``retries`` times (a worker lost mid-task is rescheduled by the scheduler), and
+    results merge in time order as they arrive in order.
+    """
+    stored = {k: checkpoints.load(*span) if checkpoints is not None else None
+              for k, span in enumerate(spans)}
+    todo = [k for k in range(len(spans)) if stored[k] is None]
+    futures = {}
+    if todo:
+        client.run(warm_kernel)
+        static_future = client.scatter(static, broadcast=True, hash=False)
+        for k in todo:
+            lo, hi = spans[k]
+            futures[k] = client.submit(
+                _dask_span, static_future, _span_times(static, times, lo, hi), lo, hi,
+                key=f"hybridplan-span-{static.token[:16]}-{lo}-{hi}", retries=retries,
+                pure=False)
+    merged = None
+    try:
+        for k, (lo, hi) in enumerate(spans):
+            part = stored[k]
+            if part is None:
+                part = futures.pop(k).result()
+                if checkpoints is not None:
+                    checkpoints.save(lo, hi, part)
+            if progress is not None:
+                progress(hi - lo)
+            merged = _merge_in_order(merged, part)
+    finally:
+        for future in futures.values():
+            future.cancel()
+    return merged, len(todo)
+
