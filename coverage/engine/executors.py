@@ -6,9 +6,10 @@ Local processes (:func:`local_pool`) are started from a ``forkserver`` and
   script without an ``if __name__ == "__main__":`` guard, ``python -`` from stdin and
   notebooks all work, instead of every worker re-running the script;
 - die with their parent: each asks the kernel (``prctl(PR_SET_PDEATHSIG, SIGKILL)``,
-  Linux) to be killed when the forkserver that forked it ends, and the forkserver ends
-  when the calling process does (its pipe closes), even on SIGKILL; so no worker is left
-  running and the resource tracker unlinks the pool's semaphores;
+  Linux) to be killed when the forkserver that forked it ends, and closes its copy of
+  the forkserver's "alive" pipe, so the forkserver ends as soon as the calling process
+  does, even on SIGKILL; then no worker is left running and the resource tracker (whose
+  pipe the workers held) unlinks the pool's semaphores;
 - ignore SIGINT (the calling process decides; Ctrl-C prints no traceback per worker);
 - on any exception in the caller (KeyboardInterrupt, SIGTERM turned into an exception by
   the CLI) are killed at once instead of finishing their spans;
@@ -39,6 +40,17 @@ def _init_worker() -> None:
     """Initializer of local worker processes: die with the parent, ignore Ctrl-C."""
     _IN_WORKER["local"] = True
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The forkserver hands every child the write end of its "alive" pipe and lives until
+    # all of them are closed: a worker keeping it would keep the forkserver (its parent)
+    # alive after the caller dies, and so itself (the death signal never comes)
+    from multiprocessing import forkserver
+
+    server = forkserver._forkserver
+    alive_fd = getattr(server, "_forkserver_alive_fd", None)
+    if alive_fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(alive_fd)
+        server._forkserver_alive_fd = None
     parent = os.getppid()
     if sys.platform.startswith("linux"):
         import ctypes
@@ -93,7 +105,7 @@ def _main_hidden() -> Iterator[None]:
     from importlib.machinery import ModuleSpec
 
     saved = main.__dict__.get("__spec__", None)
-    main.__spec__ = ModuleSpec(__name__, None)
+    main.__spec__ = ModuleSpec(f"{__package__}._worker_main", None)
     try:
         yield
     finally:
@@ -124,6 +136,10 @@ def _kill(pool: ProcessPoolExecutor) -> None:
     for process in processes:
         with contextlib.suppress(Exception):
             process.kill()
+    queue = getattr(pool, "_call_queue", None)
+    if queue is not None:  # its feeder thread may block on a pipe no worker reads
+        with contextlib.suppress(Exception):
+            queue.cancel_join_thread()
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         with contextlib.suppress(Exception):
@@ -138,10 +154,11 @@ def local_pool(n_processes: int) -> Iterator[ProcessPoolExecutor]:
         n_processes, mp_context=get_context("forkserver"), initializer=_init_worker
     )
     try:
-        with _main_hidden():
-            first = pool.submit(_started)  # starts every worker now, with __main__ hidden
+        with _main_hidden():  # one process starts per submit while none is idle
+            started = [pool.submit(_started) for _ in range(n_processes)]
         yield pool
-        first.result()
+        for future in started:
+            future.result()
     except BrokenExecutor as exc:
         _kill(pool)
         raise broken_pool_error(pool) from exc

@@ -279,7 +279,8 @@ def accumulate(ground: Ground, systems: Sequence[SystemModel], window: TimeGrid,
         elif options.processes:
             with local_pool(workers - 1) as pool:
                 acc, spans_run = _run_tasks(pool, static, times, spans, progress,
-                                            help_here=True, checkpoints=checkpoints)
+                                            help_here=True, checkpoints=checkpoints,
+                                            capacity=workers)
         else:
             acc, spans_run = _run_threads(workers, static, times, spans, progress,
                                           checkpoints)
@@ -321,42 +322,79 @@ def _merge_in_order(merged: Accumulator | None, part: Accumulator) -> Accumulato
     return part if merged is None else merged.merge(part)
 
 
-def _run_tasks(executor, static: _Static, times: StepTimes, spans, progress,
-               help_here: bool = False, checkpoints: SpanCheckpoints | None = None
-               ) -> tuple[Accumulator, int]:
-    """Run the spans on ``executor`` (``None``: here) and merge them in time order.
+def _schedule(spans, stored, submit, capacity: int, run_here, progress,
+              checkpoints: SpanCheckpoints | None) -> tuple[Accumulator, int]:
+    """Merge the spans in time order; the ones not in ``stored`` are computed.
 
-    With ``help_here`` the calling process works too: the spans go to the executor last
-    first, and this process takes them from the front, running itself every span the
-    executor has not started yet (``Future.cancel`` succeeds), so neither side idles while
-    the other starts up or finishes. Spans found in ``checkpoints`` are not run; finished
-    ones are stored there. Returns the merged accumulator and the number of spans run.
+    Spans go to ``submit(lo, hi) -> future`` in time order, at most ``capacity`` of them
+    submitted and not yet merged (so memory holds a few accumulators, not one per span).
+    With ``run_here(lo, hi)`` the calling process works too: while the oldest span is
+    still running elsewhere it computes the next unsubmitted one itself (nothing is ever
+    cancelled, so no race with a pool that breaks meanwhile). Finished spans are stored
+    in ``checkpoints``. Returns the merged accumulator and the number of spans computed.
     """
-    stored = {k: checkpoints.load(*span) if checkpoints is not None else None
-              for k, span in enumerate(spans)}
-    todo = [k for k in range(len(spans)) if stored[k] is None]
-    order = todo[::-1] if help_here else todo
-    futures = {}
-    if executor is not None:
-        futures = {k: executor.submit(run_span, static,
-                                      _span_times(static, times, *spans[k]), *spans[k])
-                   for k in order}
+    from collections import deque
+
+    pending = deque(k for k in range(len(spans)) if stored[k] is None)
+    n_todo = len(pending)
+    running: dict = {}
+    done: dict = {}
+
+    def refill() -> None:
+        while pending and len(running) + len(done) < capacity:
+            k = pending.popleft()
+            running[k] = submit(*spans[k])
+
     merged = None
-    for k, (lo, hi) in enumerate(spans):
-        part = stored[k]
-        if part is not None:
+    try:
+        for k, (lo, hi) in enumerate(spans):
+            part = stored[k]
+            if part is None:
+                refill()
+                while k not in done and run_here is not None and pending and (
+                        k not in running or not running[k].done()) and len(done) < capacity:
+                    j = pending.popleft()
+                    done[j] = run_here(*spans[j])
+                part = done.pop(k) if k in done else running.pop(k).result()
+                if checkpoints is not None:
+                    checkpoints.save(lo, hi, part)
             if progress is not None:
                 progress(hi - lo)
-        elif executor is None or (help_here and futures[k].cancel()):
-            part = run_span(static, times, lo, hi, progress)
-        else:
-            part = futures[k].result()
-            if progress is not None:
-                progress(hi - lo)
-        if stored[k] is None and checkpoints is not None:
-            checkpoints.save(lo, hi, part)
-        merged = _merge_in_order(merged, part)
-    return merged, len(todo)
+            merged = _merge_in_order(merged, part)
+    finally:
+        for future in running.values():
+            future.cancel()
+    return merged, n_todo
+
+
+def _stored(spans, checkpoints: SpanCheckpoints | None) -> list:
+    return [checkpoints.load(*span) if checkpoints is not None else None for span in spans]
+
+
+def _run_tasks(executor, static: _Static, times: StepTimes, spans, progress,
+               help_here: bool = False, checkpoints: SpanCheckpoints | None = None,
+               capacity: int | None = None) -> tuple[Accumulator, int]:
+    """Run the spans on ``executor`` (``None``: here, one after the other) and merge them
+    in time order (see :func:`_schedule`); ``help_here``: this process works too."""
+    def run_here(lo: int, hi: int) -> Accumulator:
+        return run_span(static, times, lo, hi)
+
+    def submit(lo: int, hi: int):
+        if executor is not None:
+            return executor.submit(run_span, static, _span_times(static, times, lo, hi), lo,
+                                   hi)
+        from concurrent.futures import Future
+
+        future: Future = Future()  # serial: computed on submission
+        future.set_result(run_here(lo, hi))
+        return future
+
+    stored = _stored(spans, checkpoints)
+    if executor is None:
+        capacity = 1
+    return _schedule(spans, stored, submit, capacity or len(spans),
+                     run_here if help_here and executor is not None else None, progress,
+                     checkpoints)
 
 
 class _Stopped(Exception):
@@ -379,35 +417,23 @@ def _run_threads(n_threads: int, static: _Static, times: StepTimes, spans, progr
     stop = threading.Event()
     local = threading.local()
 
+    def tick(n: int) -> None:
+        if stop.is_set():
+            raise _Stopped
+
     def one_span(lo: int, hi: int) -> Accumulator:
         if getattr(local, "satrecs", None) is None:
             local.satrecs = [e.to_satrec() for e in static.table.element_sets]
-
-        def tick(n: int) -> None:
-            if stop.is_set():
-                raise _Stopped
         return run_span(static, times, lo, hi, tick, local.satrecs)
 
-    stored = {k: checkpoints.load(*span) if checkpoints is not None else None
-              for k, span in enumerate(spans)}
-    todo = [k for k in range(len(spans)) if stored[k] is None]
     pool = ThreadPoolExecutor(n_threads, thread_name_prefix="hybridplan-span")
     try:
-        futures = {k: pool.submit(one_span, *spans[k]) for k in todo}
-        merged = None
-        for k, (lo, hi) in enumerate(spans):
-            part = stored[k]
-            if part is None:
-                part = futures[k].result()
-                if checkpoints is not None:
-                    checkpoints.save(lo, hi, part)
-            if progress is not None:
-                progress(hi - lo)
-            merged = _merge_in_order(merged, part)
+        return _schedule(spans, _stored(spans, checkpoints),
+                         lambda lo, hi: pool.submit(one_span, lo, hi), n_threads + 1, None,
+                         progress, checkpoints)
     finally:
         stop.set()
         pool.shutdown(wait=True, cancel_futures=True)
-    return merged, len(todo)
 
 
 def _dask_span(static: _Static, times: StepTimes, lo: int, hi: int) -> Accumulator:
