@@ -329,3 +329,19 @@ def test_gso_separation_of_the_kernel_against_sampling():
         expected = ring_separation_deg(p, v[None])[0]
         ours = np.degrees(gso_separation_rad(*p, *v))
         assert abs(ours - expected) < 1e-7, (lat, lon, v)
+
+
+def test_national_grids_evaluate_fewer_steps_at_once_with_the_same_result(
+    systems, alone, monkeypatch
+):
+    """Scratch memory is bounded in the cell count (steps per chunk shrink), exactly."""
+    from hybridplan.coverage.engine import run as engine_run
+
+    assert engine_run.chunk_steps(60, 13_823) == 60  # the default grid: unchanged
+    assert engine_run.chunk_steps(60, 1_100_000) == 2  # all Pakistan at res 8: 97 MB
+    assert engine_run.chunk_steps(60, 10**9) == 1
+    monkeypatch.setattr(engine_run, "WORK_BUDGET_BYTES", 44 * len(SITES) * 3)
+    assert engine_run.chunk_steps(60, len(SITES)) == 3
+    fom = run(site_grid(SITES, [f"s{k}" for k in range(len(SITES))]), systems)
+    for k in range(len(SITES)):
+        assert_cell_equals_alone(fom, f"s{k}", alone[k])

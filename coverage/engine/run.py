@@ -129,9 +129,10 @@ def run_span(static: _Static, times: StepTimes, lo: int, hi: int,
     failures = np.zeros(n_sys, dtype=np.int64)
     propagated = 0
     safe_until = None
-    work = work_buffers(min(static.steps_per_chunk, hi - lo), tree.n_cells)
-    for a in range(lo, hi, static.steps_per_chunk):
-        b = min(a + static.steps_per_chunk, hi)
+    chunk = chunk_steps(static.steps_per_chunk, tree.n_cells)
+    work = work_buffers(min(chunk, hi - lo), tree.n_cells)
+    for a in range(lo, hi, chunk):
+        b = min(a + chunk, hi)
         found, safe_until = candidates(satrecs, static.table, times, a, b, n_sys,
                                        static.coarse_every, static.last_step, safe_until,
                                        static.prune)
@@ -146,6 +147,18 @@ def run_span(static: _Static, times: StepTimes, lo: int, hi: int,
             progress(b - a)
     return Accumulator(acc.first_step, acc.n_steps, acc.fields, failures, propagated,
                        acc.series_n, acc.series_open, acc.series_best_deg)
+
+
+WORK_BUDGET_BYTES = 128 * 2**20
+"""Bound on the kernel's per-chunk scratch arrays (44 bytes per cell and step)."""
+_WORK_BYTES_PER_CELL_STEP = 44
+
+
+def chunk_steps(steps_per_chunk: int, n_cells: int) -> int:
+    """Steps evaluated together: ``steps_per_chunk``, fewer for national grids so the
+    scratch arrays stay under :data:`WORK_BUDGET_BYTES` (results do not depend on it)."""
+    fit = WORK_BUDGET_BYTES // (_WORK_BYTES_PER_CELL_STEP * max(n_cells, 1))
+    return int(max(1, min(steps_per_chunk, fit)))
 
 
 _SATRECS: dict = {}
