@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 
@@ -28,7 +29,8 @@ def compute_coverage(grid: xr.Dataset, systems: Sequence[SystemModel], window: T
                      executor: Executor | None = None,
                      progress: ProgressCallback | None = None,
                      series_cells: Sequence[str] = (),
-                     attrs: Mapping[str, object] | None = None) -> xr.Dataset:
+                     attrs: Mapping[str, object] | None = None,
+                     checkpoint_dir: str | os.PathLike | None = None) -> xr.Dataset:
     """Figures of merit per (system, cell) over a time window.
 
     Parameters
@@ -48,13 +50,18 @@ def compute_coverage(grid: xr.Dataset, systems: Sequence[SystemModel], window: T
     options : EngineOptions, optional
         Performance knobs (never change results); default ``EngineOptions()``.
     workers : int
-        Processes working (N: N - 1 worker processes plus this one).
+        Cores working: N threads of this process (the kernel releases the GIL), or with
+        ``options.processes`` N - 1 worker processes plus this one.
     executor : concurrent.futures.Executor, optional
-        Any executor with ``submit`` (e.g. a ``dask.distributed.Client``).
+        Any executor with ``submit``, or a ``dask.distributed.Client`` (see
+        :func:`hybridplan.coverage.engine.executors.executor_from_spec`).
     progress : callable, optional
         Called with numbers of steps completed.
     series_cells : sequence of str
         Cells (``cell`` coordinate values) whose per-step values are kept.
+    checkpoint_dir : path, optional
+        Folder of per-span checkpoints: a killed run rerun with the same folder computes
+        only the spans it lacks (:mod:`hybridplan.coverage.engine.checkpoints`).
 
     Returns
     -------
@@ -76,7 +83,8 @@ def compute_coverage(grid: xr.Dataset, systems: Sequence[SystemModel], window: T
     ground = ground_from_grid(grid, terrain, antenna_height_m, options.leaf_size)
     index = _series_index(ground.cells, series_cells)
     acc, stats = accumulate(ground, systems, window, options=options, workers=workers,
-                            executor=executor, progress=progress, series_cells=index)
+                            executor=executor, progress=progress, series_cells=index,
+                            checkpoint_dir=checkpoint_dir)
     return fom_dataset(acc, stats, ground, systems, window, grid, index, attrs)
 
 

@@ -7,10 +7,15 @@ per-cell tests only where the bounds do not decide) -> integer accumulators, mer
 time order (:class:`~hybridplan.coverage.engine.accumulator.Accumulator`). Nothing of size
 cells x satellites x steps is ever built; memory depends on the chunk length only.
 
-Work is split into contiguous spans of steps. Serially they run in this process; with
-``workers > 1`` in local processes; with ``executor=`` on anything with a
-``concurrent.futures``-style ``submit`` (a ``dask.distributed.Client`` qualifies). Tasks
-carry element sets, never Satrec objects; the results are identical in every mode.
+Work is split into contiguous spans of steps, merged in time order. Serially they run
+in this process; with ``workers > 1`` on that many threads of this process (the kernel
+releases the GIL; propagation overlaps with the other threads' kernels), or with
+``EngineOptions(processes=True)`` in local worker processes
+(:mod:`~hybridplan.coverage.engine.executors`); with ``executor=`` on anything with a
+``concurrent.futures``-style ``submit``, and on a ``dask.distributed.Client`` with the
+static inputs sent once per worker, deterministic task keys and retries. Tasks carry
+element sets, never Satrec objects; the results are identical in every mode. With
+``checkpoint_dir`` every finished span is stored, and a rerun computes only the rest.
 """
 
 from __future__ import annotations
@@ -217,7 +222,8 @@ def accumulate(ground: Ground, systems: Sequence[SystemModel], window: TimeGrid,
     window : TimeGrid
     options : EngineOptions
     workers : int
-        Processes working: 1 is this one alone; N uses N - 1 worker processes and this one.
+        Cores working: 1 is this thread alone; N runs N threads of this process (or, with
+        ``options.processes``, N - 1 worker processes and this one).
     executor : concurrent.futures.Executor or distributed.Client, optional
         Any object with ``submit(fn, *args) -> future``; overrides ``workers`` (its
         ``workers`` decide the split: ``options.tasks_per_worker * max(workers, 2)`` spans).
@@ -450,7 +456,7 @@ def _run_threads(n_threads: int, static: _Static, times: StepTimes, spans, progr
 
 
 def _dask_span(static: _Static, times: StepTimes, lo: int, hi: int) -> Accumulator:
-    """A span on a dask worker: refuses nested pools there, reuses the worker's Satrecs."""
+    """A span on a dask worker (reuses the worker's Satrec objects across spans of a run)."""
     return run_span(static, times, lo, hi)
 
 
