@@ -29,7 +29,13 @@ def _maxrss_mb() -> float:
 
 
 def _worker_maxrss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    """Peak RSS of this process's own memory map (VmHWM; ru_maxrss survives exec, so a
+    spawned worker would report its parent's)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    return float("nan")
 
 
 def main() -> None:

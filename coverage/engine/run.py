@@ -51,6 +51,7 @@ from .kernel import (
 )
 from .model import EngineOptions, Ground, ProgressCallback, SystemModel
 from .reach import SatelliteTable, StepTimes, candidates, satellite_table
+from .schedule import schedule, stored_spans
 
 
 @dataclass(frozen=True, eq=False)
@@ -341,60 +342,11 @@ def _merge_in_order(merged: Accumulator | None, part: Accumulator) -> Accumulato
     return part if merged is None else merged.merge(part)
 
 
-def _schedule(spans, stored, submit, capacity: int, run_here, progress,
-              checkpoints: SpanCheckpoints | None) -> tuple[Accumulator, int]:
-    """Merge the spans in time order; the ones not in ``stored`` are computed.
-
-    Spans go to ``submit(lo, hi) -> future`` in time order, at most ``capacity`` of them
-    submitted and not yet merged (so memory holds a few accumulators, not one per span).
-    With ``run_here(lo, hi)`` the calling process works too: while the oldest span is
-    still running elsewhere it computes the next unsubmitted one itself (nothing is ever
-    cancelled, so no race with a pool that breaks meanwhile). Finished spans are stored
-    in ``checkpoints``. Returns the merged accumulator and the number of spans computed.
-    """
-    from collections import deque
-
-    pending = deque(k for k in range(len(spans)) if stored[k] is None)
-    n_todo = len(pending)
-    running: dict = {}
-    done: dict = {}
-
-    def refill() -> None:
-        while pending and len(running) + len(done) < capacity:
-            k = pending.popleft()
-            running[k] = submit(*spans[k])
-
-    merged = None
-    try:
-        for k, (lo, hi) in enumerate(spans):
-            part = stored[k]
-            if part is None:
-                refill()
-                while k not in done and run_here is not None and pending and (
-                        k not in running or not running[k].done()) and len(done) < capacity:
-                    j = pending.popleft()
-                    done[j] = run_here(*spans[j])
-                part = done.pop(k) if k in done else running.pop(k).result()
-                if checkpoints is not None:
-                    checkpoints.save(lo, hi, part)
-            if progress is not None:
-                progress(hi - lo)
-            merged = _merge_in_order(merged, part)
-    finally:
-        for future in running.values():
-            future.cancel()
-    return merged, n_todo
-
-
-def _stored(spans, checkpoints: SpanCheckpoints | None) -> list:
-    return [checkpoints.load(*span) if checkpoints is not None else None for span in spans]
-
-
 def _run_tasks(executor, static: _Static, times: StepTimes, spans, progress,
                help_here: bool = False, checkpoints: SpanCheckpoints | None = None,
                capacity: int | None = None) -> tuple[Accumulator, int]:
     """Run the spans on ``executor`` (``None``: here, one after the other) and merge them
-    in time order (see :func:`_schedule`); ``help_here``: this process works too."""
+    in time order (see :func:`~hybridplan.coverage.engine.schedule.schedule`); ``help_here``: this process works too."""
     def run_here(lo: int, hi: int) -> Accumulator:
         return run_span(static, times, lo, hi)
 
@@ -408,10 +360,10 @@ def _run_tasks(executor, static: _Static, times: StepTimes, spans, progress,
         future.set_result(run_here(lo, hi))
         return future
 
-    stored = _stored(spans, checkpoints)
+    stored = stored_spans(spans, checkpoints)
     if executor is None:
         capacity = 1
-    return _schedule(spans, stored, submit, capacity or len(spans),
+    return schedule(spans, stored, submit, capacity or len(spans),
                      run_here if help_here and executor is not None else None, progress,
                      checkpoints)
 
@@ -447,8 +399,8 @@ def _run_threads(n_threads: int, static: _Static, times: StepTimes, spans, progr
 
     pool = ThreadPoolExecutor(n_threads, thread_name_prefix="hybridplan-span")
     try:
-        return _schedule(spans, _stored(spans, checkpoints),
-                         lambda lo, hi: pool.submit(one_span, lo, hi), n_threads + 1, None,
+        return schedule(spans, stored_spans(spans, checkpoints),
+                         lambda lo, hi: pool.submit(one_span, lo, hi), 2 * n_threads + 1, None,
                          progress, checkpoints)
     finally:
         stop.set()
