@@ -44,13 +44,22 @@ def _grid(scenario):
 
 
 def engine_run(scenario, grid, workers: int, out_dir: str) -> tuple[float, object]:
-    """The coverage step end to end (element sets read inside the timing)."""
+    """The coverage step end to end (element sets read inside the timing). Also prints
+    the cores the process actually got (CPU seconds / wall seconds) and the load average:
+    with other work on a 2-core machine, 2 workers cannot get 2 cores."""
     from hybridplan.coverage.pipeline import run_coverage as run_scenario
     from hybridplan.coverage.pipeline import write_netcdf
+    load = os.getloadavg()[0]
+    cpu_before = os.times()
     started = time.perf_counter()
     fom = run_scenario(scenario, grid=grid, workers=workers)
     write_netcdf(fom, os.path.join(out_dir, f"coverage_{workers}.nc"))
-    return time.perf_counter() - started, fom
+    seconds = time.perf_counter() - started
+    cpu_after = os.times()
+    cpu_s = (cpu_after.user + cpu_after.system) - (cpu_before.user + cpu_before.system)
+    print(f"  ({workers} worker(s): {cpu_s:.1f} CPU s over {seconds:.1f} s wall = "
+          f"{cpu_s / seconds:.2f} cores used; load average before {load:.2f})")
+    return seconds, fom
 
 
 # ------------------------------------------------------------------ numpy baseline
@@ -235,6 +244,8 @@ def main() -> None:
                   f"({fom.attrs['satellite_epochs_propagated']:,} satellite-epochs "
                   "propagated)")
         ours = results[args.workers]
+        if 1 in results and args.workers != 1:
+            print(f"{args.workers} workers vs 1: {results[1] / ours:.2f}x (same run)")
         systems = resolve_systems(scenario)
         ground = ground_from_grid(grid, True, scenario.terrain.antenna_height_m)
         n_sat = sum(len(s.constellation) for s in systems)

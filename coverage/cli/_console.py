@@ -1,12 +1,34 @@
-"""Console helpers of the CLI: a progress bar over the coverage steps, and warnings
-printed as one line each after the run (library code never prints)."""
+"""Console helpers of the CLI: a progress bar over the coverage steps, warnings printed
+as one line each after the run (library code never prints), and SIGTERM handled like
+Ctrl-C during the run (so the engine stops its workers and temporary files are removed)."""
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+
+@contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """Inside: SIGTERM raises KeyboardInterrupt in the main thread (Python's default is
+    to die on the spot, skipping every ``finally``: worker threads and processes, shared
+    memory and half-written files would be left to the kernel)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextmanager
@@ -17,7 +39,7 @@ def console(n_steps: int, *, show_progress: bool = True, desc: str = "coverage"
     are collected and printed as ``hybridplan: warning: ...`` lines at the end."""
     from tqdm import tqdm
 
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, terminate_as_interrupt():
         warnings.simplefilter("always")
         try:
             with tqdm(total=n_steps, unit="step", desc=desc, file=sys.stderr,

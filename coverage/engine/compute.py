@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 
@@ -29,7 +30,8 @@ def compute_coverage(grid: xr.Dataset, systems: Sequence[SystemModel], window: T
                      progress: ProgressCallback | None = None,
                      series_cells: Sequence[str] = (),
                      attrs: Mapping[str, object] | None = None,
-                     stk: bool = True) -> xr.Dataset:
+                     stk: bool = True,
+                     checkpoint_dir: str | os.PathLike | None = None) -> xr.Dataset:
     """Figures of merit per (system, cell) over a time window.
 
     Parameters
@@ -49,9 +51,11 @@ def compute_coverage(grid: xr.Dataset, systems: Sequence[SystemModel], window: T
     options : EngineOptions, optional
         Performance knobs (never change results); default ``EngineOptions()``.
     workers : int
-        Processes working (N: N - 1 worker processes plus this one).
+        Cores working: N threads of this process (the kernel releases the GIL), or with
+        ``options.processes`` N - 1 worker processes plus this one.
     executor : concurrent.futures.Executor, optional
-        Any executor with ``submit`` (e.g. a ``dask.distributed.Client``).
+        Any executor with ``submit``, or a ``dask.distributed.Client`` (see
+        :func:`hybridplan.coverage.engine.executors.executor_from_spec`).
     progress : callable, optional
         Called with numbers of steps completed.
     series_cells : sequence of str
@@ -60,6 +64,9 @@ def compute_coverage(grid: xr.Dataset, systems: Sequence[SystemModel], window: T
         Compute the STK figures of merit below (revisit/response, time-average gap,
         accesses); ``False`` saves memory on very large grids (53 -> 14 int64 per
         system and cell).
+    checkpoint_dir : path, optional
+        Folder of per-span checkpoints: a killed run rerun with the same folder computes
+        only the spans it lacks (:mod:`hybridplan.coverage.engine.checkpoints`).
 
     Returns
     -------
@@ -90,7 +97,8 @@ def compute_coverage(grid: xr.Dataset, systems: Sequence[SystemModel], window: T
     weights = cell_weights(grid)
     acc, stats = accumulate(ground, systems, window, options=options, workers=workers,
                             executor=executor, progress=progress, series_cells=index,
-                            weights=np.stack(list(weights.values())), stk=stk)
+                            weights=np.stack(list(weights.values())), stk=stk,
+                            checkpoint_dir=checkpoint_dir)
     return fom_dataset(acc, stats, ground, systems, window, grid, index, attrs, weights)
 
 

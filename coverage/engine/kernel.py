@@ -90,6 +90,8 @@ N_SYS_COLUMNS = 9
  N_BU_HI) = range(28)
 
 _SCAN = 72
+# uphill steps are at most 0.05 rad, so 160 of them cross the whole ring (2 pi = 126)
+_NEWTON_ITERATIONS = 160
 _DIRECT = 3
 _HALF_PI = 0.5 * math.pi
 _RAD2DEG = 180.0 / math.pi
@@ -142,7 +144,7 @@ def _gso_newton(px, py, pz, vx, vy, vz, c, s):
     best_c = c
     best_s = s
     best_f = -2.0
-    for _ in range(60):
+    for _ in range(_NEWTON_ITERATIONS):
         a1 = vx * c + vy * s
         b1 = px * c + py * s
         n = r * a1 - vp
@@ -194,6 +196,19 @@ def _gso_global(px, py, pz, vx, vy, vz):
         c, s = c * step_c - s * step_s, s * step_c + c * step_s
     phi = 2.0 * math.pi * best_k / _SCAN
     return _gso_newton(px, py, pz, vx, vy, vz, math.cos(phi), math.sin(phi))
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def gso_max_cos(px, py, pz, vx, vy, vz, c, s):
+    """Cosine of the smallest angle between unit direction v from p and the GSO ring.
+
+    Newton from ring longitude ``(c, s)``, any start: for a direction above the horizon of
+    a point near the ellipsoid the cosine has a single maximum over the ring wherever the
+    angle is below 90 degrees (the largest band allowed; a second local maximum appears
+    only beyond 93 degrees, checked on a 1-degree sky grid at every 2.5 degrees of
+    latitude), so climbing from anywhere finds it.
+    """
+    return _gso_newton(px, py, pz, vx, vy, vz, c, s)[2]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -263,17 +278,20 @@ def _cell_visible(cell_data, sin_horizon, terrain, i, sx, sy, sz, sys_row, check
     dist = math.sqrt(d2)
     sin_el = up / dist
     if check_gso:
-        # cosine of the angle to the ring point that is nearest as seen from the leaf's
-        # centre: a lower bound of the cell's own maximum, short of it by ~1e-9 (the
-        # optimum moves by ~1e-4 rad across a leaf); Newton settles the close calls
+        # cosine of the angle to the ring point nearest as seen from the leaf's centre: a
+        # lower bound of the cell's own maximum (any ring point is), so a value inside the
+        # band decides at once. Otherwise the cell's own nearest point is found by Newton
+        # from there: the optimum moves with the cell (by tens of degrees of ring longitude
+        # across a leaf of sparse sites), so the leaf's point alone under-states how close
+        # the satellite is to the arc
         px = cell_data[i, 0]
         py = cell_data[i, 1]
         pz = cell_data[i, 2]
         gx = GSO_RADIUS_KM * ring_c - px
         gy = GSO_RADIUS_KM * ring_s - py
         f = (dx * gx + dy * gy - dz * pz) / (dist * math.sqrt(gx * gx + gy * gy + pz * pz))
-        if abs(f - sys_row[S_COS_BAND]) < 1e-6:
-            _, _, f = _gso_newton(px, py, pz, dx / dist, dy / dist, dz / dist, ring_c, ring_s)
+        if f <= sys_row[S_COS_BAND]:
+            f = gso_max_cos(px, py, pz, dx / dist, dy / dist, dz / dist, ring_c, ring_s)
         if f > sys_row[S_COS_BAND]:
             return False, False, sin_el, d2
     if terrain and sin_el <= cell_data[i, 12]:

@@ -44,7 +44,12 @@ class SystemModel:
     n_required : int
         N of "N-asset coverage" (``pct_time_n_or_more``), >= 1.
     gso_exclusion_deg : float
-        GSO arc avoidance angle [deg]; 0 disables the band.
+        GSO arc avoidance angle [deg]; 0 disables the band. A satellite is excluded
+        when the angle, seen from the cell, between it and the nearest point of the
+        geostationary ring (radius 42,164.17 km in the equatorial plane) is below the
+        band. The whole ring counts, also its part under the cell's horizon (as the
+        alpha angle of ITU-R S.1503 is measured to the whole arc): a link low in the sky
+        beside the point where the arc sets is excluded by the ring beyond it.
     licensed : bool
         Whether the system counts towards ``combined``.
     backhaul : bool
@@ -119,6 +124,13 @@ class EngineOptions:
         every satellite (the exact reference the pruned path is tested against; slow).
     tasks_per_worker : int
         Spans of steps per worker (more: better balance and progress, more start-up work).
+    processes : bool
+        ``workers > 1`` runs in worker processes (forkserver) instead of threads of this
+        process. Threads are the default: the kernel releases the GIL, and threads need
+        no start-up, no pickling and no second copy of the cell tree.
+    retries : int
+        Times a span is retried on a dask cluster after its task failed (e.g. its worker
+        was lost).
     """
 
     steps_per_chunk: int = 60
@@ -126,6 +138,8 @@ class EngineOptions:
     leaf_size: int = 8
     prune: bool = True
     tasks_per_worker: int = 3
+    retries: int = 3
+    processes: bool = False
 
     def __post_init__(self) -> None:
         if int(self.steps_per_chunk) != self.steps_per_chunk or self.steps_per_chunk < 1:
@@ -138,6 +152,8 @@ class EngineOptions:
         if int(self.tasks_per_worker) != self.tasks_per_worker or self.tasks_per_worker < 1:
             raise CoverageError(f"tasks_per_worker = {self.tasks_per_worker!r}: expected "
                                 ">= 1")
+        if int(self.retries) != self.retries or self.retries < 0:
+            raise CoverageError(f"retries = {self.retries!r}: expected a whole number >= 0")
 
 
 @dataclass(frozen=True, eq=False)

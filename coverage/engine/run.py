@@ -7,19 +7,24 @@ per-cell tests only where the bounds do not decide) -> integer accumulators, mer
 time order (:class:`~hybridplan.coverage.engine.accumulator.Accumulator`). Nothing of size
 cells x satellites x steps is ever built; memory depends on the chunk length only.
 
-Work is split into contiguous spans of steps. Serially they run in this process; with
-``workers > 1`` in local processes; with ``executor=`` on anything with a
-``concurrent.futures``-style ``submit`` (a ``dask.distributed.Client`` qualifies). Tasks
-carry element sets, never Satrec objects; the results are identical in every mode.
+Work is split into contiguous spans of steps, merged in time order. Serially they run
+in this process; with ``workers > 1`` on that many threads of this process (the kernel
+releases the GIL; propagation overlaps with the other threads' kernels), or with
+``EngineOptions(processes=True)`` in local worker processes
+(:mod:`~hybridplan.coverage.engine.executors`); with ``executor=`` on anything with a
+``concurrent.futures``-style ``submit``, and on a ``dask.distributed.Client`` with the
+static inputs sent once per worker, deterministic task keys and retries. Tasks carry
+element sets, never Satrec objects; the results are identical in every mode. With
+``checkpoint_dir`` every finished span is stored, and a rerun computes only the rest.
 """
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass, field
-from multiprocessing import get_context
+from concurrent.futures import Executor
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from hybridplan.tle import TimeGrid, builtin_timescale
@@ -27,7 +32,9 @@ from hybridplan.tle.propagate import gmst_angles_rad
 
 from ..errors import CoverageError, PropagationFailureWarning
 from .accumulator import Accumulator, fixed_point_weights
-from .celltree import CellTree
+from .celltree import CellTree, build_cell_tree
+from .checkpoints import SpanCheckpoints, run_token
+from .executors import is_dask_client, local_pool, refuse_nested
 from .gateway import gateway_tables, mask_by_gateways
 from .kernel import (
     N_SYS_COLUMNS,
@@ -45,6 +52,7 @@ from .kernel import (
 )
 from .model import EngineOptions, Ground, ProgressCallback, SystemModel
 from .reach import SatelliteTable, StepTimes, candidates, satellite_table
+from .schedule import schedule, stored_spans
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,17 +71,24 @@ class _Static:
     weights: np.ndarray | None = None  # (n_weights, n_cells) in tree order: step sums
     gateways: tuple | None = None  # per system: GatewayTable or None (bent-pipe rule)
     stk: bool = True  # keep the STK fields (revisit/response percentiles, accesses)
+    token: str = ""
+    """SHA-256 of everything that decides the result (checkpoints, task keys, caches)."""
 
 
 @dataclass(frozen=True)
 class RunStats:
-    """What the engine did (for the run summary and the benchmark)."""
+    """What the engine did (for the run summary and the benchmark).
+
+    ``spans_run``: spans of steps computed by this call (spans found in the checkpoint
+    folder are not counted); ``spans_total``: spans of the window."""
 
     n_steps: int
     n_cells: int
     n_satellites: int
     satellite_epochs_propagated: int
     failures: dict = field(default_factory=dict)
+    spans_run: int = 1
+    spans_total: int = 1
 
 
 def system_table(systems: Sequence[SystemModel]) -> np.ndarray:
@@ -123,13 +138,14 @@ def run_span(static: _Static, times: StepTimes, lo: int, hi: int,
     acc = Accumulator.empty(lo, hi - lo, n_sys, tree.n_cells, len(static.series_pos),
                             weights.shape[0], static.stk)
     if satrecs is None:
-        satrecs = [e.to_satrec() for e in static.table.element_sets]
+        satrecs = _satrecs(static)
     failures = np.zeros(n_sys, dtype=np.int64)
     propagated = 0
     safe_until = None
-    work = work_buffers(min(static.steps_per_chunk, hi - lo), tree.n_cells)
-    for a in range(lo, hi, static.steps_per_chunk):
-        b = min(a + static.steps_per_chunk, hi)
+    chunk = chunk_steps(static.steps_per_chunk, tree.n_cells)
+    work = work_buffers(min(chunk, hi - lo), tree.n_cells)
+    for a in range(lo, hi, chunk):
+        b = min(a + chunk, hi)
         found, safe_until = candidates(satrecs, static.table, times, a, b, n_sys,
                                        static.coarse_every, static.last_step, safe_until,
                                        static.prune)
@@ -150,6 +166,50 @@ def run_span(static: _Static, times: StepTimes, lo: int, hi: int,
                        acc.series_n, acc.series_open, acc.series_best_deg, acc.step_sums)
 
 
+WORK_BUDGET_BYTES = 128 * 2**20
+"""Bound on the kernel's per-chunk scratch arrays (44 bytes per cell and step)."""
+_WORK_BYTES_PER_CELL_STEP = 44
+
+
+def chunk_steps(steps_per_chunk: int, n_cells: int) -> int:
+    """Steps evaluated together: ``steps_per_chunk``, fewer for national grids so the
+    scratch arrays stay under :data:`WORK_BUDGET_BYTES` (results do not depend on it)."""
+    fit = WORK_BUDGET_BYTES // (_WORK_BYTES_PER_CELL_STEP * max(n_cells, 1))
+    return int(max(1, min(steps_per_chunk, fit)))
+
+
+_SATRECS: dict = {}
+"""Satrec objects of the last run seen by this process (by token): a worker running
+several spans of one run builds them once (Satrec objects never travel between
+processes; element sets do)."""
+
+
+def _satrecs(static: _Static) -> list:
+    cached = _SATRECS.get(static.token) if static.token else None
+    if cached is None:
+        cached = [e.to_satrec() for e in static.table.element_sets]
+        _SATRECS.clear()
+        if static.token:
+            _SATRECS[static.token] = cached
+    return cached
+
+
+def warm_kernel() -> int:
+    """Load the compiled kernel (numba's cache) in this process with a two-cell, zero-
+    satellite step; returns the process id (for ``Client.run``)."""
+    tree = build_cell_tree(np.array([35.0, 35.1]), np.array([74.0, 74.1]), np.zeros(2),
+                           None, 8)
+    acc = Accumulator.empty(0, 1, 1, tree.n_cells, 0, 0, True)
+    sys_table = np.zeros((1, N_SYS_COLUMNS))
+    sys_table[0, S_N_REQ] = 1.0
+    run_steps(np.zeros((1, 2), np.int64), np.zeros((0, 3)), sys_table, False, True,
+              tree.cell_data, tree.sin_horizon, tree.node_data, tree.node_links, tree.depth,
+              acc.fields, np.zeros(0, np.int64), acc.series_n, acc.series_open,
+              acc.series_best_deg, work_buffers(1, tree.n_cells),
+              np.zeros((0, tree.n_cells), np.int64), acc.step_sums)
+    return os.getpid()
+
+
 def _spans(n_steps: int, n_tasks: int, steps_per_chunk: int) -> list[tuple[int, int]]:
     """Contiguous spans of whole chunks, as even as possible."""
     n_chunks = -(-n_steps // steps_per_chunk)
@@ -163,7 +223,8 @@ def accumulate(ground: Ground, systems: Sequence[SystemModel], window: TimeGrid,
                options: EngineOptions | None = None, workers: int = 1,
                executor: Executor | None = None, progress: ProgressCallback | None = None,
                series_cells: Sequence[int] = (), timescale=None,
-               weights: np.ndarray | None = None, stk: bool = True
+               weights: np.ndarray | None = None, stk: bool = True,
+               checkpoint_dir: str | os.PathLike | None = None
                ) -> tuple[Accumulator, RunStats]:
     """Run the engine; returns the merged accumulator (cells in the grid's order).
 
@@ -175,10 +236,13 @@ def accumulate(ground: Ground, systems: Sequence[SystemModel], window: TimeGrid,
     window : TimeGrid
     options : EngineOptions
     workers : int
-        Processes working: 1 is this one alone; N uses N - 1 worker processes and this one.
-    executor : concurrent.futures.Executor, optional
+        Cores working: 1 is this thread alone; N runs N threads of this process (or, with
+        ``options.processes``, N - 1 worker processes and this one).
+    executor : concurrent.futures.Executor or distributed.Client, optional
         Any object with ``submit(fn, *args) -> future``; overrides ``workers`` (its
         ``workers`` decide the split: ``options.tasks_per_worker * max(workers, 2)`` spans).
+        A ``distributed.Client`` gets the static inputs once per worker, deterministic
+        task keys and ``options.retries`` retries; the split follows its thread count.
     progress : callable, optional
         Called with a number of steps as they complete (for a progress bar).
     series_cells : sequence of int
@@ -191,6 +255,17 @@ def accumulate(ground: Ground, systems: Sequence[SystemModel], window: TimeGrid,
         Keep the STK fields (revisit/response percentiles, time-average gap, accesses);
         ``False`` cuts the accumulator from 53 to 14 int64 per (row, cell) for very
         large grids.
+    checkpoint_dir : path, optional
+        Folder of per-span checkpoints (:mod:`~hybridplan.coverage.engine.checkpoints`):
+        finished spans are stored there and a rerun of the same run computes only the
+        missing ones (``RunStats.spans_run``). The spans are then
+        ``options.tasks_per_worker * 4`` whatever the executor.
+
+    Raises
+    ------
+    CoverageError
+        Bad arguments; a pool asked for inside a worker process; a broken pool (a worker
+        killed, out of memory or unable to start), with the fix.
     """
     options = options if options is not None else EngineOptions()
     if not systems:
@@ -200,6 +275,8 @@ def accumulate(ground: Ground, systems: Sequence[SystemModel], window: TimeGrid,
         raise CoverageError(f"system names must be unique; found {names}")
     if int(workers) != workers or workers < 1:
         raise CoverageError(f"workers = {workers!r}: expected a whole number >= 1")
+    if executor is None:
+        refuse_nested(workers)
     tree = ground.tree
     inverse = np.empty_like(tree.order)
     inverse[tree.order] = np.arange(tree.n_cells)
@@ -215,20 +292,42 @@ def accumulate(ground: Ground, systems: Sequence[SystemModel], window: TimeGrid,
                      None if weights is None else
                      np.ascontiguousarray(fixed_point_weights(weights)[:, tree.order]),
                      gateway_tables(systems), bool(stk))
+    static = replace(static, token=_static_token(static, window, options))
     times = step_times(window, timescale)
     n_steps = window.n_steps
+    checkpoints = (SpanCheckpoints(checkpoint_dir, static.token)
+                   if checkpoint_dir is not None else None)
 
-    if executor is None and workers == 1:
+    if executor is None and workers == 1 and checkpoints is None:
         acc = run_span(static, times, 0, n_steps, progress)
+        spans_run, spans_total = 1, 1
     else:
-        n_tasks = options.tasks_per_worker * max(workers, 2)
-        spans = _spans(n_steps, n_tasks, static.steps_per_chunk)
-        if executor is not None:
-            acc = _run_tasks(executor, static, times, spans, progress)
+        # with checkpoints the spans do not depend on the executor, so a run resumes
+        # on any of them
+        n_parallel = 4 if checkpoints is not None else (
+            _cluster_threads(executor) if is_dask_client(executor) else max(workers, 2))
+        spans = _spans(n_steps, options.tasks_per_worker * n_parallel, static.steps_per_chunk)
+        if checkpoints is None and executor is None and not options.processes:
+            spans = _spans(n_steps, options.tasks_per_worker * 2 * n_parallel,
+                           static.steps_per_chunk)
+        spans_total = len(spans)
+        if executor is not None and is_dask_client(executor):
+            acc, spans_run = _run_dask(executor, static, times, spans, progress, checkpoints,
+                                       options.retries)
+        elif executor is not None:
+            acc, spans_run = _run_tasks(executor, static, times, spans, progress,
+                                        checkpoints=checkpoints)
+        elif workers == 1:
+            acc, spans_run = _run_tasks(None, static, times, spans, progress,
+                                        help_here=True, checkpoints=checkpoints)
+        elif options.processes:
+            with local_pool(workers - 1) as pool:
+                acc, spans_run = _run_tasks(pool, static, times, spans, progress,
+                                            help_here=True, checkpoints=checkpoints,
+                                            capacity=workers)
         else:
-            context = get_context("forkserver")
-            with ProcessPoolExecutor(workers - 1, mp_context=context) as pool:
-                acc = _run_tasks(pool, static, times, spans, progress, help_here=True)
+            acc, spans_run = _run_threads(workers, static, times, spans, progress,
+                                          checkpoints)
     fields = acc.fields[:, inverse, :]
     acc = Accumulator(acc.first_step, acc.n_steps, fields, acc.failures, acc.propagated,
                       acc.series_n, acc.series_open, acc.series_best_deg, acc.step_sums)
@@ -239,34 +338,142 @@ def accumulate(ground: Ground, systems: Sequence[SystemModel], window: TimeGrid,
                       "they are left out of the visible sets and counted in the Dataset's "
                       "'propagation_failures' (decayed or bad element sets)",
                       PropagationFailureWarning, stacklevel=2)
-    stats = RunStats(n_steps, tree.n_cells, table.n_satellites, acc.propagated, failures)
+    stats = RunStats(n_steps, tree.n_cells, table.n_satellites, acc.propagated, failures,
+                     spans_run, spans_total)
     return acc, stats
 
 
-def _run_tasks(executor, static: _Static, times: StepTimes, spans, progress,
-               help_here: bool = False) -> Accumulator:
-    """Run the spans on ``executor`` and merge them in time order.
+def _static_token(static: _Static, window: TimeGrid, options: EngineOptions) -> str:
+    tree = static.tree
+    lines = [e.tle_lines if e.tle_lines is not None else repr(e.init)
+             for e in static.table.element_sets]
+    return run_token(tree.cell_data, tree.sin_horizon, tree.order, static.sys_table,
+                     static.terrain, static.series_pos, static.coarse_every,
+                     static.steps_per_chunk, static.prune, str(window.start_utc),
+                     window.step_s, window.n_steps, options.leaf_size, lines,
+                     static.table.system_index, static.stk,
+                     np.zeros(0) if static.weights is None else static.weights,
+                     repr(static.gateways))
 
-    With ``help_here`` the calling process works too: the spans go to the executor last
-    first, and this process takes them from the front, running itself every span the
-    executor has not started yet (``Future.cancel`` succeeds), so neither side idles while
-    the other starts up or finishes.
+
+def _cluster_threads(client) -> int:
+    try:
+        workers = client.scheduler_info()["workers"].values()
+        return max(1, sum(int(w.get("nthreads", 1)) for w in workers))
+    except Exception:  # an unusual client still runs, with twice its spans
+        return 2
+
+
+def _merge_in_order(merged: Accumulator | None, part: Accumulator) -> Accumulator:
+    return part if merged is None else merged.merge(part)
+
+
+def _run_tasks(executor, static: _Static, times: StepTimes, spans, progress,
+               help_here: bool = False, checkpoints: SpanCheckpoints | None = None,
+               capacity: int | None = None) -> tuple[Accumulator, int]:
+    """Run the spans on ``executor`` (``None``: here, one after the other) and merge them
+    in time order (see :func:`~hybridplan.coverage.engine.schedule.schedule`); ``help_here``: this process works too."""
+    def run_here(lo: int, hi: int) -> Accumulator:
+        return run_span(static, times, lo, hi)
+
+    def submit(lo: int, hi: int):
+        if executor is not None:
+            return executor.submit(run_span, static, _span_times(static, times, lo, hi), lo,
+                                   hi)
+        from concurrent.futures import Future
+
+        future: Future = Future()  # serial: computed on submission
+        future.set_result(run_here(lo, hi))
+        return future
+
+    stored = stored_spans(spans, checkpoints)
+    if executor is None:
+        capacity = 1
+    return schedule(spans, stored, submit, capacity or len(spans),
+                     run_here if help_here and executor is not None else None, progress,
+                     checkpoints)
+
+
+class _Stopped(Exception):
+    """Raised inside a span's thread when the run is abandoned (interrupt or error)."""
+
+
+def _run_threads(n_threads: int, static: _Static, times: StepTimes, spans, progress,
+                 checkpoints: SpanCheckpoints | None) -> tuple[Accumulator, int]:
+    """The spans on ``n_threads`` threads of this process, merged in time order.
+
+    The kernel and the accumulator folds release the GIL (``nogil``), so threads run
+    them on separate cores; propagation (sgp4) holds it, and overlaps with the other
+    threads' kernels. No process starts, nothing is pickled: every thread reads the same
+    cell tree. Each thread builds its own Satrec objects. On an interrupt or an error the
+    other threads stop at their next chunk (a fraction of a second).
     """
-    order = range(len(spans) - 1, -1, -1) if help_here else range(len(spans))
-    futures = {k: executor.submit(run_span, static, _span_times(static, times, *spans[k]),
-                                  *spans[k])
-               for k in order}
-    satrecs = None
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    stop = threading.Event()
+    local = threading.local()
+
+    def tick(n: int) -> None:
+        if stop.is_set():
+            raise _Stopped
+
+    def one_span(lo: int, hi: int) -> Accumulator:
+        if getattr(local, "satrecs", None) is None:
+            local.satrecs = [e.to_satrec() for e in static.table.element_sets]
+        return run_span(static, times, lo, hi, tick, local.satrecs)
+
+    pool = ThreadPoolExecutor(n_threads, thread_name_prefix="hybridplan-span")
+    try:
+        return schedule(spans, stored_spans(spans, checkpoints),
+                         lambda lo, hi: pool.submit(one_span, lo, hi), 2 * n_threads + 1, None,
+                         progress, checkpoints)
+    finally:
+        stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _dask_span(static: _Static, times: StepTimes, lo: int, hi: int) -> Accumulator:
+    """A span on a dask worker (reuses the worker's Satrec objects across spans of a run)."""
+    return run_span(static, times, lo, hi)
+
+
+def _run_dask(client, static: _Static, times: StepTimes, spans, progress,
+              checkpoints: SpanCheckpoints | None, retries: int) -> tuple[Accumulator, int]:
+    """The spans as tasks of a ``distributed.Client``.
+
+    The static inputs go to every worker once (``scatter(broadcast=True)``); each task
+    carries its span's times only. Task keys are ``hybridplan-span-<run>-<lo>-<hi>``
+    (deterministic: resubmitting a run finds its results), tasks are retried
+    ``retries`` times (a worker lost mid-task is rescheduled by the scheduler), and
+    results merge in time order as they arrive in order.
+    """
+    stored = {k: checkpoints.load(*span) if checkpoints is not None else None
+              for k, span in enumerate(spans)}
+    todo = [k for k in range(len(spans)) if stored[k] is None]
+    futures = {}
+    if todo:
+        client.run(warm_kernel)
+        static_future = client.scatter(static, broadcast=True, hash=False)
+        for k in todo:
+            lo, hi = spans[k]
+            futures[k] = client.submit(
+                _dask_span, static_future, _span_times(static, times, lo, hi), lo, hi,
+                key=f"hybridplan-span-{static.token[:16]}-{lo}-{hi}", retries=retries,
+                pure=False)
     merged = None
-    for k, (lo, hi) in enumerate(spans):
-        future = futures[k]
-        if help_here and future.cancel():
-            if satrecs is None:
-                satrecs = [e.to_satrec() for e in static.table.element_sets]
-            part = run_span(static, times, lo, hi, progress, satrecs)
-        else:
-            part = future.result()
+    try:
+        for k, (lo, hi) in enumerate(spans):
+            part = stored[k]
+            if part is None:
+                part = futures.pop(k).result()
+                if checkpoints is not None:
+                    checkpoints.save(lo, hi, part)
             if progress is not None:
                 progress(hi - lo)
-        merged = part if merged is None else merged.merge(part)
-    return merged
+            merged = _merge_in_order(merged, part)
+    finally:
+        for future in futures.values():
+            future.cancel()
+    return merged, len(todo)
+
