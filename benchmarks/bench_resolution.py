@@ -29,17 +29,19 @@ def run(resolution: int, hours: float, step_s: float, workers: int, scenario_tex
     started = time.perf_counter()
     plan = build_plan(resolve(Scenario.from_toml(text, f"res{resolution}")), workers=workers)
     seconds = time.perf_counter() - started
-    meanings = plan["recommendation"].attrs["flag_meanings"].split()
-    tech = technology_of(meanings)[plan["recommendation"].values]
-    cost = np.nan_to_num(plan["cost_recommended_usd"].values)
-    people = plan["population"].values
-    built = np.isfinite(plan["cost_recommended_usd"].values)
+    # people and costs per demand site (the unit that is built), not per cell
+    meanings = plan["site_recommendation"].attrs["flag_meanings"].split()
+    tech = technology_of(meanings)[plan["site_recommendation"].values]
+    cost = np.nan_to_num(plan["site_cost_usd"].values)
+    people = plan["site_population"].values
+    built = np.isfinite(plan["site_cost_usd"].values)
     per_tech = {t: (people[(tech == t) & built].sum(), cost[tech == t].sum())
                 for t in sorted(set(tech[built]))}
     return {"resolution": resolution, "cells": plan.sizes["cell"],
             "sites": plan.sizes.get("site", 0), "population": people.sum(),
-            "target_people": people[plan["underserved"].values.astype(bool)].sum(),
-            "total_usd": cost.sum(), "per_tech": per_tech, "seconds": seconds}
+            "target_people": people[plan["site_target"].values.astype(bool)].sum(),
+            "total_usd": np.nansum(plan["cost_recommended_usd"].values), "per_tech": per_tech,
+            "seconds": seconds}
 
 
 def main() -> None:

@@ -567,6 +567,9 @@ _VARIABLES: tuple[Var, ...] = (
         "its cell (listed population, else 1)", group="ground", optional=True),
     Var("settlement_reach_km", ("settlement",), "km", "built-up radius of the settlement "
         "(listed places; 0 otherwise)", group="ground", optional=True),
+    Var("settlement_fiber_distance_km", ("settlement",), "km", "straight-line distance "
+        "from the settlement to the nearest active fibre route or point of presence",
+        group="ground", optional=True),
     Var("settlement_cell", ("settlement",), "1", "H3 cell holding the settlement point",
         "str", "ground", optional=True),
     # shared fibre trunks (planning/network.py)

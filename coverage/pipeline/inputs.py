@@ -197,7 +197,7 @@ def prepare_ground(inputs: PlanInputs) -> xr.Dataset:
     source = None if population.source == "bundled" else scenario.resolve_path(population.source)
     grid = distribute_population(grid, source,
                                  rural_density_per_km2=population.rural_density_per_km2)
-    grid = attach_settlements(grid)
+    grid = attach_settlements(grid, inputs.network, spec.network.include_planned)
     terrain = spec.terrain_costs
     return fiber_reach(grid, inputs.network, include_planned=spec.network.include_planned,
                        slope_cost_per_deg=terrain.slope_cost_per_deg,
@@ -205,7 +205,8 @@ def prepare_ground(inputs: PlanInputs) -> xr.Dataset:
                        elevation_threshold_m=terrain.elevation_threshold_m)
 
 
-def attach_settlements(grid: xr.Dataset) -> xr.Dataset:
+def attach_settlements(grid: xr.Dataset, network: Network | None = None,
+                       include_planned: bool = False) -> xr.Dataset:
     """Add the settlement points that fall in the grid's cells (dim ``settlement``):
     ``settlement_lat``, ``settlement_lon`` [degree], ``settlement_weight`` [1] (the listed
     population, else 1), ``settlement_reach_km`` (the built-up radius of a listed place,
@@ -228,7 +229,20 @@ def attach_settlements(grid: xr.Dataset) -> xr.Dataset:
     reach = np.zeros(int(inside.sum()))
     if listed.any():
         reach[listed] = builtup_radius_km(people[inside][listed])
-    return grid.assign(
+    extra = {}
+    if network is not None:
+        from hybridplan.grids._geo import chord_to_km, unit_vectors
+        from hybridplan.grids.fiber_reach import network_points
+        from scipy.spatial import cKDTree
+
+        points = network_points(network, include_planned, 0.25)
+        if points.shape[0]:
+            chord, _ = cKDTree(unit_vectors(points[:, 0], points[:, 1])).query(
+                unit_vectors(p_lat[inside], p_lon[inside]))
+            extra["settlement_fiber_distance_km"] = ("settlement", chord_to_km(chord), {
+                "units": "km", "long_name": "straight-line distance from the settlement "
+                "to the nearest active fibre route or point of presence"})
+    return grid.assign(**extra,
         settlement_lat=("settlement", p_lat[inside], {
             "units": "degrees_north", "long_name": "settlement point latitude"}),
         settlement_lon=("settlement", p_lon[inside], {

@@ -149,6 +149,9 @@ def decide(plan: xr.Dataset, spec: PlanningSpec, licensed: Mapping[str, bool] | 
     sites = plan_sites(plan, spec) if sites is None else sites
     people = plan["population"].values
     site_fiber_km = sites.min_over_cells(plan["fiber_distance_km"].values)
+    if "settlement_fiber_distance_km" in plan:  # from the places themselves, not the grid
+        site_fiber_km = sites.min_over_points(plan["settlement_fiber_distance_km"].values,
+                                              site_fiber_km)
     site_weighted_km = sites.min_over_cells(fiber_weighted_km(plan))
     site_demand = demand_mbps(sites.population, spec.demand)
     options = satellite_options(plan, spec, sites, licensed)

@@ -111,6 +111,8 @@ class Sites:
     main_site : ndarray, (n_cell,)
         The site holding the largest share of the cell's people; -1 for empty cells.
     service_radius_km : float
+    point_site : ndarray, (n_point,)
+        The site of each settlement point (-1: its site holds nobody in the grid).
     """
 
     lat_deg: np.ndarray
@@ -120,6 +122,7 @@ class Sites:
     share: csr_matrix
     main_site: np.ndarray
     service_radius_km: float
+    point_site: np.ndarray
 
     @property
     def n_sites(self) -> int:
@@ -137,6 +140,14 @@ class Sites:
         value = np.asarray(w.T @ np.nan_to_num(np.asarray(per_cell, dtype=np.float64),
                                                 nan=0.0)).reshape(-1)
         return np.divide(value, total, out=np.full(total.shape, np.nan), where=total > 0)
+
+    def min_over_points(self, per_point: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+        """Per-site minimum of a per-point quantity over the site's settlement points;
+        ``fallback`` (per site) where a site has no point (dispersed sites)."""
+        out = np.full(self.n_sites, np.inf)
+        ok = self.point_site >= 0
+        np.minimum.at(out, self.point_site[ok], np.asarray(per_point, dtype=float)[ok])
+        return np.where(np.isfinite(out), out, fallback)
 
     def min_over_cells(self, per_cell: np.ndarray) -> np.ndarray:
         """Per-site minimum of a per-cell quantity over the cells sharing the site."""
@@ -294,4 +305,8 @@ def demand_sites(cell_id: np.ndarray, cell_lat_deg: np.ndarray, cell_lon_deg: np
     if keep.size:
         main_all = np.asarray(people_in_site.argmax(axis=1)).reshape(-1)
         main[settled] = main_all[settled]
-    return Sites(lat, lon, site_people, n_points, share, main, float(service_radius_km))
+    renumber = np.full(max(n_raw, 1), -1, dtype=np.int64)
+    renumber[keep] = np.arange(keep.size)
+    point_site = renumber[labels] if labels.size else np.zeros(0, dtype=np.int64)
+    return Sites(lat, lon, site_people, n_points, share, main, float(service_radius_km),
+                 point_site)
