@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hybridplan.coverage.cli import main
 from hybridplan.coverage.errors import CoverageError
@@ -149,3 +150,25 @@ def test_sigkill_mid_run_never_leaves_a_mixed_folder(tmp_path):
         with OutputFolder(out):
             pass
     assert not list(tmp_path.glob(".out.staging-*"))
+
+
+@pytest.mark.dask
+def test_cli_scheduler_and_checkpoints_give_the_serial_result(tmp_path):
+    """``--scheduler local:2`` and ``--checkpoints DIR`` change where the coverage step
+    runs, not what it computes; a rerun with the same checkpoints computes no span."""
+    import xarray as xr
+
+    scenario = str(_scenario(tmp_path, 1.0))
+    assert main(["coverage", scenario, "--out", str(tmp_path / "serial"), "--no-progress"]) == 0
+    assert main(["coverage", scenario, "--out", str(tmp_path / "dask"), "--no-progress",
+                 "--scheduler", "local:2"]) == 0
+    spans = tmp_path / "spans"
+    for run in ("ck1", "ck2"):
+        assert main(["coverage", scenario, "--out", str(tmp_path / run), "--no-progress",
+                     "--checkpoints", str(spans)]) == 0
+    assert any(spans.rglob("*.npz"))
+    serial = xr.load_dataset(tmp_path / "serial" / "coverage.nc", engine="h5netcdf")
+    for run in ("dask", "ck1", "ck2"):
+        other = xr.load_dataset(tmp_path / run / "coverage.nc", engine="h5netcdf")
+        for name in ("pct_time_covered", "n_visible_max", "max_gap_s", "n_gaps"):
+            np.testing.assert_array_equal(other[name].values, serial[name].values)

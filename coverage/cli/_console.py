@@ -66,3 +66,26 @@ def positive_workers(value: int | None) -> int | None:
     if value is not None and value < 1:
         raise CoverageError(f"--workers {value}: expected a whole number >= 1")
     return value
+
+
+def add_scale_arguments(parser) -> None:
+    """``--scheduler`` and ``--checkpoints`` of the commands that run the engine."""
+    parser.add_argument("--scheduler", metavar="ADDRESS|local:N",
+                        help="run the coverage step on dask.distributed: a scheduler address "
+                             "(tcp://host:8786) or local:N for a LocalCluster of N workers on "
+                             "127.0.0.1 (needs the 'dask' extra)")
+    parser.add_argument("--checkpoints", metavar="DIR",
+                        help="keep each finished span of the coverage step in DIR; a killed "
+                             "run started again with the same DIR computes only the rest")
+
+
+@contextmanager
+def scheduler(spec: str | None):
+    """The executor of ``--scheduler`` for the duration (``None`` without it)."""
+    if not spec:
+        yield None
+        return
+    from ..pipeline import executor_from_spec
+
+    with executor_from_spec(spec) as client:
+        yield client

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._console import add_scale_arguments
+
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -27,6 +29,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--grid", metavar="GRID.nc",
                         help="use this grid NetCDF (cells with terrain) instead of building it")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_scale_arguments(parser)
     parser.add_argument("--defaults", action="store_true",
                         help="print every key the scenario accepts (planning keys included) with its "
                              "default, valid values and source, and exit")
@@ -72,7 +75,7 @@ def run_coverage(args: argparse.Namespace) -> int:
 
 def _compute(args: argparse.Namespace, scenario):
     from ..pipeline import prepare_grid, resolve_systems, run_coverage
-    from ._console import console
+    from ._console import console, scheduler
 
     systems = resolve_systems(scenario)  # fail fast on bad systems before the ground step
     if args.grid:
@@ -86,9 +89,10 @@ def _compute(args: argparse.Namespace, scenario):
     else:
         grid = prepare_grid(scenario)
     n_steps = scenario.window.time_grid().n_steps
-    with console(n_steps, show_progress=not args.no_progress) as bar:
+    with scheduler(args.scheduler) as executor, \
+            console(n_steps, show_progress=not args.no_progress) as bar:
         return run_coverage(scenario, grid=grid, systems=systems, workers=args.workers,
-                            progress=bar)
+                            progress=bar, executor=executor, checkpoint_dir=args.checkpoints)
 
 
 def summary(fom, seconds: float, path: Path) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import CoverageError
+from ._console import add_scale_arguments
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
@@ -30,6 +31,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
                       help="also write sweep.nc: the recommendation re-decided for each value, "
                            "e.g. fiber_cost_per_km=10000,20000,54000")
     plan.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_scale_arguments(plan)
     plan.set_defaults(handler=run_plan)
 
     report = subparsers.add_parser(
@@ -52,14 +54,17 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     compare.set_defaults(handler=run_compare)
 
 
-def _build(scenario, workers: int | None, no_progress: bool):
+def _build(scenario, workers: int | None, no_progress: bool, scheduler_spec: str | None = None,
+           checkpoints: str | None = None):
     """Resolve the scenario once, then build the plan: ``(plan, inputs)``."""
     from ..pipeline import build_plan, resolve
-    from ._console import console
+    from ._console import console, scheduler
 
     inputs = resolve(scenario)  # fails fast on a bad table, element set, region or network
-    with console(scenario.window.time_grid().n_steps, show_progress=not no_progress) as bar:
-        plan = build_plan(inputs, workers=workers, progress=bar)
+    with scheduler(scheduler_spec) as executor, \
+            console(scenario.window.time_grid().n_steps, show_progress=not no_progress) as bar:
+        plan = build_plan(inputs, workers=workers, progress=bar, executor=executor,
+                          checkpoint_dir=checkpoints)
     return plan, inputs
 
 
@@ -97,7 +102,8 @@ def run_plan(args: argparse.Namespace) -> int:
     scenario = scenario_from_argument(args.scenario)
     started = time.perf_counter()
     with output_folder(args.out, "plan") as folder:  # checked before the long part
-        plan, inputs = _build(scenario, workers, args.no_progress)
+        plan, inputs = _build(scenario, workers, args.no_progress, args.scheduler,
+                              args.checkpoints)
         sweep_ds = sweep(plan, inputs.spec, *swept) if swept else None
         written = write_outputs(plan, inputs, folder.staging, sweep=sweep_ds)
         folder.commit(run_record(scenario, started))

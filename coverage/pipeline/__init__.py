@@ -1,5 +1,6 @@
 """Scenario -> :class:`PlanInputs` (resolved once) -> :func:`build_plan` -> outputs."""
 
+from ..engine.executors import executor_from_spec
 from .build import assemble_plan, build_plan, run_coverage
 from .inputs import (
     PlanInputs,
@@ -16,6 +17,7 @@ __all__ = [
     "PlanInputs",
     "assemble_plan",
     "build_plan",
+    "executor_from_spec",
     "prepare_grid",
     "prepare_ground",
     "read_report_inputs",

@@ -28,7 +28,8 @@ from .inputs import PlanInputs, prepare_grid, prepare_ground, resolve_systems
 def run_coverage(scenario: Scenario, *, grid: xr.Dataset | None = None,
                  systems: Sequence[SystemModel] | None = None, workers: int | None = None,
                  executor: Executor | None = None,
-                 progress: ProgressCallback | None = None) -> xr.Dataset:
+                 progress: ProgressCallback | None = None,
+                 checkpoint_dir: str | None = None) -> xr.Dataset:
     """A scenario's coverage step: the figure-of-merit Dataset.
 
     ``grid`` and ``systems`` are used as given when the caller has them (else built and
@@ -49,7 +50,8 @@ def run_coverage(scenario: Scenario, *, grid: xr.Dataset | None = None,
                             antenna_height_m=scenario.terrain.antenna_height_m,
                             options=options, workers=workers or engine.workers,
                             executor=executor, progress=progress,
-                            series_cells=engine.series_cells, attrs=attrs)
+                            series_cells=engine.series_cells, attrs=attrs,
+                            checkpoint_dir=checkpoint_dir)
 
 
 def assemble_plan(ground: xr.Dataset, fom: xr.Dataset, spec: PlanningSpec,
@@ -114,12 +116,13 @@ def add_default_series(inputs: PlanInputs, ground: xr.Dataset, fom: xr.Dataset, 
 
 def build_plan(inputs: PlanInputs, *, workers: int | None = None,
                executor: Executor | None = None, progress: ProgressCallback | None = None,
-               ground: xr.Dataset | None = None) -> xr.Dataset:
+               ground: xr.Dataset | None = None,
+               checkpoint_dir: str | None = None) -> xr.Dataset:
     """The plan Dataset of resolved inputs (``ground`` reuses a ground built before)."""
     if ground is None:
         ground = prepare_ground(inputs)
     fom = run_coverage(inputs.scenario, grid=ground, systems=inputs.systems, workers=workers,
-                       executor=executor, progress=progress)
+                       executor=executor, progress=progress, checkpoint_dir=checkpoint_dir)
     if not inputs.scenario.engine.series_cells and inputs.scenario.engine.default_series:
         fom = add_default_series(inputs, ground, fom, workers=workers, executor=executor)
     return seal_plan(assemble_plan(ground, fom, inputs.spec,
