@@ -120,6 +120,12 @@ ORBIT_COLOURS = {
 }
 FALLBACK_COLOURS = ("#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#aec7e8")
 
+#: The fixed categories of a recommendation (per cell, per site, per licensing case);
+#: the satellite options (``leo_starlink`` ...) come on top (``open_flags``).
+RECOMMENDATION_FLAGS = _flags(
+    "no_population", "#f7f7f7", "already_served", "#bdbdbd", "fiber", "#1f77b4",
+    "microwave", "#8c564b", "none_feasible", "#d62728", "not_target", "#fdd0a2")
+
 _VARIABLES: tuple[Var, ...] = (
     # coordinates
     Var("cell", C, "1", "H3 cell index", "str", "coordinate"),
@@ -411,20 +417,7 @@ _VARIABLES: tuple[Var, ...] = (
         "recommended backhaul",
         "flag",
         "planning",
-        _flags(
-            "no_population",
-            "#f7f7f7",
-            "already_served",
-            "#bdbdbd",
-            "fiber",
-            "#1f77b4",
-            "microwave",
-            "#8c564b",
-            "none_feasible",
-            "#d62728",
-            "not_target",
-            "#fdd0a2",
-        ),
+        RECOMMENDATION_FLAGS,
         open_flags=OPTION_PATTERN,
     ),
     Var("reason", C, "1", "why this recommendation (choice:reason)", "str", "planning"),
@@ -471,20 +464,7 @@ _VARIABLES: tuple[Var, ...] = (
         "recommended backhaul in this case",
         "flag",
         "case",
-        _flags(
-            "no_population",
-            "#f7f7f7",
-            "already_served",
-            "#bdbdbd",
-            "fiber",
-            "#1f77b4",
-            "microwave",
-            "#8c564b",
-            "none_feasible",
-            "#d62728",
-            "not_target",
-            "#fdd0a2",
-        ),
+        RECOMMENDATION_FLAGS,
         open_flags=OPTION_PATTERN,
         optional=True,
     ),
@@ -542,9 +522,7 @@ _VARIABLES: tuple[Var, ...] = (
     Var("site_target", ("site",), "1", "target site (underserved rule)", "flag", "site",
         _flags("not_target", "#e0e0e0", "target", "#d62728"), optional=True),
     Var("site_recommendation", ("site",), "1", "recommended backhaul of the site", "flag",
-        "site", _flags("no_population", "#f7f7f7", "already_served", "#bdbdbd", "fiber",
-                       "#1f77b4", "microwave", "#8c564b", "none_feasible", "#d62728",
-                       "not_target", "#fdd0a2"),
+        "site", RECOMMENDATION_FLAGS,
         open_flags=OPTION_PATTERN, optional=True),
     Var("site_reason", ("site",), "1", "why this recommendation (choice:reason)", "str",
         "site", optional=True),
