@@ -27,22 +27,37 @@ if __name__ != "hybridplan.coverage":  # pragma: no cover - guard against sys.pa
 
 _EXPORTS = {
     # the pipeline
-    "PlanInputs": "pipeline", "resolve": "pipeline", "build_plan": "pipeline",
-    "write_outputs": "pipeline", "run_coverage": "pipeline", "prepare_ground": "pipeline",
+    "PlanInputs": "pipeline",
+    "resolve": "pipeline",
+    "build_plan": "pipeline",
+    "write_outputs": "pipeline",
+    "run_coverage": "pipeline",
+    "prepare_ground": "pipeline",
     "write_netcdf": "pipeline",
     # the engine
-    "compute_coverage": "engine", "SystemModel": "engine", "EngineOptions": "engine",
+    "compute_coverage": "engine",
+    "SystemModel": "engine",
+    "EngineOptions": "engine",
     # the scenario
-    "Scenario": "scenario", "SystemSpec": "scenario", "load_scenario": "scenario",
-    "default_scenario": "scenario", "default_scenario_text": "scenario",
-    "planning_spec": "scenario", "SCHEMA": "scenario",
+    "Scenario": "scenario",
+    "SystemSpec": "scenario",
+    "load_scenario": "scenario",
+    "default_scenario": "scenario",
+    "default_scenario_text": "scenario",
+    "planning_spec": "scenario",
+    "SCHEMA": "scenario",
     # planning
-    "PlanningSpec": "planning", "decide": "planning",
+    "PlanningSpec": "planning",
+    "decide": "planning",
     # the contract
-    "validate_plan": "contract", "PLAN_VARIABLES": "contract",
+    "validate_plan": "contract",
+    "PLAN_VARIABLES": "contract",
     # errors
-    "CoverageError": "errors", "ScenarioError": "errors", "ScenarioFileError": "errors",
-    "StaleElementSetsError": "errors", "PlanContractError": "errors",
+    "CoverageError": "errors",
+    "ScenarioError": "errors",
+    "ScenarioFileError": "errors",
+    "StaleElementSetsError": "errors",
+    "PlanContractError": "errors",
     "PropagationFailureWarning": "errors",
 }
 

@@ -128,10 +128,7 @@ def check_source(path, error: type[GridError], kind: str, max_bytes: int) -> tup
         )
         raise error(
             _message(
-                str(path),
-                f"a regular {kind}",
-                what,
-                "save the data to a file and pass that file",
+                str(path), f"a regular {kind}", what, "save the data to a file and pass that file"
             )
         )
     if info.st_size > max_bytes:

@@ -465,11 +465,7 @@ def _landing_points() -> list[PointOfPresence]:
 
 
 def load_network(
-    path=None,
-    *,
-    district_pops: bool | None = None,
-    region=None,
-    max_bytes: int = MAX_TEXT_BYTES,
+    path=None, *, district_pops: bool | None = None, region=None, max_bytes: int = MAX_TEXT_BYTES
 ) -> Network:
     """Load fibre routes and points of presence.
 

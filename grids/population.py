@@ -725,16 +725,7 @@ def _ground(groups: tuple[int, ...], totals_key, settlements_key, params: _Param
     )
     per_place = people[used] / np.bincount(owner, minlength=used.size)
     place = used[owner]
-    return _Ground(
-        lat,
-        lon,
-        per_place[owner],
-        unit_of[place],
-        place,
-        people,
-        fallback,
-        notes,
-    )
+    return _Ground(lat, lon, per_place[owner], unit_of[place], place, people, fallback, notes)
 
 
 def _fix_misplaced(places, unit_of, totals, notes, groups, reach_deg: float = 0.2) -> np.ndarray:

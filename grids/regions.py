@@ -84,9 +84,7 @@ SOURCE_COUNTRIES = (
 
 # Current first-level names: the ex-FATA agencies were merged into Khyber Pakhtunkhwa in 2018.
 _PROVINCE_OF_ADM1 = MappingProxyType(
-    {
-        "Khyber Pakhtunkhwa (ex-FATA, merged 2018)": "Khyber Pakhtunkhwa",
-    }
+    {"Khyber Pakhtunkhwa (ex-FATA, merged 2018)": "Khyber Pakhtunkhwa"}
 )
 
 _ALIASES = MappingProxyType(

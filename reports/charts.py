@@ -26,19 +26,25 @@ from .labels import (
 from .maps import PALETTE, category_colours
 from .tables import cost_options, recommended_cost_usd, summary
 
-_LAYOUT = {"plot_bgcolor": "white", "paper_bgcolor": "white", "height": 450,
-           "margin": {"l": 70, "r": 20, "t": 60, "b": 60}}
+_LAYOUT = {
+    "plot_bgcolor": "white",
+    "paper_bgcolor": "white",
+    "height": 450,
+    "margin": {"l": 70, "r": 20, "t": 60, "b": 60},
+}
 
 
 def _styled(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
-    fig.update_layout(title={"text": title, "x": 0.01}, xaxis_title=x_title,
-                      yaxis_title=y_title, **_LAYOUT)
+    fig.update_layout(
+        title={"text": title, "x": 0.01}, xaxis_title=x_title, yaxis_title=y_title, **_LAYOUT
+    )
     fig.update_yaxes(gridcolor="#e5e5e5", zerolinecolor="#999999")
     return fig
 
 
-def district_coverage_chart(ds: xr.Dataset, system: str | None = None,
-                            variable: str = "pct_time_covered") -> go.Figure:
+def district_coverage_chart(
+    ds: xr.Dataset, system: str | None = None, variable: str = "pct_time_covered"
+) -> go.Figure:
     """Bars of the population-weighted mean of ``variable`` per district.
 
     Parameters
@@ -72,15 +78,22 @@ def district_coverage_chart(ds: xr.Dataset, system: str | None = None,
         for d in order:
             sel = (district == d) & np.isfinite(values)
             w = weights[sel]
-            means.append(float(np.sum(w * values[sel]) / np.sum(w)) if w.sum() > 0
-                         else None)
-        fig.add_trace(go.Bar(x=order, y=means, name=name,
-                             hovertemplate=f"{name}<br>%{{x}}: %{{y:.4g}} {units_of(da)}"
-                                           "<extra></extra>"))
+            means.append(float(np.sum(w * values[sel]) / np.sum(w)) if w.sum() > 0 else None)
+        fig.add_trace(
+            go.Bar(
+                x=order,
+                y=means,
+                name=name,
+                hovertemplate=f"{name}<br>%{{x}}: %{{y:.4g}} {units_of(da)}<extra></extra>",
+            )
+        )
     fig.update_layout(barmode="group", legend_title_text="System")
-    return _styled(fig, f"{da.attrs.get('long_name', variable)} by district "
-                        f"({weighting}-weighted mean)",
-                   label(ds["district"]) if ds["district"].attrs else "District", label(da))
+    return _styled(
+        fig,
+        f"{da.attrs.get('long_name', variable)} by district ({weighting}-weighted mean)",
+        label(ds["district"]) if ds["district"].attrs else "District",
+        label(da),
+    )
 
 
 def recommendation_chart(ds: xr.Dataset) -> go.Figure:
@@ -93,13 +106,22 @@ def recommendation_chart(ds: xr.Dataset) -> go.Figure:
     y = [shares[m]["population"] if use_pop else shares[m]["cells"] for m in meanings]
     colours = list(category_colours(ds["recommendation"]).values())
     cells = [shares[m]["cells"] for m in meanings]
-    fig = go.Figure(go.Bar(x=meanings, y=y, marker_color=colours, customdata=cells,
-                           hovertemplate="%{x}: %{y:,.0f}<br>%{customdata} cells"
-                                         "<extra></extra>"))
+    fig = go.Figure(
+        go.Bar(
+            x=meanings,
+            y=y,
+            marker_color=colours,
+            customdata=cells,
+            hovertemplate="%{x}: %{y:,.0f}<br>%{customdata} cells<extra></extra>",
+        )
+    )
     y_title = label(ds["population"]) if use_pop else "Cells [1]"
-    return _styled(fig, f"{label(ds['recommendation'])}: "
-                        f"{'population' if use_pop else 'cells'} per option",
-                   label(ds["recommendation"]), y_title)
+    return _styled(
+        fig,
+        f"{label(ds['recommendation'])}: {'population' if use_pop else 'cells'} per option",
+        label(ds["recommendation"]),
+        y_title,
+    )
 
 
 def cost_by_option_chart(ds: xr.Dataset) -> go.Figure:
@@ -113,7 +135,8 @@ def cost_by_option_chart(ds: xr.Dataset) -> go.Figure:
     if not options:
         raise ReportDataError(
             "the cost chart needs per-cell variables named cost_<option>_usd; found "
-            f"{sorted(map(str, ds.data_vars))}")
+            f"{sorted(map(str, ds.data_vars))}"
+        )
     names = sorted(options)
     if "underserved" in ds.data_vars:
         scope = np.asarray(ds["underserved"].values).astype(bool)
@@ -124,19 +147,29 @@ def cost_by_option_chart(ds: xr.Dataset) -> go.Figure:
     units = {units_of(ds[options[n]]) for n in names}
     unit = units.pop() if len(units) == 1 else "mixed units"
     all_cost = [float(np.nansum(ds[options[n]].values[scope])) for n in names]
-    fig = go.Figure(go.Bar(
-        x=names, y=all_cost, name=f"if {scope_text} used this option",
-        customdata=[ds[options[n]].attrs.get("long_name", options[n]) for n in names],
-        hovertemplate="%{customdata}<br>%{y:,.0f} " + unit + "<extra></extra>"))
+    fig = go.Figure(
+        go.Bar(
+            x=names,
+            y=all_cost,
+            name=f"if {scope_text} used this option",
+            customdata=[ds[options[n]].attrs.get("long_name", options[n]) for n in names],
+            hovertemplate="%{customdata}<br>%{y:,.0f} " + unit + "<extra></extra>",
+        )
+    )
     if "recommendation" in ds.data_vars:
         plan = summary(ds)["recommendation"]
         per_option = dict.fromkeys(names, 0.0)
         for meaning, row in plan.items():
             if meaning in per_option:
                 per_option[meaning] += row["cost_usd"]
-        fig.add_trace(go.Bar(x=names, y=[per_option[n] for n in names],
-                             name="recommended plan",
-                             hovertemplate="%{x}: %{y:,.0f} " + unit + "<extra></extra>"))
+        fig.add_trace(
+            go.Bar(
+                x=names,
+                y=[per_option[n] for n in names],
+                name="recommended plan",
+                hovertemplate="%{x}: %{y:,.0f} " + unit + "<extra></extra>",
+            )
+        )
         total = float(recommended_cost_usd(ds).sum())
         title = f"Cost by option over the planning horizon (plan total {total:,.0f} {unit})"
     else:
@@ -146,17 +179,18 @@ def cost_by_option_chart(ds: xr.Dataset) -> go.Figure:
 
 
 def _swept_and_category(da: xr.DataArray, sweep_ds: xr.Dataset) -> tuple[str, str | None]:
-    numeric = [d for d in da.dims
-               if d in sweep_ds.coords and sweep_ds[d].dtype.kind in "iuf"]
+    numeric = [d for d in da.dims if d in sweep_ds.coords and sweep_ds[d].dtype.kind in "iuf"]
     if not numeric:
         raise ReportDataError(
-            f"{da.name!r} has no numeric dimension to sweep over (dims {da.dims})")
+            f"{da.name!r} has no numeric dimension to sweep over (dims {da.dims})"
+        )
     swept = numeric[0]
     others = [d for d in da.dims if d != swept]
     if len(others) > 1:
         raise ReportDataError(
             f"{da.name!r} has dims {da.dims}; a sweep chart takes one swept dimension and "
-            "at most one category dimension")
+            "at most one category dimension"
+        )
     return swept, (others[0] if others else None)
 
 
@@ -186,20 +220,33 @@ def sweep_chart(sweep_ds: xr.Dataset, variable: str | None = None) -> go.Figure:
     for i, group in enumerate(groups):
         line = da if group is None else da.sel({category: group})
         colour = PALETTE[i % len(PALETTE)]
-        fig.add_trace(go.Scatter(x=x, y=np.asarray(line.values, dtype=float).tolist(),
-                                 mode="lines+markers", name=group or variable,
-                                 line={"color": colour}))
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=np.asarray(line.values, dtype=float).tolist(),
+                mode="lines+markers",
+                name=group or variable,
+                line={"color": colour},
+            )
+        )
     x_label = label(sweep_ds[swept], swept)
-    return _styled(fig, f"{da.attrs.get('long_name', variable)} vs "
-                        f"{sweep_ds[swept].attrs.get('long_name', swept)}", x_label, label(da))
+    return _styled(
+        fig,
+        f"{da.attrs.get('long_name', variable)} vs {sweep_ds[swept].attrs.get('long_name', swept)}",
+        x_label,
+        label(da),
+    )
 
 
 SERIES_CELL_DIM = "series_cell"
 
 
-def visibility_series_chart(ds: xr.Dataset, cells: Sequence[str] | None = None,
-                            variable: str | None = None, system: str | None = None
-                            ) -> go.Figure:
+def visibility_series_chart(
+    ds: xr.Dataset,
+    cells: Sequence[str] | None = None,
+    variable: str | None = None,
+    system: str | None = None,
+) -> go.Figure:
     """Step lines of a per-step series (visible-satellite counts) for chosen cells.
 
     Parameters
@@ -216,11 +263,16 @@ def visibility_series_chart(ds: xr.Dataset, cells: Sequence[str] | None = None,
         Default ``"combined"`` or the first system.
     """
     if variable is None:
-        with_time = [str(n) for n, v in ds.data_vars.items()
-                     if TIME_DIM in v.dims and SERIES_CELL_DIM in v.dims]
+        with_time = [
+            str(n)
+            for n, v in ds.data_vars.items()
+            if TIME_DIM in v.dims and SERIES_CELL_DIM in v.dims
+        ]
         if not with_time:
-            raise ReportDataError("the plan has no per-step series (variables over 'time' "
-                                  "and 'series_cell'; set [engine] series_cells)")
+            raise ReportDataError(
+                "the plan has no per-step series (variables over 'time' "
+                "and 'series_cell'; set [engine] series_cells)"
+            )
         variable = "series_n_visible" if "series_n_visible" in with_time else with_time[0]
     require(ds, [variable], "the visibility series chart")
     da = ds[variable]
@@ -235,9 +287,12 @@ def visibility_series_chart(ds: xr.Dataset, cells: Sequence[str] | None = None,
     times = np.datetime_as_string(np.asarray(ds[TIME_DIM].values), unit="s")
     fig = go.Figure()
     for cell in cells:
-        y = np.asarray(da.isel({SERIES_CELL_DIM: available.index(cell)})
-                       .transpose(TIME_DIM).values, dtype=float)
-        fig.add_trace(go.Scatter(x=list(times), y=y.tolist(), mode="lines", name=cell,
-                                 line={"shape": "hv"}))
+        y = np.asarray(
+            da.isel({SERIES_CELL_DIM: available.index(cell)}).transpose(TIME_DIM).values,
+            dtype=float,
+        )
+        fig.add_trace(
+            go.Scatter(x=list(times), y=y.tolist(), mode="lines", name=cell, line={"shape": "hv"})
+        )
     title = da.attrs.get("long_name", variable) + (f", {system}" if system else "")
     return _styled(fig, f"{title} over time", "Time (UTC)", label(da))

@@ -77,8 +77,7 @@ def cell_columns(ds: xr.Dataset) -> list[CellColumn]:
     Variables over ``cell`` in Dataset order, then each ``(system, cell)`` variable
     once per system (Dataset order of systems). Variables over ``time`` are left out.
     """
-    cols = [CellColumn("cell", "H3 cell index", "", "text",
-                       np.asarray(cell_ids(ds), dtype=object))]
+    cols = [CellColumn("cell", "H3 cell index", "", "text", np.asarray(cell_ids(ds), dtype=object))]
     names = per_cell_variables(ds)
     for name in names:
         if ds[name].dims == (CELL_DIM,):
@@ -125,8 +124,9 @@ def districts_csv_text(ds: xr.Dataset) -> str:
     names = [c.name for c in table.columns]
     rows = []
     for row in table.rows:
-        rows.append([_text_value(row[n], "real" if isinstance(row[n], float) else "text")
-                     for n in names])
+        rows.append(
+            [_text_value(row[n], "real" if isinstance(row[n], float) else "text") for n in names]
+        )
     return _csv_text(names, rows)
 
 
@@ -140,8 +140,9 @@ def attributes_csv_text(ds: xr.Dataset) -> str:
     """The data dictionary: every column of cells.* and districts.csv with units."""
     rows = [("cells", c.name, c.long_name, c.units, c.codes) for c in cell_columns(ds)]
     if "district" in ds.data_vars:
-        rows += [("districts", c.name, c.long_name, c.units, "")
-                 for c in district_table(ds).columns]
+        rows += [
+            ("districts", c.name, c.long_name, c.units, "") for c in district_table(ds).columns
+        ]
     return _csv_text(["table", "column", "long_name", "units", "codes"], rows)
 
 
@@ -167,13 +168,18 @@ def geojson_dict(ds: xr.Dataset, decimals: int = 6) -> dict:
     for i, cell in enumerate(ids):
         ring = np.round(hexgeom.boundary_lnglat(cell), decimals).tolist()
         props = {c.name: _json_value(c.values[i], c.kind) for c in cols}
-        feats.append({"type": "Feature", "id": cell, "properties": props,
-                      "geometry": {"type": "Polygon", "coordinates": [ring]}})
+        feats.append(
+            {
+                "type": "Feature",
+                "id": cell,
+                "properties": props,
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        )
     return {"type": "FeatureCollection", "features": feats}
 
 
 def write_geojson(ds: xr.Dataset, path: str | os.PathLike) -> Path:
     """Write :func:`geojson_dict` as UTF-8 JSON; atomic. Returns path."""
-    text = json.dumps(geojson_dict(ds), ensure_ascii=False, separators=(",", ":"),
-                      allow_nan=False)
+    text = json.dumps(geojson_dict(ds), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return write_text_atomic(path, text + "\n")

@@ -34,7 +34,8 @@ WGS84_WKT = (
     'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
     'AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,'
     'AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],'
-    'AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]')
+    'AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]'
+)
 APPLICATION_ID = 0x47504B47  # "GPKG"
 USER_VERSION = 10300  # GeoPackage 1.3.0
 #: gpkg_contents.last_change must be an ISO timestamp; a fixed default keeps files
@@ -112,34 +113,57 @@ def _write(path: Path, ds: xr.Dataset, layer: str, timestamp_utc: str) -> None:
         con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         con.execute(f"PRAGMA user_version = {USER_VERSION}")
         con.executescript(_CORE_TABLES)
-        con.executemany("INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)", [
-            ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian"),
-            ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic"),
-            ("WGS 84 geodetic", 4326, "EPSG", 4326, WGS84_WKT, "longitude/latitude WGS 84"),
-        ])
+        con.executemany(
+            "INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian"),
+                ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic"),
+                ("WGS 84 geodetic", 4326, "EPSG", 4326, WGS84_WKT, "longitude/latitude WGS 84"),
+            ],
+        )
         title = str(ds.attrs.get("title", "hybridplan cells"))
-        con.execute("INSERT INTO gpkg_contents VALUES (?, 'features', ?, ?, ?, ?, ?, ?, ?, "
-                    "4326)", (layer, layer, title, timestamp_utc, *bounds))
-        con.execute("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'POLYGON', 4326, "
-                    "0, 0)", (layer,))
+        con.execute(
+            "INSERT INTO gpkg_contents VALUES (?, 'features', ?, ?, ?, ?, ?, ?, ?, 4326)",
+            (layer, layer, title, timestamp_utc, *bounds),
+        )
+        con.execute(
+            "INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'POLYGON', 4326, 0, 0)", (layer,)
+        )
         column_sql = ", ".join(f"{_quote(c.name)} {_SQL_TYPES[c.kind]}" for c in cols)
-        con.execute(f"CREATE TABLE {_quote(layer)} (fid INTEGER PRIMARY KEY AUTOINCREMENT "
-                    f"NOT NULL, geom POLYGON, {column_sql})")
+        con.execute(
+            f"CREATE TABLE {_quote(layer)} (fid INTEGER PRIMARY KEY AUTOINCREMENT "
+            f"NOT NULL, geom POLYGON, {column_sql})"
+        )
         placeholders = ", ".join("?" * (len(cols) + 1))
         names = ", ".join(["geom", *(_quote(c.name) for c in cols)])
-        rows = ([gpkg_geometry_blob(p), *(_sql_value(c.values[i], c.kind) for c in cols)]
-                for i, p in enumerate(polygons))
-        con.executemany(f"INSERT INTO {_quote(layer)} ({names}) VALUES ({placeholders})",
-                        rows)
-        con.execute("INSERT INTO gpkg_extensions VALUES ('gpkg_data_columns', NULL, "
-                    "'gpkg_schema', 'http://www.geopackage.org/spec/#extension_schema', "
-                    "'read-write')")
-        con.execute("INSERT INTO gpkg_extensions VALUES ('gpkg_data_column_constraints', "
-                    "NULL, 'gpkg_schema', 'http://www.geopackage.org/spec/#extension_schema',"
-                    " 'read-write')")
-        con.executemany("INSERT INTO gpkg_data_columns VALUES (?, ?, ?, ?, ?, NULL, NULL)", [
-            (layer, c.name, c.name, f"{c.long_name} [{c.units}]" if c.units else c.long_name,
-             c.codes or None) for c in cols])
+        rows = (
+            [gpkg_geometry_blob(p), *(_sql_value(c.values[i], c.kind) for c in cols)]
+            for i, p in enumerate(polygons)
+        )
+        con.executemany(f"INSERT INTO {_quote(layer)} ({names}) VALUES ({placeholders})", rows)
+        con.execute(
+            "INSERT INTO gpkg_extensions VALUES ('gpkg_data_columns', NULL, "
+            "'gpkg_schema', 'http://www.geopackage.org/spec/#extension_schema', "
+            "'read-write')"
+        )
+        con.execute(
+            "INSERT INTO gpkg_extensions VALUES ('gpkg_data_column_constraints', "
+            "NULL, 'gpkg_schema', 'http://www.geopackage.org/spec/#extension_schema',"
+            " 'read-write')"
+        )
+        con.executemany(
+            "INSERT INTO gpkg_data_columns VALUES (?, ?, ?, ?, ?, NULL, NULL)",
+            [
+                (
+                    layer,
+                    c.name,
+                    c.name,
+                    f"{c.long_name} [{c.units}]" if c.units else c.long_name,
+                    c.codes or None,
+                )
+                for c in cols
+            ],
+        )
         _spatial_index(con, layer, polygons)
         _column_dictionary(con, cols, timestamp_utc)
         con.commit()
@@ -152,29 +176,44 @@ def _spatial_index(con: sqlite3.Connection, layer: str, polygons) -> None:
     name = _quote(f"rtree_{layer}_geom")
     con.execute(f"CREATE VIRTUAL TABLE {name} USING rtree(id, minx, maxx, miny, maxy)")
     bounds = shapely.bounds(polygons) if polygons else np.zeros((0, 4))
-    con.executemany(f"INSERT INTO {name} VALUES (?, ?, ?, ?, ?)",
-                    [(i + 1, b[0], b[2], b[1], b[3]) for i, b in enumerate(bounds.tolist())])
-    con.execute("INSERT INTO gpkg_extensions VALUES (?, 'geom', 'gpkg_rtree_index', "
-                "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
-                (layer,))
+    con.executemany(
+        f"INSERT INTO {name} VALUES (?, ?, ?, ?, ?)",
+        [(i + 1, b[0], b[2], b[1], b[3]) for i, b in enumerate(bounds.tolist())],
+    )
+    con.execute(
+        "INSERT INTO gpkg_extensions VALUES (?, 'geom', 'gpkg_rtree_index', "
+        "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
+        (layer,),
+    )
 
 
 def _column_dictionary(con: sqlite3.Connection, cols, timestamp_utc: str) -> None:
     """An attributes table documenting every column of the cells layer."""
-    con.execute("CREATE TABLE column_dictionary (id INTEGER PRIMARY KEY AUTOINCREMENT "
-                "NOT NULL, column_name TEXT NOT NULL, long_name TEXT, units TEXT, "
-                "codes TEXT)")
-    con.executemany("INSERT INTO column_dictionary (column_name, long_name, units, codes) "
-                    "VALUES (?, ?, ?, ?)",
-                    [(c.name, c.long_name, c.units, c.codes) for c in cols])
-    con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description,"
-                " last_change) VALUES ('column_dictionary', 'attributes', "
-                "'column_dictionary', 'columns of the cells layer: long name, units, codes',"
-                " ?)", (timestamp_utc,))
+    con.execute(
+        "CREATE TABLE column_dictionary (id INTEGER PRIMARY KEY AUTOINCREMENT "
+        "NOT NULL, column_name TEXT NOT NULL, long_name TEXT, units TEXT, "
+        "codes TEXT)"
+    )
+    con.executemany(
+        "INSERT INTO column_dictionary (column_name, long_name, units, codes) VALUES (?, ?, ?, ?)",
+        [(c.name, c.long_name, c.units, c.codes) for c in cols],
+    )
+    con.execute(
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier, description,"
+        " last_change) VALUES ('column_dictionary', 'attributes', "
+        "'column_dictionary', 'columns of the cells layer: long name, units, codes',"
+        " ?)",
+        (timestamp_utc,),
+    )
 
 
-def write_geopackage(ds: xr.Dataset, path: str | os.PathLike, *, layer: str = "cells",
-                     timestamp_utc: str = DEFAULT_TIMESTAMP) -> Path:
+def write_geopackage(
+    ds: xr.Dataset,
+    path: str | os.PathLike,
+    *,
+    layer: str = "cells",
+    timestamp_utc: str = DEFAULT_TIMESTAMP,
+) -> Path:
     """Write the cells as a GeoPackage layer of hexagon polygons (EPSG:4326, lon/lat).
 
     Parameters

@@ -80,8 +80,9 @@ def auto_overview_resolution(cells: Sequence[str], max_hexagons: int = 3000) -> 
     return 0
 
 
-def aggregate(cells: Sequence[str], values: np.ndarray, weights: np.ndarray,
-              resolution: int, how: str) -> tuple[list[str], np.ndarray]:
+def aggregate(
+    cells: Sequence[str], values: np.ndarray, weights: np.ndarray, resolution: int, how: str
+) -> tuple[list[str], np.ndarray]:
     """Aggregate per-cell values to parent cells at ``resolution``.
 
     Parameters

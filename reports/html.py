@@ -49,12 +49,19 @@ class MapSpec:
 MAPS = (
     MapSpec("underserved", "Underserved cells"),
     MapSpec("population", "Population", {"colorscale": "Blues", "scale": "log"}),
-    MapSpec("cost_recommended_usd", "Cost of the recommended option",
-            {"colorscale": "OrRd", "scale": "log"}),
+    MapSpec(
+        "cost_recommended_usd",
+        "Cost of the recommended option",
+        {"colorscale": "OrRd", "scale": "log"},
+    ),
     MapSpec("pct_time_covered", "Coverage", per_system=True),
     MapSpec(None, "Terrain loss", per_system=True),
-    MapSpec("max_gap_s", "Longest gap", {"colorscale": "Viridis_r", "scale": "quantile"},
-            per_system=True),
+    MapSpec(
+        "max_gap_s",
+        "Longest gap",
+        {"colorscale": "Viridis_r", "scale": "quantile"},
+        per_system=True,
+    ),
     MapSpec("fiber_path_km", "Fibre path", {"scale": "quantile"}),
 )
 
@@ -79,20 +86,35 @@ def data_date(ds: xr.Dataset) -> str:
 
 def _first_screen(report: Report, ds, boundaries, network, max_hexagons) -> str:
     sentences = findings(ds)
-    parts = [f"<h1>{e(report_title(ds))}</h1>",
-             (f'<p class="meta">{e(data_date(ds))}. Scenario '
-             f"{e(ds.attrs.get('scenario_name', ''))}; hybridplan "
-             f"{e(ds.attrs.get('hybridplan_version', 'unknown'))}; "
-             f"{ds.sizes['cell']:,} cells. This page works offline.</p>")]
+    parts = [
+        f"<h1>{e(report_title(ds))}</h1>",
+        (
+            f'<p class="meta">{e(data_date(ds))}. Scenario '
+            f"{e(ds.attrs.get('scenario_name', ''))}; hybridplan "
+            f"{e(ds.attrs.get('hybridplan_version', 'unknown'))}; "
+            f"{ds.sizes['cell']:,} cells. This page works offline.</p>"
+        ),
+    ]
     if sentences:
-        parts.append('<ul class="findings">' + "".join(f"<li>{e(s)}</li>" for s in sentences)
-                     + "</ul>")
+        parts.append(
+            '<ul class="findings">' + "".join(f"<li>{e(s)}</li>" for s in sentences) + "</ul>"
+        )
     else:
         parts.append(note("No findings: the plan has no population or recommendation."))
     if "recommendation" in ds:
-        parts.append(report.figure("map what to build", lambda: maps.hex_map(
-            ds, "recommendation", boundaries=boundaries, network=network,
-            max_hexagons=max_hexagons, title="What to build where")))
+        parts.append(
+            report.figure(
+                "map what to build",
+                lambda: maps.hex_map(
+                    ds,
+                    "recommendation",
+                    boundaries=boundaries,
+                    network=network,
+                    max_hexagons=max_hexagons,
+                    title="What to build where",
+                ),
+            )
+        )
     parts.append(_technology_table(ds))
     return '<section id="answer">' + "\n".join(parts) + "</section>"
 
@@ -101,31 +123,59 @@ def _technology_table(ds: xr.Dataset) -> str:
     rows = technology_rows(ds)
     if not rows:
         return note("Per-technology table skipped: the plan has no recommendation.")
-    body = [[r.label, r.cells, r.population, r.underserved_population, r.cost_usd,
-             r.cost_per_person_usd] for r in rows]
-    total = [sum(r.cells for r in rows), sum(r.population for r in rows),
-             sum(r.underserved_population for r in rows), sum(r.cost_usd for r in rows)]
+    body = [
+        [
+            r.label,
+            r.cells,
+            r.population,
+            r.underserved_population,
+            r.cost_usd,
+            r.cost_per_person_usd,
+        ]
+        for r in rows
+    ]
+    total = [
+        sum(r.cells for r in rows),
+        sum(r.population for r in rows),
+        sum(r.underserved_population for r in rows),
+        sum(r.cost_usd for r in rows),
+    ]
     body.append(["Total", *total, total[3] / total[1] if total[1] else float("nan")])
-    head = [("Technology", "recommended backhaul (plan option)"), ("Cells", "cells"),
-            ("People", "population [person]"),
-            ("Underserved people", "population of underserved cells [person]"),
-            ("Cost [USD]", "present value of the recommended builds over the horizon [USD]"),
-            ("Cost per person [USD]", "cost / people [USD/person]")]
+    head = [
+        ("Technology", "recommended backhaul (plan option)"),
+        ("Cells", "cells"),
+        ("People", "population [person]"),
+        ("Underserved people", "population of underserved cells [person]"),
+        ("Cost [USD]", "present value of the recommended builds over the horizon [USD]"),
+        ("Cost per person [USD]", "cost / people [USD/person]"),
+    ]
     return table(head, body, wide=True)
 
 
 def _assumptions_section(ds: xr.Dataset) -> list[str]:
     rows = assumption_rows(ds.attrs)
     parts = []
-    head = [("Key", "scenario key (TOML path)"), ("Value", ""), ("Unit", ""),
-            ("Label", ("[FILED] regulatory filing; [MEASURED] measured or census figure; "
-             "[ASSUMPTION] a choice to review")), ("Source", "")]
+    head = [
+        ("Key", "scenario key (TOML path)"),
+        ("Value", ""),
+        ("Unit", ""),
+        (
+            "Label",
+            (
+                "[FILED] regulatory filing; [MEASURED] measured or census figure; "
+                "[ASSUMPTION] a choice to review"
+            ),
+        ),
+        ("Source", ""),
+    ]
     for group in dict.fromkeys(r.group for r in rows):
         members = [r for r in rows if r.group == group]
         body = [[r.key, r.value, r.unit, r.label, r.source] for r in members]
         classes = [["", "", "", "label-" + r.label.strip("[]"), ""] for r in members]
-        parts.append(f"<h3>{e(group)}</h3>" + table(head, body, classes=classes, wide=True,
-                                                      widths=(30, 18, 10, 12, 30)))
+        parts.append(
+            f"<h3>{e(group)}</h3>"
+            + table(head, body, classes=classes, wide=True, widths=(30, 18, 10, 12, 30))
+        )
     if not rows:
         parts.append(note("The plan records no scenario and no assumptions."))
     rule = ds.attrs.get("underserved_rule")
@@ -133,20 +183,23 @@ def _assumptions_section(ds: xr.Dataset) -> list[str]:
         parts.append(f"<p><b>Underserved rule.</b> {e(rule)}</p>")
     scenario = str(ds.attrs.get("scenario", ""))
     if scenario:
-        parts.append(f"<details><summary>Scenario file as run</summary><pre>{e(scenario)}"
-                     "</pre></details>")
+        parts.append(
+            f"<details><summary>Scenario file as run</summary><pre>{e(scenario)}</pre></details>"
+        )
     return parts
 
 
-def _maps_section(report: Report, ds, boundaries, network, max_hexagons,
-                  specs: Sequence[MapSpec] = MAPS) -> list[str]:
+def _maps_section(
+    report: Report, ds, boundaries, network, max_hexagons, specs: Sequence[MapSpec] = MAPS
+) -> list[str]:
     system = default_system(ds) if systems(ds) else None
     kw = {"boundaries": boundaries, "network": network, "max_hexagons": max_hexagons}
     parts = []
     for spec in specs:
         if spec.variable is not None and spec.variable not in ds.data_vars:
-            parts.append(note(f"{spec.title} map skipped: no variable {spec.variable} in "
-                              "the plan."))
+            parts.append(
+                note(f"{spec.title} map skipped: no variable {spec.variable} in the plan.")
+            )
             continue
         extra = dict(spec.options, **({"system": system} if spec.per_system else {}))
 
@@ -170,37 +223,59 @@ def _districts_section(ds: xr.Dataset) -> list[str]:
 
     def head(c):
         unit = f" [{c.units}]" if c.units and c.units != "1" else ""
-        short = {"underserved_cells": "Underserved cells", "underserved_population":
-                 "Underserved people", "recommended_cost_usd": "Cost [USD]",
-                 "area_km2": "Area [km2]", "population": "People"}.get(c.name)
+        short = {
+            "underserved_cells": "Underserved cells",
+            "underserved_population": "Underserved people",
+            "recommended_cost_usd": "Cost [USD]",
+            "area_km2": "Area [km2]",
+            "population": "People",
+        }.get(c.name)
         if short is None:
-            short = (option_label(c.name[2:]) if c.name.startswith("n_")
-                     else "Coverage [%]" if c.name.startswith("pct_") else c.long_name)
+            short = (
+                option_label(c.name[2:])
+                if c.name.startswith("n_")
+                else "Coverage [%]"
+                if c.name.startswith("pct_")
+                else c.long_name
+            )
         return short, f"{c.long_name}{unit}"
 
     digits = {i: 1 for i, c in enumerate(main) if c.name.startswith("pct_")}
-    parts = [table([head(c) for c in main], [[r[c.name] for c in main] for r in t.rows],
-                   digits=digits, wide=True)]
+    parts = [
+        table(
+            [head(c) for c in main],
+            [[r[c.name] for c in main] for r in t.rows],
+            digits=digits,
+            wide=True,
+        )
+    ]
     if used:
         district = [c for c in main if c.name in ("district", "province")]
         cols = district + used
         parts.append("<h3>Recommended technology per district [cells]</h3>")
-        parts.append(table([head(c) for c in cols], [[r[c.name] for c in cols]
-                                                     for r in t.rows], wide=True))
+        parts.append(
+            table([head(c) for c in cols], [[r[c.name] for c in cols] for r in t.rows], wide=True)
+        )
     return parts
 
 
 def _charts_section(report: Report, ds, sweep, series_cells) -> list[str]:
-    parts = [report.figure("coverage by district", lambda: charts.district_coverage_chart(ds)),
-             report.figure("recommended technology", lambda: charts.recommendation_chart(ds)),
-             report.figure("cost by option", lambda: charts.cost_by_option_chart(ds))]
+    parts = [
+        report.figure("coverage by district", lambda: charts.district_coverage_chart(ds)),
+        report.figure("recommended technology", lambda: charts.recommendation_chart(ds)),
+        report.figure("cost by option", lambda: charts.cost_by_option_chart(ds)),
+    ]
     if sweep is not None:
         parts.append(report.figure("sensitivity sweep", lambda: charts.sweep_chart(sweep)))
     else:
         parts.append(note("No sensitivity sweep in this run (hybridplan plan --sweep)."))
     if "series_cell" in ds.dims:
-        parts.append(report.figure("visible satellites over time",
-                                   lambda: charts.visibility_series_chart(ds, series_cells)))
+        parts.append(
+            report.figure(
+                "visible satellites over time",
+                lambda: charts.visibility_series_chart(ds, series_cells),
+            )
+        )
     else:
         parts.append(note("The plan holds no per-step series ([engine] series_cells)."))
     return parts
@@ -210,16 +285,22 @@ def _licensing_section(ds: xr.Dataset) -> list[str]:
     """The licensing cases side by side (plan with ``recommendation_by_case``)."""
     if "recommendation_by_case" not in ds.data_vars:
         sentence = licensing_sentence(ds)
-        return [note("The plan holds one licensing case (no 'case' dimension); "
-                     + (sentence or "all backhaul systems are licensed."))]
+        return [
+            note(
+                "The plan holds one licensing case (no 'case' dimension); "
+                + (sentence or "all backhaul systems are licensed.")
+            )
+        ]
     cases = list(as_text(ds["case"].values))
-    about = (list(as_text(ds["case_description"].values)) if "case_description" in ds
-             else cases)
+    about = list(as_text(ds["case_description"].values)) if "case_description" in ds else cases
     rec = ds["recommendation_by_case"]
     meanings = str(rec.attrs["flag_meanings"]).split()
     pop = np.nan_to_num(np.asarray(ds["population"].values, float))
-    cost = np.nan_to_num(np.asarray(ds["cost_recommended_by_case_usd"].values, float)) \
-        if "cost_recommended_by_case_usd" in ds else np.zeros((len(cases), ds.sizes["cell"]))
+    cost = (
+        np.nan_to_num(np.asarray(ds["cost_recommended_by_case_usd"].values, float))
+        if "cost_recommended_by_case_usd" in ds
+        else np.zeros((len(cases), ds.sizes["cell"]))
+    )
     codes = np.asarray(rec.values)
     rows = []
     for k, meaning in enumerate(meanings):
@@ -227,13 +308,21 @@ def _licensing_section(ds: xr.Dataset) -> list[str]:
         if any(people_by_case):
             rows.append([option_label(meaning), *people_by_case])
     rows.append(["Cost [USD]", *[float(cost[i].sum()) for i in range(len(cases))]])
-    head = [("Technology", "people served per case")] + [(c, a) for c, a in
-                                                         zip(cases, about, strict=True)]
+    head = [("Technology", "people served per case")] + [
+        (c, a) for c, a in zip(cases, about, strict=True)
+    ]
     parts = [f"<p>{e(licensing_sentence(ds) or '')}</p>", table(head, rows, wide=True)]
     if "licensed_by_case" in ds:
         lic = np.asarray(ds["licensed_by_case"].values).astype(bool)
-        pairs = [(c, ", ".join(s for s, ok in zip(systems(ds), lic[i], strict=True)
-                               if ok and s != "combined")) for i, c in enumerate(cases)]
+        pairs = [
+            (
+                c,
+                ", ".join(
+                    s for s, ok in zip(systems(ds), lic[i], strict=True) if ok and s != "combined"
+                ),
+            )
+            for i, c in enumerate(cases)
+        ]
         parts.append(kv_table([(f"Licensed in '{c}'", v) for c, v in pairs]))
     return parts
 
@@ -243,10 +332,13 @@ def _systems_section(ds: xr.Dataset, constellations) -> list[str]:
     per_system = [n for n, v in ds.data_vars.items() if v.dims == ("system",)]
     parts = []
     if names:
-        head = [("System", "")] + [(str(v), str(ds[v].attrs.get("long_name", v)))
-                                   for v in per_system]
-        rows = [[n] + [str(as_text(np.atleast_1d(ds[v].sel(system=n).values))[0])
-                       for v in per_system] for n in names]
+        head = [("System", "")] + [
+            (str(v), str(ds[v].attrs.get("long_name", v))) for v in per_system
+        ]
+        rows = [
+            [n] + [str(as_text(np.atleast_1d(ds[v].sel(system=n).values))[0]) for v in per_system]
+            for n in names
+        ]
         parts.append(table(head, rows, wide=True))
     for name, info in (constellations or {}).items():
         parts.append(f"<h3>{e(name)}</h3>")
@@ -258,55 +350,90 @@ def _systems_section(ds: xr.Dataset, constellations) -> list[str]:
         shells = info.get("shells")
         if shells:
             keys = list(dict.fromkeys(k for s in shells for k in s))
-            parts.append(table([(k, "") for k in keys],
-                               [[s.get(k, "") for k in keys] for s in shells]))
+            parts.append(
+                table([(k, "") for k in keys], [[s.get(k, "") for k in keys] for s in shells])
+            )
     return parts or [note("The plan names no systems.")]
 
 
 def _methods_section(ds: xr.Dataset) -> list[str]:
     parts = [f"<h3>{e(h)}</h3><p>{e(p)}</p>" for h, p in METHODS]
-    records = [(k, str(ds.attrs[k])) for k in ("visibility_model", "gap_policy",
-                                               "latency_model", "combined_definition",
-                                               "propagation_failure_policy") if k in ds.attrs]
+    records = [
+        (k, str(ds.attrs[k]))
+        for k in (
+            "visibility_model",
+            "gap_policy",
+            "latency_model",
+            "combined_definition",
+            "propagation_failure_policy",
+        )
+        if k in ds.attrs
+    ]
     if records:
         parts.append("<h3>Models recorded in the plan</h3>" + kv_table(records))
-    later = [name for name, var in (("Sites", "site"), ("Trunks", "trunk"),
-                                    ("Capacity", "capacity"))
-             if not any(var in str(v) for v in ds.data_vars)]
+    later = [
+        name
+        for name, var in (("Sites", "site"), ("Trunks", "trunk"), ("Capacity", "capacity"))
+        if not any(var in str(v) for v in ds.data_vars)
+    ]
     if later:
-        parts.append(note(f"{', '.join(later)}: not in this plan; the report shows them "
-                          "when the planner adds them."))
+        parts.append(
+            note(
+                f"{', '.join(later)}: not in this plan; the report shows them "
+                "when the planner adds them."
+            )
+        )
     return parts
 
 
 def _provenance_section(ds: xr.Dataset, provenance) -> list[str]:
     rows = provenance_rows(ds.attrs, provenance)
-    parts = [table([("Data", ""), ("Source", ""), ("Method", ""), ("Recorded limits", "")],
-                   [[r.dataset, r.source, r.method, r.limits or "none recorded"] for r in rows],
-                   wide=True) if rows else note("No provenance recorded in the plan.")]
+    parts = [
+        table(
+            [("Data", ""), ("Source", ""), ("Method", ""), ("Recorded limits", "")],
+            [[r.dataset, r.source, r.method, r.limits or "none recorded"] for r in rows],
+            wide=True,
+        )
+        if rows
+        else note("No provenance recorded in the plan.")
+    ]
     recorded = limits(ds.attrs)
     if recorded:
-        parts.append("<h3>Honest limits of this plan's data</h3><ul>" + "".join(
-            f"<li><b>{e(k)}:</b> {e(v)}</li>" for k, v in recorded) + "</ul>")
+        parts.append(
+            "<h3>Honest limits of this plan's data</h3><ul>"
+            + "".join(f"<li><b>{e(k)}:</b> {e(v)}</li>" for k, v in recorded)
+            + "</ul>"
+        )
     version = ds.attrs.get("hybridplan_version")
     if version:
         parts.append(f'<p class="small">Written by hybridplan {e(version)}.</p>')
     cols = cell_columns(ds)
-    parts.append("<details><summary>Data dictionary (columns of cells.gpkg / cells.csv)"
-                 "</summary>" + table([("Column", ""), ("Long name", ""), ("Units", ""),
-                                       ("Codes", "")],
-                                      [[c.name, c.long_name, c.units, c.codes] for c in cols],
-                                      wide=True) + "</details>")
+    parts.append(
+        "<details><summary>Data dictionary (columns of cells.gpkg / cells.csv)"
+        "</summary>"
+        + table(
+            [("Column", ""), ("Long name", ""), ("Units", ""), ("Codes", "")],
+            [[c.name, c.long_name, c.units, c.codes] for c in cols],
+            wide=True,
+        )
+        + "</details>"
+    )
     return parts
 
 
-def render_report(ds: xr.Dataset, boundaries: dict | None = None, network: dict | None = None,
-                  sweep: xr.Dataset | None = None,
-                  constellations: Mapping[str, Mapping] | None = None,
-                  provenance: Mapping[str, str] | None = None, *, title: str | None = None,
-                  series_cells: Sequence[str] | None = None,
-                  max_hexagons: int = maps.DEFAULT_MAX_HEXAGONS,
-                  map_specs: Sequence[MapSpec] = MAPS) -> str:
+def render_report(
+    ds: xr.Dataset,
+    boundaries: dict | None = None,
+    network: dict | None = None,
+    sweep: xr.Dataset | None = None,
+    constellations: Mapping[str, Mapping] | None = None,
+    provenance: Mapping[str, str] | None = None,
+    *,
+    title: str | None = None,
+    series_cells: Sequence[str] | None = None,
+    max_hexagons: int = maps.DEFAULT_MAX_HEXAGONS,
+    map_specs: Sequence[MapSpec] = MAPS,
+) -> str:
     """The whole report as one self-contained HTML page (text).
 
     Parameters
@@ -337,11 +464,11 @@ def render_report(ds: xr.Dataset, boundaries: dict | None = None, network: dict 
     report = Report()
     first = _first_screen(report, ds, boundaries, network, max_hexagons)
     report.section("Assumptions", _assumptions_section(ds))
-    report.section("Maps", _maps_section(report, ds, boundaries, network, max_hexagons,
-                                         map_specs))
+    report.section("Maps", _maps_section(report, ds, boundaries, network, max_hexagons, map_specs))
     report.section("Districts", _districts_section(ds))
-    report.section("District profiles", district_profiles(report, ds, boundaries=boundaries,
-                                                          network=network))
+    report.section(
+        "District profiles", district_profiles(report, ds, boundaries=boundaries, network=network)
+    )
     report.section("Charts", _charts_section(report, ds, sweep, series_cells))
     report.section("Licensing comparison", _licensing_section(ds))
     report.section("Satellite systems", _systems_section(ds, constellations))
@@ -352,15 +479,18 @@ def render_report(ds: xr.Dataset, boundaries: dict | None = None, network: dict 
 
 def _page(title: str, first: str, report: Report) -> str:
     nav = "".join(f'<li><a href="#{s}">{e(name)}</a></li>' for s, name, _ in report.sections)
-    body = "\n".join(f'<section id="{s}"><h2>{e(name)}</h2>\n' + "\n".join(parts)
-                     + "</section>" for s, name, parts in report.sections)
+    body = "\n".join(
+        f'<section id="{s}"><h2>{e(name)}</h2>\n' + "\n".join(parts) + "</section>"
+        for s, name, parts in report.sections
+    )
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{e(title)}</title>\n<style>{CSS}</style>\n"
         f'<script type="text/javascript">{plotly.offline.get_plotlyjs()}</script>\n'
         f"</head>\n<body>\n<main>\n{first}\n<nav><ul>{nav}</ul></nav>\n{body}\n</main>\n"
-        f"<script>{SCRIPT}</script>\n</body>\n</html>\n")
+        f"<script>{SCRIPT}</script>\n</body>\n</html>\n"
+    )
 
 
 def write_report(ds: xr.Dataset, path: str | os.PathLike, **kwargs) -> Path:
@@ -368,5 +498,4 @@ def write_report(ds: xr.Dataset, path: str | os.PathLike, **kwargs) -> Path:
     return write_text_atomic(path, render_report(ds, **kwargs))
 
 
-__all__ = ["MAPS", "MapSpec", "data_date", "money", "render_report", "report_title",
-           "write_report"]
+__all__ = ["MAPS", "MapSpec", "data_date", "money", "render_report", "report_title", "write_report"]

@@ -57,7 +57,8 @@ def flag_meanings(da: xr.DataArray) -> dict[int, str] | None:
     if len(values) != len(meanings):
         raise ReportDataError(
             f"variable {da.name!r}: {len(values)} flag_values but {len(meanings)} "
-            f"flag_meanings ({' '.join(meanings)!r}); CF needs one meaning per value")
+            f"flag_meanings ({' '.join(meanings)!r}); CF needs one meaning per value"
+        )
     return {int(v): m for v, m in zip(values, meanings, strict=True)}
 
 
@@ -72,14 +73,16 @@ def require(ds: xr.Dataset, names: Iterable[str], purpose: str) -> None:
     if missing:
         raise ReportDataError(
             f"{purpose} needs the variable(s) {missing} in the plan Dataset; found "
-            f"{sorted(map(str, ds.data_vars))}")
+            f"{sorted(map(str, ds.data_vars))}"
+        )
 
 
 def cell_ids(ds: xr.Dataset) -> list[str]:
     """H3 cell ids as hexadecimal strings, whether the coordinate holds str or uint64."""
     if CELL_DIM not in ds.dims:
         raise ReportDataError(
-            f"the plan Dataset has no {CELL_DIM!r} dimension (dims: {dict(ds.sizes)})")
+            f"the plan Dataset has no {CELL_DIM!r} dimension (dims: {dict(ds.sizes)})"
+        )
     values = np.asarray(ds[CELL_DIM].values)
     if values.dtype.kind in "ui":
         return [format(int(v), "x") for v in values]
@@ -113,8 +116,9 @@ def default_system(ds: xr.Dataset) -> str:
     return COMBINED_SYSTEM if COMBINED_SYSTEM in names else names[0]
 
 
-def cell_values(ds: xr.Dataset, variable: str | xr.DataArray,
-                system: str | None = None) -> xr.DataArray:
+def cell_values(
+    ds: xr.Dataset, variable: str | xr.DataArray, system: str | None = None
+) -> xr.DataArray:
     """The variable reduced to the ``cell`` dimension (selecting ``system`` if needed).
 
     Parameters
@@ -131,7 +135,8 @@ def cell_values(ds: xr.Dataset, variable: str | xr.DataArray,
         if variable not in ds.data_vars:
             raise ReportDataError(
                 f"variable {variable!r} is not in the plan Dataset; per-cell variables: "
-                f"{per_cell_variables(ds)}")
+                f"{per_cell_variables(ds)}"
+            )
         da = ds[variable]
     else:
         da = variable
@@ -140,12 +145,13 @@ def cell_values(ds: xr.Dataset, variable: str | xr.DataArray,
         chosen = system if system is not None else default_system(ds)
         if chosen not in names:
             raise ReportDataError(
-                f"system {chosen!r} is not in {da.name!r}; expected one of {names}")
+                f"system {chosen!r} is not in {da.name!r}; expected one of {names}"
+            )
         da = da.sel({SYSTEM_DIM: chosen})
     if da.dims != (CELL_DIM,):
         raise ReportDataError(
-            f"variable {da.name!r} has dims {da.dims}; a map needs ('cell',) or "
-            f"('system', 'cell')")
+            f"variable {da.name!r} has dims {da.dims}; a map needs ('cell',) or ('system', 'cell')"
+        )
     return da
 
 

@@ -22,15 +22,7 @@ import plotly.graph_objects as go
 import xarray as xr
 
 from . import hexgeom
-from .labels import (
-    ReportDataError,
-    as_text,
-    cell_ids,
-    cell_values,
-    flag_meanings,
-    label,
-    units_of,
-)
+from .labels import ReportDataError, as_text, cell_ids, cell_values, flag_meanings, label, units_of
 from .overlays import boundary_traces, network_traces
 
 Aggregation = Literal["auto", "mean", "sum", "max", "mode"]
@@ -76,9 +68,14 @@ def _aggregation_for(da: xr.DataArray, how: Aggregation) -> str:
     return "mean"
 
 
-def _map_data(ds: xr.Dataset, da: xr.DataArray, cells: Sequence[str] | None,
-              overview_resolution: int | None, max_hexagons: int,
-              aggregate: Aggregation) -> _MapData:
+def _map_data(
+    ds: xr.Dataset,
+    da: xr.DataArray,
+    cells: Sequence[str] | None,
+    overview_resolution: int | None,
+    max_hexagons: int,
+    aggregate: Aggregation,
+) -> _MapData:
     all_cells = cell_ids(ds)
     values = np.asarray(da.values, dtype=np.float64)
     if cells is not None:
@@ -92,8 +89,11 @@ def _map_data(ds: xr.Dataset, da: xr.DataArray, cells: Sequence[str] | None,
     else:
         weights_all = _weights(ds)
     own = hexgeom.resolution_of(all_cells)
-    target = (hexgeom.auto_overview_resolution(all_cells, max_hexagons)
-              if overview_resolution is None else int(overview_resolution))
+    target = (
+        hexgeom.auto_overview_resolution(all_cells, max_hexagons)
+        if overview_resolution is None
+        else int(overview_resolution)
+    )
     if not 0 <= target <= 15:
         raise ValueError(f"overview_resolution must be an H3 resolution 0..15; found {target}")
     if target >= own:
@@ -101,8 +101,12 @@ def _map_data(ds: xr.Dataset, da: xr.DataArray, cells: Sequence[str] | None,
     how = _aggregation_for(da, aggregate)
     parents, agg = hexgeom.aggregate(all_cells, values, weights_all, target, how)
     weight_name = "area" if "area_km2" in ds.variables else "equal"
-    described = {"mean": f"{weight_name}-weighted mean", "sum": "sum", "max": "maximum",
-                 "mode": f"{weight_name}-weighted majority"}[how]
+    described = {
+        "mean": f"{weight_name}-weighted mean",
+        "sum": "sum",
+        "max": "maximum",
+        "mode": f"{weight_name}-weighted majority",
+    }[how]
     note = f"overview: H3 resolution {target}, {described} of resolution-{own} cells"
     return _MapData(parents, agg, target, note)
 
@@ -115,10 +119,16 @@ def _weights(ds: xr.Dataset) -> np.ndarray:
 
 def _value_range(da: xr.DataArray, values: np.ndarray, cmin, cmax) -> tuple[float, float]:
     finite = values[np.isfinite(values)]
-    lo = cmin if cmin is not None else da.attrs.get("valid_min",
-                                                    finite.min() if finite.size else 0.0)
-    hi = cmax if cmax is not None else da.attrs.get("valid_max",
-                                                    finite.max() if finite.size else 1.0)
+    lo = (
+        cmin
+        if cmin is not None
+        else da.attrs.get("valid_min", finite.min() if finite.size else 0.0)
+    )
+    hi = (
+        cmax
+        if cmax is not None
+        else da.attrs.get("valid_max", finite.max() if finite.size else 1.0)
+    )
     lo, hi = float(lo), float(hi)
     if not hi > lo:
         lo, hi = lo - 0.5, hi + 0.5
@@ -135,24 +145,39 @@ def _stepped_colorscale(colours: list[str]) -> list[list]:
     return scale
 
 
-def _hexagon_trace(cells: list[str], name: str, colour: str, showlegend: bool
-                   ) -> go.Scatter:
+def _hexagon_trace(cells: list[str], name: str, colour: str, showlegend: bool) -> go.Scatter:
     xs, ys = hexgeom.concatenated_rings(hexgeom.rings_lnglat(cells))
-    return go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=colour,
-                      line={"color": colour, "width": 0.5}, name=name,
-                      hoverinfo="skip", showlegend=showlegend, legendgroup=name)
+    return go.Scatter(
+        x=xs,
+        y=ys,
+        mode="lines",
+        fill="toself",
+        fillcolor=colour,
+        line={"color": colour, "width": 0.5},
+        name=name,
+        hoverinfo="skip",
+        showlegend=showlegend,
+        legendgroup=name,
+    )
 
 
 def _hover_trace(cells: list[str], texts: list[str]) -> go.Scatter:
     centres = np.asarray([h3.cell_to_latlng(c) for c in cells]).reshape(-1, 2)
     return go.Scatter(
-        x=centres[:, 1].astype(np.float32), y=centres[:, 0].astype(np.float32),
-        mode="markers", marker={"size": 8, "opacity": 0}, text=texts,
-        hovertemplate="%{text}<extra></extra>", showlegend=False, name="cells")
+        x=centres[:, 1].astype(np.float32),
+        y=centres[:, 0].astype(np.float32),
+        mode="markers",
+        marker={"size": 8, "opacity": 0},
+        text=texts,
+        hovertemplate="%{text}<extra></extra>",
+        showlegend=False,
+        name="cells",
+    )
 
 
-def bin_edges(values: np.ndarray, lo: float, hi: float, n_bins: int,
-              scale: Scale = "linear") -> np.ndarray:
+def bin_edges(
+    values: np.ndarray, lo: float, hi: float, n_bins: int, scale: Scale = "linear"
+) -> np.ndarray:
     """Edges of the colour bins over ``[lo, hi]``.
 
     ``linear``: equal widths. ``log``: equal ratios between the smallest positive value
@@ -181,9 +206,17 @@ def _tick(value: float) -> str:
     return f"{round(value, digits):,.{digits}f}"
 
 
-def _continuous_traces(data: _MapData, da: xr.DataArray, title: str, n_bins: int,
-                       colorscale: str, cmin, cmax, colour_bar: bool = True,
-                       scale: Scale = "linear") -> list[go.Scatter]:
+def _continuous_traces(
+    data: _MapData,
+    da: xr.DataArray,
+    title: str,
+    n_bins: int,
+    colorscale: str,
+    cmin,
+    cmax,
+    colour_bar: bool = True,
+    scale: Scale = "linear",
+) -> list[go.Scatter]:
     finite = np.isfinite(data.values)
     constant = constant_value(data.values)
     if constant is not None:
@@ -198,11 +231,15 @@ def _continuous_traces(data: _MapData, da: xr.DataArray, title: str, n_bins: int
     traces = []
     if zero.any():
         members = [c for c, z in zip(data.cells, zero, strict=True) if z]
-        traces.append(_hexagon_trace(members, f"0 {units_of(da)}".strip(), ZERO_COLOUR,
-                                     showlegend=True))
+        traces.append(
+            _hexagon_trace(members, f"0 {units_of(da)}".strip(), ZERO_COLOUR, showlegend=True)
+        )
     for b in range(n):
-        members = [c for c, i, f, z in zip(data.cells, index, finite, zero, strict=True)
-                   if f and i == b and not z]
+        members = [
+            c
+            for c, i, f, z in zip(data.cells, index, finite, zero, strict=True)
+            if f and i == b and not z
+        ]
         if members:
             name = f"{_tick(edges[b])} to {_tick(edges[b + 1])}"
             traces.append(_hexagon_trace(members, name, colours[b], showlegend=False))
@@ -213,25 +250,48 @@ def _continuous_traces(data: _MapData, da: xr.DataArray, title: str, n_bins: int
         return traces
     x0, y0 = _first_centre(data.cells)
     # the colour bar runs over bin positions, so log and quantile bins get equal room
-    traces.append(go.Scatter(
-        x=[x0], y=[y0], mode="markers", name="colour scale", showlegend=False,
-        hoverinfo="skip",
-        marker={"size": 1, "opacity": 0, "color": [0], "cmin": 0, "cmax": n,
-                "colorscale": _stepped_colorscale(colours), "showscale": True,
-                "colorbar": {"title": {"text": title + ("" if scale == "linear"
-                                                        else f" ({scale} scale)"),
-                                       "side": "right"},
-                             "tickvals": list(range(n + 1)),
-                             "ticktext": [_tick(e) for e in edges], "len": 0.9}}))
+    traces.append(
+        go.Scatter(
+            x=[x0],
+            y=[y0],
+            mode="markers",
+            name="colour scale",
+            showlegend=False,
+            hoverinfo="skip",
+            marker={
+                "size": 1,
+                "opacity": 0,
+                "color": [0],
+                "cmin": 0,
+                "cmax": n,
+                "colorscale": _stepped_colorscale(colours),
+                "showscale": True,
+                "colorbar": {
+                    "title": {
+                        "text": title + ("" if scale == "linear" else f" ({scale} scale)"),
+                        "side": "right",
+                    },
+                    "tickvals": list(range(n + 1)),
+                    "ticktext": [_tick(e) for e in edges],
+                    "len": 0.9,
+                },
+            },
+        )
+    )
     return traces
 
 
 def _constant_traces(data: _MapData, da: xr.DataArray, value: float) -> list[go.Scatter]:
     """One flat colour for a field with the same value in every cell, named so."""
     shown = f"{_tick(value)} {units_of(da)}".strip()
-    traces = [_hexagon_trace([c for c, v in zip(data.cells, data.values, strict=True)
-                              if np.isfinite(v)], f"{shown} in every cell", "#9ecae1",
-                             showlegend=True)]
+    traces = [
+        _hexagon_trace(
+            [c for c, v in zip(data.cells, data.values, strict=True) if np.isfinite(v)],
+            f"{shown} in every cell",
+            "#9ecae1",
+            showlegend=True,
+        )
+    ]
     missing = [c for c, v in zip(data.cells, data.values, strict=True) if not np.isfinite(v)]
     if missing:
         traces.append(_hexagon_trace(missing, "no data", NO_DATA_COLOUR, showlegend=True))
@@ -266,8 +326,11 @@ def _categorical_traces(data: _MapData, da: xr.DataArray) -> list[go.Scatter]:
         if members:
             traces.append(_hexagon_trace(members, meaning, colours[code], showlegend=True))
     known = set(table)
-    missing = [c for c, v in zip(data.cells, data.values, strict=True)
-               if not (np.isfinite(v) and int(v) in known)]
+    missing = [
+        c
+        for c, v in zip(data.cells, data.values, strict=True)
+        if not (np.isfinite(v) and int(v) in known)
+    ]
     if missing:
         traces.append(_hexagon_trace(missing, "no data", NO_DATA_COLOUR, showlegend=True))
     return traces
@@ -292,24 +355,31 @@ def _decision_lines(ds: xr.Dataset, index: np.ndarray) -> list[str]:
         lines = [f"<br>reason: {r}" for r in reasons]
     if "cost_recommended_usd" in ds.data_vars:
         chosen = np.asarray(ds["cost_recommended_usd"].values, dtype=float)[index]
-        lines = [f"{t}<br>cost of the recommendation: {_money(c)}" if np.isfinite(c) else t
-                 for t, c in zip(lines, chosen, strict=True)]
+        lines = [
+            f"{t}<br>cost of the recommendation: {_money(c)}" if np.isfinite(c) else t
+            for t, c in zip(lines, chosen, strict=True)
+        ]
     options = cost_options(ds)
     if options:
         names = list(options)
-        costs = np.stack([np.asarray(ds[options[o]].values, dtype=float)[index]
-                          for o in names], axis=1)
+        costs = np.stack(
+            [np.asarray(ds[options[o]].values, dtype=float)[index] for o in names], axis=1
+        )
         order = np.argsort(np.where(np.isfinite(costs), costs, np.inf), axis=1)
         for i in range(len(index)):
-            parts = [f"{names[k]} {_money(costs[i, k])}" for k in order[i, :HOVER_OPTIONS]
-                     if np.isfinite(costs[i, k])]
+            parts = [
+                f"{names[k]} {_money(costs[i, k])}"
+                for k in order[i, :HOVER_OPTIONS]
+                if np.isfinite(costs[i, k])
+            ]
             if parts:
                 lines[i] += "<br>cheapest options: " + ", ".join(parts)
     return lines
 
 
-def _hover_texts(ds: xr.Dataset, data: _MapData, da: xr.DataArray,
-                 table: dict[int, str] | None) -> list[str]:
+def _hover_texts(
+    ds: xr.Dataset, data: _MapData, da: xr.DataArray, table: dict[int, str] | None
+) -> list[str]:
     units = units_of(da)
     districts: list[str] = [""] * len(data.cells)
     details: list[str] = [""] * len(data.cells)
@@ -342,15 +412,30 @@ def _layout(fig: go.Figure, ds: xr.Dataset, title: str, note: str, cells: list[s
     y_label = label(ds["lat"]) if "lat" in ds.variables else "Latitude [degrees_north]"
     fig.update_layout(
         title={"text": f"{title}<br><sup>{note}</sup>", "x": 0.01},
-        xaxis={"title": {"text": x_label}, "showgrid": False, "zeroline": False,
-               "range": [round(x0 - pad_x, 4), round(x1 + pad_x, 4)], "constrain": "domain"},
-        yaxis={"title": {"text": y_label}, "showgrid": False, "zeroline": False,
-               "range": [round(y0 - pad_y, 4), round(y1 + pad_y, 4)], "constrain": "domain",
-               "scaleanchor": "x", "scaleratio": 1.0 / np.cos(np.radians(mean_lat))},
-        plot_bgcolor="white", paper_bgcolor="white", height=MAP_HEIGHT_PX,
+        xaxis={
+            "title": {"text": x_label},
+            "showgrid": False,
+            "zeroline": False,
+            "range": [round(x0 - pad_x, 4), round(x1 + pad_x, 4)],
+            "constrain": "domain",
+        },
+        yaxis={
+            "title": {"text": y_label},
+            "showgrid": False,
+            "zeroline": False,
+            "range": [round(y0 - pad_y, 4), round(y1 + pad_y, 4)],
+            "constrain": "domain",
+            "scaleanchor": "x",
+            "scaleratio": 1.0 / np.cos(np.radians(mean_lat)),
+        },
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        height=MAP_HEIGHT_PX,
         margin={"l": 60, "r": 20, "t": 70, "b": 50},
-        legend={"orientation": "h", "y": -0.12}, hovermode="closest",
-        meta={"resolution": data_resolution(cells), "note": note})
+        legend={"orientation": "h", "y": -0.12},
+        hovermode="closest",
+        meta={"resolution": data_resolution(cells), "note": note},
+    )
 
 
 def data_resolution(cells: list[str]) -> int:
@@ -358,14 +443,24 @@ def data_resolution(cells: list[str]) -> int:
     return hexgeom.resolution_of(cells) if cells else -1
 
 
-def hex_map(ds: xr.Dataset, variable: str | xr.DataArray, system: str | None = None,
-            boundaries: dict | None = None, network: dict | None = None,
-            overview_resolution: int | None = None, *,
-            cells: Sequence[str] | None = None,
-            max_hexagons: int = DEFAULT_MAX_HEXAGONS, aggregate: Aggregation = "auto",
-            n_bins: int = 8, colorscale: str = "Viridis", cmin: float | None = None,
-            cmax: float | None = None, title: str | None = None,
-            scale: Scale = "linear") -> go.Figure:
+def hex_map(
+    ds: xr.Dataset,
+    variable: str | xr.DataArray,
+    system: str | None = None,
+    boundaries: dict | None = None,
+    network: dict | None = None,
+    overview_resolution: int | None = None,
+    *,
+    cells: Sequence[str] | None = None,
+    max_hexagons: int = DEFAULT_MAX_HEXAGONS,
+    aggregate: Aggregation = "auto",
+    n_bins: int = 8,
+    colorscale: str = "Viridis",
+    cmin: float | None = None,
+    cmax: float | None = None,
+    title: str | None = None,
+    scale: Scale = "linear",
+) -> go.Figure:
     """Map of one per-cell variable on H3 hexagons, drawn without any tile server.
 
     Parameters
@@ -425,11 +520,15 @@ def hex_map(ds: xr.Dataset, variable: str | xr.DataArray, system: str | None = N
     if table is not None:
         traces = _categorical_traces(data, da)
     else:
-        traces = _continuous_traces(data, da, label(da), n_bins, colorscale, cmin, cmax,
-                                    scale=scale)
+        traces = _continuous_traces(
+            data, da, label(da), n_bins, colorscale, cmin, cmax, scale=scale
+        )
     constant = None if table is not None else constant_value(data.values)
-    note = data.note if constant is None else (
-        f"{data.note}; {_tick(constant)} {units_of(da)} in every cell".replace(" ;", ";"))
+    note = (
+        data.note
+        if constant is None
+        else (f"{data.note}; {_tick(constant)} {units_of(da)} in every cell".replace(" ;", ";"))
+    )
     data = _MapData(data.cells, data.values, data.resolution, note)
     traces.append(_hover_trace(data.cells, _hover_texts(ds, data, da, table)))
     traces.extend(boundary_traces(boundaries))
@@ -449,23 +548,35 @@ def terrain_loss(ds: xr.Dataset) -> xr.DataArray:
     require(ds, ["pct_time_covered", "pct_time_covered_open_sky"], "the terrain-loss map")
     loss = ds["pct_time_covered_open_sky"] - ds["pct_time_covered"]
     loss.name = "terrain_loss_pct"
-    loss.attrs = {"long_name": "Coverage lost to terrain (open sky minus terrain-aware)",
-                  "units": ds["pct_time_covered"].attrs.get("units", "%")}
+    loss.attrs = {
+        "long_name": "Coverage lost to terrain (open sky minus terrain-aware)",
+        "units": ds["pct_time_covered"].attrs.get("units", "%"),
+    }
     return loss
 
 
-def terrain_loss_map(ds: xr.Dataset, system: str | None = None,
-                     boundaries: dict | None = None, network: dict | None = None,
-                     overview_resolution: int | None = None, **kwargs) -> go.Figure:
+def terrain_loss_map(
+    ds: xr.Dataset,
+    system: str | None = None,
+    boundaries: dict | None = None,
+    network: dict | None = None,
+    overview_resolution: int | None = None,
+    **kwargs,
+) -> go.Figure:
     """:func:`hex_map` of :func:`terrain_loss` (same keywords)."""
     kwargs.setdefault("colorscale", "OrRd")
-    return hex_map(ds, terrain_loss(ds), system, boundaries, network, overview_resolution,
-                   **kwargs)
+    return hex_map(ds, terrain_loss(ds), system, boundaries, network, overview_resolution, **kwargs)
 
 
-def district_map(ds: xr.Dataset, variable: str | xr.DataArray, district: str,
-                 system: str | None = None, boundaries: dict | None = None,
-                 network: dict | None = None, **kwargs) -> go.Figure:
+def district_map(
+    ds: xr.Dataset,
+    variable: str | xr.DataArray,
+    district: str,
+    system: str | None = None,
+    boundaries: dict | None = None,
+    network: dict | None = None,
+    **kwargs,
+) -> go.Figure:
     """Full-resolution :func:`hex_map` of the cells of one ``district``."""
     from .labels import require
 
@@ -473,21 +584,41 @@ def district_map(ds: xr.Dataset, variable: str | xr.DataArray, district: str,
     names = as_text(ds["district"].values)
     if district not in set(names):
         raise ReportDataError(
-            f"district {district!r} is not in the plan Dataset; found {sorted(set(names))}")
+            f"district {district!r} is not in the plan Dataset; found {sorted(set(names))}"
+        )
     ids = [c for c, d in zip(cell_ids(ds), names, strict=True) if d == district]
     kwargs.setdefault("title", None)
-    fig = hex_map(ds, variable, system, boundaries, network,
-                  overview_resolution=hexgeom.resolution_of(ids), cells=ids, **kwargs)
-    fig.update_layout(title={"text": f"{fig.layout.title.text.split('<br>')[0]}: "
-                                     f"{district}<br><sup>{fig.layout.meta['note']}</sup>"})
+    fig = hex_map(
+        ds,
+        variable,
+        system,
+        boundaries,
+        network,
+        overview_resolution=hexgeom.resolution_of(ids),
+        cells=ids,
+        **kwargs,
+    )
+    fig.update_layout(
+        title={
+            "text": f"{fig.layout.title.text.split('<br>')[0]}: "
+            f"{district}<br><sup>{fig.layout.meta['note']}</sup>"
+        }
+    )
     return fig
 
 
-def district_detail_map(ds: xr.Dataset, variable: str | xr.DataArray,
-                        system: str | None = None, boundaries: dict | None = None,
-                        network: dict | None = None, *, n_bins: int = 8,
-                        colorscale: str = "Viridis", cmin: float | None = None,
-                        cmax: float | None = None) -> go.Figure:
+def district_detail_map(
+    ds: xr.Dataset,
+    variable: str | xr.DataArray,
+    system: str | None = None,
+    boundaries: dict | None = None,
+    network: dict | None = None,
+    *,
+    n_bins: int = 8,
+    colorscale: str = "Viridis",
+    cmin: float | None = None,
+    cmax: float | None = None,
+) -> go.Figure:
     """Every cell at full resolution, one district at a time, chosen from a dropdown.
 
     One colour scale for all districts (the variable's overall range), so colours
@@ -512,8 +643,9 @@ def district_detail_map(ds: xr.Dataset, variable: str | xr.DataArray,
         if table is not None:
             cell_traces = _categorical_traces(data, da)
         else:
-            cell_traces = _continuous_traces(data, da, label(da), n_bins, colorscale, lo, hi,
-                                             colour_bar=False)
+            cell_traces = _continuous_traces(
+                data, da, label(da), n_bins, colorscale, lo, hi, colour_bar=False
+            )
         cell_traces.append(_hover_trace(data.cells, _hover_texts(ds, data, da, table)))
         groups.append((district, len(traces), len(traces) + len(cell_traces), data.cells))
         traces.extend(cell_traces)
@@ -530,19 +662,38 @@ def district_detail_map(ds: xr.Dataset, variable: str | xr.DataArray,
         corners = np.vstack(hexgeom.rings_lnglat(cells))
         (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)
         pad = 0.03 * max(x1 - x0, y1 - y0) + 1e-3
-        buttons.append({"label": district, "method": "update", "args": [
-            {"visible": visible},
-            {"xaxis.range": [round(x0 - pad, 4), round(x1 + pad, 4)],
-             "yaxis.range": [round(y0 - pad, 4), round(y1 + pad, 4)]}]})
+        buttons.append(
+            {
+                "label": district,
+                "method": "update",
+                "args": [
+                    {"visible": visible},
+                    {
+                        "xaxis.range": [round(x0 - pad, 4), round(x1 + pad, 4)],
+                        "yaxis.range": [round(y0 - pad, 4), round(y1 + pad, 4)],
+                    },
+                ],
+            }
+        )
     for i, trace in enumerate(traces[:n_cells]):
         trace.visible = groups[0][1] <= i < groups[0][2]
     fig = go.Figure(traces)
     text = label(da)
     if "system" in da.coords and da["system"].ndim == 0:
         text = f"{text}, {da['system'].item()}"
-    _layout(fig, ds, text, f"every cell at H3 resolution {own}; choose a district",
-            groups[0][3])
-    fig.update_layout(updatemenus=[{"buttons": buttons, "direction": "down", "x": 1.0,
-                                    "xanchor": "right", "y": 1.12, "yanchor": "top",
-                                    "showactive": True, "active": 0}])
+    _layout(fig, ds, text, f"every cell at H3 resolution {own}; choose a district", groups[0][3])
+    fig.update_layout(
+        updatemenus=[
+            {
+                "buttons": buttons,
+                "direction": "down",
+                "x": 1.0,
+                "xanchor": "right",
+                "y": 1.12,
+                "yanchor": "top",
+                "showactive": True,
+                "active": 0,
+            }
+        ]
+    )
     return fig

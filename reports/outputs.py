@@ -19,9 +19,15 @@ from .html import write_report
 from .labels import ReportDataError
 from .pdf import write_pdf
 
-FILE_NAMES = {"report": "report.html", "pdf": "report.pdf", "geopackage": "cells.gpkg",
-              "geojson": "cells.geojson", "cells_csv": "cells.csv",
-              "districts_csv": "districts.csv", "attributes_csv": "attributes.csv"}
+FILE_NAMES = {
+    "report": "report.html",
+    "pdf": "report.pdf",
+    "geopackage": "cells.gpkg",
+    "geojson": "cells.geojson",
+    "cells_csv": "cells.csv",
+    "districts_csv": "districts.csv",
+    "attributes_csv": "attributes.csv",
+}
 #: Every export, in writing order.
 EXPORTS = tuple(FILE_NAMES)
 #: Written when the caller does not choose: the report, the GeoPackage (with its column
@@ -35,15 +41,21 @@ def check_exports(exports: Iterable[str]) -> tuple[str, ...]:
     chosen = tuple(dict.fromkeys(str(x) for x in exports))
     unknown = [x for x in chosen if x not in EXPORTS]
     if unknown:
-        raise ReportDataError(f"unknown export(s) {unknown}; expected some of "
-                              f"{', '.join(EXPORTS)} (default {', '.join(DEFAULT_EXPORTS)})")
+        raise ReportDataError(
+            f"unknown export(s) {unknown}; expected some of "
+            f"{', '.join(EXPORTS)} (default {', '.join(DEFAULT_EXPORTS)})"
+        )
     if "pdf" in chosen and "report" not in chosen:
         chosen = ("report", *chosen)  # the PDF is printed from the HTML
     return chosen
 
 
-def write_all(ds: xr.Dataset, folder: str | os.PathLike,
-              exports: Iterable[str] = DEFAULT_EXPORTS, **report_kwargs) -> dict[str, Path]:
+def write_all(
+    ds: xr.Dataset,
+    folder: str | os.PathLike,
+    exports: Iterable[str] = DEFAULT_EXPORTS,
+    **report_kwargs,
+) -> dict[str, Path]:
     """Write the chosen exports of a plan into ``folder``; each file atomically.
 
     Parameters

@@ -24,7 +24,8 @@ def features(geojson: dict | None, what: str) -> list[dict]:
     if not isinstance(geojson, dict) or "type" not in geojson:
         raise ReportDataError(
             f"{what} must be a GeoJSON-like dict (FeatureCollection, Feature or geometry) "
-            f"in lon/lat degrees; found {type(geojson).__name__}")
+            f"in lon/lat degrees; found {type(geojson).__name__}"
+        )
     kind = geojson["type"]
     if kind == "FeatureCollection":
         return list(geojson.get("features") or [])
@@ -100,14 +101,30 @@ def boundary_traces(boundaries: dict | None, *, labels: bool = True) -> list[go.
     if not lines:
         return []
     xs, ys = _joined(lines)
-    traces = [go.Scatter(x=xs, y=ys, mode="lines", name="Boundaries",
-                         line={"color": BOUNDARY_COLOUR, "width": 1},
-                         hoverinfo="skip", legendgroup="overlay")]
+    traces = [
+        go.Scatter(
+            x=xs,
+            y=ys,
+            mode="lines",
+            name="Boundaries",
+            line={"color": BOUNDARY_COLOUR, "width": 1},
+            hoverinfo="skip",
+            legendgroup="overlay",
+        )
+    ]
     if labels and names:
-        traces.append(go.Scatter(
-            x=[p[0] for p in points], y=[p[1] for p in points], mode="text", text=names,
-            textfont={"size": 10, "color": "#222222"}, name="Boundary names",
-            hoverinfo="skip", showlegend=False))
+        traces.append(
+            go.Scatter(
+                x=[p[0] for p in points],
+                y=[p[1] for p in points],
+                mode="text",
+                text=names,
+                textfont={"size": 10, "color": "#222222"},
+                name="Boundary names",
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
     return traces
 
 
@@ -127,13 +144,27 @@ def network_traces(network: dict | None) -> list[go.Scatter]:
     traces = []
     if lines:
         xs, ys = _joined(lines)
-        traces.append(go.Scatter(x=xs, y=ys, mode="lines", name="Fibre network",
-                                 line={"color": NETWORK_COLOUR, "width": 2},
-                                 hoverinfo="skip", legendgroup="overlay"))
+        traces.append(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                name="Fibre network",
+                line={"color": NETWORK_COLOUR, "width": 2},
+                hoverinfo="skip",
+                legendgroup="overlay",
+            )
+        )
     if points:
-        traces.append(go.Scatter(
-            x=[p[0] for p in points], y=[p[1] for p in points], mode="markers",
-            text=[p[2] for p in points], name="Network points",
-            marker={"color": NETWORK_COLOUR, "size": 7, "symbol": "diamond"},
-            hovertemplate="%{text}<extra></extra>"))
+        traces.append(
+            go.Scatter(
+                x=[p[0] for p in points],
+                y=[p[1] for p in points],
+                mode="markers",
+                text=[p[2] for p in points],
+                name="Network points",
+                marker={"color": NETWORK_COLOUR, "size": 7, "symbol": "diamond"},
+                hovertemplate="%{text}<extra></extra>",
+            )
+        )
     return traces

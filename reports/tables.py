@@ -100,12 +100,14 @@ def summary(ds: xr.Dataset) -> dict:
     pop = _population(ds)
     under = _flag_true(ds, "underserved")
     out: dict = {"cells": int(ds.sizes["cell"])}
-    out["area_km2"] = (float(np.nansum(ds["area_km2"].values))
-                       if "area_km2" in ds.data_vars else None)
+    out["area_km2"] = (
+        float(np.nansum(ds["area_km2"].values)) if "area_km2" in ds.data_vars else None
+    )
     out["population"] = float(pop.sum()) if pop is not None else None
     out["underserved_cells"] = int(under.sum()) if under is not None else None
-    out["underserved_population"] = (float(pop[under].sum())
-                                     if pop is not None and under is not None else None)
+    out["underserved_population"] = (
+        float(pop[under].sum()) if pop is not None and under is not None else None
+    )
     out["recommendation"] = None
     out["total_cost_usd"] = None
     if "recommendation" in ds.data_vars:
@@ -117,10 +119,13 @@ def summary(ds: xr.Dataset) -> dict:
             chosen = meanings == meaning
             p = float(pop[chosen].sum()) if pop is not None else None
             shares[meaning] = {
-                "cells": int(chosen.sum()), "population": p,
-                "population_pct": (float(100.0 * p / total_pop) if p is not None and total_pop > 0
-                                   else None),
-                "cost_usd": float(cost[chosen].sum())}
+                "cells": int(chosen.sum()),
+                "population": p,
+                "population_pct": (
+                    float(100.0 * p / total_pop) if p is not None and total_pop > 0 else None
+                ),
+                "cost_usd": float(cost[chosen].sum()),
+            }
         out["recommendation"] = shares
         out["total_cost_usd"] = float(cost.sum())
     return out
@@ -163,12 +168,19 @@ def district_table(ds: xr.Dataset) -> Table:
     if coverage is not None:
         var, system = coverage
         cov = np.asarray(ds[var].sel(system=system).values, dtype=float)
-        weights = pop if pop is not None and pop.sum() > 0 else (area if area is not None
-                                                                  else np.ones_like(cov))
-        cols.append(Column(f"{var}_{system}",
-                           f"{ds[var].attrs.get('long_name', var)}, {system}, "
-                           f"{'population' if weights is pop else 'area'}-weighted mean",
-                           ds[var].attrs.get("units", "")))
+        weights = (
+            pop
+            if pop is not None and pop.sum() > 0
+            else (area if area is not None else np.ones_like(cov))
+        )
+        cols.append(
+            Column(
+                f"{var}_{system}",
+                f"{ds[var].attrs.get('long_name', var)}, {system}, "
+                f"{'population' if weights is pop else 'area'}-weighted mean",
+                ds[var].attrs.get("units", ""),
+            )
+        )
     meanings = None
     if "recommendation" in ds.data_vars:
         meanings = categories(ds["recommendation"])
@@ -176,8 +188,9 @@ def district_table(ds: xr.Dataset) -> Table:
         cols.extend(Column(f"n_{m}", f"Cells recommended {m}", "1") for m in options)
         cost = recommended_cost_usd(ds)
         cols.append(Column("recommended_cost_usd", "Cost of the recommended options", "USD"))
-    order = sorted(set(zip(province if province is not None else [""] * len(district),
-                           district, strict=True)))
+    order = sorted(
+        set(zip(province if province is not None else [""] * len(district), district, strict=True))
+    )
     rows = []
     for prov, name in order:
         sel = district == name
@@ -198,8 +211,11 @@ def district_table(ds: xr.Dataset) -> Table:
         if coverage is not None:
             w, v = weights[sel], cov[sel]
             ok = np.isfinite(v) & np.isfinite(w)
-            row[f"{var}_{system}"] = (float(np.sum(w[ok] * v[ok]) / np.sum(w[ok]))
-                                      if ok.any() and np.sum(w[ok]) > 0 else float("nan"))
+            row[f"{var}_{system}"] = (
+                float(np.sum(w[ok] * v[ok]) / np.sum(w[ok]))
+                if ok.any() and np.sum(w[ok]) > 0
+                else float("nan")
+            )
         if meanings is not None:
             for m in options:
                 row[f"n_{m}"] = int(np.sum(meanings[sel] == m))

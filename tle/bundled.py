@@ -29,13 +29,14 @@ def load_constellation(spec: str | Path) -> Constellation:
     """A constellation from ``"bundled:<name>"`` or a path to a TLE/OMM file."""
     text = str(spec)
     if text.startswith(BUNDLED_PREFIX):
-        name = text[len(BUNDLED_PREFIX):].strip().lower()
+        name = text[len(BUNDLED_PREFIX) :].strip().lower()
         snapshots = bundled_snapshots()
         if name not in snapshots:
             close = difflib.get_close_matches(name, list(snapshots), n=3, cutoff=0.4)
             hint = f"did you mean {', '.join(BUNDLED_PREFIX + c for c in close)}? " if close else ""
             raise ElementSetFileError(
                 f"{text}: no bundled element set of that name; {hint}available: "
-                f"{', '.join(BUNDLED_PREFIX + n for n in snapshots)}")
+                f"{', '.join(BUNDLED_PREFIX + n for n in snapshots)}"
+            )
         return Constellation.from_path(snapshots[name], fmt="tle", label=name)
     return Constellation.from_path(text)

@@ -47,8 +47,9 @@ def orbit_mean_radius_km(satrec) -> float:
 
 
 def _jd_to_datetime64(jd: np.ndarray) -> np.ndarray:
-    return (np.datetime64("1970-01-01T00:00:00", "us")
-            + np.round((jd - 2440587.5) * 86400e6).astype("timedelta64[us]"))
+    return np.datetime64("1970-01-01T00:00:00", "us") + np.round((jd - 2440587.5) * 86400e6).astype(
+        "timedelta64[us]"
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,13 +97,14 @@ class Constellation:
             "raan_deg": np.array([s.nodeo for s in satrecs]) * _RAD % 360.0,
             "eccentricity": np.array([s.ecco for s in satrecs]),
             "mean_motion_rev_per_day": np.array([s.no_kozai for s in satrecs])
-            * _MIN_PER_DAY / (2 * np.pi),
+            * _MIN_PER_DAY
+            / (2 * np.pi),
             "mean_altitude_km": np.array([orbit_mean_radius_km(s) for s in satrecs])
             - EARTH_EQUATORIAL_RADIUS_KM,
-            "perigee_altitude_km": np.array([s.a * (1 - s.ecco) * s.radiusearthkm
-                                             for s in satrecs]) - EARTH_EQUATORIAL_RADIUS_KM,
-            "apogee_altitude_km": np.array([s.a * (1 + s.ecco) * s.radiusearthkm
-                                            for s in satrecs]) - EARTH_EQUATORIAL_RADIUS_KM,
+            "perigee_altitude_km": np.array([s.a * (1 - s.ecco) * s.radiusearthkm for s in satrecs])
+            - EARTH_EQUATORIAL_RADIUS_KM,
+            "apogee_altitude_km": np.array([s.a * (1 + s.ecco) * s.radiusearthkm for s in satrecs])
+            - EARTH_EQUATORIAL_RADIUS_KM,
             "arg_perigee_deg": np.array([s.argpo for s in satrecs]) * _RAD,
             "mean_anomaly_deg": np.array([s.mo for s in satrecs]) * _RAD,
             "raan_rate_deg_per_day": np.array([s.nodedot for s in satrecs]) * _RAD * _MIN_PER_DAY,
@@ -114,8 +116,9 @@ class Constellation:
 
     # ---------------------------------------------------------------- constructors
     @classmethod
-    def from_element_sets(cls, element_sets: Iterable[ElementSet], label: str,
-                          report: ParseReport | None = None) -> Constellation:
+    def from_element_sets(
+        cls, element_sets: Iterable[ElementSet], label: str, report: ParseReport | None = None
+    ) -> Constellation:
         """Core constructor: de-duplicates NORAD ids, keeping the newest epoch."""
         element_sets = list(element_sets)
         report = report if report is not None else ParseReport(label, len(element_sets))
@@ -130,56 +133,73 @@ class Constellation:
             keep, drop = (i, j) if epochs[i] > epochs[j] else (j, i)
             newest[e.norad_id] = keep
             d = element_sets[drop]
-            what = ("an identical copy; kept one" if d.same_orbit(element_sets[keep])
-                    else "kept the newer epoch")
-            duplicates.append(f"{d.source}:{d.line_number}: NORAD {e.norad_id} "
-                              f"({d.name or 'unnamed'}) repeats, {what}")
+            what = (
+                "an identical copy; kept one"
+                if d.same_orbit(element_sets[keep])
+                else "kept the newer epoch"
+            )
+            duplicates.append(
+                f"{d.source}:{d.line_number}: NORAD {e.norad_id} "
+                f"({d.name or 'unnamed'}) repeats, {what}"
+            )
         kept = tuple(element_sets[i] for i in sorted(newest.values()))
-        report = ParseReport(report.source, len(kept), report.problems,
-                             report.duplicates + duplicates, report.renumbered)
+        report = ParseReport(
+            report.source,
+            len(kept),
+            report.problems,
+            report.duplicates + duplicates,
+            report.renumbered,
+        )
         return cls(label, kept, report)
 
     @classmethod
-    def from_tle_lines(cls, lines: Iterable[str], source: str = "<lines>",
-                       label: str = "tle") -> Constellation:
+    def from_tle_lines(
+        cls, lines: Iterable[str], source: str = "<lines>", label: str = "tle"
+    ) -> Constellation:
         """From TLE text lines (two- or three-line), e.g. a list in a test."""
         element_sets, problems = parse_text("\n".join(lines), source, "tle")
-        return cls.from_element_sets(element_sets, label,
-                                     ParseReport(source, len(element_sets), problems))
+        return cls.from_element_sets(
+            element_sets, label, ParseReport(source, len(element_sets), problems)
+        )
 
     @classmethod
-    def from_omm(cls, records: str | Path | Sequence[Mapping[str, object]],
-                 label: str | None = None) -> Constellation:
+    def from_omm(
+        cls, records: str | Path | Sequence[Mapping[str, object]], label: str | None = None
+    ) -> Constellation:
         """From an OMM file (JSON/CSV/XML) or a list of OMM field dicts."""
         if isinstance(records, (str, Path)):
             return cls.from_path(records, label=label)
         element_sets, problems = [], []
         for number, fields in enumerate(records, 1):
             try:
-                element_sets.append(ElementSet.from_omm_record(
-                    record_from_fields(fields, "<omm>", number)))
+                element_sets.append(
+                    ElementSet.from_omm_record(record_from_fields(fields, "<omm>", number))
+                )
             except ValueError as exc:
                 problems.append(RecordProblem("<omm>", number, "omm-field", f"OMM record: {exc}"))
-        return cls.from_element_sets(element_sets, label or "omm",
-                                     ParseReport("<omm>", len(element_sets), problems))
+        return cls.from_element_sets(
+            element_sets, label or "omm", ParseReport("<omm>", len(element_sets), problems)
+        )
 
     @classmethod
-    def from_path(cls, path: str | Path, fmt: Format = "auto",
-                  label: str | None = None) -> Constellation:
+    def from_path(
+        cls, path: str | Path, fmt: Format = "auto", label: str | None = None
+    ) -> Constellation:
         """From a TLE or OMM file (format detected, ``.gz`` read transparently)."""
         element_sets, report = read_element_sets(path, fmt)
-        return cls.from_element_sets(element_sets, label or _label_from_path(Path(path)),
-                                     report)
+        return cls.from_element_sets(element_sets, label or _label_from_path(Path(path)), report)
 
     @classmethod
-    def from_walker(cls, shell: WalkerShell, epoch_utc: datetime,
-                    first_norad_id: int | None = None) -> Constellation:
+    def from_walker(
+        cls, shell: WalkerShell, epoch_utc: datetime, first_norad_id: int | None = None
+    ) -> Constellation:
         """A generated Walker delta/star shell (see :mod:`hybridplan.tle.walker`).
 
         Catalogue numbers start at ``first_norad_id``, by default the shell's own block
         of the Alpha-5 range 240000..339999 (:func:`~hybridplan.tle.walker.preferred_first_id`).
         """
         from .walker import walker_element_sets
+
         sets = walker_element_sets(shell, epoch_utc, first_norad_id)
         return cls.from_element_sets(sets, shell.name)
 
@@ -198,10 +218,14 @@ class Constellation:
         """Epochs as ``datetime64[us]`` (UTC)."""
         return _jd_to_datetime64(self.epochs_jd_utc)
 
-    def select(self, name: str | None = None, altitude_km: tuple[float, float] | None = None,
-               inclination_deg: tuple[float, float] | None = None,
-               max_epoch_age_days: float | None = None, at_utc: datetime | None = None,
-               ) -> Constellation:
+    def select(
+        self,
+        name: str | None = None,
+        altitude_km: tuple[float, float] | None = None,
+        inclination_deg: tuple[float, float] | None = None,
+        max_epoch_age_days: float | None = None,
+        at_utc: datetime | None = None,
+    ) -> Constellation:
         """Satellites that pass every given filter.
 
         Parameters
@@ -221,18 +245,23 @@ class Constellation:
             try:
                 pattern = re.compile(name, re.IGNORECASE)
             except re.error as exc:
-                raise ElementSetError(f"name filter {name!r} is not a valid regular "
-                                      f"expression ({exc})") from None
+                raise ElementSetError(
+                    f"name filter {name!r} is not a valid regular expression ({exc})"
+                ) from None
             keep &= np.array([bool(pattern.search(n)) for n in self.names], dtype=bool)
-        for band, values, what in ((altitude_km, self.mean_altitude_km, "altitude_km"),
-                                   (inclination_deg, self.inclination_deg, "inclination_deg")):
+        for band, values, what in (
+            (altitude_km, self.mean_altitude_km, "altitude_km"),
+            (inclination_deg, self.inclination_deg, "inclination_deg"),
+        ):
             if band is not None:
                 low, high = _band(band, what)
                 keep &= (values >= low) & (values <= high)
         if max_epoch_age_days is not None:
             if at_utc is None:
-                raise ElementSetError("max_epoch_age_days needs at_utc, the time the age is "
-                                      "measured from (for example the analysis start)")
+                raise ElementSetError(
+                    "max_epoch_age_days needs at_utc, the time the age is "
+                    "measured from (for example the analysis start)"
+                )
             at = require_utc(at_utc, "at_utc")
             at_jd = at.timestamp() / 86400.0 + 2440587.5
             keep &= np.abs(self.epochs_jd_utc - at_jd) <= max_epoch_age_days
@@ -256,20 +285,30 @@ class Constellation:
         report = self.report
         renumbered: list[str] = []
         for other in others:
-            merged, incoming = _separate_generated(merged, list(other.element_sets),
-                                                   other.label, renumbered)
+            merged, incoming = _separate_generated(
+                merged, list(other.element_sets), other.label, renumbered
+            )
             merged.extend(incoming)
             report = report.merge(other.report)
-        report = ParseReport(report.source, report.n_records, report.problems,
-                             report.duplicates, report.renumbered + renumbered)
+        report = ParseReport(
+            report.source,
+            report.n_records,
+            report.problems,
+            report.duplicates,
+            report.renumbered + renumbered,
+        )
         n_before = len(report.duplicates)
         result = Constellation.from_element_sets(merged, label, report)
         new = result.report.duplicates[n_before:]
         if new:
-            warnings.warn(DuplicateSatellitesWarning(
-                f"union {label!r}: dropped {len(new)} of {len(merged)} element sets that "
-                f"repeat a NORAD id ({_why_dropped(merged)}); the list is in "
-                ".report.duplicates"), stacklevel=2)
+            warnings.warn(
+                DuplicateSatellitesWarning(
+                    f"union {label!r}: dropped {len(new)} of {len(merged)} element sets that "
+                    f"repeat a NORAD id ({_why_dropped(merged)}); the list is in "
+                    ".report.duplicates"
+                ),
+                stacklevel=2,
+            )
         return result
 
     __or__ = union
@@ -286,11 +325,13 @@ class Constellation:
         if not len(self):
             return f"Constellation({self.label!r}, 0 satellites)"
         epochs = self.epochs_utc
-        return (f"Constellation({self.label!r}, {len(self)} satellites, epochs "
-                f"{str(epochs.min())[:16]} .. {str(epochs.max())[:16]} UTC, mean altitude "
-                f"{self.mean_altitude_km.min():.0f}-{self.mean_altitude_km.max():.0f} km, "
-                f"inclination {self.inclination_deg.min():.1f}-"
-                f"{self.inclination_deg.max():.1f} deg)")
+        return (
+            f"Constellation({self.label!r}, {len(self)} satellites, epochs "
+            f"{str(epochs.min())[:16]} .. {str(epochs.max())[:16]} UTC, mean altitude "
+            f"{self.mean_altitude_km.min():.0f}-{self.mean_altitude_km.max():.0f} km, "
+            f"inclination {self.inclination_deg.min():.1f}-"
+            f"{self.inclination_deg.max():.1f} deg)"
+        )
 
     # ---------------------------------------------------------------- propagation
     @cached_property
@@ -324,8 +365,7 @@ def _why_dropped(sets: list[ElementSet]) -> str:
             renamed += 1
     text = f"{identical} identical copies, {older} older epochs of the same satellite"
     if renamed:
-        text += (f", {renamed} under another name (different objects with one id? check "
-                 "the sources)")
+        text += f", {renamed} under another name (different objects with one id? check the sources)"
     return text
 
 
@@ -337,39 +377,55 @@ def _generated_groups(sets: list[ElementSet]) -> dict[str, list[int]]:
     return groups
 
 
-def _renumber_group(sets: list[ElementSet], members: list[int], taken: set[int],
-                    why: str, notes: list[str]) -> None:
+def _renumber_group(
+    sets: list[ElementSet], members: list[int], taken: set[int], why: str, notes: list[str]
+) -> None:
     """Move the generated satellites ``sets[members]`` to a free run of ids, in place."""
     from .walker import free_id_run
+
     old = [sets[i].norad_id for i in members]
     first = free_id_run(len(members), min(old), taken)
     order = sorted(members, key=lambda i: sets[i].norad_id)
     for k, i in enumerate(order):
         sets[i] = sets[i].renumbered(first + k)
     taken.update(range(first, first + len(members)))
-    notes.append(f"{sets[members[0]].source}: NORAD {min(old)}..{max(old)} -> {first}.."
-                 f"{first + len(members) - 1} ({why})")
+    notes.append(
+        f"{sets[members[0]].source}: NORAD {min(old)}..{max(old)} -> {first}.."
+        f"{first + len(members) - 1} ({why})"
+    )
 
 
-def _separate_generated(merged: list[ElementSet], incoming: list[ElementSet],
-                        incoming_label: str, notes: list[str]
-                        ) -> tuple[list[ElementSet], list[ElementSet]]:
+def _separate_generated(
+    merged: list[ElementSet], incoming: list[ElementSet], incoming_label: str, notes: list[str]
+) -> tuple[list[ElementSet], list[ElementSet]]:
     """Renumber generated shells whose ids collide with a different orbit."""
     merged, incoming = list(merged), list(incoming)
     by_id = {e.norad_id: e for e in merged}
     taken = set(by_id) | {e.norad_id for e in incoming}
     for members in _generated_groups(incoming).values():
-        if any(incoming[i].norad_id in by_id
-               and not by_id[incoming[i].norad_id].same_orbit(incoming[i]) for i in members):
-            _renumber_group(incoming, members, taken,
-                            f"its ids were taken when adding {incoming_label!r}", notes)
+        if any(
+            incoming[i].norad_id in by_id
+            and not by_id[incoming[i].norad_id].same_orbit(incoming[i])
+            for i in members
+        ):
+            _renumber_group(
+                incoming,
+                members,
+                taken,
+                f"its ids were taken when adding {incoming_label!r}",
+                notes,
+            )
     incoming_ids = {e.norad_id: e for e in incoming}
     for members in _generated_groups(merged).values():
-        if any(merged[i].norad_id in incoming_ids
-               and not incoming_ids[merged[i].norad_id].same_orbit(merged[i])
-               and not incoming_ids[merged[i].norad_id].generated for i in members):
-            _renumber_group(merged, members, taken,
-                            f"{incoming_label!r} uses the same catalogue numbers", notes)
+        if any(
+            merged[i].norad_id in incoming_ids
+            and not incoming_ids[merged[i].norad_id].same_orbit(merged[i])
+            and not incoming_ids[merged[i].norad_id].generated
+            for i in members
+        ):
+            _renumber_group(
+                merged, members, taken, f"{incoming_label!r} uses the same catalogue numbers", notes
+            )
     return merged, incoming
 
 

@@ -61,8 +61,13 @@ class ElementSet:
 
     @classmethod
     def from_tle_record(cls, record: TLERecord) -> ElementSet:
-        return cls(record.name, alpha5_to_int(record.line1[2:7]), record.source,
-                   record.line_number, tle_lines=(record.line1, record.line2))
+        return cls(
+            record.name,
+            alpha5_to_int(record.line1[2:7]),
+            record.source,
+            record.line_number,
+            tle_lines=(record.line1, record.line2),
+        )
 
     @classmethod
     def from_omm_record(cls, record: OMMRecord) -> ElementSet:
@@ -93,7 +98,9 @@ class ElementSet:
             if self.tle_lines is None or other.tle_lines is None:
                 return False
             return (self.tle_lines[0][7:68], self.tle_lines[1][7:68]) == (
-                other.tle_lines[0][7:68], other.tle_lines[1][7:68])
+                other.tle_lines[0][7:68],
+                other.tle_lines[1][7:68],
+            )
         assert self.init is not None and other.init is not None
         return replace(self.init, satnum=0) == replace(other.init, satnum=0)
 
@@ -121,10 +128,21 @@ class ElementSet:
         assert self.init is not None
         a = self.init
         satrec = Satrec()
-        satrec.sgp4init(WGS72, "i", a.satnum if a.satnum < 100_000 else 0,
-                        a.epoch_days_since_1949, a.bstar, a.ndot, a.nddot, a.eccentricity,
-                        a.arg_perigee_rad, a.inclination_rad, a.mean_anomaly_rad,
-                        a.mean_motion_rad_per_min, a.raan_rad)
+        satrec.sgp4init(
+            WGS72,
+            "i",
+            a.satnum if a.satnum < 100_000 else 0,
+            a.epoch_days_since_1949,
+            a.bstar,
+            a.ndot,
+            a.nddot,
+            a.eccentricity,
+            a.arg_perigee_rad,
+            a.inclination_rad,
+            a.mean_anomaly_rad,
+            a.mean_motion_rad_per_min,
+            a.raan_rad,
+        )
         return satrec
 
     def to_tle_lines(self) -> tuple[str, str]:

@@ -18,8 +18,17 @@ from datetime import datetime, timezone
 from .errors import ElementSetFileError, RecordProblem
 
 REQUIRED_FIELDS = (
-    "OBJECT_NAME", "NORAD_CAT_ID", "EPOCH", "MEAN_MOTION", "ECCENTRICITY", "INCLINATION",
-    "RA_OF_ASC_NODE", "ARG_OF_PERICENTER", "MEAN_ANOMALY", "BSTAR", "MEAN_MOTION_DOT",
+    "OBJECT_NAME",
+    "NORAD_CAT_ID",
+    "EPOCH",
+    "MEAN_MOTION",
+    "ECCENTRICITY",
+    "INCLINATION",
+    "RA_OF_ASC_NODE",
+    "ARG_OF_PERICENTER",
+    "MEAN_ANOMALY",
+    "BSTAR",
+    "MEAN_MOTION_DOT",
     "MEAN_MOTION_DDOT",
 )
 
@@ -64,21 +73,27 @@ _EPOCH_YEARS = (1957, 2099)
 
 def _parse_epoch(value: object) -> datetime:
     if not isinstance(value, str):
-        raise ValueError(f"EPOCH = {value!r} is not an ISO date-time string like "
-                         "2026-05-30T12:00:00.000000")
+        raise ValueError(
+            f"EPOCH = {value!r} is not an ISO date-time string like 2026-05-30T12:00:00.000000"
+        )
     text = value.strip().rstrip("Z")
-    for pattern in ("%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S.%f",
-                    "%Y-%m-%d %H:%M:%S"):
+    for pattern in (
+        "%Y-%m-%dT%H:%M:%S.%f",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S.%f",
+        "%Y-%m-%d %H:%M:%S",
+    ):
         try:
             epoch = datetime.strptime(text, pattern).replace(tzinfo=timezone.utc)
         except ValueError:
             continue
         if not _EPOCH_YEARS[0] <= epoch.year <= _EPOCH_YEARS[1]:
-            raise ValueError(f"EPOCH {text!r} is outside the years {_EPOCH_YEARS[0]}.."
-                             f"{_EPOCH_YEARS[1]}; check the date")
+            raise ValueError(
+                f"EPOCH {text!r} is outside the years {_EPOCH_YEARS[0]}.."
+                f"{_EPOCH_YEARS[1]}; check the date"
+            )
         return epoch
-    raise ValueError(f"EPOCH {text[:40]!r} is not an ISO date-time like "
-                     "2026-05-30T12:00:00.000000")
+    raise ValueError(f"EPOCH {text[:40]!r} is not an ISO date-time like 2026-05-30T12:00:00.000000")
 
 
 def _number(fields: Mapping[str, object], key: str) -> float:
@@ -103,11 +118,20 @@ def _check_range(key: str, number: float) -> None:
     if key not in FIELD_RANGES:
         return
     low, high, expected = FIELD_RANGES[key]
-    upper_open = key in ("ECCENTRICITY", "MEAN_MOTION", "BSTAR", "MEAN_MOTION_DOT",
-                         "MEAN_MOTION_DDOT")
+    upper_open = key in (
+        "ECCENTRICITY",
+        "MEAN_MOTION",
+        "BSTAR",
+        "MEAN_MOTION_DOT",
+        "MEAN_MOTION_DDOT",
+    )
     lower_open = key in ("MEAN_MOTION", "BSTAR", "MEAN_MOTION_DOT", "MEAN_MOTION_DDOT")
-    if number < low or number > high or (upper_open and number == high) or (
-            lower_open and number == low):
+    if (
+        number < low
+        or number > high
+        or (upper_open and number == high)
+        or (lower_open and number == low)
+    ):
         raise ValueError(f"{key} = {number:g} is outside {expected}")
 
 
@@ -116,8 +140,10 @@ def _name(value: object) -> str:
         raise ValueError(f"OBJECT_NAME = {_short(value)} is not text")
     name = str(value).strip()
     if not name.isprintable():
-        raise ValueError(f"OBJECT_NAME = {_short(name)} contains control characters "
-                         "(line breaks, tabs); remove them")
+        raise ValueError(
+            f"OBJECT_NAME = {_short(name)} contains control characters "
+            "(line breaks, tabs); remove them"
+        )
     return name
 
 
@@ -131,8 +157,9 @@ def record_from_fields(fields: Mapping[str, object], source: str, line: int) -> 
         _check_range(key, number)
     norad = _number(fields, "NORAD_CAT_ID")
     if norad != int(norad) or not 0 <= norad <= 339_999:
-        raise ValueError(f"NORAD_CAT_ID = {_short(fields['NORAD_CAT_ID'])} is not an integer "
-                         "0..339999")
+        raise ValueError(
+            f"NORAD_CAT_ID = {_short(fields['NORAD_CAT_ID'])} is not an integer 0..339999"
+        )
     return OMMRecord(
         name=_name(fields["OBJECT_NAME"]),
         norad_id=int(norad),
@@ -153,8 +180,9 @@ def record_from_fields(fields: Mapping[str, object], source: str, line: int) -> 
     )
 
 
-def _records(rows: Iterable[tuple[int, Mapping[str, object]]], source: str
-             ) -> tuple[list[OMMRecord], list[RecordProblem]]:
+def _records(
+    rows: Iterable[tuple[int, Mapping[str, object]]], source: str
+) -> tuple[list[OMMRecord], list[RecordProblem]]:
     records, problems = [], []
     for line, fields in rows:
         try:
@@ -165,8 +193,13 @@ def _records(rows: Iterable[tuple[int, Mapping[str, object]]], source: str
 
 
 def _json_type(value: object) -> str:
-    for kinds, name in ((bool, "boolean"), ((int, float), "number"), (str, "string"),
-                        (list, "array"), (dict, "object")):
+    for kinds, name in (
+        (bool, "boolean"),
+        ((int, float), "number"),
+        (str, "string"),
+        (list, "array"),
+        (dict, "object"),
+    ):
         if isinstance(value, kinds):
             return name
     return "null"
@@ -179,31 +212,40 @@ def parse_omm_json(text: str, source: str) -> tuple[list[OMMRecord], list[Record
     except json.JSONDecodeError as exc:
         raise ElementSetFileError(
             f"{source}:{exc.lineno}: not valid JSON ({exc.msg} at column {exc.colno}); "
-            "expected a CelesTrak OMM list like [{\"OBJECT_NAME\": ..., \"EPOCH\": ...}]"
+            'expected a CelesTrak OMM list like [{"OBJECT_NAME": ..., "EPOCH": ...}]'
         ) from None
     except RecursionError:
         raise ElementSetFileError(
             f"{source}: the JSON is nested too deeply to read; expected a flat CelesTrak OMM "
-            "list like [{\"OBJECT_NAME\": ..., \"EPOCH\": ...}]") from None
+            'list like [{"OBJECT_NAME": ..., "EPOCH": ...}]'
+        ) from None
     except ValueError as exc:  # e.g. an integer of more than 4300 digits
-        raise ElementSetFileError(f"{source}: JSON value out of range ({exc}); expected OMM "
-                                  "numbers") from None
+        raise ElementSetFileError(
+            f"{source}: JSON value out of range ({exc}); expected OMM numbers"
+        ) from None
     if isinstance(data, dict) and data.get("type") in ("FeatureCollection", "Feature"):
-        raise ElementSetFileError(f"{source}: this is GeoJSON, not OMM element sets; name the "
-                                  "CelesTrak FORMAT=json element-set file instead")
+        raise ElementSetFileError(
+            f"{source}: this is GeoJSON, not OMM element sets; name the "
+            "CelesTrak FORMAT=json element-set file instead"
+        )
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list):
-        raise ElementSetFileError(f"{source}: expected a JSON list of OMM objects, found a "
-                                  f"{_json_type(data)}; fetch FORMAT=json from CelesTrak")
+        raise ElementSetFileError(
+            f"{source}: expected a JSON list of OMM objects, found a "
+            f"{_json_type(data)}; fetch FORMAT=json from CelesTrak"
+        )
     if not data:
-        raise ElementSetFileError(f"{source}: the JSON list is empty; expected OMM objects "
-                                  "(a CelesTrak query that matched nothing?)")
+        raise ElementSetFileError(
+            f"{source}: the JSON list is empty; expected OMM objects "
+            "(a CelesTrak query that matched nothing?)"
+        )
     for number, item in enumerate(data, 1):
         if not isinstance(item, dict):
             raise ElementSetFileError(
                 f"{source}: record {number} is a JSON {_json_type(item)}, not an object; "
-                "expected a list of OMM objects like [{\"OBJECT_NAME\": ...}]")
+                'expected a list of OMM objects like [{"OBJECT_NAME": ...}]'
+            )
     return _records(enumerate(data, 1), source)
 
 
@@ -213,15 +255,19 @@ def parse_omm_csv(text: str, source: str) -> tuple[list[OMMRecord], list[RecordP
     try:
         missing = [key for key in REQUIRED_FIELDS if key not in (reader.fieldnames or [])]
         if missing:
-            raise ElementSetFileError(f"{source}:1: the CSV header lacks OMM column(s) "
-                                      f"{', '.join(missing)}; expected CelesTrak FORMAT=csv")
+            raise ElementSetFileError(
+                f"{source}:1: the CSV header lacks OMM column(s) "
+                f"{', '.join(missing)}; expected CelesTrak FORMAT=csv"
+            )
         rows = [(reader.line_num, row) for row in reader]
     except csv.Error as exc:
-        raise ElementSetFileError(f"{source}:{reader.line_num}: unreadable CSV ({exc}); "
-                                  "expected CelesTrak FORMAT=csv") from None
+        raise ElementSetFileError(
+            f"{source}:{reader.line_num}: unreadable CSV ({exc}); expected CelesTrak FORMAT=csv"
+        ) from None
     if not rows:
-        raise ElementSetFileError(f"{source}: the CSV has a header but no records; expected "
-                                  "one OMM record per row")
+        raise ElementSetFileError(
+            f"{source}: the CSV has a header but no records; expected one OMM record per row"
+        )
     return _records(rows, source)
 
 
@@ -231,11 +277,13 @@ def parse_omm_xml(text: str, source: str) -> tuple[list[OMMRecord], list[RecordP
         root = ET.fromstring(text)
     except ET.ParseError as exc:
         line = exc.position[0] if exc.position else 1
-        raise ElementSetFileError(f"{source}:{line}: not well-formed XML ({exc}); expected "
-                                  "a CCSDS OMM document") from None
+        raise ElementSetFileError(
+            f"{source}:{line}: not well-formed XML ({exc}); expected a CCSDS OMM document"
+        ) from None
     except RecursionError:
-        raise ElementSetFileError(f"{source}: the XML is nested too deeply to read; expected "
-                                  "a CCSDS OMM document") from None
+        raise ElementSetFileError(
+            f"{source}: the XML is nested too deeply to read; expected a CCSDS OMM document"
+        ) from None
     rows = []
     for number, segment in enumerate(root.iter("segment"), 1):
         fields: dict[str, object] = {}
@@ -244,6 +292,8 @@ def parse_omm_xml(text: str, source: str) -> tuple[list[OMMRecord], list[RecordP
                 fields[element.tag] = element.text.strip()
         rows.append((number, fields))
     if not rows:
-        raise ElementSetFileError(f"{source}: the XML has no <segment> elements; expected a "
-                                  "CCSDS OMM document (CelesTrak FORMAT=xml)")
+        raise ElementSetFileError(
+            f"{source}: the XML has no <segment> elements; expected a "
+            "CCSDS OMM document (CelesTrak FORMAT=xml)"
+        )
     return _records(rows, source)

@@ -71,8 +71,14 @@ def gmst_angles_rad(grid: TimeGrid, index: slice, timescale=None) -> np.ndarray:
     """GMST 1982 angle of UT1 at the grid instants [rad], shape ``(n,)``."""
     ts = timescale if timescale is not None else builtin_timescale()
     s = grid.start_utc
-    t = ts.utc(s.year, s.month, s.day, s.hour, s.minute,
-               s.second + s.microsecond * 1e-6 + grid.offsets_s[index])
+    t = ts.utc(
+        s.year,
+        s.month,
+        s.day,
+        s.hour,
+        s.minute,
+        s.second + s.microsecond * 1e-6 + grid.offsets_s[index],
+    )
     theta, _ = theta_GMST1982(t.whole, t.ut1_fraction)
     return np.asarray(theta, dtype=np.float64).reshape(-1)
 
@@ -87,8 +93,9 @@ def teme_to_itrs_km(positions_teme_km: np.ndarray, gmst_rad: np.ndarray) -> np.n
     return positions_teme_km
 
 
-def propagate_arrays(satrecs: SatrecArray, jd_whole: np.ndarray, jd_fraction: np.ndarray,
-                     gmst_rad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def propagate_arrays(
+    satrecs: SatrecArray, jd_whole: np.ndarray, jd_fraction: np.ndarray, gmst_rad: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """SGP4 + TEME->ITRS for one chunk; returns ``(positions_itrs_km, error_codes)``.
 
     ``positions`` is ``(n_sat, n_time, 3)`` km, NaN where the error code is non-zero.
@@ -97,8 +104,9 @@ def propagate_arrays(satrecs: SatrecArray, jd_whole: np.ndarray, jd_fraction: np
     return _errors_to_nan_and_itrs(positions, errors, gmst_rad), errors
 
 
-def _errors_to_nan_and_itrs(positions: np.ndarray, errors: np.ndarray, gmst_rad: np.ndarray
-                            ) -> np.ndarray:
+def _errors_to_nan_and_itrs(
+    positions: np.ndarray, errors: np.ndarray, gmst_rad: np.ndarray
+) -> np.ndarray:
     """NaN where SGP4 failed, then TEME -> ITRS, in place."""
     failed = errors != 0
     if failed.any():
@@ -114,8 +122,12 @@ def epoch_age_days(epochs_jd_utc: np.ndarray, grid: TimeGrid) -> np.ndarray:
     return np.maximum(np.abs(start - epochs_jd_utc), np.abs(end - epochs_jd_utc))
 
 
-def warn_if_stale(label: str, epochs_jd_utc: np.ndarray, grid: TimeGrid,
-                  max_age_days: float = DEFAULT_MAX_EPOCH_AGE_DAYS) -> None:
+def warn_if_stale(
+    label: str,
+    epochs_jd_utc: np.ndarray,
+    grid: TimeGrid,
+    max_age_days: float = DEFAULT_MAX_EPOCH_AGE_DAYS,
+) -> None:
     """Warn when any element set is more than ``max_age_days`` from the window."""
     if len(epochs_jd_utc) == 0:
         return
@@ -126,7 +138,10 @@ def warn_if_stale(label: str, epochs_jd_utc: np.ndarray, grid: TimeGrid,
             f"{label}: {n_stale} of {len(age)} element sets are more than {max_age_days:g} "
             f"days from the analysis window (up to {age.max():.1f} days); SGP4 errors grow "
             "by about 1-3 km per day for LEO. Use element sets near the window, or move the "
-            "window next to the epochs.", StaleElementsWarning, stacklevel=3)
+            "window next to the epochs.",
+            StaleElementsWarning,
+            stacklevel=3,
+        )
 
 
 # ---- worker processes: each rebuilds its own SatrecArray from plain element sets and
@@ -143,12 +158,12 @@ def _slot_arrays(buffer, n_sat: int, n_time: int) -> tuple[np.ndarray, np.ndarra
 
 def _init_worker(element_sets: Sequence[ElementSet], slot_names: Sequence[str]) -> None:
     from multiprocessing import shared_memory
+
     _worker["satrecs"] = SatrecArray([e.to_satrec() for e in element_sets])
     _worker["slots"] = [shared_memory.SharedMemory(name=n) for n in slot_names]
 
 
-def _work(slot: int, jd_whole: np.ndarray, jd_fraction: np.ndarray, gmst_rad: np.ndarray
-          ) -> int:
+def _work(slot: int, jd_whole: np.ndarray, jd_fraction: np.ndarray, gmst_rad: np.ndarray) -> int:
     satrecs = _worker["satrecs"]
     positions, errors = _slot_arrays(_worker["slots"][slot].buf, len(satrecs), len(jd_whole))
     velocities = np.empty_like(positions)
@@ -157,9 +172,14 @@ def _work(slot: int, jd_whole: np.ndarray, jd_fraction: np.ndarray, gmst_rad: np
     return slot
 
 
-def iter_chunks(element_sets: Sequence[ElementSet], grid: TimeGrid, steps_per_chunk: int = 60,
-                workers: int = 1, satrecs: SatrecArray | None = None, timescale=None
-                ) -> Iterator[PropagatedChunk]:
+def iter_chunks(
+    element_sets: Sequence[ElementSet],
+    grid: TimeGrid,
+    steps_per_chunk: int = 60,
+    workers: int = 1,
+    satrecs: SatrecArray | None = None,
+    timescale=None,
+) -> Iterator[PropagatedChunk]:
     """Propagate ``element_sets`` over ``grid``, yielding chunks in time order.
 
     Memory is bounded by a few chunks whatever the window length. With ``workers > 1``
@@ -176,8 +196,9 @@ def iter_chunks(element_sets: Sequence[ElementSet], grid: TimeGrid, steps_per_ch
         return whole, fraction, gmst_angles_rad(grid, index, ts)
 
     def local_array() -> SatrecArray:
-        return satrecs if satrecs is not None else SatrecArray(
-            [e.to_satrec() for e in element_sets])
+        return (
+            satrecs if satrecs is not None else SatrecArray([e.to_satrec() for e in element_sets])
+        )
 
     if workers <= 1 or len(slices) <= 2:
         array = local_array()
@@ -190,16 +211,21 @@ def iter_chunks(element_sets: Sequence[ElementSet], grid: TimeGrid, steps_per_ch
 
 def _iter_chunks_parallel(element_sets, slices, times, inputs, local_array, workers):
     from multiprocessing import shared_memory
+
     n_sat = len(element_sets)
     n_time = max(s.stop - s.start for s in slices)
     slot_bytes = n_sat * n_time * 25  # 3 float64 + 1 uint8 per (satellite, time)
-    slots = [shared_memory.SharedMemory(create=True, size=max(slot_bytes, 1))
-             for _ in range(2 * workers)]
+    slots = [
+        shared_memory.SharedMemory(create=True, size=max(slot_bytes, 1)) for _ in range(2 * workers)
+    ]
     try:
         context = get_context("forkserver")
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                                 initargs=(tuple(element_sets), [m.name for m in slots])
-                                 ) as pool:
+        with ProcessPoolExecutor(
+            workers,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(tuple(element_sets), [m.name for m in slots]),
+        ) as pool:
             pending: deque[tuple[slice, Future]] = deque()
             queue = iter(slices[1:])
             free = list(range(len(slots)))
@@ -222,9 +248,11 @@ def _iter_chunks_parallel(element_sets, slices, times, inputs, local_array, work
                 index, future = pending.popleft()
                 slot = future.result()
                 view_positions, view_errors = _slot_arrays(
-                    slots[slot].buf, n_sat, index.stop - index.start)
-                chunk = PropagatedChunk(index, times[index], view_positions.copy(),
-                                        view_errors.copy())
+                    slots[slot].buf, n_sat, index.stop - index.start
+                )
+                chunk = PropagatedChunk(
+                    index, times[index], view_positions.copy(), view_errors.copy()
+                )
                 del view_positions, view_errors  # release the buffer before reuse/close
                 free.append(slot)
                 submit_next()

@@ -44,9 +44,11 @@ class Shell:
     plane_sizes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
 
     def __str__(self) -> str:
-        return (f"{self.inclination_deg:6.2f} deg {self.altitude_km:7.1f} km "
-                f"{self.n_satellites:6d} sats {self.n_planes:4d} planes "
-                f"~{self.sats_per_plane:.0f} per plane")
+        return (
+            f"{self.inclination_deg:6.2f} deg {self.altitude_km:7.1f} km "
+            f"{self.n_satellites:6d} sats {self.n_planes:4d} planes "
+            f"~{self.sats_per_plane:.0f} per plane"
+        )
 
 
 def _split_runs(values: np.ndarray, gap: float) -> list[np.ndarray]:
@@ -80,8 +82,9 @@ def raan_at_deg(constellation: Constellation, jd_utc: float) -> np.ndarray:
     return np.mod(constellation.raan_deg + constellation.raan_rate_deg_per_day * days, 360.0)
 
 
-def _dense_altitude_groups(altitudes_km: np.ndarray, bin_km: float, min_satellites: int
-                           ) -> list[np.ndarray]:
+def _dense_altitude_groups(
+    altitudes_km: np.ndarray, bin_km: float, min_satellites: int
+) -> list[np.ndarray]:
     """Index groups of contiguous well-populated altitude bins.
 
     A bin is dense when it holds at least 5 % of the fullest bin's count (and at least
@@ -107,9 +110,13 @@ def _dense_altitude_groups(altitudes_km: np.ndarray, bin_km: float, min_satellit
     return [np.nonzero(np.isin(bins, run))[0] for run in groups]
 
 
-def discover_shells(constellation: Constellation, inclination_gap_deg: float = 0.5,
-                    altitude_bin_km: float = 5.0, min_satellites: int | None = None,
-                    plane_gap_deg: float = 1.0) -> tuple[list[Shell], np.ndarray]:
+def discover_shells(
+    constellation: Constellation,
+    inclination_gap_deg: float = 0.5,
+    altitude_bin_km: float = 5.0,
+    min_satellites: int | None = None,
+    plane_gap_deg: float = 1.0,
+) -> tuple[list[Shell], np.ndarray]:
     """Group satellites into shells by inclination, then altitude; count their planes.
 
     Parameters
@@ -151,12 +158,17 @@ def discover_shells(constellation: Constellation, inclination_gap_deg: float = 0
                 n_planes, sizes = 1, np.array([len(members)])
             else:
                 n_planes, sizes = count_planes(raan[members], plane_gap_deg)
-            shells.append(Shell(
-                inclination_deg=inclination,
-                altitude_km=float(np.median(constellation.mean_altitude_km[members])),
-                n_satellites=len(members), n_planes=n_planes,
-                sats_per_plane=float(np.median(sizes)), members=members,
-                plane_sizes=np.asarray(sizes)))
+            shells.append(
+                Shell(
+                    inclination_deg=inclination,
+                    altitude_km=float(np.median(constellation.mean_altitude_km[members])),
+                    n_satellites=len(members),
+                    n_planes=n_planes,
+                    sats_per_plane=float(np.median(sizes)),
+                    members=members,
+                    plane_sizes=np.asarray(sizes),
+                )
+            )
             assigned[members] = True
     shells.sort(key=lambda s: -s.n_satellites)
     return shells, np.nonzero(~assigned)[0]

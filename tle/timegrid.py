@@ -53,8 +53,9 @@ class TimeGrid:
         if not self.step_s > 0:
             raise PropagationError(f"step_s must be > 0 seconds, found {self.step_s}")
         if not self.duration_s >= self.step_s:
-            raise PropagationError(f"duration_s ({self.duration_s}) must be at least one step "
-                                   f"({self.step_s} s)")
+            raise PropagationError(
+                f"duration_s ({self.duration_s}) must be at least one step ({self.step_s} s)"
+            )
 
     @property
     def n_steps(self) -> int:
@@ -90,5 +91,7 @@ class TimeGrid:
         """Consecutive index slices of at most ``steps_per_chunk`` steps."""
         if steps_per_chunk < 1:
             raise PropagationError(f"steps_per_chunk must be >= 1, found {steps_per_chunk}")
-        return [slice(i, min(i + steps_per_chunk, self.n_steps))
-                for i in range(0, self.n_steps, steps_per_chunk)]
+        return [
+            slice(i, min(i + steps_per_chunk, self.n_steps))
+            for i in range(0, self.n_steps, steps_per_chunk)
+        ]

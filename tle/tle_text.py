@@ -59,19 +59,34 @@ _Field = tuple[int, int, str, str, Callable[[str], bool]]
 LINE1_FIELDS: tuple[_Field, ...] = (
     (0, 1, "line number", "'1'", lambda s: s == "1"),
     (1, 2, "separator", "a blank", _blank),
-    (2, 7, "catalogue number", "5 digits or Alpha-5 (letter A-Z without I, O + 4 digits)",
-     lambda s: bool(_CATNUM.match(s))),
+    (
+        2,
+        7,
+        "catalogue number",
+        "5 digits or Alpha-5 (letter A-Z without I, O + 4 digits)",
+        lambda s: bool(_CATNUM.match(s)),
+    ),
     (7, 8, "classification", "U, C, S or blank", lambda s: s in "UCS "),
     (8, 9, "separator", "a blank", _blank),
     (9, 17, "international designator", "YYNNNAAA or blanks", _any),
     (17, 18, "separator", "a blank", _blank),
     (18, 32, "epoch", "YYDDD.DDDDDDDD", lambda s: bool(_EPOCH.match(s))),
     (32, 33, "separator", "a blank", _blank),
-    (33, 43, "first derivative of mean motion", "+.NNNNNNNN",
-     lambda s: bool(_DECIMAL_POINT_FIELD.match(s))),
+    (
+        33,
+        43,
+        "first derivative of mean motion",
+        "+.NNNNNNNN",
+        lambda s: bool(_DECIMAL_POINT_FIELD.match(s)),
+    ),
     (43, 44, "separator", "a blank", _blank),
-    (44, 52, "second derivative of mean motion", "+NNNNN-N (implied decimal point)",
-     _implied_exponent),
+    (
+        44,
+        52,
+        "second derivative of mean motion",
+        "+NNNNN-N (implied decimal point)",
+        _implied_exponent,
+    ),
     (52, 53, "separator", "a blank", _blank),
     (53, 61, "BSTAR drag term", "+NNNNN-N (implied decimal point)", _implied_exponent),
     (61, 62, "separator", "a blank", _blank),
@@ -87,11 +102,21 @@ LINE2_FIELDS: tuple[_Field, ...] = (
     (7, 8, "separator", "a blank", _blank),
     (8, 16, "inclination [deg]", "NNN.NNNN", lambda s: bool(_ANGLE.match(s))),
     (16, 17, "separator", "a blank", _blank),
-    (17, 25, "right ascension of the ascending node [deg]", "NNN.NNNN",
-     lambda s: bool(_ANGLE.match(s))),
+    (
+        17,
+        25,
+        "right ascension of the ascending node [deg]",
+        "NNN.NNNN",
+        lambda s: bool(_ANGLE.match(s)),
+    ),
     (25, 26, "separator", "a blank", _blank),
-    (26, 33, "eccentricity", "7 digits (implied leading decimal point)",
-     lambda s: bool(_ECC.match(s))),
+    (
+        26,
+        33,
+        "eccentricity",
+        "7 digits (implied leading decimal point)",
+        lambda s: bool(_ECC.match(s)),
+    ),
     (33, 34, "separator", "a blank", _blank),
     (34, 42, "argument of perigee [deg]", "NNN.NNNN", lambda s: bool(_ANGLE.match(s))),
     (42, 43, "separator", "a blank", _blank),
@@ -142,18 +167,24 @@ def _layout_problem(line: str, which: int) -> str | None:
     template = TEMPLATE_LINE1 if which == 1 else TEMPLATE_LINE2
     if len(line) != LINE_LENGTH:
         kind = "truncated" if len(line) < LINE_LENGTH else "too long"
-        return (f"line {which} is {kind}: expected {LINE_LENGTH} characters, found "
-                f"{len(line)}; the layout is\n    {template}\n    {line}")
+        return (
+            f"line {which} is {kind}: expected {LINE_LENGTH} characters, found "
+            f"{len(line)}; the layout is\n    {template}\n    {line}"
+        )
     for start, stop, name, expected, ok in LINE1_FIELDS if which == 1 else LINE2_FIELDS:
         text = line[start:stop]
         if not ok(text):
             columns = f"column {start + 1}" if stop - start == 1 else f"columns {start + 1}-{stop}"
-            return (f"line {which} {columns} ({name}): expected {expected}, found {text!r}; "
-                    f"the layout is\n    {template}\n    {line}")
+            return (
+                f"line {which} {columns} ({name}): expected {expected}, found {text!r}; "
+                f"the layout is\n    {template}\n    {line}"
+            )
     found = int(line[68])
     if checksum(line) != found:
-        return (f"line {which} checksum: expected {checksum(line)} (mod-10 sum of columns "
-                f"1-68), found {found}; the line is corrupted or was edited by hand")
+        return (
+            f"line {which} checksum: expected {checksum(line)} (mod-10 sum of columns "
+            f"1-68), found {found}; the line is corrupted or was edited by hand"
+        )
     return None
 
 
@@ -163,8 +194,10 @@ def _epoch_problem(line1: str) -> str | None:
     year = 1900 + year2 if year2 >= 57 else 2000 + year2
     leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
     if not 1.0 <= day < (367.0 if leap else 366.0):
-        return (f"line 1 columns 19-32 (epoch): day of year {day} is outside 1 .. "
-                f"{366 if leap else 365}.99999999 for {year}")
+        return (
+            f"line 1 columns 19-32 (epoch): day of year {day} is outside 1 .. "
+            f"{366 if leap else 365}.99999999 for {year}"
+        )
     return None
 
 
@@ -172,8 +205,11 @@ def _element_problem(line2: str) -> str | None:
     inclination = float(line2[8:16])
     if not 0.0 <= inclination <= 180.0:
         return f"line 2 columns 9-16 (inclination): {inclination} deg is outside 0..180 deg"
-    for start, stop, name in ((17, 25, "RAAN"), (34, 42, "argument of perigee"),
-                              (43, 51, "mean anomaly")):
+    for start, stop, name in (
+        (17, 25, "RAAN"),
+        (34, 42, "argument of perigee"),
+        (43, 51, "mean anomaly"),
+    ):
         value = float(line2[start:stop])
         if not 0.0 <= value <= 360.0:
             return f"line 2 columns {start + 1}-{stop} ({name}): {value} deg is outside 0..360"
@@ -187,12 +223,20 @@ def check_pair(line1: str, line2: str) -> tuple[str, str] | None:
     for which, line in ((1, line1), (2, line2)):
         message = _layout_problem(line, which)
         if message:
-            reason = "truncated" if len(line) < LINE_LENGTH else (
-                "checksum" if "checksum:" in message else "columns")
+            reason = (
+                "truncated"
+                if len(line) < LINE_LENGTH
+                else ("checksum" if "checksum:" in message else "columns")
+            )
             return reason, message
     if line1[2:7] != line2[2:7]:
-        return ("catalogue", (f"catalogue numbers differ: line 1 has {line1[2:7]!r}, line 2 "
-                              f"has {line2[2:7]!r}; the two lines belong to different satellites"))
+        return (
+            "catalogue",
+            (
+                f"catalogue numbers differ: line 1 has {line1[2:7]!r}, line 2 "
+                f"has {line2[2:7]!r}; the two lines belong to different satellites"
+            ),
+        )
     for reason, message in (("epoch", _epoch_problem(line1)), ("range", _element_problem(line2))):
         if message:
             return reason, message
@@ -250,37 +294,67 @@ def parse_tle_lines(
             while following is not None and not following[1]:
                 following = next_line()
             if following is None or not _looks_like_element_line(following[1], 2):
-                problems.append(RecordProblem(source, number, "truncated",
-                                              "line 1 is not followed by its line 2 (record "
-                                              "truncated); expected a line starting '2 '"))
+                problems.append(
+                    RecordProblem(
+                        source,
+                        number,
+                        "truncated",
+                        "line 1 is not followed by its line 2 (record "
+                        "truncated); expected a line starting '2 '",
+                    )
+                )
                 held = following
                 pending_name = None
                 continue
             bad = check_pair(line, following[1])
             name = pending_name[1] if pending_name else ""
             if bad:
-                problems.append(RecordProblem(source, number if bad[1].startswith("line 1") or
-                                              bad[0] == "catalogue" else following[0],
-                                              bad[0], _with_name(bad[1], name)))
+                problems.append(
+                    RecordProblem(
+                        source,
+                        number
+                        if bad[1].startswith("line 1") or bad[0] == "catalogue"
+                        else following[0],
+                        bad[0],
+                        _with_name(bad[1], name),
+                    )
+                )
             else:
                 records.append(TLERecord(name, line, following[1], source, number))
             pending_name = None
         elif _looks_like_element_line(line, 2):
-            problems.append(RecordProblem(source, number, "truncated",
-                                          "line 2 without a line 1 before it (record truncated "
-                                          "or lines out of order)"))
+            problems.append(
+                RecordProblem(
+                    source,
+                    number,
+                    "truncated",
+                    "line 2 without a line 1 before it (record truncated or lines out of order)",
+                )
+            )
             pending_name = None
         else:
             if pending_name is not None:
-                problems.append(RecordProblem(source, pending_name[0], "truncated",
-                                              f"name line {_quote(pending_name[1])} is not followed by "
-                                              "element lines 1 and 2"))
+                problems.append(
+                    RecordProblem(
+                        source,
+                        pending_name[0],
+                        "truncated",
+                        f"name line {_quote(pending_name[1])} is not followed by "
+                        "element lines 1 and 2",
+                    )
+                )
             name = line[2:].strip() if line.startswith("0 ") else line.strip()
             pending_name = (number, name)
     if pending_name is not None:
-        problems.append(RecordProblem(source, pending_name[0], "truncated",
-                                      f"name line {_quote(pending_name[1])} at the end of the file has "
-                                      "no element lines (file truncated?)"))
+        problems.append(
+            RecordProblem(
+                source,
+                pending_name[0],
+                "truncated",
+                f"name line {_quote(pending_name[1])} at the end of the file has "
+                "no element lines (file truncated?)",
+            )
+        )
     return records, problems
 
 

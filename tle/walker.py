@@ -88,31 +88,59 @@ class WalkerShell:
         if self.phasing is None:
             single = isinstance(self.planes, (int, float)) and self.planes == 1
             object.__setattr__(self, "phasing", 0 if single else 1)
-        for key in ("altitude_km", "inclination_deg", "planes", "sats_per_plane", "phasing",
-                    "raan0_deg") + (("raan_spread_deg",) if self.raan_spread_deg is not None
-                                    else ()):
+        for key in (
+            "altitude_km",
+            "inclination_deg",
+            "planes",
+            "sats_per_plane",
+            "phasing",
+            "raan0_deg",
+        ) + (("raan_spread_deg",) if self.raan_spread_deg is not None else ()):
             value = getattr(self, key)
-            if (isinstance(value, bool) or not isinstance(value, (int, float, np.integer,
-                                                                  np.floating))
-                    or not np.isfinite(value)):
-                raise WalkerError(f"Walker shell {self.name!r}: {key} = {value!r}; expected a "
-                                  "finite number")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float, np.integer, np.floating))
+                or not np.isfinite(value)
+            ):
+                raise WalkerError(
+                    f"Walker shell {self.name!r}: {key} = {value!r}; expected a finite number"
+                )
         checks = [
-            (160.0 <= self.altitude_km <= 40_000.0, "altitude_km",
-             f"{self.altitude_km} km; expected 160..40000 km (SGP4 decays lower orbits)"),
-            (0.0 <= self.inclination_deg <= 180.0, "inclination_deg",
-             f"{self.inclination_deg} deg; expected 0..180"),
-            (int(self.planes) == self.planes and self.planes >= 1, "planes",
-             f"{self.planes}; expected a whole number >= 1"),
-            (int(self.sats_per_plane) == self.sats_per_plane and self.sats_per_plane >= 1,
-             "sats_per_plane", f"{self.sats_per_plane}; expected a whole number >= 1"),
-            (int(self.phasing) == self.phasing and 0 <= self.phasing < max(self.planes, 1),
-             "phasing", (f"F = {self.phasing}; expected a whole number 0 <= F < planes "
-                         f"({self.planes})")),
-            (self.pattern in ("delta", "star"), "pattern",
-             f"{self.pattern!r}; expected 'delta' or 'star'"),
-            (self.raan_spread_deg is None or 0.0 < self.raan_spread_deg <= 360.0,
-             "raan_spread_deg", f"{self.raan_spread_deg}; expected 0 < spread <= 360 deg"),
+            (
+                160.0 <= self.altitude_km <= 40_000.0,
+                "altitude_km",
+                f"{self.altitude_km} km; expected 160..40000 km (SGP4 decays lower orbits)",
+            ),
+            (
+                0.0 <= self.inclination_deg <= 180.0,
+                "inclination_deg",
+                f"{self.inclination_deg} deg; expected 0..180",
+            ),
+            (
+                int(self.planes) == self.planes and self.planes >= 1,
+                "planes",
+                f"{self.planes}; expected a whole number >= 1",
+            ),
+            (
+                int(self.sats_per_plane) == self.sats_per_plane and self.sats_per_plane >= 1,
+                "sats_per_plane",
+                f"{self.sats_per_plane}; expected a whole number >= 1",
+            ),
+            (
+                int(self.phasing) == self.phasing and 0 <= self.phasing < max(self.planes, 1),
+                "phasing",
+                (f"F = {self.phasing}; expected a whole number 0 <= F < planes ({self.planes})"),
+            ),
+            (
+                self.pattern in ("delta", "star"),
+                "pattern",
+                f"{self.pattern!r}; expected 'delta' or 'star'",
+            ),
+            (
+                self.raan_spread_deg is None or 0.0 < self.raan_spread_deg <= 360.0,
+                "raan_spread_deg",
+                f"{self.raan_spread_deg}; expected 0 < spread <= 360 deg",
+            ),
         ]
         for ok, key, found in checks:
             if not ok:
@@ -121,7 +149,8 @@ class WalkerShell:
             raise WalkerError(
                 f"Walker shell {self.name!r}: planes x sats_per_plane = {self.n_satellites}; "
                 f"expected at most {MAX_GENERATED_SATELLITES} (the Alpha-5 catalogue-number "
-                "range for generated satellites); split the shell")
+                "range for generated satellites); split the shell"
+            )
 
     @property
     def n_satellites(self) -> int:
@@ -135,8 +164,10 @@ class WalkerShell:
 
     def notation(self) -> str:
         """Walker notation, e.g. ``53.0: 1584/72/17 @ 550 km (delta)``."""
-        return (f"{self.inclination_deg:g}: {self.n_satellites}/{self.planes}/{self.phasing} "
-                f"@ {self.altitude_km:g} km ({self.pattern})")
+        return (
+            f"{self.inclination_deg:g}: {self.n_satellites}/{self.planes}/{self.phasing} "
+            f"@ {self.altitude_km:g} km ({self.pattern})"
+        )
 
 
 def _mean_motion_rad_per_min(altitude_km: float) -> float:
@@ -152,9 +183,12 @@ def _orbit_mean_altitude_km(args: Sgp4InitArgs) -> float:
 
 def _solve_mean_motion(shell: WalkerShell, epoch_days: float) -> float:
     """Mean motion [rad/min] whose SGP4 orbit has the requested mean altitude."""
+
     def args(n: float) -> Sgp4InitArgs:
-        return Sgp4InitArgs(0, epoch_days, 0.0, 0.0, 0.0, 0.0, 0.0,
-                            np.radians(shell.inclination_deg), 0.0, n, 0.0)
+        return Sgp4InitArgs(
+            0, epoch_days, 0.0, 0.0, 0.0, 0.0, 0.0, np.radians(shell.inclination_deg), 0.0, n, 0.0
+        )
+
     n = _mean_motion_rad_per_min(shell.altitude_km)
     for _ in range(8):  # fixed point: an altitude error maps to mean motion via Kepler
         error_km = _orbit_mean_altitude_km(args(n)) - shell.altitude_km
@@ -165,9 +199,11 @@ def _solve_mean_motion(shell: WalkerShell, epoch_days: float) -> float:
 
 
 def _canonical(shell: WalkerShell) -> bytes:
-    return (f"{shell.name}|{shell.altitude_km!r}|{shell.inclination_deg!r}|{shell.planes}|"
-            f"{shell.sats_per_plane}|{shell.phasing}|{shell.pattern}|{shell.spread_deg!r}|"
-            f"{shell.raan0_deg!r}").encode()
+    return (
+        f"{shell.name}|{shell.altitude_km!r}|{shell.inclination_deg!r}|{shell.planes}|"
+        f"{shell.sats_per_plane}|{shell.phasing}|{shell.pattern}|{shell.spread_deg!r}|"
+        f"{shell.raan0_deg!r}"
+    ).encode()
 
 
 def _blocks_needed(n_satellites: int) -> int:
@@ -193,8 +229,9 @@ def free_id_run(n_ids: int, preferred_first: int, taken: Iterable[int]) -> int:
     """
     used = sorted(set(taken))
     need = _blocks_needed(n_ids)
-    first_block = max(0, min(_N_BLOCKS - 1,
-                             (preferred_first - GENERATED_ID_FIRST) // ID_BLOCK_SIZE))
+    first_block = max(
+        0, min(_N_BLOCKS - 1, (preferred_first - GENERATED_ID_FIRST) // ID_BLOCK_SIZE)
+    )
     for k in range(_N_BLOCKS):
         block = (first_block + k) % _N_BLOCKS
         if block + need > _N_BLOCKS:
@@ -203,9 +240,11 @@ def free_id_run(n_ids: int, preferred_first: int, taken: Iterable[int]) -> int:
         at = bisect.bisect_left(used, start)
         if at == len(used) or used[at] >= start + n_ids:
             return start
-    raise WalkerError(f"no run of {n_ids} free catalogue numbers left in the generated range "
-                      f"{GENERATED_ID_FIRST}..{GENERATED_ID_STOP - 1}; generate fewer "
-                      "satellites per constellation")
+    raise WalkerError(
+        f"no run of {n_ids} free catalogue numbers left in the generated range "
+        f"{GENERATED_ID_FIRST}..{GENERATED_ID_STOP - 1}; generate fewer "
+        "satellites per constellation"
+    )
 
 
 def allocate_first_ids(shells: Sequence[WalkerShell], taken: Iterable[int] = ()) -> list[int]:
@@ -219,8 +258,9 @@ def allocate_first_ids(shells: Sequence[WalkerShell], taken: Iterable[int] = ())
     return firsts
 
 
-def walker_element_sets(shell: WalkerShell, epoch_utc: datetime,
-                        first_norad_id: int | None = None) -> list[ElementSet]:
+def walker_element_sets(
+    shell: WalkerShell, epoch_utc: datetime, first_norad_id: int | None = None
+) -> list[ElementSet]:
     """Element sets of every satellite of ``shell``, circular orbits at ``epoch_utc``.
 
     NORAD ids run from ``first_norad_id`` (default: :func:`preferred_first_id`, a block of
@@ -232,9 +272,11 @@ def walker_element_sets(shell: WalkerShell, epoch_utc: datetime,
     if first_norad_id is None:
         first_norad_id = preferred_first_id(shell)
     if not 0 <= first_norad_id <= 340_000 - shell.n_satellites:
-        raise WalkerError(f"Walker shell {shell.name!r}: first_norad_id = {first_norad_id}; "
-                          f"expected 0..{340_000 - shell.n_satellites} so that its "
-                          f"{shell.n_satellites} satellites fit the Alpha-5 range (..339999)")
+        raise WalkerError(
+            f"Walker shell {shell.name!r}: first_norad_id = {first_norad_id}; "
+            f"expected 0..{340_000 - shell.n_satellites} so that its "
+            f"{shell.n_satellites} satellites fit the Alpha-5 range (..339999)"
+        )
     epoch_days = (epoch - SGP4_EPOCH0).total_seconds() / 86400.0
     n = _solve_mean_motion(shell, epoch_days)
     total = shell.n_satellites
@@ -242,13 +284,30 @@ def walker_element_sets(shell: WalkerShell, epoch_utc: datetime,
     for plane in range(shell.planes):
         raan = (shell.raan0_deg + plane * shell.spread_deg / shell.planes) % 360.0
         for slot in range(shell.sats_per_plane):
-            anomaly = (slot * 360.0 / shell.sats_per_plane
-                       + plane * shell.phasing * 360.0 / total) % 360.0
+            anomaly = (
+                slot * 360.0 / shell.sats_per_plane + plane * shell.phasing * 360.0 / total
+            ) % 360.0
             norad = first_norad_id + plane * shell.sats_per_plane + slot
-            args = Sgp4InitArgs(norad, epoch_days, 0.0, 0.0, 0.0, 0.0, 0.0,
-                                np.radians(shell.inclination_deg), np.radians(anomaly), n,
-                                np.radians(raan))
-            sets.append(ElementSet(f"{shell.name}-P{plane + 1:02d}-S{slot + 1:02d}", norad,
-                                   f"{GENERATED_SOURCE_PREFIX}{shell.name}", plane * shell.sats_per_plane + slot + 1,
-                                   init=args))
+            args = Sgp4InitArgs(
+                norad,
+                epoch_days,
+                0.0,
+                0.0,
+                0.0,
+                0.0,
+                0.0,
+                np.radians(shell.inclination_deg),
+                np.radians(anomaly),
+                n,
+                np.radians(raan),
+            )
+            sets.append(
+                ElementSet(
+                    f"{shell.name}-P{plane + 1:02d}-S{slot + 1:02d}",
+                    norad,
+                    f"{GENERATED_SOURCE_PREFIX}{shell.name}",
+                    plane * shell.sats_per_plane + slot + 1,
+                    init=args,
+                )
+            )
     return sets

@@ -22,8 +22,12 @@ from . import sweep as cli_sweep
 from . import tle as cli_tle
 
 #: Error classes whose message is the whole story for a user.
-USER_ERRORS: tuple[type[BaseException], ...] = (ElementSetError, GridError, CoverageError,
-                                                 ReportDataError)
+USER_ERRORS: tuple[type[BaseException], ...] = (
+    ElementSetError,
+    GridError,
+    CoverageError,
+    ReportDataError,
+)
 
 
 def _version() -> str:
@@ -37,13 +41,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hybridplan",
         description="Satellite-terrestrial hybrid coverage planner: real constellations over "
-                    "an H3 grid of the ground, terrain, fibre reach and backhaul advice. "
-                    "Everything runs offline on bundled data you can replace with your own.",
+        "an H3 grid of the ground, terrain, fibre reach and backhaul advice. "
+        "Everything runs offline on bundled data you can replace with your own.",
         epilog="Start with: hybridplan plan --out results/ (the bundled default plan). "
-               "Each command has its own --help.")
+        "Each command has its own --help.",
+    )
     parser.add_argument("--version", action="version", version=f"hybridplan {_version()}")
-    parser.add_argument("--traceback", action="store_true",
-                        help="show the Python traceback on errors (for bug reports)")
+    parser.add_argument(
+        "--traceback",
+        action="store_true",
+        help="show the Python traceback on errors (for bug reports)",
+    )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     cli_tle.add_parsers(subparsers)
     cli_coverage.add_parsers(subparsers)

@@ -32,8 +32,7 @@ def terminate_as_interrupt() -> Iterator[None]:
 
 
 @contextmanager
-def console(n_steps: int, *, show_progress: bool = True, desc: str = "coverage"
-            ) -> Iterator:
+def console(n_steps: int, *, show_progress: bool = True, desc: str = "coverage") -> Iterator:
     """``with console(n) as progress: run(progress=progress)``: a tqdm bar on stderr
     (hidden when not a terminal or ``show_progress`` is false); warnings raised inside
     are collected and printed as ``hybridplan: warning: ...`` lines at the end."""
@@ -42,8 +41,14 @@ def console(n_steps: int, *, show_progress: bool = True, desc: str = "coverage"
     with warnings.catch_warnings(record=True) as caught, terminate_as_interrupt():
         warnings.simplefilter("always")
         try:
-            with tqdm(total=n_steps, unit="step", desc=desc, file=sys.stderr,
-                      disable=None if show_progress else True, leave=False) as bar:
+            with tqdm(
+                total=n_steps,
+                unit="step",
+                desc=desc,
+                file=sys.stderr,
+                disable=None if show_progress else True,
+                leave=False,
+            ) as bar:
                 yield bar.update
         finally:
             for warning in _unique(caught):
@@ -70,13 +75,19 @@ def positive_workers(value: int | None) -> int | None:
 
 def add_scale_arguments(parser) -> None:
     """``--scheduler`` and ``--checkpoints`` of the commands that run the engine."""
-    parser.add_argument("--scheduler", metavar="ADDRESS|local:N",
-                        help="run the coverage step on dask.distributed: a scheduler address "
-                             "(tcp://host:8786) or local:N for a LocalCluster of N workers on "
-                             "127.0.0.1 (needs the 'dask' extra)")
-    parser.add_argument("--checkpoints", metavar="DIR",
-                        help="keep each finished span of the coverage step in DIR; a killed "
-                             "run started again with the same DIR computes only the rest")
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS|local:N",
+        help="run the coverage step on dask.distributed: a scheduler address "
+        "(tcp://host:8786) or local:N for a LocalCluster of N workers on "
+        "127.0.0.1 (needs the 'dask' extra)",
+    )
+    parser.add_argument(
+        "--checkpoints",
+        metavar="DIR",
+        help="keep each finished span of the coverage step in DIR; a killed "
+        "run started again with the same DIR computes only the rest",
+    )
 
 
 @contextmanager

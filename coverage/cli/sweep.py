@@ -66,12 +66,13 @@ def summary(ds, n_resumed: int, seconds: float, path: Path) -> str:
     sizes = " x ".join(f"{d} ({ds.sizes[d]})" for d in dims)
     planning = [d for d in ds.get("cost_usd", ds["point_status"]).dims if d not in dims]
     if planning:
-        sizes += ", each re-planned over " + " x ".join(
-            f"{d} ({ds.sizes[d]})" for d in planning)
+        sizes += ", each re-planned over " + " x ".join(f"{d} ({ds.sizes[d]})" for d in planning)
     run = int((ds["point_status"] == 1).sum())
     lines = [
-        (f"sweep over {sizes}: {run} points run ({n_resumed} from checkpoints), "
-        f"threshold {ds.attrs['threshold_pct']:g} % of time")
+        (
+            f"sweep over {sizes}: {run} points run ({n_resumed} from checkpoints), "
+            f"threshold {ds.attrs['threshold_pct']:g} % of time"
+        )
     ]
     area = ds["area_pct_meeting"].sel(system=ds.attrs["swept_system"])
     if run and bool(area.notnull().any()):

@@ -96,8 +96,16 @@ class Accumulator:
     :func:`fixed_point_weights`); ``None`` when the caller kept none."""
 
     @classmethod
-    def empty(cls, first_step: int, n_steps: int, n_systems: int, n_cells: int,
-              n_series: int = 0, n_weights: int = 0, stk: bool = True) -> Accumulator:
+    def empty(
+        cls,
+        first_step: int,
+        n_steps: int,
+        n_systems: int,
+        n_cells: int,
+        n_series: int = 0,
+        n_weights: int = 0,
+        stk: bool = True,
+    ) -> Accumulator:
         """Fresh state for ``n_steps`` steps (the kernel fills it); ``stk=False`` leaves
         out the STK fields (14 int64 per (row, cell) instead of 53)."""
         n_fields = N_FIELDS if stk else N_BASE_FIELDS
@@ -106,17 +114,26 @@ class Accumulator:
         if stk:
             fields[..., F_ACC_MIN] = NVIS_MIN_START
         shape = (n_steps, n_systems + 1, n_series)
-        return cls(first_step, n_steps, fields, np.zeros(n_systems, dtype=np.int64), 0,
-                   np.zeros(shape, np.int64), np.zeros(shape, np.int64),
-                   np.full(shape, np.nan),
-                   np.zeros((n_steps, n_systems + 1, 2, n_weights), np.int64))
+        return cls(
+            first_step,
+            n_steps,
+            fields,
+            np.zeros(n_systems, dtype=np.int64),
+            0,
+            np.zeros(shape, np.int64),
+            np.zeros(shape, np.int64),
+            np.full(shape, np.nan),
+            np.zeros((n_steps, n_systems + 1, 2, n_weights), np.int64),
+        )
 
     def merge(self, later: Accumulator) -> Accumulator:
         """The state of ``self`` followed by ``later`` (which must start where self ends)."""
         if later.first_step != self.first_step + self.n_steps:
-            raise ValueError(f"cannot merge steps {later.first_step}.. after steps "
-                             f"{self.first_step}..{self.first_step + self.n_steps - 1}: "
-                             "accumulators merge in time order, without holes")
+            raise ValueError(
+                f"cannot merge steps {later.first_step}.. after steps "
+                f"{self.first_step}..{self.first_step + self.n_steps - 1}: "
+                "accumulators merge in time order, without holes"
+            )
         a, b = self.fields, later.fields
         out = np.empty_like(a)
         for f in _SUMMED:
@@ -127,22 +144,30 @@ class Accumulator:
         middle = np.where(a_any & b_any, a[..., F_TRAIL] + b[..., F_LEAD], 0)
         out[..., F_ANY] = (a_any | b_any).astype(np.int64)
         out[..., F_LEAD] = np.where(a_any, a[..., F_LEAD], a[..., F_LEAD] + b[..., F_LEAD])
-        out[..., F_TRAIL] = np.where(b_any, b[..., F_TRAIL],
-                                     np.where(a_any, a[..., F_TRAIL] + later.n_steps, 0))
-        out[..., F_GAP_MAX] = np.maximum(np.maximum(a[..., F_GAP_MAX], b[..., F_GAP_MAX]),
-                                         middle)
+        out[..., F_TRAIL] = np.where(
+            b_any, b[..., F_TRAIL], np.where(a_any, a[..., F_TRAIL] + later.n_steps, 0)
+        )
+        out[..., F_GAP_MAX] = np.maximum(np.maximum(a[..., F_GAP_MAX], b[..., F_GAP_MAX]), middle)
         out[..., F_GAP_SUM] = a[..., F_GAP_SUM] + b[..., F_GAP_SUM] + middle
         out[..., F_GAP_COUNT] = a[..., F_GAP_COUNT] + b[..., F_GAP_COUNT] + (middle > 0)
         if self.has_stk:
             _merge_stk(a, b, out, middle, later.n_steps)
-        sums = (None if self.step_sums is None or later.step_sums is None
-                else np.concatenate([self.step_sums, later.step_sums]))
+        sums = (
+            None
+            if self.step_sums is None or later.step_sums is None
+            else np.concatenate([self.step_sums, later.step_sums])
+        )
         return Accumulator(
-            self.first_step, self.n_steps + later.n_steps, out,
-            self.failures + later.failures, self.propagated + later.propagated,
+            self.first_step,
+            self.n_steps + later.n_steps,
+            out,
+            self.failures + later.failures,
+            self.propagated + later.propagated,
             np.concatenate([self.series_n, later.series_n]),
             np.concatenate([self.series_open, later.series_open]),
-            np.concatenate([self.series_best_deg, later.series_best_deg]), sums)
+            np.concatenate([self.series_best_deg, later.series_best_deg]),
+            sums,
+        )
 
     def gaps(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(longest, total, count)`` of the gaps in steps under the gap policy."""
@@ -150,8 +175,9 @@ class Accumulator:
         any_cov = f[..., F_ANY] == 1
         lead = np.where(any_cov, f[..., F_LEAD], 0)
         trail = np.where(any_cov, f[..., F_TRAIL], 0)
-        longest = np.where(any_cov, np.maximum(f[..., F_GAP_MAX], np.maximum(lead, trail)),
-                           self.n_steps)
+        longest = np.where(
+            any_cov, np.maximum(f[..., F_GAP_MAX], np.maximum(lead, trail)), self.n_steps
+        )
         total = np.where(any_cov, f[..., F_GAP_SUM] + lead + trail, self.n_steps)
         count = np.where(any_cov, f[..., F_GAP_COUNT] + (lead > 0) + (trail > 0), 1)
         return longest, total, count
@@ -171,8 +197,9 @@ class Accumulator:
         any_cov = f[..., F_ANY] == 1
         lead = np.where(any_cov, f[..., F_LEAD], 0)
         trail = np.where(any_cov, f[..., F_TRAIL], 0)
-        return np.where(any_cov, f[..., F_GAP_SQ] + lead * lead + trail * trail,
-                        self.n_steps * self.n_steps)
+        return np.where(
+            any_cov, f[..., F_GAP_SQ] + lead * lead + trail * trail, self.n_steps * self.n_steps
+        )
 
     def gap_histogram(self) -> np.ndarray:
         """Gap counts per length bin (``kernel.GAP_BIN_LOWER_STEPS``) under the gap policy.
@@ -180,10 +207,12 @@ class Accumulator:
         ``(n_rows, n_cells, N_GAP_BINS)`` int64; sums to the gap count of :meth:`gaps`.
         """
         f = self.fields
-        hist = f[..., F_HIST0:F_HIST0 + N_GAP_BINS].copy()
+        hist = f[..., F_HIST0 : F_HIST0 + N_GAP_BINS].copy()
         any_cov = f[..., F_ANY] == 1
-        edges = [np.where(any_cov, f[..., F_LEAD], self.n_steps),
-                 np.where(any_cov, f[..., F_TRAIL], 0)]
+        edges = [
+            np.where(any_cov, f[..., F_LEAD], self.n_steps),
+            np.where(any_cov, f[..., F_TRAIL], 0),
+        ]
         rows, cells = np.indices(any_cov.shape)
         for length in edges:
             np.add.at(hist, (rows, cells, _bin_of(length)), (length > 0).astype(np.int64))
@@ -202,11 +231,14 @@ class Accumulator:
         lead = np.where(unc, f[..., F_ACC_LEAD], 0)
         trail = np.where(unc, f[..., F_ACC_TRAIL], 0)
         count = np.where(unc, f[..., F_ACC_COUNT] + (lead > 0) + (trail > 0), 1)
-        longest = np.where(unc, np.maximum(f[..., F_ACC_MAX], np.maximum(lead, trail)),
-                           self.n_steps)
+        longest = np.where(
+            unc, np.maximum(f[..., F_ACC_MAX], np.maximum(lead, trail)), self.n_steps
+        )
         big = NVIS_MIN_START
-        shortest = np.minimum(f[..., F_ACC_MIN], np.minimum(np.where(lead > 0, lead, big),
-                                                            np.where(trail > 0, trail, big)))
+        shortest = np.minimum(
+            f[..., F_ACC_MIN],
+            np.minimum(np.where(lead > 0, lead, big), np.where(trail > 0, trail, big)),
+        )
         shortest = np.where(unc, np.where(count > 0, shortest, 0), self.n_steps)
         return count, longest, shortest
 
@@ -216,8 +248,9 @@ def _bin_of(length_steps: np.ndarray) -> np.ndarray:
     return GAP_BIN_OF_STEPS[np.minimum(length_steps, GAP_BIN_OF_STEPS.size - 1)]
 
 
-def _merge_stk(a: np.ndarray, b: np.ndarray, out: np.ndarray, middle: np.ndarray,
-               later_steps: int) -> None:
+def _merge_stk(
+    a: np.ndarray, b: np.ndarray, out: np.ndarray, middle: np.ndarray, later_steps: int
+) -> None:
     """Merge the STK fields of ``a`` then ``b`` into ``out`` (``middle``: the gap that the
     join closes, in steps, 0 if none)."""
     out[..., F_GAP_SQ] = a[..., F_GAP_SQ] + b[..., F_GAP_SQ] + middle * middle
@@ -228,14 +261,18 @@ def _merge_stk(a: np.ndarray, b: np.ndarray, out: np.ndarray, middle: np.ndarray
     a_unc, b_unc = a[..., F_UNC_ANY] == 1, b[..., F_UNC_ANY] == 1
     joined = np.where(a_unc & b_unc, a[..., F_ACC_TRAIL] + b[..., F_ACC_LEAD], 0)
     out[..., F_UNC_ANY] = (a_unc | b_unc).astype(np.int64)
-    out[..., F_ACC_LEAD] = np.where(a_unc, a[..., F_ACC_LEAD],
-                                    a[..., F_ACC_LEAD] + b[..., F_ACC_LEAD])
-    out[..., F_ACC_TRAIL] = np.where(b_unc, b[..., F_ACC_TRAIL],
-                                     np.where(a_unc, a[..., F_ACC_TRAIL] + later_steps, 0))
+    out[..., F_ACC_LEAD] = np.where(
+        a_unc, a[..., F_ACC_LEAD], a[..., F_ACC_LEAD] + b[..., F_ACC_LEAD]
+    )
+    out[..., F_ACC_TRAIL] = np.where(
+        b_unc, b[..., F_ACC_TRAIL], np.where(a_unc, a[..., F_ACC_TRAIL] + later_steps, 0)
+    )
     out[..., F_ACC_COUNT] = a[..., F_ACC_COUNT] + b[..., F_ACC_COUNT] + (joined > 0)
     out[..., F_ACC_MAX] = np.maximum(np.maximum(a[..., F_ACC_MAX], b[..., F_ACC_MAX]), joined)
-    out[..., F_ACC_MIN] = np.minimum(np.minimum(a[..., F_ACC_MIN], b[..., F_ACC_MIN]),
-                                     np.where(joined > 0, joined, NVIS_MIN_START))
+    out[..., F_ACC_MIN] = np.minimum(
+        np.minimum(a[..., F_ACC_MIN], b[..., F_ACC_MIN]),
+        np.where(joined > 0, joined, NVIS_MIN_START),
+    )
 
 
 FIXED_POINT_WEIGHT_MAX = 2**40

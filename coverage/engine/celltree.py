@@ -25,15 +25,52 @@ import numpy as np
 from .geometry import GSO_RADIUS_KM, enu_basis, geodetic_to_ecef_km
 
 #: Columns of :attr:`CellTree.cell_data`.
-CELL_COLUMNS = ("x", "y", "z", "up_x", "up_y", "up_z", "east_x", "east_y", "east_z",
-                "north_x", "north_y", "north_z", "max_sin_horizon")
+CELL_COLUMNS = (
+    "x",
+    "y",
+    "z",
+    "up_x",
+    "up_y",
+    "up_z",
+    "east_x",
+    "east_y",
+    "east_z",
+    "north_x",
+    "north_y",
+    "north_z",
+    "max_sin_horizon",
+)
 #: Columns of :attr:`CellTree.node_data`.
-NODE_COLUMNS = ("x", "y", "z", "radius_km", "up_x", "up_y", "up_z", "up_spread_rad",
-                "max_horizon_rad", "centre_norm_km", "cos_up_spread", "sin_up_spread",
-                "sin_max_horizon", "cos_max_horizon", "sin_gso_parallax", "cos_gso_parallax",
-                "east_x", "east_y", "east_z", "north_x", "north_y", "north_z",
-                "box_east_lo", "box_east_hi", "box_north_lo", "box_north_hi", "box_up_lo",
-                "box_up_hi")
+NODE_COLUMNS = (
+    "x",
+    "y",
+    "z",
+    "radius_km",
+    "up_x",
+    "up_y",
+    "up_z",
+    "up_spread_rad",
+    "max_horizon_rad",
+    "centre_norm_km",
+    "cos_up_spread",
+    "sin_up_spread",
+    "sin_max_horizon",
+    "cos_max_horizon",
+    "sin_gso_parallax",
+    "cos_gso_parallax",
+    "east_x",
+    "east_y",
+    "east_z",
+    "north_x",
+    "north_y",
+    "north_z",
+    "box_east_lo",
+    "box_east_hi",
+    "box_north_lo",
+    "box_north_hi",
+    "box_up_lo",
+    "box_up_hi",
+)
 #: Columns of :attr:`CellTree.node_links`.
 LINK_COLUMNS = ("lo", "hi", "left", "right", "parent")
 
@@ -86,8 +123,13 @@ class CellTree:
         return self.sin_horizon.shape[1]
 
 
-def build_cell_tree(lat_deg: np.ndarray, lon_deg: np.ndarray, height_km: np.ndarray,
-                    horizon_deg: np.ndarray | None = None, leaf_size: int = 8) -> CellTree:
+def build_cell_tree(
+    lat_deg: np.ndarray,
+    lon_deg: np.ndarray,
+    height_km: np.ndarray,
+    horizon_deg: np.ndarray | None = None,
+    leaf_size: int = 8,
+) -> CellTree:
     """Build the tree of cell centres.
 
     Parameters
@@ -125,11 +167,15 @@ def build_cell_tree(lat_deg: np.ndarray, lon_deg: np.ndarray, height_km: np.ndar
         nodes = np.flatnonzero(depth == level)
         nodes = nodes[np.argsort(links[nodes, 0])]
         node_data[nodes] = _node_statistics(pos, ups, top, links[nodes, 0], links[nodes, 1])
-    cell_data = np.column_stack([pos, ups, east[order_array], north[order_array],
-                                 np.sin(top)])
-    return CellTree(order_array, np.ascontiguousarray(cell_data),
-                    np.ascontiguousarray(np.sin(horizon_rad[order_array])),
-                    node_data, links, int(depth.max()) + 1)
+    cell_data = np.column_stack([pos, ups, east[order_array], north[order_array], np.sin(top)])
+    return CellTree(
+        order_array,
+        np.ascontiguousarray(cell_data),
+        np.ascontiguousarray(np.sin(horizon_rad[order_array])),
+        node_data,
+        links,
+        int(depth.max()) + 1,
+    )
 
 
 def _partition(positions: np.ndarray, leaf_size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -166,8 +212,9 @@ def _node_depths(links: np.ndarray) -> np.ndarray:
     return depth
 
 
-def _node_statistics(pos: np.ndarray, ups: np.ndarray, top: np.ndarray, lo: np.ndarray,
-                     hi: np.ndarray) -> np.ndarray:
+def _node_statistics(
+    pos: np.ndarray, ups: np.ndarray, top: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> np.ndarray:
     """:data:`NODE_COLUMNS` of disjoint nodes (cell ranges ``[lo, hi)`` sorted by ``lo``)."""
     count = hi - lo
     member = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True)])
@@ -187,12 +234,33 @@ def _node_statistics(pos: np.ndarray, ups: np.ndarray, top: np.ndarray, lo: np.n
     east_len = np.linalg.norm(east_c, axis=1, keepdims=True)
     east_c = np.where(east_len > 1e-12, east_c / np.maximum(east_len, 1e-300), [0.0, 1.0, 0.0])
     north_c = np.cross(mean_up, east_c)
-    offsets = np.stack([np.einsum("ij,ij->i", p - centre[owner], axis[owner])
-                        for axis in (east_c, north_c, mean_up)], axis=1)
+    offsets = np.stack(
+        [
+            np.einsum("ij,ij->i", p - centre[owner], axis[owner])
+            for axis in (east_c, north_c, mean_up)
+        ],
+        axis=1,
+    )
     low = np.minimum.reduceat(offsets, starts, axis=0)
     high = np.maximum.reduceat(offsets, starts, axis=0)
     pad = 1e-9 * (1.0 + np.maximum(np.abs(low), np.abs(high)).max(axis=1, keepdims=True))
     box = np.stack([low - pad, high + pad], axis=2).reshape(len(lo), 6)
-    return np.column_stack([centre, radius, mean_up, spread, highest, norm, np.cos(spread),
-                            np.sin(spread), np.sin(highest), np.cos(highest), parallax,
-                            np.sqrt(1.0 - parallax**2), east_c, north_c, box])
+    return np.column_stack(
+        [
+            centre,
+            radius,
+            mean_up,
+            spread,
+            highest,
+            norm,
+            np.cos(spread),
+            np.sin(spread),
+            np.sin(highest),
+            np.cos(highest),
+            parallax,
+            np.sqrt(1.0 - parallax**2),
+            east_c,
+            north_c,
+            box,
+        ]
+    )

@@ -23,15 +23,22 @@ from .model import EngineOptions, ProgressCallback, SystemModel, ground_from_gri
 from .run import accumulate
 
 
-def compute_coverage(grid: xr.Dataset, systems: Sequence[SystemModel], window: TimeGrid, *,
-                     terrain: bool = True, antenna_height_m: float | None = None,
-                     options: EngineOptions | None = None, workers: int = 1,
-                     executor: Executor | None = None,
-                     progress: ProgressCallback | None = None,
-                     series_cells: Sequence[str] = (),
-                     attrs: Mapping[str, object] | None = None,
-                     stk: bool = True,
-                     checkpoint_dir: str | os.PathLike | None = None) -> xr.Dataset:
+def compute_coverage(
+    grid: xr.Dataset,
+    systems: Sequence[SystemModel],
+    window: TimeGrid,
+    *,
+    terrain: bool = True,
+    antenna_height_m: float | None = None,
+    options: EngineOptions | None = None,
+    workers: int = 1,
+    executor: Executor | None = None,
+    progress: ProgressCallback | None = None,
+    series_cells: Sequence[str] = (),
+    attrs: Mapping[str, object] | None = None,
+    stk: bool = True,
+    checkpoint_dir: str | os.PathLike | None = None,
+) -> xr.Dataset:
     """Figures of merit per (system, cell) over a time window.
 
     Parameters
@@ -95,10 +102,19 @@ def compute_coverage(grid: xr.Dataset, systems: Sequence[SystemModel], window: T
     ground = ground_from_grid(grid, terrain, antenna_height_m, options.leaf_size)
     index = _series_index(ground.cells, series_cells)
     weights = cell_weights(grid)
-    acc, stats = accumulate(ground, systems, window, options=options, workers=workers,
-                            executor=executor, progress=progress, series_cells=index,
-                            weights=np.stack(list(weights.values())), stk=stk,
-                            checkpoint_dir=checkpoint_dir)
+    acc, stats = accumulate(
+        ground,
+        systems,
+        window,
+        options=options,
+        workers=workers,
+        executor=executor,
+        progress=progress,
+        series_cells=index,
+        weights=np.stack(list(weights.values())),
+        stk=stk,
+        checkpoint_dir=checkpoint_dir,
+    )
     return fom_dataset(acc, stats, ground, systems, window, grid, index, attrs, weights)
 
 
@@ -119,6 +135,8 @@ def _series_index(cells: np.ndarray, wanted: Sequence[str]) -> list[int]:
     lookup = {str(c): i for i, c in enumerate(cells)}
     missing = [c for c in wanted if str(c) not in lookup]
     if missing:
-        raise CoverageError(f"series cells not in the grid: {', '.join(map(str, missing[:5]))}"
-                            "; give H3 indexes of cells of the region")
+        raise CoverageError(
+            f"series cells not in the grid: {', '.join(map(str, missing[:5]))}"
+            "; give H3 indexes of cells of the region"
+        )
     return [lookup[str(c)] for c in wanted]

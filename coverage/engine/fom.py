@@ -39,26 +39,31 @@ GAP_POLICY = (
     "a gap is a maximal run of consecutive uncovered steps; gaps touching the start or end "
     "of the window count with their in-window length (STK's default); a cell never covered "
     "has one gap, the whole window; lengths are steps x step_s; mean_gap_s is 0 for a cell "
-    "covered at every step")
+    "covered at every step"
+)
 VISIBILITY_MODEL = (
     "satellite visible from a cell centre (WGS84, at elevation_m + antenna height) when its "
     "geometric elevation (no refraction) is >= the system's min_elevation_deg, above the "
     "terrain horizon of its azimuth sector (sector k covers [k, k+1) * 360/K deg from north), "
     "and, where gso_exclusion_deg > 0, at least that angle away from every direction to the "
-    "geostationary ring (radius 42164.17 km; the whole ring counts)")
+    "geostationary ring (radius 42164.17 km; the whole ring counts)"
+)
 LATENCY_MODEL = (
     "round trip user -> satellite -> gateway -> satellite -> user over a bent pipe, the "
     "gateway assumed at the same slant range as the user: 4 x slant range / c, with the "
     "serving satellite the visible one of highest elevation; propagation delay only (no "
-    "processing, queueing or ground network)")
+    "processing, queueing or ground network)"
+)
 COMBINED_DEFINITION = (
     "union over licensed systems: covered when any licensed system covers the cell; "
     "n_visible sums their visible satellites; n_or_more holds when any licensed system "
     "meets its own n_required; best elevation is the highest over them and latency the "
-    "lowest (the user picks the nearest serving satellite)")
+    "lowest (the user picks the nearest serving satellite)"
+)
 FAILURE_POLICY = (
     "(satellite, step) pairs SGP4 cannot propagate (decayed or bad element sets) are left out "
-    "of the visible sets and counted in propagation_failures; a warning is issued")
+    "of the visible sets and counted in propagation_failures; a warning is issued"
+)
 
 
 def package_version() -> str:
@@ -78,11 +83,17 @@ def _var(name: str, values, **extra) -> tuple:
     return contract_var(name, values, **extra)
 
 
-def fom_dataset(acc: Accumulator, stats: RunStats, ground: Ground,
-                systems: Sequence[SystemModel], window: TimeGrid,
-                grid: xr.Dataset | None = None, series_cells: Sequence[int] = (),
-                attrs: Mapping[str, object] | None = None,
-                weights: Mapping[str, np.ndarray] | None = None) -> xr.Dataset:
+def fom_dataset(
+    acc: Accumulator,
+    stats: RunStats,
+    ground: Ground,
+    systems: Sequence[SystemModel],
+    window: TimeGrid,
+    grid: xr.Dataset | None = None,
+    series_cells: Sequence[int] = (),
+    attrs: Mapping[str, object] | None = None,
+    weights: Mapping[str, np.ndarray] | None = None,
+) -> xr.Dataset:
     """The figure-of-merit Dataset of one run (dims ``system`` and ``cell``).
 
     See :func:`hybridplan.coverage.compute_coverage` for the variables;
@@ -101,8 +112,7 @@ def fom_dataset(acc: Accumulator, stats: RunStats, ground: Ground,
     pct = 100.0 / n
     data = {
         "pct_time_covered": _var("pct_time_covered", covered * pct),
-        "pct_time_covered_open_sky": _var("pct_time_covered_open_sky",
-                                          field(F_COVERED_OPEN) * pct),
+        "pct_time_covered_open_sky": _var("pct_time_covered_open_sky", field(F_COVERED_OPEN) * pct),
         "n_visible_mean": _var("n_visible_mean", field(F_NVIS_SUM) / n),
         "n_visible_min": _var("n_visible_min", field(F_NVIS_MIN).astype(np.int32)),
         "n_visible_max": _var("n_visible_max", field(F_NVIS_MAX).astype(np.int32)),
@@ -111,59 +121,86 @@ def fom_dataset(acc: Accumulator, stats: RunStats, ground: Ground,
         "mean_gap_s": _var("mean_gap_s", mean_gap, gap_policy=GAP_POLICY),
         "n_gaps": _var("n_gaps", count.astype(np.int32), gap_policy=GAP_POLICY),
         "best_elevation_mean_deg": _var("best_elevation_mean_deg", best_el),
-        "latency_rtt_mean_ms": _var("latency_rtt_mean_ms",
-                                    4.0 * slant_km / SPEED_OF_LIGHT_KM_S * 1e3,
-                                    latency_model=LATENCY_MODEL),
+        "latency_rtt_mean_ms": _var(
+            "latency_rtt_mean_ms",
+            4.0 * slant_km / SPEED_OF_LIGHT_KM_S * 1e3,
+            latency_model=LATENCY_MODEL,
+        ),
     }
     if acc.has_stk:
         data.update(stk_variables(acc, window.step_s))
     data.update(_system_variables(systems, acc))
     coords = {
-        "system": ("system", np.array(names, dtype=str), {"long_name": "satellite system",
-                                                         "units": "1"}),
+        "system": (
+            "system",
+            np.array(names, dtype=str),
+            {"long_name": "satellite system", "units": "1"},
+        ),
         "cell": ("cell", np.asarray(ground.cells), {"long_name": "H3 cell index", "units": "1"}),
-        "lat": ("cell", ground.lat_deg, {"units": "degrees_north",
-                                         "long_name": "latitude of the cell centre",
-                                         "standard_name": "latitude"}),
-        "lon": ("cell", ground.lon_deg, {"units": "degrees_east",
-                                         "long_name": "longitude of the cell centre",
-                                         "standard_name": "longitude"}),
+        "lat": (
+            "cell",
+            ground.lat_deg,
+            {
+                "units": "degrees_north",
+                "long_name": "latitude of the cell centre",
+                "standard_name": "latitude",
+            },
+        ),
+        "lon": (
+            "cell",
+            ground.lon_deg,
+            {
+                "units": "degrees_east",
+                "long_name": "longitude of the cell centre",
+                "standard_name": "longitude",
+            },
+        ),
     }
     if grid is not None and "cell" in grid.coords:
-        coords["cell"] = ("cell", np.asarray(grid["cell"].values),
-                          dict(grid["cell"].attrs) or coords["cell"][2])
+        coords["cell"] = (
+            "cell",
+            np.asarray(grid["cell"].values),
+            dict(grid["cell"].attrs) or coords["cell"][2],
+        )
     if acc.has_stk:
-        coords["percentile"] = ("percentile", np.array(PERCENTILES), {
-            "units": "percent", "long_name": "percentile level (percent of gaps or of time)"})
+        coords["percentile"] = (
+            "percentile",
+            np.array(PERCENTILES),
+            {"units": "percent", "long_name": "percentile level (percent of gaps or of time)"},
+        )
     if acc.step_sums is not None and weights and acc.step_sums.shape[-1] == len(weights):
         data.update(satisfied_over_time(acc.step_sums, weights))
         coords["time"] = ("time", window.datetimes64(), {"long_name": "time (UTC)"})
     if len(series_cells):
         data.update(_series_variables(acc, window))
         coords["time"] = ("time", window.datetimes64(), {"long_name": "time (UTC)"})
-        coords["series_cell"] = ("series_cell", np.asarray(ground.cells)[list(series_cells)],
-                                 {"long_name": "H3 cell index of a time-series cell",
-                                  "units": "1"})
+        coords["series_cell"] = (
+            "series_cell",
+            np.asarray(ground.cells)[list(series_cells)],
+            {"long_name": "H3 cell index of a time-series cell", "units": "1"},
+        )
     ds = xr.Dataset(data, coords=coords)
-    ds.attrs.update({
-        "title": "hybridplan coverage figures of merit",
-        "Conventions": "CF-1.8",
-        "hybridplan_version": package_version(),
-        "window_start_utc": window.start_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "window_end_utc": window.end_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "step_s": float(window.step_s),
-        "n_steps": int(n),
-        "terrain": int(ground.terrain),
-        "antenna_height_m": ground.antenna_height_m,
-        "visibility_model": VISIBILITY_MODEL,
-        "gap_policy": GAP_POLICY,
-        "latency_model": LATENCY_MODEL,
-        "stk_fom_definitions": STK_DEFINITIONS,
-        "combined_definition": COMBINED_DEFINITION,
-        "propagation_failure_policy": FAILURE_POLICY,
-        "propagation_failures_total": int(sum(stats.failures.values())),
-        "satellite_epochs_propagated": int(stats.satellite_epochs_propagated),
-    })
+    ds.attrs.update(
+        {
+            "title": "hybridplan coverage figures of merit",
+            "Conventions": "CF-1.8",
+            "hybridplan_version": package_version(),
+            "window_start_utc": window.start_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "window_end_utc": window.end_utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "step_s": float(window.step_s),
+            "n_steps": int(n),
+            "terrain": int(ground.terrain),
+            "antenna_height_m": ground.antenna_height_m,
+            "visibility_model": VISIBILITY_MODEL,
+            "gap_policy": GAP_POLICY,
+            "latency_model": LATENCY_MODEL,
+            "stk_fom_definitions": STK_DEFINITIONS,
+            "combined_definition": COMBINED_DEFINITION,
+            "propagation_failure_policy": FAILURE_POLICY,
+            "propagation_failures_total": int(sum(stats.failures.values())),
+            "satellite_epochs_propagated": int(stats.satellite_epochs_propagated),
+        }
+    )
     ds.attrs.update(dict(attrs or {}))
     return ds
 
@@ -182,7 +219,8 @@ STK_DEFINITIONS = (
     "gap lengths in steps (bins 1..8 steps exact, then 2^(1/3) wide up to 2048 steps, the last "
     "open); each is the largest length of its bin, capped by the longest gap (so exact for "
     "gaps up to 7 steps, and revisit percentiles never below the truth); response-time "
-    "percentiles count each gap at that length (within one bin of the truth either way)")
+    "percentiles count each gap at that length (within one bin of the truth either way)"
+)
 
 
 def stk_variables(acc: Accumulator, step_s: float) -> dict:
@@ -202,34 +240,70 @@ def stk_variables(acc: Accumulator, step_s: float) -> dict:
     step = float(step_s)
     return {
         "revisit_time_percentile_s": _stk_var(
-            spc, revisit_q * step, "s", "revisit time (gap duration) percentile over gaps",
-            definition=STK_DEFINITIONS),
+            spc,
+            revisit_q * step,
+            "s",
+            "revisit time (gap duration) percentile over gaps",
+            definition=STK_DEFINITIONS,
+        ),
         "response_time_mean_s": _stk_var(
-            sc, (squares + total) / 2.0 / n * step, "s",
+            sc,
+            (squares + total) / 2.0 / n * step,
+            "s",
             "mean response time (time until the next covered sample) over all samples",
-            definition=STK_DEFINITIONS),
-        "response_time_max_s": _stk_var(sc, longest * step, "s", "largest response time",
-                                    definition=STK_DEFINITIONS),
+            definition=STK_DEFINITIONS,
+        ),
+        "response_time_max_s": _stk_var(
+            sc, longest * step, "s", "largest response time", definition=STK_DEFINITIONS
+        ),
         "response_time_percentile_s": _stk_var(
-            spc, response_q * step, "s", "response time percentile over all samples",
-            definition=STK_DEFINITIONS),
-        "time_average_gap_s": _stk_var(sc, squares / n * step, "s",
-                                   "time-average gap (sum of squared gaps / window)",
-                                   definition=STK_DEFINITIONS),
-        "access_count": _stk_var(sc, n_acc.astype(np.int32), "1",
-                             "number of accesses (maximal covered runs)",
-                             definition=STK_DEFINITIONS),
-        "access_duration_mean_s": _stk_var(sc, access_mean * step, "s", "mean access duration "
-                                       "(NaN: never covered)", definition=STK_DEFINITIONS),
-        "access_duration_min_s": _stk_var(sc, np.where(some, acc_min * step, np.nan), "s",
-                                      "shortest access", definition=STK_DEFINITIONS),
-        "access_duration_max_s": _stk_var(sc, np.where(some, acc_max * step, np.nan), "s",
-                                      "longest access", definition=STK_DEFINITIONS),
+            spc,
+            response_q * step,
+            "s",
+            "response time percentile over all samples",
+            definition=STK_DEFINITIONS,
+        ),
+        "time_average_gap_s": _stk_var(
+            sc,
+            squares / n * step,
+            "s",
+            "time-average gap (sum of squared gaps / window)",
+            definition=STK_DEFINITIONS,
+        ),
+        "access_count": _stk_var(
+            sc,
+            n_acc.astype(np.int32),
+            "1",
+            "number of accesses (maximal covered runs)",
+            definition=STK_DEFINITIONS,
+        ),
+        "access_duration_mean_s": _stk_var(
+            sc,
+            access_mean * step,
+            "s",
+            "mean access duration (NaN: never covered)",
+            definition=STK_DEFINITIONS,
+        ),
+        "access_duration_min_s": _stk_var(
+            sc,
+            np.where(some, acc_min * step, np.nan),
+            "s",
+            "shortest access",
+            definition=STK_DEFINITIONS,
+        ),
+        "access_duration_max_s": _stk_var(
+            sc,
+            np.where(some, acc_max * step, np.nan),
+            "s",
+            "longest access",
+            definition=STK_DEFINITIONS,
+        ),
     }
 
 
-def _percentiles(hist: np.ndarray, longest: np.ndarray, covered: np.ndarray, n: int
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def _percentiles(
+    hist: np.ndarray, longest: np.ndarray, covered: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Revisit (over gaps) and response (over samples) percentiles [steps] from the gap
     histogram; each bin stands for its largest length, capped by the longest gap."""
     upper = np.append(GAP_BIN_LOWER_STEPS[1:] - 1, np.iinfo(np.int64).max).astype(np.float64)
@@ -250,8 +324,13 @@ def _percentiles(hist: np.ndarray, longest: np.ndarray, covered: np.ndarray, n: 
     # is piecewise linear in r between the bins' lengths: solve it on the right piece
     response = np.zeros(hist.shape[:-1] + (len(levels),))
     knots = np.concatenate([np.zeros(rep.shape[:-1] + (1,)), rep], axis=-1)
-    below = np.stack([covered + (hist * np.minimum(rep, knots[..., m:m + 1])).sum(axis=-1)
-                      for m in range(knots.shape[-1])], axis=-1)  # samples waiting <= knot
+    below = np.stack(
+        [
+            covered + (hist * np.minimum(rep, knots[..., m : m + 1])).sum(axis=-1)
+            for m in range(knots.shape[-1])
+        ],
+        axis=-1,
+    )  # samples waiting <= knot
     for k, q in enumerate(levels):
         need = np.ceil(q * n - 1e-9)  # samples that must wait <= r
         idx = np.argmax(below >= need, axis=-1)  # first knot reaching the level
@@ -278,13 +357,18 @@ def satisfied_over_time(step_sums: np.ndarray, weights: Mapping[str, np.ndarray]
         total = float(fixed[w].sum())
         if total <= 0:
             continue
-        for k, (what, text) in enumerate((("covered", "with at least one visible satellite"),
-                                          ("n_or_more", ("with at least n_required visible "
-                                           "satellites")))):
+        for k, (what, text) in enumerate(
+            (
+                ("covered", "with at least one visible satellite"),
+                ("n_or_more", ("with at least n_required visible satellites")),
+            )
+        ):
             out[f"pct_{long[name]}_{what}_over_time"] = _stk_var(
-                ("time", "system"), 100.0 * step_sums[:, :, k, w] / total, "percent",
-                f"percentage of the region's {long[name]} {text}, per step (STK percent "
-                "satisfied)")
+                ("time", "system"),
+                100.0 * step_sums[:, :, k, w] / total,
+                "percent",
+                f"percentage of the region's {long[name]} {text}, per step (STK percent satisfied)",
+            )
     return out
 
 
@@ -299,34 +383,49 @@ def _system_variables(systems: Sequence[SystemModel], acc: Accumulator) -> dict:
         epochs_hi.append(str(epochs.max())[:19] + "Z" if len(epochs) else "")
     licensed = per_system((int(s.licensed) for s in systems), 1).astype(np.int8)
     return {
-        "min_elevation_deg": _var("min_elevation_deg", per_system(
-            (s.min_elevation_deg for s in systems), np.nan)),
-        "gso_exclusion_deg": _var("gso_exclusion_deg", per_system(
-            (s.gso_exclusion_deg for s in systems), np.nan)),
-        "n_required": _var("n_required", per_system((s.n_required for s in systems), 0)
-                           .astype(np.int16)),
+        "min_elevation_deg": _var(
+            "min_elevation_deg", per_system((s.min_elevation_deg for s in systems), np.nan)
+        ),
+        "gso_exclusion_deg": _var(
+            "gso_exclusion_deg", per_system((s.gso_exclusion_deg for s in systems), np.nan)
+        ),
+        "n_required": _var(
+            "n_required", per_system((s.n_required for s in systems), 0).astype(np.int16)
+        ),
         "licensed": _var("licensed", licensed),
-        "backhaul": _var("backhaul", per_system((int(s.backhaul) for s in systems), 0)
-                         .astype(np.int8)),
-        "orbit_class": _var("orbit_class", per_system((s.orbit_class for s in systems),
-                                                      COMBINED).astype(str)),
-        "n_satellites": _var("n_satellites", per_system(
-            (len(s.constellation) for s in systems),
-            sum(len(s.constellation) for s in systems if s.licensed)).astype(np.int32)),
-        "propagation_failures": _var("propagation_failures", per_system(
-            acc.failures, int(sum(f for f, s in zip(acc.failures, systems, strict=True)
-                                  if s.licensed))).astype(np.int64), policy=FAILURE_POLICY),
-        "element_set_epoch_min": _var("element_set_epoch_min",
-                                      per_system(epochs_lo, "").astype(str)),
-        "element_set_epoch_max": _var("element_set_epoch_max",
-                                      per_system(epochs_hi, "").astype(str)),
+        "backhaul": _var(
+            "backhaul", per_system((int(s.backhaul) for s in systems), 0).astype(np.int8)
+        ),
+        "orbit_class": _var(
+            "orbit_class", per_system((s.orbit_class for s in systems), COMBINED).astype(str)
+        ),
+        "n_satellites": _var(
+            "n_satellites",
+            per_system(
+                (len(s.constellation) for s in systems),
+                sum(len(s.constellation) for s in systems if s.licensed),
+            ).astype(np.int32),
+        ),
+        "propagation_failures": _var(
+            "propagation_failures",
+            per_system(
+                acc.failures,
+                int(sum(f for f, s in zip(acc.failures, systems, strict=True) if s.licensed)),
+            ).astype(np.int64),
+            policy=FAILURE_POLICY,
+        ),
+        "element_set_epoch_min": _var(
+            "element_set_epoch_min", per_system(epochs_lo, "").astype(str)
+        ),
+        "element_set_epoch_max": _var(
+            "element_set_epoch_max", per_system(epochs_hi, "").astype(str)
+        ),
     }
 
 
 def _series_variables(acc: Accumulator, window: TimeGrid) -> dict:
     return {
         "series_n_visible": _var("series_n_visible", acc.series_n.astype(np.int32)),
-        "series_covered_open_sky": _var("series_covered_open_sky",
-                                        acc.series_open.astype(np.int8)),
+        "series_covered_open_sky": _var("series_covered_open_sky", acc.series_open.astype(np.int8)),
         "series_best_elevation_deg": _var("series_best_elevation_deg", acc.series_best_deg),
     }

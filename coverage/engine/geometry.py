@@ -70,8 +70,9 @@ def enu_basis(lat_deg, lon_deg) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return east, north, up
 
 
-def look_angles_deg(observer_ecef_km, east, north, up, target_ecef_km
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def look_angles_deg(
+    observer_ecef_km, east, north, up, target_ecef_km
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Elevation [deg], azimuth [deg, clockwise from north, 0..360) and range [km].
 
     All vector arguments broadcast against each other with the last axis of length 3.
@@ -84,8 +85,9 @@ def look_angles_deg(observer_ecef_km, east, north, up, target_ecef_km
     return elevation, azimuth, rng
 
 
-def footprint_central_angle_rad(satellite_radius_km, min_elevation_deg,
-                                ground_radius_km=WGS84_A_KM) -> np.ndarray:
+def footprint_central_angle_rad(
+    satellite_radius_km, min_elevation_deg, ground_radius_km=WGS84_A_KM
+) -> np.ndarray:
     """Earth central angle ``lambda`` of a satellite's footprint [rad].
 
     ``lambda = arccos(R cos(el) / r) - el`` for a spherical Earth of radius ``R``
@@ -94,8 +96,11 @@ def footprint_central_angle_rad(satellite_radius_km, min_elevation_deg,
     satellite cannot be seen at that elevation at all.
     """
     el = np.radians(np.asarray(min_elevation_deg, dtype=np.float64))
-    ratio = np.asarray(ground_radius_km, dtype=np.float64) * np.cos(el) / np.asarray(
-        satellite_radius_km, dtype=np.float64)
+    ratio = (
+        np.asarray(ground_radius_km, dtype=np.float64)
+        * np.cos(el)
+        / np.asarray(satellite_radius_km, dtype=np.float64)
+    )
     return np.maximum(np.arccos(np.clip(ratio, -1.0, 1.0)) - el, 0.0)
 
 
@@ -144,8 +149,9 @@ def gso_arc_separation_deg(observer_ecef_km, direction, n_samples: int = 7200) -
         b = np.where(left, d, b)
         a = np.where(left, a, c)
     phi = 0.5 * (a + b)
-    cos_best = np.maximum(np.einsum("ij,ij->i", _ring_dirs(phi, p), v),
-                          np.einsum("ij,ij->i", arc[best], v))
+    cos_best = np.maximum(
+        np.einsum("ij,ij->i", _ring_dirs(phi, p), v), np.einsum("ij,ij->i", arc[best], v)
+    )
     return np.degrees(np.arccos(np.clip(cos_best, -1.0, 1.0))).reshape(shape)
 
 

@@ -53,25 +53,26 @@ MM_PER_KM = 1e6
 
 # accumulator fields (last axis of the accumulator array)
 F_COVERED, F_COVERED_OPEN, F_N_OR_MORE, F_NVIS_SUM, F_NVIS_MIN, F_NVIS_MAX = range(6)
-F_BEST_EL_NDEG, F_SLANT_MM, F_ANY, F_LEAD, F_TRAIL, F_GAP_MAX, F_GAP_SUM, F_GAP_COUNT = \
-    range(6, 14)
+F_BEST_EL_NDEG, F_SLANT_MM, F_ANY, F_LEAD, F_TRAIL, F_GAP_MAX, F_GAP_SUM, F_GAP_COUNT = range(6, 14)
 # STK figures of merit beyond the first release (appended, so the fields above keep their
 # places): sum of squared closed gap lengths [steps^2] (time-average gap, response time);
 # the access (maximal covered run) state mirroring the gap state: any uncovered step yet,
 # leading and trailing covered runs, and the count, longest and shortest closed access
-F_GAP_SQ, F_UNC_ANY, F_ACC_LEAD, F_ACC_TRAIL, F_ACC_COUNT, F_ACC_MAX, F_ACC_MIN = \
-    range(14, 21)
+F_GAP_SQ, F_UNC_ANY, F_ACC_LEAD, F_ACC_TRAIL, F_ACC_COUNT, F_ACC_MAX, F_ACC_MIN = range(14, 21)
 F_HIST0 = 21
 """First of the gap-length histogram fields (closed gaps; see :data:`GAP_BIN_LOWER_STEPS`)."""
 GAP_BIN_LOWER_STEPS = np.array(
-    [1, 2, 3, 4, 5, 6, 7, 8]
-    + [int(round(8 * 2 ** (k / 3))) for k in range(1, 25)], dtype=np.int64)
+    [1, 2, 3, 4, 5, 6, 7, 8] + [int(round(8 * 2 ** (k / 3))) for k in range(1, 25)], dtype=np.int64
+)
 """Lower edges [steps] of the gap-length histogram bins: one bin per length up to 8 steps,
 then 2**(1/3) apart (26 % wide) up to 2048 steps; the last bin is open-ended. Revisit- and
 response-time percentiles stream through this histogram (exact below 8 steps)."""
 N_GAP_BINS = GAP_BIN_LOWER_STEPS.size
-GAP_BIN_OF_STEPS = (np.searchsorted(GAP_BIN_LOWER_STEPS, np.arange(2049), side="right")
-                    - 1).clip(0).astype(np.int64)
+GAP_BIN_OF_STEPS = (
+    (np.searchsorted(GAP_BIN_LOWER_STEPS, np.arange(2049), side="right") - 1)
+    .clip(0)
+    .astype(np.int64)
+)
 """Bin index of a gap of L steps, for L = 0..2048 (longer gaps: the last bin)."""
 N_FIELDS = F_HIST0 + N_GAP_BINS
 N_BASE_FIELDS = F_GAP_SQ
@@ -80,14 +81,42 @@ _GAP_BIN = GAP_BIN_OF_STEPS
 NVIS_MIN_START = np.iinfo(np.int64).max
 
 # system parameter columns
-(S_SIN_MIN, S_COS_MIN, S_MIN_EL, S_BAND, S_SIN_BAND, S_COS_BAND, S_BAND_ON, S_N_REQ,
- S_LICENSED) = range(9)
+(S_SIN_MIN, S_COS_MIN, S_MIN_EL, S_BAND, S_SIN_BAND, S_COS_BAND, S_BAND_ON, S_N_REQ, S_LICENSED) = (
+    range(9)
+)
 N_SYS_COLUMNS = 9
 
 # node columns (celltree.NODE_COLUMNS)
-(N_X, N_Y, N_Z, N_R, N_UX, N_UY, N_UZ, N_ALPHA, N_MAXH, N_NORM, N_CA, N_SA, N_SMH, N_CMH,
- N_SG, N_CG, N_EX, N_EY, N_EZ, N_NX, N_NY, N_NZ, N_BE_LO, N_BE_HI, N_BN_LO, N_BN_HI, N_BU_LO,
- N_BU_HI) = range(28)
+(
+    N_X,
+    N_Y,
+    N_Z,
+    N_R,
+    N_UX,
+    N_UY,
+    N_UZ,
+    N_ALPHA,
+    N_MAXH,
+    N_NORM,
+    N_CA,
+    N_SA,
+    N_SMH,
+    N_CMH,
+    N_SG,
+    N_CG,
+    N_EX,
+    N_EY,
+    N_EZ,
+    N_NX,
+    N_NY,
+    N_NZ,
+    N_BE_LO,
+    N_BE_HI,
+    N_BN_LO,
+    N_BN_HI,
+    N_BU_LO,
+    N_BU_HI,
+) = range(28)
 
 _SCAN = 72
 # uphill steps are at most 0.05 rad, so 160 of them cross the whole ring (2 pi = 126)
@@ -96,12 +125,22 @@ _DIRECT = 3
 _HALF_PI = 0.5 * math.pi
 _RAD2DEG = 180.0 / math.pi
 # fdlibm e_asin.c rational approximation of (asin(x) - x) / x^3 in z = x^2
-_PS0, _PS1, _PS2 = 1.66666666666666657415e-01, -3.25565818622400915405e-01, \
-    2.01212532134862925881e-01
-_PS3, _PS4, _PS5 = -4.00555345006794114027e-02, 7.91534994289814532176e-04, \
-    3.47933107596021167570e-05
-_QS1, _QS2, _QS3, _QS4 = -2.40339491173441421878e+00, 2.02094576023350569471e+00, \
-    -6.88283971605453293030e-01, 7.70381505559019352791e-02
+_PS0, _PS1, _PS2 = (
+    1.66666666666666657415e-01,
+    -3.25565818622400915405e-01,
+    2.01212532134862925881e-01,
+)
+_PS3, _PS4, _PS5 = (
+    -4.00555345006794114027e-02,
+    7.91534994289814532176e-04,
+    3.47933107596021167570e-05,
+)
+_QS1, _QS2, _QS3, _QS4 = (
+    -2.40339491173441421878e00,
+    2.02094576023350569471e00,
+    -6.88283971605453293030e-01,
+    7.70381505559019352791e-02,
+)
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy")
@@ -263,8 +302,9 @@ def _node_el_bounds(node_data, node, sx, sy, sz):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _cell_visible(cell_data, sin_horizon, terrain, i, sx, sy, sz, sys_row, check_el,
-                  check_gso, ring_c, ring_s):
+def _cell_visible(
+    cell_data, sin_horizon, terrain, i, sx, sy, sz, sys_row, check_el, check_gso, ring_c, ring_s
+):
     """Exact test of one cell: returns (open_sky_visible, visible, sin_el, dist2)."""
     dx = sx - cell_data[i, 0]
     dy = sy - cell_data[i, 1]
@@ -310,9 +350,28 @@ def _cell_visible(cell_data, sin_horizon, terrain, i, sx, sy, sz, sys_row, check
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _descend(sat, sx, sy, sz, sys_row, terrain, prune, cell_data, sin_horizon, node_data,
-             node_links, diff_open, diff_vis, best_sin, best_d2, ent, n_ent, stack_i,
-             stack_f, node_best_lb):
+def _descend(
+    sat,
+    sx,
+    sy,
+    sz,
+    sys_row,
+    terrain,
+    prune,
+    cell_data,
+    sin_horizon,
+    node_data,
+    node_links,
+    diff_open,
+    diff_vis,
+    best_sin,
+    best_d2,
+    ent,
+    n_ent,
+    stack_i,
+    stack_f,
+    node_best_lb,
+):
     """Visit the tree for one satellite; returns the new number of entries, -1 if full.
 
     Fully visible nodes go to the difference arrays and, for the best-elevation pass, to
@@ -350,7 +409,8 @@ def _descend(sat, sx, sy, sz, sys_row, terrain, prune, cell_data, sin_horizon, n
             # none: atan2(n_hi, h_hi) + alpha < el_min  (angle Y = el_min - alpha)
             c_y = cos_min * ca + sin_min * sa
             if c_y > 0.0 and n_hi * c_y - h_hi * (sin_min * ca - cos_min * sa) < -EPS * (
-                    abs(n_hi) + h_hi):
+                abs(n_hi) + h_hi
+            ):
                 continue
             # all: atan2(n_lo, h_lo) - alpha >= el_min  (angle X = el_min + alpha < 90 deg)
             c_x = cos_min * ca - sin_min * sa
@@ -386,8 +446,7 @@ def _descend(sat, sx, sy, sz, sys_row, terrain, prune, cell_data, sin_horizon, n
                 sg = rho * node_data[node, N_CG] + crho * node_data[node, N_SG]
                 cg = crho * node_data[node, N_CG] - rho * node_data[node, N_SG]
                 # excluded everywhere: sep < band - width (cos sep > cos(band - width))
-                if (sin_b * cg - cos_b * sg > 0.0
-                        and f > cos_b * cg + sin_b * sg + EPS):
+                if sin_b * cg - cos_b * sg > 0.0 and f > cos_b * cg + sin_b * sg + EPS:
                     continue
                 # clear everywhere: sep >= band + width
                 if sin_b * cg + cos_b * sg > 0.0 and f <= cos_b * cg - sin_b * sg - EPS:
@@ -428,8 +487,19 @@ def _descend(sat, sx, sy, sz, sys_row, terrain, prune, cell_data, sin_horizon, n
         if left < 0:
             for i in range(lo, hi):
                 is_open, is_vis, sin_c, d2 = _cell_visible(
-                    cell_data, sin_horizon, terrain, i, sx, sy, sz, sys_row, not el_ok,
-                    not gso_ok, ring_c, ring_s)
+                    cell_data,
+                    sin_horizon,
+                    terrain,
+                    i,
+                    sx,
+                    sy,
+                    sz,
+                    sys_row,
+                    not el_ok,
+                    not gso_ok,
+                    ring_c,
+                    ring_s,
+                )
                 if is_open and not open_counted:
                     diff_open[i] += 1
                     diff_open[i + 1] -= 1
@@ -462,17 +532,37 @@ def _best_over_range(sat_pos, j, cell_data, lo, hi, best_sin, best_d2):
         dy = sy - cell_data[i, 1]
         dz = sz - cell_data[i, 2]
         d2 = dx * dx + dy * dy + dz * dz
-        sin_el = (dx * cell_data[i, 3] + dy * cell_data[i, 4]
-                  + dz * cell_data[i, 5]) / math.sqrt(d2)
+        sin_el = (dx * cell_data[i, 3] + dy * cell_data[i, 4] + dz * cell_data[i, 5]) / math.sqrt(
+            d2
+        )
         better = sin_el > best_sin[i] or (sin_el == best_sin[i] and d2 < best_d2[i])
         best_sin[i] = sin_el if better else best_sin[i]
         best_d2[i] = d2 if better else best_d2[i]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _resolve_best(sat_pos, base, cell_data, node_data, node_links, ent, n_ent, best_sin,
-                  best_d2, head, nxt, marked, slot_sat, slot_lb, slot_ub, slot_len,
-                  stack_node, tmp_sat, tmp_lb, tmp_ub):
+def _resolve_best(
+    sat_pos,
+    base,
+    cell_data,
+    node_data,
+    node_links,
+    ent,
+    n_ent,
+    best_sin,
+    best_d2,
+    head,
+    nxt,
+    marked,
+    slot_sat,
+    slot_lb,
+    slot_ub,
+    slot_len,
+    stack_node,
+    tmp_sat,
+    tmp_lb,
+    tmp_ub,
+):
     """Best elevation per cell among the satellites that fully cover tree nodes."""
     if n_ent == 0:
         return
@@ -494,8 +584,9 @@ def _resolve_best(sat_pos, base, cell_data, node_data, node_links, ent, n_ent, b
         best_lb = -10.0
         for k in range(slot_len[top]):  # inherited candidates, bounds tightened here
             j = slot_sat[top * width + k]
-            lb, ub = _node_el_bounds(node_data, node, sat_pos[base + j, 0],
-                                     sat_pos[base + j, 1], sat_pos[base + j, 2])
+            lb, ub = _node_el_bounds(
+                node_data, node, sat_pos[base + j, 0], sat_pos[base + j, 1], sat_pos[base + j, 2]
+            )
             lb = max(lb, slot_lb[top * width + k])
             ub = min(ub, slot_ub[top * width + k])
             tmp_sat[count] = j
@@ -527,8 +618,15 @@ def _resolve_best(sat_pos, base, cell_data, node_data, node_links, ent, n_ent, b
         # tightening their bounds node by node (which only pays to drop candidates)
         if left < 0 or (kept <= _DIRECT and not below):
             for k in range(kept):
-                _best_over_range(sat_pos, base + tmp_sat[k], cell_data, node_links[node, 0],
-                                 node_links[node, 1], best_sin, best_d2)
+                _best_over_range(
+                    sat_pos,
+                    base + tmp_sat[k],
+                    cell_data,
+                    node_links[node, 0],
+                    node_links[node, 1],
+                    best_sin,
+                    best_d2,
+                )
             continue
         for child in (right, left):
             stack_node[top] = child
@@ -550,8 +648,9 @@ _BLOCK = 64
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _fold(acc, row, n_vis, open_cov, req_ok, best_sin, best_d2, smap, series_n,
-          series_open, series_best):
+def _fold(
+    acc, row, n_vis, open_cov, req_ok, best_sin, best_d2, smap, series_n, series_open, series_best
+):
     """Fold a chunk of per-step results (``(n_steps, n_cells)`` arrays) into ``acc[row]``.
 
     Cells go in blocks of 64 whose accumulators stay in small field-major arrays while
@@ -614,8 +713,9 @@ def _fold(acc, row, n_vis, open_cov, req_ok, best_sin, best_d2, smap, series_n,
                 a_closing = (1 - c) * unc_any * np.int64(a_trail > 0)
                 st[F_ACC_COUNT, j] += a_closing
                 st[F_ACC_MAX, j] = max(st[F_ACC_MAX, j], a_closing * a_trail)
-                st[F_ACC_MIN, j] = min(st[F_ACC_MIN, j],
-                                       a_closing * a_trail + (1 - a_closing) * NVIS_MIN_START)
+                st[F_ACC_MIN, j] = min(
+                    st[F_ACC_MIN, j], a_closing * a_trail + (1 - a_closing) * NVIS_MIN_START
+                )
                 st[F_ACC_LEAD, j] += c * (1 - unc_any)
                 st[F_ACC_TRAIL, j] = c * (a_trail + unc_any)
                 st[F_UNC_ANY, j] = max(unc_any, 1 - c)
@@ -636,14 +736,36 @@ def _fold(acc, row, n_vis, open_cov, req_ok, best_sin, best_d2, smap, series_n,
                 for t in range(n_steps):
                     series_n[t, row, k] = n_vis[t, b0 + j]
                     series_open[t, row, k] = open_cov[t, b0 + j]
-                    series_best[t, row, k] = (asin_fast(best_sin[t, b0 + j]) * _RAD2DEG
-                                              if n_vis[t, b0 + j] > 0 else np.nan)
+                    series_best[t, row, k] = (
+                        asin_fast(best_sin[t, b0 + j]) * _RAD2DEG
+                        if n_vis[t, b0 + j] > 0
+                        else np.nan
+                    )
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _system_steps(step_sys_ptr, s, sat_pos, row, terrain, prune, cell_data, sin_horizon,
-                  node_data, node_links, depth, n_vis, open_cov, req_ok, best_sin, best_d2,
-                  ent, nxt, head, marked):
+def _system_steps(
+    step_sys_ptr,
+    s,
+    sat_pos,
+    row,
+    terrain,
+    prune,
+    cell_data,
+    sin_horizon,
+    node_data,
+    node_links,
+    depth,
+    n_vis,
+    open_cov,
+    req_ok,
+    best_sin,
+    best_d2,
+    ent,
+    nxt,
+    head,
+    marked,
+):
     """Visibility of one system over a chunk of steps into the per-step arrays.
 
     Returns the (possibly grown) entry buffers.
@@ -672,17 +794,36 @@ def _system_steps(step_sys_ptr, s, sat_pos, row, terrain, prune, cell_data, sin_
             dx = sat_pos[start + j, 0] - node_data[0, N_X]
             dy = sat_pos[start + j, 1] - node_data[0, N_Y]
             dz = sat_pos[start + j, 2] - node_data[0, N_Z]
-            key[j] = -(dx * node_data[0, N_UX] + dy * node_data[0, N_UY]
-                       + dz * node_data[0, N_UZ]) / math.sqrt(dx * dx + dy * dy + dz * dz)
+            key[j] = -(
+                dx * node_data[0, N_UX] + dy * node_data[0, N_UY] + dz * node_data[0, N_UZ]
+            ) / math.sqrt(dx * dx + dy * dy + dz * dz)
         order = np.argsort(key)
         n_ent = 0
         j = 0
         while j < stop - start:
             jj = order[j]
-            got = _descend(jj, sat_pos[start + jj, 0], sat_pos[start + jj, 1],
-                           sat_pos[start + jj, 2], row, terrain, prune, cell_data,
-                           sin_horizon, node_data, node_links, diff_open, diff_vis, bs, bd,
-                           ent, n_ent, stack_i, stack_f, node_best_lb)
+            got = _descend(
+                jj,
+                sat_pos[start + jj, 0],
+                sat_pos[start + jj, 1],
+                sat_pos[start + jj, 2],
+                row,
+                terrain,
+                prune,
+                cell_data,
+                sin_horizon,
+                node_data,
+                node_links,
+                diff_open,
+                diff_vis,
+                bs,
+                bd,
+                ent,
+                n_ent,
+                stack_i,
+                stack_f,
+                node_best_lb,
+            )
             if got >= 0:
                 n_ent = got
                 j += 1
@@ -701,11 +842,28 @@ def _system_steps(step_sys_ptr, s, sat_pos, row, terrain, prune, cell_data, sin_
         for e in range(n_ent):
             node_best_lb[int(ent[e, 0])] = -10.0
         width = max(1, stop - start)
-        _resolve_best(sat_pos, start, cell_data, node_data, node_links, ent, n_ent, bs, bd,
-                      head, nxt, marked, np.empty((2 * depth + 4) * width, np.int64),
-                      np.empty((2 * depth + 4) * width), np.empty((2 * depth + 4) * width),
-                      slot_len, stack_node, np.empty(width + n_ent, np.int64),
-                      np.empty(width + n_ent), np.empty(width + n_ent))
+        _resolve_best(
+            sat_pos,
+            start,
+            cell_data,
+            node_data,
+            node_links,
+            ent,
+            n_ent,
+            bs,
+            bd,
+            head,
+            nxt,
+            marked,
+            np.empty((2 * depth + 4) * width, np.int64),
+            np.empty((2 * depth + 4) * width),
+            np.empty((2 * depth + 4) * width),
+            slot_len,
+            stack_node,
+            np.empty(width + n_ent, np.int64),
+            np.empty(width + n_ent),
+            np.empty(width + n_ent),
+        )
         count_open = np.int64(0)
         count_vis = np.int64(0)
         for i in range(n_cells):
@@ -725,16 +883,41 @@ def work_buffers(n_steps: int, n_cells: int) -> tuple:
     """Scratch arrays of :func:`run_steps` for chunks of up to ``n_steps`` steps (reuse them:
     fresh allocations of this size cost page faults at every chunk)."""
     shape = (n_steps, n_cells)
-    return (np.empty(shape, np.int32), np.empty(shape, np.int8), np.empty(shape, np.int8),
-            np.empty(shape), np.empty(shape), np.empty(shape, np.int32),
-            np.empty(shape, np.int8), np.empty(shape, np.int8), np.empty(shape),
-            np.empty(shape))
+    return (
+        np.empty(shape, np.int32),
+        np.empty(shape, np.int8),
+        np.empty(shape, np.int8),
+        np.empty(shape),
+        np.empty(shape),
+        np.empty(shape, np.int32),
+        np.empty(shape, np.int8),
+        np.empty(shape, np.int8),
+        np.empty(shape),
+        np.empty(shape),
+    )
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def run_steps(step_sys_ptr, sat_pos, sys_table, terrain, prune, cell_data, sin_horizon,
-              node_data, node_links, depth, acc, series_cells, series_n, series_open,
-              series_best, work, weights, step_sums):
+def run_steps(
+    step_sys_ptr,
+    sat_pos,
+    sys_table,
+    terrain,
+    prune,
+    cell_data,
+    sin_horizon,
+    node_data,
+    node_links,
+    depth,
+    acc,
+    series_cells,
+    series_n,
+    series_open,
+    series_best,
+    work,
+    weights,
+    step_sums,
+):
     """Process a chunk of consecutive steps into the accumulators.
 
     Parameters
@@ -789,11 +972,41 @@ def run_steps(step_sys_ptr, sat_pos, sys_table, terrain, prune, cell_data, sin_h
     marked = np.zeros(n_nodes, np.int8)
     for s in range(n_sys):
         row = sys_table[s]
-        ent, nxt = _system_steps(step_sys_ptr, s, sat_pos, row, terrain, prune, cell_data,
-                                 sin_horizon, node_data, node_links, depth, n_vis, open_cov,
-                                 req_ok, best_sin, best_d2, ent, nxt, head, marked)
-        _fold(acc, s, n_vis, open_cov, req_ok, best_sin, best_d2, smap, series_n,
-              series_open, series_best)
+        ent, nxt = _system_steps(
+            step_sys_ptr,
+            s,
+            sat_pos,
+            row,
+            terrain,
+            prune,
+            cell_data,
+            sin_horizon,
+            node_data,
+            node_links,
+            depth,
+            n_vis,
+            open_cov,
+            req_ok,
+            best_sin,
+            best_d2,
+            ent,
+            nxt,
+            head,
+            marked,
+        )
+        _fold(
+            acc,
+            s,
+            n_vis,
+            open_cov,
+            req_ok,
+            best_sin,
+            best_d2,
+            smap,
+            series_n,
+            series_open,
+            series_best,
+        )
         _step_sums(n_vis, req_ok, weights, step_sums, s)
         if row[S_LICENSED] > 0.0:
             for t in range(n_steps):
@@ -805,8 +1018,19 @@ def run_steps(step_sys_ptr, sat_pos, sys_table, terrain, prune, cell_data, sin_h
                     if n > 0:
                         comb_sin[t, i] = max(comb_sin[t, i], best_sin[t, i])
                         comb_d2[t, i] = min(comb_d2[t, i], best_d2[t, i])
-    _fold(acc, n_sys, comb_n, comb_open, comb_req, comb_sin, comb_d2, smap, series_n,
-          series_open, series_best)
+    _fold(
+        acc,
+        n_sys,
+        comb_n,
+        comb_open,
+        comb_req,
+        comb_sin,
+        comb_d2,
+        smap,
+        series_n,
+        series_open,
+        series_best,
+    )
     _step_sums(comb_n, comb_req, weights, step_sums, n_sys)
 
 

@@ -70,17 +70,25 @@ class SystemModel:
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.min_elevation_deg <= 90.0:
-            raise CoverageError(f"system {self.name!r}: min_elevation_deg = "
-                                f"{self.min_elevation_deg}: expected 0..90 deg")
+            raise CoverageError(
+                f"system {self.name!r}: min_elevation_deg = "
+                f"{self.min_elevation_deg}: expected 0..90 deg"
+            )
         if not (isinstance(self.n_required, (int, np.integer)) and self.n_required >= 1):
-            raise CoverageError(f"system {self.name!r}: n_required = {self.n_required!r}: "
-                                "expected a whole number >= 1")
+            raise CoverageError(
+                f"system {self.name!r}: n_required = {self.n_required!r}: "
+                "expected a whole number >= 1"
+            )
         if not 0.0 <= self.gso_exclusion_deg < 90.0:
-            raise CoverageError(f"system {self.name!r}: gso_exclusion_deg = "
-                                f"{self.gso_exclusion_deg}: expected 0 (off) .. 90 deg")
+            raise CoverageError(
+                f"system {self.name!r}: gso_exclusion_deg = "
+                f"{self.gso_exclusion_deg}: expected 0 (off) .. 90 deg"
+            )
         if self.name == "combined":
-            raise CoverageError("'combined' is reserved for the union of licensed systems; "
-                                "name the system differently")
+            raise CoverageError(
+                "'combined' is reserved for the union of licensed systems; "
+                "name the system differently"
+            )
 
     @property
     def orbit_class(self) -> OrbitClass:
@@ -93,8 +101,11 @@ def orbit_class_of(mean_altitude_km) -> OrbitClass:
     alt = np.asarray(mean_altitude_km, dtype=np.float64).reshape(-1)
     if alt.size == 0:
         raise CoverageError("a system with no satellites has no orbit class")
-    classes = set(np.where(alt < 2000.0, "LEO", np.where(
-        (alt > 35000.0) & (alt < 36600.0), "GEO", "MEO")).tolist())
+    classes = set(
+        np.where(
+            alt < 2000.0, "LEO", np.where((alt > 35000.0) & (alt < 36600.0), "GEO", "MEO")
+        ).tolist()
+    )
     return classes.pop() if len(classes) == 1 else "mixed"
 
 
@@ -103,8 +114,9 @@ def check_orbit_class(value: str, where: str) -> OrbitClass:
     for name in ORBIT_CLASSES:
         if str(value).lower() == name.lower():
             return name  # type: ignore[return-value]
-    raise CoverageError(f"{where}: orbit class {value!r}: expected one of "
-                        f"{', '.join(ORBIT_CLASSES)}")
+    raise CoverageError(
+        f"{where}: orbit class {value!r}: expected one of {', '.join(ORBIT_CLASSES)}"
+    )
 
 
 @dataclass(frozen=True)
@@ -143,15 +155,15 @@ class EngineOptions:
 
     def __post_init__(self) -> None:
         if int(self.steps_per_chunk) != self.steps_per_chunk or self.steps_per_chunk < 1:
-            raise CoverageError(f"steps_per_chunk = {self.steps_per_chunk!r}: expected a "
-                                "whole number >= 1")
+            raise CoverageError(
+                f"steps_per_chunk = {self.steps_per_chunk!r}: expected a whole number >= 1"
+            )
         if not self.coarse_step_s > 0:
             raise CoverageError(f"coarse_step_s = {self.coarse_step_s!r}: expected > 0 s")
         if int(self.leaf_size) != self.leaf_size or self.leaf_size < 1:
             raise CoverageError(f"leaf_size = {self.leaf_size!r}: expected >= 1")
         if int(self.tasks_per_worker) != self.tasks_per_worker or self.tasks_per_worker < 1:
-            raise CoverageError(f"tasks_per_worker = {self.tasks_per_worker!r}: expected "
-                                ">= 1")
+            raise CoverageError(f"tasks_per_worker = {self.tasks_per_worker!r}: expected >= 1")
         if int(self.retries) != self.retries or self.retries < 0:
             raise CoverageError(f"retries = {self.retries!r}: expected a whole number >= 0")
 
@@ -169,8 +181,9 @@ class Ground:
     antenna_height_m: float
 
 
-def ground_from_grid(grid: xr.Dataset, terrain: bool = True, antenna_height_m: float = 0.0,
-                     leaf_size: int = 8) -> Ground:
+def ground_from_grid(
+    grid: xr.Dataset, terrain: bool = True, antenna_height_m: float = 0.0, leaf_size: int = 8
+) -> Ground:
     """The engine's view of a grid Dataset (``hybridplan.grids`` contract).
 
     Uses ``lat`` [degrees_north], ``lon`` [degrees_east], ``elevation_m`` [m] (0 when
@@ -179,26 +192,34 @@ def ground_from_grid(grid: xr.Dataset, terrain: bool = True, antenna_height_m: f
     """
     missing = [name for name in ("lat", "lon") if name not in grid]
     if missing or "cell" not in grid.dims:
-        raise CoverageError(f"the grid Dataset needs a 'cell' dimension with 'lat' and 'lon'; "
-                            f"missing {missing or ['cell dimension']}")
+        raise CoverageError(
+            f"the grid Dataset needs a 'cell' dimension with 'lat' and 'lon'; "
+            f"missing {missing or ['cell dimension']}"
+        )
     lat = np.asarray(grid["lat"].values, dtype=np.float64)
     lon = np.asarray(grid["lon"].values, dtype=np.float64)
     if lat.size == 0:
         raise CoverageError("the grid has no cells")
-    if not (np.all(np.isfinite(lat)) and np.all(np.abs(lat) <= 90.0)
-            and np.all(np.isfinite(lon))):
+    if not (np.all(np.isfinite(lat)) and np.all(np.abs(lat) <= 90.0) and np.all(np.isfinite(lon))):
         raise CoverageError("grid 'lat'/'lon' must be finite, |lat| <= 90 deg")
-    elevation_m = (np.asarray(grid["elevation_m"].values, dtype=np.float64)
-                   if "elevation_m" in grid else np.zeros_like(lat))
+    elevation_m = (
+        np.asarray(grid["elevation_m"].values, dtype=np.float64)
+        if "elevation_m" in grid
+        else np.zeros_like(lat)
+    )
     if not np.all(np.isfinite(elevation_m)):
-        raise CoverageError("grid 'elevation_m' has NaN cells; fill them (e.g. 0 m at sea) "
-                            "before computing coverage")
+        raise CoverageError(
+            "grid 'elevation_m' has NaN cells; fill them (e.g. 0 m at sea) "
+            "before computing coverage"
+        )
     horizon = None
     if terrain:
         if "horizon_deg" not in grid:
-            raise CoverageError("terrain is on but the grid has no 'horizon_deg' (cell, azimuth)"
-                                "; add terrain to the grid (hybridplan.grids) or switch "
-                                "terrain off")
+            raise CoverageError(
+                "terrain is on but the grid has no 'horizon_deg' (cell, azimuth)"
+                "; add terrain to the grid (hybridplan.grids) or switch "
+                "terrain off"
+            )
         horizon_da = grid["horizon_deg"].transpose("cell", ...)
         horizon = np.asarray(horizon_da.values, dtype=np.float64)
         if horizon.ndim != 2 or horizon.shape[1] < 1 or not np.all(np.isfinite(horizon)):
@@ -229,6 +250,9 @@ def _check_sectors(horizon: xr.DataArray, grid: xr.Dataset) -> None:
     centres = np.asarray(azimuths.values, dtype=np.float64)
     expected = (np.arange(k) + 0.5) * width
     if not np.allclose(centres, expected, atol=1e-6) and not np.allclose(
-            centres, np.arange(k) * width, atol=1e-6):
-        raise CoverageError(f"grid 'horizon_deg' azimuths must be {k} equal sectors from north "
-                            f"(centres {expected[:3]}... deg); found {centres[:3]}...")
+        centres, np.arange(k) * width, atol=1e-6
+    ):
+        raise CoverageError(
+            f"grid 'horizon_deg' azimuths must be {k} equal sectors from north "
+            f"(centres {expected[:3]}... deg); found {centres[:3]}..."
+        )

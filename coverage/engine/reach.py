@@ -98,14 +98,17 @@ def region_cap(cell_positions_km: np.ndarray) -> tuple[np.ndarray, float, float]
     return centre, float(radius), float(norms.min())
 
 
-def satellite_table(constellations: Sequence[Constellation],
-                    min_elevation_deg: Sequence[float], cell_positions_km: np.ndarray
-                    ) -> SatelliteTable:
+def satellite_table(
+    constellations: Sequence[Constellation],
+    min_elevation_deg: Sequence[float],
+    cell_positions_km: np.ndarray,
+) -> SatelliteTable:
     """Reach bounds of every satellite for the cells (ECEF, km) of a region."""
     centre, cap_radius, ground_min_km = region_cap(cell_positions_km)
     sets, system, reach, omega = [], [], [], []
-    for index, (constellation, el_min) in enumerate(zip(constellations, min_elevation_deg,
-                                                        strict=True)):
+    for index, (constellation, el_min) in enumerate(
+        zip(constellations, min_elevation_deg, strict=True)
+    ):
         eps_deg = el_min - np.degrees(MAX_GEODETIC_VERTICAL_DEFLECTION_RAD)
         r_apo = constellation.apogee_altitude_km + EARTH_EQUATORIAL_RADIUS_KM
         r_peri = constellation.perigee_altitude_km + EARTH_EQUATORIAL_RADIUS_KM
@@ -121,9 +124,13 @@ def satellite_table(constellations: Sequence[Constellation],
         system.append(np.full(len(constellation), index, dtype=np.int64))
         reach.append(cap_radius + lam + _ANGLE_EPS_RAD)
         omega.append(np.where(np.isfinite(rate), rate, np.inf))
-    return SatelliteTable(tuple(sets), np.concatenate(system),
-                          np.concatenate(reach).astype(np.float64),
-                          np.concatenate(omega).astype(np.float64), centre)
+    return SatelliteTable(
+        tuple(sets),
+        np.concatenate(system),
+        np.concatenate(reach).astype(np.float64),
+        np.concatenate(omega).astype(np.float64),
+        centre,
+    )
 
 
 @dataclass(frozen=True)
@@ -166,10 +173,18 @@ def _angles(positions: np.ndarray, centre: np.ndarray) -> np.ndarray:
     return np.arccos(np.clip(cos, -1.0, 1.0))
 
 
-def candidates(satrecs: list, table: SatelliteTable, times: StepTimes, lo: int, hi: int,
-               n_systems: int, coarse_every: int, last_step: int,
-               safe_until: np.ndarray | None = None, prune: bool = True
-               ) -> tuple[Candidates, np.ndarray]:
+def candidates(
+    satrecs: list,
+    table: SatelliteTable,
+    times: StepTimes,
+    lo: int,
+    hi: int,
+    n_systems: int,
+    coarse_every: int,
+    last_step: int,
+    safe_until: np.ndarray | None = None,
+    prune: bool = True,
+) -> tuple[Candidates, np.ndarray]:
     """Positions of the satellites that may be visible at steps ``lo .. hi - 1``.
 
     Steps are absolute indices of the analysis window (``last_step`` is its last one);
@@ -191,9 +206,16 @@ def candidates(satrecs: list, table: SatelliteTable, times: StepTimes, lo: int, 
         positions, errors = propagate_arrays(array, *times.take(local))
         np.add.at(failures, table.system_index, np.count_nonzero(errors, axis=1))
         sat_index, step = np.nonzero(errors == 0)
-        return _assemble(step, table.system_index[sat_index], sat_index,
-                         positions[sat_index, step], hi - lo, n_systems,
-                         n_sat * (hi - lo), failures), safe_until
+        return _assemble(
+            step,
+            table.system_index[sat_index],
+            sat_index,
+            positions[sat_index, step],
+            hi - lo,
+            n_systems,
+            n_sat * (hi - lo),
+            failures,
+        ), safe_until
     if safe_until is None:
         safe_until = np.full(n_sat, -np.inf)
     safe_until = safe_until.copy()
@@ -212,8 +234,10 @@ def candidates(satrecs: list, table: SatelliteTable, times: StepTimes, lo: int, 
         members = np.flatnonzero(following >= safe_until)
         if members.size == 0:
             continue
-        pos, err = propagate_arrays(SatrecArray([satrecs[i] for i in members]),
-                                    *times.take(np.array([g - times.first_step])))
+        pos, err = propagate_arrays(
+            SatrecArray([satrecs[i] for i in members]),
+            *times.take(np.array([g - times.first_step])),
+        )
         propagated += members.size
         pos, failed = pos[:, 0], err[:, 0] != 0
         if g < hi:
@@ -234,18 +258,18 @@ def candidates(satrecs: list, table: SatelliteTable, times: StepTimes, lo: int, 
             inner = np.arange(samples[k - 1] + 1, min(g, hi))
             inner = inner[inner >= lo]
             if refine.size and inner.size:
-                pos_f, err_f = propagate_arrays(SatrecArray([satrecs[i] for i in refine]),
-                                                *times.take(inner - times.first_step))
+                pos_f, err_f = propagate_arrays(
+                    SatrecArray([satrecs[i] for i in refine]), *times.take(inner - times.first_step)
+                )
                 propagated += refine.size * inner.size
-                np.add.at(failures, table.system_index[refine],
-                          np.count_nonzero(err_f, axis=1))
+                np.add.at(failures, table.system_index[refine], np.count_nonzero(err_f, axis=1))
                 near_f = _angles(pos_f, table.cap_centre) <= reach[refine, None]
                 r_idx, t_idx = np.nonzero(near_f)
                 steps.append(inner[t_idx])
                 sats.append(refine[r_idx])
                 rows.append(pos_f[r_idx, t_idx])
         if g >= hi:  # the sample after the chunk only settles the last interval: what it
-            break    # proves about earlier steps (of the next chunk) is not "safe until"
+            break  # proves about earlier steps (of the next chunk) is not "safe until"
         slack = np.where(failed, 0.0, np.maximum(angle - reach[members], 0.0))
         safe_until[members] = g + slack / rate[members]
         last_angle[members] = np.where(failed, np.nan, angle)
@@ -253,18 +277,34 @@ def candidates(satrecs: list, table: SatelliteTable, times: StepTimes, lo: int, 
     step = np.concatenate(steps) - lo if steps else np.zeros(0, dtype=np.int64)
     sat_index = np.concatenate(sats) if sats else np.zeros(0, dtype=np.int64)
     positions = np.concatenate(rows).reshape(-1, 3) if rows else np.zeros((0, 3))
-    return _assemble(step, table.system_index[sat_index], sat_index, positions, hi - lo,
-                     n_systems, propagated, failures), safe_until
+    return _assemble(
+        step,
+        table.system_index[sat_index],
+        sat_index,
+        positions,
+        hi - lo,
+        n_systems,
+        propagated,
+        failures,
+    ), safe_until
 
 
-def _assemble(step: np.ndarray, system: np.ndarray, sat_index: np.ndarray,
-              positions: np.ndarray, n_steps: int, n_systems: int, propagated: int,
-              failures: np.ndarray) -> Candidates:
+def _assemble(
+    step: np.ndarray,
+    system: np.ndarray,
+    sat_index: np.ndarray,
+    positions: np.ndarray,
+    n_steps: int,
+    n_systems: int,
+    propagated: int,
+    failures: np.ndarray,
+) -> Candidates:
     order = np.lexsort((sat_index, system, step))
     key = step[order] * n_systems + system[order]
     bounds = np.searchsorted(key, np.arange(n_steps * n_systems + 1))
     ptr = np.empty((n_steps, n_systems + 1), dtype=np.int64)
     ptr[:, :n_systems] = bounds[:-1].reshape(n_steps, n_systems)
     ptr[:, n_systems] = bounds[n_systems::n_systems]
-    return Candidates(ptr, np.ascontiguousarray(positions[order], dtype=np.float64),
-                      failures, int(propagated))
+    return Candidates(
+        ptr, np.ascontiguousarray(positions[order], dtype=np.float64), failures, int(propagated)
+    )

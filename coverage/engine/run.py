@@ -113,8 +113,9 @@ def step_times(window: TimeGrid, timescale=None) -> StepTimes:
 
 
 def _slice_times(times: StepTimes, lo: int, hi: int) -> StepTimes:
-    return StepTimes(lo, times.jd_whole[lo:hi], times.jd_fraction[lo:hi],
-                     times.gmst_rad[lo:hi], times.step_s)
+    return StepTimes(
+        lo, times.jd_whole[lo:hi], times.jd_fraction[lo:hi], times.gmst_rad[lo:hi], times.step_s
+    )
 
 
 def _span_times(static: _Static, times: StepTimes, lo: int, hi: int) -> StepTimes:
@@ -122,9 +123,14 @@ def _span_times(static: _Static, times: StepTimes, lo: int, hi: int) -> StepTime
     return _slice_times(times, lo, min(hi + static.coarse_every, static.last_step + 1))
 
 
-def run_span(static: _Static, times: StepTimes, lo: int, hi: int,
-             progress: ProgressCallback | None = None, satrecs: list | None = None
-             ) -> Accumulator:
+def run_span(
+    static: _Static,
+    times: StepTimes,
+    lo: int,
+    hi: int,
+    progress: ProgressCallback | None = None,
+    satrecs: list | None = None,
+) -> Accumulator:
     """Accumulate the steps ``lo .. hi - 1`` of the window (one task). Runs in any process.
 
     ``times`` covers at least ``lo`` to ``min(hi - 1 + coarse_every, last_step)``.
@@ -133,10 +139,12 @@ def run_span(static: _Static, times: StepTimes, lo: int, hi: int,
     """
     tree = static.tree
     n_sys = static.sys_table.shape[0]
-    weights = (static.weights if static.weights is not None
-               else np.zeros((0, tree.n_cells), np.int64))
-    acc = Accumulator.empty(lo, hi - lo, n_sys, tree.n_cells, len(static.series_pos),
-                            weights.shape[0], static.stk)
+    weights = (
+        static.weights if static.weights is not None else np.zeros((0, tree.n_cells), np.int64)
+    )
+    acc = Accumulator.empty(
+        lo, hi - lo, n_sys, tree.n_cells, len(static.series_pos), weights.shape[0], static.stk
+    )
     if satrecs is None:
         satrecs = _satrecs(static)
     failures = np.zeros(n_sys, dtype=np.int64)
@@ -146,24 +154,56 @@ def run_span(static: _Static, times: StepTimes, lo: int, hi: int,
     work = work_buffers(min(chunk, hi - lo), tree.n_cells)
     for a in range(lo, hi, chunk):
         b = min(a + chunk, hi)
-        found, safe_until = candidates(satrecs, static.table, times, a, b, n_sys,
-                                       static.coarse_every, static.last_step, safe_until,
-                                       static.prune)
+        found, safe_until = candidates(
+            satrecs,
+            static.table,
+            times,
+            a,
+            b,
+            n_sys,
+            static.coarse_every,
+            static.last_step,
+            safe_until,
+            static.prune,
+        )
         failures += found.failures
         propagated += found.propagated
         ptr, positions = found.step_sys_ptr, found.positions_km
         if static.gateways is not None:
             ptr, positions = mask_by_gateways(ptr, positions, static.gateways)
-        run_steps(ptr, positions, static.sys_table, static.terrain,
-                  static.prune, tree.cell_data, tree.sin_horizon, tree.node_data,
-                  tree.node_links, tree.depth, acc.fields, static.series_pos,
-                  acc.series_n[a - lo:b - lo], acc.series_open[a - lo:b - lo],
-                  acc.series_best_deg[a - lo:b - lo], work, weights,
-                  acc.step_sums[a - lo:b - lo])
+        run_steps(
+            ptr,
+            positions,
+            static.sys_table,
+            static.terrain,
+            static.prune,
+            tree.cell_data,
+            tree.sin_horizon,
+            tree.node_data,
+            tree.node_links,
+            tree.depth,
+            acc.fields,
+            static.series_pos,
+            acc.series_n[a - lo : b - lo],
+            acc.series_open[a - lo : b - lo],
+            acc.series_best_deg[a - lo : b - lo],
+            work,
+            weights,
+            acc.step_sums[a - lo : b - lo],
+        )
         if progress is not None:
             progress(b - a)
-    return Accumulator(acc.first_step, acc.n_steps, acc.fields, failures, propagated,
-                       acc.series_n, acc.series_open, acc.series_best_deg, acc.step_sums)
+    return Accumulator(
+        acc.first_step,
+        acc.n_steps,
+        acc.fields,
+        failures,
+        propagated,
+        acc.series_n,
+        acc.series_open,
+        acc.series_best_deg,
+        acc.step_sums,
+    )
 
 
 WORK_BUDGET_BYTES = 128 * 2**20
@@ -197,16 +237,30 @@ def _satrecs(static: _Static) -> list:
 def warm_kernel() -> int:
     """Load the compiled kernel (numba's cache) in this process with a two-cell, zero-
     satellite step; returns the process id (for ``Client.run``)."""
-    tree = build_cell_tree(np.array([35.0, 35.1]), np.array([74.0, 74.1]), np.zeros(2),
-                           None, 8)
+    tree = build_cell_tree(np.array([35.0, 35.1]), np.array([74.0, 74.1]), np.zeros(2), None, 8)
     acc = Accumulator.empty(0, 1, 1, tree.n_cells, 0, 0, True)
     sys_table = np.zeros((1, N_SYS_COLUMNS))
     sys_table[0, S_N_REQ] = 1.0
-    run_steps(np.zeros((1, 2), np.int64), np.zeros((0, 3)), sys_table, False, True,
-              tree.cell_data, tree.sin_horizon, tree.node_data, tree.node_links, tree.depth,
-              acc.fields, np.zeros(0, np.int64), acc.series_n, acc.series_open,
-              acc.series_best_deg, work_buffers(1, tree.n_cells),
-              np.zeros((0, tree.n_cells), np.int64), acc.step_sums)
+    run_steps(
+        np.zeros((1, 2), np.int64),
+        np.zeros((0, 3)),
+        sys_table,
+        False,
+        True,
+        tree.cell_data,
+        tree.sin_horizon,
+        tree.node_data,
+        tree.node_links,
+        tree.depth,
+        acc.fields,
+        np.zeros(0, np.int64),
+        acc.series_n,
+        acc.series_open,
+        acc.series_best_deg,
+        work_buffers(1, tree.n_cells),
+        np.zeros((0, tree.n_cells), np.int64),
+        acc.step_sums,
+    )
     return os.getpid()
 
 
@@ -219,13 +273,21 @@ def _spans(n_steps: int, n_tasks: int, steps_per_chunk: int) -> list[tuple[int, 
     return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
 
 
-def accumulate(ground: Ground, systems: Sequence[SystemModel], window: TimeGrid, *,
-               options: EngineOptions | None = None, workers: int = 1,
-               executor: Executor | None = None, progress: ProgressCallback | None = None,
-               series_cells: Sequence[int] = (), timescale=None,
-               weights: np.ndarray | None = None, stk: bool = True,
-               checkpoint_dir: str | os.PathLike | None = None
-               ) -> tuple[Accumulator, RunStats]:
+def accumulate(
+    ground: Ground,
+    systems: Sequence[SystemModel],
+    window: TimeGrid,
+    *,
+    options: EngineOptions | None = None,
+    workers: int = 1,
+    executor: Executor | None = None,
+    progress: ProgressCallback | None = None,
+    series_cells: Sequence[int] = (),
+    timescale=None,
+    weights: np.ndarray | None = None,
+    stk: bool = True,
+    checkpoint_dir: str | os.PathLike | None = None,
+) -> tuple[Accumulator, RunStats]:
     """Run the engine; returns the merged accumulator (cells in the grid's order).
 
     Parameters
@@ -283,20 +345,34 @@ def accumulate(ground: Ground, systems: Sequence[SystemModel], window: TimeGrid,
     series = np.asarray(series_cells, dtype=np.int64).reshape(-1)
     if series.size and (series.min() < 0 or series.max() >= tree.n_cells):
         raise CoverageError(f"series cell indices must be in 0..{tree.n_cells - 1}")
-    table = satellite_table([s.constellation for s in systems],
-                            [s.min_elevation_deg for s in systems], tree.cell_data[:, :3])
+    table = satellite_table(
+        [s.constellation for s in systems],
+        [s.min_elevation_deg for s in systems],
+        tree.cell_data[:, :3],
+    )
     coarse_every = max(1, int(round(options.coarse_step_s / window.step_s)))
-    static = _Static(tree, table, system_table(systems), ground.terrain, inverse[series],
-                     coarse_every, int(options.steps_per_chunk), bool(options.prune),
-                     window.n_steps - 1,
-                     None if weights is None else
-                     np.ascontiguousarray(fixed_point_weights(weights)[:, tree.order]),
-                     gateway_tables(systems), bool(stk))
+    static = _Static(
+        tree,
+        table,
+        system_table(systems),
+        ground.terrain,
+        inverse[series],
+        coarse_every,
+        int(options.steps_per_chunk),
+        bool(options.prune),
+        window.n_steps - 1,
+        None
+        if weights is None
+        else np.ascontiguousarray(fixed_point_weights(weights)[:, tree.order]),
+        gateway_tables(systems),
+        bool(stk),
+    )
     static = replace(static, token=_static_token(static, window, options))
     times = step_times(window, timescale)
     n_steps = window.n_steps
-    checkpoints = (SpanCheckpoints(checkpoint_dir, static.token)
-                   if checkpoint_dir is not None else None)
+    checkpoints = (
+        SpanCheckpoints(checkpoint_dir, static.token) if checkpoint_dir is not None else None
+    )
 
     if executor is None and workers == 1 and checkpoints is None:
         acc = run_span(static, times, 0, n_steps, progress)
@@ -304,56 +380,96 @@ def accumulate(ground: Ground, systems: Sequence[SystemModel], window: TimeGrid,
     else:
         # with checkpoints the spans do not depend on the executor, so a run resumes
         # on any of them
-        n_parallel = 4 if checkpoints is not None else (
-            _cluster_threads(executor) if is_dask_client(executor) else max(workers, 2))
+        n_parallel = (
+            4
+            if checkpoints is not None
+            else (_cluster_threads(executor) if is_dask_client(executor) else max(workers, 2))
+        )
         spans = _spans(n_steps, options.tasks_per_worker * n_parallel, static.steps_per_chunk)
         if checkpoints is None and executor is None and not options.processes:
-            spans = _spans(n_steps, options.tasks_per_worker * 2 * n_parallel,
-                           static.steps_per_chunk)
+            spans = _spans(
+                n_steps, options.tasks_per_worker * 2 * n_parallel, static.steps_per_chunk
+            )
         spans_total = len(spans)
         if executor is not None and is_dask_client(executor):
-            acc, spans_run = _run_dask(executor, static, times, spans, progress, checkpoints,
-                                       options.retries)
+            acc, spans_run = _run_dask(
+                executor, static, times, spans, progress, checkpoints, options.retries
+            )
         elif executor is not None:
-            acc, spans_run = _run_tasks(executor, static, times, spans, progress,
-                                        checkpoints=checkpoints)
+            acc, spans_run = _run_tasks(
+                executor, static, times, spans, progress, checkpoints=checkpoints
+            )
         elif workers == 1:
-            acc, spans_run = _run_tasks(None, static, times, spans, progress,
-                                        help_here=True, checkpoints=checkpoints)
+            acc, spans_run = _run_tasks(
+                None, static, times, spans, progress, help_here=True, checkpoints=checkpoints
+            )
         elif options.processes:
             with local_pool(workers - 1) as pool:
-                acc, spans_run = _run_tasks(pool, static, times, spans, progress,
-                                            help_here=True, checkpoints=checkpoints,
-                                            capacity=workers)
+                acc, spans_run = _run_tasks(
+                    pool,
+                    static,
+                    times,
+                    spans,
+                    progress,
+                    help_here=True,
+                    checkpoints=checkpoints,
+                    capacity=workers,
+                )
         else:
-            acc, spans_run = _run_threads(workers, static, times, spans, progress,
-                                          checkpoints)
+            acc, spans_run = _run_threads(workers, static, times, spans, progress, checkpoints)
     fields = acc.fields[:, inverse, :]
-    acc = Accumulator(acc.first_step, acc.n_steps, fields, acc.failures, acc.propagated,
-                      acc.series_n, acc.series_open, acc.series_best_deg, acc.step_sums)
+    acc = Accumulator(
+        acc.first_step,
+        acc.n_steps,
+        fields,
+        acc.failures,
+        acc.propagated,
+        acc.series_n,
+        acc.series_open,
+        acc.series_best_deg,
+        acc.step_sums,
+    )
     failures = {name: int(n) for name, n in zip(names, acc.failures, strict=True)}
     if any(failures.values()):
         detail = ", ".join(f"{name}: {n}" for name, n in failures.items() if n)
-        warnings.warn(f"SGP4 could not propagate some (satellite, step) pairs ({detail}); "
-                      "they are left out of the visible sets and counted in the Dataset's "
-                      "'propagation_failures' (decayed or bad element sets)",
-                      PropagationFailureWarning, stacklevel=2)
-    stats = RunStats(n_steps, tree.n_cells, table.n_satellites, acc.propagated, failures,
-                     spans_run, spans_total)
+        warnings.warn(
+            f"SGP4 could not propagate some (satellite, step) pairs ({detail}); "
+            "they are left out of the visible sets and counted in the Dataset's "
+            "'propagation_failures' (decayed or bad element sets)",
+            PropagationFailureWarning,
+            stacklevel=2,
+        )
+    stats = RunStats(
+        n_steps, tree.n_cells, table.n_satellites, acc.propagated, failures, spans_run, spans_total
+    )
     return acc, stats
 
 
 def _static_token(static: _Static, window: TimeGrid, options: EngineOptions) -> str:
     tree = static.tree
-    lines = [e.tle_lines if e.tle_lines is not None else repr(e.init)
-             for e in static.table.element_sets]
-    return run_token(tree.cell_data, tree.sin_horizon, tree.order, static.sys_table,
-                     static.terrain, static.series_pos, static.coarse_every,
-                     static.steps_per_chunk, static.prune, str(window.start_utc),
-                     window.step_s, window.n_steps, options.leaf_size, lines,
-                     static.table.system_index, static.stk,
-                     np.zeros(0) if static.weights is None else static.weights,
-                     repr(static.gateways))
+    lines = [
+        e.tle_lines if e.tle_lines is not None else repr(e.init) for e in static.table.element_sets
+    ]
+    return run_token(
+        tree.cell_data,
+        tree.sin_horizon,
+        tree.order,
+        static.sys_table,
+        static.terrain,
+        static.series_pos,
+        static.coarse_every,
+        static.steps_per_chunk,
+        static.prune,
+        str(window.start_utc),
+        window.step_s,
+        window.n_steps,
+        options.leaf_size,
+        lines,
+        static.table.system_index,
+        static.stk,
+        np.zeros(0) if static.weights is None else static.weights,
+        repr(static.gateways),
+    )
 
 
 def _cluster_threads(client) -> int:
@@ -368,18 +484,25 @@ def _merge_in_order(merged: Accumulator | None, part: Accumulator) -> Accumulato
     return part if merged is None else merged.merge(part)
 
 
-def _run_tasks(executor, static: _Static, times: StepTimes, spans, progress,
-               help_here: bool = False, checkpoints: SpanCheckpoints | None = None,
-               capacity: int | None = None) -> tuple[Accumulator, int]:
+def _run_tasks(
+    executor,
+    static: _Static,
+    times: StepTimes,
+    spans,
+    progress,
+    help_here: bool = False,
+    checkpoints: SpanCheckpoints | None = None,
+    capacity: int | None = None,
+) -> tuple[Accumulator, int]:
     """Run the spans on ``executor`` (``None``: here, one after the other) and merge them
     in time order (see :func:`~hybridplan.coverage.engine.schedule.schedule`); ``help_here``: this process works too."""
+
     def run_here(lo: int, hi: int) -> Accumulator:
         return run_span(static, times, lo, hi)
 
     def submit(lo: int, hi: int):
         if executor is not None:
-            return executor.submit(run_span, static, _span_times(static, times, lo, hi), lo,
-                                   hi)
+            return executor.submit(run_span, static, _span_times(static, times, lo, hi), lo, hi)
         from concurrent.futures import Future
 
         future: Future = Future()  # serial: computed on submission
@@ -389,17 +512,29 @@ def _run_tasks(executor, static: _Static, times: StepTimes, spans, progress,
     stored = stored_spans(spans, checkpoints)
     if executor is None:
         capacity = 1
-    return schedule(spans, stored, submit, capacity or len(spans),
-                     run_here if help_here and executor is not None else None, progress,
-                     checkpoints)
+    return schedule(
+        spans,
+        stored,
+        submit,
+        capacity or len(spans),
+        run_here if help_here and executor is not None else None,
+        progress,
+        checkpoints,
+    )
 
 
 class _Stopped(Exception):
     """Raised inside a span's thread when the run is abandoned (interrupt or error)."""
 
 
-def _run_threads(n_threads: int, static: _Static, times: StepTimes, spans, progress,
-                 checkpoints: SpanCheckpoints | None) -> tuple[Accumulator, int]:
+def _run_threads(
+    n_threads: int,
+    static: _Static,
+    times: StepTimes,
+    spans,
+    progress,
+    checkpoints: SpanCheckpoints | None,
+) -> tuple[Accumulator, int]:
     """The spans on ``n_threads`` threads of this process, merged in time order.
 
     The kernel and the accumulator folds release the GIL (``nogil``), so threads run
@@ -425,9 +560,15 @@ def _run_threads(n_threads: int, static: _Static, times: StepTimes, spans, progr
 
     pool = ThreadPoolExecutor(n_threads, thread_name_prefix="hybridplan-span")
     try:
-        return schedule(spans, stored_spans(spans, checkpoints),
-                         lambda lo, hi: pool.submit(one_span, lo, hi), 2 * n_threads + 1, None,
-                         progress, checkpoints)
+        return schedule(
+            spans,
+            stored_spans(spans, checkpoints),
+            lambda lo, hi: pool.submit(one_span, lo, hi),
+            2 * n_threads + 1,
+            None,
+            progress,
+            checkpoints,
+        )
     finally:
         stop.set()
         pool.shutdown(wait=True, cancel_futures=True)
@@ -438,8 +579,15 @@ def _dask_span(static: _Static, times: StepTimes, lo: int, hi: int) -> Accumulat
     return run_span(static, times, lo, hi)
 
 
-def _run_dask(client, static: _Static, times: StepTimes, spans, progress,
-              checkpoints: SpanCheckpoints | None, retries: int) -> tuple[Accumulator, int]:
+def _run_dask(
+    client,
+    static: _Static,
+    times: StepTimes,
+    spans,
+    progress,
+    checkpoints: SpanCheckpoints | None,
+    retries: int,
+) -> tuple[Accumulator, int]:
     """The spans as tasks of a ``distributed.Client``.
 
     The static inputs go to every worker once (``scatter(broadcast=True)``); each task
@@ -448,8 +596,10 @@ def _run_dask(client, static: _Static, times: StepTimes, spans, progress,
     ``retries`` times (a worker lost mid-task is rescheduled by the scheduler), and
     results merge in time order as they arrive in order.
     """
-    stored = {k: checkpoints.load(*span) if checkpoints is not None else None
-              for k, span in enumerate(spans)}
+    stored = {
+        k: checkpoints.load(*span) if checkpoints is not None else None
+        for k, span in enumerate(spans)
+    }
     todo = [k for k in range(len(spans)) if stored[k] is None]
     futures = {}
     if todo:
@@ -458,9 +608,15 @@ def _run_dask(client, static: _Static, times: StepTimes, spans, progress,
         for k in todo:
             lo, hi = spans[k]
             futures[k] = client.submit(
-                _dask_span, static_future, _span_times(static, times, lo, hi), lo, hi,
-                key=f"hybridplan-span-{static.token[:16]}-{lo}-{hi}", retries=retries,
-                pure=False)
+                _dask_span,
+                static_future,
+                _span_times(static, times, lo, hi),
+                lo,
+                hi,
+                key=f"hybridplan-span-{static.token[:16]}-{lo}-{hi}",
+                retries=retries,
+                pure=False,
+            )
     merged = None
     try:
         for k, (lo, hi) in enumerate(spans):
@@ -476,4 +632,3 @@ def _run_dask(client, static: _Static, times: StepTimes, spans, progress,
         for future in futures.values():
             future.cancel()
     return merged, len(todo)
-

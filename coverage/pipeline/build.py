@@ -25,11 +25,16 @@ from ..scenario import Scenario
 from .inputs import PlanInputs, prepare_grid, prepare_ground, resolve_systems
 
 
-def run_coverage(scenario: Scenario, *, grid: xr.Dataset | None = None,
-                 systems: Sequence[SystemModel] | None = None, workers: int | None = None,
-                 executor: Executor | None = None,
-                 progress: ProgressCallback | None = None,
-                 checkpoint_dir: str | None = None) -> xr.Dataset:
+def run_coverage(
+    scenario: Scenario,
+    *,
+    grid: xr.Dataset | None = None,
+    systems: Sequence[SystemModel] | None = None,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    progress: ProgressCallback | None = None,
+    checkpoint_dir: str | None = None,
+) -> xr.Dataset:
     """A scenario's coverage step: the figure-of-merit Dataset.
 
     ``grid`` and ``systems`` are used as given when the caller has them (else built and
@@ -39,24 +44,39 @@ def run_coverage(scenario: Scenario, *, grid: xr.Dataset | None = None,
     if grid is None:
         grid = prepare_grid(scenario)
     engine = scenario.engine
-    options = EngineOptions(steps_per_chunk=engine.steps_per_chunk,
-                            coarse_step_s=engine.coarse_step_s)
-    attrs = {"scenario": scenario.text, "scenario_source": scenario.source,
-             "scenario_name": scenario.name, "region": str(grid.attrs.get("region", "")),
-             "h3_resolution": int(grid.attrs.get("h3_resolution", scenario.region.resolution)),
-             "dem_source": str(grid.attrs.get("dem_source", ""))}
-    return compute_coverage(grid, systems, scenario.window.time_grid(),
-                            terrain=scenario.terrain.enabled,
-                            antenna_height_m=scenario.terrain.antenna_height_m,
-                            options=options, workers=workers or engine.workers,
-                            executor=executor, progress=progress,
-                            series_cells=engine.series_cells, attrs=attrs,
-                            checkpoint_dir=checkpoint_dir)
+    options = EngineOptions(
+        steps_per_chunk=engine.steps_per_chunk, coarse_step_s=engine.coarse_step_s
+    )
+    attrs = {
+        "scenario": scenario.text,
+        "scenario_source": scenario.source,
+        "scenario_name": scenario.name,
+        "region": str(grid.attrs.get("region", "")),
+        "h3_resolution": int(grid.attrs.get("h3_resolution", scenario.region.resolution)),
+        "dem_source": str(grid.attrs.get("dem_source", "")),
+    }
+    return compute_coverage(
+        grid,
+        systems,
+        scenario.window.time_grid(),
+        terrain=scenario.terrain.enabled,
+        antenna_height_m=scenario.terrain.antenna_height_m,
+        options=options,
+        workers=workers or engine.workers,
+        executor=executor,
+        progress=progress,
+        series_cells=engine.series_cells,
+        attrs=attrs,
+        checkpoint_dir=checkpoint_dir,
+    )
 
 
-def assemble_plan(ground: xr.Dataset, fom: xr.Dataset, spec: PlanningSpec,
-                  licensing_cases: Mapping[str, Mapping[str, bool]] | None = None
-                  ) -> xr.Dataset:
+def assemble_plan(
+    ground: xr.Dataset,
+    fom: xr.Dataset,
+    spec: PlanningSpec,
+    licensing_cases: Mapping[str, Mapping[str, bool]] | None = None,
+) -> xr.Dataset:
     """Merge ground and coverage, add demand, targets, recommendation and costs (and the
     same decision for every licensing case, on the same coverage)."""
     fom = fom.drop_vars([v for v in ("lat", "lon") if v in fom.coords])
@@ -77,8 +97,9 @@ def representative_cells(ground: xr.Dataset, fom: xr.Dataset) -> list[str]:
     row = "combined" if "combined" in pct["system"].values else pct["system"].values[0]
     covered = pct.sel(system=row).values
     people = ground["population"].values
-    district = ground["district"].values.astype(str) if "district" in ground \
-        else np.full(people.shape, "")
+    district = (
+        ground["district"].values.astype(str) if "district" in ground else np.full(people.shape, "")
+    )
     cells = ground["cell"].values.astype(str)
     chosen: list[str] = []
     for name in dict.fromkeys(district.tolist()):
@@ -91,8 +112,14 @@ def representative_cells(ground: xr.Dataset, fom: xr.Dataset) -> list[str]:
     return chosen
 
 
-def add_default_series(inputs: PlanInputs, ground: xr.Dataset, fom: xr.Dataset, *,
-                       workers: int | None, executor: Executor | None) -> xr.Dataset:
+def add_default_series(
+    inputs: PlanInputs,
+    ground: xr.Dataset,
+    fom: xr.Dataset,
+    *,
+    workers: int | None,
+    executor: Executor | None,
+) -> xr.Dataset:
     """When the scenario names no ``[engine] series_cells``: the per-step series of
     :func:`representative_cells`, from a second engine run over those cells only."""
     cells = representative_cells(ground, fom)
@@ -102,28 +129,49 @@ def add_default_series(inputs: PlanInputs, ground: xr.Dataset, fom: xr.Dataset, 
     scenario = inputs.scenario
     engine = scenario.engine
     extra = compute_coverage(
-        subset, inputs.systems, scenario.window.time_grid(),
-        terrain=scenario.terrain.enabled, antenna_height_m=scenario.terrain.antenna_height_m,
-        options=EngineOptions(steps_per_chunk=engine.steps_per_chunk,
-                              coarse_step_s=engine.coarse_step_s),
-        workers=workers or engine.workers, executor=executor, series_cells=cells)
+        subset,
+        inputs.systems,
+        scenario.window.time_grid(),
+        terrain=scenario.terrain.enabled,
+        antenna_height_m=scenario.terrain.antenna_height_m,
+        options=EngineOptions(
+            steps_per_chunk=engine.steps_per_chunk, coarse_step_s=engine.coarse_step_s
+        ),
+        workers=workers or engine.workers,
+        executor=executor,
+        series_cells=cells,
+    )
     series = [v for v in extra.data_vars if "series_cell" in extra[v].dims]
     out = fom.assign({v: extra[v] for v in series})
-    out.attrs["series_cells_rule"] = ("the most and the least covered settled cell of each "
-                                      "district (combined, terrain-aware)")
+    out.attrs["series_cells_rule"] = (
+        "the most and the least covered settled cell of each district (combined, terrain-aware)"
+    )
     return out
 
 
-def build_plan(inputs: PlanInputs, *, workers: int | None = None,
-               executor: Executor | None = None, progress: ProgressCallback | None = None,
-               ground: xr.Dataset | None = None,
-               checkpoint_dir: str | None = None) -> xr.Dataset:
+def build_plan(
+    inputs: PlanInputs,
+    *,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    progress: ProgressCallback | None = None,
+    ground: xr.Dataset | None = None,
+    checkpoint_dir: str | None = None,
+) -> xr.Dataset:
     """The plan Dataset of resolved inputs (``ground`` reuses a ground built before)."""
     if ground is None:
         ground = prepare_ground(inputs)
-    fom = run_coverage(inputs.scenario, grid=ground, systems=inputs.systems, workers=workers,
-                       executor=executor, progress=progress, checkpoint_dir=checkpoint_dir)
+    fom = run_coverage(
+        inputs.scenario,
+        grid=ground,
+        systems=inputs.systems,
+        workers=workers,
+        executor=executor,
+        progress=progress,
+        checkpoint_dir=checkpoint_dir,
+    )
     if not inputs.scenario.engine.series_cells and inputs.scenario.engine.default_series:
         fom = add_default_series(inputs, ground, fom, workers=workers, executor=executor)
-    return seal_plan(assemble_plan(ground, fom, inputs.spec,
-                                   inputs.scenario.licensing_cases()), inputs.spec)
+    return seal_plan(
+        assemble_plan(ground, fom, inputs.spec, inputs.scenario.licensing_cases()), inputs.spec
+    )

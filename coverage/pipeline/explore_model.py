@@ -432,8 +432,9 @@ class ExploreModel:
         systems = self._systems_of(view)
         spec = self.spec_of(view, systems)
         names = {s.name for s in systems}
-        spec = dataclasses.replace(spec, satellite_costs={
-            k: v for k, v in spec.satellite_costs.items() if k in names})
+        spec = dataclasses.replace(
+            spec, satellite_costs={k: v for k, v in spec.satellite_costs.items() if k in names}
+        )
         region = self.base.region
         if full_resolution:
             region = dataclasses.replace(region, resolution=self.full_resolution)
@@ -452,8 +453,10 @@ class ExploreModel:
         """The TOML text of :meth:`scenario_of`; ``hybridplan plan`` on it reproduces the
         view's numbers (at the explorer's resolution unless ``full_resolution``)."""
         scenario = self.scenario_of(view, full_resolution=full_resolution)
-        return ("# written by `hybridplan explore`: reproduces the explorer's view\n"
-                + scenario.to_toml())
+        return (
+            "# written by `hybridplan explore`: reproduces the explorer's view\n"
+            + scenario.to_toml()
+        )
 
     # ------------------------------------------------------------------ keys
     def keys(self, view: Mapping) -> tuple[tuple, tuple]:

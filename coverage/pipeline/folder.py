@@ -31,10 +31,23 @@ MANIFEST = "manifest.json"
 
 #: Files hybridplan writes; a folder holding only these (an output folder of a version
 #: without manifests) may be replaced too.
-KNOWN_OUTPUTS = frozenset({
-    MANIFEST, "plan.nc", "coverage.nc", "sweep.nc", "report.html", "report.pdf",
-    "report_inputs.json", "cells.gpkg", "cells.geojson", "cells.csv", "districts.csv",
-    "attributes.csv", "changes.csv"})
+KNOWN_OUTPUTS = frozenset(
+    {
+        MANIFEST,
+        "plan.nc",
+        "coverage.nc",
+        "sweep.nc",
+        "report.html",
+        "report.pdf",
+        "report_inputs.json",
+        "cells.gpkg",
+        "cells.geojson",
+        "cells.csv",
+        "districts.csv",
+        "attributes.csv",
+        "changes.csv",
+    }
+)
 
 
 class OutputFolderWarning(UserWarning):
@@ -54,8 +67,9 @@ class OutputFolder:
 
     def __init__(self, path: str | os.PathLike, command: str = "plan") -> None:
         if "\x00" in str(path):
-            raise CoverageError(f"--out {str(path)!r}: the path contains a NUL character; "
-                                "give a plain folder name")
+            raise CoverageError(
+                f"--out {str(path)!r}: the path contains a NUL character; give a plain folder name"
+            )
         self.path = Path(path).absolute()
         self.command = command
         self.staging = self.path.parent / f".{self.path.name}.staging-{os.getpid()}"
@@ -70,27 +84,39 @@ class OutputFolder:
         try:
             parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise CoverageError(f"--out {self.path}: cannot create its parent folder "
-                                f"({exc.strerror}); choose a writable place") from None
+            raise CoverageError(
+                f"--out {self.path}: cannot create its parent folder "
+                f"({exc.strerror}); choose a writable place"
+            ) from None
         if not os.access(parent, os.W_OK | os.X_OK):
-            raise CoverageError(f"--out {self.path}: the folder {parent} is not writable; "
-                                "choose a writable place for the outputs")
+            raise CoverageError(
+                f"--out {self.path}: the folder {parent} is not writable; "
+                "choose a writable place for the outputs"
+            )
         self._lock()
         self._recover_leftovers()
-        if self.path.is_dir() and not (self.path / MANIFEST).exists() and any(
+        if (
+            self.path.is_dir()
+            and not (self.path / MANIFEST).exists()
+            and any(
                 p.name not in KNOWN_OUTPUTS and not p.name.endswith(".part")
-                for p in self.path.iterdir()):
+                for p in self.path.iterdir()
+            )
+        ):
             self._unlock()
             raise CoverageError(
                 f"--out {self.path}: the folder holds files that hybridplan did not write "
                 "(no manifest.json); a run replaces its folder as a whole, so choose a new "
-                "or empty folder")
+                "or empty folder"
+            )
         try:
             self.staging.mkdir()
         except OSError as exc:
             self._unlock()
-            raise CoverageError(f"--out {self.path}: cannot create the staging folder "
-                                f"{self.staging.name} ({exc.strerror})") from None
+            raise CoverageError(
+                f"--out {self.path}: cannot create the staging folder "
+                f"{self.staging.name} ({exc.strerror})"
+            ) from None
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -105,8 +131,10 @@ class OutputFolder:
         try:
             self._lock_file = open(lock_path, "a+")
         except OSError as exc:
-            raise CoverageError(f"--out {self.path}: cannot create the lock file {lock_path} "
-                                f"({exc.strerror}); choose a writable place") from None
+            raise CoverageError(
+                f"--out {self.path}: cannot create the lock file {lock_path} "
+                f"({exc.strerror}); choose a writable place"
+            ) from None
         try:
             fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
@@ -117,7 +145,8 @@ class OutputFolder:
             if exc.errno in (errno.EAGAIN, errno.EACCES):
                 raise CoverageError(
                     f"--out {self.path}: another hybridplan run ({holder}) is writing this "
-                    "folder; wait for it to finish or choose another --out") from None
+                    "folder; wait for it to finish or choose another --out"
+                ) from None
             raise
         self._lock_file.seek(0)
         self._lock_file.truncate()
@@ -150,8 +179,9 @@ class OutputFolder:
                 what.append(f"removed {cleaned} unfinished output folder(s) of killed runs")
             if restored:
                 what.append("restored the previous complete outputs a killed run had set aside")
-            warnings.warn(f"--out {self.path}: " + "; ".join(what), OutputFolderWarning,
-                          stacklevel=3)
+            warnings.warn(
+                f"--out {self.path}: " + "; ".join(what), OutputFolderWarning, stacklevel=3
+            )
         for part in self.path.glob(".*.part") if self.path.is_dir() else ():
             part.unlink(missing_ok=True)  # temporary files of the old single-file writer
 
@@ -159,10 +189,14 @@ class OutputFolder:
     def commit(self, run: dict) -> Path:
         """Write the manifest into the staging folder and swap it in as the output set."""
         files = sorted(p for p in self.staging.iterdir() if p.is_file())
-        manifest = {"command": self.command, **run,
-                    "files": {p.name: p.stat().st_size for p in files}}
-        (self.staging / MANIFEST).write_text(json.dumps(manifest, indent=1, default=str),
-                                             encoding="utf-8")
+        manifest = {
+            "command": self.command,
+            **run,
+            "files": {p.name: p.stat().st_size for p in files},
+        }
+        (self.staging / MANIFEST).write_text(
+            json.dumps(manifest, indent=1, default=str), encoding="utf-8"
+        )
         aside = self.path.parent / f".{self.path.name}.previous-{os.getpid()}"
         if self.path.exists():
             os.replace(self.path, aside)

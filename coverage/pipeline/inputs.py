@@ -7,7 +7,6 @@ and the network; the ground (grid, terrain, population, fibre reach) is built by
 :func:`prepare_ground` from the same inputs. Nothing here is computed twice.
 """
 
-
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -57,22 +56,35 @@ def load_system_constellation(spec: SystemSpec, scenario: Scenario) -> Constella
             plan.check_window(start, scenario.window.duration_h * 3600.0)
         else:
             w = spec.walker
-            shell = WalkerShell(spec.name, w.altitude_km, w.inclination_deg, w.planes,
-                                w.sats_per_plane, w.phasing, w.pattern, w.raan_spread_deg,
-                                w.raan0_deg, source="scenario walker table")
+            shell = WalkerShell(
+                spec.name,
+                w.altitude_km,
+                w.inclination_deg,
+                w.planes,
+                w.sats_per_plane,
+                w.phasing,
+                w.pattern,
+                w.raan_spread_deg,
+                w.raan0_deg,
+                source="scenario walker table",
+            )
             constellation = Constellation.from_walker(shell, start)
         if spec.filter is not None:
             f = spec.filter
             constellation = constellation.select(
-                name=f.name, altitude_km=f.altitude_km, inclination_deg=f.inclination_deg,
+                name=f.name,
+                altitude_km=f.altitude_km,
+                inclination_deg=f.inclination_deg,
                 max_epoch_age_days=f.max_epoch_age_days,
-                at_utc=start if f.max_epoch_age_days is not None else None)
+                at_utc=start if f.max_epoch_age_days is not None else None,
+            )
     except ElementSetError as exc:
         raise ScenarioError(f"{where} {exc}") from None
     if len(constellation) == 0:
         origin = spec.source or spec.preset or spec.deployment or "walker"
-        raise ScenarioError(f"{where} no satellites left from {origin} after the filter; "
-                            "widen the filter")
+        raise ScenarioError(
+            f"{where} no satellites left from {origin} after the filter; widen the filter"
+        )
     return constellation
 
 
@@ -89,7 +101,8 @@ def check_epochs(spec: SystemSpec, constellation: Constellation, scenario: Scena
             f"epochs ({str(epochs.min())[:10]}..{str(epochs.max())[:10]}), more than "
             f"max_epoch_age_days = {window.max_epoch_age_days:g}; SGP4 errors grow by about "
             "1-3 km per day, so the coverage would be fiction. Move [window] start next to "
-            "the epochs, use fresher element sets, or set [window] allow_stale_elements = true")
+            "the epochs, use fresher element sets, or set [window] allow_stale_elements = true"
+        )
     warn_if_stale(f"[systems.{spec.name}]", constellation.epochs_jd_utc, grid)
 
 
@@ -99,9 +112,17 @@ def resolve_systems(scenario: Scenario) -> list[SystemModel]:
     for spec in scenario.systems:
         constellation = load_system_constellation(spec, scenario)
         check_epochs(spec, constellation, scenario)
-        models.append(SystemModel(spec.name, constellation, spec.min_elevation_deg,
-                                  spec.n_required, spec.gso_exclusion_deg, spec.licensed,
-                                  backhaul=spec.backhaul))
+        models.append(
+            SystemModel(
+                spec.name,
+                constellation,
+                spec.min_elevation_deg,
+                spec.n_required,
+                spec.gso_exclusion_deg,
+                spec.licensed,
+                backhaul=spec.backhaul,
+            )
+        )
     return models
 
 
@@ -152,8 +173,9 @@ def scenario_region(scenario: Scenario) -> Region:
     return load_region(names if len(names) > 1 else names[0])
 
 
-def scenario_network(scenario: Scenario, spec: PlanningSpec, region: Region | None = None
-                     ) -> Network:
+def scenario_network(
+    scenario: Scenario, spec: PlanningSpec, region: Region | None = None
+) -> Network:
     """The ``[network]`` file (relative to the scenario), or the bundled default; a user
     file is checked against the region (routes wholly outside it are counted in a
     warning)."""
@@ -174,15 +196,26 @@ def prepare_grid(scenario: Scenario, region: Region | None = None) -> xr.Dataset
     terrain = scenario.terrain
     dem = load_dem(None if terrain.dem == "bundled" else scenario.resolve_path(terrain.dem))
     if terrain.enabled:
-        return add_terrain(grid, dem, n_azimuth=terrain.n_azimuth,
-                           max_distance_km=terrain.max_distance_km,
-                           antenna_height_m=terrain.antenna_height_m)
+        return add_terrain(
+            grid,
+            dem,
+            n_azimuth=terrain.n_azimuth,
+            max_distance_km=terrain.max_distance_km,
+            antenna_height_m=terrain.antenna_height_m,
+        )
     elevation = dem.elevation_m(grid["lat"].values, grid["lon"].values)
     if not np.all(np.isfinite(elevation)):
-        raise ScenarioError(f"{scenario.source}: [terrain] dem does not cover every cell of the "
-                            "region; use a DEM that covers it")
-    grid = grid.assign(elevation_m=("cell", elevation, {
-        "units": "m", "long_name": "terrain height at the cell centre (DEM)"}))
+        raise ScenarioError(
+            f"{scenario.source}: [terrain] dem does not cover every cell of the "
+            "region; use a DEM that covers it"
+        )
+    grid = grid.assign(
+        elevation_m=(
+            "cell",
+            elevation,
+            {"units": "m", "long_name": "terrain height at the cell centre (DEM)"},
+        )
+    )
     grid.attrs["dem_source"] = dem.source
     return grid
 
@@ -195,18 +228,24 @@ def prepare_ground(inputs: PlanInputs) -> xr.Dataset:
     grid = prepare_grid(scenario, inputs.region)
     population = spec.population
     source = None if population.source == "bundled" else scenario.resolve_path(population.source)
-    grid = distribute_population(grid, source,
-                                 rural_density_per_km2=population.rural_density_per_km2)
+    grid = distribute_population(
+        grid, source, rural_density_per_km2=population.rural_density_per_km2
+    )
     grid = attach_settlements(grid, inputs.network, spec.network.include_planned)
     terrain = spec.terrain_costs
-    return fiber_reach(grid, inputs.network, include_planned=spec.network.include_planned,
-                       slope_cost_per_deg=terrain.slope_cost_per_deg,
-                       elevation_cost_per_km=terrain.elevation_cost_per_km,
-                       elevation_threshold_m=terrain.elevation_threshold_m)
+    return fiber_reach(
+        grid,
+        inputs.network,
+        include_planned=spec.network.include_planned,
+        slope_cost_per_deg=terrain.slope_cost_per_deg,
+        elevation_cost_per_km=terrain.elevation_cost_per_km,
+        elevation_threshold_m=terrain.elevation_threshold_m,
+    )
 
 
-def attach_settlements(grid: xr.Dataset, network: Network | None = None,
-                       include_planned: bool = False) -> xr.Dataset:
+def attach_settlements(
+    grid: xr.Dataset, network: Network | None = None, include_planned: bool = False
+) -> xr.Dataset:
     """Add the settlement points that fall in the grid's cells (dim ``settlement``):
     ``settlement_lat``, ``settlement_lon`` [degree], ``settlement_weight`` [1] (the listed
     population, else 1), ``settlement_reach_km`` (the built-up radius of a listed place,
@@ -218,12 +257,17 @@ def attach_settlements(grid: xr.Dataset, network: Network | None = None,
 
     places = read_settlements()
     lat, lon = grid["lat"].values, grid["lon"].values
-    box = ((places.lat >= lat.min() - 0.2) & (places.lat <= lat.max() + 0.2)
-           & (places.lon >= lon.min() - 0.2) & (places.lon <= lon.max() + 0.2))
+    box = (
+        (places.lat >= lat.min() - 0.2)
+        & (places.lat <= lat.max() + 0.2)
+        & (places.lon >= lon.min() - 0.2)
+        & (places.lon <= lon.max() + 0.2)
+    )
     p_lat, p_lon, people = places.lat[box], places.lon[box], places.population[box]
     resolution = h3.get_resolution(str(grid["cell"].values[0]))
-    cells = np.array([h3.latlng_to_cell(a, b, resolution)
-                      for a, b in zip(p_lat, p_lon, strict=True)], dtype=str)
+    cells = np.array(
+        [h3.latlng_to_cell(a, b, resolution) for a, b in zip(p_lat, p_lon, strict=True)], dtype=str
+    )
     inside = np.isin(cells, grid["cell"].values.astype(str))
     listed = people[inside] > 0
     reach = np.zeros(int(inside.sum()))
@@ -238,20 +282,46 @@ def attach_settlements(grid: xr.Dataset, network: Network | None = None,
         points = network_points(network, include_planned, 0.25)
         if points.shape[0]:
             chord, _ = cKDTree(unit_vectors(points[:, 0], points[:, 1])).query(
-                unit_vectors(p_lat[inside], p_lon[inside]))
-            extra["settlement_fiber_distance_km"] = ("settlement", chord_to_km(chord), {
-                "units": "km", "long_name": "straight-line distance from the settlement "
-                "to the nearest active fibre route or point of presence"})
-    return grid.assign(**extra,
-        settlement_lat=("settlement", p_lat[inside], {
-            "units": "degrees_north", "long_name": "settlement point latitude"}),
-        settlement_lon=("settlement", p_lon[inside], {
-            "units": "degrees_east", "long_name": "settlement point longitude"}),
-        settlement_weight=("settlement", np.where(listed, people[inside], 1.0), {
-            "units": "1", "long_name": "weight of the settlement point within its cell "
-            "(listed population, else 1)"}),
-        settlement_reach_km=("settlement", reach, {
-            "units": "km", "long_name": "built-up radius of the settlement (listed places)"}),
-        settlement_cell=("settlement", cells[inside], {
-            "units": "1", "long_name": "H3 cell holding the settlement point"}),
+                unit_vectors(p_lat[inside], p_lon[inside])
+            )
+            extra["settlement_fiber_distance_km"] = (
+                "settlement",
+                chord_to_km(chord),
+                {
+                    "units": "km",
+                    "long_name": "straight-line distance from the settlement "
+                    "to the nearest active fibre route or point of presence",
+                },
+            )
+    return grid.assign(
+        **extra,
+        settlement_lat=(
+            "settlement",
+            p_lat[inside],
+            {"units": "degrees_north", "long_name": "settlement point latitude"},
+        ),
+        settlement_lon=(
+            "settlement",
+            p_lon[inside],
+            {"units": "degrees_east", "long_name": "settlement point longitude"},
+        ),
+        settlement_weight=(
+            "settlement",
+            np.where(listed, people[inside], 1.0),
+            {
+                "units": "1",
+                "long_name": "weight of the settlement point within its cell "
+                "(listed population, else 1)",
+            },
+        ),
+        settlement_reach_km=(
+            "settlement",
+            reach,
+            {"units": "km", "long_name": "built-up radius of the settlement (listed places)"},
+        ),
+        settlement_cell=(
+            "settlement",
+            cells[inside],
+            {"units": "1", "long_name": "H3 cell holding the settlement point"},
+        ),
     )

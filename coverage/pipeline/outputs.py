@@ -25,21 +25,41 @@ from .inputs import PlanInputs
 
 def boundaries_geojson(region: Region) -> dict:
     """District outlines of a region as a GeoJSON FeatureCollection."""
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": mapping(part.geometry),
-         "properties": {"name": part.district, "province": part.province}}
-        for part in region.parts]}
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": mapping(part.geometry),
+                "properties": {"name": part.district, "province": part.province},
+            }
+            for part in region.parts
+        ],
+    }
 
 
 def network_geojson(network: Network, include_planned: bool) -> dict:
     """Fibre routes (LineStrings, with status) and points of presence (Points)."""
-    features = [{"type": "Feature", "properties": {"name": r.name, "status": r.status},
-                 "geometry": {"type": "LineString",
-                              "coordinates": np.column_stack([r.lon_deg, r.lat_deg]).tolist()}}
-                for r in network.routes if r.status == "existing" or include_planned]
-    features += [{"type": "Feature", "properties": {"name": p.name, "kind": p.kind},
-                  "geometry": {"type": "Point", "coordinates": [p.lon_deg, p.lat_deg]}}
-                 for p in network.pops]
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"name": r.name, "status": r.status},
+            "geometry": {
+                "type": "LineString",
+                "coordinates": np.column_stack([r.lon_deg, r.lat_deg]).tolist(),
+            },
+        }
+        for r in network.routes
+        if r.status == "existing" or include_planned
+    ]
+    features += [
+        {
+            "type": "Feature",
+            "properties": {"name": p.name, "kind": p.kind},
+            "geometry": {"type": "Point", "coordinates": [p.lon_deg, p.lat_deg]},
+        }
+        for p in network.pops
+    ]
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -54,10 +74,16 @@ def constellation_summaries(systems: Sequence[SystemModel]) -> dict[str, dict]:
             "satellites": len(c),
             "epochs (UTC)": f"{str(epochs.min())[:16]} .. {str(epochs.max())[:16]}",
             "satellites in no shell": len(unassigned),
-            "shells": [{"inclination [deg]": round(s.inclination_deg, 2),
-                        "altitude [km]": round(s.altitude_km, 1),
-                        "satellites": s.n_satellites, "planes": s.n_planes}
-                       for s in shells]}
+            "shells": [
+                {
+                    "inclination [deg]": round(s.inclination_deg, 2),
+                    "altitude [km]": round(s.altitude_km, 1),
+                    "satellites": s.n_satellites,
+                    "planes": s.n_planes,
+                }
+                for s in shells
+            ],
+        }
     return out
 
 
@@ -70,9 +96,11 @@ def report_inputs(plan: xr.Dataset, inputs: PlanInputs) -> dict:
         "boundaries": boundaries_geojson(inputs.region),
         "network": network_geojson(inputs.network, inputs.spec.network.include_planned),
         "constellations": constellation_summaries(inputs.systems),
-        "provenance": {"region": str(plan.attrs.get("region_source", "")),
-                       "terrain": str(plan.attrs.get("dem_source", "")),
-                       "network": inputs.network.source},
+        "provenance": {
+            "region": str(plan.attrs.get("region_source", "")),
+            "terrain": str(plan.attrs.get("dem_source", "")),
+            "network": inputs.network.source,
+        },
     }
 
 
@@ -84,22 +112,28 @@ def read_report_inputs(plan_path: str | Path) -> dict:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CoverageError(f"{path}: cannot read it ({exc}); re-run 'hybridplan plan' to "
-                            "write it again, or delete it to render without overlays") from None
+        raise CoverageError(
+            f"{path}: cannot read it ({exc}); re-run 'hybridplan plan' to "
+            "write it again, or delete it to render without overlays"
+        ) from None
     if not isinstance(data, dict):
         raise CoverageError(f"{path}: expected a JSON object; re-run 'hybridplan plan'")
     return data
 
 
-def write_outputs(plan: xr.Dataset, inputs: PlanInputs, out_dir: str | Path, *,
-                  sweep: xr.Dataset | None = None) -> dict[str, Path]:
+def write_outputs(
+    plan: xr.Dataset, inputs: PlanInputs, out_dir: str | Path, *, sweep: xr.Dataset | None = None
+) -> dict[str, Path]:
     """plan.nc and report_inputs.json (atomic), then the report and exports of
     :func:`hybridplan.reports.write_all`."""
     out_dir = Path(out_dir)
     extras = report_inputs(plan, inputs)
-    written = {"plan": write_netcdf(plan, out_dir / "plan.nc"),
-               "report_inputs": write_text_atomic(out_dir / REPORT_INPUTS,
-                                                  json.dumps(extras, separators=(",", ":")))}
+    written = {
+        "plan": write_netcdf(plan, out_dir / "plan.nc"),
+        "report_inputs": write_text_atomic(
+            out_dir / REPORT_INPUTS, json.dumps(extras, separators=(",", ":"))
+        ),
+    }
     if sweep is not None:
         written["sweep"] = write_netcdf(sweep, out_dir / "sweep.nc")
     written.update(reports.write_all(plan, out_dir, sweep=sweep, **extras))

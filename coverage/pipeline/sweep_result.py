@@ -39,8 +39,17 @@ REGION_VARIABLES = {
 CELL_VARIABLES = ("pct_time_covered", "pct_time_n_or_more", "n_visible_mean", "max_gap_s")
 STATUS_MEANINGS = "not_run run invalid_parameters no_system_on"
 
-TECHNOLOGIES = ("fiber", "microwave", "leo", "meo", "geo", "already_served", "none_feasible",
-                "not_target", "no_population")
+TECHNOLOGIES = (
+    "fiber",
+    "microwave",
+    "leo",
+    "meo",
+    "geo",
+    "already_served",
+    "none_feasible",
+    "not_target",
+    "no_population",
+)
 """Technology groups of the planning figures (recommendation categories grouped as in
 :func:`hybridplan.coverage.planning.decide.technology_of`)."""
 

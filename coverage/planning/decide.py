@@ -26,12 +26,7 @@ import xarray as xr
 
 from ..contract import contract_var
 from .demand import demand_mbps, target_sites
-from .economics import (
-    annuity_factor,
-    chosen_cash_flows,
-    fiber_option_usd,
-    satellite_option_usd,
-)
+from .economics import annuity_factor, chosen_cash_flows, fiber_option_usd, satellite_option_usd
 from .network_plan import NetworkPlan, network_plan
 from .recommend import ALREADY_SERVED, NO_POPULATION, Recommendation, SatelliteOption, recommend
 from .sites import Sites, demand_sites
@@ -57,20 +52,32 @@ def plan_sites(plan: xr.Dataset, spec: PlanningSpec) -> Sites:
         p_lon = plan["settlement_lon"].values
         p_weight = plan["settlement_weight"].values
         p_cell = plan["settlement_cell"].values.astype(str)
-        p_reach = (plan["settlement_reach_km"].values if "settlement_reach_km" in plan
-                   else None)
+        p_reach = plan["settlement_reach_km"].values if "settlement_reach_km" in plan else None
     else:
         p_lat = p_lon = p_weight = np.zeros(0)
         p_cell = np.zeros(0, dtype=str)
         p_reach = None
-    return demand_sites(plan["cell"].values.astype(str), plan["lat"].values, plan["lon"].values,
-                        plan["population"].values, cell_radius_km, p_cell, p_lat, p_lon,
-                        p_weight, spec.underserved.service_radius_km,
-                        point_reach_km=p_reach)
+    return demand_sites(
+        plan["cell"].values.astype(str),
+        plan["lat"].values,
+        plan["lon"].values,
+        plan["population"].values,
+        cell_radius_km,
+        p_cell,
+        p_lat,
+        p_lon,
+        p_weight,
+        spec.underserved.service_radius_km,
+        point_reach_km=p_reach,
+    )
 
 
-def satellite_options(plan: xr.Dataset, spec: PlanningSpec, sites: Sites | None = None,
-                      licensed: Mapping[str, bool] | None = None) -> list[SatelliteOption]:
+def satellite_options(
+    plan: xr.Dataset,
+    spec: PlanningSpec,
+    sites: Sites | None = None,
+    licensed: Mapping[str, bool] | None = None,
+) -> list[SatelliteOption]:
     """One option per backhaul-capable satellite system of the plan (not ``combined``),
     per cell, or per site (population-weighted means over the site's cells) with ``sites``.
     ``licensed`` (system name -> bool) overrides the plan's licences (a licensing case).
@@ -88,12 +95,22 @@ def satellite_options(plan: xr.Dataset, spec: PlanningSpec, sites: Sites | None 
             continue
         row = plan.sel(system=name)
         orbit = str(row["orbit_class"].values).lower()
-        is_licensed = (bool(row["licensed"].values) if licensed is None
-                       else bool(licensed.get(name, row["licensed"].values)))
-        options.append(SatelliteOption(
-            name, orbit, is_licensed, per_unit(row["pct_time_covered"].values),
-            per_unit(row["pct_time_covered_open_sky"].values),
-            per_unit(row["latency_rtt_mean_ms"].values), spec.costs_for(name, orbit)))
+        is_licensed = (
+            bool(row["licensed"].values)
+            if licensed is None
+            else bool(licensed.get(name, row["licensed"].values))
+        )
+        options.append(
+            SatelliteOption(
+                name,
+                orbit,
+                is_licensed,
+                per_unit(row["pct_time_covered"].values),
+                per_unit(row["pct_time_covered_open_sky"].values),
+                per_unit(row["latency_rtt_mean_ms"].values),
+                spec.costs_for(name, orbit),
+            )
+        )
     return options
 
 
@@ -139,8 +156,12 @@ class Decision:
     site_runner_up_cost_usd: np.ndarray
 
 
-def decide(plan: xr.Dataset, spec: PlanningSpec, licensed: Mapping[str, bool] | None = None,
-           sites: Sites | None = None) -> Decision:
+def decide(
+    plan: xr.Dataset,
+    spec: PlanningSpec,
+    licensed: Mapping[str, bool] | None = None,
+    sites: Sites | None = None,
+) -> Decision:
     """The recommendation per site and per cell for a plan Dataset (ground + coverage).
 
     ``licensed`` (system -> bool) decides a licensing case other than the plan's own;
@@ -150,13 +171,22 @@ def decide(plan: xr.Dataset, spec: PlanningSpec, licensed: Mapping[str, bool] | 
     people = plan["population"].values
     site_fiber_km = sites.min_over_cells(plan["fiber_distance_km"].values)
     if "settlement_fiber_distance_km" in plan:  # from the places themselves, not the grid
-        site_fiber_km = sites.min_over_points(plan["settlement_fiber_distance_km"].values,
-                                              site_fiber_km)
+        site_fiber_km = sites.min_over_points(
+            plan["settlement_fiber_distance_km"].values, site_fiber_km
+        )
     site_weighted_km = sites.min_over_cells(fiber_weighted_km(plan))
     site_demand = demand_mbps(sites.population, spec.demand)
     options = satellite_options(plan, spec, sites, licensed)
-    rec = recommend(sites.population, site_fiber_km, site_weighted_km, site_demand, options,
-                    spec.fiber, spec.finance, spec.criteria)
+    rec = recommend(
+        sites.population,
+        site_fiber_km,
+        site_weighted_km,
+        site_demand,
+        options,
+        spec.fiber,
+        spec.finance,
+        spec.criteria,
+    )
     target, why = target_sites(sites.population, site_fiber_km, spec.underserved)
     meanings = (*rec.meanings, NOT_TARGET)
     code = rec.code.copy()
@@ -172,8 +202,16 @@ def decide(plan: xr.Dataset, spec: PlanningSpec, licensed: Mapping[str, bool] | 
     has_network = "on_network" in plan and bool(plan["on_network"].values.any())
     if spec.network.design == "shared" and has_network:
         planned = target & (code != ALREADY_SERVED) & (code != NO_POPULATION)
-        network = network_plan(plan, spec, sites, planned, site_demand, rec.option_cost_usd,
-                               options, fiber_weighted_km(plan))
+        network = network_plan(
+            plan,
+            spec,
+            sites,
+            planned,
+            site_demand,
+            rec.option_cost_usd,
+            options,
+            fiber_weighted_km(plan),
+        )
         index = {m: k for k, m in enumerate(meanings)}
         chosen_name = network.site_choice[planned]
         code[planned] = [index.get(str(c), index["none_feasible"]) for c in chosen_name]
@@ -203,8 +241,20 @@ def decide(plan: xr.Dataset, spec: PlanningSpec, licensed: Mapping[str, bool] | 
     cell_target = np.zeros(people.shape, dtype=bool)
     cell_target[settled] = target[main[settled]]
     cell = Recommendation(cell_code, meanings, cell_reason, cell_costs, cell_chosen)
-    return Decision(sites, target, site, site_demand, site_fiber_km, cell, cell_target,
-                    np.where(settled, main, -1), rec, network, runner_up, runner_up_cost)
+    return Decision(
+        sites,
+        target,
+        site,
+        site_demand,
+        site_fiber_km,
+        cell,
+        cell_target,
+        np.where(settled, main, -1),
+        rec,
+        network,
+        runner_up,
+        runner_up_cost,
+    )
 
 
 def site_cash_flows(plan: xr.Dataset, spec: PlanningSpec, decision: Decision):
@@ -214,26 +264,29 @@ def site_cash_flows(plan: xr.Dataset, spec: PlanningSpec, decision: Decision):
     capex, opex = {}, {}
     capex["fiber"], opex["fiber"] = fiber_option_usd(site_weighted_km, spec.fiber)
     if decision.network is not None:  # fibre on a shared trunk: its allocated share
-        on_fibre = (np.array(decision.site.meanings, dtype=object)[decision.site.code]
-                    == "fiber") & np.isfinite(decision.site.chosen_cost_usd)
+        on_fibre = (
+            np.array(decision.site.meanings, dtype=object)[decision.site.code] == "fiber"
+        ) & np.isfinite(decision.site.chosen_cost_usd)
         f = spec.fiber.opex_fraction_per_year
         share_capex = decision.site.chosen_cost_usd / (
-            1.0 + f * annuity_factor(spec.finance.discount_rate, spec.finance.horizon_years))
+            1.0 + f * annuity_factor(spec.finance.discount_rate, spec.finance.horizon_years)
+        )
         capex["fiber"] = np.where(on_fibre, share_capex, capex["fiber"])
         opex["fiber"] = np.where(on_fibre, share_capex * f, opex["fiber"])
     lifetimes: dict[str, int | None] = {"fiber": None}
     for option in satellite_options(plan, spec, sites):
         capex[option.code_name], opex[option.code_name] = satellite_option_usd(
-            decision.site_demand_mbps, option.costs)
+            decision.site_demand_mbps, option.costs
+        )
         lifetimes[option.code_name] = option.costs.lifetime_years
     chosen = np.array(decision.site.meanings, dtype=object)[decision.site.code]
     chosen[~np.isfinite(decision.site.chosen_cost_usd)] = ""
     return chosen_cash_flows(chosen, capex, opex, spec.finance, lifetimes)
 
 
-def licensing_variables(plan: xr.Dataset, spec: PlanningSpec,
-                        cases: Mapping[str, Mapping[str, bool]], sites: Sites
-                        ) -> dict[str, tuple]:
+def licensing_variables(
+    plan: xr.Dataset, spec: PlanningSpec, cases: Mapping[str, Mapping[str, bool]], sites: Sites
+) -> dict[str, tuple]:
     """Every licensing case decided on the same coverage, over the ``case`` dimension of
     the contract (the plan's own recommendation is the first case)."""
     names = list(cases)
@@ -241,33 +294,40 @@ def licensing_variables(plan: xr.Dataset, spec: PlanningSpec,
     decisions = [decide(plan, spec, cases[name], sites) for name in names]
     flows = [site_cash_flows(plan, spec, d) for d in decisions]
     meanings = decisions[0].cell.meanings
-    licensed = np.array([[int(bool(cases[n].get(s, False))) for s in systems]
-                         for n in names], np.int8)
-    described = [", ".join(s for s in systems if cases[n].get(s)) or "no satellite system"
-                 for n in names]
+    licensed = np.array(
+        [[int(bool(cases[n].get(s, False))) for s in systems] for n in names], np.int8
+    )
+    described = [
+        ", ".join(s for s in systems if cases[n].get(s)) or "no satellite system" for n in names
+    ]
     return {
         "case": contract_var("case", np.array(names, dtype=str)),
         "case_description": contract_var(
-            "case_description", np.array([f"licensed: {d}" for d in described], dtype=str)),
+            "case_description", np.array([f"licensed: {d}" for d in described], dtype=str)
+        ),
         "licensed_by_case": contract_var("licensed_by_case", licensed),
         "recommendation_by_case": contract_var(
-            "recommendation_by_case", np.stack([d.cell.code for d in decisions]), meanings),
+            "recommendation_by_case", np.stack([d.cell.code for d in decisions]), meanings
+        ),
         "reason_by_case": contract_var(
-            "reason_by_case", np.stack([d.cell.reason.astype(str) for d in decisions])),
+            "reason_by_case", np.stack([d.cell.reason.astype(str) for d in decisions])
+        ),
         "cost_recommended_by_case_usd": contract_var(
-            "cost_recommended_by_case_usd",
-            np.stack([d.cell.chosen_cost_usd for d in decisions])),
+            "cost_recommended_by_case_usd", np.stack([d.cell.chosen_cost_usd for d in decisions])
+        ),
         "cash_flow_capex_usd": contract_var(
-            "cash_flow_capex_usd", np.stack([f.capex.sum(axis=0) for f in flows])),
+            "cash_flow_capex_usd", np.stack([f.capex.sum(axis=0) for f in flows])
+        ),
         "cash_flow_opex_usd": contract_var(
-            "cash_flow_opex_usd", np.stack([f.opex.sum(axis=0) for f in flows])),
+            "cash_flow_opex_usd", np.stack([f.opex.sum(axis=0) for f in flows])
+        ),
         "year": contract_var("year", flows[0].year),
     }
 
 
-def planning_variables(plan: xr.Dataset, spec: PlanningSpec,
-                       cases: Mapping[str, Mapping[str, bool]] | None = None
-                       ) -> dict[str, tuple]:
+def planning_variables(
+    plan: xr.Dataset, spec: PlanningSpec, cases: Mapping[str, Mapping[str, bool]] | None = None
+) -> dict[str, tuple]:
     """The planning variables of the plan contract as ``{name: (dims, values, attrs)}``.
 
     ``cases`` (licensing case -> system -> licensed, the base case first) adds the
@@ -276,77 +336,107 @@ def planning_variables(plan: xr.Dataset, spec: PlanningSpec,
     base = dict(next(iter(cases.values()))) if cases else None
     decision = decide(plan, spec, base)
     rec, sites = decision.cell, decision.sites
-    horizon = (f"over {spec.finance.horizon_years} years at "
-               f"{spec.finance.discount_rate:.0%}")
+    horizon = f"over {spec.finance.horizon_years} years at {spec.finance.discount_rate:.0%}"
     rule = spec.underserved.describe()
     variables = {
-        "demand_mbps": contract_var("demand_mbps", demand_mbps(plan["population"].values,
-                                                               spec.demand)),
+        "demand_mbps": contract_var(
+            "demand_mbps", demand_mbps(plan["population"].values, spec.demand)
+        ),
         "underserved": contract_var(
-            "underserved", decision.cell_target.astype(np.int8), rule=rule,
-            long_name="target cell (its demand site is underserved)"),
+            "underserved",
+            decision.cell_target.astype(np.int8),
+            rule=rule,
+            long_name="target cell (its demand site is underserved)",
+        ),
         "site": contract_var("site", decision.cell_site.astype(np.int32)),
         "recommendation": contract_var("recommendation", rec.code, rec.meanings),
         "reason": contract_var("reason", rec.reason.astype(str)),
         "cost_recommended_usd": contract_var(
-            "cost_recommended_usd", rec.chosen_cost_usd,
+            "cost_recommended_usd",
+            rec.chosen_cost_usd,
             long_name=f"present value of the recommended build's costs {horizon}, the "
-            "cell's share of its site"),
+            "cell's share of its site",
+        ),
         "site_lat": contract_var("site_lat", sites.lat_deg),
         "site_lon": contract_var("site_lon", sites.lon_deg),
         "site_population": contract_var("site_population", sites.population),
         "site_settlements": contract_var("site_settlements", sites.n_points.astype(np.int32)),
         "site_demand_mbps": contract_var("site_demand_mbps", decision.site_demand_mbps),
-        "site_fiber_distance_km": contract_var("site_fiber_distance_km",
-                                               decision.site_fiber_distance_km),
-        "site_target": contract_var("site_target", decision.site_target.astype(np.int8),
-                                    rule=rule),
-        "site_recommendation": contract_var("site_recommendation", decision.site.code,
-                                            decision.site.meanings),
+        "site_fiber_distance_km": contract_var(
+            "site_fiber_distance_km", decision.site_fiber_distance_km
+        ),
+        "site_target": contract_var("site_target", decision.site_target.astype(np.int8), rule=rule),
+        "site_recommendation": contract_var(
+            "site_recommendation", decision.site.code, decision.site.meanings
+        ),
         "site_reason": contract_var("site_reason", decision.site.reason.astype(str)),
-        "site_cost_usd": contract_var("site_cost_usd", decision.site.chosen_cost_usd,
-                                      long_name=f"present value of the site's build {horizon}"),
+        "site_cost_usd": contract_var(
+            "site_cost_usd",
+            decision.site.chosen_cost_usd,
+            long_name=f"present value of the site's build {horizon}",
+        ),
     }
-    runner = np.where(decision.cell_site >= 0, decision.site_runner_up[
-        np.maximum(decision.cell_site, 0)], "")
-    variables.update({
-        "site_runner_up": contract_var("site_runner_up",
-                                       decision.site_runner_up.astype(str)),
-        "site_runner_up_cost_usd": contract_var("site_runner_up_cost_usd",
-                                                decision.site_runner_up_cost_usd),
-        "runner_up": contract_var("runner_up", runner.astype(str)),
-        "runner_up_cost_usd": contract_var(
-            "runner_up_cost_usd",
-            sites.allocate_to_cells(decision.site_runner_up_cost_usd,
-                                    plan["population"].values)),
-    })
+    runner = np.where(
+        decision.cell_site >= 0, decision.site_runner_up[np.maximum(decision.cell_site, 0)], ""
+    )
+    variables.update(
+        {
+            "site_runner_up": contract_var("site_runner_up", decision.site_runner_up.astype(str)),
+            "site_runner_up_cost_usd": contract_var(
+                "site_runner_up_cost_usd", decision.site_runner_up_cost_usd
+            ),
+            "runner_up": contract_var("runner_up", runner.astype(str)),
+            "runner_up_cost_usd": contract_var(
+                "runner_up_cost_usd",
+                sites.allocate_to_cells(
+                    decision.site_runner_up_cost_usd, plan["population"].values
+                ),
+            ),
+        }
+    )
     if decision.network is not None:
         net = decision.network
-        variables.update({
-            "fiber_trunk_id": contract_var("fiber_trunk_id", net.cell_trunk_id),
-            "fiber_cells_sharing_trunk": contract_var(
-                "fiber_cells_sharing_trunk", net.cell_sharing_trunk.astype(np.int32)),
-            "fiber_allocated_trunk_usd": contract_var("fiber_allocated_trunk_usd",
-                                                      net.cell_allocated_trunk_usd),
-            "fiber_in_tree": contract_var("fiber_in_tree", net.cell_in_tree.astype(np.int8)),
-            "capacity_area": contract_var("capacity_area", net.cell_area),
-            "new_fiber_km": contract_var("new_fiber_km", np.float64(net.new_fiber_km)),
-            "fiber_trunks": contract_var("fiber_trunks", np.int32(net.n_trunks)),
-            "per_site_cost_usd": contract_var(
-                "per_site_cost_usd", np.float64(np.nansum(np.where(
-                    decision.site_target, decision.standalone.chosen_cost_usd, np.nan)))),
-        })
+        variables.update(
+            {
+                "fiber_trunk_id": contract_var("fiber_trunk_id", net.cell_trunk_id),
+                "fiber_cells_sharing_trunk": contract_var(
+                    "fiber_cells_sharing_trunk", net.cell_sharing_trunk.astype(np.int32)
+                ),
+                "fiber_allocated_trunk_usd": contract_var(
+                    "fiber_allocated_trunk_usd", net.cell_allocated_trunk_usd
+                ),
+                "fiber_in_tree": contract_var("fiber_in_tree", net.cell_in_tree.astype(np.int8)),
+                "capacity_area": contract_var("capacity_area", net.cell_area),
+                "new_fiber_km": contract_var("new_fiber_km", np.float64(net.new_fiber_km)),
+                "fiber_trunks": contract_var("fiber_trunks", np.int32(net.n_trunks)),
+                "per_site_cost_usd": contract_var(
+                    "per_site_cost_usd",
+                    np.float64(
+                        np.nansum(
+                            np.where(
+                                decision.site_target, decision.standalone.chosen_cost_usd, np.nan
+                            )
+                        )
+                    ),
+                ),
+            }
+        )
     if cases:
         variables.update(licensing_variables(plan, spec, cases, sites))
     for option, cost in rec.option_cost_usd.items():
         variables[f"cost_{option}_usd"] = contract_var(
-            f"cost_{option}_usd", cost, long_name=f"present value of costs of "
+            f"cost_{option}_usd",
+            cost,
+            long_name=f"present value of costs of "
             f"{option.replace('_', ' ')} {horizon} (feasible or not), the cell's share of "
-            "its site")
+            "its site",
+        )
     return variables
 
 
 def technology_of(meanings: Sequence[str]) -> np.ndarray:
     """Technology group of each recommendation category (fiber, leo, meo, geo, ...)."""
-    return np.array([m.split("_")[0] if m.split("_")[0] in ("leo", "meo", "geo") else m
-                     for m in meanings], dtype=object)
+    return np.array(
+        [m.split("_")[0] if m.split("_")[0] in ("leo", "meo", "geo") else m for m in meanings],
+        dtype=object,
+    )

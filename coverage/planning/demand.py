@@ -44,8 +44,12 @@ class DemandAssumptions:
     @property
     def mbps_per_person(self) -> float:
         """Busy-hour demand per resident [Mbit/s per person]."""
-        return (self.take_up_rate * self.users_per_household * self.busy_hour_mbps_per_user
-                / (self.household_size * self.overbooking_ratio))
+        return (
+            self.take_up_rate
+            * self.users_per_household
+            * self.busy_hour_mbps_per_user
+            / (self.household_size * self.overbooking_ratio)
+        )
 
 
 def demand_mbps(population: np.ndarray, assumptions: DemandAssumptions) -> np.ndarray:
@@ -86,14 +90,17 @@ class UnderservedRule:
     service_radius_km: float = 3.0
 
     def describe(self) -> str:
-        return (f"demand sites (settlements within {self.service_radius_km:g} km of each other) "
-                f"with {self.min_population:g} to {self.urban_min_population:g} people whose "
-                "straight-line distance to existing fibre or a point of presence exceeds "
-                f"{self.min_fiber_distance_km:g} km")
+        return (
+            f"demand sites (settlements within {self.service_radius_km:g} km of each other) "
+            f"with {self.min_population:g} to {self.urban_min_population:g} people whose "
+            "straight-line distance to existing fibre or a point of presence exceeds "
+            f"{self.min_fiber_distance_km:g} km"
+        )
 
 
-def target_sites(population: np.ndarray, fiber_distance_km: np.ndarray,
-                 rule: UnderservedRule) -> tuple[np.ndarray, np.ndarray]:
+def target_sites(
+    population: np.ndarray, fiber_distance_km: np.ndarray, rule: UnderservedRule
+) -> tuple[np.ndarray, np.ndarray]:
     """Which sites are targets, and why the others are not.
 
     Returns ``(target, why)``: booleans per site, and for non-targets one of

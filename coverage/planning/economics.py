@@ -40,24 +40,31 @@ def purchase_years(horizon_years: int, lifetime_years: int | None) -> np.ndarray
     return np.arange(0, horizon_years, int(lifetime_years), dtype=np.int64)
 
 
-def replacement_factor(discount_rate: float, horizon_years: int,
-                       lifetime_years: int | None) -> float:
+def replacement_factor(
+    discount_rate: float, horizon_years: int, lifetime_years: int | None
+) -> float:
     """``sum_{k >= 0, k L < H} (1 + r)^-(k L)`` [1]: CAPEX multiplier with replacements."""
     years = purchase_years(horizon_years, lifetime_years)
     return float(np.sum((1.0 + discount_rate) ** -years.astype(np.float64)))
 
 
-def present_value_usd(capex_usd, opex_usd_per_year, discount_rate: float,
-                      horizon_years: int, lifetime_years: int | None = None):
+def present_value_usd(
+    capex_usd,
+    opex_usd_per_year,
+    discount_rate: float,
+    horizon_years: int,
+    lifetime_years: int | None = None,
+):
     """Present value of costs [USD]; works on scalars and arrays alike.
 
     ``lifetime_years`` re-buys the CAPEX every ``L`` years within the horizon
     (:func:`purchase_years`); ``None`` buys it once.
     """
-    return (np.asarray(capex_usd, dtype=np.float64)
-            * replacement_factor(discount_rate, horizon_years, lifetime_years)
-            + np.asarray(opex_usd_per_year, dtype=np.float64)
-            * annuity_factor(discount_rate, horizon_years))
+    return np.asarray(capex_usd, dtype=np.float64) * replacement_factor(
+        discount_rate, horizon_years, lifetime_years
+    ) + np.asarray(opex_usd_per_year, dtype=np.float64) * annuity_factor(
+        discount_rate, horizon_years
+    )
 
 
 @dataclass(frozen=True)
@@ -135,20 +142,35 @@ class SatelliteCosts:
 #: Defaults per orbit class, used for a system without its own ``[costs.<system>]``
 #: table; all are assumptions to replace with quotes (the report says so).
 DEFAULT_LEO_COSTS = SatelliteCosts(
-    terminal_usd=2_500.0, service_usd_per_month=500.0, capacity_mbps_per_terminal=100.0,
-    lifetime_years=5, source="[ASSUMPTION] generic LEO enterprise terminal and service")
+    terminal_usd=2_500.0,
+    service_usd_per_month=500.0,
+    capacity_mbps_per_terminal=100.0,
+    lifetime_years=5,
+    source="[ASSUMPTION] generic LEO enterprise terminal and service",
+)
 DEFAULT_MEO_COSTS = SatelliteCosts(
-    terminal_usd=50_000.0, service_usd_per_month=6_000.0, capacity_mbps_per_terminal=100.0,
+    terminal_usd=50_000.0,
+    service_usd_per_month=6_000.0,
+    capacity_mbps_per_terminal=100.0,
     lifetime_years=7,
     source="[ASSUMPTION] tracking MEO remote (two antennas); service at USD 60 per Mbit/s "
-           "per month, a tenth of O3b's 2009 launch quote of USD 600 (space.com, 2009)")
+    "per month, a tenth of O3b's 2009 launch quote of USD 600 (space.com, 2009)",
+)
 DEFAULT_GEO_COSTS = SatelliteCosts(
-    terminal_usd=5_000.0, service_usd_per_month=2_000.0, capacity_mbps_per_terminal=20.0,
-    lifetime_years=7, source="[ASSUMPTION] Ku/Ka-band VSAT and transponder share")
+    terminal_usd=5_000.0,
+    service_usd_per_month=2_000.0,
+    capacity_mbps_per_terminal=20.0,
+    lifetime_years=7,
+    source="[ASSUMPTION] Ku/Ka-band VSAT and transponder share",
+)
 
 #: Orbit class -> default costs; ``mixed`` (a source spanning classes) is priced as LEO.
-DEFAULT_COSTS_BY_ORBIT = {"LEO": DEFAULT_LEO_COSTS, "MEO": DEFAULT_MEO_COSTS,
-                          "GEO": DEFAULT_GEO_COSTS, "MIXED": DEFAULT_LEO_COSTS}
+DEFAULT_COSTS_BY_ORBIT = {
+    "LEO": DEFAULT_LEO_COSTS,
+    "MEO": DEFAULT_MEO_COSTS,
+    "GEO": DEFAULT_GEO_COSTS,
+    "MIXED": DEFAULT_LEO_COSTS,
+}
 
 
 def default_costs(orbit_class: str) -> SatelliteCosts:
@@ -156,8 +178,9 @@ def default_costs(orbit_class: str) -> SatelliteCosts:
     try:
         return DEFAULT_COSTS_BY_ORBIT[orbit_class.upper()]
     except KeyError:
-        raise ValueError(f"orbit class {orbit_class!r}: expected one of LEO, MEO, GEO, "
-                         "mixed") from None
+        raise ValueError(
+            f"orbit class {orbit_class!r}: expected one of LEO, MEO, GEO, mixed"
+        ) from None
 
 
 def with_overrides(costs: SatelliteCosts, overrides: Mapping[str, object]) -> SatelliteCosts:
@@ -165,15 +188,18 @@ def with_overrides(costs: SatelliteCosts, overrides: Mapping[str, object]) -> Sa
     return replace(costs, **dict(overrides)) if overrides else costs
 
 
-def fiber_option_usd(fiber_weighted_km: np.ndarray, costs: FiberCosts
-                     ) -> tuple[np.ndarray, np.ndarray]:
+def fiber_option_usd(
+    fiber_weighted_km: np.ndarray, costs: FiberCosts
+) -> tuple[np.ndarray, np.ndarray]:
     """``(capex_usd, opex_usd_per_year)`` per cell for a fibre extension.
 
     ``fiber_weighted_km`` is the least-cost path length with each edge multiplied by its
     terrain factor [km]; unreachable cells (inf) cost inf.
     """
-    capex = np.asarray(fiber_weighted_km, dtype=np.float64) * costs.cost_per_km_usd \
+    capex = (
+        np.asarray(fiber_weighted_km, dtype=np.float64) * costs.cost_per_km_usd
         + costs.site_equipment_usd
+    )
     return capex, capex * costs.opex_fraction_per_year
 
 
@@ -183,8 +209,9 @@ def terminals_needed(demand_mbps: np.ndarray, capacity_mbps_per_terminal: float)
     return np.where(demand > 0, np.maximum(1.0, np.ceil(demand / capacity_mbps_per_terminal)), 0.0)
 
 
-def satellite_option_usd(demand_mbps: np.ndarray, costs: SatelliteCosts
-                         ) -> tuple[np.ndarray, np.ndarray]:
+def satellite_option_usd(
+    demand_mbps: np.ndarray, costs: SatelliteCosts
+) -> tuple[np.ndarray, np.ndarray]:
     """``(capex_usd, opex_usd_per_year)`` per cell for satellite backhaul (first purchase;
     replacements come from ``costs.lifetime_years``, see :func:`present_value_usd`)."""
     n = terminals_needed(demand_mbps, costs.capacity_mbps_per_terminal)
@@ -233,13 +260,17 @@ class CashFlowTable:
         """The same table in Pakistani rupees at ``usd_to_pkr`` [PKR/USD]."""
         if self.currency != "USD":
             raise ValueError(f"the table is already in {self.currency}")
-        return replace(self, capex=self.capex * usd_to_pkr, opex=self.opex * usd_to_pkr,
-                       currency="PKR")
+        return replace(
+            self, capex=self.capex * usd_to_pkr, opex=self.opex * usd_to_pkr, currency="PKR"
+        )
 
 
-def cash_flow_table(capex_usd: Mapping[str, float], opex_usd_per_year: Mapping[str, float],
-                    finance: FinanceAssumptions,
-                    lifetime_years: Mapping[str, int | None] | None = None) -> CashFlowTable:
+def cash_flow_table(
+    capex_usd: Mapping[str, float],
+    opex_usd_per_year: Mapping[str, float],
+    finance: FinanceAssumptions,
+    lifetime_years: Mapping[str, int | None] | None = None,
+) -> CashFlowTable:
     """The yearly cash flows of each option over ``finance.horizon_years``.
 
     Parameters
@@ -275,9 +306,13 @@ def cash_flow_table(capex_usd: Mapping[str, float], opex_usd_per_year: Mapping[s
     return CashFlowTable(options, year, capex, opex, discount)
 
 
-def chosen_cash_flows(chosen: np.ndarray, capex_usd: Mapping[str, np.ndarray],
-                      opex_usd_per_year: Mapping[str, np.ndarray], finance: FinanceAssumptions,
-                      lifetime_years: Mapping[str, int | None] | None = None) -> CashFlowTable:
+def chosen_cash_flows(
+    chosen: np.ndarray,
+    capex_usd: Mapping[str, np.ndarray],
+    opex_usd_per_year: Mapping[str, np.ndarray],
+    finance: FinanceAssumptions,
+    lifetime_years: Mapping[str, int | None] | None = None,
+) -> CashFlowTable:
     """The cash-flow table of what a plan builds: per option, the sum over the cells it is
     chosen for.
 

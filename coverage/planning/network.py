@@ -38,11 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import (
-    breadth_first_order,
-    dijkstra,
-    minimum_spanning_tree,
-)
+from scipy.sparse.csgraph import breadth_first_order, dijkstra, minimum_spanning_tree
 
 from ..errors import CoverageError
 from .economics import FiberCosts, FinanceAssumptions, annuity_factor

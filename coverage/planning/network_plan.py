@@ -58,8 +58,10 @@ def cell_graph(cells, lat_deg, lon_deg, terrain_factor):
     ei = np.array(ei, dtype=np.int64)
     ej = np.array(ej, dtype=np.int64)
     lat, lon = np.radians(lat_deg), np.radians(lon_deg)
-    a = (np.sin((lat[ej] - lat[ei]) / 2) ** 2
-         + np.cos(lat[ei]) * np.cos(lat[ej]) * np.sin((lon[ej] - lon[ei]) / 2) ** 2)
+    a = (
+        np.sin((lat[ej] - lat[ei]) / 2) ** 2
+        + np.cos(lat[ei]) * np.cos(lat[ej]) * np.sin((lon[ej] - lon[ei]) / 2) ** 2
+    )
     km = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
     factor = np.asarray(terrain_factor, dtype=np.float64)
     return ei, ej, km, km * 0.5 * (factor[ei] + factor[ej])
@@ -111,21 +113,31 @@ def _access_cells(sites: Sites, weighted_km: np.ndarray) -> np.ndarray:
     return access
 
 
-def network_plan(plan: xr.Dataset, spec: PlanningSpec, sites: Sites, target: np.ndarray,
-                 site_demand_mbps: np.ndarray, site_option_cost_usd: dict[str, np.ndarray],
-                 options: list[SatelliteOption], weighted_km: np.ndarray) -> NetworkPlan:
+def network_plan(
+    plan: xr.Dataset,
+    spec: PlanningSpec,
+    sites: Sites,
+    target: np.ndarray,
+    site_demand_mbps: np.ndarray,
+    site_option_cost_usd: dict[str, np.ndarray],
+    options: list[SatelliteOption],
+    weighted_km: np.ndarray,
+) -> NetworkPlan:
     """Serve the target sites jointly (module docstring); ``options`` are the per-site
     satellite options (licensing already applied), ``site_option_cost_usd`` their present
     values per site (and ``fiber``, the stand-alone path) from the per-site decision."""
     cells = plan["cell"].values.astype(str)
     n_cell = cells.size
-    factor = (plan["fiber_terrain_factor"].values if "fiber_terrain_factor" in plan
-              else np.ones(n_cell))
+    factor = (
+        plan["fiber_terrain_factor"].values if "fiber_terrain_factor" in plan else np.ones(n_cell)
+    )
     ei, ej, km, wkm = cell_graph(cells, plan["lat"].values, plan["lon"].values, factor)
-    graph = FibreGraph.from_edges(n_cell, ei, ej,
-                                  fibre_edge_cost_usd(wkm, spec.fiber, spec.finance))
-    roots = plan["on_network"].values.astype(bool) if "on_network" in plan \
-        else np.zeros(n_cell, bool)
+    graph = FibreGraph.from_edges(
+        n_cell, ei, ej, fibre_edge_cost_usd(wkm, spec.fiber, spec.finance)
+    )
+    roots = (
+        plan["on_network"].values.astype(bool) if "on_network" in plan else np.zeros(n_cell, bool)
+    )
     access = _access_cells(sites, weighted_km)
     needs = target & (access >= 0) & ~roots[np.maximum(access, 0)]
     node_demand = np.zeros(n_cell)
@@ -138,8 +150,11 @@ def network_plan(plan: xr.Dataset, spec: PlanningSpec, sites: Sites, target: np.
     for option in options:
         ok = feasible(option, criteria) | ~option.licensed  # unlicensed: still explains
         covered = option.pct_time_covered >= criteria.min_availability_pct
-        cost = np.where(covered & (option.latency_rtt_ms <= criteria.max_latency_rtt_ms) & ok,
-                        site_option_cost_usd[option.code_name], np.inf)
+        cost = np.where(
+            covered & (option.latency_rtt_ms <= criteria.max_latency_rtt_ms) & ok,
+            site_option_cost_usd[option.code_name],
+            np.inf,
+        )
         node_cost = np.zeros(n_cell)
         np.add.at(node_cost, access[needs], cost[needs])
         node_cost[node_demand <= 0] = np.inf
@@ -150,8 +165,9 @@ def network_plan(plan: xr.Dataset, spec: PlanningSpec, sites: Sites, target: np.
             per_area = np.full(area_ids.size, np.inf)
             np.minimum.at(per_area, node_area, visible)
             capacity = np.asarray(model.capacity_mbps(per_area), dtype=np.float64)
-        site_options.append(SiteOption(option.code_name, "satellite", node_cost,
-                                       bool(option.licensed), capacity))
+        site_options.append(
+            SiteOption(option.code_name, "satellite", node_cost, bool(option.licensed), capacity)
+        )
     fibre_site = fibre_site_cost_usd(spec.fiber, spec.finance)
     joint = joint_plan(graph, roots, fibre_site, site_options, node_demand, node_area)
     decision, design = joint.decision, joint.design
@@ -174,8 +190,18 @@ def network_plan(plan: xr.Dataset, spec: PlanningSpec, sites: Sites, target: np.
     used = design.edge_used & (graph.edge_status == 0)
     trunk = np.where(design.in_tree & ~roots, design.trunk_id, -1)
     return NetworkPlan(
-        site_choice, site_cost, site_runner, site_runner_cost, site_reason,
-        trunk.astype(np.int32), np.where(trunk >= 0, design.cells_sharing_trunk, 0),
-        np.where(design.served, design.allocated_trunk_usd, 0.0), design.in_tree & ~roots,
-        areas, float(km[used[: km.size]].sum()), int(np.unique(trunk[trunk >= 0]).size),
-        float(np.nansum(site_cost)), joint.rounds)
+        site_choice,
+        site_cost,
+        site_runner,
+        site_runner_cost,
+        site_reason,
+        trunk.astype(np.int32),
+        np.where(trunk >= 0, design.cells_sharing_trunk, 0),
+        np.where(design.served, design.allocated_trunk_usd, 0.0),
+        design.in_tree & ~roots,
+        areas,
+        float(km[used[: km.size]].sum()),
+        int(np.unique(trunk[trunk >= 0]).size),
+        float(np.nansum(site_cost)),
+        joint.rounds,
+    )

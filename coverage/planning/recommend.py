@@ -42,6 +42,7 @@ def name_token(name: str) -> str:
     (``"SES/O3b"`` -> ``"SES_O3b"``, ``"Pak Sat"`` -> ``"Pak_Sat"``)."""
     return _NOT_TOKEN.sub("_", name.strip())
 
+
 TIE = "tie_within_1pct"
 
 
@@ -109,8 +110,11 @@ def feasible(option: SatelliteOption, criteria: FeasibilityCriteria, open_sky: b
 
 def _feasible(option: SatelliteOption, criteria: FeasibilityCriteria, open_sky: bool):
     covered = option.pct_time_covered_open_sky if open_sky else option.pct_time_covered
-    return (option.licensed & (np.asarray(covered) >= criteria.min_availability_pct)
-            & (np.asarray(option.latency_rtt_ms) <= criteria.max_latency_rtt_ms))
+    return (
+        option.licensed
+        & (np.asarray(covered) >= criteria.min_availability_pct)
+        & (np.asarray(option.latency_rtt_ms) <= criteria.max_latency_rtt_ms)
+    )
 
 
 def _ties(matrix: np.ndarray, best_cost: np.ndarray, tie_within_pct: float) -> np.ndarray:
@@ -119,14 +123,21 @@ def _ties(matrix: np.ndarray, best_cost: np.ndarray, tie_within_pct: float) -> n
         return np.zeros(matrix.shape[1], dtype=bool)
     runner_up = np.partition(matrix, 1, axis=0)[1]
     with np.errstate(invalid="ignore"):
-        return (np.isfinite(runner_up)
-                & (runner_up - best_cost <= np.abs(best_cost) * tie_within_pct / 100.0))
+        return np.isfinite(runner_up) & (
+            runner_up - best_cost <= np.abs(best_cost) * tie_within_pct / 100.0
+        )
 
 
-def recommend(population: np.ndarray, fiber_distance_km: np.ndarray,
-              fiber_weighted_km: np.ndarray, demand_mbps: np.ndarray,
-              options: Sequence[SatelliteOption], fiber_costs: FiberCosts,
-              finance: FinanceAssumptions, criteria: FeasibilityCriteria) -> Recommendation:
+def recommend(
+    population: np.ndarray,
+    fiber_distance_km: np.ndarray,
+    fiber_weighted_km: np.ndarray,
+    demand_mbps: np.ndarray,
+    options: Sequence[SatelliteOption],
+    fiber_costs: FiberCosts,
+    finance: FinanceAssumptions,
+    criteria: FeasibilityCriteria,
+) -> Recommendation:
     """Cheapest feasible backhaul per cell; all arrays are ``(n_cell,)``.
 
     Exact ties go to the earlier option in the order fibre, then ``options`` as given, so
@@ -137,15 +148,14 @@ def recommend(population: np.ndarray, fiber_distance_km: np.ndarray,
     population = np.asarray(population, dtype=np.float64)
     n = population.shape[0]
     capex, opex = fiber_option_usd(fiber_weighted_km, fiber_costs)
-    costs = {"fiber": present_value_usd(capex, opex, finance.discount_rate,
-                                        finance.horizon_years)}
+    costs = {"fiber": present_value_usd(capex, opex, finance.discount_rate, finance.horizon_years)}
     feasible = {"fiber": np.isfinite(costs["fiber"])}
     blocked_by_terrain = np.zeros(n, dtype=bool)
     for option in options:
         capex, opex = satellite_option_usd(demand_mbps, option.costs)
-        costs[option.code_name] = present_value_usd(capex, opex, finance.discount_rate,
-                                                    finance.horizon_years,
-                                                    option.costs.lifetime_years)
+        costs[option.code_name] = present_value_usd(
+            capex, opex, finance.discount_rate, finance.horizon_years, option.costs.lifetime_years
+        )
         feasible[option.code_name] = _feasible(option, criteria, open_sky=False)
         if option.orbit.lower() == "leo":
             blocked_by_terrain |= _feasible(option, criteria, True) & ~feasible[option.code_name]

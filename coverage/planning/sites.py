@@ -82,9 +82,12 @@ def cluster_points(lat_deg, lon_deg, radius_km: float, weight=None) -> np.ndarra
     for leader in order.tolist():
         if labels[leader] >= 0:
             continue
-        near = np.asarray(tree.query_ball_point(_unit(lat[leader:leader + 1],
-                                                      lon[leader:leader + 1])[0], chord),
-                          dtype=np.int64)
+        near = np.asarray(
+            tree.query_ball_point(
+                _unit(lat[leader : leader + 1], lon[leader : leader + 1])[0], chord
+            ),
+            dtype=np.int64,
+        )
         near = near[labels[near] < 0]
         labels[near] = site
         labels[leader] = site
@@ -137,8 +140,9 @@ class Sites:
         cell (e.g. people) times the cell's share in the site."""
         w = self.share.multiply(np.asarray(weight, dtype=np.float64)[:, None]).tocsc()
         total = np.asarray(w.sum(axis=0)).reshape(-1)
-        value = np.asarray(w.T @ np.nan_to_num(np.asarray(per_cell, dtype=np.float64),
-                                                nan=0.0)).reshape(-1)
+        value = np.asarray(
+            w.T @ np.nan_to_num(np.asarray(per_cell, dtype=np.float64), nan=0.0)
+        ).reshape(-1)
         return np.divide(value, total, out=np.full(total.shape, np.nan), where=total > 0)
 
     def min_over_points(self, per_point: np.ndarray, fallback: np.ndarray) -> np.ndarray:
@@ -157,27 +161,38 @@ class Sites:
         np.minimum.at(out, coo.col, values)
         return out
 
-    def allocate_to_cells(self, per_site: np.ndarray, cell_population: np.ndarray
-                          ) -> np.ndarray:
+    def allocate_to_cells(self, per_site: np.ndarray, cell_population: np.ndarray) -> np.ndarray:
         """A per-site amount (a cost) shared out to cells by their people in the site.
 
         Cells with no people get NaN; sites whose amount is NaN contribute nothing.
         """
         per_site = np.asarray(per_site, dtype=np.float64)
-        per_person = np.divide(np.nan_to_num(per_site, nan=0.0), self.population,
-                               out=np.zeros(self.n_sites), where=self.population > 0)
+        per_person = np.divide(
+            np.nan_to_num(per_site, nan=0.0),
+            self.population,
+            out=np.zeros(self.n_sites),
+            where=self.population > 0,
+        )
         people = self.share.multiply(np.asarray(cell_population, dtype=np.float64)[:, None])
         out = np.asarray(people @ per_person).reshape(-1)
         defined = np.asarray(people @ np.isfinite(per_site).astype(float)).reshape(-1) > 0
         return np.where(defined, out, np.nan)
 
 
-def demand_sites(cell_id: np.ndarray, cell_lat_deg: np.ndarray, cell_lon_deg: np.ndarray,
-                 cell_population: np.ndarray, cell_radius_km: np.ndarray,
-                 point_cell: np.ndarray, point_lat_deg: np.ndarray,
-                 point_lon_deg: np.ndarray, point_weight: np.ndarray,
-                 service_radius_km: float, dispersed_resolution: int = 6,
-                 point_reach_km: np.ndarray | None = None) -> Sites:
+def demand_sites(
+    cell_id: np.ndarray,
+    cell_lat_deg: np.ndarray,
+    cell_lon_deg: np.ndarray,
+    cell_population: np.ndarray,
+    cell_radius_km: np.ndarray,
+    point_cell: np.ndarray,
+    point_lat_deg: np.ndarray,
+    point_lon_deg: np.ndarray,
+    point_weight: np.ndarray,
+    service_radius_km: float,
+    dispersed_resolution: int = 6,
+    point_reach_km: np.ndarray | None = None,
+) -> Sites:
     """Group a grid's people into demand sites (module docstring for the rules).
 
     Parameters
@@ -216,8 +231,9 @@ def demand_sites(cell_id: np.ndarray, cell_lat_deg: np.ndarray, cell_lon_deg: np
     p_lon = np.asarray(point_lon_deg, dtype=np.float64).reshape(-1)
     weight = np.asarray(point_weight, dtype=np.float64).reshape(-1)
     if not (p_lat.size == p_lon.size == weight.size == np.asarray(point_cell).size):
-        raise CoverageError("settlement points: lat, lon, weight and cell must have one "
-                            "value per point")
+        raise CoverageError(
+            "settlement points: lat, lon, weight and cell must have one value per point"
+        )
     if np.any(~np.isfinite(weight) | (weight <= 0)):
         raise CoverageError("settlement point weights must be finite and > 0")
     labels = cluster_points(p_lat, p_lon, service_radius_km, weight)
@@ -245,11 +261,15 @@ def demand_sites(cell_id: np.ndarray, cell_lat_deg: np.ndarray, cell_lon_deg: np
     dispersed = np.zeros(0, dtype=np.int64)
     if orphan.size:
         if p_lat.size:
-            chord, nearest = cKDTree(_unit(p_lat, p_lon)).query(_unit(cell_lat[orphan],
-                                                                      cell_lon[orphan]))
+            chord, nearest = cKDTree(_unit(p_lat, p_lon)).query(
+                _unit(cell_lat[orphan], cell_lon[orphan])
+            )
             km = 2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord / 2.0, 1.0))
-            own = (np.zeros(p_lat.size) if point_reach_km is None
-                   else np.asarray(point_reach_km, dtype=np.float64).reshape(-1))
+            own = (
+                np.zeros(p_lat.size)
+                if point_reach_km is None
+                else np.asarray(point_reach_km, dtype=np.float64).reshape(-1)
+            )
             reach = km <= np.maximum(service_radius_km, own[nearest]) + radius[orphan]
         else:
             reach = np.zeros(orphan.size, dtype=bool)
@@ -258,9 +278,13 @@ def demand_sites(cell_id: np.ndarray, cell_lat_deg: np.ndarray, cell_lon_deg: np
         cols.append(labels[nearest[reach]] if p_lat.size else np.zeros(0, np.int64))
         vals.append(np.ones(int(reach.sum())))
         dispersed = orphan[~reach]
-        patch = np.array([h3.latlng_to_cell(a, b, dispersed_resolution)
-                          for a, b in zip(cell_lat[dispersed], cell_lon[dispersed],
-                                          strict=True)], dtype=str)
+        patch = np.array(
+            [
+                h3.latlng_to_cell(a, b, dispersed_resolution)
+                for a, b in zip(cell_lat[dispersed], cell_lon[dispersed], strict=True)
+            ],
+            dtype=str,
+        )
         _, first, patch_id = np.unique(patch, return_index=True, return_inverse=True)
         order = np.argsort(first)  # number patches by first appearance
         rank = np.empty_like(order)
@@ -271,10 +295,16 @@ def demand_sites(cell_id: np.ndarray, cell_lat_deg: np.ndarray, cell_lon_deg: np
         vals.append(np.ones(dispersed.size))
     n_patch = int(patch_id.max()) + 1 if orphan.size and dispersed.size else 0
     n_raw = n_cluster + n_patch
-    share = csr_matrix((np.concatenate(vals) if vals else np.zeros(0),
-                        (np.concatenate(rows) if rows else np.zeros(0, np.int64),
-                         np.concatenate(cols) if cols else np.zeros(0, np.int64))),
-                       shape=(n_cell, n_raw))
+    share = csr_matrix(
+        (
+            np.concatenate(vals) if vals else np.zeros(0),
+            (
+                np.concatenate(rows) if rows else np.zeros(0, np.int64),
+                np.concatenate(cols) if cols else np.zeros(0, np.int64),
+            ),
+        ),
+        shape=(n_cell, n_raw),
+    )
     # keep the sites that hold people, numbered in order of first appearance
     site_people = np.asarray(share.T @ population).reshape(-1)
     keep = np.flatnonzero(site_people > 0)
@@ -308,5 +338,4 @@ def demand_sites(cell_id: np.ndarray, cell_lat_deg: np.ndarray, cell_lon_deg: np
     renumber = np.full(max(n_raw, 1), -1, dtype=np.int64)
     renumber[keep] = np.arange(keep.size)
     point_site = renumber[labels] if labels.size else np.zeros(0, dtype=np.int64)
-    return Sites(lat, lon, site_people, n_points, share, main, float(service_radius_km),
-                 point_site)
+    return Sites(lat, lon, site_people, n_points, share, main, float(service_radius_km), point_site)

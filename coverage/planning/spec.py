@@ -82,7 +82,8 @@ class PlanningSpec:
     fiber: FiberCosts = field(default_factory=FiberCosts)
     terrain_costs: TerrainCostFactors = field(default_factory=TerrainCostFactors)
     orbit_costs: Mapping[str, SatelliteCosts] = field(
-        default_factory=lambda: {k: DEFAULT_COSTS_BY_ORBIT[k] for k in ORBIT_CLASSES})
+        default_factory=lambda: {k: DEFAULT_COSTS_BY_ORBIT[k] for k in ORBIT_CLASSES}
+    )
     satellite_costs: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     network: NetworkOptions = field(default_factory=NetworkOptions)
     population: PopulationOptions = field(default_factory=PopulationOptions)

@@ -18,12 +18,7 @@ from ..errors import ScenarioError
 from ..planning.demand import DemandAssumptions, UnderservedRule
 from ..planning.economics import FiberCosts, FinanceAssumptions, SatelliteCosts
 from ..planning.recommend import FeasibilityCriteria
-from ..planning.spec import (
-    NetworkOptions,
-    PlanningSpec,
-    PopulationOptions,
-    TerrainCostFactors,
-)
+from ..planning.spec import NetworkOptions, PlanningSpec, PopulationOptions, TerrainCostFactors
 from .schema import COST_CLASSES
 from .validate import check_table, unknown_key_message
 
@@ -47,6 +42,7 @@ def _quoted(name: str) -> str:
 
 def planning_from_tables(data: Mapping, systems: Sequence[str], source: str) -> PlanningSpec:
     """Validate a parsed scenario's planning tables (``systems``: the system names)."""
+
     def table(section):
         return check_table(section, data.get(section, {}), f"{source}: [{section}]")
 
@@ -63,25 +59,32 @@ def planning_from_tables(data: Mapping, systems: Sequence[str], source: str) -> 
             continue
         if name in COST_CLASSES:
             if name in systems:
-                raise ScenarioError(f"{where}: ambiguous: '{name}' names both the "
-                                    f"{name.upper()} orbit-class costs and a system; rename "
-                                    "the system")
-            orbit_costs[name.upper()] = SatelliteCosts(**check_table(f"costs.{name}", values,
-                                                                     where))
+                raise ScenarioError(
+                    f"{where}: ambiguous: '{name}' names both the "
+                    f"{name.upper()} orbit-class costs and a system; rename "
+                    "the system"
+                )
+            orbit_costs[name.upper()] = SatelliteCosts(
+                **check_table(f"costs.{name}", values, where)
+            )
         elif name in systems:
             given[name] = check_table("costs.<system>", values, where, only_given=True)
         else:
-            raise ScenarioError(unknown_key_message(f"{source}: [costs]", name,
-                                                    ["fiber", *COST_CLASSES, *systems]))
+            raise ScenarioError(
+                unknown_key_message(f"{source}: [costs]", name, ["fiber", *COST_CLASSES, *systems])
+            )
     return PlanningSpec(
         demand=DemandAssumptions(**table("demand")),
         underserved=_pick(UnderservedRule, planning),
         finance=_pick(FinanceAssumptions, finance),
         criteria=_pick(FeasibilityCriteria, planning),
-        fiber=_pick(FiberCosts, fiber), terrain_costs=_pick(TerrainCostFactors, fiber),
-        orbit_costs=orbit_costs, satellite_costs=given,
+        fiber=_pick(FiberCosts, fiber),
+        terrain_costs=_pick(TerrainCostFactors, fiber),
+        orbit_costs=orbit_costs,
+        satellite_costs=given,
         network=NetworkOptions(**table("network")),
-        population=PopulationOptions(**table("population")))
+        population=PopulationOptions(**table("population")),
+    )
 
 
 def planning_spec(scenario: Scenario) -> PlanningSpec:
@@ -91,6 +94,7 @@ def planning_spec(scenario: Scenario) -> PlanningSpec:
 
 def planning_tables(spec: PlanningSpec) -> dict[str, dict]:
     """The planning spec as TOML tables ``{header: {key: value}}`` (defaults included)."""
+
     def values(*objects):
         out = {}
         for obj in objects:
@@ -100,11 +104,15 @@ def planning_tables(spec: PlanningSpec) -> dict[str, dict]:
     finance = dataclasses.asdict(spec.finance)
     tables = {
         "demand": values(spec.demand),
-        "planning": {**values(spec.underserved, spec.criteria),
-                     "horizon_years": finance["horizon_years"],
-                     "discount_rate": finance["discount_rate"]},
-        "finance": {"usd_to_pkr": finance["usd_to_pkr"],
-                    "usd_to_pkr_as_of": finance["usd_to_pkr_as_of"]},
+        "planning": {
+            **values(spec.underserved, spec.criteria),
+            "horizon_years": finance["horizon_years"],
+            "discount_rate": finance["discount_rate"],
+        },
+        "finance": {
+            "usd_to_pkr": finance["usd_to_pkr"],
+            "usd_to_pkr_as_of": finance["usd_to_pkr_as_of"],
+        },
         "costs.fiber": values(spec.fiber, spec.terrain_costs),
     }
     for orbit, costs in spec.orbit_costs.items():

@@ -65,9 +65,23 @@ else:  # pragma: no cover
 
 DEFAULT_SCENARIO_FILE = "default_scenario.toml"
 
-__all__ = ["EngineSpec", "FilterSpec", "LicensingSpec", "OutputSpec", "RegionSpec", "Scenario",
-           "SystemSpec", "TerrainSpec", "WalkerSpec", "WindowSpec", "default_scenario",
-           "default_scenario_text", "load_scenario", "scenario_from_argument", "toml_key"]
+__all__ = [
+    "EngineSpec",
+    "FilterSpec",
+    "LicensingSpec",
+    "OutputSpec",
+    "RegionSpec",
+    "Scenario",
+    "SystemSpec",
+    "TerrainSpec",
+    "WalkerSpec",
+    "WindowSpec",
+    "default_scenario",
+    "default_scenario_text",
+    "load_scenario",
+    "scenario_from_argument",
+    "toml_key",
+]
 
 
 @dataclass(frozen=True)
@@ -109,38 +123,52 @@ class Scenario:
     def __post_init__(self) -> None:
         object.__setattr__(self, "systems", tuple(self.systems))
         for key in SCHEMA[""]:
-            object.__setattr__(self, key.name, check_value(
-                key, getattr(self, key.name), f"{self.source}: {key.name}"))
+            object.__setattr__(
+                self,
+                key.name,
+                check_value(key, getattr(self, key.name), f"{self.source}: {key.name}"),
+            )
         if not self.systems:
-            raise ScenarioError(f"{self.source}: no [[systems]]; add at least one, e.g. "
-                                "[[systems]] name = \"starlink\" source = \"bundled:starlink\"")
+            raise ScenarioError(
+                f"{self.source}: no [[systems]]; add at least one, e.g. "
+                '[[systems]] name = "starlink" source = "bundled:starlink"'
+            )
         seen, tokens = set(), {}
         for system in self.systems:
             if not isinstance(system, SystemSpec):
                 raise ScenarioError(f"{self.source}: systems must be SystemSpec objects")
             if system.name in seen:
-                raise ScenarioError(f"{self.source}: [systems.{system.name}] the name appears "
-                                    "twice; system names must be unique")
+                raise ScenarioError(
+                    f"{self.source}: [systems.{system.name}] the name appears "
+                    "twice; system names must be unique"
+                )
             token = name_token(system.name)
             if token in tokens:
-                raise ScenarioError(f"{self.source}: [systems.{system.name}] name: expected a "
-                                    f"name distinct from \"{tokens[token]}\" once spaces and "
-                                    f"slashes become '_' (both give '{token}' in variable "
-                                    "names); rename one")
+                raise ScenarioError(
+                    f"{self.source}: [systems.{system.name}] name: expected a "
+                    f'name distinct from "{tokens[token]}" once spaces and '
+                    f"slashes become '_' (both give '{token}' in variable "
+                    "names); rename one"
+                )
             seen.add(system.name)
             tokens[token] = system.name
         for name in self.planning.satellite_costs:
             if name not in seen:
-                raise ScenarioError(unknown_key_message(f"{self.source}: [costs]", name,
-                                                        ["fiber", "leo", "meo", "geo",
-                                                         *sorted(seen)]))
+                raise ScenarioError(
+                    unknown_key_message(
+                        f"{self.source}: [costs]",
+                        name,
+                        ["fiber", "leo", "meo", "geo", *sorted(seen)],
+                    )
+                )
         if not self.text:
             object.__setattr__(self, "text", self.to_toml())
 
     # ------------------------------------------------------------------ constructors
     @classmethod
-    def from_toml(cls, text: str, source: str = "<string>",
-                  base_dir: Path | None = None) -> Scenario:
+    def from_toml(
+        cls, text: str, source: str = "<string>", base_dir: Path | None = None
+    ) -> Scenario:
         """Parse and validate TOML text (``source`` names it in messages); a leading
         UTF-8 byte-order mark is accepted (Notepad and Excel write one)."""
         text = text.removeprefix("\ufeff")
@@ -149,14 +177,17 @@ class Scenario:
         except tomllib.TOMLDecodeError as exc:
             raise ScenarioFileError(f"{source}: not valid TOML: {exc}") from None
         except RecursionError:
-            raise ScenarioFileError(f"{source}: not readable TOML: tables or lists nested too "
-                                    "deeply for the parser; no scenario key needs more than "
-                                    "a few levels") from None
+            raise ScenarioFileError(
+                f"{source}: not readable TOML: tables or lists nested too "
+                "deeply for the parser; no scenario key needs more than "
+                "a few levels"
+            ) from None
         return cls.from_dict(data, source, text, base_dir)
 
     @classmethod
-    def from_dict(cls, data: Mapping, source: str = "<dict>", text: str = "",
-                  base_dir: Path | None = None) -> Scenario:
+    def from_dict(
+        cls, data: Mapping, source: str = "<dict>", text: str = "", base_dir: Path | None = None
+    ) -> Scenario:
         """Validate a parsed TOML document (dicts and lists); each value is checked once."""
         from .planning import planning_from_tables
 
@@ -164,8 +195,9 @@ class Scenario:
         heads = {k.name for k in SCHEMA[""]}
         for key in data:
             if key not in heads and key not in TOP_TABLES:
-                raise ScenarioError(unknown_key_message(
-                    f"{source}:", key, sorted(heads | set(TOP_TABLES))))
+                raise ScenarioError(
+                    unknown_key_message(f"{source}:", key, sorted(heads | set(TOP_TABLES)))
+                )
 
         def spec(cls_, section):
             where = f"{source}: [{section}]"
@@ -173,21 +205,32 @@ class Scenario:
 
         raw_systems = data.get("systems", [])
         if isinstance(raw_systems, Mapping):
-            raise ScenarioError(f"{source}: systems: expected an array of tables, found one "
-                                "table; write [[systems]] (double brackets) before each system")
+            raise ScenarioError(
+                f"{source}: systems: expected an array of tables, found one "
+                "table; write [[systems]] (double brackets) before each system"
+            )
         if not isinstance(raw_systems, list):
-            raise ScenarioError(f"{source}: systems: expected an array of tables ([[systems]]),"
-                                f" found {type(raw_systems).__name__}")
+            raise ScenarioError(
+                f"{source}: systems: expected an array of tables ([[systems]]),"
+                f" found {type(raw_systems).__name__}"
+            )
         systems = tuple(_system_from_dict(raw, i, source) for i, raw in enumerate(raw_systems))
         planning = planning_from_tables(data, [s.name for s in systems], source)
-        return cls(systems=systems, region=spec(RegionSpec, "region"),
-                   window=spec(WindowSpec, "window"), terrain=spec(TerrainSpec, "terrain"),
-                   engine=spec(EngineSpec, "engine"),
-                   licensing=spec(LicensingSpec, "licensing"),
-                   output=spec(OutputSpec, "output"), planning=planning,
-                   name=data.get("name", default("", "name")),
-                   description=data.get("description", default("", "description")),
-                   source=source, text=text, base_dir=base_dir)
+        return cls(
+            systems=systems,
+            region=spec(RegionSpec, "region"),
+            window=spec(WindowSpec, "window"),
+            terrain=spec(TerrainSpec, "terrain"),
+            engine=spec(EngineSpec, "engine"),
+            licensing=spec(LicensingSpec, "licensing"),
+            output=spec(OutputSpec, "output"),
+            planning=planning,
+            name=data.get("name", default("", "name")),
+            description=data.get("description", default("", "description")),
+            source=source,
+            text=text,
+            base_dir=base_dir,
+        )
 
     def resolve_path(self, path: str) -> Path:
         """A path from the scenario, relative to the scenario file's folder."""
@@ -203,7 +246,8 @@ class Scenario:
         if self.licensing.alternative_case:
             cases[self.licensing.alternative_case] = {
                 s.name: s.licensed if s.licensed_alternative is None else s.licensed_alternative
-                for s in self.systems}
+                for s in self.systems
+            }
         return cases
 
     # ------------------------------------------------------------------ rendering
@@ -212,9 +256,14 @@ class Scenario:
         from .planning import planning_tables
 
         out = [f"name = {_toml(self.name)}", f"description = {_toml(self.description)}", ""]
-        for section, obj in (("region", self.region), ("window", self.window),
-                             ("terrain", self.terrain), ("engine", self.engine),
-                             ("licensing", self.licensing), ("output", self.output)):
+        for section, obj in (
+            ("region", self.region),
+            ("window", self.window),
+            ("terrain", self.terrain),
+            ("engine", self.engine),
+            ("licensing", self.licensing),
+            ("output", self.output),
+        ):
             out.append(f"[{section}]")
             for key in SCHEMA[section]:
                 value = getattr(obj, key.name)
@@ -227,8 +276,9 @@ class Scenario:
                 value = getattr(system, key.name)
                 if key.name in ("walker", "filter"):
                     if value is not None:
-                        inner = {k.name: getattr(value, k.name)
-                                 for k in SCHEMA[f"systems.{key.name}"]}
+                        inner = {
+                            k.name: getattr(value, k.name) for k in SCHEMA[f"systems.{key.name}"]
+                        }
                         out.append(f"{key.name} = {_toml(inner)}")
                 elif value is not None and value != "":
                     out.append(f"{key.name} = {_toml(value)}")
@@ -268,11 +318,16 @@ def _toml(value) -> str:
 
 def _system_from_dict(raw, index: int, source: str) -> SystemSpec:
     name = raw.get("name") if isinstance(raw, Mapping) else None
-    where = (f"{source}: [systems.{name}]" if isinstance(name, str) and name
-             else f"{source}: [[systems]] #{index + 1}")
+    where = (
+        f"{source}: [systems.{name}]"
+        if isinstance(name, str) and name
+        else f"{source}: [[systems]] #{index + 1}"
+    )
     values = dict(check_names("systems", raw, where))
-    for key, cls, section in (("walker", WalkerSpec, "systems.walker"),
-                              ("filter", FilterSpec, "systems.filter")):
+    for key, cls, section in (
+        ("walker", WalkerSpec, "systems.walker"),
+        ("filter", FilterSpec, "systems.filter"),
+    ):
         if values.get(key) is not None:
             inner = f"{where} {key}:"
             values[key] = cls(**check_names(section, values[key], inner), where=inner)
@@ -283,8 +338,9 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file (UTF-8 TOML, with or without a byte-order mark)."""
     shown = str(path).replace("\x00", "\\x00")
     if "\x00" in str(path):
-        raise ScenarioFileError(f"{shown}: expected a file path, found a NUL character "
-                                "(\\x00) in it; remove it")
+        raise ScenarioFileError(
+            f"{shown}: expected a file path, found a NUL character (\\x00) in it; remove it"
+        )
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -293,16 +349,20 @@ def load_scenario(path: str | Path) -> Scenario:
     except IsADirectoryError:
         raise ScenarioFileError(f"{path}: is a folder; give the scenario .toml file") from None
     except OSError as exc:
-        raise ScenarioFileError(f"{path}: cannot read it ({exc.strerror or exc}); check the "
-                                "path and its permissions") from None
+        raise ScenarioFileError(
+            f"{path}: cannot read it ({exc.strerror or exc}); check the path and its permissions"
+        ) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ScenarioFileError(f"{path}: not UTF-8 text (byte {exc.start}); save the "
-                                "scenario as UTF-8") from None
+        raise ScenarioFileError(
+            f"{path}: not UTF-8 text (byte {exc.start}); save the scenario as UTF-8"
+        ) from None
     if not text.strip():
-        raise ScenarioFileError(f"{path}: the file is empty; start from the default scenario "
-                                "(hybridplan coverage --print-default > scenario.toml)")
+        raise ScenarioFileError(
+            f"{path}: the file is empty; start from the default scenario "
+            "(hybridplan coverage --print-default > scenario.toml)"
+        )
     return Scenario.from_toml(text, str(path), path.resolve().parent)
 
 
@@ -313,8 +373,9 @@ def scenario_from_argument(argument: str | Path) -> Scenario:
 
 def default_scenario_text() -> str:
     """The text of the bundled default scenario (GB + AJK, 2026-05-30, all systems)."""
-    return (resources.files("hybridplan.coverage.scenario") / "data"
-            / DEFAULT_SCENARIO_FILE).read_text(encoding="utf-8")
+    return (
+        resources.files("hybridplan.coverage.scenario") / "data" / DEFAULT_SCENARIO_FILE
+    ).read_text(encoding="utf-8")
 
 
 def default_scenario() -> Scenario:

@@ -201,12 +201,7 @@ def _layout(
                 [
                     _row(
                         "figure",
-                        dcc.Dropdown(
-                            id="figure",
-                            options=figures,
-                            clearable=False,
-                            value=figure,
-                        ),
+                        dcc.Dropdown(id="figure", options=figures, clearable=False, value=figure),
                     ),
                     _row(
                         "system",

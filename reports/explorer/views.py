@@ -17,15 +17,7 @@ import xarray as xr
 from dash import html
 
 from ..charts import visibility_series_chart
-from ..labels import (
-    ReportDataError,
-    as_text,
-    cell_values,
-    flag_meanings,
-    label,
-    systems,
-    units_of,
-)
+from ..labels import ReportDataError, as_text, cell_values, flag_meanings, label, systems, units_of
 from ..maps import hex_map
 from ..overlays import boundary_traces
 from ..tables import district_table
