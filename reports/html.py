@@ -308,6 +308,14 @@ def _licensing_section(ds: xr.Dataset) -> list[str]:
         if any(people_by_case):
             rows.append([option_label(meaning), *people_by_case])
     rows.append(["Cost [USD]", *[float(cost[i].sum()) for i in range(len(cases))]])
+    rate = float(ds.attrs.get("usd_to_pkr", 0.0) or 0.0)
+    if rate > 0:
+        rows.append(
+            [
+                f"Cost [PKR] at {rate:g} PKR/USD ({ds.attrs.get('usd_to_pkr_as_of', '')})",
+                *[float(cost[i].sum()) * rate for i in range(len(cases))],
+            ]
+        )
     head = [("Technology", "people served per case")] + [
         (c, a) for c, a in zip(cases, about, strict=True)
     ]
@@ -324,6 +332,43 @@ def _licensing_section(ds: xr.Dataset) -> list[str]:
             for i, c in enumerate(cases)
         ]
         parts.append(kv_table([(f"Licensed in '{c}'", v) for c, v in pairs]))
+    parts.extend(_cash_flow_table(ds, cases, rate))
+    return parts
+
+
+def _cash_flow_table(ds: xr.Dataset, cases: list[str], rate: float) -> list[str]:
+    """Yearly investment and running costs of what each case builds (USD, and PKR)."""
+    if "cash_flow_capex_usd" not in ds or "cash_flow_opex_usd" not in ds:
+        return []
+    capex = np.asarray(ds["cash_flow_capex_usd"].values, float)
+    opex = np.asarray(ds["cash_flow_opex_usd"].values, float)
+    years = np.asarray(ds["year"].values) if "year" in ds else np.arange(capex.shape[1])
+    head = [("Year", "year of the planning horizon (0: build)")]
+    for c in cases:
+        head += [
+            (f"{c}: CAPEX [USD]", "investment, terminal replacements included"),
+            (f"{c}: OPEX [USD]", "running costs"),
+        ]
+    rows = []
+    for j, year in enumerate(years):
+        row = [str(int(year))]
+        for i in range(len(cases)):
+            row += [float(capex[i, j]), float(opex[i, j])]
+        rows.append(row)
+    total = ["Total"] + [
+        float(v) for i in range(len(cases)) for v in (capex[i].sum(), opex[i].sum())
+    ]
+    rows.append(total)
+    parts = ["<h3>Cash flows by year</h3>", table(head, rows, wide=True)]
+    if rate > 0:
+        parts.append(
+            note(
+                f"In PKR: multiply by {rate:g} PKR/USD "
+                f"({ds.attrs.get('usd_to_pkr_as_of', 'date not given')}); total "
+                f"of the first case PKR {(capex[0].sum() + opex[0].sum()) * rate:,.0f} "
+                "(undiscounted)."
+            )
+        )
     return parts
 
 

@@ -198,3 +198,14 @@ def test_write_report_writes_utf8_atomically(plan, tmp_path):
     text = path.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and text.endswith("</html>\n")
     assert [p.name for p in path.parent.iterdir()] == ["report.html"]
+
+
+def test_cash_flows_by_year_in_usd_and_pkr(real_plan, real_page):
+    """The licensing section carries the yearly CAPEX/OPEX of each case and the PKR rate."""
+    section = real_page[real_page.index('<section id="licensing-comparison">'):]
+    section = section[:section.index("</section>")]
+    assert "Cash flows by year" in section
+    capex = real_plan["cash_flow_capex_usd"].values
+    assert f"{capex[0, 0]:,.0f}" in section
+    rate = real_plan.attrs["usd_to_pkr"]
+    assert rate > 0 and f"{rate:g} PKR/USD" in section

@@ -87,6 +87,8 @@ def assemble_plan(
     plan.attrs["underserved_rule"] = spec.underserved.describe()
     plan.attrs["planning_horizon_years"] = spec.finance.horizon_years
     plan.attrs["discount_rate"] = spec.finance.discount_rate
+    plan.attrs["usd_to_pkr"] = spec.finance.usd_to_pkr
+    plan.attrs["usd_to_pkr_as_of"] = str(spec.finance.usd_to_pkr_as_of)
     return plan
 
 

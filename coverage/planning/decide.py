@@ -212,6 +212,9 @@ def decide(
             options,
             fiber_weighted_km(plan),
         )
+        # sites the network plan did not take (their access cell is on the network
+        # already) keep their stand-alone decision
+        planned = planned & (network.site_reason != "")
         index = {m: k for k, m in enumerate(meanings)}
         chosen_name = network.site_choice[planned]
         code[planned] = [index.get(str(c), index["none_feasible"]) for c in chosen_name]
