@@ -237,3 +237,15 @@ def test_licensing_cases_come_from_one_coverage_run(plans):
     pv = (flows * (1 + rate) ** -years).sum(axis=1)
     np.testing.assert_allclose(pv, np.nansum(plan["cost_recommended_by_case_usd"].values, axis=1),
                                rtol=1e-9)
+
+
+def test_output_exports_choose_the_files(tmp_path):
+    """[output] exports decides what 'hybridplan plan' writes (attributes.csv, the column
+    dictionary, comes with any table; manifest.json with every run)."""
+    scenario = tmp_path / "small.toml"
+    scenario.write_text(SMALL % "true" + '[output]\nexports = ["plan_nc", "geojson"]\n')
+    out = tmp_path / "out"
+    assert main(["plan", str(scenario), "--out", str(out), "--no-progress"]) == 0
+    assert {p.name for p in out.iterdir()} == {"plan.nc", "report_inputs.json",
+                                               "cells.geojson", "attributes.csv",
+                                               "manifest.json"}

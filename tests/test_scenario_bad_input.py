@@ -56,8 +56,8 @@ CASES = [
     # [output]
     (
         "exports-unknown",
-        '[output]\nexports = ["report", "pdf"]\n',
-        '[output] exports = ["report", "pdf"]: expected a list of one of \'report\'',
+        '[output]\nexports = ["report", "excel"]\n',
+        '[output] exports = ["report", "excel"]: expected a list of one of \'report\'',
     ),
     ("exports-typo", '[output]\nexports = ["repot"]\n', "did you mean 'report'?"),
     (

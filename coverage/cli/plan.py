@@ -19,7 +19,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         help="the whole pipeline: coverage, fibre reach, recommendation, report",
         description="Runs grid, terrain, population, fibre reach, satellite coverage and the "
         "backhaul recommendation, and writes DIR/plan.nc, report.html, cells.gpkg, "
-        "cells.geojson, cells.csv, districts.csv and attributes.csv. Without a "
+        "districts.csv and attributes.csv (the [output] exports of the scenario; "
+        "cells.geojson, cells.csv and report.pdf on request). Without a "
         "scenario it runs the bundled default (GB + AJK, H3 res 7, the bundled "
         "systems of 2026-05-30, 24 h at 60 s, terrain on). Example: "
         "hybridplan plan --out results/",
@@ -46,6 +47,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "e.g. fiber_cost_per_km=10000,20000,54000",
     )
     plan.add_argument("--no-progress", action="store_true", help="no progress bar")
+    plan.add_argument(
+        "--pdf", action="store_true", help="also print the report to report.pdf (headless Chromium)"
+    )
     add_scale_arguments(plan)
     plan.set_defaults(handler=run_plan)
 
@@ -136,7 +140,10 @@ def run_plan(args: argparse.Namespace) -> int:
     with output_folder(args.out, "plan") as folder:  # checked before the long part
         plan, inputs = _build(scenario, workers, args.no_progress, args.scheduler, args.checkpoints)
         sweep_ds = sweep(plan, inputs.spec, *swept) if swept else None
-        written = write_outputs(plan, inputs, folder.staging, sweep=sweep_ds)
+        exports = tuple(scenario.output.exports)
+        if args.pdf and "pdf" not in exports:
+            exports += ("pdf",)
+        written = write_outputs(plan, inputs, folder.staging, sweep=sweep_ds, exports=exports)
         folder.commit(run_record(scenario, started))
     print(plan_summary(plan))
     print(

@@ -122,21 +122,34 @@ def read_report_inputs(plan_path: str | Path) -> dict:
 
 
 def write_outputs(
-    plan: xr.Dataset, inputs: PlanInputs, out_dir: str | Path, *, sweep: xr.Dataset | None = None
+    plan: xr.Dataset,
+    inputs: PlanInputs,
+    out_dir: str | Path,
+    *,
+    sweep: xr.Dataset | None = None,
+    exports: tuple[str, ...] | None = None,
 ) -> dict[str, Path]:
-    """plan.nc and report_inputs.json (atomic), then the report and exports of
-    :func:`hybridplan.reports.write_all`."""
+    """The files of ``[output] exports`` (or ``exports``): plan.nc with report_inputs.json
+    (what ``hybridplan report`` re-renders from), then the report and exports of
+    :func:`hybridplan.reports.write_all`; every file atomically."""
     out_dir = Path(out_dir)
+    chosen = tuple(inputs.scenario.output.exports if exports is None else exports)
     extras = report_inputs(plan, inputs)
-    written = {
-        "plan": write_netcdf(plan, out_dir / "plan.nc"),
-        "report_inputs": write_text_atomic(
+    written: dict[str, Path] = {}
+    if "plan_nc" in chosen:
+        written["plan"] = write_netcdf(plan, out_dir / "plan.nc")
+        written["report_inputs"] = write_text_atomic(
             out_dir / REPORT_INPUTS, json.dumps(extras, separators=(",", ":"))
-        ),
-    }
+        )
     if sweep is not None:
         written["sweep"] = write_netcdf(sweep, out_dir / "sweep.nc")
-    written.update(reports.write_all(plan, out_dir, sweep=sweep, **extras))
+    files = [e for e in chosen if e != "plan_nc"]
+    if any(e in files for e in ("geopackage", "districts_csv", "cells_csv", "geojson")):
+        files.append("attributes_csv")  # the column dictionary of every table
+    if files:
+        written.update(
+            reports.write_all(plan, out_dir, sweep=sweep, exports=tuple(files), **extras)
+        )
     return written
 
 

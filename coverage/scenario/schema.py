@@ -34,7 +34,7 @@ from ..planning.spec import NetworkOptions, PopulationOptions, TerrainCostFactor
 REQUIRED = object()
 """Marker of a key without a default."""
 
-EXPORTS = ("report", "plan_nc", "geopackage", "districts_csv", "geojson", "cells_csv")
+EXPORTS = ("report", "pdf", "plan_nc", "geopackage", "districts_csv", "geojson", "cells_csv")
 """The files ``[output] exports`` may name."""
 
 
@@ -743,7 +743,9 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
             "exports",
             "strs",
             ("report", "plan_nc", "geopackage", "districts_csv"),
-            "files 'hybridplan plan' writes",
+            "files 'hybridplan plan' writes (report.html, report.pdf through Chromium, plan.nc, "
+            "cells.gpkg, districts.csv, cells.geojson, cells.csv; attributes.csv, the column "
+            "dictionary, comes with any table)",
             choices=EXPORTS,
             min_items=1,
         ),
