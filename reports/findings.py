@@ -7,7 +7,8 @@ add sentences when their variables appear.
 
 Technologies group the recommendation's meanings: ``fiber``; ``leo_<system>``,
 ``meo_<system>``, ``geo_<system>`` (one row per system, named "<system> (LEO)");
-``already_served``, ``no_population``, ``none_feasible``.
+``already_served``, ``no_population``, ``none_feasible``, ``not_target`` (settled but
+outside the target rule: urban, near fibre or too small; nothing is built for them).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import xarray as xr
 
 from .labels import as_text, categories
 
-NOT_BUILT = ("no_population", "already_served", "none_feasible")
+NOT_BUILT = ("no_population", "already_served", "none_feasible", "not_target")
 ORBITS = ("leo", "meo", "geo")
 
 
@@ -56,6 +57,7 @@ def option_label(meaning: str) -> str:
         "already_served": "already served (on the network)",
         "no_population": "nobody lives there",
         "none_feasible": "no feasible option",
+        "not_target": "not a target (urban, near fibre or too small)",
     }.get(meaning, meaning.replace("_", " "))
 
 

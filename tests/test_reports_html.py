@@ -209,3 +209,12 @@ def test_cash_flows_by_year_in_usd_and_pkr(real_plan, real_page):
     assert f"{capex[0, 0]:,.0f}" in section
     rate = real_plan.attrs["usd_to_pkr"]
     assert rate > 0 and f"{rate:g} PKR/USD" in section
+
+
+def test_findings_count_only_what_is_built(real_plan):
+    """Settled cells outside the target rule are not a technology and not a build."""
+    sentences = findings(real_plan)
+    assert not any(s.lower().startswith("not a target") or "not target serves" in s.lower()
+                   for s in sentences)
+    built = np.isfinite(real_plan.cost_recommended_usd.values)
+    assert f"{int(built.sum()):,} cells the plan builds for" in " ".join(sentences)
