@@ -445,7 +445,7 @@ _VARIABLES: tuple[Var, ...] = (
         "USD",
         "present value of costs of an option over the planning horizon (feasible or not)",
         group="planning",
-        pattern=r"cost_(?!recommended_)(?P<option>fiber|" + OPTION_PATTERN + r")_usd",
+        pattern=r"cost_(?!recommended_)(?P<option>fiber|microwave|" + OPTION_PATTERN + r")_usd",
     ),
     # the licensing comparison (optional; see the module doc)
     Var("case", ("case",), "1", "licensing case", "str", "case", optional=True),
@@ -796,6 +796,32 @@ _VARIABLES: tuple[Var, ...] = (
         "the plan's cost with every target site priced alone "
         "(own fibre path, satellites unlimited): what sharing saves",
         group="network",
+        optional=True,
+    ),
+    # microwave relay chains (pipeline/microwave_links.py)
+    Var(
+        "microwave_capex_usd",
+        C,
+        "USD",
+        "investment of the cheapest microwave relay chain from the network to the cell (inf: none)",
+        group="network",
+        optional=True,
+    ),
+    Var(
+        "microwave_opex_usd_per_year",
+        C,
+        "USD/year",
+        "running costs of that chain",
+        group="network",
+        optional=True,
+    ),
+    Var(
+        "microwave_hops",
+        C,
+        "1",
+        "hops of the cheapest microwave chain (-1: none)",
+        "int",
+        "network",
         optional=True,
     ),
     # satellite capacity per coarse area (planning/capacity.py)

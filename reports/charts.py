@@ -146,7 +146,11 @@ def cost_by_option_chart(ds: xr.Dataset) -> go.Figure:
         scope_text = "every cell"
     units = {units_of(ds[options[n]]) for n in names}
     unit = units.pop() if len(units) == 1 else "mixed units"
-    all_cost = [float(np.nansum(ds[options[n]].values[scope])) for n in names]
+    def finite_sum(values) -> float:  # an option that cannot reach a cell adds nothing
+        values = np.asarray(values, dtype=np.float64)
+        return float(values[np.isfinite(values)].sum())
+
+    all_cost = [finite_sum(ds[options[n]].values[scope]) for n in names]
     fig = go.Figure(
         go.Bar(
             x=names,

@@ -233,7 +233,7 @@ def prepare_ground(inputs: PlanInputs) -> xr.Dataset:
     )
     grid = attach_settlements(grid, inputs.network, spec.network.include_planned)
     terrain = spec.terrain_costs
-    return fiber_reach(
+    ground = fiber_reach(
         grid,
         inputs.network,
         include_planned=spec.network.include_planned,
@@ -241,6 +241,15 @@ def prepare_ground(inputs: PlanInputs) -> xr.Dataset:
         elevation_cost_per_km=terrain.elevation_cost_per_km,
         elevation_threshold_m=terrain.elevation_threshold_m,
     )
+    if spec.network.microwave:
+        from hybridplan.grids import load_dem
+
+        from .microwave_links import microwave_reach
+
+        dem_path = scenario.terrain.dem
+        dem = load_dem(None if dem_path == "bundled" else scenario.resolve_path(dem_path))
+        ground = microwave_reach(ground, dem, served_distance_km=spec.criteria.served_distance_km)
+    return ground
 
 
 def attach_settlements(

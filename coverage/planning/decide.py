@@ -26,11 +26,21 @@ import xarray as xr
 
 from ..contract import contract_var
 from .demand import demand_mbps, target_sites
-from .economics import annuity_factor, chosen_cash_flows, fiber_option_usd, satellite_option_usd
+from .economics import (
+    annuity_factor,
+    chosen_cash_flows,
+    fiber_option_usd,
+    present_value_usd,
+    satellite_option_usd,
+)
+from .microwave import HOP_CAPACITY_MBPS, MicrowaveCosts
 from .network_plan import NetworkPlan, network_plan
 from .recommend import ALREADY_SERVED, NO_POPULATION, Recommendation, SatelliteOption, recommend
 from .sites import Sites, demand_sites
 from .spec import PlanningSpec
+
+MICROWAVE = "microwave"
+"""Recommendation meaning of a microwave relay chain."""
 
 NOT_TARGET = "not_target"
 """Recommendation meaning of settled, unserved sites outside the target rule."""
@@ -114,6 +124,24 @@ def satellite_options(
     return options
 
 
+def site_microwave(plan: xr.Dataset, spec: PlanningSpec, sites: Sites, site_demand_mbps):
+    """Present value [USD] and hops of the cheapest microwave chain per site (its cheapest
+    cell's chain; inf where none, or where the demand exceeds one hop's capacity), or
+    ``(None, None)`` when the plan has no microwave reach."""
+    if not spec.network.microwave or "microwave_capex_usd" not in plan:
+        return None, None
+    capex = np.asarray(plan["microwave_capex_usd"].values, dtype=np.float64)
+    opex = np.asarray(plan["microwave_opex_usd_per_year"].values, dtype=np.float64)
+    pv = present_value_usd(capex, opex, spec.finance.discount_rate, spec.finance.horizon_years)
+    site_pv = sites.min_over_cells(np.where(np.isfinite(pv), pv, np.inf))
+    hops = sites.min_over_cells(
+        np.where(plan["microwave_hops"].values >= 0, plan["microwave_hops"].values, 10**6)
+    )
+    site_pv = np.where(np.asarray(site_demand_mbps) <= HOP_CAPACITY_MBPS, site_pv, np.inf)
+    hops = np.where(np.isfinite(site_pv), hops, -1).astype(np.int64)
+    return site_pv, hops
+
+
 @dataclass(frozen=True)
 class Decision:
     """The decision per site and its allocation to cells.
@@ -188,10 +216,26 @@ def decide(
         spec.criteria,
     )
     target, why = target_sites(sites.population, site_fiber_km, spec.underserved)
-    meanings = (*rec.meanings, NOT_TARGET)
-    code = rec.code.copy()
+    # microwave comes after fibre in the categories; the satellite codes move up by one
+    meanings = (*rec.meanings[:3], MICROWAVE, *rec.meanings[3:], NOT_TARGET)
+    code = np.where(rec.code >= 3, rec.code + 1, rec.code).astype(np.int8)
     reason = rec.reason.copy()
     chosen = rec.chosen_cost_usd.copy()
+    option_cost = dict(rec.option_cost_usd)
+    microwave_pv, microwave_hops = site_microwave(plan, spec, sites, site_demand)
+    if microwave_pv is not None:
+        option_cost = {
+            "fiber": option_cost["fiber"],
+            MICROWAVE: microwave_pv,
+            **{k: v for k, v in option_cost.items() if k != "fiber"},
+        }
+        # stand-alone (and the sites the network plan leaves): microwave where cheaper
+        better = (code >= 2) & (microwave_pv < np.where(np.isfinite(chosen), chosen, np.inf))
+        code[better] = meanings.index(MICROWAVE)
+        chosen[better] = microwave_pv[better]
+        reason[better] = [
+            f"microwave:{h}_hop" + ("s" if h != 1 else "") for h in microwave_hops[better]
+        ]
     drop = ~target & (code != ALREADY_SERVED) & (code != NO_POPULATION)
     code[drop] = len(meanings) - 1
     reason[drop] = "none:not_target(" + why[drop] + ")"
@@ -211,6 +255,7 @@ def decide(
             rec.option_cost_usd,
             options,
             fiber_weighted_km(plan),
+            microwave=None if microwave_pv is None else (microwave_pv, microwave_hops),
         )
         # sites the network plan did not take (their access cell is on the network
         # already) keep their stand-alone decision
@@ -222,7 +267,7 @@ def decide(
         chosen[planned] = network.site_cost_usd[planned]
         runner_up[planned] = network.site_runner_up[planned]
         runner_up_cost[planned] = network.site_runner_up_cost_usd[planned]
-    site = Recommendation(code, meanings, reason, rec.option_cost_usd, chosen)
+    site = Recommendation(code, meanings, reason, option_cost, chosen)
 
     # each cell shows the decision of the site that holds most of its people among the
     # sites that are built (else among all): a cell with a cost is a cell with a build
@@ -238,7 +283,7 @@ def decide(
     cell_code[settled] = code[main[settled]]
     cell_reason = np.full(people.shape, "none:no_population", dtype=object)
     cell_reason[settled] = reason[main[settled]]
-    cell_costs = {k: sites.allocate_to_cells(v, people) for k, v in rec.option_cost_usd.items()}
+    cell_costs = {k: sites.allocate_to_cells(v, people) for k, v in option_cost.items()}
     cell_chosen = sites.allocate_to_cells(chosen, people)
     cell_chosen[~settled] = np.nan
     cell_target = np.zeros(people.shape, dtype=bool)
@@ -266,6 +311,19 @@ def site_cash_flows(plan: xr.Dataset, spec: PlanningSpec, decision: Decision):
     site_weighted_km = sites.min_over_cells(fiber_weighted_km(plan))
     capex, opex = {}, {}
     capex["fiber"], opex["fiber"] = fiber_option_usd(site_weighted_km, spec.fiber)
+    lifetimes: dict[str, int | None] = {"fiber": None}
+    chosen_names = np.array(decision.site.meanings, dtype=object)[decision.site.code]
+    if MICROWAVE in decision.site.option_cost_usd:  # capex/opex of the chain from its PV
+        f = MicrowaveCosts().opex_fraction_per_year
+        annuity = annuity_factor(spec.finance.discount_rate, spec.finance.horizon_years)
+        pv = np.where(
+            chosen_names == MICROWAVE,
+            decision.site.chosen_cost_usd,
+            decision.site.option_cost_usd[MICROWAVE],
+        )
+        capex[MICROWAVE] = pv / (1.0 + f * annuity)
+        opex[MICROWAVE] = capex[MICROWAVE] * f
+        lifetimes[MICROWAVE] = None
     if decision.network is not None:  # fibre on a shared trunk: its allocated share
         on_fibre = (
             np.array(decision.site.meanings, dtype=object)[decision.site.code] == "fiber"
@@ -276,7 +334,6 @@ def site_cash_flows(plan: xr.Dataset, spec: PlanningSpec, decision: Decision):
         )
         capex["fiber"] = np.where(on_fibre, share_capex, capex["fiber"])
         opex["fiber"] = np.where(on_fibre, share_capex * f, opex["fiber"])
-    lifetimes: dict[str, int | None] = {"fiber": None}
     for option in satellite_options(plan, spec, sites):
         capex[option.code_name], opex[option.code_name] = satellite_option_usd(
             decision.site_demand_mbps, option.costs

@@ -122,6 +122,7 @@ def network_plan(
     site_option_cost_usd: dict[str, np.ndarray],
     options: list[SatelliteOption],
     weighted_km: np.ndarray,
+    microwave: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> NetworkPlan:
     """Serve the target sites jointly (module docstring); ``options`` are the per-site
     satellite options (licensing already applied), ``site_option_cost_usd`` their present
@@ -132,19 +133,37 @@ def network_plan(
         plan["fiber_terrain_factor"].values if "fiber_terrain_factor" in plan else np.ones(n_cell)
     )
     ei, ej, km, wkm = cell_graph(cells, plan["lat"].values, plan["lon"].values, factor)
-    graph = FibreGraph.from_edges(
-        n_cell, ei, ej, fibre_edge_cost_usd(wkm, spec.fiber, spec.finance)
-    )
     roots = (
         plan["on_network"].values.astype(bool) if "on_network" in plan else np.zeros(n_cell, bool)
     )
     access = _access_cells(sites, weighted_km)
     needs = target & (access >= 0) & ~roots[np.maximum(access, 0)]
-    node_demand = np.zeros(n_cell)
-    np.add.at(node_demand, access[needs], site_demand_mbps[needs])
+    # every target site is a node of its own, hung on its access cell by a free edge, so
+    # the options of sites that share a cell are never lumped together
+    site_ids = np.flatnonzero(needs)
+    n_node = n_cell + site_ids.size
+    site_node = n_cell + np.arange(site_ids.size)
+    graph = FibreGraph.from_edges(
+        n_node,
+        np.concatenate([ei, access[site_ids]]),
+        np.concatenate([ej, site_node]),
+        np.concatenate(
+            [fibre_edge_cost_usd(wkm, spec.fiber, spec.finance), np.zeros(site_ids.size)]
+        ),
+    )
+    roots = np.concatenate([roots, np.zeros(site_ids.size, bool)])
+    node_demand = np.zeros(n_node)
+    node_demand[site_node] = site_demand_mbps[site_ids]
     areas = capacity_areas(cells, spec.network.capacity_resolution)
-    area_ids, node_area = np.unique(areas, return_inverse=True)
-    node_area = node_area.reshape(-1)
+    area_ids, cell_area = np.unique(areas, return_inverse=True)
+    cell_area = cell_area.reshape(-1)
+    node_area = np.concatenate([cell_area, cell_area[access[site_ids]]])
+
+    def per_node(values) -> np.ndarray:
+        out = np.full(n_node, np.inf)
+        out[site_node] = np.asarray(values, dtype=np.float64)[site_ids]
+        return out
+
     criteria: FeasibilityCriteria = spec.criteria
     site_options = []
     for option in options:
@@ -155,40 +174,54 @@ def network_plan(
             site_option_cost_usd[option.code_name],
             np.inf,
         )
-        node_cost = np.zeros(n_cell)
-        np.add.at(node_cost, access[needs], cost[needs])
-        node_cost[node_demand <= 0] = np.inf
         capacity = None
-        if option.orbit in ("leo", "meo", "geo") and "n_visible_min" in plan:
+        if (
+            spec.network.satellite_capacity
+            and option.orbit in ("leo", "meo", "geo")
+            and "n_visible_min" in plan
+        ):
             model = default_capacity(option.system, option.orbit)
             visible = plan["n_visible_min"].sel(system=option.system).values.astype(float)
             per_area = np.full(area_ids.size, np.inf)
-            np.minimum.at(per_area, node_area, visible)
+            np.minimum.at(per_area, cell_area, visible)
             capacity = np.asarray(model.capacity_mbps(per_area), dtype=np.float64)
         site_options.append(
-            SiteOption(option.code_name, "satellite", node_cost, bool(option.licensed), capacity)
+            SiteOption(
+                option.code_name, "satellite", per_node(cost), bool(option.licensed), capacity
+            )
         )
-    fibre_site = fibre_site_cost_usd(spec.fiber, spec.finance)
+    if microwave is not None:  # relay chains, priced per site, unlimited like fibre
+        pv, hops = microwave
+        node_hops = np.zeros(n_node, dtype=np.int64)
+        node_hops[site_node] = np.maximum(hops[site_ids], 0)
+        site_options.insert(
+            0, SiteOption("microwave", "microwave", per_node(pv), True, None, node_hops)
+        )
+    fibre_site = np.zeros(n_node)
+    fibre_site[site_node] = fibre_site_cost_usd(spec.fiber, spec.finance)
     joint = joint_plan(graph, roots, fibre_site, site_options, node_demand, node_area)
     decision, design = joint.decision, joint.design
     names = np.array([*decision.names, ""], dtype=object)
-    node_choice = names[decision.choice]  # -1 -> ""
-    node_runner = names[decision.runner_up]
-    share = np.zeros(sites.n_sites)
-    node = access[needs]
-    share[needs] = site_demand_mbps[needs] / np.maximum(node_demand[node], 1e-300)
     site_choice = np.full(sites.n_sites, "", dtype=object)
     site_runner = np.full(sites.n_sites, "", dtype=object)
     site_reason = np.full(sites.n_sites, "", dtype=object)
     site_cost = np.full(sites.n_sites, np.nan)
     site_runner_cost = np.full(sites.n_sites, np.nan)
-    site_choice[needs] = node_choice[node]
-    site_runner[needs] = node_runner[node]
-    site_reason[needs] = decision.reason[node]
-    site_cost[needs] = decision.chosen_cost_usd[node] * share[needs]
-    site_runner_cost[needs] = decision.runner_up_cost_usd[node] * share[needs]
-    used = design.edge_used & (graph.edge_status == 0)
-    trunk = np.where(design.in_tree & ~roots, design.trunk_id, -1)
+    site_choice[site_ids] = names[decision.choice[site_node]]
+    site_runner[site_ids] = names[decision.runner_up[site_node]]
+    site_reason[site_ids] = decision.reason[site_node]
+    site_cost[site_ids] = decision.chosen_cost_usd[site_node]
+    site_runner_cost[site_ids] = decision.runner_up_cost_usd[site_node]
+    used = design.edge_used[: km.size] & (graph.edge_status[: km.size] == 0)
+    in_tree = design.in_tree[:n_cell] & ~roots[:n_cell]
+    trunk = np.where(in_tree, design.trunk_id[:n_cell], -1)
+    # a cell's allocated trunk cost: the shares of the sites hung on it
+    allocated = np.zeros(n_cell)
+    np.add.at(
+        allocated,
+        access[site_ids],
+        np.where(design.served[site_node], design.allocated_trunk_usd[site_node], 0.0),
+    )
     return NetworkPlan(
         site_choice,
         site_cost,
@@ -196,11 +229,11 @@ def network_plan(
         site_runner_cost,
         site_reason,
         trunk.astype(np.int32),
-        np.where(trunk >= 0, design.cells_sharing_trunk, 0),
-        np.where(design.served, design.allocated_trunk_usd, 0.0),
-        design.in_tree & ~roots,
+        np.where(trunk >= 0, design.cells_sharing_trunk[:n_cell], 0),
+        allocated,
+        in_tree,
         areas,
-        float(km[used[: km.size]].sum()),
+        float(km[used].sum()),
         int(np.unique(trunk[trunk >= 0]).size),
         float(np.nansum(site_cost)),
         joint.rounds,

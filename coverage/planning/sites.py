@@ -164,18 +164,23 @@ class Sites:
     def allocate_to_cells(self, per_site: np.ndarray, cell_population: np.ndarray) -> np.ndarray:
         """A per-site amount (a cost) shared out to cells by their people in the site.
 
-        Cells with no people get NaN; sites whose amount is NaN contribute nothing.
+        Cells with no people, or whose sites all have NaN, get NaN; a cell with people in
+        a site whose amount is infinite (an option that cannot serve it) gets inf.
         """
         per_site = np.asarray(per_site, dtype=np.float64)
+        finite = np.isfinite(per_site)
         per_person = np.divide(
-            np.nan_to_num(per_site, nan=0.0),
+            np.where(finite, per_site, 0.0),
             self.population,
             out=np.zeros(self.n_sites),
             where=self.population > 0,
         )
         people = self.share.multiply(np.asarray(cell_population, dtype=np.float64)[:, None])
+        people = people.tocsr()
         out = np.asarray(people @ per_person).reshape(-1)
-        defined = np.asarray(people @ np.isfinite(per_site).astype(float)).reshape(-1) > 0
+        defined = np.asarray(people @ (~np.isnan(per_site)).astype(float)).reshape(-1) > 0
+        infinite = np.asarray(people @ np.isinf(per_site).astype(float)).reshape(-1) > 0
+        out = np.where(infinite, np.inf, out)
         return np.where(defined, out, np.nan)
 
 

@@ -43,12 +43,15 @@ class NetworkOptions:
     HQ points of presence), whether planned routes count as built, how new fibre is
     designed (``shared``: trunks shared by the sites they pass, a prize-collecting Steiner
     tree; ``per_site``: every site pays its own path), and the satellite capacity areas
-    (H3 resolution of the coarse cells whose capacity the sites share)."""
+    (H3 resolution of the coarse cells whose capacity the sites share), and whether
+    microwave relay chains on the DEM are an option."""
 
     path: str = "bundled"
     include_planned: bool = False
     design: str = "shared"
     capacity_resolution: int = 5
+    satellite_capacity: bool = True
+    microwave: bool = True
 
 
 @dataclass(frozen=True)

@@ -720,6 +720,21 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
             high=9,
             source="[ASSUMPTION] Starlink cell ~379 km2 (Pekhterev 2021)",
         ),
+        _d(
+            _NETWORK,
+            "satellite_capacity",
+            "bool",
+            "limit each satellite system's capacity per area (beams x Mbit/s per beam from "
+            "the satellites in view); false: unlimited, as in the first release",
+        ),
+        _d(
+            _NETWORK,
+            "microwave",
+            "bool",
+            "offer microwave relay chains (7 GHz hops up to 30 km from the network, tested "
+            "on the DEM with dual-state P.530 clearance; ridge relays per res-5 area)",
+            source="[REPORTED] hop tiers: pytal (Oughton); 30 km hops: ITU CPP",
+        ),
     ),
     "population": (
         _d(

@@ -1,0 +1,113 @@
+"""Microwave relay chains from the existing network to each settled cell, on the DEM.
+
+Candidate sites are the settled cells beyond ``served_distance_km`` of fibre (mast
+``mast_m`` at the cell centre), the cells the network enters (the chains start there) and
+one ridge relay per coarse area (the highest cell of each H3 res-5 parent). Every pair
+closer than ``max_hop_km`` is tested on its DEM profile (``planning.microwave``:
+dual-state ITU-R P.530 clearance, Earth bulge, first Fresnel zone, at ``freq_ghz``); the
+cheapest chain of feasible hops back to the network is priced per cell (pytal's hop
+tiers, relay site cost, 10 %/yr O&M). The ground gets ``microwave_capex_usd``,
+``microwave_opex_usd_per_year`` and ``microwave_hops`` per cell; the planner prices a
+site at its cheapest cell.
+
+With the bundled 5' (9 km) DEM the answer is indicative: valley walls are smoothed, so
+some links that pass here are blocked in reality, and the reverse. Bring SRTM tiles for a
+link-level answer.
+"""
+
+from __future__ import annotations
+
+import h3
+import numpy as np
+import xarray as xr
+
+from ..planning.microwave import (
+    MicrowaveCosts,
+    candidate_links,
+    check_links,
+    profile_points,
+    relay_chains,
+)
+
+MAX_HOP_KM = 30.0
+"""Longest hop tried [km]: ITU CPP's limit (cpp-user-guide docs/models.md)."""
+FREQ_GHZ = 7.0
+"""Band of the long hops [GHz] (6-8 GHz: the long-haul rural band)."""
+MAST_M = 30.0
+"""Antenna height above ground at every site [m] ([ASSUMPTION], towers are 30-100 m)."""
+N_SAMPLES = 32
+"""DEM samples per profile (more than the 9 km grid resolves on a 30 km hop)."""
+
+
+def microwave_reach(
+    ground: xr.Dataset,
+    dem,
+    *,
+    served_distance_km: float = 1.0,
+    max_hop_km: float = MAX_HOP_KM,
+    freq_ghz: float = FREQ_GHZ,
+    mast_m: float = MAST_M,
+    n_samples: int = N_SAMPLES,
+    costs: MicrowaveCosts | None = None,
+) -> xr.Dataset:
+    """The ground with the cheapest microwave chain per cell (module docstring).
+
+    ``dem`` is anything with ``elevation_m(lat_deg, lon_deg)`` (a ``hybridplan.grids.DEM``).
+    """
+    costs = costs or MicrowaveCosts()
+    n_cell = ground.sizes["cell"]
+    cells = ground["cell"].values.astype(str)
+    lat, lon = ground["lat"].values, ground["lon"].values
+    on_network = ground["on_network"].values.astype(bool)
+    settled = (ground["population"].values > 0) & (
+        ground["fiber_distance_km"].values > served_distance_km
+    )
+    elevation = ground["elevation_m"].values
+    parent = np.array([h3.cell_to_parent(c, 5) if h3.get_resolution(c) > 5 else c for c in cells])
+    order = np.lexsort((-np.nan_to_num(elevation, nan=-1e9), parent))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = parent[order][1:] != parent[order][:-1]
+    relay = np.zeros(n_cell, dtype=bool)
+    relay[order[first]] = True
+    candidate = np.flatnonzero(settled | on_network | relay)
+    capex = np.full(n_cell, np.inf)
+    hops = np.full(n_cell, -1, dtype=np.int32)
+    if candidate.size and on_network[candidate].any() and settled.any():
+        a, b, km = candidate_links(lat[candidate], lon[candidate], max_hop_km)
+        p_lat, p_lon, dist = profile_points(
+            lat[candidate][a], lon[candidate][a], lat[candidate][b], lon[candidate][b], n_samples
+        )
+        height = dem.elevation_m(p_lat, p_lon)
+        test = check_links(height, dist, mast_m, mast_m, freq_ghz)
+        relay_only = relay[candidate] & ~settled[candidate] & ~on_network[candidate]
+        chains = relay_chains(
+            candidate.size, a, b, km, test.feasible, on_network[candidate], relay_only, costs=costs
+        )
+        capex[candidate] = chains.capex_usd
+        hops[candidate] = chains.hops
+    capex[on_network] = 0.0
+    hops[on_network] = 0
+    return ground.assign(
+        microwave_capex_usd=(
+            "cell",
+            capex,
+            {
+                "units": "USD",
+                "long_name": "investment of the cheapest microwave relay chain "
+                "from the network to the cell (inf: none)",
+                "max_hop_km": max_hop_km,
+                "freq_ghz": freq_ghz,
+                "mast_m": mast_m,
+            },
+        ),
+        microwave_opex_usd_per_year=(
+            "cell",
+            capex * costs.opex_fraction_per_year,
+            {"units": "USD/year", "long_name": "running costs of that chain"},
+        ),
+        microwave_hops=(
+            "cell",
+            hops,
+            {"units": "1", "long_name": "hops of the cheapest microwave chain (-1: none)"},
+        ),
+    )
