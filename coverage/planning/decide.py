@@ -236,6 +236,8 @@ def decide(
         reason[better] = [
             f"microwave:{h}_hop" + ("s" if h != 1 else "") for h in microwave_hops[better]
         ]
+    # every site priced alone (own fibre path, microwave chain, satellites unlimited)
+    standalone = Recommendation(code.copy(), meanings, reason.copy(), option_cost, chosen.copy())
     drop = ~target & (code != ALREADY_SERVED) & (code != NO_POPULATION)
     code[drop] = len(meanings) - 1
     reason[drop] = "none:not_target(" + why[drop] + ")"
@@ -298,7 +300,7 @@ def decide(
         cell,
         cell_target,
         np.where(settled, main, -1),
-        rec,
+        standalone,
         network,
         runner_up,
         runner_up_cost,
