@@ -41,7 +41,7 @@ from ..planning.spec import PlanningSpec
 from ..scenario import Scenario, SystemSpec, WalkerSpec
 from ..scenario.validate import parse_utc
 from .build import assemble_plan, run_coverage
-from .inputs import check_epochs, load_system_constellation, prepare_ground, resolve
+from .inputs import check_epochs, load_system_constellation, prepare_ground, resolve, system_model
 from .outputs import boundaries_geojson
 
 #: Explorer resolution when the scenario is finer (the full plan keeps the scenario's).
@@ -493,17 +493,7 @@ class ExploreModel:
                 constellation = load_system_constellation(spec, scenario)
                 self._constellations[key] = constellation
             check_epochs(spec, constellation, scenario)
-            models.append(
-                SystemModel(
-                    spec.name,
-                    constellation,
-                    spec.min_elevation_deg,
-                    spec.n_required,
-                    spec.gso_exclusion_deg,
-                    spec.licensed,
-                    backhaul=spec.backhaul,
-                )
-            )
+            models.append(system_model(spec, constellation))
         return models
 
     def coverage(self, view: Mapping) -> tuple[xr.Dataset, bool]:

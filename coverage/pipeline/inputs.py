@@ -106,23 +106,26 @@ def check_epochs(spec: SystemSpec, constellation: Constellation, scenario: Scena
     warn_if_stale(f"[systems.{spec.name}]", constellation.epochs_jd_utc, grid)
 
 
+def system_model(spec: SystemSpec, constellation: Constellation) -> SystemModel:
+    """The engine's view of one ``[[systems]]`` entry with its satellites."""
+    return SystemModel(
+        spec.name,
+        constellation,
+        spec.min_elevation_deg,
+        spec.n_required,
+        spec.gso_exclusion_deg,
+        spec.licensed,
+        backhaul=spec.backhaul,
+    )
+
+
 def resolve_systems(scenario: Scenario) -> list[SystemModel]:
     """Every system of the scenario, loaded, filtered and checked."""
     models = []
     for spec in scenario.systems:
         constellation = load_system_constellation(spec, scenario)
         check_epochs(spec, constellation, scenario)
-        models.append(
-            SystemModel(
-                spec.name,
-                constellation,
-                spec.min_elevation_deg,
-                spec.n_required,
-                spec.gso_exclusion_deg,
-                spec.licensed,
-                backhaul=spec.backhaul,
-            )
-        )
+        models.append(system_model(spec, constellation))
     return models
 
 
