@@ -308,52 +308,52 @@ def decide(
 
 
 def site_cash_flows(plan: xr.Dataset, spec: PlanningSpec, decision: Decision):
-    """The yearly cash flows of what a decision builds (a :class:`CashFlowTable`)."""
-    sites = decision.sites
-    site_weighted_km = sites.min_over_cells(fiber_weighted_km(plan))
+    """The yearly cash flows of what a decision builds (a :class:`CashFlowTable`).
+
+    Fibre on a shared trunk and microwave chains are split into CAPEX and OPEX from the
+    present value the decision charges the site: ``PV = CAPEX (1 + f A)`` with ``f`` the
+    O&M share per year and ``A`` the annuity factor.
+    """
+    sites, site = decision.sites, decision.site
+    annuity = annuity_factor(spec.finance.discount_rate, spec.finance.horizon_years)
+    chosen = np.array(site.meanings, dtype=object)[site.code]
+    built = np.isfinite(site.chosen_cost_usd)
     capex, opex = {}, {}
-    capex["fiber"], opex["fiber"] = fiber_option_usd(site_weighted_km, spec.fiber)
-    lifetimes: dict[str, int | None] = {"fiber": None}
-    chosen_names = np.array(decision.site.meanings, dtype=object)[decision.site.code]
-    if MICROWAVE in decision.site.option_cost_usd:  # capex/opex of the chain from its PV
-        f = MicrowaveCosts().opex_fraction_per_year
-        annuity = annuity_factor(spec.finance.discount_rate, spec.finance.horizon_years)
-        pv = np.where(
-            chosen_names == MICROWAVE,
-            decision.site.chosen_cost_usd,
-            decision.site.option_cost_usd[MICROWAVE],
-        )
-        capex[MICROWAVE] = pv / (1.0 + f * annuity)
-        opex[MICROWAVE] = capex[MICROWAVE] * f
-        lifetimes[MICROWAVE] = None
+    capex["fiber"], opex["fiber"] = fiber_option_usd(
+        sites.min_over_cells(fiber_weighted_km(plan)), spec.fiber
+    )
+    lifetimes: dict[str, int | None] = {"fiber": None, MICROWAVE: None}
+
+    def split(pv, opex_fraction):
+        first = pv / (1.0 + opex_fraction * annuity)
+        return first, first * opex_fraction
+
+    if MICROWAVE in site.option_cost_usd:
+        pv = np.where(chosen == MICROWAVE, site.chosen_cost_usd, site.option_cost_usd[MICROWAVE])
+        capex[MICROWAVE], opex[MICROWAVE] = split(pv, MicrowaveCosts().opex_fraction_per_year)
     if decision.network is not None:  # fibre on a shared trunk: its allocated share
-        on_fibre = (
-            np.array(decision.site.meanings, dtype=object)[decision.site.code] == "fiber"
-        ) & np.isfinite(decision.site.chosen_cost_usd)
-        f = spec.fiber.opex_fraction_per_year
-        share_capex = decision.site.chosen_cost_usd / (
-            1.0 + f * annuity_factor(spec.finance.discount_rate, spec.finance.horizon_years)
-        )
+        on_fibre = (chosen == "fiber") & built
+        share_capex, share_opex = split(site.chosen_cost_usd, spec.fiber.opex_fraction_per_year)
         capex["fiber"] = np.where(on_fibre, share_capex, capex["fiber"])
-        opex["fiber"] = np.where(on_fibre, share_capex * f, opex["fiber"])
+        opex["fiber"] = np.where(on_fibre, share_opex, opex["fiber"])
     for option in satellite_options(plan, spec, sites):
         capex[option.code_name], opex[option.code_name] = satellite_option_usd(
             decision.site_demand_mbps, option.costs
         )
         lifetimes[option.code_name] = option.costs.lifetime_years
-    chosen = np.array(decision.site.meanings, dtype=object)[decision.site.code]
-    chosen[~np.isfinite(decision.site.chosen_cost_usd)] = ""
+    chosen[~built] = ""
     return chosen_cash_flows(chosen, capex, opex, spec.finance, lifetimes)
 
 
 def licensing_variables(
-    plan: xr.Dataset, spec: PlanningSpec, cases: Mapping[str, Mapping[str, bool]], sites: Sites
+    plan: xr.Dataset, spec: PlanningSpec, cases: Mapping[str, Mapping[str, bool]], base: Decision
 ) -> dict[str, tuple]:
     """Every licensing case decided on the same coverage, over the ``case`` dimension of
-    the contract (the plan's own recommendation is the first case)."""
+    the contract; ``base`` is the plan's own decision, the first case (not decided again:
+    the network design is the costly part)."""
     names = list(cases)
     systems = [str(s) for s in plan["system"].values]
-    decisions = [decide(plan, spec, cases[name], sites) for name in names]
+    decisions = [base] + [decide(plan, spec, cases[name], base.sites) for name in names[1:]]
     flows = [site_cash_flows(plan, spec, d) for d in decisions]
     meanings = decisions[0].cell.meanings
     licensed = np.array(
@@ -484,7 +484,7 @@ def planning_variables(
             }
         )
     if cases:
-        variables.update(licensing_variables(plan, spec, cases, sites))
+        variables.update(licensing_variables(plan, spec, cases, decision))
     for option, cost in rec.option_cost_usd.items():
         variables[f"cost_{option}_usd"] = contract_var(
             f"cost_{option}_usd",
