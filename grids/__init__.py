@@ -17,7 +17,7 @@ from .errors import (
     RegionError,
     ResolutionError,
 )
-from .fiber_reach import fiber_reach, least_cost_paths, terrain_factor
+from .fiber_reach import fiber_reach, least_cost_paths, network_distance_km, terrain_factor
 from .geotiff import Raster, read_geotiff
 from .hexgrid import build_grid, validate_resolution
 from .horizon import add_terrain, horizon_mask, terrain_slope_deg
@@ -73,6 +73,7 @@ __all__ = [
     "check_network_region",
     "check_network_cells",
     "fiber_reach",
+    "network_distance_km",
     "least_cost_paths",
     "terrain_factor",
 ]

@@ -32,7 +32,13 @@ from .horizon import terrain_slope_deg
 from .network import Network, load_network
 from .placement import check_network_cells
 
-__all__ = ["fiber_reach", "terrain_factor", "least_cost_paths", "network_points"]
+__all__ = [
+    "fiber_reach",
+    "terrain_factor",
+    "least_cost_paths",
+    "network_points",
+    "network_distance_km",
+]
 
 """Indicative construction cost of buried fibre on easy ground [USD/km]; set it per scenario."""
 
@@ -114,6 +120,25 @@ def network_points(network: Network, include_planned: bool, max_step_km: float) 
         np.array([[p.lat_deg, p.lon_deg] for p in network.pops], dtype=float).reshape(-1, 2)
     )
     return np.concatenate(chunks, axis=0)
+
+
+def _nearest_km(points: np.ndarray, lat, lon) -> np.ndarray:
+    """Great-circle distance from each (lat, lon) to the nearest of ``points`` [km]."""
+    chord, _ = cKDTree(unit_vectors(points[:, 0], points[:, 1])).query(unit_vectors(lat, lon))
+    return chord_to_km(chord)
+
+
+def network_distance_km(
+    network: Network, lat_deg, lon_deg, *, include_planned: bool = False, max_step_km: float = 0.25
+) -> np.ndarray:
+    """Straight-line distance from points to the nearest active route or PoP [km] (the
+    ``fiber_distance_km`` rule of :func:`fiber_reach`, for any points, e.g. settlements);
+    inf when the network has no active route or PoP."""
+    points = network_points(network, include_planned, max_step_km)
+    lat = np.asarray(lat_deg, dtype=np.float64)
+    if points.shape[0] == 0:
+        return np.full(lat.shape, np.inf)
+    return _nearest_km(points, lat, np.asarray(lon_deg, dtype=np.float64))
 
 
 def _grid_edges(cells) -> tuple[np.ndarray, np.ndarray]:
@@ -215,9 +240,7 @@ def fiber_reach(
     check_network_cells(
         network, lat, lon, region_name=repr(grid.attrs.get("region", "")), stacklevel=3
     )
-    tree = cKDTree(unit_vectors(points[:, 0], points[:, 1]))
-    chord, _ = tree.query(unit_vectors(lat, lon))
-    distance = chord_to_km(chord)
+    distance = _nearest_km(points, lat, lon)
     # network cells: cells holding a densified route point or a PoP
     index = {c: i for i, c in enumerate(cells)}
     margin = 0.1

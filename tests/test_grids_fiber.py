@@ -217,3 +217,14 @@ def test_bad_network_input(tmp_path):
         load_network(tmp_path / "x.shp")
     with pytest.raises(GridError, match="slope_cost_per_deg"):
         fiber_reach(build_grid("Hunza", 5), slope_cost_per_deg=-1)
+
+
+def test_network_distance_of_points_is_the_cells_rule(reach):
+    """network_distance_km at the cell centres equals fiber_reach's straight-line distance
+    (off the network cells, which fiber_reach sets to 0)."""
+    from hybridplan.grids import network_distance_km
+
+    grid, out, _ = reach
+    off = out.on_network.values == 0
+    got = network_distance_km(load_network(), grid.lat.values[off], grid.lon.values[off])
+    np.testing.assert_allclose(got, out.fiber_distance_km.values[off], rtol=1e-12, atol=1e-9)

@@ -287,24 +287,19 @@ def attach_settlements(
         reach[listed] = builtup_radius_km(people[inside][listed])
     extra = {}
     if network is not None:
-        from hybridplan.grids._geo import chord_to_km, unit_vectors
-        from hybridplan.grids.fiber_reach import network_points
-        from scipy.spatial import cKDTree
+        from hybridplan.grids import network_distance_km
 
-        points = network_points(network, include_planned, 0.25)
-        if points.shape[0]:
-            chord, _ = cKDTree(unit_vectors(points[:, 0], points[:, 1])).query(
-                unit_vectors(p_lat[inside], p_lon[inside])
-            )
-            extra["settlement_fiber_distance_km"] = (
-                "settlement",
-                chord_to_km(chord),
-                {
-                    "units": "km",
-                    "long_name": "straight-line distance from the settlement "
-                    "to the nearest active fibre route or point of presence",
-                },
-            )
+        extra["settlement_fiber_distance_km"] = (
+            "settlement",
+            network_distance_km(
+                network, p_lat[inside], p_lon[inside], include_planned=include_planned
+            ),
+            {
+                "units": "km",
+                "long_name": "straight-line distance from the settlement "
+                "to the nearest active fibre route or point of presence",
+            },
+        )
     return grid.assign(
         **extra,
         settlement_lat=(

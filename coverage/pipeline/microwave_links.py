@@ -17,7 +17,6 @@ link-level answer.
 
 from __future__ import annotations
 
-import h3
 import numpy as np
 import xarray as xr
 
@@ -28,6 +27,7 @@ from ..planning.microwave import (
     profile_points,
     relay_chains,
 )
+from ..planning.network_plan import capacity_areas
 
 MAX_HOP_KM = 30.0
 """Longest hop tried [km]: ITU CPP's limit (cpp-user-guide docs/models.md)."""
@@ -63,7 +63,7 @@ def microwave_reach(
         ground["fiber_distance_km"].values > served_distance_km
     )
     elevation = ground["elevation_m"].values
-    parent = np.array([h3.cell_to_parent(c, 5) if h3.get_resolution(c) > 5 else c for c in cells])
+    parent = capacity_areas(cells, 5)  # one ridge relay per res-5 area
     order = np.lexsort((-np.nan_to_num(elevation, nan=-1e9), parent))
     first = np.ones(order.size, dtype=bool)
     first[1:] = parent[order][1:] != parent[order][:-1]
