@@ -30,9 +30,9 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from ..errors import CoverageError
+from .sphere import EARTH_RADIUS_KM, chord_of_km, unit_vectors
 
 #: Mean Earth radius [km] (IUGG).
-EARTH_RADIUS_KM = 6371.0
 #: Median effective Earth-radius factor (ITU-R P.530 / P.453 standard atmosphere).
 K_MEDIAN = 4.0 / 3.0
 #: Worst-case k_e by path length: (upper length [km], k_e); giga-spatial
@@ -300,11 +300,6 @@ def check_links(height_m, distance_km, mast_a_m, mast_b_m, freq_ghz) -> LinkTest
 # --------------------------------------------------------------------------- candidates
 
 
-def _unit(lat_deg, lon_deg) -> np.ndarray:
-    lat, lon = np.radians(lat_deg), np.radians(lon_deg)
-    return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], -1)
-
-
 def candidate_links(lat_deg, lon_deg, max_km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs of sites within ``max_km`` of each other (great circle on the mean sphere).
 
@@ -314,8 +309,8 @@ def candidate_links(lat_deg, lon_deg, max_km: float) -> tuple[np.ndarray, np.nda
     """
     from scipy.spatial import cKDTree
 
-    xyz = _unit(np.asarray(lat_deg, np.float64), np.asarray(lon_deg, np.float64))
-    chord = 2.0 * math.sin(min(max_km / EARTH_RADIUS_KM, math.pi) / 2.0)
+    xyz = unit_vectors(np.asarray(lat_deg, np.float64), np.asarray(lon_deg, np.float64))
+    chord = chord_of_km(max_km)
     pairs = cKDTree(xyz).query_pairs(chord, output_type="ndarray").astype(np.int64)
     pairs.sort(axis=1)
     pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
@@ -347,8 +342,8 @@ def profile_points(lat_a_deg, lon_a_deg, lat_b_deg, lon_b_deg, n_samples: int):
             f"profile_points n_samples: expected >= 3, found {n_samples}; "
             "sample the ends and at least one point between"
         )
-    a = _unit(np.asarray(lat_a_deg, np.float64), np.asarray(lon_a_deg, np.float64))
-    b = _unit(np.asarray(lat_b_deg, np.float64), np.asarray(lon_b_deg, np.float64))
+    a = unit_vectors(np.asarray(lat_a_deg, np.float64), np.asarray(lon_a_deg, np.float64))
+    b = unit_vectors(np.asarray(lat_b_deg, np.float64), np.asarray(lon_b_deg, np.float64))
     a, b = np.atleast_2d(a), np.atleast_2d(b)
     omega = np.arccos(np.clip(np.einsum("ij,ij->i", a, b), -1.0, 1.0))[:, None]
     t = np.linspace(0.0, 1.0, n_samples)[None, :]

@@ -36,8 +36,9 @@ import xarray as xr
 from .capacity import SiteOption, default_capacity, joint_plan
 from .network import FibreGraph, fibre_edge_cost_usd, fibre_site_cost_usd
 from .recommend import FeasibilityCriteria, SatelliteOption, feasible
-from .sites import EARTH_RADIUS_KM, Sites
+from .sites import Sites
 from .spec import PlanningSpec
+from .sphere import EARTH_RADIUS_KM
 
 
 def cell_graph(cells, lat_deg, lon_deg, terrain_factor):

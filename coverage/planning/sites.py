@@ -42,18 +42,7 @@ from scipy.sparse import csr_matrix
 from scipy.spatial import cKDTree
 
 from ..errors import CoverageError
-
-EARTH_RADIUS_KM = 6371.0
-"""Mean Earth radius used for site distances [km] (H3 is spherical too)."""
-
-
-def _unit(lat_deg, lon_deg) -> np.ndarray:
-    lat, lon = np.radians(lat_deg), np.radians(lon_deg)
-    return np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
-
-
-def _chord(distance_km: float) -> float:
-    return 2.0 * np.sin(min(distance_km / EARTH_RADIUS_KM, np.pi) / 2.0)
+from .sphere import EARTH_RADIUS_KM, chord_of_km, unit_vectors
 
 
 def cluster_points(lat_deg, lon_deg, radius_km: float, weight=None) -> np.ndarray:
@@ -75,16 +64,16 @@ def cluster_points(lat_deg, lon_deg, radius_km: float, weight=None) -> np.ndarra
         raise CoverageError(f"service_radius_km = {radius_km!r}: expected a distance >= 0 km")
     w = np.ones(lat.size) if weight is None else np.asarray(weight, dtype=np.float64)
     order = np.lexsort((np.arange(lat.size), -w))
-    tree = cKDTree(_unit(lat, lon))
+    tree = cKDTree(unit_vectors(lat, lon))
     labels = np.full(lat.size, -1, dtype=np.int64)
-    chord = _chord(radius_km)
+    chord = chord_of_km(radius_km)
     site = 0
     for leader in order.tolist():
         if labels[leader] >= 0:
             continue
         near = np.asarray(
             tree.query_ball_point(
-                _unit(lat[leader : leader + 1], lon[leader : leader + 1])[0], chord
+                unit_vectors(lat[leader : leader + 1], lon[leader : leader + 1])[0], chord
             ),
             dtype=np.int64,
         )
@@ -266,8 +255,8 @@ def demand_sites(
     dispersed = np.zeros(0, dtype=np.int64)
     if orphan.size:
         if p_lat.size:
-            chord, nearest = cKDTree(_unit(p_lat, p_lon)).query(
-                _unit(cell_lat[orphan], cell_lon[orphan])
+            chord, nearest = cKDTree(unit_vectors(p_lat, p_lon)).query(
+                unit_vectors(cell_lat[orphan], cell_lon[orphan])
             )
             km = 2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord / 2.0, 1.0))
             own = (
@@ -321,7 +310,7 @@ def demand_sites(
     n_points = np.zeros(keep.size, dtype=np.int64)
     is_cluster = keep < n_cluster
     if is_cluster.any():
-        xyz = _unit(p_lat, p_lon) * weight[:, None]
+        xyz = unit_vectors(p_lat, p_lon) * weight[:, None]
         sums = np.zeros((n_cluster, 3))
         np.add.at(sums, labels, xyz)
         counts = np.bincount(labels, minlength=n_cluster)
@@ -332,7 +321,7 @@ def demand_sites(
     if (~is_cluster).any():
         # people-weighted centre of the patch's cells
         sub = share[:, ~is_cluster].multiply(population[:, None]).tocsc()
-        v = np.asarray(sub.T @ _unit(cell_lat, cell_lon))
+        v = np.asarray(sub.T @ unit_vectors(cell_lat, cell_lon))
         lat[~is_cluster] = np.degrees(np.arctan2(v[:, 2], np.hypot(v[:, 0], v[:, 1])))
         lon[~is_cluster] = np.degrees(np.arctan2(v[:, 1], v[:, 0]))
     people_in_site = share.multiply(population[:, None]).tocsr()
