@@ -66,7 +66,7 @@ class Var:
     kind : {"float", "int", "str", "flag"}
         Value type; ``flag`` is an integer code with ``flag_values``/``flag_meanings``.
     group : str
-        ground, fibre, coverage, system, planning, series, case or coordinate.
+        ground, fibre, coverage, system, planning, series, case, routing or coordinate.
     flags : tuple of Flag
         The fixed categories of a flag variable, in code order.
     open_flags : str
@@ -110,6 +110,7 @@ def _flags(*pairs: str) -> tuple[Flag, ...]:
 
 
 C, SC, S = ("cell",), ("system", "cell"), ("system",)
+R = ("route_cell",)
 SERIES = ("time", "system", "series_cell")
 OPTION_PATTERN = r"(leo|meo|geo)_[A-Za-z0-9][A-Za-z0-9_-]*"
 #: Colour ramps of the satellite options by orbit class (k-th system of a class, cyclic).
@@ -735,6 +736,42 @@ _VARIABLES: tuple[Var, ...] = (
         "ground",
         optional=True,
     ),
+    Var(
+        "settlement_place",
+        ("settlement",),
+        "1",
+        "row of the settlement in the settlements file (from 0): matches footprint_place",
+        "int",
+        "ground",
+        optional=True,
+    ),
+    # whose people each cell holds (grids.distribute_population, the settlement model)
+    Var(
+        "footprint_cell",
+        ("footprint",),
+        "1",
+        "H3 cell of a settlement's people",
+        "str",
+        "ground",
+        optional=True,
+    ),
+    Var(
+        "footprint_place",
+        ("footprint",),
+        "1",
+        "the settlement (row of the settlements file, from 0) whose people these are",
+        "int",
+        "ground",
+        optional=True,
+    ),
+    Var(
+        "footprint_people",
+        ("footprint",),
+        "person",
+        "people of the settlement in the cell",
+        group="ground",
+        optional=True,
+    ),
     # shared fibre trunks (planning/network.py)
     Var(
         "fiber_trunk_id",
@@ -822,6 +859,84 @@ _VARIABLES: tuple[Var, ...] = (
         "hops of the cheapest microwave chain (-1: none)",
         "int",
         "network",
+        optional=True,
+    ),
+    # the routing grid (pipeline/routing.py), when the plan's resolution is not
+    # [network] routing_resolution: fibre trunks and relay chains run over it
+    Var(
+        "route_cell",
+        R,
+        "1",
+        "H3 index of the routing grid's cell",
+        "str",
+        "coordinate",
+        optional=True,
+    ),
+    Var(
+        "route_lat",
+        R,
+        "degrees_north",
+        "routing cell centre latitude",
+        group="routing",
+        optional=True,
+    ),
+    Var(
+        "route_lon",
+        R,
+        "degrees_east",
+        "routing cell centre longitude",
+        group="routing",
+        optional=True,
+    ),
+    Var(
+        "route_on_network",
+        R,
+        "1",
+        "the fibre network enters the routing cell",
+        "flag",
+        "routing",
+        _flags("off_network", "#f0f0f0", "on_network", "#1f77b4"),
+        optional=True,
+    ),
+    Var(
+        "route_fiber_weighted_km",
+        R,
+        "km",
+        "terrain-weighted least-cost fibre path from the routing cell to the network",
+        group="routing",
+        optional=True,
+    ),
+    Var(
+        "route_fiber_terrain_factor",
+        R,
+        "1",
+        "fibre construction cost multiplier of the routing cell",
+        group="routing",
+        optional=True,
+    ),
+    Var(
+        "route_microwave_capex_usd",
+        R,
+        "USD",
+        "investment of the cheapest microwave relay chain to the routing cell (inf: none)",
+        group="routing",
+        optional=True,
+    ),
+    Var(
+        "route_microwave_opex_usd_per_year",
+        R,
+        "USD/year",
+        "running costs of that chain",
+        group="routing",
+        optional=True,
+    ),
+    Var(
+        "route_microwave_hops",
+        R,
+        "1",
+        "hops of the cheapest microwave chain to the routing cell (-1: none)",
+        "int",
+        "routing",
         optional=True,
     ),
     # satellite capacity per coarse area (planning/capacity.py)

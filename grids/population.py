@@ -867,9 +867,10 @@ def _region_units(grid: xr.Dataset, cell_unit: np.ndarray) -> np.ndarray:
     return out
 
 
-def _place_samples(grid, ground: _Ground, cell_unit, claimed) -> tuple[np.ndarray, float]:
+def _place_samples(grid, ground: _Ground, cell_unit, claimed):
     """Sum the footprint samples into the grid's cells; returns (people per cell, people
-    of the groups that fell outside the grid).
+    of the groups that fell outside the grid, and the footprint ``(cell, place, people)``:
+    the people of each settlement in each cell, one row per pair).
 
     A grid of bundled units: each sample goes to the nearest cell centre **of its own
     unit** (H3 cells are nearly the Voronoi cells of their centres, so inside the unit
@@ -912,7 +913,16 @@ def _place_samples(grid, ground: _Ground, cell_unit, claimed) -> tuple[np.ndarra
             target[rows] = cell
     keep = target >= 0
     out = np.bincount(target[keep], weights=ground.people[keep], minlength=n)
-    return out, float(ground.people[~keep].sum())
+    # people per (cell, place): which settlement the people of each cell belong to
+    key, inverse = np.unique(
+        target[keep] * np.int64(len(ground.place_people)) + ground.place[keep], return_inverse=True
+    )
+    footprint = (
+        key // len(ground.place_people),
+        key % len(ground.place_people),
+        np.bincount(inverse.reshape(-1), weights=ground.people[keep], minlength=key.size),
+    )
+    return out, float(ground.people[~keep].sum()), footprint
 
 
 def _fallback(grid, groups_total, cell_unit, claimed, dem, params, kwargs) -> np.ndarray:
@@ -1004,10 +1014,10 @@ def _settlement_model(grid, dem, totals, settlements, params, kwargs):
     ground = _ground(
         tuple(int(g) for g in wanted), _file_key(totals), _file_key(settlements), params
     )
-    from_places, outside = _place_samples(grid, ground, cell_unit, claimed)
+    from_places, outside, footprint = _place_samples(grid, ground, cell_unit, claimed)
     rest = _fallback(grid, ground.fallback, cell_unit, claimed, dem, params, kwargs)
     used = {units.groups[g]: table[units.groups[g]] for g in wanted}
-    return from_places, rest, used, ground, outside, claimed
+    return from_places, rest, used, ground, outside, claimed, footprint
 
 
 def _dropped_settlements(settlements) -> tuple[int, float]:
@@ -1157,7 +1167,11 @@ def distribute_population(
     xarray.Dataset
         A copy with ``population`` [person], ``population_density_per_km2`` [km-2],
         ``rural`` (uint8 flag 0/1) and, for the default method,
-        ``settlement_population`` [person] (people of settlement footprints in the cell).
+        ``settlement_population`` [person] (people of settlement footprints in the cell)
+        and the footprints themselves on the dimension ``footprint`` (one row per cell and
+        settlement): ``footprint_cell`` (H3 index), ``footprint_place`` (row of the
+        settlements file) and ``footprint_people`` [person], so that a planner can tell
+        whose people a cell holds at any resolution.
         Attributes: ``population_source``, ``population_method``,
         ``population_max_habitable_elevation_m``, ``population_control_totals`` (JSON
         ``{unit: person}``), ``population_totals_source``, ``population_district_totals``
@@ -1204,7 +1218,7 @@ def distribute_population(
         )
     dropped_count, dropped_people = 0, 0.0
     if source is None:
-        from_places, rest, used, ground, outside, claimed = _settlement_model(
+        from_places, rest, used, ground, outside, claimed, footprint = _settlement_model(
             grid, dem, totals, settlements, params, kwargs
         )
         population = from_places + rest
@@ -1218,6 +1232,25 @@ def distribute_population(
             "cell",
             from_places,
             {"units": "person", "long_name": "people of settlement footprints in the cell"},
+        )
+        out["footprint_cell"] = (
+            "footprint",
+            grid["cell"].values[footprint[0]],
+            {"units": "1", "long_name": "H3 cell of a settlement's people"},
+        )
+        out["footprint_place"] = (
+            "footprint",
+            footprint[1].astype(np.int64),
+            {
+                "units": "1",
+                "long_name": "the settlement (row of the settlements file, from 0) "
+                "whose people these are",
+            },
+        )
+        out["footprint_people"] = (
+            "footprint",
+            footprint[2],
+            {"units": "person", "long_name": "people of the settlement in the cell"},
         )
         units = _units()
         wanted = {units.groups.index(name) for name in used}

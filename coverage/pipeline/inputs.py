@@ -224,11 +224,17 @@ def prepare_grid(scenario: Scenario, region: Region | None = None) -> xr.Dataset
 
 
 def prepare_ground(inputs: PlanInputs) -> xr.Dataset:
-    """Grid with terrain, population, rural flag and fibre reach (terrain-weighted km)."""
-    from hybridplan.grids import distribute_population, fiber_reach
+    """Grid with terrain, population, rural flag, fibre reach (terrain-weighted km) and
+    microwave reach; the routing grid's variables (``pipeline.routing``) when the plan's
+    resolution is not ``[network] routing_resolution``."""
+    from hybridplan.grids import distribute_population, fiber_reach, load_dem
+
+    from .routing import add_slope, grid_resolution, join_routing, routing_ground
 
     scenario, spec = inputs.scenario, inputs.spec
-    grid = prepare_grid(scenario, inputs.region)
+    dem_path = scenario.terrain.dem
+    dem = load_dem(None if dem_path == "bundled" else scenario.resolve_path(dem_path))
+    grid = add_slope(prepare_grid(scenario, inputs.region), dem)
     population = spec.population
     source = None if population.source == "bundled" else scenario.resolve_path(population.source)
     grid = distribute_population(
@@ -244,15 +250,28 @@ def prepare_ground(inputs: PlanInputs) -> xr.Dataset:
         elevation_cost_per_km=terrain.elevation_cost_per_km,
         elevation_threshold_m=terrain.elevation_threshold_m,
     )
-    if spec.network.microwave:
-        from hybridplan.grids import load_dem
+    routing = spec.network.routing_resolution
+    if ground.sizes["cell"] == 0 or grid_resolution(ground) == routing:
+        if spec.network.microwave:
+            from .microwave_links import microwave_reach
 
-        from .microwave_links import microwave_reach
-
-        dem_path = scenario.terrain.dem
-        dem = load_dem(None if dem_path == "bundled" else scenario.resolve_path(dem_path))
-        ground = microwave_reach(ground, dem, served_distance_km=spec.criteria.served_distance_km)
-    return ground
+            ground = microwave_reach(
+                ground, dem, served_distance_km=spec.criteria.served_distance_km
+            )
+        return ground
+    route = routing_ground(
+        inputs.region,
+        routing,
+        dem,
+        inputs.network,
+        population_source=source,
+        rural_density_per_km2=population.rural_density_per_km2,
+        include_planned=spec.network.include_planned,
+        terrain_costs=terrain,
+        microwave=spec.network.microwave,
+        served_distance_km=spec.criteria.served_distance_km,
+    )
+    return join_routing(ground, route)
 
 
 def attach_settlements(
@@ -330,5 +349,14 @@ def attach_settlements(
             "settlement",
             cells[inside],
             {"units": "1", "long_name": "H3 cell holding the settlement point"},
+        ),
+        settlement_place=(
+            "settlement",
+            np.flatnonzero(box)[inside].astype(np.int64),
+            {
+                "units": "1",
+                "long_name": "row of the settlement in the settlements file (from 0): "
+                "matches footprint_place",
+            },
         ),
     )

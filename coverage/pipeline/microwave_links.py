@@ -1,6 +1,7 @@
 """Microwave relay chains from the existing network to each settled cell, on the DEM.
 
-Candidate sites are the settled cells beyond ``served_distance_km`` of fibre (mast
+Candidate sites are the settled cells (people, or a settlement point) beyond
+``served_distance_km`` of fibre (mast
 ``mast_m`` at the cell centre), the cells the network enters (the chains start there) and
 one ridge relay per coarse area (the highest cell of each H3 res-5 parent). Every pair
 closer than ``max_hop_km`` is tested on its DEM profile (``planning.microwave``:
@@ -59,7 +60,10 @@ def microwave_reach(
     cells = ground["cell"].values.astype(str)
     lat, lon = ground["lat"].values, ground["lon"].values
     on_network = ground["on_network"].values.astype(bool)
-    settled = (ground["population"].values > 0) & (
+    places = np.zeros(n_cell, dtype=bool)
+    if "settlement_cell" in ground:  # a place is where someone lives, whatever the model
+        places = np.isin(cells, ground["settlement_cell"].values.astype(str))
+    settled = ((ground["population"].values > 0) | places) & (
         ground["fiber_distance_km"].values > served_distance_km
     )
     elevation = ground["elevation_m"].values

@@ -5,7 +5,10 @@ Works on a Dataset that holds the ground (``population``, ``area_km2``,
 ``fiber_distance_km``, ``fiber_weighted_km``, the settlement points ``settlement_*``)
 and the coverage figures of merit per (system, cell). Fibre is priced here and only
 here: the ground carries the terrain-weighted path length [km], the plan multiplies it
-by the scenario's cost per km.
+by the scenario's cost per km. Fibre paths, trunks and microwave chains are taken on the
+routing grid (:mod:`.routing`: the plan's cells, or the ``route_*`` variables when the
+plan's resolution is not the routing resolution), which sites reach at their settlement
+points.
 
 The decision is taken per demand site (:mod:`.sites`), the unit that is built; a site's
 cost is shared out to its cells by population, so totals do not depend on the grid's
@@ -36,6 +39,7 @@ from .economics import (
 from .microwave import HOP_CAPACITY_MBPS, MicrowaveCosts
 from .network_plan import NetworkPlan, network_plan
 from .recommend import ALREADY_SERVED, NO_POPULATION, Recommendation, SatelliteOption, recommend
+from .routing import RoutingGrid, routing_grid
 from .sites import Sites, demand_sites
 from .spec import PlanningSpec
 
@@ -44,12 +48,6 @@ MICROWAVE = "microwave"
 
 NOT_TARGET = "not_target"
 """Recommendation meaning of settled, unserved sites outside the target rule."""
-
-
-def fiber_weighted_km(plan: xr.Dataset) -> np.ndarray:
-    """Terrain-weighted least-cost fibre path [km of easy ground]; inf where unreachable."""
-    weighted = np.asarray(plan["fiber_weighted_km"].values, dtype=np.float64)
-    return np.where(np.isfinite(weighted), weighted, np.inf)
 
 
 def plan_sites(plan: xr.Dataset, spec: PlanningSpec) -> Sites:
@@ -79,7 +77,25 @@ def plan_sites(plan: xr.Dataset, spec: PlanningSpec) -> Sites:
         p_weight,
         spec.underserved.service_radius_km,
         point_reach_km=p_reach,
+        footprint=_footprint(plan),
     )
+
+
+def _footprint(plan: xr.Dataset):
+    """``(cell_row, point, people)`` of the population model's settlement footprints,
+    matched to the plan's settlement points (``None`` when the plan has none)."""
+    if "footprint_people" not in plan or "settlement_place" not in plan:
+        return None
+    index = {c: k for k, c in enumerate(plan["cell"].values.astype(str))}
+    row = np.array([index.get(c, -1) for c in plan["footprint_cell"].values.astype(str)])
+    places = plan["settlement_place"].values.astype(np.int64)
+    if places.size == 0:
+        return None
+    order = np.argsort(places, kind="stable")
+    wanted = plan["footprint_place"].values.astype(np.int64)
+    at = np.clip(np.searchsorted(places[order], wanted), 0, places.size - 1)
+    point = np.where(places[order][at] == wanted, order[at], -1)
+    return row, point, plan["footprint_people"].values.astype(np.float64)
 
 
 def satellite_options(
@@ -124,19 +140,24 @@ def satellite_options(
     return options
 
 
-def site_microwave(plan: xr.Dataset, spec: PlanningSpec, sites: Sites, site_demand_mbps):
-    """Present value [USD] and hops of the cheapest microwave chain per site (its cheapest
-    cell's chain; inf where none, or where the demand exceeds one hop's capacity), or
-    ``(None, None)`` when the plan has no microwave reach."""
-    if not spec.network.microwave or "microwave_capex_usd" not in plan:
+def site_microwave(routing: RoutingGrid, spec: PlanningSpec, site_demand_mbps):
+    """Present value [USD] and hops of the cheapest microwave chain per site (the
+    cheapest over the routing cells it reaches; inf where none, or where the demand
+    exceeds one hop's capacity), or ``(None, None)`` when the plan has no microwave
+    reach."""
+    if not spec.network.microwave or routing.microwave is None:
         return None, None
-    capex = np.asarray(plan["microwave_capex_usd"].values, dtype=np.float64)
-    opex = np.asarray(plan["microwave_opex_usd_per_year"].values, dtype=np.float64)
+    capex, opex, cell_hops = routing.microwave
     pv = present_value_usd(capex, opex, spec.finance.discount_rate, spec.finance.horizon_years)
-    site_pv = sites.min_over_cells(np.where(np.isfinite(pv), pv, np.inf))
-    hops = sites.min_over_cells(
-        np.where(plan["microwave_hops"].values >= 0, plan["microwave_hops"].values, 10**6)
-    )
+    site_pv = routing.site_min(np.where(np.isfinite(pv), pv, np.inf))
+    # the hops of the cheapest chain (ties: fewest hops)
+    coo = routing.site_cells.tocoo()
+    cell_pv = np.where(np.isfinite(pv), pv, np.inf)[coo.col]
+    order = np.lexsort((np.where(cell_hops >= 0, cell_hops, 10**6)[coo.col], cell_pv, coo.row))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = coo.row[order][1:] != coo.row[order][:-1]
+    hops = np.full(site_pv.size, -1, dtype=np.int64)
+    hops[coo.row[order][first]] = cell_hops[coo.col[order][first]]
     site_pv = np.where(np.asarray(site_demand_mbps) <= HOP_CAPACITY_MBPS, site_pv, np.inf)
     hops = np.where(np.isfinite(site_pv), hops, -1).astype(np.int64)
     return site_pv, hops
@@ -168,6 +189,8 @@ class Decision:
         The shared-trunk plan (``[network] design = "shared"``).
     site_runner_up, site_runner_up_cost_usd : ndarray, (n_site,)
         The next cheapest option of each target site in the network plan.
+    site_fiber_weighted_km : ndarray, (n_site,)
+        The site's own least-cost fibre path over the routing grid [km of easy ground].
     """
 
     sites: Sites
@@ -182,6 +205,7 @@ class Decision:
     network: NetworkPlan | None
     site_runner_up: np.ndarray
     site_runner_up_cost_usd: np.ndarray
+    site_fiber_weighted_km: np.ndarray
 
 
 def decide(
@@ -202,7 +226,8 @@ def decide(
         site_fiber_km = sites.min_over_points(
             plan["settlement_fiber_distance_km"].values, site_fiber_km
         )
-    site_weighted_km = sites.min_over_cells(fiber_weighted_km(plan))
+    routing = routing_grid(plan, sites)
+    site_weighted_km = routing.site_min(routing.weighted_km)
     site_demand = demand_mbps(sites.population, spec.demand)
     options = satellite_options(plan, spec, sites, licensed)
     rec = recommend(
@@ -222,7 +247,7 @@ def decide(
     reason = rec.reason.copy()
     chosen = rec.chosen_cost_usd.copy()
     option_cost = dict(rec.option_cost_usd)
-    microwave_pv, microwave_hops = site_microwave(plan, spec, sites, site_demand)
+    microwave_pv, microwave_hops = site_microwave(routing, spec, site_demand)
     if microwave_pv is not None:
         option_cost = {
             "fiber": option_cost["fiber"],
@@ -245,7 +270,7 @@ def decide(
     network = None
     runner_up = np.full(sites.n_sites, "", dtype=object)
     runner_up_cost = np.full(sites.n_sites, np.nan)
-    has_network = "on_network" in plan and bool(plan["on_network"].values.any())
+    has_network = bool(routing.on_network.any())
     if spec.network.design == "shared" and has_network:
         planned = target & (code != ALREADY_SERVED) & (code != NO_POPULATION)
         network = network_plan(
@@ -256,7 +281,7 @@ def decide(
             site_demand,
             rec.option_cost_usd,
             options,
-            fiber_weighted_km(plan),
+            routing,
             microwave=None if microwave_pv is None else (microwave_pv, microwave_hops),
         )
         # sites the network plan did not take (their access cell is on the network
@@ -304,6 +329,7 @@ def decide(
         network,
         runner_up,
         runner_up_cost,
+        site_weighted_km,
     )
 
 
@@ -319,9 +345,7 @@ def site_cash_flows(plan: xr.Dataset, spec: PlanningSpec, decision: Decision):
     chosen = np.array(site.meanings, dtype=object)[site.code]
     built = np.isfinite(site.chosen_cost_usd)
     capex, opex = {}, {}
-    capex["fiber"], opex["fiber"] = fiber_option_usd(
-        sites.min_over_cells(fiber_weighted_km(plan)), spec.fiber
-    )
+    capex["fiber"], opex["fiber"] = fiber_option_usd(decision.site_fiber_weighted_km, spec.fiber)
     lifetimes: dict[str, int | None] = {"fiber": None, MICROWAVE: None}
 
     def split(pv, opex_fraction):

@@ -36,6 +36,7 @@ import xarray as xr
 from .capacity import SiteOption, default_capacity, joint_plan
 from .network import FibreGraph, fibre_edge_cost_usd, fibre_site_cost_usd
 from .recommend import FeasibilityCriteria, SatelliteOption, feasible
+from .routing import RoutingGrid
 from .sites import Sites
 from .spec import PlanningSpec
 from .sphere import EARTH_RADIUS_KM
@@ -102,16 +103,11 @@ class NetworkPlan:
     rounds: int
 
 
-def _access_cells(sites: Sites, weighted_km: np.ndarray) -> np.ndarray:
-    """Per site, its cell with the cheapest fibre path (its main cell if none has one)."""
-    coo = sites.share.tocoo()
-    cost = np.where(np.isfinite(weighted_km), weighted_km, 1e30)[coo.row]
-    order = np.lexsort((cost, coo.col))  # by site, then cheapest first
-    first = np.ones(order.size, dtype=bool)
-    first[1:] = coo.col[order][1:] != coo.col[order][:-1]
-    access = np.full(sites.n_sites, -1, dtype=np.int64)
-    access[coo.col[order][first]] = coo.row[order][first]
-    return access
+def _site_areas(plan_areas: np.ndarray, sites: Sites, population: np.ndarray) -> np.ndarray:
+    """Per site, the capacity area of the plan cell holding most of its people."""
+    people = sites.share.multiply(np.asarray(population, dtype=np.float64)[:, None]).tocsc()
+    top = np.asarray(people.argmax(axis=0)).reshape(-1)
+    return plan_areas[top] if top.size else np.zeros(0, dtype=np.int64)
 
 
 def network_plan(
@@ -122,28 +118,26 @@ def network_plan(
     site_demand_mbps: np.ndarray,
     site_option_cost_usd: dict[str, np.ndarray],
     options: list[SatelliteOption],
-    weighted_km: np.ndarray,
+    routing: RoutingGrid,
     microwave: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> NetworkPlan:
     """Serve the target sites jointly (module docstring); ``options`` are the per-site
     satellite options (licensing already applied), ``site_option_cost_usd`` their present
-    values per site (and ``fiber``, the stand-alone path) from the per-site decision."""
+    values per site (and ``fiber``, the stand-alone path) from the per-site decision;
+    ``routing`` is the grid the trunks run over (``planning.routing``)."""
     cells = plan["cell"].values.astype(str)
-    n_cell = cells.size
-    factor = (
-        plan["fiber_terrain_factor"].values if "fiber_terrain_factor" in plan else np.ones(n_cell)
+    n_route = routing.n_cells
+    ei, ej, km, wkm = cell_graph(
+        routing.cell, routing.lat_deg, routing.lon_deg, routing.terrain_factor
     )
-    ei, ej, km, wkm = cell_graph(cells, plan["lat"].values, plan["lon"].values, factor)
-    roots = (
-        plan["on_network"].values.astype(bool) if "on_network" in plan else np.zeros(n_cell, bool)
-    )
-    access = _access_cells(sites, weighted_km)
+    roots = routing.on_network
+    access = routing.site_access()
     needs = target & (access >= 0) & ~roots[np.maximum(access, 0)]
     # every target site is a node of its own, hung on its access cell by a free edge, so
     # the options of sites that share a cell are never lumped together
     site_ids = np.flatnonzero(needs)
-    n_node = n_cell + site_ids.size
-    site_node = n_cell + np.arange(site_ids.size)
+    n_node = n_route + site_ids.size
+    site_node = n_route + np.arange(site_ids.size)
     graph = FibreGraph.from_edges(
         n_node,
         np.concatenate([ei, access[site_ids]]),
@@ -158,7 +152,13 @@ def network_plan(
     areas = capacity_areas(cells, spec.network.capacity_resolution)
     area_ids, cell_area = np.unique(areas, return_inverse=True)
     cell_area = cell_area.reshape(-1)
-    node_area = np.concatenate([cell_area, cell_area[access[site_ids]]])
+    # routing cells carry no demand: any area will do for them
+    node_area = np.concatenate(
+        [
+            np.zeros(n_route, dtype=np.int64),
+            _site_areas(cell_area, sites, plan["population"].values)[site_ids],
+        ]
+    )
 
     def per_node(values) -> np.ndarray:
         out = np.full(n_node, np.inf)
@@ -214,14 +214,19 @@ def network_plan(
     site_cost[site_ids] = decision.chosen_cost_usd[site_node]
     site_runner_cost[site_ids] = decision.runner_up_cost_usd[site_node]
     used = design.edge_used[: km.size] & (graph.edge_status[: km.size] == 0)
-    in_tree = design.in_tree[:n_cell] & ~roots[:n_cell]
-    trunk = np.where(in_tree, design.trunk_id[:n_cell], -1)
-    # a cell's allocated trunk cost: the shares of the sites hung on it
-    allocated = np.zeros(n_cell)
-    np.add.at(
-        allocated,
-        access[site_ids],
-        np.where(design.served[site_node], design.allocated_trunk_usd[site_node], 0.0),
+    route_in_tree = design.in_tree[:n_route] & ~roots[:n_route]
+    route_trunk = np.where(route_in_tree, design.trunk_id[:n_route], -1)
+    route_sharing = np.where(route_trunk >= 0, design.cells_sharing_trunk[:n_route], 0)
+    in_tree = routing.to_plan_any(route_in_tree)
+    trunk = routing.to_plan_max(route_trunk.astype(np.int64), -1)
+    sharing = routing.to_plan_max(np.asarray(route_sharing, dtype=np.int64), 0)
+    # a cell's allocated trunk cost: its people's share of their sites' trunk shares
+    site_trunk = np.zeros(sites.n_sites)
+    site_trunk[site_ids] = np.where(
+        design.served[site_node], design.allocated_trunk_usd[site_node], 0.0
+    )
+    allocated = np.nan_to_num(
+        sites.allocate_to_cells(site_trunk, plan["population"].values), nan=0.0
     )
     return NetworkPlan(
         site_choice,
@@ -230,7 +235,7 @@ def network_plan(
         site_runner_cost,
         site_reason,
         trunk.astype(np.int32),
-        np.where(trunk >= 0, design.cells_sharing_trunk[:n_cell], 0),
+        sharing,
         allocated,
         in_tree,
         areas,

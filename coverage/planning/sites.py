@@ -186,6 +186,7 @@ def demand_sites(
     service_radius_km: float,
     dispersed_resolution: int = 6,
     point_reach_km: np.ndarray | None = None,
+    footprint: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> Sites:
     """Group a grid's people into demand sites (module docstring for the rules).
 
@@ -215,6 +216,14 @@ def demand_sites(
         a cell without a point joins the nearest point's site within
         ``max(service_radius_km, point_reach_km) + cell radius``. Default: the service
         radius for every point.
+    footprint : tuple of ndarray, optional
+        ``(cell_row, point, people)``: the people the population model put in each cell
+        from each settlement point (row of the points; -1 for a place that is not among
+        them) [person]. With it, a cell's people go to the sites whose places they
+        belong to, wherever in the cell (or in a neighbouring cell) they live, so a
+        site's people do not depend on the grid; the rest of the cell (people of no
+        known place) is shared as a cell without a point is. Without it, a cell's people
+        are split over the points inside it by weight.
     """
     population = np.asarray(cell_population, dtype=np.float64).reshape(-1)
     n_cell = population.size
@@ -237,21 +246,35 @@ def demand_sites(
 
     settled = population > 0
     rows, cols, vals = [], [], []
-    # (1) cells holding points: their people split over those points' clusters by weight
-    inside = (p_row >= 0) & settled[np.maximum(p_row, 0)]
-    if inside.any():
-        key = p_row[inside] * max(n_cluster, 1) + labels[inside]
+    assigned = np.zeros(n_cell)  # share of each cell's people given to a site so far
+    if footprint is None:
+        # (1) cells holding points: their people split over those points' clusters by weight
+        inside = (p_row >= 0) & settled[np.maximum(p_row, 0)]
+        f_row, f_point, f_people = p_row[inside], np.flatnonzero(inside), weight[inside]
+    else:
+        # (1) the people of each place, in whichever cell the population model put them
+        f_row, f_point, f_people = (np.asarray(a).reshape(-1) for a in footprint)
+        ok = (f_point >= 0) & (f_row >= 0) & (f_people > 0)
+        ok[ok] &= settled[f_row[ok]]
+        f_row, f_point, f_people = f_row[ok], f_point[ok].astype(np.int64), f_people[ok]
+    if f_row.size:
+        key = f_row * max(n_cluster, 1) + labels[f_point]
         keys, w = np.unique(key, return_inverse=True)
-        summed = np.bincount(w, weights=weight[inside])
+        summed = np.bincount(w.reshape(-1), weights=f_people)
         r, c = keys // max(n_cluster, 1), keys % max(n_cluster, 1)
-        cell_total = np.bincount(r, weights=summed, minlength=n_cell)
+        if footprint is None:
+            fraction = summed / np.bincount(r, weights=summed, minlength=n_cell)[r]
+        else:
+            fraction = np.minimum(summed / population[r], 1.0)
         rows.append(r)
         cols.append(c)
-        vals.append(summed / cell_total[r])
-    has_point = np.zeros(n_cell, dtype=bool)
-    has_point[p_row[inside]] = True
-    # (2) settled cells without a point: the nearest cluster in reach, else dispersed
-    orphan = np.flatnonzero(settled & ~has_point)
+        vals.append(fraction)
+        np.add.at(assigned, r, fraction)
+    # (2) the rest of each settled cell (all of it for a cell with no known place's
+    # people): the nearest cluster in reach, else dispersed
+    rest = np.where(settled, np.clip(1.0 - assigned, 0.0, 1.0), 0.0)
+    rest[rest < 1e-9] = 0.0
+    orphan = np.flatnonzero(rest > 0)
     dispersed = np.zeros(0, dtype=np.int64)
     if orphan.size:
         if p_lat.size:
@@ -270,7 +293,7 @@ def demand_sites(
             nearest = np.zeros(orphan.size, dtype=np.int64)
         rows.append(orphan[reach])
         cols.append(labels[nearest[reach]] if p_lat.size else np.zeros(0, np.int64))
-        vals.append(np.ones(int(reach.sum())))
+        vals.append(rest[orphan[reach]])
         dispersed = orphan[~reach]
         patch = np.array(
             [
@@ -286,7 +309,7 @@ def demand_sites(
         patch_id = rank[patch_id.reshape(-1)]
         rows.append(dispersed)
         cols.append(n_cluster + patch_id)
-        vals.append(np.ones(dispersed.size))
+        vals.append(rest[dispersed])
     n_patch = int(patch_id.max()) + 1 if orphan.size and dispersed.size else 0
     n_raw = n_cluster + n_patch
     share = csr_matrix(

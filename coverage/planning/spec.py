@@ -43,8 +43,11 @@ class NetworkOptions:
     HQ points of presence), whether planned routes count as built, how new fibre is
     designed (``shared``: trunks shared by the sites they pass, a prize-collecting Steiner
     tree; ``per_site``: every site pays its own path), and the satellite capacity areas
-    (H3 resolution of the coarse cells whose capacity the sites share), and whether
-    microwave relay chains on the DEM are an option."""
+    (H3 resolution of the coarse cells whose capacity the sites share), whether
+    microwave relay chains on the DEM are an option, and the H3 resolution of the
+    *routing grid* over which fibre trunks and relay chains run, whatever the plan's own
+    resolution (so that the choice between fibre, microwave and satellite is a property
+    of the ground, not of the grid the results are shown on)."""
 
     path: str = "bundled"
     include_planned: bool = False
@@ -52,6 +55,7 @@ class NetworkOptions:
     capacity_resolution: int = 5
     satellite_capacity: bool = True
     microwave: bool = True
+    routing_resolution: int = 7
 
 
 @dataclass(frozen=True)

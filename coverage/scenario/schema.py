@@ -722,6 +722,17 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
         ),
         _d(
             _NETWORK,
+            "routing_resolution",
+            "int",
+            "H3 resolution of the routing grid over which fibre trunks and microwave relay "
+            "chains run, whatever the plan's resolution (res 7: cell centres ~2.4 km apart)",
+            low=5,
+            high=9,
+            source="[ASSUMPTION] res 7 resolves valley floors and ridges at the bundled DEM's "
+            "9 km spacing and keeps national graphs near 160,000 cells",
+        ),
+        _d(
+            _NETWORK,
             "satellite_capacity",
             "bool",
             "limit each satellite system's capacity per area (beams x Mbit/s per beam from "

@@ -1,0 +1,146 @@
+"""The routing grid: where fibre trunks and microwave relay chains run.
+
+Trunks are routed over an H3 cell graph and relay chains are tested between cell
+centres, so both depend on the cells. Planned over the plan's own grid, the choice
+between fibre, microwave and satellite moved with the plan's resolution: at res 6 the
+coarse graph gave 219,000 people fibre that res 7 and 8 gave microwave. So the network is
+always designed on one *routing grid*, at ``[network] routing_resolution`` (default 7),
+whatever the resolution the results are shown on; the sites reach it at their settlement
+points (``planning.routing``), which are a property of the ground too.
+
+When the plan's resolution is the routing resolution the plan's own cells are the
+routing grid and nothing is added. Otherwise the routing grid is built here over the
+same region, with the same DEM, population model (only to find the settled cells that
+may carry a relay), fibre reach and microwave reach as the plan's ground, and joins the
+ground as variables on the dimension ``route_cell``: ``route_lat``, ``route_lon``,
+``route_on_network``, ``route_fiber_weighted_km``, ``route_fiber_terrain_factor`` and,
+with microwave on, ``route_microwave_capex_usd``, ``route_microwave_opex_usd_per_year``,
+``route_microwave_hops`` (the plan contract lists them).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import h3
+import xarray as xr
+
+ROUTE_DIM = "route_cell"
+"""The routing grid's dimension (and coordinate: H3 indices) in a plan."""
+
+ROUTE_VARIABLES = (
+    "on_network",
+    "fiber_weighted_km",
+    "fiber_terrain_factor",
+    "microwave_capex_usd",
+    "microwave_opex_usd_per_year",
+    "microwave_hops",
+)
+"""Ground variables carried over from the routing grid (as ``route_<name>``)."""
+
+
+def grid_resolution(grid: xr.Dataset) -> int:
+    """The H3 resolution of a grid's cells."""
+    return int(h3.get_resolution(str(grid["cell"].values[0])))
+
+
+def add_slope(grid: xr.Dataset, dem) -> xr.Dataset:
+    """The grid with ``slope_deg`` from the DEM, if it has none (the fibre terrain factor
+    uses slope; with terrain off the grid carries heights only)."""
+    if "slope_deg" in grid or grid.sizes["cell"] == 0:
+        return grid
+    from hybridplan.grids import terrain_slope_deg
+
+    slope = terrain_slope_deg(grid["lat"].values, grid["lon"].values, dem)
+    return grid.assign(
+        slope_deg=(
+            "cell",
+            slope,
+            {
+                "units": "degree",
+                "long_name": "terrain slope at the cell centre "
+                "(central differences over one DEM spacing)",
+            },
+        )
+    )
+
+
+def routing_ground(
+    region,
+    resolution: int,
+    dem,
+    network,
+    *,
+    population_source,
+    rural_density_per_km2: float,
+    include_planned: bool,
+    terrain_costs,
+    microwave: bool,
+    served_distance_km: float,
+) -> xr.Dataset:
+    """The routing grid as a ground of its own (cells, heights, slope, settled cells,
+    fibre reach and, with ``microwave``, the relay chains)."""
+    from hybridplan.grids import build_grid, distribute_population, fiber_reach
+
+    grid = build_grid(region, resolution)
+    grid = grid.assign(
+        elevation_m=(
+            "cell",
+            dem.elevation_m(grid["lat"].values, grid["lon"].values),
+            {"units": "m", "long_name": "terrain height at the cell centre (DEM)"},
+        )
+    )
+    grid = add_slope(grid, dem)
+    with warnings.catch_warnings():  # the plan's own grid has reported them already
+        warnings.simplefilter("ignore")
+        grid = distribute_population(
+            grid, population_source, rural_density_per_km2=rural_density_per_km2
+        )
+    from .inputs import attach_settlements
+
+    grid = attach_settlements(grid)  # the places, for the relay candidates
+    ground = fiber_reach(
+        grid,
+        network,
+        include_planned=include_planned,
+        slope_cost_per_deg=terrain_costs.slope_cost_per_deg,
+        elevation_cost_per_km=terrain_costs.elevation_cost_per_km,
+        elevation_threshold_m=terrain_costs.elevation_threshold_m,
+    )
+    if microwave:
+        from .microwave_links import microwave_reach
+
+        ground = microwave_reach(ground, dem, served_distance_km=served_distance_km)
+    return ground
+
+
+def join_routing(ground: xr.Dataset, route: xr.Dataset) -> xr.Dataset:
+    """The plan's ground with the routing grid's variables on ``route_cell``."""
+    keep = {}
+    for name in ROUTE_VARIABLES:
+        if name in route:
+            var = route[name]
+            keep[f"route_{name}"] = (ROUTE_DIM, var.values, dict(var.attrs))
+    out = ground.assign_coords(
+        {
+            ROUTE_DIM: (
+                ROUTE_DIM,
+                route["cell"].values.astype(str),
+                {"units": "1", "long_name": "H3 index of the routing grid's cell"},
+            )
+        }
+    ).assign(
+        route_lat=(
+            ROUTE_DIM,
+            route["lat"].values,
+            {"units": "degrees_north", "long_name": "routing cell centre latitude"},
+        ),
+        route_lon=(
+            ROUTE_DIM,
+            route["lon"].values,
+            {"units": "degrees_east", "long_name": "routing cell centre longitude"},
+        ),
+        **keep,
+    )
+    out.attrs["routing_resolution"] = grid_resolution(route)
+    return out

@@ -1,0 +1,189 @@
+"""The routing grid as the planner sees it: its cells, and where each site reaches it.
+
+Fibre trunks and microwave relay chains run over one routing grid (``[network]
+routing_resolution``, built by ``pipeline.routing``) whatever the plan's resolution. A
+plan whose resolution differs carries it on the dimension ``route_cell`` (``route_lat``,
+``route_on_network``, ``route_fiber_weighted_km``, ...); otherwise the plan's own cells
+are the routing grid.
+
+A site reaches the routing grid at the routing cells that hold its settlement points
+(a dispersed site, which has none, at the cell holding its centre); a site whose points
+all fall outside it (at the region's edge) reaches it at the cells holding its plan
+cells' centres. Its stand-alone fibre path and microwave chain are the cheapest over
+those cells, and it hangs on the network's graph at the one with the cheapest fibre
+path. So on the same ground a site is priced the same at every plan resolution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import h3
+import numpy as np
+import xarray as xr
+from scipy.sparse import csr_matrix
+
+from .sites import Sites
+
+ROUTE_DIM = "route_cell"
+
+
+@dataclass(frozen=True)
+class RoutingGrid:
+    """The cells trunks and relay chains run over, and the sites' access to them.
+
+    Attributes
+    ----------
+    cell : ndarray of str, (n_route,)
+    lat_deg, lon_deg : ndarray, (n_route,)
+    on_network : ndarray of bool, (n_route,)
+    weighted_km : ndarray, (n_route,)
+        Terrain-weighted least-cost fibre path to the network [km] (inf: none).
+    terrain_factor : ndarray, (n_route,)
+    microwave : tuple of ndarray or None
+        ``(capex_usd, opex_usd_per_year, hops)`` per routing cell, when the plan has them.
+    site_cells : scipy.sparse.csr_matrix, (n_site, n_route)
+        1 where a site reaches a routing cell.
+    plan_cells : scipy.sparse.csr_matrix, (n_route, n_plan_cell)
+        1 where a routing cell and a plan cell overlap (nested H3 cells); the identity
+        when the plan's cells are the routing grid.
+    """
+
+    cell: np.ndarray
+    lat_deg: np.ndarray
+    lon_deg: np.ndarray
+    on_network: np.ndarray
+    weighted_km: np.ndarray
+    terrain_factor: np.ndarray
+    microwave: tuple[np.ndarray, np.ndarray, np.ndarray] | None
+    site_cells: csr_matrix
+    plan_cells: csr_matrix
+
+    @property
+    def n_cells(self) -> int:
+        return int(self.cell.size)
+
+    def site_min(self, per_cell) -> np.ndarray:
+        """Per-site minimum of a per-routing-cell quantity over the cells it reaches
+        (inf for a site that reaches none)."""
+        coo = self.site_cells.tocoo()
+        out = np.full(self.site_cells.shape[0], np.inf)
+        np.minimum.at(out, coo.row, np.asarray(per_cell, dtype=np.float64)[coo.col])
+        return out
+
+    def site_access(self) -> np.ndarray:
+        """Per site, the routing cell it hangs on: among the cells it reaches, the one
+        with the cheapest fibre path (ties: the first); -1 for a site that reaches none."""
+        coo = self.site_cells.tocoo()
+        cost = np.where(np.isfinite(self.weighted_km), self.weighted_km, 1e30)[coo.col]
+        order = np.lexsort((coo.col, cost, coo.row))
+        first = np.ones(order.size, dtype=bool)
+        first[1:] = coo.row[order][1:] != coo.row[order][:-1]
+        access = np.full(self.site_cells.shape[0], -1, dtype=np.int64)
+        access[coo.row[order][first]] = coo.col[order][first]
+        return access
+
+    def to_plan_any(self, per_route) -> np.ndarray:
+        """Per plan cell: whether any overlapping routing cell is true."""
+        values = np.asarray(per_route, dtype=bool).astype(np.float64)
+        return np.asarray(self.plan_cells.T @ values).reshape(-1) > 0
+
+    def to_plan_max(self, per_route, empty) -> np.ndarray:
+        """Per plan cell: the largest value over its overlapping routing cells."""
+        coo = self.plan_cells.tocoo()
+        values = np.asarray(per_route)
+        out = np.full(self.plan_cells.shape[1], empty, dtype=values.dtype)
+        np.maximum.at(out, coo.col, values[coo.row])
+        return out
+
+
+def _values(plan: xr.Dataset, name: str, default, n: int) -> np.ndarray:
+    return plan[name].values if name in plan else np.full(n, default)
+
+
+def _cells_of(lat_deg, lon_deg, resolution: int, index: dict[str, int]) -> np.ndarray:
+    return np.array(
+        [
+            index.get(h3.latlng_to_cell(float(a), float(b), resolution), -1)
+            for a, b in zip(lat_deg, lon_deg, strict=True)
+        ],
+        dtype=np.int64,
+    )
+
+
+def routing_grid(plan: xr.Dataset, sites: Sites) -> RoutingGrid:
+    """The routing grid of a plan (module docstring) and its sites' access to it."""
+    n_plan = plan.sizes["cell"]
+    own = ROUTE_DIM not in plan.dims  # the plan's own cells are the routing grid
+    prefix = "" if own else "route_"
+    cells = plan["cell" if own else ROUTE_DIM].values.astype(str)
+    n_route = cells.size
+    index = {c: k for k, c in enumerate(cells)}
+    route_res = int(h3.get_resolution(cells[0])) if n_route else 0
+    plan_cells = plan["cell"].values.astype(str)
+    plan_res = int(h3.get_resolution(plan_cells[0])) if n_plan else 0
+    # sites -> routing cells: their settlement points, else their centre, else their cells
+    rows, cols = [], []
+    if "settlement_lat" in plan and sites.point_site.size:
+        ok = sites.point_site >= 0
+        hit = _cells_of(
+            plan["settlement_lat"].values[ok], plan["settlement_lon"].values[ok], route_res, index
+        )
+        rows.append(sites.point_site[ok][hit >= 0])
+        cols.append(hit[hit >= 0])
+    has = np.zeros(sites.n_sites, dtype=bool)
+    if rows:
+        has[np.concatenate(rows)] = True
+    missing = np.flatnonzero(~has)
+    centre = _cells_of(sites.lat_deg[missing], sites.lon_deg[missing], route_res, index)
+    rows.append(missing[centre >= 0])
+    cols.append(centre[centre >= 0])
+    has[missing[centre >= 0]] = True
+    missing = np.flatnonzero(~has)
+    if missing.size:
+        sub = sites.share[:, missing].tocoo()
+        at = _cells_of(plan["lat"].values[sub.row], plan["lon"].values[sub.row], route_res, index)
+        rows.append(missing[sub.col][at >= 0])
+        cols.append(at[at >= 0])
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    site_cells = csr_matrix((np.ones(r.size), (r, c)), shape=(sites.n_sites, n_route))
+    site_cells.sum_duplicates()
+    site_cells.data[:] = 1.0  # membership, not counts
+    # routing cells <-> plan cells (nested hexagons: the coarser one is the parent)
+    if plan_res <= route_res:
+        plan_index = {p: k for k, p in enumerate(plan_cells)}
+        pr = np.arange(n_route)
+        pc = np.array(
+            [plan_index.get(h3.cell_to_parent(x, plan_res), -1) for x in cells], dtype=np.int64
+        )
+    else:
+        pc = np.arange(n_plan)
+        pr = np.array(
+            [index.get(h3.cell_to_parent(x, route_res), -1) for x in plan_cells], dtype=np.int64
+        )
+    ok = (pr >= 0) & (pc >= 0)
+    overlap = csr_matrix((np.ones(int(ok.sum())), (pr[ok], pc[ok])), shape=(n_route, n_plan))
+    microwave = None
+    if f"{prefix}microwave_capex_usd" in plan:
+        microwave = (
+            plan[f"{prefix}microwave_capex_usd"].values.astype(np.float64),
+            plan[f"{prefix}microwave_opex_usd_per_year"].values.astype(np.float64),
+            plan[f"{prefix}microwave_hops"].values.astype(np.int64),
+        )
+    return RoutingGrid(
+        cells,
+        plan["lat" if own else "route_lat"].values,
+        plan["lon" if own else "route_lon"].values,
+        _values(plan, f"{prefix}on_network", False, n_route).astype(bool),
+        _weighted(plan, f"{prefix}fiber_weighted_km", n_route),
+        _values(plan, f"{prefix}fiber_terrain_factor", 1.0, n_route).astype(np.float64),
+        microwave,
+        site_cells,
+        overlap,
+    )
+
+
+def _weighted(plan: xr.Dataset, name: str, n: int) -> np.ndarray:
+    """Terrain-weighted fibre path [km], NaN (no path) as inf."""
+    values = _values(plan, name, np.inf, n).astype(np.float64)
+    return np.where(np.isnan(values), np.inf, values)
