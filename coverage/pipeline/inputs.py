@@ -277,42 +277,54 @@ def prepare_ground(inputs: PlanInputs) -> xr.Dataset:
 def attach_settlements(
     grid: xr.Dataset, network: Network | None = None, include_planned: bool = False
 ) -> xr.Dataset:
-    """Add the settlement points that fall in the grid's cells (dim ``settlement``):
+    """Add the settlement points of the grid (dim ``settlement``): the places whose people
+    the population model put in the grid's cells (wherever the point itself lies, so the
+    set does not change with the resolution), or, for a population without settlement
+    footprints (a raster, points), the places that fall in the grid's cells:
     ``settlement_lat``, ``settlement_lon`` [degree], ``settlement_weight`` [1] (the listed
     population, else 1), ``settlement_reach_km`` (the built-up radius of a listed place,
-    0 otherwise) and ``settlement_cell`` (H3 index). The planner groups them into demand
-    sites (``planning.sites``)."""
+    0 otherwise), ``settlement_cell`` (H3 index) and ``settlement_place`` (row of the
+    settlements file). The planner groups them into demand sites (``planning.sites``)."""
     import h3
     from hybridplan.grids import builtup_radius_km
     from hybridplan.grids.population import read_settlements
 
     places = read_settlements()
-    lat, lon = grid["lat"].values, grid["lon"].values
-    box = (
-        (places.lat >= lat.min() - 0.2)
-        & (places.lat <= lat.max() + 0.2)
-        & (places.lon >= lon.min() - 0.2)
-        & (places.lon <= lon.max() + 0.2)
-    )
-    p_lat, p_lon, people = places.lat[box], places.lon[box], places.population[box]
     resolution = h3.get_resolution(str(grid["cell"].values[0]))
+    if "footprint_place" in grid:
+        chosen = np.unique(
+            grid["footprint_place"].values[grid["footprint_people"].values > 0]
+        ).astype(np.int64)
+    else:
+        lat, lon = grid["lat"].values, grid["lon"].values
+        chosen = np.flatnonzero(
+            (places.lat >= lat.min() - 0.2)
+            & (places.lat <= lat.max() + 0.2)
+            & (places.lon >= lon.min() - 0.2)
+            & (places.lon <= lon.max() + 0.2)
+        )
     cells = np.array(
-        [h3.latlng_to_cell(a, b, resolution) for a, b in zip(p_lat, p_lon, strict=True)], dtype=str
+        [
+            h3.latlng_to_cell(a, b, resolution)
+            for a, b in zip(places.lat[chosen], places.lon[chosen], strict=True)
+        ],
+        dtype=str,
     )
-    inside = np.isin(cells, grid["cell"].values.astype(str))
-    listed = people[inside] > 0
-    reach = np.zeros(int(inside.sum()))
+    if "footprint_place" not in grid:
+        in_grid = np.isin(cells, grid["cell"].values.astype(str))
+        chosen, cells = chosen[in_grid], cells[in_grid]
+    p_lat, p_lon, people = places.lat[chosen], places.lon[chosen], places.population[chosen]
+    listed = people > 0
+    reach = np.zeros(chosen.size)
     if listed.any():
-        reach[listed] = builtup_radius_km(people[inside][listed])
+        reach[listed] = builtup_radius_km(people[listed])
     extra = {}
     if network is not None:
         from hybridplan.grids import network_distance_km
 
         extra["settlement_fiber_distance_km"] = (
             "settlement",
-            network_distance_km(
-                network, p_lat[inside], p_lon[inside], include_planned=include_planned
-            ),
+            network_distance_km(network, p_lat, p_lon, include_planned=include_planned),
             {
                 "units": "km",
                 "long_name": "straight-line distance from the settlement "
@@ -323,17 +335,17 @@ def attach_settlements(
         **extra,
         settlement_lat=(
             "settlement",
-            p_lat[inside],
+            p_lat,
             {"units": "degrees_north", "long_name": "settlement point latitude"},
         ),
         settlement_lon=(
             "settlement",
-            p_lon[inside],
+            p_lon,
             {"units": "degrees_east", "long_name": "settlement point longitude"},
         ),
         settlement_weight=(
             "settlement",
-            np.where(listed, people[inside], 1.0),
+            np.where(listed, people, 1.0),
             {
                 "units": "1",
                 "long_name": "weight of the settlement point within its cell "
@@ -347,12 +359,12 @@ def attach_settlements(
         ),
         settlement_cell=(
             "settlement",
-            cells[inside],
+            cells,
             {"units": "1", "long_name": "H3 cell holding the settlement point"},
         ),
         settlement_place=(
             "settlement",
-            np.flatnonzero(box)[inside].astype(np.int64),
+            chosen,
             {
                 "units": "1",
                 "long_name": "row of the settlement in the settlements file (from 0): "

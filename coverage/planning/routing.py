@@ -8,8 +8,8 @@ are the routing grid.
 
 A site reaches the routing grid at the routing cells that hold its settlement points
 (a dispersed site, which has none, at the cell holding its centre); a site whose points
-all fall outside it (at the region's edge) reaches it at the cells holding its plan
-cells' centres. Its stand-alone fibre path and microwave chain are the cheapest over
+all fall outside it (a place across the region's edge whose people live inside) reaches
+it at the routing cell nearest to them. Its stand-alone fibre path and microwave chain are the cheapest over
 those cells, and it hangs on the network's graph at the one with the cheapest fibre
 path. So on the same ground a site is priced the same at every plan resolution.
 """
@@ -22,8 +22,10 @@ import h3
 import numpy as np
 import xarray as xr
 from scipy.sparse import csr_matrix
+from scipy.spatial import cKDTree
 
 from .sites import Sites
+from .sphere import unit_vectors
 
 ROUTE_DIM = "route_cell"
 
@@ -122,29 +124,30 @@ def routing_grid(plan: xr.Dataset, sites: Sites) -> RoutingGrid:
     route_res = int(h3.get_resolution(cells[0])) if n_route else 0
     plan_cells = plan["cell"].values.astype(str)
     plan_res = int(h3.get_resolution(plan_cells[0])) if n_plan else 0
-    # sites -> routing cells: their settlement points, else their centre, else their cells
-    rows, cols = [], []
+    routing_lat = plan["lat" if own else "route_lat"].values
+    routing_lon = plan["lon" if own else "route_lon"].values
+    # sites -> routing cells: the cells holding their settlement points (a dispersed
+    # site: its centre); where none is in the routing grid (a place across the region's
+    # edge whose people live inside), the routing cell nearest to them
+    lat = sites.lat_deg.copy()
+    lon = sites.lon_deg.copy()
+    owner = np.arange(sites.n_sites)
     if "settlement_lat" in plan and sites.point_site.size:
         ok = sites.point_site >= 0
-        hit = _cells_of(
-            plan["settlement_lat"].values[ok], plan["settlement_lon"].values[ok], route_res, index
-        )
-        rows.append(sites.point_site[ok][hit >= 0])
-        cols.append(hit[hit >= 0])
+        lat = np.concatenate([plan["settlement_lat"].values[ok], lat[sites.n_points == 0]])
+        lon = np.concatenate([plan["settlement_lon"].values[ok], lon[sites.n_points == 0]])
+        owner = np.concatenate([sites.point_site[ok], owner[sites.n_points == 0]])
+    hit = _cells_of(lat, lon, route_res, index)
+    rows, cols = [owner[hit >= 0]], [hit[hit >= 0]]
     has = np.zeros(sites.n_sites, dtype=bool)
-    if rows:
-        has[np.concatenate(rows)] = True
-    missing = np.flatnonzero(~has)
-    centre = _cells_of(sites.lat_deg[missing], sites.lon_deg[missing], route_res, index)
-    rows.append(missing[centre >= 0])
-    cols.append(centre[centre >= 0])
-    has[missing[centre >= 0]] = True
-    missing = np.flatnonzero(~has)
-    if missing.size:
-        sub = sites.share[:, missing].tocoo()
-        at = _cells_of(plan["lat"].values[sub.row], plan["lon"].values[sub.row], route_res, index)
-        rows.append(missing[sub.col][at >= 0])
-        cols.append(at[at >= 0])
+    has[owner[hit >= 0]] = True
+    lost = ~has[owner]
+    if lost.any() and n_route:
+        nearest = cKDTree(unit_vectors(routing_lat, routing_lon)).query(
+            unit_vectors(lat[lost], lon[lost])
+        )[1]
+        rows.append(owner[lost])
+        cols.append(np.asarray(nearest, dtype=np.int64))
     r, c = np.concatenate(rows), np.concatenate(cols)
     site_cells = csr_matrix((np.ones(r.size), (r, c)), shape=(sites.n_sites, n_route))
     site_cells.sum_duplicates()
@@ -172,8 +175,8 @@ def routing_grid(plan: xr.Dataset, sites: Sites) -> RoutingGrid:
         )
     return RoutingGrid(
         cells,
-        plan["lat" if own else "route_lat"].values,
-        plan["lon" if own else "route_lon"].values,
+        routing_lat,
+        routing_lon,
         _values(plan, f"{prefix}on_network", False, n_route).astype(bool),
         _weighted(plan, f"{prefix}fiber_weighted_km", n_route),
         _values(plan, f"{prefix}fiber_terrain_factor", 1.0, n_route).astype(np.float64),
