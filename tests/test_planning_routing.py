@@ -23,15 +23,25 @@ BOX = (36.0, 36.5, 74.0, 74.6)  # lat min, lat max, lon min, lon max
 
 
 def _km(lat, lon, lat0, lon0):
-    a = (np.sin(np.radians(lat - lat0) / 2) ** 2 + np.cos(np.radians(lat)) * np.cos(
-        np.radians(lat0)) * np.sin(np.radians(lon - lon0) / 2) ** 2)
+    a = (
+        np.sin(np.radians(lat - lat0) / 2) ** 2
+        + np.cos(np.radians(lat))
+        * np.cos(np.radians(lat0))
+        * np.sin(np.radians(lon - lon0) / 2) ** 2
+    )
     return 2 * 6371.0 * np.arcsin(np.sqrt(a))
 
 
 def _cells(resolution):
     lat0, lat1, lon0, lon1 = BOX
-    shape = h3.LatLngPoly([(lat0 - 0.2, lon0 - 0.2), (lat0 - 0.2, lon1 + 0.1),
-                           (lat1 + 0.1, lon1 + 0.1), (lat1 + 0.1, lon0 - 0.2)])
+    shape = h3.LatLngPoly(
+        [
+            (lat0 - 0.2, lon0 - 0.2),
+            (lat0 - 0.2, lon1 + 0.1),
+            (lat1 + 0.1, lon1 + 0.1),
+            (lat1 + 0.1, lon0 - 0.2),
+        ]
+    )
     return sorted(h3.polygon_to_cells(shape, resolution))
 
 
@@ -55,19 +65,22 @@ def _ground(cells):
 def _plan(resolution, lat, lon, people, coverage_pct):
     cells = _cells(resolution)
     index = {c: k for k, c in enumerate(cells)}
-    point_cell = np.array([h3.latlng_to_cell(a, b, resolution)
-                           for a, b in zip(lat, lon, strict=True)])
+    point_cell = np.array(
+        [h3.latlng_to_cell(a, b, resolution) for a, b in zip(lat, lon, strict=True)]
+    )
     row = np.array([index[c] for c in point_cell])
     population = np.bincount(row, weights=people, minlength=len(cells))
     own, centre = _ground(cells)
     n = len(cells)
     ones = np.ones((1, n))
     data = {
-        "population": ("cell", population), "lat": ("cell", centre[:, 0]),
+        "population": ("cell", population),
+        "lat": ("cell", centre[:, 0]),
         "lon": ("cell", centre[:, 1]),
         "area_km2": ("cell", [h3.cell_area(c, unit="km^2") for c in cells]),
         "fiber_distance_km": ("cell", _km(centre[:, 0], centre[:, 1], *ROOT)),
-        "settlement_lat": ("settlement", lat), "settlement_lon": ("settlement", lon),
+        "settlement_lat": ("settlement", lat),
+        "settlement_lon": ("settlement", lon),
         "settlement_weight": ("settlement", people),
         "settlement_cell": ("settlement", point_cell),
         "settlement_place": ("settlement", np.arange(lat.size)),
@@ -78,7 +91,8 @@ def _plan(resolution, lat, lon, people, coverage_pct):
         "pct_time_covered": (("system", "cell"), coverage_pct * ones),
         "pct_time_covered_open_sky": (("system", "cell"), coverage_pct * ones),
         "latency_rtt_mean_ms": (("system", "cell"), 40 * ones),
-        "licensed": ("system", [1]), "orbit_class": ("system", ["LEO"]),
+        "licensed": ("system", [1]),
+        "orbit_class": ("system", ["LEO"]),
         "backhaul": ("system", [1]),
     }
     coords = {"cell": cells, "system": ["starlink"]}
@@ -107,8 +121,7 @@ def _villages(seed, n):
 
 def _by_site(decision):
     meanings = np.array(decision.site.meanings)
-    return (meanings[decision.site.code], decision.site.chosen_cost_usd,
-            decision.sites.population)
+    return (meanings[decision.site.code], decision.site.chosen_cost_usd, decision.sites.population)
 
 
 @settings(max_examples=6, deadline=None)
@@ -118,8 +131,9 @@ def test_sites_get_the_same_choice_and_cost_at_every_resolution(seed, n, coverag
     spec = PlanningSpec(network=NetworkOptions(satellite_capacity=False))
     reference = None
     for resolution in (6, 7, 8):
-        choice, cost, site_people = _by_site(decide(
-            _plan(resolution, lat, lon, people, coverage_pct), spec))
+        choice, cost, site_people = _by_site(
+            decide(_plan(resolution, lat, lon, people, coverage_pct), spec)
+        )
         if reference is None:
             reference = (choice, cost, site_people)
             continue
@@ -164,6 +178,8 @@ def test_a_site_reaches_the_routing_grid_at_its_settlement_points():
     weighted = routing.site_min(routing.weighted_km)
     for s in range(decision.sites.n_sites):
         mine = decision.sites.point_site == s
-        km = [1.3 * _km(*h3.cell_to_latlng(h3.latlng_to_cell(a, b, ROUTING)), *ROOT)
-              for a, b in zip(lat[mine], lon[mine], strict=True)]
+        km = [
+            1.3 * _km(*h3.cell_to_latlng(h3.latlng_to_cell(a, b, ROUTING)), *ROOT)
+            for a, b in zip(lat[mine], lon[mine], strict=True)
+        ]
         assert weighted[s] == pytest.approx(min(km), rel=1e-12)

@@ -193,7 +193,10 @@ class NetworkDesign:
     cells_sharing_trunk, cells_sharing_segment : int64 array
         Served nodes downstream of the trunk's first edge / of the segment.
     allocated_trunk_usd : float64 array
-        The node's share of the tree's edge costs [USD] (served nodes only; 0 elsewhere).
+        The node's share of the tree's edge costs [USD] (served nodes only; 0 elsewhere):
+        each edge's cost split by the demand below it, then capped at the node's best
+        alternative less its site equipment, the excess moved to the trunk's other nodes
+        in proportion to their room (:func:`_capped_shares`).
     standalone_fibre_usd : float64 array
         Shortest path to the existing network plus site cost [USD] (inf if unreachable).
     edge_used : bool array, ``(n_edge,)``
@@ -514,6 +517,36 @@ def design_network(
     return _describe(graph, c, best, prize, roots, site, demand_weight, standalone, rounds)
 
 
+def _capped_shares(share, served, trunk, headroom) -> np.ndarray:
+    """Trunk shares that no served node pays above its best alternative.
+
+    ``share`` splits each edge's cost by the demand below it, which can charge a big site
+    on a long trunk more than it would pay alone. Per trunk, shares above a node's
+    ``headroom`` (its prize less its site equipment) are cut to it and the excess goes to
+    the trunk's other served nodes in proportion to what they have left; a trunk the
+    design keeps always has room for it (its prizes pay for it), else its shares are
+    left as they were.
+    """
+    out = np.asarray(share, dtype=np.float64).copy()
+    room = np.where(served, np.asarray(headroom, dtype=np.float64), 0.0)
+    over = served & (out > room)
+    for t in np.unique(trunk[over]):
+        mine = served & (trunk == t)
+        excess = float(np.sum(np.maximum(out[mine] - room[mine], 0.0)))
+        capped = np.minimum(out[mine], room[mine])
+        slack = room[mine] - capped
+        free = float(np.sum(slack[np.isfinite(slack)]))
+        if np.isinf(slack).any():  # a node with no alternative takes it all
+            inf = np.isinf(slack)
+            capped[inf] += excess / inf.sum()
+        elif free >= excess:
+            capped += excess * slack / free
+        else:
+            continue
+        out[mine] = capped
+    return out
+
+
 def _true_distances(c: _Contracted, parent, edge, dist) -> np.ndarray:
     out = np.full(c.n, np.inf)
     out[c.root] = 0.0
@@ -592,7 +625,9 @@ def _describe(
         segment_id=segment[:-1],
         cells_sharing_trunk=trunk_n.astype(np.int64),
         cells_sharing_segment=seg_n,
-        allocated_trunk_usd=np.where(served, weight * rate[:-1], 0.0),
+        allocated_trunk_usd=_capped_shares(
+            np.where(served, weight * rate[:-1], 0.0), served, trunk[:-1], prize - site
+        ),
         standalone_fibre_usd=standalone,
         edge_used=edge_used,
         edge_cost_total_usd=edge_total,

@@ -13,11 +13,15 @@ How sites are made (all distances on the sphere, radius 6371.0 km):
    :func:`cluster_points`). A site is a village with its hamlets, or a town, and spans at
    most twice the radius. The clustering depends on the points only, never on the grid,
    which is what makes sites a property of the ground.
-2. **People to sites.** Each settled cell's people go to the sites whose points lie in
-   the cell, in proportion to the points' weights (their listed population, or 1); a
-   settled cell with no point inside goes whole to the nearest site whose nearest point
-   is within ``service_radius_km`` plus the cell's circumradius; a cell with no site in
-   reach is *dispersed* (people the population model put on habitable land away from any
+2. **People to sites.** With the population model's settlement footprints (the people
+   of each place in each cell, ``footprint_*`` in the ground) a cell's people go to the
+   sites of the places they belong to, so a site's people are the people of its places,
+   the same at every resolution. Without footprints (a user's raster or points), each
+   settled cell's people go to the sites whose points lie in the cell, in proportion to
+   the points' weights (their listed population, or 1). The rest of a cell (people of no
+   known place, or a cell with no point) goes to the nearest site whose nearest point
+   is within ``service_radius_km`` plus the cell's circumradius; what no site reaches is
+   *dispersed* (people the population model put on habitable land away from any
    known place): dispersed cells are grouped by the H3 cell of resolution
    ``dispersed_resolution`` (default 6, edge ~3.7 km, close to the service radius) that
    holds their centre, so a dispersed site is a fixed patch of ground at every grid
