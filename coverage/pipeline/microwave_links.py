@@ -8,8 +8,10 @@ closer than ``max_hop_km`` is tested on its DEM profile (``planning.microwave``:
 dual-state ITU-R P.530 clearance, Earth bulge, first Fresnel zone, at ``freq_ghz``); the
 cheapest chain of feasible hops back to the network is priced per cell (pytal's hop
 tiers, relay site cost, 10 %/yr O&M). The ground gets ``microwave_capex_usd``,
-``microwave_opex_usd_per_year`` and ``microwave_hops`` per cell; the planner prices a
-site at its cheapest cell.
+``microwave_opex_usd_per_year``, ``microwave_hops`` and ``microwave_next_cell`` (the
+chain's next cell: the chains form one tree, so the planner builds the hops that
+several sites' chains share once, ``planning.microwave.shared_chains``) per cell; the
+planner prices a site at its cheapest cell.
 
 With the bundled 5' (9 km) DEM the answer is indicative: valley walls are smoothed, so
 some links that pass here are blocked in reality, and the reverse. Bring SRTM tiles for a
@@ -76,6 +78,7 @@ def microwave_reach(
     candidate = np.flatnonzero(settled | on_network | relay)
     capex = np.full(n_cell, np.inf)
     hops = np.full(n_cell, -1, dtype=np.int32)
+    next_cell = np.full(n_cell, -1, dtype=np.int64)
     if candidate.size and on_network[candidate].any() and settled.any():
         a, b, km = candidate_links(lat[candidate], lon[candidate], max_hop_km)
         p_lat, p_lon, dist = profile_points(
@@ -89,6 +92,7 @@ def microwave_reach(
         )
         capex[candidate] = chains.capex_usd
         hops[candidate] = chains.hops
+        next_cell[candidate] = np.where(chains.next_hop >= 0, candidate[chains.next_hop], -1)
     capex[on_network] = 0.0
     hops[on_network] = 0
     return ground.assign(
@@ -113,5 +117,14 @@ def microwave_reach(
             "cell",
             hops,
             {"units": "1", "long_name": "hops of the cheapest microwave chain (-1: none)"},
+        ),
+        microwave_next_cell=(
+            "cell",
+            next_cell,
+            {
+                "units": "1",
+                "long_name": "next cell (index, from 0) of the cheapest microwave chain "
+                "towards the network (-1: at the network, or no chain)",
+            },
         ),
     )

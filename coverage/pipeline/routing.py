@@ -35,6 +35,7 @@ ROUTE_VARIABLES = (
     "microwave_capex_usd",
     "microwave_opex_usd_per_year",
     "microwave_hops",
+    "microwave_next_cell",
 )
 """Ground variables carried over from the routing grid (as ``route_<name>``)."""
 

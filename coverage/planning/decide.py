@@ -36,7 +36,7 @@ from .economics import (
     present_value_usd,
     satellite_option_usd,
 )
-from .microwave import HOP_CAPACITY_MBPS, MicrowaveCosts
+from .microwave import HOP_CAPACITY_MBPS, MicrowaveCosts, SharedChains, shared_chains
 from .network_plan import NetworkPlan, network_plan
 from .recommend import ALREADY_SERVED, NO_POPULATION, Recommendation, SatelliteOption, recommend
 from .routing import RoutingGrid, routing_grid
@@ -141,26 +141,49 @@ def satellite_options(
 
 
 def site_microwave(routing: RoutingGrid, spec: PlanningSpec, site_demand_mbps):
-    """Present value [USD] and hops of the cheapest microwave chain per site (the
-    cheapest over the routing cells it reaches; inf where none, or where the demand
-    exceeds one hop's capacity), or ``(None, None)`` when the plan has no microwave
-    reach."""
+    """Present value [USD], hops and end cell of the cheapest microwave chain per site
+    (the cheapest over the routing cells it reaches, ties to the fewest hops; inf, -1
+    and -1 where none, or where the demand exceeds one hop's capacity), or
+    ``(None, None, None)`` when the plan has no microwave reach."""
     if not spec.network.microwave or routing.microwave is None:
-        return None, None
-    capex, opex, cell_hops = routing.microwave
+        return None, None, None
+    capex, opex, cell_hops, _ = routing.microwave
     pv = present_value_usd(capex, opex, spec.finance.discount_rate, spec.finance.horizon_years)
-    site_pv = routing.site_min(np.where(np.isfinite(pv), pv, np.inf))
-    # the hops of the cheapest chain (ties: fewest hops)
+    pv = np.where(np.isfinite(pv), pv, np.inf)
     coo = routing.site_cells.tocoo()
-    cell_pv = np.where(np.isfinite(pv), pv, np.inf)[coo.col]
-    order = np.lexsort((np.where(cell_hops >= 0, cell_hops, 10**6)[coo.col], cell_pv, coo.row))
+    order = np.lexsort((np.where(cell_hops >= 0, cell_hops, 10**6)[coo.col], pv[coo.col], coo.row))
     first = np.ones(order.size, dtype=bool)
     first[1:] = coo.row[order][1:] != coo.row[order][:-1]
-    hops = np.full(site_pv.size, -1, dtype=np.int64)
-    hops[coo.row[order][first]] = cell_hops[coo.col[order][first]]
+    n_site = routing.site_cells.shape[0]
+    cell = np.full(n_site, -1, dtype=np.int64)
+    cell[coo.row[order][first]] = coo.col[order][first]
+    site_pv = np.where(cell >= 0, pv[np.maximum(cell, 0)], np.inf)
     site_pv = np.where(np.asarray(site_demand_mbps) <= HOP_CAPACITY_MBPS, site_pv, np.inf)
-    hops = np.where(np.isfinite(site_pv), hops, -1).astype(np.int64)
-    return site_pv, hops
+    ok = np.isfinite(site_pv)
+    hops = np.where(ok, cell_hops[np.maximum(cell, 0)], -1).astype(np.int64)
+    return site_pv, hops, np.where(ok, cell, -1)
+
+
+def _share_chains(routing, spec, code, chosen, meanings, microwave_cell, site_demand):
+    """Build the hops the chosen microwave sites' chains share once: ``(chosen, shared)``
+    with the microwave sites' costs replaced by their shares (never above the chain
+    alone); ``(chosen, None)`` without microwave."""
+    if microwave_cell is None:
+        return chosen, None
+    chosen = chosen.copy()
+    capex, opex, _, next_cell = routing.microwave
+    takes = (code == meanings.index(MICROWAVE)) & np.isfinite(chosen)
+    ends = np.where(takes, microwave_cell, -1)
+    shared = shared_chains(next_cell, capex, ends, site_demand)
+    costs = MicrowaveCosts()
+    pv = present_value_usd(
+        shared.site_capex_usd,
+        shared.site_capex_usd * costs.opex_fraction_per_year,
+        spec.finance.discount_rate,
+        spec.finance.horizon_years,
+    )
+    chosen[takes] = np.minimum(chosen[takes], pv[takes])
+    return chosen, shared
 
 
 @dataclass(frozen=True)
@@ -191,6 +214,8 @@ class Decision:
         The next cheapest option of each target site in the network plan.
     site_fiber_weighted_km : ndarray, (n_site,)
         The site's own least-cost fibre path over the routing grid [km of easy ground].
+    microwave_chains : SharedChains or None
+        The relay chains of the sites that take microwave, their shared hops built once.
     """
 
     sites: Sites
@@ -206,6 +231,7 @@ class Decision:
     site_runner_up: np.ndarray
     site_runner_up_cost_usd: np.ndarray
     site_fiber_weighted_km: np.ndarray
+    microwave_chains: SharedChains | None = None
 
 
 def decide(
@@ -247,7 +273,7 @@ def decide(
     reason = rec.reason.copy()
     chosen = rec.chosen_cost_usd.copy()
     option_cost = dict(rec.option_cost_usd)
-    microwave_pv, microwave_hops = site_microwave(routing, spec, site_demand)
+    microwave_pv, microwave_hops, microwave_cell = site_microwave(routing, spec, site_demand)
     if microwave_pv is not None:
         option_cost = {
             "fiber": option_cost["fiber"],
@@ -294,6 +320,9 @@ def decide(
         chosen[planned] = network.site_cost_usd[planned]
         runner_up[planned] = network.site_runner_up[planned]
         runner_up_cost[planned] = network.site_runner_up_cost_usd[planned]
+    chosen, chains = _share_chains(
+        routing, spec, code, chosen, list(meanings), microwave_cell, site_demand
+    )
     site = Recommendation(code, meanings, reason, option_cost, chosen)
 
     # each cell shows the decision of the site that holds most of its people among the
@@ -330,6 +359,7 @@ def decide(
         runner_up,
         runner_up_cost,
         site_weighted_km,
+        chains,
     )
 
 
@@ -504,6 +534,21 @@ def planning_variables(
                             )
                         )
                     ),
+                ),
+            }
+        )
+    chains = decision.microwave_chains
+    if chains is not None:
+        variables.update(
+            {
+                "microwave_links": contract_var("microwave_links", np.int32(chains.n_links)),
+                "microwave_radio_pairs": contract_var(
+                    "microwave_radio_pairs", np.int32(chains.n_radio_pairs)
+                ),
+                "microwave_relays": contract_var("microwave_relays", np.int32(chains.n_relays)),
+                "microwave_shared_saving_usd": contract_var(
+                    "microwave_shared_saving_usd",
+                    np.float64(chains.standalone_capex_usd - chains.total_capex_usd),
                 ),
             }
         )

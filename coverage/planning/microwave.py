@@ -30,6 +30,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from ..errors import CoverageError
+from .network import capped_shares
 from .sphere import EARTH_RADIUS_KM, chord_of_km, unit_vectors
 
 #: Mean Earth radius [km] (IUGG).
@@ -496,4 +497,98 @@ def relay_chains(
         hops,
         next_hop,
         demand <= costs.hop_capacity_mbps,
+    )
+
+
+@dataclass(frozen=True)
+class SharedChains:
+    """The relay chains of the sites that take microwave, built once where they meet.
+
+    Attributes
+    ----------
+    site_capex_usd : float array, ``(n_site,)``
+        Each site's share of the investment [USD] (NaN for sites not given a cell).
+    total_capex_usd : float
+        Investment of the union of the chains [USD].
+    standalone_capex_usd : float
+        The same chains each priced alone (the sum the per-site rule would pay) [USD].
+    n_links : int
+        Distinct hops built (each counted once, whatever its radio pairs).
+    n_radio_pairs : int
+        Radio pairs on those hops (``ceil(demand / hop capacity)`` each).
+    n_relays : int
+        Intermediate masts: cells a chain passes through that are not its own site's
+        end (ridge relays, and villages that relay their neighbours).
+    """
+
+    site_capex_usd: np.ndarray
+    total_capex_usd: float
+    standalone_capex_usd: float
+    n_links: int
+    n_radio_pairs: int
+    n_relays: int
+
+
+def shared_chains(
+    next_cell, capex_usd, site_cell, site_demand_mbps, costs: MicrowaveCosts | None = None
+) -> SharedChains:
+    """Price the relay chains of a set of sites as one tree of hops.
+
+    ``next_cell`` and ``capex_usd`` are per cell of the routing grid: the next cell of
+    the cell's cheapest chain towards the network (-1 at the network) and the chain's
+    investment (so the hop into cell ``v`` costs ``capex[v] - capex[next[v]]``, its far
+    end's relay mast included). The chains come from one shortest-path tree
+    (:func:`relay_chains`), so those of several sites meet and share their upstream hops.
+    Each hop is built once, with ``ceil(D / hop_capacity_mbps)`` radio pairs for the
+    demand ``D`` of the sites below it ([ASSUMPTION]: each pair priced as a whole hop).
+    Each hop's cost is split among the sites below it by demand and no site pays more
+    than its chain alone (:func:`.network.capped_shares`, per tree of hops).
+
+    ``site_cell`` is the end cell of each site's chain (-1: the site takes no microwave).
+    Sharing never costs more than the chains priced alone: a hop used by ``n`` sites,
+    each within one hop's capacity, needs at most ``n`` radio pairs.
+    """
+    costs = costs or MicrowaveCosts()
+    nxt = np.asarray(next_cell, np.int64)
+    capex = np.asarray(capex_usd, np.float64)
+    ends = np.asarray(site_cell, np.int64)
+    demand = np.broadcast_to(np.asarray(site_demand_mbps, np.float64), ends.shape)
+    load = np.zeros(nxt.size)
+    paths: list[list[int]] = []
+    root = np.full(ends.size, -1, np.int64)
+    for s, end in enumerate(ends.tolist()):
+        path = []
+        v = end
+        while v >= 0 and nxt[v] >= 0 and len(path) <= nxt.size:
+            path.append(v)
+            v = int(nxt[v])
+        paths.append(path)
+        root[s] = v
+        if path:
+            load[path] += demand[s]
+    used = load > 0
+    arc = np.zeros(nxt.size)
+    arc[used] = capex[used] - capex[nxt[used]]
+    pairs = np.where(used, np.ceil(load / costs.hop_capacity_mbps - 1e-12), 0.0)
+    cost = arc * pairs
+    share = np.full(ends.size, np.nan)
+    alone = np.full(ends.size, np.nan)
+    for s, path in enumerate(paths):
+        if ends[s] < 0:
+            continue
+        alone[s] = capex[ends[s]] if path or nxt[ends[s]] < 0 else np.nan
+        share[s] = float(np.sum(cost[path] * demand[s] / load[path])) if path else 0.0
+    given = ends >= 0
+    share[given] = capped_shares(
+        share[given], np.ones(int(given.sum()), bool), root[given], alone[given]
+    )
+    ends_of_chains = np.zeros(nxt.size, bool)
+    ends_of_chains[ends[given]] = True
+    return SharedChains(
+        share,
+        float(cost.sum()),
+        float(np.nansum(alone)),
+        int(used.sum()),
+        int(pairs.sum()),
+        int(np.sum(used & ~ends_of_chains & (nxt >= 0))),
     )

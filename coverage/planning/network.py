@@ -196,7 +196,7 @@ class NetworkDesign:
         The node's share of the tree's edge costs [USD] (served nodes only; 0 elsewhere):
         each edge's cost split by the demand below it, then capped at the node's best
         alternative less its site equipment, the excess moved to the trunk's other nodes
-        in proportion to their room (:func:`_capped_shares`).
+        in proportion to their room (:func:`capped_shares`).
     standalone_fibre_usd : float64 array
         Shortest path to the existing network plus site cost [USD] (inf if unreachable).
     edge_used : bool array, ``(n_edge,)``
@@ -517,11 +517,12 @@ def design_network(
     return _describe(graph, c, best, prize, roots, site, demand_weight, standalone, rounds)
 
 
-def _capped_shares(share, served, trunk, headroom) -> np.ndarray:
+def capped_shares(share, served, trunk, headroom) -> np.ndarray:
     """Trunk shares that no served node pays above its best alternative.
 
     ``share`` splits each edge's cost by the demand below it, which can charge a big site
-    on a long trunk more than it would pay alone. Per trunk, shares above a node's
+    on a long trunk more than it would pay alone. Per trunk (any grouping label: a
+    microwave relay tree too), shares above a node's
     ``headroom`` (its prize less its site equipment) are cut to it and the excess goes to
     the trunk's other served nodes in proportion to what they have left; a trunk the
     design keeps always has room for it (its prizes pay for it), else its shares are
@@ -539,8 +540,8 @@ def _capped_shares(share, served, trunk, headroom) -> np.ndarray:
         if np.isinf(slack).any():  # a node with no alternative takes it all
             inf = np.isinf(slack)
             capped[inf] += excess / inf.sum()
-        elif free >= excess:
-            capped += excess * slack / free
+        elif free >= excess * (1.0 - 1e-12) - 1e-6 and free > 0:
+            capped += min(excess, free) * slack / free
         else:
             continue
         out[mine] = capped
@@ -625,7 +626,7 @@ def _describe(
         segment_id=segment[:-1],
         cells_sharing_trunk=trunk_n.astype(np.int64),
         cells_sharing_segment=seg_n,
-        allocated_trunk_usd=_capped_shares(
+        allocated_trunk_usd=capped_shares(
             np.where(served, weight * rate[:-1], 0.0), served, trunk[:-1], prize - site
         ),
         standalone_fibre_usd=standalone,

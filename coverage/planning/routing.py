@@ -43,7 +43,9 @@ class RoutingGrid:
         Terrain-weighted least-cost fibre path to the network [km] (inf: none).
     terrain_factor : ndarray, (n_route,)
     microwave : tuple of ndarray or None
-        ``(capex_usd, opex_usd_per_year, hops)`` per routing cell, when the plan has them.
+        ``(capex_usd, opex_usd_per_year, hops, next_cell)`` per routing cell, when the
+        plan has them (``next_cell``: the chain's next cell towards the network, -1 at
+        the network or where unknown).
     site_cells : scipy.sparse.csr_matrix, (n_site, n_route)
         1 where a site reaches a routing cell.
     plan_cells : scipy.sparse.csr_matrix, (n_route, n_plan_cell)
@@ -57,7 +59,7 @@ class RoutingGrid:
     on_network: np.ndarray
     weighted_km: np.ndarray
     terrain_factor: np.ndarray
-    microwave: tuple[np.ndarray, np.ndarray, np.ndarray] | None
+    microwave: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None
     site_cells: csr_matrix
     plan_cells: csr_matrix
 
@@ -172,6 +174,7 @@ def routing_grid(plan: xr.Dataset, sites: Sites) -> RoutingGrid:
             plan[f"{prefix}microwave_capex_usd"].values.astype(np.float64),
             plan[f"{prefix}microwave_opex_usd_per_year"].values.astype(np.float64),
             plan[f"{prefix}microwave_hops"].values.astype(np.int64),
+            _values(plan, f"{prefix}microwave_next_cell", -1, n_route).astype(np.int64),
         )
     return RoutingGrid(
         cells,
