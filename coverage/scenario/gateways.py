@@ -132,16 +132,21 @@ def system_gateways(spec: SystemSpec, scenario: Scenario) -> tuple[GatewaySpec, 
     """All gateways of one system: its ``gateways`` list, then its ``gateways_file``
     (resolved against the scenario file's folder); names must be distinct."""
     gateways = tuple(spec.gateways)
+    origins = ["gateways"] * len(gateways)
     if spec.gateways_file:
         where = f"{scenario.source}: [systems.{spec.name}] gateways_file:"
-        gateways += read_gateways_csv(scenario.resolve_path(spec.gateways_file), where)
+        path = scenario.resolve_path(spec.gateways_file)
+        from_file = read_gateways_csv(path, where)
+        gateways += from_file
+        origins += [f"gateways_file {path}"] * len(from_file)
     seen: dict[str, int] = {}
     for k, gateway in enumerate(gateways):
         if gateway.name in seen:
+            first = origins[seen[gateway.name]]
+            again = "again" if origins[k] == first else f"and in {origins[k]}"
             raise ScenarioError(
-                f'{scenario.source}: [systems.{spec.name}] gateway "{gateway.name}" is given '
-                "twice (in gateways and gateways_file, or twice in one); names must be "
-                "distinct within a system"
+                f'{scenario.source}: [systems.{spec.name}] gateway "{gateway.name}" is in '
+                f"{first} {again}; names must be distinct within a system: rename or drop one"
             )
         seen[gateway.name] = k
     return gateways
