@@ -313,3 +313,23 @@ def test_adding_a_gateway_never_removes_coverage(case, gateways, extra):
     lat_after = after["latency_rtt_mean_ms"].values[same]
     assert np.array_equal(np.isnan(lat_before), np.isnan(lat_after))
     assert (lat_after[~np.isnan(lat_after)] <= lat_before[~np.isnan(lat_before)]).all()
+
+
+def test_checkpoints_of_another_gateway_set_are_refused(case, tmp_path):
+    """The run token holds the gateways' exact coordinates (not a rounded repr): a
+    gateway moved by 1e-7 deg (1 cm) is another run."""
+    from hybridplan.coverage import CoverageError
+
+    grid, window, sats, _, _ = case
+    moved = Gateway("test-sw", 33.0 + 1e-7, 71.0, 400.0, 35.0)
+
+    def run(gateways):
+        system = SystemModel("gated", sats, MIN_EL_DEG, gateways=gateways)
+        return compute_coverage(
+            grid, [system], window, terrain=False, checkpoint_dir=tmp_path, stk=False
+        )
+
+    first = run(GATEWAYS)
+    xr.testing.assert_identical(run(GATEWAYS), first)  # the same run resumes
+    with pytest.raises(CoverageError, match="holds spans of another run"):
+        run((moved, GATEWAYS[1]))
