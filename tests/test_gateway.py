@@ -229,6 +229,12 @@ def test_gateways_of_one_system_leave_the_others_bit_identical(case):
             )
     # and its latency is the equal-slant model, 4 x user slant range / c
     assert "4 x slant range / c" in fom.attrs["latency_model"]
+    # the gateways used are recorded (and nothing when no system has any)
+    assert fom.attrs["bent_pipe_gateways"] == (
+        "gated: test-sw (33.000000 N, 71.000000 E, 400 m, >= 35 deg), "
+        "test-ne (38.000000 N, 78.000000 E, 1200 m, >= 30 deg)"
+    )
+    assert "bent_pipe_gateways" not in alone.attrs
 
 
 def test_mask_returns_gateway_ranges_aligned_with_kept_entries():

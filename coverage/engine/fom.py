@@ -204,8 +204,26 @@ def fom_dataset(
             "satellite_epochs_propagated": int(stats.satellite_epochs_propagated),
         }
     )
+    gateways = gateway_provenance(systems)
+    if gateways:
+        ds.attrs["bent_pipe_gateways"] = gateways
     ds.attrs.update(dict(attrs or {}))
     return ds
+
+
+def gateway_provenance(systems: Sequence[SystemModel]) -> str:
+    """The gateways of each system with gateways, as one line of text for the Dataset's
+    attributes (``""`` when none has any): ``system: name (lat, lon, height, min el); ..``."""
+    parts = []
+    for system in systems:
+        if system.gateways:
+            sites = ", ".join(
+                f"{g.name} ({g.lat_deg:.6f} N, {g.lon_deg:.6f} E, {g.height_m:g} m, "
+                f">= {g.min_elevation_deg:g} deg)"
+                for g in system.gateways
+            )
+            parts.append(f"{system.name}: {sites}")
+    return "; ".join(parts)
 
 
 PERCENTILES = (50.0, 90.0, 95.0, 99.0)
