@@ -303,8 +303,8 @@ _VARIABLES: tuple[Var, ...] = (
         "latency_rtt_mean_ms",
         SC,
         "ms",
-        "mean round-trip propagation delay over covered "
-        "steps (bent pipe, gateway at equal slant range)",
+        "mean round-trip propagation delay over covered steps (bent pipe: user and "
+        "gateway slant ranges; gateway at the user's slant range without gateways)",
         group="coverage",
     ),
     # per system

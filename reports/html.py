@@ -409,6 +409,7 @@ def _methods_section(ds: xr.Dataset) -> list[str]:
             "visibility_model",
             "gap_policy",
             "latency_model",
+            "bent_pipe_gateways",
             "combined_definition",
             "propagation_failure_policy",
         )

@@ -11,6 +11,7 @@ from hybridplan.coverage.engine.kernel import (
     F_NVIS_MAX,
     F_NVIS_MIN,
     F_NVIS_SUM,
+    F_PATH_MM,
     _fold,
     asin_fast,
 )
@@ -35,15 +36,17 @@ def reference_gaps(covered):
     return (max(runs) if runs else 0), sum(runs), len(runs)
 
 
-def fold(n_vis, first_step=0, n_required=2):
-    """Accumulate one cell's per-step visible counts (1-D) with the kernel's fold."""
+def fold(n_vis, first_step=0, n_required=2, gateway_km=-1.0):
+    """Accumulate one cell's per-step visible counts (1-D) with the kernel's fold (user
+    slant range 1000 km; gateway slant range ``gateway_km``, < 0: none given)."""
     n_vis = np.asarray(n_vis, dtype=np.int32).reshape(-1, 1)
     steps = n_vis.shape[0]
     acc = Accumulator.empty(first_step, steps, 0, 1)
     best_sin = np.where(n_vis > 0, np.sin(np.radians(30.0 + n_vis)), -2.0)
     _fold(acc.fields, 0, n_vis, (n_vis > 0).astype(np.int8),
           (n_vis >= n_required).astype(np.int8), best_sin, np.full(n_vis.shape, 1000.0**2),
-          np.full(1, -1, np.int64), acc.series_n, acc.series_open, acc.series_best_deg)
+          np.full(n_vis.shape, gateway_km), np.full(1, -1, np.int64), acc.series_n,
+          acc.series_open, acc.series_best_deg)
     return acc
 
 
@@ -71,6 +74,11 @@ def test_fold_matches_the_definitions_and_merges_exactly(counts, data):
     assert f[F_NVIS_MIN] == min(counts) and f[F_NVIS_MAX] == max(counts)
     expected_el = sum(round((30.0 + c) * 1e9) for c in counts if c > 0)
     assert abs(int(f[F_BEST_EL_NDEG]) - expected_el) <= len(counts)  # asin rounding, < 1e-9 deg
+    # bent-pipe path: the user's 1000 km twice without a gateway, 1000 + 1234.5678 km with
+    n_covered = sum(c > 0 for c in counts)
+    assert f[F_PATH_MM] == n_covered * 2_000_000_000
+    assert fold(counts, gateway_km=1234.5678).fields[0, 0, F_PATH_MM] == n_covered * (
+        1_000_000_000 + 1_234_567_800)
     assert tuple(int(a[0, 0]) for a in whole.gaps()) == reference_gaps([c > 0 for c in counts])
     # split anywhere, merge in any grouping: bit-identical
     cuts = sorted(data.draw(st.sets(st.integers(1, max(1, len(counts) - 1)), max_size=4)))

@@ -338,9 +338,10 @@ def test_national_grids_evaluate_fewer_steps_at_once_with_the_same_result(
     from hybridplan.coverage.engine import run as engine_run
 
     assert engine_run.chunk_steps(60, 13_823) == 60  # the default grid: unchanged
-    assert engine_run.chunk_steps(60, 1_100_000) == 2  # all Pakistan at res 8: 97 MB
+    assert engine_run.chunk_steps(60, 1_100_000) == 2  # all Pakistan at res 8: 132 MB
     assert engine_run.chunk_steps(60, 10**9) == 1
-    monkeypatch.setattr(engine_run, "WORK_BUDGET_BYTES", 44 * len(SITES) * 3)
+    per_cell_step = engine_run._WORK_BYTES_PER_CELL_STEP
+    monkeypatch.setattr(engine_run, "WORK_BUDGET_BYTES", per_cell_step * len(SITES) * 3)
     assert engine_run.chunk_steps(60, len(SITES)) == 3
     fom = run(site_grid(SITES, [f"s{k}" for k in range(len(SITES))]), systems)
     for k in range(len(SITES)):

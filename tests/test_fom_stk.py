@@ -80,6 +80,7 @@ def fold(covered, first_step=0):
         (n_vis > 0).astype(np.int8),
         best_sin,
         np.full(n_vis.shape, 1e6),
+        np.full(n_vis.shape, -1.0),
         np.full(1, -1, np.int64),
         acc.series_n,
         acc.series_open,

@@ -314,6 +314,76 @@ CASES = [
         "walker: altitude_km = nan: expected 160..40000 km, found a non-finite",
     ),
     ("walker-list", (SYSTEM, "walker = [550, 53]"), "walker: expected a table, found a list"),
+    # [[systems]] gateways (bent pipe)
+    (
+        "gateway-lat",
+        (SYSTEM, SYSTEM + '\ngateways = [{ name = "g", lat_deg = 95, lon_deg = 74 }]'),
+        '[systems.starlink] gateways[0] ("g"): lat_deg = 95: expected -90..90 deg',
+    ),
+    (
+        "gateway-lon-string",
+        (SYSTEM, SYSTEM + '\ngateways = [{ name = "g", lat_deg = 35, lon_deg = "74E" }]'),
+        'gateways[0] ("g"): lon_deg = "74E": expected -180..180 deg, found a string',
+    ),
+    (
+        "gateway-missing-lon",
+        (SYSTEM, SYSTEM + '\ngateways = [{ name = "g", lat_deg = 35 }]'),
+        "[systems.starlink] gateways[0] (\"g\"): is missing 'lon_deg'",
+    ),
+    (
+        "gateway-missing-name",
+        (SYSTEM, SYSTEM + "\ngateways = [{ lat_deg = 35, lon_deg = 74 }]"),
+        "[systems.starlink] gateways[0]: is missing 'name'",
+    ),
+    (
+        "gateway-unknown-key",
+        (
+            SYSTEM,
+            SYSTEM
+            + '\ngateways = [{ name = "g", lat_deg = 35, lon_deg = 74, min_elevation = 10 }]',
+        ),
+        "gateways[0] (\"g\"): unknown key 'min_elevation'; did you mean 'min_elevation_deg'?",
+    ),
+    (
+        "gateway-min-elevation-90",
+        (
+            SYSTEM,
+            SYSTEM
+            + '\ngateways = [{ name = "g", lat_deg = 35, lon_deg = 74, '
+            + "min_elevation_deg = 90 }]",
+        ),
+        'gateways[0] ("g"): min_elevation_deg = 90: expected >= 0 and < 90 deg',
+    ),
+    (
+        "gateway-name-blank",
+        (SYSTEM, SYSTEM + '\ngateways = [{ name = " ", lat_deg = 35, lon_deg = 74 }]'),
+        'gateways[0] (" "): name = " ": expected a non-blank name',
+    ),
+    (
+        "gateway-name-twice",
+        (
+            SYSTEM,
+            SYSTEM
+            + '\ngateways = [{ name = "g", lat_deg = 35, lon_deg = 74 }, '
+            + '{ name = "g", lat_deg = 30, lon_deg = 70 }]',
+        ),
+        'gateways[1] name = "g": expected a name not used by another gateway',
+    ),
+    (
+        "gateways-one-table",
+        (SYSTEM, SYSTEM + '\ngateways = { name = "g", lat_deg = 35, lon_deg = 74 }'),
+        "[systems.starlink] gateways = {...}: expected a list of tables, found a table",
+    ),
+    (
+        "gateways-strings",
+        (SYSTEM, SYSTEM + '\ngateways = ["Karachi"]'),
+        "[systems.starlink] gateways[0]: expected a table, found a string",
+    ),
+    (
+        "gateways-file-number",
+        (SYSTEM, SYSTEM + "\ngateways_file = 5"),
+        "[systems.starlink] gateways_file = 5: expected a string, found a number",
+    ),
     # [licensing]
     (
         "licensing-space",

@@ -8,12 +8,14 @@ no grid building, no planning. Inputs are a grid Dataset (``lat``, ``lon``,
 
 from .accumulator import Accumulator
 from .compute import compute_coverage
+from .gateway import Gateway
 from .model import EngineOptions, Ground, ProgressCallback, SystemModel, ground_from_grid
 from .run import RunStats, accumulate
 
 __all__ = [
     "Accumulator",
     "EngineOptions",
+    "Gateway",
     "Ground",
     "ProgressCallback",
     "RunStats",

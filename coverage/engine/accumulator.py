@@ -47,7 +47,7 @@ from .kernel import (
     F_NVIS_MAX,
     F_NVIS_MIN,
     F_NVIS_SUM,
-    F_SLANT_MM,
+    F_PATH_MM,
     F_TRAIL,
     F_UNC_ANY,
     GAP_BIN_OF_STEPS,
@@ -57,7 +57,7 @@ from .kernel import (
     NVIS_MIN_START,
 )
 
-_SUMMED = (F_COVERED, F_COVERED_OPEN, F_N_OR_MORE, F_NVIS_SUM, F_BEST_EL_NDEG, F_SLANT_MM)
+_SUMMED = (F_COVERED, F_COVERED_OPEN, F_N_OR_MORE, F_NVIS_SUM, F_BEST_EL_NDEG, F_PATH_MM)
 
 
 @dataclass(frozen=True, eq=False)

@@ -25,7 +25,7 @@ from .kernel import (
     F_NVIS_MAX,
     F_NVIS_MIN,
     F_NVIS_SUM,
-    F_SLANT_MM,
+    F_PATH_MM,
     GAP_BIN_LOWER_STEPS,
     MM_PER_KM,
     NANO_DEGREE,
@@ -49,10 +49,13 @@ VISIBILITY_MODEL = (
     "geostationary ring (radius 42164.17 km; the whole ring counts)"
 )
 LATENCY_MODEL = (
-    "round trip user -> satellite -> gateway -> satellite -> user over a bent pipe, the "
-    "gateway assumed at the same slant range as the user: 4 x slant range / c, with the "
-    "serving satellite the visible one of highest elevation; propagation delay only (no "
-    "processing, queueing or ground network)"
+    "round trip user -> satellite -> gateway -> satellite -> user over a bent pipe: "
+    "2 x (user slant range + gateway slant range) / c, with the serving satellite the "
+    "visible one of highest elevation and its gateway the nearest of the system's gateways "
+    "that sees it at or above the gateway's minimum elevation; for a system without "
+    "gateways the gateway is assumed at the user's slant range (4 x slant range / c); each "
+    "range rounded to the millimetre; propagation delay only (no processing, queueing or "
+    "ground network)"
 )
 COMBINED_DEFINITION = (
     "union over licensed systems: covered when any licensed system covers the cell; "
@@ -107,7 +110,7 @@ def fom_dataset(
     longest, total, count = acc.gaps()
     with np.errstate(invalid="ignore", divide="ignore"):
         best_el = np.where(covered > 0, field(F_BEST_EL_NDEG) / NANO_DEGREE / covered, np.nan)
-        slant_km = np.where(covered > 0, field(F_SLANT_MM) / MM_PER_KM / covered, np.nan)
+        path_km = np.where(covered > 0, field(F_PATH_MM) / MM_PER_KM / covered, np.nan)
         mean_gap = np.where(count > 0, total / np.maximum(count, 1), 0.0) * window.step_s
     pct = 100.0 / n
     data = {
@@ -123,7 +126,7 @@ def fom_dataset(
         "best_elevation_mean_deg": _var("best_elevation_mean_deg", best_el),
         "latency_rtt_mean_ms": _var(
             "latency_rtt_mean_ms",
-            4.0 * slant_km / SPEED_OF_LIGHT_KM_S * 1e3,
+            2.0 * path_km / SPEED_OF_LIGHT_KM_S * 1e3,
             latency_model=LATENCY_MODEL,
         ),
     }
@@ -201,8 +204,26 @@ def fom_dataset(
             "satellite_epochs_propagated": int(stats.satellite_epochs_propagated),
         }
     )
+    gateways = gateway_provenance(systems)
+    if gateways:
+        ds.attrs["bent_pipe_gateways"] = gateways
     ds.attrs.update(dict(attrs or {}))
     return ds
+
+
+def gateway_provenance(systems: Sequence[SystemModel]) -> str:
+    """The gateways of each system with gateways, as one line of text for the Dataset's
+    attributes (``""`` when none has any): ``system: name (lat, lon, height, min el); ..``."""
+    parts = []
+    for system in systems:
+        if system.gateways:
+            sites = ", ".join(
+                f"{g.name} ({g.lat_deg:.6f} N, {g.lon_deg:.6f} E, {g.height_m:g} m, "
+                f">= {g.min_elevation_deg:g} deg)"
+                for g in system.gateways
+            )
+            parts.append(f"{system.name}: {sites}")
+    return "; ".join(parts)
 
 
 PERCENTILES = (50.0, 90.0, 95.0, 99.0)

@@ -9,8 +9,13 @@ satellites that see the cell *and* a gateway, so every figure of merit (coverage
 coverage, gaps, revisit ...) follows the rule with no approximation. Systems without
 gateways are not masked (the first release's assumption: a gateway is always in view).
 
-Latency still uses the ``latency_model`` of the Dataset (gateway at the user's slant
-range): the serving satellite's own gateway slant range is not carried by the kernel.
+The same pass gives each kept satellite its gateway slant range: the distance to the
+nearest of the system's gateways that sees it above that gateway's minimum elevation (the
+shortest feeder link; the operator's actual gateway assignment is not public). The kernel
+carries it with the satellite, so the latency of a cell at a step is
+``2 x (user slant range + gateway slant range) / c`` for its serving satellite (see
+``LATENCY_MODEL`` in :mod:`.fom`). For a system without gateways the gateway slant range
+is given as ``-1`` and the kernel takes the gateway at the user's slant range, as before.
 """
 
 from __future__ import annotations
@@ -86,20 +91,40 @@ class GatewayTable:
 
     def sees(self, positions_km: np.ndarray) -> np.ndarray:
         """Whether each satellite ``(n, 3)`` [km] sees at least one gateway, ``(n,)``."""
-        d = positions_km[:, None, :] - self.ecef_km[None, :, :]
-        dist = np.linalg.norm(d, axis=-1)
-        sin_el = np.einsum("ngk,gk->ng", d, self.up) / dist
-        return (sin_el >= self.sin_min[None, :]).any(axis=1)
+        return np.isfinite(self.nearest_km(positions_km))
+
+    def nearest_km(self, positions_km: np.ndarray) -> np.ndarray:
+        """Slant range [km] from each satellite ``(n, 3)`` [km, ITRS] to the nearest
+        gateway that sees it at or above its minimum elevation; ``inf`` where none does.
+
+        Elevation is geometric (no refraction) above the gateway's ellipsoid normal, as
+        for the user cells. One pass per gateway: memory grows with ``n`` only.
+        """
+        positions_km = np.asarray(positions_km, dtype=np.float64).reshape(-1, 3)
+        nearest = np.full(positions_km.shape[0], np.inf)
+        for site, up, sin_min in zip(self.ecef_km, self.up, self.sin_min, strict=True):
+            d = positions_km - site
+            dist = np.sqrt(np.einsum("nk,nk->n", d, d))
+            seen = d @ up >= sin_min * dist
+            np.minimum(nearest, np.where(seen, dist, np.inf), out=nearest)
+        return nearest
+
+    def token_parts(self) -> tuple[np.ndarray, ...]:
+        """The arrays that decide the rule (for run tokens: exact bytes, not a repr)."""
+        return self.ecef_km, self.up, self.sin_min
 
 
 def mask_by_gateways(
     step_sys_ptr: np.ndarray, positions_km: np.ndarray, tables: Sequence[GatewayTable | None]
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Drop, per step and system, the satellites that see none of the system's gateways.
 
     ``step_sys_ptr`` / ``positions_km`` as in :class:`reach.Candidates`; ``tables[s]`` is
-    ``None`` for a system without gateways. Returns the filtered pair.
+    ``None`` for a system without gateways. Returns the filtered pair and, per kept
+    entry, its gateway slant range [km] (:meth:`GatewayTable.nearest_km`; ``-1`` for the
+    entries of a system without gateways), the kernel's ``sat_gw_km``.
     """
+    gateway_km = np.full(positions_km.shape[0], -1.0)
     keep = np.ones(positions_km.shape[0], dtype=bool)
     n_steps, n_cols = step_sys_ptr.shape
     system_of = np.zeros(positions_km.shape[0], dtype=np.int64)
@@ -111,10 +136,21 @@ def mask_by_gateways(
             continue
         rows = np.flatnonzero(system_of == s)
         if rows.size:
-            keep[rows] = table.sees(positions_km[rows])
+            nearest = table.nearest_km(positions_km[rows])
+            keep[rows] = np.isfinite(nearest)
+            gateway_km[rows] = nearest
     # entries keep their order, so a pointer moves to the number of kept entries before it
     kept_before = np.concatenate([[0], np.cumsum(keep)]).astype(step_sys_ptr.dtype)
-    return kept_before[step_sys_ptr], np.ascontiguousarray(positions_km[keep])
+    return (
+        kept_before[step_sys_ptr],
+        np.ascontiguousarray(positions_km[keep]),
+        np.ascontiguousarray(gateway_km[keep]),
+    )
+
+
+def no_gateways(positions_km: np.ndarray) -> np.ndarray:
+    """The kernel's ``sat_gw_km`` when no system has gateways: ``-1`` for every entry."""
+    return np.full(positions_km.shape[0], -1.0)
 
 
 def gateway_tables(systems) -> tuple[GatewayTable | None, ...] | None:

@@ -53,7 +53,13 @@ MM_PER_KM = 1e6
 
 # accumulator fields (last axis of the accumulator array)
 F_COVERED, F_COVERED_OPEN, F_N_OR_MORE, F_NVIS_SUM, F_NVIS_MIN, F_NVIS_MAX = range(6)
-F_BEST_EL_NDEG, F_SLANT_MM, F_ANY, F_LEAD, F_TRAIL, F_GAP_MAX, F_GAP_SUM, F_GAP_COUNT = range(6, 14)
+# F_PATH_MM: sum over covered steps of the serving satellite's one-way bent-pipe path, user
+# slant range + gateway slant range [mm] (twice the user slant range for a system without
+# gateways); the round-trip latency is 2 x path / c
+F_BEST_EL_NDEG, F_PATH_MM, F_ANY, F_LEAD, F_TRAIL, F_GAP_MAX, F_GAP_SUM, F_GAP_COUNT = range(6, 14)
+LAYOUT = "path-mm-2"
+"""Version of the accumulator fields' meaning (part of every run token, so checkpoints
+written before a change of meaning are refused)."""
 # STK figures of merit beyond the first release (appended, so the fields above keep their
 # places): sum of squared closed gap lengths [steps^2] (time-average gap, response time);
 # the access (maximal covered run) state mirroring the gap state: any uncovered step yet,
@@ -355,6 +361,7 @@ def _descend(
     sx,
     sy,
     sz,
+    gw_km,
     sys_row,
     terrain,
     prune,
@@ -366,6 +373,7 @@ def _descend(
     diff_vis,
     best_sin,
     best_d2,
+    best_gw,
     ent,
     n_ent,
     stack_i,
@@ -375,7 +383,9 @@ def _descend(
     """Visit the tree for one satellite; returns the new number of entries, -1 if full.
 
     Fully visible nodes go to the difference arrays and, for the best-elevation pass, to
-    ``ent`` (rows: node, satellite, lower and upper elevation bound [rad]).
+    ``ent`` (rows: node, satellite, lower and upper elevation bound [rad]). ``gw_km`` is
+    the satellite's gateway slant range [km] (< 0: none given), kept in ``best_gw`` for
+    the cells where it is the best satellite.
     """
     sin_min = sys_row[S_SIN_MIN]
     cos_min = sys_row[S_COS_MIN]
@@ -509,6 +519,7 @@ def _descend(
                     if sin_c > best_sin[i] or (sin_c == best_sin[i] and d2 < best_d2[i]):
                         best_sin[i] = sin_c
                         best_d2[i] = d2
+                        best_gw[i] = gw_km
             continue
         for child in (node_links[node, 3], left):
             stack_i[top, 0] = child
@@ -522,8 +533,9 @@ def _descend(
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _best_over_range(sat_pos, j, cell_data, lo, hi, best_sin, best_d2):
+def _best_over_range(sat_pos, sat_gw_km, j, cell_data, lo, hi, best_sin, best_d2, best_gw):
     """Fold one satellite's exact elevation into the best of cells lo..hi-1."""
+    gw = sat_gw_km[j]
     sx = sat_pos[j, 0]
     sy = sat_pos[j, 1]
     sz = sat_pos[j, 2]
@@ -538,11 +550,13 @@ def _best_over_range(sat_pos, j, cell_data, lo, hi, best_sin, best_d2):
         better = sin_el > best_sin[i] or (sin_el == best_sin[i] and d2 < best_d2[i])
         best_sin[i] = sin_el if better else best_sin[i]
         best_d2[i] = d2 if better else best_d2[i]
+        best_gw[i] = gw if better else best_gw[i]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _resolve_best(
     sat_pos,
+    sat_gw_km,
     base,
     cell_data,
     node_data,
@@ -551,6 +565,7 @@ def _resolve_best(
     n_ent,
     best_sin,
     best_d2,
+    best_gw,
     head,
     nxt,
     marked,
@@ -620,12 +635,14 @@ def _resolve_best(
             for k in range(kept):
                 _best_over_range(
                     sat_pos,
+                    sat_gw_km,
                     base + tmp_sat[k],
                     cell_data,
                     node_links[node, 0],
                     node_links[node, 1],
                     best_sin,
                     best_d2,
+                    best_gw,
                 )
             continue
         for child in (right, left):
@@ -649,16 +666,30 @@ _BLOCK = 64
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _fold(
-    acc, row, n_vis, open_cov, req_ok, best_sin, best_d2, smap, series_n, series_open, series_best
+    acc,
+    row,
+    n_vis,
+    open_cov,
+    req_ok,
+    best_sin,
+    best_d2,
+    best_gw,
+    smap,
+    series_n,
+    series_open,
+    series_best,
 ):
     """Fold a chunk of per-step results (``(n_steps, n_cells)`` arrays) into ``acc[row]``.
 
     Cells go in blocks of 64 whose accumulators stay in small field-major arrays while
     the steps stream by in memory order. The update, gap state machine included, is
-    branch-free, so the compiler vectorises it. The best elevation and slant range are
-    rounded to whole nano-degrees and millimetres in floating point and summed there:
-    sums of whole numbers below 2**53 are exact, and a chunk's sums (< 1e14) are added to
-    the int64 accumulators once.
+    branch-free, so the compiler vectorises it. The best elevation and the bent-pipe path
+    (user slant range plus the serving satellite's gateway slant range ``best_gw``, or
+    the user slant range twice where ``best_gw < 0``: no gateway given) are rounded to
+    whole nano-degrees and millimetres (each range on its own) in floating point and
+    summed there: sums of whole numbers below 2**53 are exact (a path of two GEO ranges,
+    8.4e10 mm, over 100,000 steps stays below), and a chunk's sums are added to the int64
+    accumulators once.
     """
     n_steps, n_cells = n_vis.shape
     n_fields = acc.shape[2]  # N_BASE_FIELDS: without the STK fields
@@ -666,14 +697,14 @@ def _fold(
     st = np.empty((n_fields, _BLOCK), np.int64)
     el_sum = np.empty(_BLOCK)
     closed = np.zeros(_BLOCK, np.int64)
-    slant_sum = np.empty(_BLOCK)
+    path_sum = np.empty(_BLOCK)
     for b0 in range(0, n_cells, _BLOCK):
         width = min(_BLOCK, n_cells - b0)
         for f in range(n_fields):
             for j in range(width):
                 st[f, j] = acc[row, b0 + j, f]
         el_sum[:] = 0.0
-        slant_sum[:] = 0.0
+        path_sum[:] = 0.0
         for t in range(n_steps):
             for j in range(width):
                 n = np.int64(n_vis[t, b0 + j])
@@ -687,8 +718,10 @@ def _fold(
                 # round half up (both are >= 0 where covered): nano-degrees, millimetres
                 el = math.floor(asin_fast(best_sin[t, b0 + j]) * (_RAD2DEG * NANO_DEGREE) + 0.5)
                 slant = math.floor(math.sqrt(min(best_d2[t, b0 + j], 1e12)) * MM_PER_KM + 0.5)
+                gw = best_gw[t, b0 + j]
+                gw_mm = math.floor(min(gw, 1e6) * MM_PER_KM + 0.5) if gw >= 0.0 else slant
                 el_sum[j] += el if c == 1 else 0.0
-                slant_sum[j] += slant if c == 1 else 0.0
+                path_sum[j] += slant + gw_mm if c == 1 else 0.0
                 # gaps: a covered step closes the open trailing run (if coverage came
                 # before it); an uncovered one extends it, or the leading run
                 any_cov = st[F_ANY, j]
@@ -726,7 +759,7 @@ def _fold(
                     st[F_HIST0 + _GAP_BIN[min(closed[j], 2048)], j] += 1
         for j in range(width):
             st[F_BEST_EL_NDEG, j] += np.int64(el_sum[j])
-            st[F_SLANT_MM, j] += np.int64(slant_sum[j])
+            st[F_PATH_MM, j] += np.int64(path_sum[j])
         for f in range(n_fields):
             for j in range(width):
                 acc[row, b0 + j, f] = st[f, j]
@@ -748,6 +781,7 @@ def _system_steps(
     step_sys_ptr,
     s,
     sat_pos,
+    sat_gw_km,
     row,
     terrain,
     prune,
@@ -761,6 +795,7 @@ def _system_steps(
     req_ok,
     best_sin,
     best_d2,
+    best_gw,
     ent,
     nxt,
     head,
@@ -785,8 +820,10 @@ def _system_steps(
         stop = step_sys_ptr[t, s + 1]
         bs = best_sin[t]
         bd = best_d2[t]
+        bg = best_gw[t]
         bs[:] = -2.0
         bd[:] = np.inf
+        bg[:] = -1.0
         # highest satellites first, so that lower ones covering the same nodes can be
         # dropped from the best-elevation pass (the order changes nothing else)
         key = np.empty(stop - start)
@@ -807,6 +844,7 @@ def _system_steps(
                 sat_pos[start + jj, 0],
                 sat_pos[start + jj, 1],
                 sat_pos[start + jj, 2],
+                sat_gw_km[start + jj],
                 row,
                 terrain,
                 prune,
@@ -818,6 +856,7 @@ def _system_steps(
                 diff_vis,
                 bs,
                 bd,
+                bg,
                 ent,
                 n_ent,
                 stack_i,
@@ -837,6 +876,7 @@ def _system_steps(
             diff_vis[:] = 0
             bs[:] = -2.0
             bd[:] = np.inf
+            bg[:] = -1.0
             n_ent = 0
             j = 0
         for e in range(n_ent):
@@ -844,6 +884,7 @@ def _system_steps(
         width = max(1, stop - start)
         _resolve_best(
             sat_pos,
+            sat_gw_km,
             start,
             cell_data,
             node_data,
@@ -852,6 +893,7 @@ def _system_steps(
             n_ent,
             bs,
             bd,
+            bg,
             head,
             nxt,
             marked,
@@ -894,6 +936,8 @@ def work_buffers(n_steps: int, n_cells: int) -> tuple:
         np.empty(shape, np.int8),
         np.empty(shape),
         np.empty(shape),
+        np.empty(shape),
+        np.empty(shape),
     )
 
 
@@ -901,6 +945,7 @@ def work_buffers(n_steps: int, n_cells: int) -> tuple:
 def run_steps(
     step_sys_ptr,
     sat_pos,
+    sat_gw_km,
     sys_table,
     terrain,
     prune,
@@ -927,6 +972,11 @@ def run_steps(
         (``[t, s] .. [t, s + 1]``).
     sat_pos : float64 (n_entries, 3)
         ITRS positions [km] of the candidate satellites (no NaN).
+    sat_gw_km : float64 (n_entries,)
+        Per entry, the slant range [km] from the satellite to the nearest gateway of its
+        system that sees it (bent pipe; see :mod:`.gateway`), or a negative number for a
+        system without gateways (its gateway is then taken at the user's slant range).
+        The latency field adds it to the serving satellite's user slant range.
     sys_table : float64 (n_systems, 9)
         Per-system parameters (``S_*`` columns).
     acc : int64 (n_systems + 1, n_cells, 14)
@@ -961,11 +1011,14 @@ def run_steps(
     comb_req = work[7][:n_steps]
     comb_sin = work[8][:n_steps]
     comb_d2 = work[9][:n_steps]
+    best_gw = work[10][:n_steps]
+    comb_gw = work[11][:n_steps]
     comb_n[:] = 0
     comb_open[:] = 0
     comb_req[:] = 0
     comb_sin[:] = -2.0
     comb_d2[:] = np.inf
+    comb_gw[:] = -1.0
     ent = np.empty((1024, 4))
     nxt = np.empty(1024, np.int64)
     head = np.full(n_nodes, -1, np.int64)
@@ -976,6 +1029,7 @@ def run_steps(
             step_sys_ptr,
             s,
             sat_pos,
+            sat_gw_km,
             row,
             terrain,
             prune,
@@ -989,6 +1043,7 @@ def run_steps(
             req_ok,
             best_sin,
             best_d2,
+            best_gw,
             ent,
             nxt,
             head,
@@ -1002,6 +1057,7 @@ def run_steps(
             req_ok,
             best_sin,
             best_d2,
+            best_gw,
             smap,
             series_n,
             series_open,
@@ -1017,7 +1073,13 @@ def run_steps(
                     comb_req[t, i] |= req_ok[t, i]
                     if n > 0:
                         comb_sin[t, i] = max(comb_sin[t, i], best_sin[t, i])
-                        comb_d2[t, i] = min(comb_d2[t, i], best_d2[t, i])
+                        # the user picks the system whose serving satellite gives the
+                        # shortest bent-pipe path (so the lowest latency)
+                        if _path_km(best_d2[t, i], best_gw[t, i]) < _path_km(
+                            comb_d2[t, i], comb_gw[t, i]
+                        ):
+                            comb_d2[t, i] = best_d2[t, i]
+                            comb_gw[t, i] = best_gw[t, i]
     _fold(
         acc,
         n_sys,
@@ -1026,12 +1088,21 @@ def run_steps(
         comb_req,
         comb_sin,
         comb_d2,
+        comb_gw,
         smap,
         series_n,
         series_open,
         series_best,
     )
     _step_sums(comb_n, comb_req, weights, step_sums, n_sys)
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def _path_km(d2, gw_km):
+    """One-way bent-pipe path [km]: user slant range ``sqrt(d2)`` plus the gateway slant
+    range, or the user slant range twice without a gateway (``gw_km < 0``)."""
+    slant = math.sqrt(d2)
+    return slant + (gw_km if gw_km >= 0.0 else slant)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

@@ -35,8 +35,9 @@ from .accumulator import Accumulator, fixed_point_weights
 from .celltree import CellTree, build_cell_tree
 from .checkpoints import SpanCheckpoints, run_token
 from .executors import is_dask_client, local_pool, refuse_nested
-from .gateway import gateway_tables, mask_by_gateways
+from .gateway import gateway_tables, mask_by_gateways, no_gateways
 from .kernel import (
+    LAYOUT,
     N_SYS_COLUMNS,
     S_BAND,
     S_BAND_ON,
@@ -170,10 +171,13 @@ def run_span(
         propagated += found.propagated
         ptr, positions = found.step_sys_ptr, found.positions_km
         if static.gateways is not None:
-            ptr, positions = mask_by_gateways(ptr, positions, static.gateways)
+            ptr, positions, gateway_km = mask_by_gateways(ptr, positions, static.gateways)
+        else:
+            gateway_km = no_gateways(positions)
         run_steps(
             ptr,
             positions,
+            gateway_km,
             static.sys_table,
             static.terrain,
             static.prune,
@@ -207,8 +211,8 @@ def run_span(
 
 
 WORK_BUDGET_BYTES = 128 * 2**20
-"""Bound on the kernel's per-chunk scratch arrays (44 bytes per cell and step)."""
-_WORK_BYTES_PER_CELL_STEP = 44
+"""Bound on the kernel's per-chunk scratch arrays (60 bytes per cell and step)."""
+_WORK_BYTES_PER_CELL_STEP = 60
 
 
 def chunk_steps(steps_per_chunk: int, n_cells: int) -> int:
@@ -244,6 +248,7 @@ def warm_kernel() -> int:
     run_steps(
         np.zeros((1, 2), np.int64),
         np.zeros((0, 3)),
+        np.zeros(0),
         sys_table,
         False,
         True,
@@ -468,8 +473,17 @@ def _static_token(static: _Static, window: TimeGrid, options: EngineOptions) -> 
         static.table.system_index,
         static.stk,
         np.zeros(0) if static.weights is None else static.weights,
-        repr(static.gateways),
+        LAYOUT,
+        *_gateway_token_parts(static.gateways),
     )
+
+
+def _gateway_token_parts(tables: tuple | None) -> list:
+    """The gateway tables as token parts: exact array bytes (a ``repr`` rounds them)."""
+    parts: list = [f"gateways of {0 if tables is None else len(tables)} systems"]
+    for table in tables or ():
+        parts.extend(("none",) if table is None else table.token_parts())
+    return parts
 
 
 def _cluster_threads(client) -> int:

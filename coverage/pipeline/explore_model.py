@@ -38,7 +38,7 @@ import xarray as xr
 from ..engine import SystemModel
 from ..errors import ScenarioError
 from ..planning.spec import PlanningSpec
-from ..scenario import Scenario, SystemSpec, WalkerSpec
+from ..scenario import Scenario, SystemSpec, WalkerSpec, system_gateways
 from ..scenario.validate import parse_utc
 from .build import assemble_plan, run_coverage
 from .inputs import check_epochs, load_system_constellation, prepare_ground, resolve, system_model
@@ -493,7 +493,7 @@ class ExploreModel:
                 constellation = load_system_constellation(spec, scenario)
                 self._constellations[key] = constellation
             check_epochs(spec, constellation, scenario)
-            models.append(system_model(spec, constellation))
+            models.append(system_model(spec, constellation, system_gateways(spec, scenario)))
         return models
 
     def coverage(self, view: Mapping) -> tuple[xr.Dataset, bool]:

@@ -26,9 +26,10 @@ from hybridplan.tle import (
 from hybridplan.tle.errors import ElementSetError
 
 from ..engine import SystemModel
+from ..engine.gateway import Gateway
 from ..errors import ScenarioError, StaleElementSetsError
 from ..planning.spec import PlanningSpec
-from ..scenario import Scenario, SystemSpec, planning_spec
+from ..scenario import GatewaySpec, Scenario, SystemSpec, planning_spec, system_gateways
 
 
 def _where(scenario: Scenario, spec: SystemSpec) -> str:
@@ -106,8 +107,11 @@ def check_epochs(spec: SystemSpec, constellation: Constellation, scenario: Scena
     warn_if_stale(f"[systems.{spec.name}]", constellation.epochs_jd_utc, grid)
 
 
-def system_model(spec: SystemSpec, constellation: Constellation) -> SystemModel:
-    """The engine's view of one ``[[systems]]`` entry with its satellites."""
+def system_model(
+    spec: SystemSpec, constellation: Constellation, gateways: tuple[GatewaySpec, ...] = ()
+) -> SystemModel:
+    """The engine's view of one ``[[systems]]`` entry with its satellites and its bent-pipe
+    gateways (from :func:`~hybridplan.coverage.scenario.system_gateways`)."""
     return SystemModel(
         spec.name,
         constellation,
@@ -116,6 +120,9 @@ def system_model(spec: SystemSpec, constellation: Constellation) -> SystemModel:
         spec.gso_exclusion_deg,
         spec.licensed,
         backhaul=spec.backhaul,
+        gateways=tuple(
+            Gateway(g.name, g.lat_deg, g.lon_deg, g.height_m, g.min_elevation_deg) for g in gateways
+        ),
     )
 
 
@@ -123,9 +130,10 @@ def resolve_systems(scenario: Scenario) -> list[SystemModel]:
     """Every system of the scenario, loaded, filtered and checked."""
     models = []
     for spec in scenario.systems:
+        gateways = system_gateways(spec, scenario)
         constellation = load_system_constellation(spec, scenario)
         check_epochs(spec, constellation, scenario)
-        models.append(system_model(spec, constellation))
+        models.append(system_model(spec, constellation, gateways))
     return models
 
 

@@ -44,10 +44,11 @@ from pathlib import Path
 from ..errors import ScenarioError, ScenarioFileError
 from ..planning.recommend import name_token
 from ..planning.spec import PlanningSpec
-from .schema import SCHEMA, TOP_TABLES, default
+from .schema import SCHEMA, TOP_TABLES, default, keys
 from .specs import (
     EngineSpec,
     FilterSpec,
+    GatewaySpec,
     LicensingSpec,
     OutputSpec,
     RegionSpec,
@@ -68,6 +69,7 @@ DEFAULT_SCENARIO_FILE = "default_scenario.toml"
 __all__ = [
     "EngineSpec",
     "FilterSpec",
+    "GatewaySpec",
     "LicensingSpec",
     "OutputSpec",
     "RegionSpec",
@@ -280,6 +282,13 @@ class Scenario:
                             k.name: getattr(value, k.name) for k in SCHEMA[f"systems.{key.name}"]
                         }
                         out.append(f"{key.name} = {_toml(inner)}")
+                elif key.name == "gateways":
+                    if value:
+                        rows = [
+                            {k.name: getattr(g, k.name) for k in SCHEMA["systems.gateways"]}
+                            for g in value
+                        ]
+                        out.append(f"gateways = {_toml(rows)}")
                 elif value is not None and value != "":
                     out.append(f"{key.name} = {_toml(value)}")
             out.append("")
@@ -331,7 +340,22 @@ def _system_from_dict(raw, index: int, source: str) -> SystemSpec:
         if values.get(key) is not None:
             inner = f"{where} {key}:"
             values[key] = cls(**check_names(section, values[key], inner), where=inner)
+    if "gateways" in values:
+        values["gateways"] = _gateways_from_list(values["gateways"], f"{where} gateways")
     return SystemSpec(**values, where=where)
+
+
+def _gateways_from_list(raw, where: str) -> tuple[GatewaySpec, ...]:
+    """``gateways = [{name = .., lat_deg = .., lon_deg = ..}, ..]`` as GatewaySpecs."""
+    rows = check_value(keys("systems")["gateways"], raw, where)
+    out = []
+    for k, row in enumerate(rows):
+        inner = f"{where}[{k}]"
+        if isinstance(row, Mapping) and isinstance(row.get("name"), str):
+            inner += f' ("{row["name"]}")'
+        inner += ":"
+        out.append(GatewaySpec(**check_names("systems.gateways", row, inner), where=inner))
+    return tuple(out)
 
 
 def load_scenario(path: str | Path) -> Scenario:

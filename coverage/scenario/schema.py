@@ -43,8 +43,8 @@ class Key:
     """One scenario key.
 
     ``kind``: ``"str"``, ``"int"``, ``"float"``, ``"bool"``, ``"datetime"``, ``"date"``,
-    ``"strs"`` (a string or a list of strings), ``"pair"`` (two numbers, low <= high) or
-    ``"table"``. ``low``/``high`` bound numbers (``low_open``/``high_open`` make the bound
+    ``"strs"`` (a string or a list of strings), ``"pair"`` (two numbers, low <= high),
+    ``"table"`` or ``"tables"`` (a list of tables, each checked against its own section). ``low``/``high`` bound numbers (``low_open``/``high_open`` make the bound
     strict); ``choices`` closes a string (or each string of a list); ``min_items`` is the
     shortest list allowed; ``source`` says where the default comes from.
     """
@@ -98,6 +98,7 @@ class Key:
             "date": "a date such as 2025-09-24",
             "strs": "a string or a list of strings",
             "table": "a table",
+            "tables": "a list of tables",
         }[self.kind]
 
 
@@ -355,6 +356,49 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
             True,
             "usable as a backhaul option by the planner (false for "
             "narrowband voice/IoT systems such as Iridium; coverage is still computed)",
+        ),
+        _k(
+            "gateways",
+            "tables",
+            (),
+            "bent-pipe gateways: a list of {name, lat_deg, lon_deg, height_m, "
+            "min_elevation_deg}; a satellite serves users only while it sees one of them "
+            "(this list or gateways_file), and the latency adds its slant range to the "
+            "nearest one; none: no gateway rule (a gateway always in view at the user's "
+            "slant range)",
+        ),
+        _k(
+            "gateways_file",
+            "str",
+            "",
+            "a CSV of more gateways (header: name, lat_deg, lon_deg, optional height_m and "
+            "min_elevation_deg; '#' lines are comments), relative to the scenario file",
+        ),
+    ),
+    "systems.gateways": (
+        _k("name", "str", REQUIRED, "label of the gateway (unique within the system)"),
+        _k("lat_deg", "float", REQUIRED, "geodetic latitude", "deg", low=-90.0, high=90.0),
+        _k("lon_deg", "float", REQUIRED, "longitude (east)", "deg", low=-180.0, high=180.0),
+        _k(
+            "height_m",
+            "float",
+            0.0,
+            "antenna height above the WGS84 ellipsoid",
+            "m",
+            low=-500.0,
+            high=9000.0,
+        ),
+        _k(
+            "min_elevation_deg",
+            "float",
+            10.0,
+            "lowest elevation the gateway antenna tracks (check the operator's filing: "
+            "SpaceX's US gateway filings give 25 early, 40 at full deployment)",
+            "deg",
+            low=0.0,
+            high=90.0,
+            high_open=True,
+            source="[ASSUMPTION] a common Ka-band gateway figure",
         ),
     ),
     "systems.walker": (

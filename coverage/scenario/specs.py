@@ -128,11 +128,32 @@ class FilterSpec:
 
 
 @dataclass(frozen=True)
+class GatewaySpec:
+    """A bent-pipe gateway of a system (``[[systems]] gateways`` or ``gateways_file``)."""
+
+    name: str
+    lat_deg: float
+    lon_deg: float
+    height_m: float = default("systems.gateways", "height_m")
+    min_elevation_deg: float = default("systems.gateways", "min_elevation_deg")
+    where: InitVar[str] = ""
+
+    def __post_init__(self, where: str) -> None:
+        where = where or "GatewaySpec:"
+        _check(self, "systems.gateways", where)
+        if not self.name.strip():
+            raise ScenarioError(f'{where} name = "{self.name}": expected a non-blank name')
+
+
+@dataclass(frozen=True)
 class SystemSpec:
     """One satellite system of the scenario: where its satellites come from and its rules.
 
     ``licensed`` holds in the base licensing case, ``licensed_alternative`` (``None``: the
-    same) in the alternative case (see :meth:`Scenario.licensing_cases`).
+    same) in the alternative case (see :meth:`Scenario.licensing_cases`). ``gateways``
+    (given here) and ``gateways_file`` (read when the scenario is resolved, see
+    :func:`~hybridplan.coverage.scenario.gateways.system_gateways`) together make the
+    bent-pipe rule; both empty: no rule.
     """
 
     name: str
@@ -148,11 +169,14 @@ class SystemSpec:
     licensed_alternative: bool | None = None
     licence_source: str = default("systems", "licence_source")
     backhaul: bool = default("systems", "backhaul")
+    gateways: tuple[GatewaySpec, ...] = default("systems", "gateways")
+    gateways_file: str = default("systems", "gateways_file")
     where: InitVar[str] = ""
 
     def __post_init__(self, where: str) -> None:
         where = where or f"SystemSpec(name={self.name!r}):"
-        _check(self, "systems", where, skip=("walker", "filter"))
+        _check(self, "systems", where, skip=("walker", "filter", "gateways"))
+        object.__setattr__(self, "gateways", _check_gateways(self.gateways, f"{where} gateways"))
         given = [k for k in ("source", "preset", "walker", "deployment") if getattr(self, k)]
         if len(given) != 1:
             found = ", ".join(given) if given else "none"
@@ -176,6 +200,27 @@ class SystemSpec:
                 raise ScenarioError(
                     f"{where} {name}: expected a {cls.__name__}, found {type(value).__name__}"
                 )
+
+
+def _check_gateways(gateways, where: str) -> tuple[GatewaySpec, ...]:
+    """A tuple of GatewaySpec objects with distinct names."""
+    if not isinstance(gateways, (list, tuple)):
+        raise ScenarioError(
+            f"{where}: expected a list of gateways, found {type(gateways).__name__}"
+        )
+    seen: set[str] = set()
+    for k, gateway in enumerate(gateways):
+        if not isinstance(gateway, GatewaySpec):
+            raise ScenarioError(
+                f"{where}[{k}]: expected a GatewaySpec, found {type(gateway).__name__}"
+            )
+        if gateway.name in seen:
+            raise ScenarioError(
+                f'{where}[{k}] name = "{gateway.name}": expected a name not used by another '
+                "gateway of this system; rename one"
+            )
+        seen.add(gateway.name)
+    return tuple(gateways)
 
 
 @dataclass(frozen=True)

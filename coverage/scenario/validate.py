@@ -138,6 +138,10 @@ def check_value(key: Key, value, where: str):
         if not isinstance(value, Mapping):
             raise bad_type
         return value
+    if kind == "tables":
+        if not isinstance(value, (list, tuple)):
+            raise bad_type
+        return tuple(value)
     if kind == "pair":
         if (
             not isinstance(value, (list, tuple))
