@@ -167,8 +167,8 @@ def site_microwave(routing: RoutingGrid, spec: PlanningSpec, site_demand_mbps):
 def _share_chains(routing, spec, code, chosen, meanings, microwave_cell, site_demand):
     """Build the hops the chosen microwave sites' chains share once: ``(chosen, shared)``
     with the microwave sites' costs replaced by their shares (never above the chain
-    alone); ``(chosen, None)`` without microwave."""
-    if microwave_cell is None:
+    alone); ``(chosen, None)`` without microwave or with ``design = "per_site"``."""
+    if microwave_cell is None or spec.network.design != "shared":
         return chosen, None
     chosen = chosen.copy()
     capex, opex, _, next_cell = routing.microwave
