@@ -106,9 +106,11 @@ CASES = (
         extra={
             "starlink": (
                 True,
-                "[REPORTED] MDAI-SpaceX agreement of 12 Jun 2025, public sales from Q3 2025 "
-                "(The Diplomat, 2025-07; Times of Central Asia, service official 13 Aug "
-                "2025); a pilot to 1 Nov 2026 pending a ground station (adyrna.kz)",
+                (
+                    "[REPORTED] MDAI-SpaceX agreement of 12 Jun 2025, public sales from Q3 "
+                    "2025 (The Diplomat, 2025-07; Times of Central Asia, service official 13 "
+                    "Aug 2025); a pilot to 1 Nov 2026 pending a ground station (adyrna.kz)"
+                ),
             )
         },
         note=(

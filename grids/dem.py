@@ -242,7 +242,9 @@ class DEMGaps:
         if extent is None:
             return ""
         outside, voids = int(self.outside.sum()), int((self.missing & ~self.outside).sum())
-        why = [f"{outside:,d} outside the DEM's {_box_text(self.dem_bounds_deg)}"] if outside else []
+        why = (
+            [f"{outside:,d} outside the DEM's {_box_text(self.dem_bounds_deg)}"] if outside else []
+        )
         why += [f"{voids:,d} in voids"] if voids else []
         return (
             f"{self.count:,d} of {self.missing.size:,d} {what} at {_box_text(extent, 2)} "
