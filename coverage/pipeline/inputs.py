@@ -9,6 +9,7 @@ and the network; the ground (grid, terrain, population, fibre reach) is built by
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -190,6 +191,14 @@ def scenario_network(
     return load_network(scenario.resolve_path(path), region=region)
 
 
+def scenario_dem(scenario: Scenario):
+    """The ``[terrain] dem`` (relative to the scenario), or the bundled grid."""
+    from hybridplan.grids import load_dem
+
+    path = scenario.terrain.dem
+    return load_dem(None if path == "bundled" else scenario.resolve_path(path))
+
+
 def prepare_grid(
     scenario: Scenario, region: Region | None = None, *, warn_dem_gaps: bool = True
 ) -> xr.Dataset:
@@ -201,14 +210,12 @@ def prepare_grid(
     ``cells_without_dem_height`` attribute counts them and a ``DEMGapWarning`` says so
     (``warn_dem_gaps=False``: the caller warns, e.g. with the people in them).
     """
-    import warnings
-
-    from hybridplan.grids import DEMGapWarning, add_terrain, build_grid, dem_gaps, load_dem
+    from hybridplan.grids import DEMGapWarning, add_terrain, build_grid, dem_gaps
 
     region = scenario_region(scenario) if region is None else region
     grid = build_grid(region, scenario.region.resolution)
     terrain = scenario.terrain
-    dem = load_dem(None if terrain.dem == "bundled" else scenario.resolve_path(terrain.dem))
+    dem = scenario_dem(scenario)
     gaps = dem_gaps(dem, grid["lat"].values, grid["lon"].values)
     if terrain.enabled and gaps.count:
         raise ScenarioError(
@@ -268,13 +275,9 @@ def prepare_ground(inputs: PlanInputs) -> xr.Dataset:
     no_height = ~np.isfinite(grid["elevation_m"].values)
     grid.attrs["population_without_dem_height"] = float(grid["population"].values[no_height].sum())
     if no_height.any():
-        import warnings
+        from hybridplan.grids import DEMGapWarning, dem_gaps
 
-        from hybridplan.grids import DEMGapWarning, dem_gaps, load_dem
-
-        dem_path = scenario.terrain.dem
-        dem = load_dem(None if dem_path == "bundled" else scenario.resolve_path(dem_path))
-        gaps = dem_gaps(dem, grid["lat"].values, grid["lon"].values)
+        gaps = dem_gaps(scenario_dem(scenario), grid["lat"].values, grid["lon"].values)
         people = grid.attrs["population_without_dem_height"]
         warnings.warn(_dem_gap_text(scenario, gaps, people), DEMGapWarning, stacklevel=2)
     grid = attach_settlements(grid, inputs.network, spec.network.include_planned)
@@ -288,13 +291,11 @@ def prepare_ground(inputs: PlanInputs) -> xr.Dataset:
         elevation_threshold_m=terrain.elevation_threshold_m,
     )
     if spec.network.microwave:
-        from hybridplan.grids import load_dem
-
         from .microwave_links import microwave_reach
 
-        dem_path = scenario.terrain.dem
-        dem = load_dem(None if dem_path == "bundled" else scenario.resolve_path(dem_path))
-        ground = microwave_reach(ground, dem, served_distance_km=spec.criteria.served_distance_km)
+        ground = microwave_reach(
+            ground, scenario_dem(scenario), served_distance_km=spec.criteria.served_distance_km
+        )
     return ground
 
 
