@@ -236,14 +236,17 @@ class DEMGaps:
 
     def describe(self, what: str = "cells") -> str:
         """``"1,234 of 5,678 cells at lon 90.02 E to 96.38 E, lat 40.10 N to 45.20 N
-        (1,200 outside the DEM's lon 40 E to 90 E, lat 20 N to 56 N, 34 in voids)"``;
+        (1,200 outside the DEM's lon 40.04 E to 89.96 E, lat 20.04 N to 55.96 N, 34 in
+        voids)"``;
         empty when nothing is missing."""
         extent = self.extent_deg
         if extent is None:
             return ""
         outside, voids = int(self.outside.sum()), int((self.missing & ~self.outside).sum())
         why = (
-            [f"{outside:,d} outside the DEM's {_box_text(self.dem_bounds_deg)}"] if outside else []
+            [f"{outside:,d} outside the DEM's {_box_text(self.dem_bounds_deg, 2)}"]
+            if outside
+            else []
         )
         why += [f"{voids:,d} in voids"] if voids else []
         return (

@@ -73,7 +73,7 @@ def test_dem_gaps_counts_outside_and_voids_with_their_extent():
     assert gaps.extent_deg == (69.0, 29.0, 74.0, 34.0)
     text = gaps.describe()
     assert text.startswith("4 of 5 cells at lon 69.00 E to 74.00 E, lat 29.00 N to 34.00 N")
-    assert "3 outside the DEM's lon 70 E to 73 E, lat 30 N to 33 N" in text
+    assert "3 outside the DEM's lon 70.00 E to 73.00 E, lat 30.00 N to 33.00 N" in text
     assert "1 in voids" in text
     inside = dem_gaps(dem, [30.0, 33.0], [70.0, 70.0])  # the grid's corners are points
     assert inside.count == 0 and inside.extent_deg is None and inside.describe() == ""
@@ -120,7 +120,7 @@ def test_terrain_on_refuses_cells_beyond_the_dem_naming_them_and_the_fix(tmp_pat
     message = str(caught.value)
     assert "\n" not in message
     assert "edge.toml: [terrain] dem = 'bundled'" in message
-    assert "outside the DEM's lon 40 E to 90 E, lat 20 N to 56 N" in message
+    assert "outside the DEM's lon 40.04 E to 89.96 E, lat 20.04 N to 55.96 N" in message
     assert "at lon 89.9" in message and "to 90.6" in message  # the cells' own extent
     assert "SRTM" in message and "[terrain] enabled = false" in message
 
