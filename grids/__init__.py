@@ -3,11 +3,12 @@
 A façade: it re-exports the public names of the modules below and has no side effects.
 """
 
-from .dem import DEM, load_dem, read_hgt
+from .dem import DEM, DEMGaps, dem_gaps, load_dem, read_hgt
 from .errors import (
     BoundaryFileError,
     CoordinateError,
     DEMError,
+    DEMGapWarning,
     GridError,
     GridWarning,
     NetworkError,
@@ -45,6 +46,7 @@ __all__ = [
     "RasterError",
     "GridWarning",
     "NetworkPlacementWarning",
+    "DEMGapWarning",
     "Region",
     "RegionPart",
     "load_region",
@@ -54,6 +56,8 @@ __all__ = [
     "DEM",
     "load_dem",
     "read_hgt",
+    "DEMGaps",
+    "dem_gaps",
     "horizon_mask",
     "add_terrain",
     "terrain_slope_deg",

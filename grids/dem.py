@@ -23,7 +23,7 @@ from ._source import MAX_RASTER_BYTES, ZIP_ERRORS, check_source, human_bytes, so
 from ._srtm import SRTM_VOID, mosaic_hgt
 from .errors import DEMError, _message
 
-__all__ = ["DEM", "load_dem", "read_hgt", "BUNDLED_DEM_NOTE"]
+__all__ = ["DEM", "DEMGaps", "dem_gaps", "load_dem", "read_hgt", "BUNDLED_DEM_NOTE"]
 
 BUNDLED_DEM_FILE = "itur_p1511_topo_5arcmin_corridor.npz"
 BUNDLED_DEM_SOURCE = (
@@ -194,6 +194,101 @@ class DEM:
         bottom = z[i + 1, j] * (1.0 - fc) + z[i + 1, j + 1] * fc
         out = top * (1.0 - fr) + bottom * fr
         return np.where(inside, out, np.nan)
+
+
+@dataclass(frozen=True)
+class DEMGaps:
+    """Points a DEM has no height for: outside its grid, or in a void.
+
+    Attributes
+    ----------
+    missing : numpy.ndarray of bool, shape (n,)
+        True where the DEM gives no height.
+    outside : numpy.ndarray of bool, shape (n,)
+        True where the point lies outside the DEM's grid (the rest of ``missing`` are voids).
+    lat_deg, lon_deg : numpy.ndarray, shape (n,)
+        The points. [degree]
+    dem_bounds_deg : tuple of float
+        (min_lon, min_lat, max_lon, max_lat) of the DEM's grid points. [degree]
+    dem_source : str
+    """
+
+    missing: np.ndarray
+    outside: np.ndarray
+    lat_deg: np.ndarray
+    lon_deg: np.ndarray
+    dem_bounds_deg: tuple[float, float, float, float]
+    dem_source: str
+
+    @property
+    def count(self) -> int:
+        """Points without a height."""
+        return int(self.missing.sum())
+
+    @property
+    def extent_deg(self) -> tuple[float, float, float, float] | None:
+        """(min_lon, min_lat, max_lon, max_lat) of the points without a height, or None.
+        [degree]"""
+        if not self.missing.any():
+            return None
+        lat, lon = self.lat_deg[self.missing], self.lon_deg[self.missing]
+        return (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
+
+    def describe(self, what: str = "cells") -> str:
+        """``"1,234 of 5,678 cells at lon 90.02 E to 96.38 E, lat 40.10 N to 45.20 N
+        (1,200 outside the DEM's lon 40.04 E to 89.96 E, lat 20.04 N to 55.96 N, 34 in
+        voids)"``;
+        empty when nothing is missing."""
+        extent = self.extent_deg
+        if extent is None:
+            return ""
+        outside, voids = int(self.outside.sum()), int((self.missing & ~self.outside).sum())
+        why = (
+            [f"{outside:,d} outside the DEM's {_box_text(self.dem_bounds_deg, 2)}"]
+            if outside
+            else []
+        )
+        why += [f"{voids:,d} in voids"] if voids else []
+        return (
+            f"{self.count:,d} of {self.missing.size:,d} {what} at {_box_text(extent, 2)} "
+            f"({', '.join(why)})"
+        )
+
+
+def _box_text(box: tuple[float, float, float, float], digits: int = 0) -> str:
+    """``lon 40 E to 90 E, lat 20 N to 56 N`` of (min_lon, min_lat, max_lon, max_lat)."""
+    w, s, e, n = box
+
+    def lon(value: float) -> str:
+        return f"{abs(value):.{digits}f} {'E' if value >= 0 else 'W'}"
+
+    def lat(value: float) -> str:
+        return f"{abs(value):.{digits}f} {'N' if value >= 0 else 'S'}"
+
+    return f"lon {lon(w)} to {lon(e)}, lat {lat(s)} to {lat(n)}"
+
+
+def dem_gaps(dem: DEM, lat_deg, lon_deg) -> DEMGaps:
+    """Which points ``dem`` has no height for (outside its grid, or voids).
+
+    Parameters
+    ----------
+    dem : DEM
+    lat_deg, lon_deg : array_like, shape (n,)
+        Points, e.g. cell centres. [degree]
+
+    Returns
+    -------
+    DEMGaps
+        With :meth:`DEMGaps.describe` for warnings and errors.
+    """
+    lat, lon = validate_latlon(lat_deg, lon_deg, f"{dem.source} sample")
+    lat, lon = np.ravel(lat), np.ravel(lon)
+    missing = ~np.isfinite(dem._sample(lat, lon))
+    w, s, e, n = dem.bounds_deg
+    eps = 1e-9
+    outside = (lon < w - eps) | (lon > e + eps) | (lat < s - eps) | (lat > n + eps)
+    return DEMGaps(missing, outside & missing, lat, lon, dem.bounds_deg, dem.source)
 
 
 def _check_heights(z: np.ndarray, source: str) -> None:

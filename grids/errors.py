@@ -24,6 +24,7 @@ __all__ = [
     "RasterError",
     "GridWarning",
     "NetworkPlacementWarning",
+    "DEMGapWarning",
 ]
 
 
@@ -71,6 +72,11 @@ class GridWarning(UserWarning):
 
 class NetworkPlacementWarning(GridWarning):
     """Network routes or points far from the region (wrong file, swapped lat/lon)."""
+
+
+class DEMGapWarning(GridWarning):
+    """Cells the elevation model has no height for (outside it, or voids): planned with
+    open sky and no microwave there; the text counts them and names their extent."""
 
 
 def _json_kind(value) -> str:

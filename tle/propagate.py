@@ -24,6 +24,7 @@ from sgp4.api import SGP4_ERRORS, SatrecArray
 from skyfield.api import load
 from skyfield.sgp4lib import theta_GMST1982
 
+from ._lifetime import die_with_parent
 from .elements import ElementSet
 from .timegrid import TimeGrid
 
@@ -157,7 +158,10 @@ def _slot_arrays(buffer, n_sat: int, n_time: int) -> tuple[np.ndarray, np.ndarra
 
 
 def _init_worker(element_sets: Sequence[ElementSet], slot_names: Sequence[str]) -> None:
+    """Worker start: die with the caller (no orphan after a SIGKILL), then attach."""
     from multiprocessing import shared_memory
+
+    die_with_parent()
 
     _worker["satrecs"] = SatrecArray([e.to_satrec() for e in element_sets])
     _worker["slots"] = [shared_memory.SharedMemory(name=n) for n in slot_names]

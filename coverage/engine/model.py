@@ -187,7 +187,8 @@ def ground_from_grid(
     """The engine's view of a grid Dataset (``hybridplan.grids`` contract).
 
     Uses ``lat`` [degrees_north], ``lon`` [degrees_east], ``elevation_m`` [m] (0 when
-    absent) and, with ``terrain=True``, ``horizon_deg`` (cell, azimuth) [degree].
+    absent; with ``terrain=False`` also 0 where NaN, a cell without a DEM height) and,
+    with ``terrain=True``, ``horizon_deg`` (cell, azimuth) [degree].
     The observer stands at ``elevation_m + antenna_height_m`` above the ellipsoid.
     """
     missing = [name for name in ("lat", "lon") if name not in grid]
@@ -208,10 +209,14 @@ def ground_from_grid(
         else np.zeros_like(lat)
     )
     if not np.all(np.isfinite(elevation_m)):
-        raise CoverageError(
-            "grid 'elevation_m' has NaN cells; fill them (e.g. 0 m at sea) "
-            "before computing coverage"
-        )
+        if terrain:
+            raise CoverageError(
+                "grid 'elevation_m' has NaN cells; fill them (e.g. 0 m at sea) "
+                "before computing coverage with terrain, or switch terrain off"
+            )
+        # terrain off: a cell without a DEM height observes from the ellipsoid (0 m);
+        # 5 km of height moves a LEO satellite's elevation by < 0.3 deg
+        elevation_m = np.where(np.isfinite(elevation_m), elevation_m, 0.0)
     horizon = None
     if terrain:
         if "horizon_deg" not in grid:

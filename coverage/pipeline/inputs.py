@@ -9,6 +9,7 @@ and the network; the ground (grid, terrain, population, fibre reach) is built by
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -198,56 +199,100 @@ def scenario_network(
     return load_network(scenario.resolve_path(path), region=region)
 
 
-def prepare_grid(scenario: Scenario, region: Region | None = None) -> xr.Dataset:
-    """The region's H3 grid with DEM heights (and horizons when terrain is on)."""
-    from hybridplan.grids import add_terrain, build_grid, load_dem
+def scenario_dem(scenario: Scenario):
+    """The ``[terrain] dem`` (relative to the scenario), or the bundled grid."""
+    from hybridplan.grids import load_dem
+
+    path = scenario.terrain.dem
+    return load_dem(None if path == "bundled" else scenario.resolve_path(path))
+
+
+def prepare_grid(
+    scenario: Scenario, region: Region | None = None, *, warn_dem_gaps: bool = True
+) -> xr.Dataset:
+    """The region's H3 grid with DEM heights (and horizons when terrain is on).
+
+    With terrain on, every cell needs a DEM height: cells outside the DEM (or in voids)
+    are refused with their count and extent. With terrain off they are kept: their
+    ``elevation_m`` is NaN (the engine puts the observer on the ellipsoid), the grid's
+    ``cells_without_dem_height`` attribute counts them and a ``DEMGapWarning`` says so
+    (``warn_dem_gaps=False``: the caller warns, e.g. with the people in them).
+    """
+    from hybridplan.grids import DEMGapWarning, add_terrain, build_grid, dem_gaps
 
     region = scenario_region(scenario) if region is None else region
     grid = build_grid(region, scenario.region.resolution)
     terrain = scenario.terrain
-    dem = load_dem(None if terrain.dem == "bundled" else scenario.resolve_path(terrain.dem))
+    dem = scenario_dem(scenario)
+    gaps = dem_gaps(dem, grid["lat"].values, grid["lon"].values)
+    if terrain.enabled and gaps.count:
+        raise ScenarioError(
+            f"{scenario.source}: [terrain] dem = {terrain.dem!r}: expected a height for every "
+            f"cell (terrain is on); found none for {gaps.describe()}; bring a DEM that "
+            "covers them ([terrain] dem = a folder of SRTM .hgt tiles or a GeoTIFF) or set "
+            "[terrain] enabled = false to plan with open sky"
+        )
     if terrain.enabled:
-        return add_terrain(
+        grid = add_terrain(
             grid,
             dem,
             n_azimuth=terrain.n_azimuth,
             max_distance_km=terrain.max_distance_km,
             antenna_height_m=terrain.antenna_height_m,
         )
-    elevation = dem.elevation_m(grid["lat"].values, grid["lon"].values)
-    if not np.all(np.isfinite(elevation)):
-        raise ScenarioError(
-            f"{scenario.source}: [terrain] dem does not cover every cell of the "
-            "region; use a DEM that covers it"
-        )
+        grid.attrs["cells_without_dem_height"] = 0
+        return grid
     grid = grid.assign(
         elevation_m=(
             "cell",
-            elevation,
-            {"units": "m", "long_name": "terrain height at the cell centre (DEM)"},
+            dem.elevation_m(grid["lat"].values, grid["lon"].values),
+            {
+                "units": "m",
+                "long_name": "terrain height at the cell centre (DEM)",
+                "comment": "NaN: no DEM height (observer on the ellipsoid, no microwave)",
+            },
         )
     )
     grid.attrs["dem_source"] = dem.source
+    grid.attrs["cells_without_dem_height"] = gaps.count
+    if gaps.count and warn_dem_gaps:
+        warnings.warn(_dem_gap_text(scenario, gaps), DEMGapWarning, stacklevel=2)
     return grid
+
+
+def _dem_gap_text(scenario: Scenario, gaps, people: float | None = None) -> str:
+    held = "" if people is None else f", {people:,.0f} people,"
+    return (
+        f"{scenario.source}: [terrain] dem = {scenario.terrain.dem!r} has no height for "
+        f"{gaps.describe()}{held} planned there with open sky, the observer on the "
+        "ellipsoid (0 m) and no microwave relays; bring a DEM that covers them for terrain"
+    )
 
 
 def prepare_ground(inputs: PlanInputs) -> xr.Dataset:
     """Grid with terrain, population, rural flag, fibre reach (terrain-weighted km) and
     microwave reach; the routing grid's variables (``pipeline.routing``) when the plan's
     resolution is not ``[network] routing_resolution``."""
-    from hybridplan.grids import distribute_population, fiber_reach, load_dem
+    from hybridplan.grids import distribute_population, fiber_reach
 
     from .routing import add_slope, grid_resolution, join_routing, routing_ground
 
     scenario, spec = inputs.scenario, inputs.spec
-    dem_path = scenario.terrain.dem
-    dem = load_dem(None if dem_path == "bundled" else scenario.resolve_path(dem_path))
-    grid = add_slope(prepare_grid(scenario, inputs.region), dem)
+    dem = scenario_dem(scenario)
+    grid = add_slope(prepare_grid(scenario, inputs.region, warn_dem_gaps=False), dem)
     population = spec.population
     source = None if population.source == "bundled" else scenario.resolve_path(population.source)
     grid = distribute_population(
         grid, source, rural_density_per_km2=population.rural_density_per_km2
     )
+    no_height = ~np.isfinite(grid["elevation_m"].values)
+    grid.attrs["population_without_dem_height"] = float(grid["population"].values[no_height].sum())
+    if no_height.any():
+        from hybridplan.grids import DEMGapWarning, dem_gaps
+
+        gaps = dem_gaps(scenario_dem(scenario), grid["lat"].values, grid["lon"].values)
+        people = grid.attrs["population_without_dem_height"]
+        warnings.warn(_dem_gap_text(scenario, gaps, people), DEMGapWarning, stacklevel=2)
     grid = attach_settlements(grid, inputs.network, spec.network.include_planned)
     terrain = spec.terrain_costs
     ground = fiber_reach(

@@ -492,9 +492,9 @@ def planning_variables(
             long_name=f"present value of the site's build {horizon}",
         ),
     }
-    runner = np.where(
-        decision.cell_site >= 0, decision.site_runner_up[np.maximum(decision.cell_site, 0)], ""
-    )
+    runner = np.full(decision.cell_site.shape, "", dtype=object)
+    in_site = decision.cell_site >= 0  # no site at all: every cell is ""
+    runner[in_site] = decision.site_runner_up[decision.cell_site[in_site]]
     variables.update(
         {
             "site_runner_up": contract_var("site_runner_up", decision.site_runner_up.astype(str)),
