@@ -36,6 +36,7 @@ from .economics import (
 from .microwave import HOP_CAPACITY_MBPS, MicrowaveCosts
 from .network_plan import NetworkPlan, network_plan
 from .recommend import ALREADY_SERVED, NO_POPULATION, Recommendation, SatelliteOption, recommend
+from .rollout import rollout_case_variables, rollout_variables
 from .sites import Sites, demand_sites
 from .spec import PlanningSpec
 
@@ -362,7 +363,7 @@ def licensing_variables(
     described = [
         ", ".join(s for s in systems if cases[n].get(s)) or "no satellite system" for n in names
     ]
-    return {
+    out = {
         "case": contract_var("case", np.array(names, dtype=str)),
         "case_description": contract_var(
             "case_description", np.array([f"licensed: {d}" for d in described], dtype=str)
@@ -385,6 +386,8 @@ def licensing_variables(
         ),
         "year": contract_var("year", flows[0].year),
     }
+    out.update(rollout_case_variables(decisions, spec))
+    return out
 
 
 def planning_variables(
@@ -483,6 +486,7 @@ def planning_variables(
                 ),
             }
         )
+    variables.update(rollout_variables(decision, spec))
     if cases:
         variables.update(licensing_variables(plan, spec, cases, decision))
     for option, cost in rec.option_cost_usd.items():

@@ -44,7 +44,9 @@ class NetworkOptions:
     designed (``shared``: trunks shared by the sites they pass, a prize-collecting Steiner
     tree; ``per_site``: every site pays its own path), and the satellite capacity areas
     (H3 resolution of the coarse cells whose capacity the sites share), and whether
-    microwave relay chains on the DEM are an option."""
+    microwave relay chains on the DEM are an option; and the money committed per year to
+    the builds, which schedules the rollout [USD/year, present values as the plan's
+    costs]."""
 
     path: str = "bundled"
     include_planned: bool = False
@@ -52,6 +54,7 @@ class NetworkOptions:
     capacity_resolution: int = 5
     satellite_capacity: bool = True
     microwave: bool = True
+    budget_usd_per_year: float = 20e6
 
 
 @dataclass(frozen=True)
