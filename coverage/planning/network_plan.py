@@ -100,11 +100,13 @@ class NetworkPlan:
     n_trunks: int
     network_total_usd: float
     rounds: int
-    # the tree itself, for the rollout (trunks before branches): the graph of cells and
-    # site nodes, the design on it, and each site's node (-1: not a node of the graph)
+    # the tree itself, for the rollout (trunks before branches) and the certificates: the
+    # graph of cells and site nodes, the design on it with its last prizes [USD] per node,
+    # and each site's node (-1: not a node of the graph)
     graph: FibreGraph | None = None
     design: NetworkDesign | None = None
     site_node: np.ndarray | None = None
+    prize_usd: np.ndarray | None = None
 
 
 def _access_cells(sites: Sites, weighted_km: np.ndarray) -> np.ndarray:
@@ -246,6 +248,7 @@ def network_plan(
         graph=graph,
         design=design,
         site_node=_site_nodes(sites.n_sites, site_ids, site_node),
+        prize_usd=joint.prize_usd,
     )
 
 
