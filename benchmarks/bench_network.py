@@ -33,7 +33,7 @@ from hybridplan.coverage.planning.demand import (
     DemandAssumptions,
     UnderservedRule,
     demand_mbps,
-    underserved,
+    target_sites,
 )
 from hybridplan.coverage.planning.economics import (
     DEFAULT_LEO_COSTS,
@@ -218,9 +218,8 @@ def bench_region(resolution: int) -> None:
     n = grid.sizes["cell"]
     population = grid["population"].values
     demand = demand_mbps(population, DemandAssumptions())
-    target = underserved(
-        grid["rural"].values, population, grid["fiber_distance_km"].values, UnderservedRule()
-    )
+    # every cell a site of its own (the plan groups settlements into sites first)
+    target, _ = target_sites(population, grid["fiber_distance_km"].values, UnderservedRule())
     capex, opex = satellite_option_usd(demand, DEFAULT_LEO_COSTS)
     leo = present_value_usd(capex, opex, FINANCE.discount_rate, FINANCE.horizon_years)
     prize = np.where(target, leo, 0.0)

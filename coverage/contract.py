@@ -1258,6 +1258,9 @@ ASSUMPTIONS: dict[str, Assumption] = {
     "costs.<system>.service_usd_per_month": Assumption("USD/month"),
     "costs.<system>.capacity_mbps_per_terminal": Assumption("Mbit/s"),
     "population.rural_density_per_km2": Assumption("km-2"),
+    "network.budget_usd_per_year": Assumption(
+        "USD/year", "[ASSUMPTION]", "about a fifth of the default plan's present value"
+    ),
 }
 
 #: Scenario tables of the planning spec's parts (PlanningSpec field -> TOML table).

@@ -9,9 +9,10 @@ import json
 import numpy as np
 import pytest
 from hybridplan.coverage import build_plan, resolve
+from hybridplan.coverage.errors import ScenarioError
 from hybridplan.coverage.planning.network import FibreGraph, design_network
 from hybridplan.coverage.planning.rollout import RolloutError, site_rollout
-from hybridplan.coverage.scenario import Scenario
+from hybridplan.coverage.scenario import Scenario, default_scenario_text, planning_spec
 from hybridplan.grids import load_network
 from hybridplan.grids.errors import NetworkPlacementWarning
 
@@ -48,6 +49,14 @@ def test_nothing_built_gives_an_empty_curve():
     r = site_rollout([np.nan, np.nan], [10.0, 20.0], 1e6)
     assert r.step_site.size == 0 and (r.site_year == 0).all() and (r.site_rank == -1).all()
     np.testing.assert_array_equal(r.people_by_year, [0.0])
+
+
+def test_the_budget_key_is_in_the_default_scenario_and_checked():
+    text = default_scenario_text()
+    assert planning_spec(Scenario.from_toml(text, "d.toml")).network.budget_usd_per_year == 20e6
+    bad = text.replace("budget_usd_per_year = 20000000.0", "budget_usd_per_year = 0")
+    with pytest.raises(ScenarioError, match=r"\[network\] budget_usd_per_year = 0: expected > 0"):
+        planning_spec(Scenario.from_toml(bad, "d.toml"))
 
 
 def test_the_plan_rollout_spends_the_plan_and_keeps_the_budget(real_plan):

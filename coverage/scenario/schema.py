@@ -745,7 +745,7 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
             "USD/year",
             low=0.0,
             low_open=True,
-            source="[ASSUMPTION] about a fifth of the default plan's USD 111 M",
+            source="[ASSUMPTION] about a fifth of the default plan's present value: a 5-6 year rollout",
         ),
     ),
     "population": (
