@@ -13,8 +13,8 @@ import plotly.graph_objects as go
 import xarray as xr
 
 from .charts import _styled
-from .findings import money, people
-from .labels import as_text, require, units_of
+from .findings import money, option_label, people
+from .labels import as_text, categories, require, units_of
 from .page import Report, e, note, table
 
 #: Line colours of the licensing cases' curves (first: the plan's own case).
@@ -90,6 +90,20 @@ def _share_point(usd: np.ndarray, ppl: np.ndarray, share: float) -> float:
     return float(usd[min(k, usd.size - 1)])
 
 
+def _built_by_year(ds: xr.Dataset, years: np.ndarray) -> list[str]:
+    """Per year, the technologies of the sites connected in it (``"microwave 326"``)."""
+    if "site_build_year" not in ds or "site_recommendation" not in ds:
+        return [""] * len(years)
+    year = np.asarray(ds["site_build_year"].values).astype(int)
+    tech = categories(ds["site_recommendation"])
+    out = []
+    for y in years:
+        names, counts = np.unique(tech[year == y], return_counts=True)
+        order = np.argsort(-counts, kind="stable")
+        out.append(", ".join(f"{option_label(str(names[k]))} {counts[k]:,}" for k in order))
+    return out
+
+
 def rollout_section(report: Report, ds: xr.Dataset) -> list[str]:
     """The budget curve, a sentence and the build-by-year table."""
     if "rollout_cumulative_usd" not in ds or ds.sizes.get("rollout_step", 0) == 0:
@@ -118,9 +132,17 @@ def rollout_section(report: Report, ds: xr.Dataset) -> list[str]:
         + f"Half the people are connected for {money(half)}, "
         f"{half / usd[-1]:.0%} of the money."
     )
+    for name, c_usd, c_ppl in _curves(ds)[1:]:
+        if c_usd.size:
+            text += (
+                f" In case '{name}' the builds cost {money(c_usd[-1])} for "
+                f"{people(c_ppl[-1])} people; half of them for "
+                f"{money(_share_point(c_usd, c_ppl, 0.5))}."
+            )
+    mix = _built_by_year(ds, years)
     rows = [
-        [str(y), int(s), float(p), f"{p / ppl[-1]:.0%}", float(u)]
-        for y, s, p, u in zip(years, sites, by_year, spent, strict=True)
+        [str(y), int(s), float(p), f"{p / ppl[-1]:.0%}", float(u), m]
+        for y, s, p, u, m in zip(years, sites, by_year, spent, mix, strict=True)
     ]
     head = [
         ("Year", "year of the rollout (1: first)"),
@@ -128,6 +150,7 @@ def rollout_section(report: Report, ds: xr.Dataset) -> list[str]:
         ("People connected", str(ds["rollout_people_by_year"].attrs.get("long_name", ""))),
         ("Share of people", "share of the people the whole plan connects"),
         ("Committed [USD]", str(ds["rollout_usd_by_year"].attrs.get("long_name", ""))),
+        ("Built in the year [sites]", "sites connected in the year, by technology"),
     ]
     return [
         f"<p>{e(text)}</p>",

@@ -7,7 +7,12 @@ import xarray as xr
 from hybridplan.coverage.contract import contract_var
 from hybridplan.reports.html import render_report
 from hybridplan.reports.page import Report
-from hybridplan.reports.rollout import planned_routes_section, rollout_chart, rollout_section
+from hybridplan.reports.rollout import (
+    _built_by_year,
+    planned_routes_section,
+    rollout_chart,
+    rollout_section,
+)
 
 
 def test_budget_curve_traces_are_the_plan_curves(real_plan):
@@ -33,6 +38,12 @@ def test_rollout_section_tabulates_every_year(real_plan):
     table = next(p for p in parts if p.startswith("<table"))
     assert table.count("<tr>") == n_years + 1  # header + one row per year
     assert "year 1 connects" in parts[0]
+    # The technologies built each year add up to the sites connected in it.
+    years = real_plan["rollout_year"].values
+    mix = _built_by_year(real_plan, years)
+    per_year = np.diff(np.r_[0, real_plan["rollout_sites_by_year"].values])
+    for text, n in zip(mix, per_year, strict=True):
+        assert sum(int(part.rsplit(" ", 1)[1].replace(",", "")) for part in text.split(", ")) == n
     assert 'id="hp-budget-curve"' in html
 
 
