@@ -5,6 +5,7 @@ Run (from any folder except the repo root, so coverage/ cannot shadow coverage.p
 
     /work/wt/netdesign/.venv/bin/python /work/wt/netdesign/benchmarks/bench_network.py \
         [--links 400000] [--instances 50] [--no-region] [--resolution 7]
+    .../bench_network.py --plan-clusters [--clusters 8] [--max-nodes 180] [--time-limit 120]
 
 Prints:
 1. microwave: link tests per second on 1 thread and on all threads (goal >= 100,000/s on
@@ -14,6 +15,10 @@ Prints:
 3. the default region (GB + AJK, H3 res 7): the shared-trunk fibre tree with LEO PV as
    prizes on underserved cells, its time, cells served, km of new fibre, network vs
    per-cell total, and heuristic vs MILP gaps on clusters cut around its largest trunks.
+4. ``--plan-clusters`` (alone): the default *plan's* own fibre graph (cells and target
+   sites) and the prizes of its joint decision, through the pipeline; clusters of at most
+   ``--max-nodes`` nodes around the plan's trunks and the richest network cells; per
+   cluster the heuristic's and the plan's own tree's gap to the MILP lower bound.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from hybridplan.coverage.planning.demand import (
     DemandAssumptions,
     UnderservedRule,
     demand_mbps,
-    underserved,
+    target_sites,
 )
 from hybridplan.coverage.planning.economics import (
     DEFAULT_LEO_COSTS,
@@ -123,11 +128,7 @@ def bench_region_microwave(grid, prize, roots, n_sites: int = 1_500) -> None:
     (as PoPs) and the highest cell of each res-5 parent (ridge relays); 7 GHz, 30 m masts
     (relays 40 m), 48 samples per profile."""
     import h3
-    from hybridplan.coverage.planning.microwave import (
-        candidate_links,
-        profile_points,
-        relay_chains,
-    )
+    from hybridplan.coverage.planning.microwave import candidate_links, profile_points, relay_chains
     from hybridplan.grids import load_dem
 
     start = time.perf_counter()
@@ -217,9 +218,8 @@ def bench_region(resolution: int) -> None:
     n = grid.sizes["cell"]
     population = grid["population"].values
     demand = demand_mbps(population, DemandAssumptions())
-    target = underserved(
-        grid["rural"].values, population, grid["fiber_distance_km"].values, UnderservedRule()
-    )
+    # every cell a site of its own (the plan groups settlements into sites first)
+    target, _ = target_sites(population, grid["fiber_distance_km"].values, UnderservedRule())
     capex, opex = satellite_option_usd(demand, DEFAULT_LEO_COSTS)
     leo = present_value_usd(capex, opex, FINANCE.discount_rate, FINANCE.horizon_years)
     prize = np.where(target, leo, 0.0)
@@ -286,13 +286,188 @@ def bench_region(resolution: int) -> None:
         )
 
 
+def plan_network(workers: int = 2):
+    """The default plan's own fibre problem: the scenario resolved and its coverage run
+    through the pipeline, the joint decision taken (base licensing case); returns the
+    NetworkPlan (graph of cells and site nodes, the design, its last prizes) and the
+    number of cells."""
+    import xarray as xr
+    from hybridplan.coverage import default_scenario, prepare_ground, resolve, run_coverage
+    from hybridplan.coverage.planning.decide import decide
+
+    start = time.perf_counter()
+    inputs = resolve(default_scenario())
+    ground = prepare_ground(inputs)
+    fom = run_coverage(inputs.scenario, grid=ground, systems=inputs.systems, workers=workers)
+    fom = fom.drop_vars([v for v in ("lat", "lon") if v in fom.coords])
+    plan = xr.merge([ground, fom], compat="override", combine_attrs="override")
+    t_inputs = time.perf_counter() - start
+    cases = inputs.scenario.licensing_cases()
+    licensed = dict(next(iter(cases.values()))) if cases else None
+    start = time.perf_counter()
+    decision = decide(plan, inputs.spec, licensed)
+    t_decide = time.perf_counter() - start
+    print(
+        f"default plan inputs and coverage {t_inputs:.1f} s, joint decision {t_decide:.1f} s "
+        f"(shared machine)"
+    )
+    return decision.network, plan.sizes["cell"], inputs.spec
+
+
+def _grow(adjacency: sp.csr_matrix, seeds: np.ndarray, taken: np.ndarray, max_nodes: int):
+    """Nodes reached from ``seeds`` ring by ring (breadth first, not through ``taken``),
+    at most ``max_nodes``, in the order reached."""
+    order = [int(s) for s in seeds if not taken[s]][:max_nodes]
+    seen = set(order)
+    frontier = list(order)
+    while frontier and len(order) < max_nodes:
+        nxt = []
+        for v in frontier:
+            for w in adjacency.indices[adjacency.indptr[v] : adjacency.indptr[v + 1]].tolist():
+                if w not in seen and not taken[w]:
+                    seen.add(w)
+                    nxt.append(w)
+                    order.append(w)
+                    if len(order) >= max_nodes:
+                        return np.array(order)
+        frontier = nxt
+    return np.array(order)
+
+
+def _restricted_total(graph, design, idx, prize, roots, site):
+    """The plan's own tree restricted to the nodes ``idx``: its total on that instance,
+    or NaN when the restriction is not a feasible tree there (it leaves the cluster)."""
+    inside = np.zeros(graph.n_nodes, bool)
+    inside[idx] = True
+    tree_nodes = design.in_tree & ~roots & inside
+    up = design.parent[tree_nodes]
+    if np.any(up < 0) or not inside[up].all():
+        return np.nan
+    edges = design.parent_edge[tree_nodes]
+    served = design.served & inside
+    unserved = inside & ~design.served & ~roots
+    return float(graph.edge_cost_usd[edges].sum() + site[served].sum() + prize[unserved].sum())
+
+
+def bench_plan_clusters(
+    n_clusters: int, max_nodes: int, time_limit_s: float, workers: int = 2
+) -> None:
+    """Certified gap on the default plan's own fibre graph and prizes (item 4 of issue 12).
+
+    Clusters of at most ``max_nodes`` nodes, disjoint: first around each trunk of the
+    plan's tree (the trunk's nodes, then rings of neighbours), then around the network
+    cells with the most prize within reach (where a trunk could have been built). Each
+    cluster is an instance of its own (its roots = the network cells inside): the
+    heuristic re-run on it, and the plan's tree restricted to it where that is a feasible
+    tree there, against the MILP's optimum and lower bound (HiGHS).
+    """
+    net, n_cell, spec = plan_network(workers)
+    if net is None or net.graph is None:
+        print("the default plan has no shared network design; nothing to certify")
+        return
+    graph, design = net.graph, net.design
+    n = graph.n_nodes
+    prize = np.asarray(net.prize_usd, float)
+    roots = design.in_tree & (design.parent < 0)
+    site = np.zeros(n)
+    site[n_cell:] = fibre_site_cost_usd(spec.fiber, spec.finance)
+    adjacency = sp.csr_matrix(
+        (
+            np.ones(2 * graph.edge_i.size),
+            (np.r_[graph.edge_i, graph.edge_j], np.r_[graph.edge_j, graph.edge_i]),
+        ),
+        shape=(n, n),
+    )
+    served = design.served
+    trunks = design.trunk_id[design.in_tree & ~roots]
+    sizes = np.bincount(trunks, minlength=n) if trunks.size else np.zeros(n, int)
+    print(
+        f"plan graph: {n:,} nodes ({n_cell:,} cells, {n - n_cell:,} target sites), "
+        f"{graph.edge_i.size:,} edges, {roots.sum():,} on the network; tree: "
+        f"{int((sizes > 0).sum())} trunks, {served.sum()} sites on fibre, "
+        f"{(design.in_tree & ~roots).sum()} tree nodes; prizes > 0 at "
+        f"{(prize > 0).sum():,} nodes"
+    )
+    taken = np.zeros(n, bool)
+    seeds_list = [
+        ("trunk", np.flatnonzero(design.trunk_id == t)) for t in np.argsort(-sizes) if sizes[t]
+    ]
+    # then the network cells with the most prize within 7 rings
+    ring = 7
+    cells = sp.csr_matrix((np.ones(graph.edge_i.size), (graph.edge_i, graph.edge_j)), shape=(n, n))
+    candidates = np.flatnonzero(roots)
+    hops = dijkstra(cells, directed=False, indices=candidates, unweighted=True, limit=ring)
+    score = np.where(np.isfinite(hops), prize[None, :], 0.0).sum(axis=1)
+    seeds_list += [("network cell", np.array([candidates[k]])) for k in np.argsort(-score)]
+    rows = []
+    for kind, seeds in seeds_list:
+        if len(rows) >= n_clusters:
+            break
+        if taken[seeds].any():
+            continue
+        idx = np.sort(_grow(adjacency, seeds, taken, max_nodes))
+        if not roots[idx].any() or not (prize[idx] > 0).any():
+            continue
+        taken[idx] = True
+        pos = np.full(n, -1)
+        pos[idx] = np.arange(idx.size)
+        inside = (pos[graph.edge_i] >= 0) & (pos[graph.edge_j] >= 0)
+        sub = FibreGraph.from_edges(
+            idx.size,
+            pos[graph.edge_i[inside]],
+            pos[graph.edge_j[inside]],
+            graph.edge_cost_usd[inside],
+        )
+        start = time.perf_counter()
+        cert = certify(sub, prize[idx], roots[idx], site[idx], time_limit_s=time_limit_s)
+        own = _restricted_total(graph, design, idx, prize, roots, site)
+        own_gap = (own - cert.lower_bound_usd) / own if np.isfinite(own) and own > 0 else np.nan
+        rows.append((cert.gap, own_gap))
+        print(
+            f"  cluster {len(rows)} ({kind}): {idx.size} nodes, {(prize[idx] > 0).sum()} "
+            f"with a prize, {roots[idx].sum()} on the network, {served[idx].sum()} on the "
+            f"plan's fibre: heuristic {cert.heuristic_usd / 1e6:.4f} M USD, MILP "
+            f"{cert.exact_usd / 1e6:.4f}, bound {cert.lower_bound_usd / 1e6:.4f}, gap "
+            f"{cert.gap:.3%}{'' if cert.optimal else ' (time limit)'}; plan's tree there "
+            + (
+                f"{own / 1e6:.4f} M USD, gap {own_gap:.3%}"
+                if np.isfinite(own)
+                else "leaves the cluster"
+            )
+            + f"; {time.perf_counter() - start:.1f} s"
+        )
+    if rows:
+        gaps = np.array(rows)
+        own = gaps[:, 1][np.isfinite(gaps[:, 1])]
+        print(
+            f"  certified gap on {len(rows)} clusters of <= {max_nodes} nodes: heuristic "
+            f"worst {gaps[:, 0].max():.3%}, mean {gaps[:, 0].mean():.3%}"
+            + (
+                f"; the plan's own tree (on {own.size} clusters it fits in) worst {own.max():.3%}"
+                if own.size
+                else ""
+            )
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--links", type=int, default=400_000)
     parser.add_argument("--instances", type=int, default=50)
     parser.add_argument("--resolution", type=int, default=7)
     parser.add_argument("--no-region", action="store_true")
+    parser.add_argument(
+        "--plan-clusters",
+        action="store_true",
+        help="only the certified gap on the default plan's own fibre graph and prizes",
+    )
+    parser.add_argument("--clusters", type=int, default=8)
+    parser.add_argument("--max-nodes", type=int, default=180)
+    parser.add_argument("--time-limit", type=float, default=120.0)
     args = parser.parse_args()
+    if args.plan_clusters:
+        bench_plan_clusters(args.clusters, args.max_nodes, args.time_limit)
+        return
     bench_microwave(args.links)
     bench_random(args.instances)
     if not args.no_region:

@@ -32,6 +32,7 @@ from .findings import findings, licensing_sentence, money, option_label, technol
 from .labels import ReportDataError, as_text, default_system, systems
 from .page import CSS, SCRIPT, Report, e, kv_table, note, table
 from .profiles import district_profiles
+from .rollout import planned_routes_section, rollout_section
 from .tables import district_table
 from .text import METHODS
 
@@ -517,6 +518,8 @@ def render_report(
     )
     report.section("Charts", _charts_section(report, ds, sweep, series_cells))
     report.section("Licensing comparison", _licensing_section(ds))
+    report.section("Rollout under a budget", rollout_section(report, ds))
+    report.section("Planned routes", planned_routes_section(ds))
     report.section("Satellite systems", _systems_section(ds, constellations))
     report.section("Methods", _methods_section(ds))
     report.section("Data provenance and limits", _provenance_section(ds, provenance))

@@ -23,6 +23,7 @@ from ..planning import planning_variables
 from ..planning.spec import PlanningSpec
 from ..scenario import Scenario
 from .inputs import PlanInputs, prepare_grid, prepare_ground, resolve_systems
+from .planned_routes import planned_route_variables
 
 
 def run_coverage(
@@ -174,6 +175,6 @@ def build_plan(
     )
     if not inputs.scenario.engine.series_cells and inputs.scenario.engine.default_series:
         fom = add_default_series(inputs, ground, fom, workers=workers, executor=executor)
-    return seal_plan(
-        assemble_plan(ground, fom, inputs.spec, inputs.scenario.licensing_cases()), inputs.spec
-    )
+    plan = assemble_plan(ground, fom, inputs.spec, inputs.scenario.licensing_cases())
+    plan = plan.assign(planned_route_variables(plan, inputs))  # what each planned route is worth
+    return seal_plan(plan, inputs.spec)

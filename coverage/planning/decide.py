@@ -40,6 +40,7 @@ from .microwave import HOP_CAPACITY_MBPS, MicrowaveCosts, SharedChains, shared_c
 from .network_plan import NetworkPlan, network_plan
 from .recommend import ALREADY_SERVED, NO_POPULATION, Recommendation, SatelliteOption, recommend
 from .routing import RoutingGrid, routing_grid
+from .rollout import rollout_case_variables, rollout_variables
 from .sites import Sites, demand_sites
 from .spec import PlanningSpec
 
@@ -416,7 +417,7 @@ def licensing_variables(
     described = [
         ", ".join(s for s in systems if cases[n].get(s)) or "no satellite system" for n in names
     ]
-    return {
+    out = {
         "case": contract_var("case", np.array(names, dtype=str)),
         "case_description": contract_var(
             "case_description", np.array([f"licensed: {d}" for d in described], dtype=str)
@@ -439,6 +440,8 @@ def licensing_variables(
         ),
         "year": contract_var("year", flows[0].year),
     }
+    out.update(rollout_case_variables(decisions, spec))
+    return out
 
 
 def planning_variables(
@@ -552,6 +555,7 @@ def planning_variables(
                 ),
             }
         )
+    variables.update(rollout_variables(decision, spec))
     if cases:
         variables.update(licensing_variables(plan, spec, cases, decision))
     for option, cost in rec.option_cost_usd.items():

@@ -34,7 +34,7 @@ import numpy as np
 import xarray as xr
 
 from .capacity import SiteOption, default_capacity, joint_plan
-from .network import FibreGraph, fibre_edge_cost_usd, fibre_site_cost_usd
+from .network import FibreGraph, NetworkDesign, fibre_edge_cost_usd, fibre_site_cost_usd
 from .recommend import FeasibilityCriteria, SatelliteOption, feasible
 from .routing import RoutingGrid
 from .sites import Sites
@@ -101,6 +101,13 @@ class NetworkPlan:
     n_trunks: int
     network_total_usd: float
     rounds: int
+    # the tree itself, for the rollout (trunks before branches) and the certificates: the
+    # graph of cells and site nodes, the design on it with its last prizes [USD] per node,
+    # and each site's node (-1: not a node of the graph)
+    graph: FibreGraph | None = None
+    design: NetworkDesign | None = None
+    site_node: np.ndarray | None = None
+    prize_usd: np.ndarray | None = None
 
 
 def _site_areas(plan_areas: np.ndarray, sites: Sites, population: np.ndarray) -> np.ndarray:
@@ -243,4 +250,14 @@ def network_plan(
         int(np.unique(trunk[trunk >= 0]).size),
         float(np.nansum(site_cost)),
         joint.rounds,
+        graph=graph,
+        design=design,
+        site_node=_site_nodes(sites.n_sites, site_ids, site_node),
+        prize_usd=joint.prize_usd,
     )
+
+
+def _site_nodes(n_site: int, site_ids: np.ndarray, site_node: np.ndarray) -> np.ndarray:
+    out = np.full(n_site, -1, dtype=np.int64)
+    out[site_ids] = site_node
+    return out

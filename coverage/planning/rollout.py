@@ -22,8 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..contract import contract_var
 from ..errors import CoverageError
-from .network import FibreGraph, NetworkDesign
+from .network import FibreGraph, NetworkDesign, fibre_site_cost_usd
 
 
 class RolloutError(CoverageError):
@@ -235,3 +236,198 @@ def network_items(
     cost[elsewhere] = other[elsewhere]
     connected = design.served | elsewhere
     return design.parent.copy(), cost, np.where(connected, ppl, 0.0)
+
+
+#: Longest build programme the plan tabulates [year]; a budget that needs longer shows
+#: what is connected by then (the curve still holds every build).
+MAX_ROLLOUT_YEARS = 30
+
+
+@dataclass(frozen=True)
+class SiteRollout:
+    """The rollout of a plan's builds, per demand site and as a curve.
+
+    Attributes
+    ----------
+    site_rank : int64 array, ``(n_site,)``
+        Position of the site's connection in the build order (0 first); -1: not built.
+    site_year : int64 array, ``(n_site,)``
+        Year (1, 2, ...) the site is connected under the budget; 0: not built.
+    step_site : int64 array, ``(n_step,)``
+        The site connected at each step of the curve (one step per built site, in order).
+    step_usd : float array, ``(n_step,)``
+        Cumulative money committed once that site is connected, its trunk included [USD].
+    step_people : float array, ``(n_step,)``
+        Cumulative people connected [person].
+    years : int64 array, ``(n_year,)``
+        1 .. the year the last site is connected (at most :data:`MAX_ROLLOUT_YEARS`).
+    people_by_year, usd_by_year : float array, ``(n_year,)``
+        Cumulative people connected and money committed at the end of each year.
+    sites_by_year : int64 array, ``(n_year,)``
+        Cumulative sites connected at the end of each year.
+    budget_usd_per_year : float
+    """
+
+    site_rank: np.ndarray
+    site_year: np.ndarray
+    step_site: np.ndarray
+    step_usd: np.ndarray
+    step_people: np.ndarray
+    years: np.ndarray
+    people_by_year: np.ndarray
+    usd_by_year: np.ndarray
+    sites_by_year: np.ndarray
+    budget_usd_per_year: float
+
+
+def site_rollout(
+    site_cost_usd,
+    site_people,
+    budget_usd_per_year: float,
+    graph: FibreGraph | None = None,
+    design: NetworkDesign | None = None,
+    site_node=None,
+    fibre_site_usd: float = 0.0,
+) -> SiteRollout:
+    """Order a plan's builds (Horn, trunks before branches) and schedule them on a budget.
+
+    Parameters
+    ----------
+    site_cost_usd : array_like, ``(n_site,)``
+        The chosen option's cost per site [USD] (NaN or inf: nothing built); the cost of
+        the budget's currency, e.g. present values.
+    site_people : array_like, ``(n_site,)``
+        People each site connects [person].
+    budget_usd_per_year : float
+        Money available per year [USD/year], > 0.
+    graph, design : FibreGraph, NetworkDesign, optional
+        The shared fibre tree; sites it serves are built as its nodes (the edges above
+        them first, at the graph's edge costs, plus ``fibre_site_usd`` at the site).
+    site_node : array_like of int, ``(n_site,)``, optional
+        Each site's node in ``graph`` (-1: none).
+    fibre_site_usd : float
+        Fibre site equipment at a served site node [USD].
+
+    Notes
+    -----
+    Items are the graph's nodes (a node costs its edge to the parent plus its site
+    equipment) and every other built site on its own (a satellite terminal, a microwave
+    chain, a site whose access cell is on the network). The curve has one step per
+    connected site; the cost of trunk nodes is counted at the first site that needs them.
+    """
+    cost = np.asarray(site_cost_usd, np.float64).ravel()
+    ppl = np.asarray(site_people, np.float64).ravel()
+    n_site = cost.size
+    if ppl.size != n_site:
+        raise RolloutError(
+            f"site_rollout: expected site_cost_usd and site_people of one length, found "
+            f"{n_site} and {ppl.size}; one value per site"
+        )
+    built = np.isfinite(cost)
+    node = np.full(n_site, -1, np.int64) if site_node is None else np.asarray(site_node, np.int64)
+    on_tree = np.zeros(n_site, bool)
+    if graph is not None and design is not None:
+        on_tree = (node >= 0) & design.served[np.maximum(node, 0)] & built
+        node_people = np.zeros(graph.n_nodes)
+        node_people[node[on_tree]] = ppl[on_tree]
+        node_site = np.zeros(graph.n_nodes)
+        node_site[node[on_tree]] = fibre_site_usd
+        parent, item_cost, item_people = network_items(graph, design, node_people, node_site)
+        n_tree = graph.n_nodes
+    else:
+        parent = item_cost = item_people = np.zeros(0)
+        n_tree = 0
+    alone = np.flatnonzero(built & ~on_tree)
+    parent = np.concatenate([np.asarray(parent, np.int64), np.full(alone.size, -1, np.int64)])
+    item_cost = np.concatenate([item_cost, cost[alone]])
+    item_people = np.concatenate([item_people, ppl[alone]])
+    item_site = np.full(parent.size, -1, np.int64)
+    item_site[node[on_tree]] = np.flatnonzero(on_tree)
+    item_site[n_tree:] = alone
+    order = rollout_order(parent, np.maximum(item_cost, 0.0), np.maximum(item_people, 0.0))
+    site_rank = np.full(n_site, -1, np.int64)
+    site_year = np.zeros(n_site, np.int64)
+    steps = np.flatnonzero(item_site[order.order] >= 0)
+    step_site = item_site[order.order][steps]
+    site_rank[step_site] = np.arange(steps.size)
+    year = build_year(order, budget_usd_per_year)  # validates the budget
+    site_year[step_site] = year[order.order][steps]
+    last = int(site_year.max()) if steps.size else 1
+    years = np.arange(1, min(last, MAX_ROLLOUT_YEARS) + 1)
+    curve = budget_curve(order, [budget_usd_per_year], int(years.size))
+    sites_by_year = np.array([(site_year[step_site] <= y).sum() for y in years], np.int64)
+    return SiteRollout(
+        site_rank,
+        site_year,
+        step_site,
+        order.cumulative_usd[steps],
+        order.cumulative_people[steps],
+        years,
+        curve.people_by_year[0],
+        curve.usd_by_year[0],
+        sites_by_year,
+        float(budget_usd_per_year),
+    )
+
+
+def decision_rollout(decision, spec) -> SiteRollout:
+    """The rollout of a ``decide.Decision``: its target sites' chosen builds, present
+    values as costs, on the fibre tree of its network plan, under ``[network]
+    budget_usd_per_year`` (``spec.network``)."""
+    cost = np.where(decision.site_target, decision.site.chosen_cost_usd, np.nan)
+    cost = np.where(cost > 0, cost, np.nan)  # already served / no cost: nothing to build
+    net = decision.network
+    graph = None if net is None else net.graph
+    return site_rollout(
+        cost,
+        decision.sites.population,
+        spec.network.budget_usd_per_year,
+        graph=graph,
+        design=None if net is None else net.design,
+        site_node=None if net is None else net.site_node,
+        fibre_site_usd=fibre_site_cost_usd(spec.fiber, spec.finance),
+    )
+
+
+def rollout_variables(decision, spec) -> dict[str, tuple]:
+    """The plan's own rollout as contract variables: per site and cell the build year and
+    rank, the curve over ``rollout_step`` and the totals by ``rollout_year``."""
+    r = decision_rollout(decision, spec)
+    cell_site = np.asarray(decision.cell_site)
+    cell_year = np.where(cell_site >= 0, r.site_year[np.maximum(cell_site, 0)], 0)
+    return {
+        "rollout_budget_usd_per_year": contract_var(
+            "rollout_budget_usd_per_year", np.float64(r.budget_usd_per_year)
+        ),
+        "site_rollout_rank": contract_var("site_rollout_rank", r.site_rank.astype(np.int32)),
+        "site_build_year": contract_var("site_build_year", r.site_year.astype(np.int16)),
+        "build_year": contract_var("build_year", cell_year.astype(np.int16)),
+        "rollout_step": contract_var("rollout_step", np.arange(r.step_site.size, dtype=np.int32)),
+        "rollout_step_site": contract_var("rollout_step_site", r.step_site.astype(np.int32)),
+        "rollout_cumulative_usd": contract_var("rollout_cumulative_usd", r.step_usd),
+        "rollout_cumulative_people": contract_var("rollout_cumulative_people", r.step_people),
+        "rollout_year": contract_var("rollout_year", r.years.astype(np.int16)),
+        "rollout_people_by_year": contract_var("rollout_people_by_year", r.people_by_year),
+        "rollout_usd_by_year": contract_var("rollout_usd_by_year", r.usd_by_year),
+        "rollout_sites_by_year": contract_var(
+            "rollout_sites_by_year", r.sites_by_year.astype(np.int32)
+        ),
+    }
+
+
+def rollout_case_variables(decisions, spec) -> dict[str, tuple]:
+    """The curve "people connected vs cumulative USD" of every licensing case, over
+    ``(case, rollout_case_step)``, NaN after a case's last step."""
+    curves = [decision_rollout(d, spec) for d in decisions]
+    n = max((c.step_usd.size for c in curves), default=0)
+    usd = np.full((len(curves), n), np.nan)
+    people = np.full((len(curves), n), np.nan)
+    for k, c in enumerate(curves):
+        usd[k, : c.step_usd.size] = c.step_usd
+        people[k, : c.step_people.size] = c.step_people
+    return {
+        "rollout_cumulative_usd_by_case": contract_var("rollout_cumulative_usd_by_case", usd),
+        "rollout_cumulative_people_by_case": contract_var(
+            "rollout_cumulative_people_by_case", people
+        ),
+    }

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .network import FibreGraph, NetworkDesign, design_network
+from .network import FibreGraph, NetworkDesign, NetworkDesignError, design_network
 
 TERRESTRIAL = ("fiber", "microwave")
 
@@ -46,15 +46,20 @@ class RouteValue:
     technology_changes: dict
 
 
-def _technology(design: NetworkDesign, technology) -> np.ndarray:
+def _technology(design: NetworkDesign | None, technology) -> np.ndarray:
     if technology is not None:
         return np.asarray(technology, dtype=object)
+    if design is None:
+        raise NetworkDesignError(
+            "route_value: expected a NetworkDesign or the technologies per node, found "
+            "neither; pass technology_without / technology_with"
+        )
     return np.where(design.served, "fiber", "other").astype(object)
 
 
 def route_value(
-    without: NetworkDesign,
-    with_route: NetworkDesign,
+    without: NetworkDesign | None,
+    with_route: NetworkDesign | None,
     population,
     target,
     technology_without=None,
@@ -66,7 +71,9 @@ def route_value(
 
     Parameters
     ----------
-    without, with_route : NetworkDesign
+    without, with_route : NetworkDesign or None
+        ``None`` when the technologies and the totals are given (a joint decision
+        compared site by site).
     population : array_like, ``(n_node,)``
         People per node [person].
     target : array_like of bool, ``(n_node,)``
@@ -88,6 +95,13 @@ def route_value(
     lost = terrestrial_before & ~terrestrial_after
     changed = tgt & (before != after)
     changes = Counter(zip(before[changed].tolist(), after[changed].tolist(), strict=True))
+    if (total_without_usd is None and without is None) or (
+        total_with_usd is None and with_route is None
+    ):
+        raise NetworkDesignError(
+            "route_value: expected a NetworkDesign or a plan total for each side, found "
+            "neither; pass total_without_usd / total_with_usd"
+        )
     t0 = without.total_usd if total_without_usd is None else total_without_usd
     t1 = with_route.total_usd if total_with_usd is None else total_with_usd
     return RouteValue(

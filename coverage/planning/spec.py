@@ -44,10 +44,12 @@ class NetworkOptions:
     designed (``shared``: trunks shared by the sites they pass, a prize-collecting Steiner
     tree; ``per_site``: every site pays its own path), and the satellite capacity areas
     (H3 resolution of the coarse cells whose capacity the sites share), whether
-    microwave relay chains on the DEM are an option, and the H3 resolution of the
-    *routing grid* over which fibre trunks and relay chains run, whatever the plan's own
+    microwave relay chains on the DEM are an option, the H3 resolution of the *routing
+    grid* over which fibre trunks and relay chains run, whatever the plan's own
     resolution (so that the choice between fibre, microwave and satellite is a property
-    of the ground, not of the grid the results are shown on)."""
+    of the ground, not of the grid the results are shown on), and the money committed per
+    year to the builds, which schedules the rollout [USD/year, present values as the
+    plan's costs]."""
 
     path: str = "bundled"
     include_planned: bool = False
@@ -56,6 +58,7 @@ class NetworkOptions:
     satellite_capacity: bool = True
     microwave: bool = True
     routing_resolution: int = 7
+    budget_usd_per_year: float = 20e6
 
 
 @dataclass(frozen=True)

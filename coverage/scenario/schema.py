@@ -790,6 +790,18 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
             "on the DEM with dual-state P.530 clearance; ridge relays per res-5 area)",
             source="[REPORTED] hop tiers: pytal (Oughton); 30 km hops: ITU CPP",
         ),
+        _d(
+            _NETWORK,
+            "budget_usd_per_year",
+            "float",
+            "money committed per year to the builds (present values of build + O&M/service, "
+            "as the plan's costs): schedules the rollout, builds ordered by people per USD "
+            "with trunks before branches; the report's curve answers any other budget",
+            "USD/year",
+            low=0.0,
+            low_open=True,
+            source="[ASSUMPTION] about a fifth of the default plan's present value: a 5-6 year rollout",
+        ),
     ),
     "population": (
         _d(

@@ -1,0 +1,165 @@
+"""What each planned route of the network file is worth to the plan.
+
+For every route with ``status = "planned"`` (the Khunjerab-Rawalpindi-Karachi transit
+route, the CAREC links, ...): the plan with that route built by others against the plan
+without it, on the same coverage and the same target sites (the base licensing case):
+
+- the route is built: the cells it enters join the network (``on_network``, the roots of
+  the fibre tree) and every cell's least-cost path to fibre is recomputed with the route
+  as a source (:func:`hybridplan.grids.fiber_reach`, the plan's own terrain rule);
+- the target sites stay those of the plan (``fiber_distance_km`` is not changed), so the
+  comparison is over the same people; microwave chains keep their plan (the route adds no
+  microwave hub: an under-statement for microwave);
+- the joint decision is taken again (:func:`hybridplan.coverage.planning.decide.decide`)
+  and compared site by site (:func:`.planning.route_value.route_value`): target people
+  newly on terrestrial backhaul (fibre or microwave), people no longer on it, the cost
+  saved (the plan's total without minus with; the route's own cost is not counted: others
+  build it) and the technology changes.
+
+A route that enters no cell of the region off the existing network changes nothing and
+is worth zero without a second decision. With ``[network] include_planned = true`` the
+plan already counts every planned route as built and nothing is valued here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+
+import h3
+import numpy as np
+import xarray as xr
+
+from ..contract import contract_var
+from ..planning.decide import decide, plan_sites
+from ..planning.route_value import RouteValue, route_value
+from .inputs import PlanInputs
+
+#: Densify routes to this spacing (or a third of the cell edge, if smaller) [km].
+ROUTE_STEP_KM = 0.25
+
+
+def route_cells(route, cells, resolution: int) -> np.ndarray:
+    """Indices of ``cells`` (H3 strings at ``resolution``) that the route's polyline enters."""
+    from hybridplan.grids import Network
+    from hybridplan.grids.fiber_reach import network_points
+
+    step = min(ROUTE_STEP_KM, h3.average_hexagon_edge_length(resolution, unit="km") / 3.0)
+    points = network_points(Network((route,), (), ""), True, step)  # (lat, lon) [degree]
+    index = {str(c): k for k, c in enumerate(cells)}
+    hit = {index.get(h3.latlng_to_cell(float(a), float(b), resolution)) for a, b in points}
+    hit.discard(None)
+    return np.array(sorted(hit), dtype=np.int64)
+
+
+def _site_technology(meanings, codes) -> np.ndarray:
+    return np.array(meanings, dtype=object)[np.asarray(codes, dtype=np.int64)]
+
+
+def _with_route(plan: xr.Dataset, inputs: PlanInputs, route) -> xr.Dataset:
+    """The plan's ground with ``route`` built: its cells on the network, least-cost paths
+    to the nearer of the old network and the route."""
+    from hybridplan.grids import Network, fiber_reach
+
+    terrain = inputs.spec.terrain_costs
+    only = Network((dataclasses.replace(route, status="existing"),), (), inputs.network.source)
+    ground = plan[["lat", "lon", "elevation_m", "slope_deg"]]
+    ground.attrs = {"region": plan.attrs.get("region", "")}
+    reach = fiber_reach(
+        ground,
+        only,
+        slope_cost_per_deg=terrain.slope_cost_per_deg,
+        elevation_cost_per_km=terrain.elevation_cost_per_km,
+        elevation_threshold_m=terrain.elevation_threshold_m,
+    )
+    on = plan["on_network"].values.astype(bool) | reach["on_network"].values.astype(bool)
+    weighted = np.fmin(plan["fiber_weighted_km"].values, reach["fiber_weighted_km"].values)
+    path = np.where(
+        np.nan_to_num(reach["fiber_weighted_km"].values, nan=np.inf)
+        < np.nan_to_num(plan["fiber_weighted_km"].values, nan=np.inf),
+        reach["fiber_path_km"].values,
+        plan["fiber_path_km"].values,
+    )
+    return plan.assign(
+        on_network=(
+            plan["on_network"].dims,
+            on.astype(plan["on_network"].dtype),
+            plan["on_network"].attrs,
+        ),
+        fiber_weighted_km=(("cell",), weighted, plan["fiber_weighted_km"].attrs),
+        fiber_path_km=(("cell",), path, plan["fiber_path_km"].attrs),
+    )
+
+
+def value_routes(plan: xr.Dataset, inputs: PlanInputs) -> dict[str, tuple[int, RouteValue]]:
+    """``{route name: (new network cells in the region, RouteValue)}`` of every planned
+    route of ``inputs.network`` (module docstring); ``plan`` holds the plan's decision."""
+    spec = inputs.spec
+    routes = [r for r in inputs.network.routes if r.status == "planned"]
+    if not routes or spec.network.include_planned or "site_recommendation" not in plan:
+        return {}
+    cells = plan["cell"].values.astype(str)
+    resolution = int(plan.attrs.get("h3_resolution", h3.get_resolution(cells[0])))
+    on = plan["on_network"].values.astype(bool)
+    target = plan["site_target"].values.astype(bool)
+    people = plan["site_population"].values.astype(np.float64)
+    meanings = str(plan["site_recommendation"].attrs["flag_meanings"]).split()
+    before = _site_technology(meanings, plan["site_recommendation"].values)
+    cost_before = plan["site_cost_usd"].values
+    total_before = float(np.nansum(np.where(target, cost_before, np.nan)))
+    cases = inputs.scenario.licensing_cases()
+    licensed = dict(next(iter(cases.values()))) if cases else None
+    sites = None
+    out: dict[str, tuple[int, RouteValue]] = {}
+    for route in routes:
+        new = route_cells(route, cells, resolution)
+        new = new[~on[new]]
+        if new.size == 0:
+            out[route.name] = (0, RouteValue(0.0, 0.0, 0, 0.0, {}))
+            continue
+        sites = plan_sites(plan, spec) if sites is None else sites
+        with_plan = _with_route(plan, inputs, route)
+        d = decide(with_plan, spec, licensed, sites)
+        after = _site_technology(d.site.meanings, d.site.code)
+        total_after = float(np.nansum(np.where(target, d.site.chosen_cost_usd, np.nan)))
+        value = route_value(None, None, people, target, before, after, total_before, total_after)
+        out[route.name] = (int(new.size), value)
+    return out
+
+
+def _changes_text(changes: dict) -> str:
+    items = sorted(Counter(changes).items(), key=lambda kv: (-kv[1], kv[0]))
+    return "; ".join(f"{a}->{b}: {n}" for (a, b), n in items)
+
+
+def planned_route_variables(plan: xr.Dataset, inputs: PlanInputs) -> dict[str, tuple]:
+    """The planned-route table as contract variables over ``route`` (empty without
+    planned routes)."""
+    values = value_routes(plan, inputs)
+    if not values:
+        return {}
+    names = list(values)
+    rows = [values[n][1] for n in names]
+    return {
+        "route": contract_var("route", np.array(names, dtype=str)),
+        "route_cells": contract_var(
+            "route_cells", np.array([values[n][0] for n in names], dtype=np.int32)
+        ),
+        "route_people_newly_reached": contract_var(
+            "route_people_newly_reached", np.array([r.people_newly_reached for r in rows])
+        ),
+        "route_people_no_longer_reached": contract_var(
+            "route_people_no_longer_reached", np.array([r.people_no_longer_reached for r in rows])
+        ),
+        "route_sites_newly_reached": contract_var(
+            "route_sites_newly_reached",
+            np.array([r.sites_newly_reached for r in rows], dtype=np.int32),
+        ),
+        "route_cost_saved_usd": contract_var(
+            "route_cost_saved_usd", np.array([r.cost_saved_usd for r in rows])
+        ),
+        "route_technology_changes": contract_var(
+            "route_technology_changes",
+            np.array([_changes_text(r.technology_changes) for r in rows], dtype=str),
+        ),
+    }
