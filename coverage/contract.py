@@ -110,7 +110,7 @@ def _flags(*pairs: str) -> tuple[Flag, ...]:
 
 
 C, SC, S = ("cell",), ("system", "cell"), ("system",)
-R = ("route_cell",)
+R = ("routing_cell",)
 SERIES = ("time", "system", "series_cell")
 OPTION_PATTERN = r"(leo|meo|geo)_[A-Za-z0-9][A-Za-z0-9_-]*"
 #: Colour ramps of the satellite options by orbit class (k-th system of a class, cyclic).
@@ -929,8 +929,7 @@ _VARIABLES: tuple[Var, ...] = (
         "rollout_cumulative_usd",
         ("rollout_step",),
         "USD",
-        "money committed once this step's site is connected, its trunks included "
-        "(present values)",
+        "money committed once this step's site is connected, its trunks included (present values)",
         group="rollout",
         optional=True,
     ),
@@ -1086,7 +1085,7 @@ _VARIABLES: tuple[Var, ...] = (
     # the routing grid (pipeline/routing.py), when the plan's resolution is not
     # [network] routing_resolution: fibre trunks and relay chains run over it
     Var(
-        "route_cell",
+        "routing_cell",
         R,
         "1",
         "H3 index of the routing grid's cell",
@@ -1095,7 +1094,7 @@ _VARIABLES: tuple[Var, ...] = (
         optional=True,
     ),
     Var(
-        "route_lat",
+        "routing_lat",
         R,
         "degrees_north",
         "routing cell centre latitude",
@@ -1103,7 +1102,7 @@ _VARIABLES: tuple[Var, ...] = (
         optional=True,
     ),
     Var(
-        "route_lon",
+        "routing_lon",
         R,
         "degrees_east",
         "routing cell centre longitude",
@@ -1111,7 +1110,23 @@ _VARIABLES: tuple[Var, ...] = (
         optional=True,
     ),
     Var(
-        "route_on_network",
+        "routing_elevation_m",
+        R,
+        "m",
+        "terrain height at the routing cell centre (DEM)",
+        group="routing",
+        optional=True,
+    ),
+    Var(
+        "routing_slope_deg",
+        R,
+        "degree",
+        "terrain slope at the routing cell centre",
+        group="routing",
+        optional=True,
+    ),
+    Var(
+        "routing_on_network",
         R,
         "1",
         "the fibre network enters the routing cell",
@@ -1121,7 +1136,7 @@ _VARIABLES: tuple[Var, ...] = (
         optional=True,
     ),
     Var(
-        "route_fiber_weighted_km",
+        "routing_fiber_weighted_km",
         R,
         "km",
         "terrain-weighted least-cost fibre path from the routing cell to the network",
@@ -1129,7 +1144,7 @@ _VARIABLES: tuple[Var, ...] = (
         optional=True,
     ),
     Var(
-        "route_fiber_terrain_factor",
+        "routing_fiber_terrain_factor",
         R,
         "1",
         "fibre construction cost multiplier of the routing cell",
@@ -1137,7 +1152,7 @@ _VARIABLES: tuple[Var, ...] = (
         optional=True,
     ),
     Var(
-        "route_microwave_capex_usd",
+        "routing_microwave_capex_usd",
         R,
         "USD",
         "investment of the cheapest microwave relay chain to the routing cell (inf: none)",
@@ -1145,7 +1160,7 @@ _VARIABLES: tuple[Var, ...] = (
         optional=True,
     ),
     Var(
-        "route_microwave_opex_usd_per_year",
+        "routing_microwave_opex_usd_per_year",
         R,
         "USD/year",
         "running costs of that chain",
@@ -1153,7 +1168,7 @@ _VARIABLES: tuple[Var, ...] = (
         optional=True,
     ),
     Var(
-        "route_microwave_next_cell",
+        "routing_microwave_next_cell",
         R,
         "1",
         "next routing cell (index, from 0) of the cheapest microwave chain towards the network "
@@ -1163,7 +1178,7 @@ _VARIABLES: tuple[Var, ...] = (
         optional=True,
     ),
     Var(
-        "route_microwave_hops",
+        "routing_microwave_hops",
         R,
         "1",
         "hops of the cheapest microwave chain to the routing cell (-1: none)",

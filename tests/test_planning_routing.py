@@ -101,10 +101,10 @@ def _plan(resolution, lat, lon, people, coverage_pct):
     else:
         route = _cells(ROUTING)
         values, route_centre = _ground(route)
-        data.update({f"route_{k}": ("route_cell", v) for k, v in values.items()})
-        data["route_lat"] = ("route_cell", route_centre[:, 0])
-        data["route_lon"] = ("route_cell", route_centre[:, 1])
-        coords["route_cell"] = route
+        data.update({f"routing_{k}": ("routing_cell", v) for k, v in values.items()})
+        data["routing_lat"] = ("routing_cell", route_centre[:, 0])
+        data["routing_lon"] = ("routing_cell", route_centre[:, 1])
+        coords["routing_cell"] = route
         # the plan's own cells: fibre far away, no microwave (never used by the decision)
         data["fiber_weighted_km"] = ("cell", np.full(n, np.inf))
     return xr.Dataset(data, coords=coords)

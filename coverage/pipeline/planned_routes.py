@@ -4,9 +4,10 @@ For every route with ``status = "planned"`` (the Khunjerab-Rawalpindi-Karachi tr
 route, the CAREC links, ...): the plan with that route built by others against the plan
 without it, on the same coverage and the same target sites (the base licensing case):
 
-- the route is built: the cells it enters join the network (``on_network``, the roots of
-  the fibre tree) and every cell's least-cost path to fibre is recomputed with the route
-  as a source (:func:`hybridplan.grids.fiber_reach`, the plan's own terrain rule);
+- the route is built: the cells of the routing grid it enters join the network
+  (``on_network``, the roots of the fibre tree) and every cell's least-cost path to fibre
+  is recomputed with the route as a source (:func:`hybridplan.grids.fiber_reach`, the
+  plan's own terrain rule);
 - the target sites stay those of the plan (``fiber_distance_km`` is not changed), so the
   comparison is over the same people; microwave chains keep their plan (the route adds no
   microwave hub: an under-statement for microwave);
@@ -58,12 +59,20 @@ def _site_technology(meanings, codes) -> np.ndarray:
 
 def _with_route(plan: xr.Dataset, inputs: PlanInputs, route) -> xr.Dataset:
     """The plan's ground with ``route`` built: its cells on the network, least-cost paths
-    to the nearer of the old network and the route."""
+    to the nearer of the old network and the route, on the routing grid (the plan's own
+    cells, or the ``routing_*`` variables)."""
     from hybridplan.grids import Network, fiber_reach
 
     terrain = inputs.spec.terrain_costs
     only = Network((dataclasses.replace(route, status="existing"),), (), inputs.network.source)
-    ground = plan[["lat", "lon", "elevation_m", "slope_deg"]]
+    routing = "routing_cell" in plan.dims
+    p = "routing_" if routing else ""
+    names = {f"{p}lat": "lat", f"{p}lon": "lon", f"{p}elevation_m": "elevation_m"}
+    if f"{p}slope_deg" in plan:
+        names[f"{p}slope_deg"] = "slope_deg"
+    ground = plan[list(names)].rename(names)
+    if routing:
+        ground = ground.rename({"routing_cell": "cell"})
     ground.attrs = {"region": plan.attrs.get("region", "")}
     reach = fiber_reach(
         ground,
@@ -72,22 +81,15 @@ def _with_route(plan: xr.Dataset, inputs: PlanInputs, route) -> xr.Dataset:
         elevation_cost_per_km=terrain.elevation_cost_per_km,
         elevation_threshold_m=terrain.elevation_threshold_m,
     )
-    on = plan["on_network"].values.astype(bool) | reach["on_network"].values.astype(bool)
-    weighted = np.fmin(plan["fiber_weighted_km"].values, reach["fiber_weighted_km"].values)
-    path = np.where(
-        np.nan_to_num(reach["fiber_weighted_km"].values, nan=np.inf)
-        < np.nan_to_num(plan["fiber_weighted_km"].values, nan=np.inf),
-        reach["fiber_path_km"].values,
-        plan["fiber_path_km"].values,
-    )
+    on_name, weighted_name = f"{p}on_network", f"{p}fiber_weighted_km"
+    on = plan[on_name].values.astype(bool) | reach["on_network"].values.astype(bool)
+    weighted = np.fmin(plan[weighted_name].values, reach["fiber_weighted_km"].values)
+    dims = plan[weighted_name].dims
     return plan.assign(
-        on_network=(
-            plan["on_network"].dims,
-            on.astype(plan["on_network"].dtype),
-            plan["on_network"].attrs,
-        ),
-        fiber_weighted_km=(("cell",), weighted, plan["fiber_weighted_km"].attrs),
-        fiber_path_km=(("cell",), path, plan["fiber_path_km"].attrs),
+        {
+            on_name: (dims, on.astype(plan[on_name].dtype), plan[on_name].attrs),
+            weighted_name: (dims, weighted, plan[weighted_name].attrs),
+        }
     )
 
 
@@ -98,9 +100,10 @@ def value_routes(plan: xr.Dataset, inputs: PlanInputs) -> dict[str, tuple[int, R
     routes = [r for r in inputs.network.routes if r.status == "planned"]
     if not routes or spec.network.include_planned or "site_recommendation" not in plan:
         return {}
-    cells = plan["cell"].values.astype(str)
-    resolution = int(plan.attrs.get("h3_resolution", h3.get_resolution(cells[0])))
-    on = plan["on_network"].values.astype(bool)
+    routing = "routing_cell" in plan.dims  # the network runs over the routing grid
+    cells = plan["routing_cell" if routing else "cell"].values.astype(str)
+    resolution = int(h3.get_resolution(cells[0]))
+    on = plan["routing_on_network" if routing else "on_network"].values.astype(bool)
     target = plan["site_target"].values.astype(bool)
     people = plan["site_population"].values.astype(np.float64)
     meanings = str(plan["site_recommendation"].attrs["flag_meanings"]).split()

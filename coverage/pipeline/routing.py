@@ -12,10 +12,10 @@ When the plan's resolution is the routing resolution the plan's own cells are th
 routing grid and nothing is added. Otherwise the routing grid is built here over the
 same region, with the same DEM, population model (only to find the settled cells that
 may carry a relay), fibre reach and microwave reach as the plan's ground, and joins the
-ground as variables on the dimension ``route_cell``: ``route_lat``, ``route_lon``,
-``route_on_network``, ``route_fiber_weighted_km``, ``route_fiber_terrain_factor`` and,
-with microwave on, ``route_microwave_capex_usd``, ``route_microwave_opex_usd_per_year``,
-``route_microwave_hops`` (the plan contract lists them).
+ground as variables on the dimension ``routing_cell``: ``routing_lat``, ``routing_lon``,
+``routing_elevation_m``, ``routing_slope_deg``, ``routing_on_network``, ``routing_fiber_weighted_km``, ``routing_fiber_terrain_factor`` and,
+with microwave on, ``routing_microwave_capex_usd``, ``routing_microwave_opex_usd_per_year``,
+``routing_microwave_hops`` (the plan contract lists them).
 """
 
 from __future__ import annotations
@@ -25,10 +25,12 @@ import warnings
 import h3
 import xarray as xr
 
-ROUTE_DIM = "route_cell"
+ROUTE_DIM = "routing_cell"
 """The routing grid's dimension (and coordinate: H3 indices) in a plan."""
 
 ROUTE_VARIABLES = (
+    "elevation_m",
+    "slope_deg",
     "on_network",
     "fiber_weighted_km",
     "fiber_terrain_factor",
@@ -37,7 +39,7 @@ ROUTE_VARIABLES = (
     "microwave_hops",
     "microwave_next_cell",
 )
-"""Ground variables carried over from the routing grid (as ``route_<name>``)."""
+"""Ground variables carried over from the routing grid (as ``routing_<name>``)."""
 
 
 def grid_resolution(grid: xr.Dataset) -> int:
@@ -116,12 +118,12 @@ def routing_ground(
 
 
 def join_routing(ground: xr.Dataset, route: xr.Dataset) -> xr.Dataset:
-    """The plan's ground with the routing grid's variables on ``route_cell``."""
+    """The plan's ground with the routing grid's variables on ``routing_cell``."""
     keep = {}
     for name in ROUTE_VARIABLES:
         if name in route:
             var = route[name]
-            keep[f"route_{name}"] = (ROUTE_DIM, var.values, dict(var.attrs))
+            keep[f"routing_{name}"] = (ROUTE_DIM, var.values, dict(var.attrs))
     out = ground.assign_coords(
         {
             ROUTE_DIM: (
@@ -131,12 +133,12 @@ def join_routing(ground: xr.Dataset, route: xr.Dataset) -> xr.Dataset:
             )
         }
     ).assign(
-        route_lat=(
+        routing_lat=(
             ROUTE_DIM,
             route["lat"].values,
             {"units": "degrees_north", "long_name": "routing cell centre latitude"},
         ),
-        route_lon=(
+        routing_lon=(
             ROUTE_DIM,
             route["lon"].values,
             {"units": "degrees_east", "long_name": "routing cell centre longitude"},

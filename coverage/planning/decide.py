@@ -6,7 +6,7 @@ Works on a Dataset that holds the ground (``population``, ``area_km2``,
 and the coverage figures of merit per (system, cell). Fibre is priced here and only
 here: the ground carries the terrain-weighted path length [km], the plan multiplies it
 by the scenario's cost per km. Fibre paths, trunks and microwave chains are taken on the
-routing grid (:mod:`.routing`: the plan's cells, or the ``route_*`` variables when the
+routing grid (:mod:`.routing`: the plan's cells, or the ``routing_*`` variables when the
 plan's resolution is not the routing resolution), which sites reach at their settlement
 points.
 
@@ -39,8 +39,8 @@ from .economics import (
 from .microwave import HOP_CAPACITY_MBPS, MicrowaveCosts, SharedChains, shared_chains
 from .network_plan import NetworkPlan, network_plan
 from .recommend import ALREADY_SERVED, NO_POPULATION, Recommendation, SatelliteOption, recommend
-from .routing import RoutingGrid, routing_grid
 from .rollout import rollout_case_variables, rollout_variables
+from .routing import RoutingGrid, routing_grid
 from .sites import Sites, demand_sites
 from .spec import PlanningSpec
 

@@ -2,8 +2,8 @@
 
 Fibre trunks and microwave relay chains run over one routing grid (``[network]
 routing_resolution``, built by ``pipeline.routing``) whatever the plan's resolution. A
-plan whose resolution differs carries it on the dimension ``route_cell`` (``route_lat``,
-``route_on_network``, ``route_fiber_weighted_km``, ...); otherwise the plan's own cells
+plan whose resolution differs carries it on the dimension ``routing_cell`` (``routing_lat``,
+``routing_on_network``, ``routing_fiber_weighted_km``, ...); otherwise the plan's own cells
 are the routing grid.
 
 A site reaches the routing grid at the routing cells that hold its settlement points
@@ -27,7 +27,7 @@ from scipy.spatial import cKDTree
 from .sites import Sites
 from .sphere import unit_vectors
 
-ROUTE_DIM = "route_cell"
+ROUTE_DIM = "routing_cell"
 
 
 @dataclass(frozen=True)
@@ -119,15 +119,15 @@ def routing_grid(plan: xr.Dataset, sites: Sites) -> RoutingGrid:
     """The routing grid of a plan (module docstring) and its sites' access to it."""
     n_plan = plan.sizes["cell"]
     own = ROUTE_DIM not in plan.dims  # the plan's own cells are the routing grid
-    prefix = "" if own else "route_"
+    prefix = "" if own else "routing_"
     cells = plan["cell" if own else ROUTE_DIM].values.astype(str)
     n_route = cells.size
     index = {c: k for k, c in enumerate(cells)}
     route_res = int(h3.get_resolution(cells[0])) if n_route else 0
     plan_cells = plan["cell"].values.astype(str)
     plan_res = int(h3.get_resolution(plan_cells[0])) if n_plan else 0
-    routing_lat = plan["lat" if own else "route_lat"].values
-    routing_lon = plan["lon" if own else "route_lon"].values
+    routing_lat = plan["lat" if own else "routing_lat"].values
+    routing_lon = plan["lon" if own else "routing_lon"].values
     # sites -> routing cells: the cells holding their settlement points (a dispersed
     # site: its centre); where none is in the routing grid (a place across the region's
     # edge whose people live inside), the routing cell nearest to them
