@@ -438,6 +438,78 @@ VERTEX_MOVES_MAX_NODES = 2_000
 START_PRIZE_SCALES = (1.0, 1.5, 3.0, 10.0)
 
 
+#: Trunks of a design re-solved exactly (largest first), the size of the cluster around
+#: each [nodes], and the time the exact solver may take over one design [s].
+EXACT_TRUNKS = 8
+EXACT_CLUSTER_NODES = 180
+EXACT_BUDGET_S = 10.0
+
+
+def _cluster(adjacency: sp.csr_matrix, seeds: np.ndarray, root: int, max_nodes: int):
+    """The seeds and rings of their neighbours, up to ``max_nodes`` nodes (root included)."""
+    taken = np.zeros(adjacency.shape[0], dtype=bool)
+    taken[seeds] = True
+    taken[root] = True
+    frontier = np.asarray(seeds, dtype=np.int64)
+    while frontier.size and taken.sum() < max_nodes:
+        ring = np.unique(adjacency[frontier].indices)
+        ring = ring[~taken[ring]]
+        ring = ring[: max(0, max_nodes - int(taken.sum()))]
+        taken[ring] = True
+        frontier = ring
+    return np.flatnonzero(taken)
+
+
+def _exact_polish(
+    c: _Contracted, tree: _Tree, net, lookup, n_trunks: int, max_nodes: int, budget_s: float
+) -> _Tree:
+    """Re-solve the neighbourhood of the tree's largest trunks exactly.
+
+    Around each trunk (its nodes and rings of neighbours, at most ``max_nodes``), the PCST
+    restricted to that cluster is solved by the MILP (:func:`.network_exact.exact_pcst`);
+    its nodes replace the tree's there, the whole is re-spanned and pruned, and kept where
+    the objective falls. Stops when ``budget_s`` is spent.
+    """
+    import time
+
+    from .network_exact import exact_pcst
+
+    started = time.perf_counter()
+    order = _tree_order(c, tree.parent).tolist()
+    trunk = np.full(c.n, -1, np.int64)
+    for v in order[1:]:
+        p = int(tree.parent[v])
+        trunk[v] = v if p == c.root else trunk[p]
+    if not (trunk >= 0).any():
+        return tree
+    has = tree.edge >= 0
+    size = np.bincount(trunk[has], weights=c.cost[tree.edge[has]], minlength=c.n)
+    adjacency = (c.matrix + c.matrix.T).tocsr()
+    best = tree
+    for t in np.argsort(-size)[:n_trunks].tolist():
+        if size[t] <= 0 or time.perf_counter() - started > budget_s:
+            break
+        nodes = _cluster(adjacency, np.flatnonzero(trunk == t), c.root, max_nodes)
+        index = np.full(c.n, -1, np.int64)
+        index[nodes] = np.arange(nodes.size)
+        inside = (index[c.a] >= 0) & (index[c.b] >= 0)
+        sub = FibreGraph.from_edges(
+            nodes.size, index[c.a[inside]], index[c.b[inside]], c.cost[inside]
+        )
+        left = max(0.5, budget_s - (time.perf_counter() - started))
+        exact = exact_pcst(sub, net[nodes], nodes == c.root, 0.0, time_limit_s=left)
+        if not np.isfinite(exact.total_usd):
+            continue
+        trial = _tree_nodes(c, best)
+        trial[nodes] = False
+        trial[nodes[exact.in_tree]] = True
+        trial[c.root] = True
+        candidate = _span_and_prune(c, trial, net, lookup)
+        if candidate.objective < best.objective - 1e-9 * max(1.0, abs(best.objective)):
+            best = candidate
+    return best
+
+
 def _local_search(c: _Contracted, tree: _Tree, net, lookup, max_rounds: int, vertex_budget: int):
     """Regrow / re-span / vertex moves, each pruned, until nothing lowers the objective."""
     rounds = 0
@@ -464,8 +536,10 @@ def design_network(
     demand_weight=None,
     max_rounds: int = 20,
     vertex_budget: int | None = None,
+    exact_trunks: int = EXACT_TRUNKS,
 ) -> NetworkDesign:
-    """Shared fibre trunks for the given prizes: strong pruning, then local search.
+    """Shared fibre trunks for the given prizes: strong pruning, local search, then the
+    largest trunks' neighbourhoods re-solved exactly.
 
     Parameters
     ----------
@@ -487,6 +561,9 @@ def design_network(
         Key-vertex insertions/eliminations tried per round (each re-spans the tree);
         default 400 on graphs up to :data:`VERTEX_MOVES_MAX_NODES` nodes, else 0 (use
         :func:`independent_clusters` to apply them cluster by cluster).
+    exact_trunks : int
+        The largest trunks whose neighbourhood (:data:`EXACT_CLUSTER_NODES` nodes) is then
+        re-solved by the exact MILP, within :data:`EXACT_BUDGET_S` seconds; 0: none.
 
     Returns
     -------
@@ -511,6 +588,12 @@ def design_network(
         tree, n_rounds = _local_search(c, start, net, lookup, max_rounds, vertex_budget)
         if tree.objective < best.objective - 1e-9 * max(1.0, abs(best.objective)):
             best, rounds = tree, n_rounds
+    if exact_trunks > 0:
+        polished = _exact_polish(
+            c, best, net, lookup, exact_trunks, EXACT_CLUSTER_NODES, EXACT_BUDGET_S
+        )
+        if polished is not best:
+            best, rounds = polished, rounds + 1
     # Distances with true (not eps-raised) costs along the shortest-path tree.
     standalone = _true_distances(c, parent, edge, dist)[:-1] + site
     standalone[roots] = 0.0
