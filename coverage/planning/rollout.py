@@ -394,7 +394,10 @@ def rollout_variables(decision, spec) -> dict[str, tuple]:
     rank, the curve over ``rollout_step`` and the totals by ``rollout_year``."""
     r = decision_rollout(decision, spec)
     cell_site = np.asarray(decision.cell_site)
-    cell_year = np.where(cell_site >= 0, r.site_year[np.maximum(cell_site, 0)], 0)
+    if r.site_year.size:
+        cell_year = np.where(cell_site >= 0, r.site_year[np.maximum(cell_site, 0)], 0)
+    else:  # no demand site at all (a region where nobody lives)
+        cell_year = np.zeros(cell_site.shape, dtype=np.int64)
     return {
         "rollout_budget_usd_per_year": contract_var(
             "rollout_budget_usd_per_year", np.float64(r.budget_usd_per_year)
