@@ -30,6 +30,7 @@ from .atomic import write_text_atomic
 from .exports import cell_columns
 from .findings import findings, licensing_sentence, money, option_label, technology_rows
 from .labels import ReportDataError, as_text, default_system, systems
+from .network import network_section
 from .page import CSS, SCRIPT, Report, e, kv_table, note, table
 from .profiles import district_profiles
 from .rollout import planned_routes_section, rollout_section
@@ -518,6 +519,7 @@ def render_report(
     )
     report.section("Charts", _charts_section(report, ds, sweep, series_cells))
     report.section("Licensing comparison", _licensing_section(ds))
+    report.section("The network", network_section(ds))
     report.section("Rollout under a budget", rollout_section(report, ds))
     report.section("Planned routes", planned_routes_section(ds))
     report.section("Satellite systems", _systems_section(ds, constellations))

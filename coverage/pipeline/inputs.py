@@ -311,6 +311,7 @@ def prepare_ground(inputs: PlanInputs) -> xr.Dataset:
             ground = microwave_reach(
                 ground, dem, served_distance_km=spec.criteria.served_distance_km
             )
+        ground.attrs["routing_resolution"] = routing
         return ground
     route = routing_ground(
         inputs.region,
