@@ -3,8 +3,9 @@
 Blow-ups (``BLOWUPS``) run in one child process with its address space capped at 2 GiB
 (so a guard that regressed fails with MemoryError instead of exhausting the machine) and
 a timeout (so a FIFO that blocks fails instead of hanging).  The child reports, per case,
-the error, the seconds taken and its peak resident memory so far (``ru_maxrss``: the
-peak of every case up to that one).  Each must be refused by a GridError within
+the error, the seconds taken and its peak resident memory so far (``VmHWM``: the
+peak of every case up to that one; not ``ru_maxrss``, which a child inherits from a big
+parent across fork and exec).  Each must be refused by a GridError within
 :data:`SECONDS` and under :data:`PEAK_MB`.
 """
 
@@ -189,7 +190,16 @@ CHILD = textwrap.dedent(
                                   read_geotiff, read_hgt)
     p = prepare(Path(sys.argv[2]))
     build_grid(load_region("Hunza"), 5)  # first parse of the bundled data is not a guard
-    base_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    def peak_mb():
+        # VmHWM: this process image's own peak (ru_maxrss carries the parent's size
+        # across fork + exec, so a big pytest process would inflate it)
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    base_mb = peak_mb()
     tracemalloc.start()
     for case_id, call, _ in BLOWUPS + BOUNDED:
         tracemalloc.reset_peak()
@@ -204,7 +214,7 @@ CHILD = textwrap.dedent(
         seconds = time.perf_counter() - start
         print(json.dumps({
             "id": case_id, "error": error, "message": message, "seconds": seconds,
-            "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "maxrss_mb": peak_mb(),
             "base_mb": base_mb,
             "traced_peak_mb": tracemalloc.get_traced_memory()[1] / 2**20,
         }), flush=True)
