@@ -183,3 +183,53 @@ def test_a_site_reaches_the_routing_grid_at_its_settlement_points():
             for a, b in zip(lat[mine], lon[mine], strict=True)
         ]
         assert weighted[s] == pytest.approx(min(km), rel=1e-12)
+
+
+NAGAR = """
+name = "nagar-res{res}"
+[region]
+names = ["Nagar"]
+resolution = {res}
+[window]
+start = "2026-05-30T00:00:00Z"
+duration_h = 1
+step_s = 600
+[terrain]
+enabled = false
+[[systems]]
+name = "paksat"
+source = "bundled:geo"
+filter = {{ name = "PAKSAT" }}
+min_elevation_deg = 10
+licensed = true
+[costs.fiber]
+cost_per_km_usd = 3000.0
+"""
+
+
+def test_a_real_district_costs_the_same_at_res_6_7_and_8():
+    """Nagar from the bundled data (people, settlements, DEM, network): the same demand
+    sites with the same people, technology and cost at every resolution."""
+    from hybridplan.coverage import Scenario, build_plan, resolve
+
+    seen = []
+    for res in (6, 7, 8):
+        plan = build_plan(resolve(Scenario.from_toml(NAGAR.format(res=res), f"n{res}.toml")))
+        order = np.lexsort((plan["site_lon"].values, plan["site_lat"].values))
+        seen.append({
+            "lat": plan["site_lat"].values[order],
+            "people": plan["site_population"].values[order],
+            "choice": plan["site_recommendation"].values[order],
+            "cost": plan["site_cost_usd"].values[order],
+            "total": np.nansum(plan["cost_recommended_usd"].values),
+        })
+        assert ("routing_cell" in plan.dims) == (res != 7)
+    first = seen[0]
+    assert first["people"].sum() > 10_000 and np.isfinite(first["cost"]).sum() >= 5
+    assert len(set(first["choice"].tolist())) >= 3  # fibre trunks, microwave, ...
+    for other in seen[1:]:
+        np.testing.assert_allclose(other["lat"], first["lat"], atol=1e-9)
+        np.testing.assert_allclose(other["people"], first["people"], rtol=1e-9)
+        np.testing.assert_array_equal(other["choice"], first["choice"])
+        np.testing.assert_allclose(other["cost"], first["cost"], rtol=1e-9)
+        assert other["total"] == pytest.approx(first["total"], rel=1e-9)
