@@ -50,7 +50,6 @@ __all__ = [
 ]
 
 
-
 def sector_azimuths_deg(n_azimuth: int = 72) -> np.ndarray:
     """Centres of the azimuth sectors, clockwise from north. [degree]"""
     width = 360.0 / n_azimuth

@@ -162,12 +162,12 @@ def district_profiles(
             )
         )
     for district in districts:
-        sel = names == district
+        sel = np.flatnonzero(names == district)
         box, tolerance = map_box(lon[sel], lat[sel])
         parts.append(
             district_profile(
                 report,
-                ds,
+                ds.isel(cell=sel),  # work in proportion to the district, not the plan
                 district,
                 boundaries=lines.near(box, tolerance),
                 network=routes.near(box, tolerance),

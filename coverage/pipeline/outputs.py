@@ -183,6 +183,5 @@ def write_netcdf(fom: xr.Dataset, path: str | Path) -> Path:
     """Write the Dataset as NetCDF-4 (h5netcdf) atomically: all or nothing; numeric
     variables gzip-compressed (:func:`netcdf_encoding`)."""
     return write_atomic(
-        path,
-        lambda tmp: fom.to_netcdf(tmp, engine="h5netcdf", encoding=netcdf_encoding(fom)),
+        path, lambda tmp: fom.to_netcdf(tmp, engine="h5netcdf", encoding=netcdf_encoding(fom))
     )
