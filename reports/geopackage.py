@@ -87,6 +87,11 @@ def gpkg_geometry_blob(geometry, srs_id: int = 4326) -> bytes:
     return header + shapely.to_wkb(geometry, byte_order=1, flavor="iso")
 
 
+ROWS_PER_BATCH = 8192
+"""Cells converted to Python values and inserted together (memory ~ a batch, not the
+layer: a national grid has 160,000 cells x 60 columns)."""
+
+
 def _cell_polygons(ds: xr.Dataset) -> np.ndarray:
     """Shapely polygons of the cells (hexagons and pentagons built in two batches)."""
     rings = [hexgeom.boundary_lnglat(c) for c in cell_ids(ds)]
@@ -166,9 +171,12 @@ def _write(path: Path, ds: xr.Dataset, layer: str, timestamp_utc: str) -> None:
         )
         placeholders = ", ".join("?" * (len(cols) + 1))
         names = ", ".join(["geom", *(_quote(c.name) for c in cols)])
-        blobs = _geometry_blobs(polygons)
-        rows = zip(blobs, *(_sql_column(c.values, c.kind) for c in cols), strict=True)
-        con.executemany(f"INSERT INTO {_quote(layer)} ({names}) VALUES ({placeholders})", rows)
+        insert = f"INSERT INTO {_quote(layer)} ({names}) VALUES ({placeholders})"
+        for lo in range(0, len(polygons), ROWS_PER_BATCH):  # Python objects of a batch only
+            part = slice(lo, lo + ROWS_PER_BATCH)
+            blobs = _geometry_blobs(polygons[part])
+            rows = zip(blobs, *(_sql_column(c.values[part], c.kind) for c in cols), strict=True)
+            con.executemany(insert, rows)
         con.execute(
             "INSERT INTO gpkg_extensions VALUES ('gpkg_data_columns', NULL, "
             "'gpkg_schema', 'http://www.geopackage.org/spec/#extension_schema', "

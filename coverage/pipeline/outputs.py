@@ -157,20 +157,37 @@ COMPRESSION_LEVEL = 4
 """gzip level of every numeric variable in the NetCDF files (4: most of level 9's gain
 at a fraction of its time)."""
 
-FLOAT32_VARIABLES = ("horizon_deg",)
-"""Float variables stored as float32: values derived from the DEM whose own precision is
-far coarser than float32's (7 digits). Everything else keeps float64, so a plan read back
-gives the numbers the report was written from."""
+FLOAT32_VARIABLES = (
+    "horizon_deg",
+    "best_elevation_mean_deg",
+    "latency_rtt_mean_ms",
+    "n_visible_mean",
+    "series_best_elevation_deg",
+)
+"""Float variables stored as float32 (7 digits): terrain horizons from the DEM and figures
+of merit whose physics is far coarser than that (mean elevation, latency, visible
+count). Everything else keeps float64 (percentages of time, costs, positions, people),
+so a plan read back gives the numbers the report was written from."""
+
+
+def _all_str(values) -> bool:
+    return all(isinstance(v, str) for v in np.asarray(values, dtype=object).ravel())
 
 
 def netcdf_encoding(ds: xr.Dataset) -> dict[str, dict]:
     """Per-variable encoding for :func:`write_netcdf`: gzip (``zlib``, level
     :data:`COMPRESSION_LEVEL`) with byte shuffling for every numeric variable of more than
-    one element, chunked along its dimensions; float32 for :data:`FLOAT32_VARIABLES`.
-    Lossless for everything else; strings stay variable-length and uncompressed."""
+    one element; float32 for :data:`FLOAT32_VARIABLES`; text variables (not the ``cell``
+    index) as compressed UTF-8 character arrays, which xarray reads back as the same
+    strings (variable-length strings cannot be compressed in HDF5). Lossless otherwise."""
     encoding: dict[str, dict] = {}
     for name, var in ds.variables.items():
-        if var.dtype.kind not in "fiub" or var.ndim == 0 or var.size < 2:
+        if var.ndim == 0 or var.size < 2:
+            continue
+        if var.dtype.kind in "OU" and name not in ds.dims and _all_str(var.values):
+            encoding[str(name)] = {"dtype": "S1", "zlib": True, "complevel": COMPRESSION_LEVEL}
+            continue
+        if var.dtype.kind not in "fiub":
             continue
         enc: dict = {"zlib": True, "complevel": COMPRESSION_LEVEL, "shuffle": True}
         if name in FLOAT32_VARIABLES and var.dtype.kind == "f":
