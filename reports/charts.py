@@ -299,7 +299,7 @@ def visibility_series_chart(
             dtype=float,
         )
         fig.add_trace(
-            go.Scatter(x=list(times), y=y.tolist(), mode="lines", name=cell, line={"shape": "hv"})
+            go.Scatter(x=times, y=y, mode="lines", name=cell, line={"shape": "hv"})
         )
     title = da.attrs.get("long_name", variable) + (f", {system}" if system else "")
     return _styled(fig, f"{title} over time", "Time (UTC)", label(da))

@@ -168,7 +168,7 @@ def _hover_trace(cells: list[str], texts: list[str]) -> go.Scatter:
         y=centres[:, 0].astype(np.float32),
         mode="markers",
         marker={"size": 8, "opacity": 0},
-        text=texts,
+        text=np.asarray(texts, dtype=str),  # validated far faster than a list
         hovertemplate="%{text}<extra></extra>",
         showlegend=False,
         name="cells",
