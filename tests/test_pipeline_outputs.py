@@ -10,7 +10,7 @@ from hybridplan.coverage.testing import synthetic_plan
 
 def test_plan_nc_is_compressed_and_reads_back(tmp_path):
     plan = synthetic_plan()
-    path = write_netcdf(plan, tmp_path / "plan.nc")
+    path = write_netcdf(plan, tmp_path / "plan.nc", float32=FLOAT32_VARIABLES)
     back = xr.load_dataset(path, engine="h5netcdf")
     validate_plan(back, strict=True)
     assert set(back.variables) == set(plan.variables)
@@ -28,3 +28,5 @@ def test_plan_nc_is_compressed_and_reads_back(tmp_path):
         assert f["pct_time_covered"].dtype == np.float64
         if "horizon_deg" in f:
             assert f["horizon_deg"].dtype == np.float32
+    lossless = xr.load_dataset(write_netcdf(plan, tmp_path / "all.nc"), engine="h5netcdf")
+    xr.testing.assert_identical(lossless, plan)  # without float32: every value as written

@@ -137,7 +137,7 @@ def write_outputs(
     extras = report_inputs(plan, inputs)
     written: dict[str, Path] = {}
     if "plan_nc" in chosen:
-        written["plan"] = write_netcdf(plan, out_dir / "plan.nc")
+        written["plan"] = write_netcdf(plan, out_dir / "plan.nc", float32=FLOAT32_VARIABLES)
         written["report_inputs"] = write_text_atomic(
             out_dir / REPORT_INPUTS, json.dumps(extras, separators=(",", ":"))
         )
@@ -174,10 +174,11 @@ def _all_str(values) -> bool:
     return all(isinstance(v, str) for v in np.asarray(values, dtype=object).ravel())
 
 
-def netcdf_encoding(ds: xr.Dataset) -> dict[str, dict]:
+def netcdf_encoding(ds: xr.Dataset, float32: Sequence[str] = ()) -> dict[str, dict]:
     """Per-variable encoding for :func:`write_netcdf`: gzip (``zlib``, level
     :data:`COMPRESSION_LEVEL`) with byte shuffling for every numeric variable of more than
-    one element; float32 for :data:`FLOAT32_VARIABLES`; text variables (not the ``cell``
+    one element; float32 for the variables named in ``float32`` (the plan passes
+    :data:`FLOAT32_VARIABLES`); text variables (not the ``cell``
     index) as compressed UTF-8 character arrays, which xarray reads back as the same
     strings (variable-length strings cannot be compressed in HDF5). Lossless otherwise."""
     encoding: dict[str, dict] = {}
@@ -190,15 +191,14 @@ def netcdf_encoding(ds: xr.Dataset) -> dict[str, dict]:
         if var.dtype.kind not in "fiub":
             continue
         enc: dict = {"zlib": True, "complevel": COMPRESSION_LEVEL, "shuffle": True}
-        if name in FLOAT32_VARIABLES and var.dtype.kind == "f":
+        if name in float32 and var.dtype.kind == "f":
             enc["dtype"] = "float32"
         encoding[str(name)] = enc
     return encoding
 
 
-def write_netcdf(fom: xr.Dataset, path: str | Path) -> Path:
-    """Write the Dataset as NetCDF-4 (h5netcdf) atomically: all or nothing; numeric
-    variables gzip-compressed (:func:`netcdf_encoding`)."""
-    return write_atomic(
-        path, lambda tmp: fom.to_netcdf(tmp, engine="h5netcdf", encoding=netcdf_encoding(fom))
-    )
+def write_netcdf(fom: xr.Dataset, path: str | Path, *, float32: Sequence[str] = ()) -> Path:
+    """Write the Dataset as NetCDF-4 (h5netcdf) atomically: all or nothing; compressed
+    (:func:`netcdf_encoding`), losslessly except for the variables named in ``float32``."""
+    encoding = netcdf_encoding(fom, float32)
+    return write_atomic(path, lambda tmp: fom.to_netcdf(tmp, engine="h5netcdf", encoding=encoding))
