@@ -70,15 +70,17 @@ def district_coverage_chart(
         weights, weighting = ds["area_km2"].values.astype(float), "area"
     else:
         weights, weighting = np.ones(ds.sizes["cell"]), "equally"
-    order = sorted(set(district))
+    order, which = np.unique(district.astype(str), return_inverse=True)
+    order = order.tolist()
+    which = which.reshape(-1)
     fig = go.Figure()
     for name in names:
         values = np.asarray(da.sel({SYSTEM_DIM: name}).values, dtype=float)
-        means = []
-        for d in order:
-            sel = (district == d) & np.isfinite(values)
-            w = weights[sel]
-            means.append(float(np.sum(w * values[sel]) / np.sum(w)) if w.sum() > 0 else None)
+        ok = np.isfinite(values)
+        w = np.where(ok, weights, 0.0)
+        w_sum = np.bincount(which, weights=w, minlength=len(order))
+        wv_sum = np.bincount(which, weights=np.where(ok, w * values, 0.0), minlength=len(order))
+        means = [float(wv_sum[k] / w_sum[k]) if w_sum[k] > 0 else None for k in range(len(order))]
         fig.add_trace(
             go.Bar(
                 x=order,
@@ -146,6 +148,7 @@ def cost_by_option_chart(ds: xr.Dataset) -> go.Figure:
         scope_text = "every cell"
     units = {units_of(ds[options[n]]) for n in names}
     unit = units.pop() if len(units) == 1 else "mixed units"
+
     def finite_sum(values) -> float:  # an option that cannot reach a cell adds nothing
         values = np.asarray(values, dtype=np.float64)
         return float(values[np.isfinite(values)].sum())
@@ -296,7 +299,7 @@ def visibility_series_chart(
             dtype=float,
         )
         fig.add_trace(
-            go.Scatter(x=list(times), y=y.tolist(), mode="lines", name=cell, line={"shape": "hv"})
+            go.Scatter(x=times, y=y, mode="lines", name=cell, line={"shape": "hv"})
         )
     title = da.attrs.get("long_name", variable) + (f", {system}" if system else "")
     return _styled(fig, f"{title} over time", "Time (UTC)", label(da))

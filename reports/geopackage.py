@@ -87,17 +87,52 @@ def gpkg_geometry_blob(geometry, srs_id: int = 4326) -> bytes:
     return header + shapely.to_wkb(geometry, byte_order=1, flavor="iso")
 
 
-def _cell_polygons(ds: xr.Dataset) -> list:
-    return [shapely.Polygon(hexgeom.boundary_lnglat(c)) for c in cell_ids(ds)]
+ROWS_PER_BATCH = 8192
+"""Cells converted to Python values and inserted together (memory ~ a batch, not the
+layer: a national grid has 160,000 cells x 60 columns)."""
 
 
-def _sql_value(value, kind: str):
+def _cell_polygons(ds: xr.Dataset) -> np.ndarray:
+    """Shapely polygons of the cells (hexagons and pentagons built in two batches)."""
+    rings = [hexgeom.boundary_lnglat(c) for c in cell_ids(ds)]
+    out = np.empty(len(rings), dtype=object)
+    sizes = np.array([len(r) for r in rings], dtype=np.int64)
+    for size in np.unique(sizes):
+        idx = np.flatnonzero(sizes == size)
+        out[idx] = shapely.polygons(np.stack([rings[i] for i in idx]))
+    return out
+
+
+def _geometry_blobs(polygons: np.ndarray, srs_id: int = 4326) -> list[bytes]:
+    """:func:`gpkg_geometry_blob` of many polygons at once (same bytes)."""
+    header = np.zeros(
+        len(polygons),
+        dtype=[
+            ("magic", "S2"),
+            ("version", "u1"),
+            ("flags", "u1"),
+            ("srs", "<i4"),
+            ("env", "<f8", 4),
+        ],
+    )
+    if len(polygons):
+        minx, miny, maxx, maxy = shapely.bounds(polygons).T
+        header["magic"], header["flags"], header["srs"] = b"GP", 0b0000_0011, srs_id
+        header["env"] = np.column_stack([minx, maxx, miny, maxy])
+    wkb = shapely.to_wkb(polygons, byte_order=1, flavor="iso")
+    return [h.tobytes() + w for h, w in zip(header, wkb, strict=True)]
+
+
+def _sql_column(values: np.ndarray, kind: str) -> list:
+    """A column as Python values for sqlite3: str, int, or float with NULL for NaN/inf."""
     if kind == "text":
-        return str(value)
+        return [str(v) for v in values]
     if kind == "integer":
-        return int(value)
-    value = float(value)
-    return value if np.isfinite(value) else None
+        return np.asarray(values).astype(np.int64).tolist()
+    floats = np.asarray(values, dtype=np.float64)
+    out = floats.astype(object)
+    out[~np.isfinite(floats)] = None
+    return out.tolist()
 
 
 def _quote(name: str) -> str:
@@ -107,7 +142,7 @@ def _quote(name: str) -> str:
 def _write(path: Path, ds: xr.Dataset, layer: str, timestamp_utc: str) -> None:
     cols = cell_columns(ds)
     polygons = _cell_polygons(ds)
-    bounds = shapely.total_bounds(polygons).tolist() if polygons else [None] * 4
+    bounds = shapely.total_bounds(polygons).tolist() if len(polygons) else [None] * 4
     con = sqlite3.connect(path)
     try:
         con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -136,11 +171,12 @@ def _write(path: Path, ds: xr.Dataset, layer: str, timestamp_utc: str) -> None:
         )
         placeholders = ", ".join("?" * (len(cols) + 1))
         names = ", ".join(["geom", *(_quote(c.name) for c in cols)])
-        rows = (
-            [gpkg_geometry_blob(p), *(_sql_value(c.values[i], c.kind) for c in cols)]
-            for i, p in enumerate(polygons)
-        )
-        con.executemany(f"INSERT INTO {_quote(layer)} ({names}) VALUES ({placeholders})", rows)
+        insert = f"INSERT INTO {_quote(layer)} ({names}) VALUES ({placeholders})"
+        for lo in range(0, len(polygons), ROWS_PER_BATCH):  # Python objects of a batch only
+            part = slice(lo, lo + ROWS_PER_BATCH)
+            blobs = _geometry_blobs(polygons[part])
+            rows = zip(blobs, *(_sql_column(c.values[part], c.kind) for c in cols), strict=True)
+            con.executemany(insert, rows)
         con.execute(
             "INSERT INTO gpkg_extensions VALUES ('gpkg_data_columns', NULL, "
             "'gpkg_schema', 'http://www.geopackage.org/spec/#extension_schema', "
@@ -175,7 +211,7 @@ def _spatial_index(con: sqlite3.Connection, layer: str, polygons) -> None:
     """``rtree_<layer>_geom`` with each feature's (minx, maxx, miny, maxy), id = fid."""
     name = _quote(f"rtree_{layer}_geom")
     con.execute(f"CREATE VIRTUAL TABLE {name} USING rtree(id, minx, maxx, miny, maxy)")
-    bounds = shapely.bounds(polygons) if polygons else np.zeros((0, 4))
+    bounds = shapely.bounds(polygons) if len(polygons) else np.zeros((0, 4))
     con.executemany(
         f"INSERT INTO {name} VALUES (?, ?, ?, ?, ?)",
         [(i + 1, b[0], b[2], b[1], b[3]) for i, b in enumerate(bounds.tolist())],

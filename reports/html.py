@@ -31,6 +31,7 @@ from .exports import cell_columns
 from .findings import findings, licensing_sentence, money, option_label, technology_rows
 from .labels import ReportDataError, as_text, default_system, systems
 from .network import network_section
+from .overlays import Overlay, map_box
 from .page import CSS, SCRIPT, Report, e, kv_table, note, table
 from .profiles import district_profiles
 from .rollout import planned_routes_section, rollout_section
@@ -510,9 +511,14 @@ def render_report(
     if "cell" not in ds.dims or ds.sizes["cell"] == 0:
         raise ReportDataError("the plan Dataset has no cells to report on")
     report = Report()
-    first = _first_screen(report, ds, boundaries, network, max_hexagons)
+    # the region-wide maps draw the overlays simplified to their scale; the district
+    # profiles cut and simplify the originals to each district
+    _, tolerance = map_box(ds["lon"].values, ds["lat"].values)
+    outlines = Overlay(boundaries, "boundaries").near(None, tolerance)
+    routes = Overlay(network, "network").near(None, tolerance)
+    first = _first_screen(report, ds, outlines, routes, max_hexagons)
     report.section("Assumptions", _assumptions_section(ds))
-    report.section("Maps", _maps_section(report, ds, boundaries, network, max_hexagons, map_specs))
+    report.section("Maps", _maps_section(report, ds, outlines, routes, max_hexagons, map_specs))
     report.section("Districts", _districts_section(ds))
     report.section(
         "District profiles", district_profiles(report, ds, boundaries=boundaries, network=network)

@@ -168,7 +168,7 @@ def _hover_trace(cells: list[str], texts: list[str]) -> go.Scatter:
         y=centres[:, 0].astype(np.float32),
         mode="markers",
         marker={"size": 8, "opacity": 0},
-        text=texts,
+        text=np.asarray(texts, dtype=str),  # validated far faster than a list
         hovertemplate="%{text}<extra></extra>",
         showlegend=False,
         name="cells",
@@ -575,9 +575,12 @@ def district_map(
     system: str | None = None,
     boundaries: dict | None = None,
     network: dict | None = None,
+    *,
+    max_hexagons: int | None = None,
     **kwargs,
 ) -> go.Figure:
-    """Full-resolution :func:`hex_map` of the cells of one ``district``."""
+    """Full-resolution :func:`hex_map` of the cells of one ``district`` (with
+    ``max_hexagons``: at the finest resolution that draws at most that many)."""
     from .labels import require
 
     require(ds, ["district"], "a district map")
@@ -594,8 +597,9 @@ def district_map(
         system,
         boundaries,
         network,
-        overview_resolution=hexgeom.resolution_of(ids),
+        overview_resolution=hexgeom.resolution_of(ids) if max_hexagons is None else None,
         cells=ids,
+        max_hexagons=DEFAULT_MAX_HEXAGONS if max_hexagons is None else max_hexagons,
         **kwargs,
     )
     fig.update_layout(

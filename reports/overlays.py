@@ -70,17 +70,17 @@ def _shape(feature: dict, what: str, index: int):
         raise ReportDataError(f"{what}: feature {index} has an invalid geometry ({exc})") from exc
 
 
-def _joined(lines: list[np.ndarray], decimals: int = 5) -> tuple[list, list]:
-    xs: list = []
-    ys: list = []
+def _joined(lines: list[np.ndarray], decimals: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """Lines joined into x and y arrays with NaN between them (a gap for plotly.js; numpy
+    arrays are validated and serialised by Plotly far faster than lists)."""
+    gap = np.full((1, 2), np.nan)
+    parts: list[np.ndarray] = []
     for line in lines:
-        if xs:
-            xs.append(None)
-            ys.append(None)
-        rounded = np.round(line, decimals)
-        xs.extend(rounded[:, 0].tolist())
-        ys.extend(rounded[:, 1].tolist())
-    return xs, ys
+        if parts:
+            parts.append(gap)
+        parts.append(np.round(np.asarray(line, dtype=np.float64)[:, :2], decimals))
+    xy = np.vstack(parts) if parts else np.zeros((0, 2))
+    return xy[:, 0], xy[:, 1]
 
 
 def boundary_traces(boundaries: dict | None, *, labels: bool = True) -> list[go.Scatter]:
@@ -168,3 +168,55 @@ def network_traces(network: dict | None) -> list[go.Scatter]:
             )
         )
     return traces
+
+
+class Overlay:
+    """A GeoJSON-like overlay parsed once, cut to a map's extent and simplified to its scale.
+
+    Big regions draw the same district outlines and routes over many maps (every district
+    profile); each map needs only the features near it, at about a pixel's precision.
+    """
+
+    def __init__(self, geojson: dict | None, what: str) -> None:
+        self._items = []
+        for i, feature in enumerate(features(geojson, what)):
+            geom = _shape(feature, what, i)
+            if geom is not None and not geom.is_empty:
+                self._items.append((feature, geom, geom.bounds))
+
+    def near(
+        self, box: tuple[float, float, float, float] | None, tolerance_deg: float = 0.0
+    ) -> dict | None:
+        """The features whose bounds meet ``box`` = (lon_min, lat_min, lon_max, lat_max)
+        [degree] (all with ``None``), lines cut to the box, geometries simplified within
+        ``tolerance_deg`` [degree]; a FeatureCollection, or ``None`` when nothing is left.
+
+        Polygons are kept whole (cutting them would draw the box's edges as outlines)."""
+        out = []
+        for feature, geom, (x0, y0, x1, y1) in self._items:
+            if box is not None and (x1 < box[0] or x0 > box[2] or y1 < box[1] or y0 > box[3]):
+                continue
+            if box is not None and "LineString" in geom.geom_type:
+                geom = shapely.clip_by_rect(geom, *box)
+                if geom.is_empty:
+                    continue
+            if tolerance_deg > 0 and geom.geom_type not in ("Point", "MultiPoint"):
+                geom = geom.simplify(tolerance_deg, preserve_topology=True)
+            out.append(
+                {
+                    "type": "Feature",
+                    "properties": feature.get("properties") or {},
+                    "geometry": shapely.geometry.mapping(geom),
+                }
+            )
+        return {"type": "FeatureCollection", "features": out} if out else None
+
+
+def map_box(lon_deg, lat_deg, pad: float = 0.1) -> tuple[tuple[float, float, float, float], float]:
+    """Extent of points padded by ``pad`` of its size, and a drawing tolerance [degree]
+    (a 2000th of the extent: under a pixel on a page-wide map)."""
+    lon, lat = np.asarray(lon_deg, float), np.asarray(lat_deg, float)
+    x0, x1, y0, y1 = lon.min(), lon.max(), lat.min(), lat.max()
+    size = max(x1 - x0, y1 - y0, 1e-3)
+    box = (x0 - pad * size, y0 - pad * size, x1 + pad * size, y1 + pad * size)
+    return tuple(float(v) for v in box), size / 2000.0

@@ -12,6 +12,7 @@ import xarray as xr
 from . import charts, maps
 from .findings import money, option_label, people
 from .labels import as_text, categories
+from .overlays import Overlay, map_box
 from .page import Report, e, kv_table, note, table
 from .tables import recommended_cost_usd
 
@@ -29,8 +30,10 @@ def district_profile(
     *,
     boundaries: dict | None = None,
     network: dict | None = None,
+    max_hexagons: int | None = None,
 ) -> str:
-    """The ``<details>`` block of one district (collapsed)."""
+    """The ``<details>`` block of one district (collapsed); its map draws every cell, or
+    with ``max_hexagons`` the finest resolution with at most that many hexagons."""
     names = as_text(ds["district"].values)
     sel = names == district
     ids = np.asarray(as_text(ds["cell"].values))[sel]
@@ -101,7 +104,12 @@ def district_profile(
         report.lazy_figure(
             f"profile map {district}",
             lambda: maps.district_map(
-                ds, variable, district, boundaries=boundaries, network=network
+                ds,
+                variable,
+                district,
+                boundaries=boundaries,
+                network=network,
+                max_hexagons=max_hexagons,
             ),
         )
     )
@@ -125,10 +133,51 @@ def district_profile(
 def district_profiles(
     report: Report, ds: xr.Dataset, *, boundaries: dict | None = None, network: dict | None = None
 ) -> list[str]:
-    """Every district's profile, sorted by name; a note without ``district``."""
+    """Every district's profile, sorted by name; a note without ``district``.
+
+    Each map gets the outlines and routes near its district only, simplified to its
+    scale (:class:`~.overlays.Overlay`). A plan of more than
+    :data:`PROFILE_MAX_HEXAGONS` cells (a national grid) draws each district at the finest
+    resolution with at most ``PROFILE_MAX_HEXAGONS / n_districts`` hexagons (at least
+    :data:`PROFILE_MIN_HEXAGONS`), so the page stays tens of megabytes; smaller plans draw
+    every cell."""
     if "district" not in ds:
         return [note("District profiles skipped: the plan has no district variable.")]
-    return [
-        district_profile(report, ds, d, boundaries=boundaries, network=network)
-        for d in sorted(set(as_text(ds["district"].values)))
-    ]
+    names = as_text(ds["district"].values)
+    districts = sorted(set(names))
+    cap = None
+    if ds.sizes["cell"] > PROFILE_MAX_HEXAGONS:
+        cap = max(PROFILE_MIN_HEXAGONS, PROFILE_MAX_HEXAGONS // len(districts))
+    lines = Overlay(boundaries, "boundaries")
+    routes = Overlay(network, "network")
+    lat = np.asarray(ds["lat"].values, float)
+    lon = np.asarray(ds["lon"].values, float)
+    parts = []
+    if cap is not None:
+        parts.append(
+            note(
+                f"{ds.sizes['cell']:,} cells: each district map draws at most {cap:,} "
+                "hexagons (coarser H3 parents where a district has more cells; the "
+                "district table and plan.nc keep every cell)."
+            )
+        )
+    for district in districts:
+        sel = np.flatnonzero(names == district)
+        box, tolerance = map_box(lon[sel], lat[sel])
+        parts.append(
+            district_profile(
+                report,
+                ds.isel(cell=sel),  # work in proportion to the district, not the plan
+                district,
+                boundaries=lines.near(box, tolerance),
+                network=routes.near(box, tolerance),
+                max_hexagons=cap,
+            )
+        )
+    return parts
+
+
+PROFILE_MAX_HEXAGONS = 40_000
+"""Hexagons drawn over all district profiles of a big plan (about 16 MB of page)."""
+PROFILE_MIN_HEXAGONS = 500
+"""Fewest hexagons a district profile map may be cut to."""

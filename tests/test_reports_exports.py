@@ -132,6 +132,17 @@ def test_geometry_blob_header():
     assert shapely.from_wkb(blob[40:]).equals(poly)
 
 
+def test_geometry_blobs_in_one_batch_are_the_single_blobs():
+    from hybridplan.reports.geopackage import _geometry_blobs
+
+    polys = [
+        shapely.Polygon([(74, 35), (75, 35), (75, 36), (74, 35)]),
+        shapely.Polygon([(70.5, 28.25), (71, 28), (71.5, 29), (70.5, 28.25)]),
+    ]
+    batch = _geometry_blobs(np.array(polys, dtype=object))
+    assert batch == [gpkg_geometry_blob(p) for p in polys]
+
+
 def test_atomic_write_keeps_the_old_file_on_failure(tmp_path):
     target = tmp_path / "cells.csv"
     target.write_text("old", encoding="utf-8")

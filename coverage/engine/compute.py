@@ -36,7 +36,7 @@ def compute_coverage(
     progress: ProgressCallback | None = None,
     series_cells: Sequence[str] = (),
     attrs: Mapping[str, object] | None = None,
-    stk: bool = True,
+    stk: bool | None = None,
     checkpoint_dir: str | os.PathLike | None = None,
 ) -> xr.Dataset:
     """Figures of merit per (system, cell) over a time window.
@@ -67,10 +67,12 @@ def compute_coverage(
         Called with numbers of steps completed.
     series_cells : sequence of str
         Cells (``cell`` coordinate values) whose per-step values are kept.
-    stk : bool
+    stk : bool, optional
         Compute the STK figures of merit below (revisit/response, time-average gap,
         accesses); ``False`` saves memory on very large grids (53 -> 14 int64 per
-        system and cell).
+        system and cell). Default: kept when one accumulator with them fits
+        :data:`STK_BUDGET_BYTES` (:func:`keep_stk`), so a national grid leaves them
+        out (the Dataset's ``stk_fom`` attribute says which and why).
     checkpoint_dir : path, optional
         Folder of per-span checkpoints: a killed run rerun with the same folder computes
         only the spans it lacks (:mod:`hybridplan.coverage.engine.checkpoints`).
@@ -102,6 +104,10 @@ def compute_coverage(
     ground = ground_from_grid(grid, terrain, antenna_height_m, options.leaf_size)
     index = _series_index(ground.cells, series_cells)
     weights = cell_weights(grid)
+    n_cells = ground.cells.size
+    auto_stk = stk is None
+    if auto_stk:
+        stk = keep_stk(len(systems), n_cells)
     acc, stats = accumulate(
         ground,
         systems,
@@ -115,7 +121,39 @@ def compute_coverage(
         stk=stk,
         checkpoint_dir=checkpoint_dir,
     )
-    return fom_dataset(acc, stats, ground, systems, window, grid, index, attrs, weights)
+    fom = fom_dataset(acc, stats, ground, systems, window, grid, index, attrs, weights)
+    if acc.has_stk:
+        fom.attrs["stk_fom"] = "computed"
+    elif auto_stk:
+        need_mib = accumulator_bytes(len(systems), n_cells, True) / 2**20
+        fom.attrs["stk_fom"] = (
+            f"left out: with them one accumulator of {n_cells} cells takes {need_mib:.0f} "
+            f"MiB, more than the {STK_BUDGET_BYTES / 2**20:.0f} MiB budget (stk=True forces them)"
+        )
+    else:
+        fom.attrs["stk_fom"] = "left out (stk=False)"
+    return fom
+
+
+STK_BUDGET_BYTES = 256 * 2**20
+"""Largest accumulator [bytes] for which :func:`compute_coverage` keeps the STK fields by
+default: about 67,000 cells with 8 systems (the default GB + AJK plan keeps them; all of
+Pakistan at res 7, 160,000 cells, leaves them out: 614 MiB per accumulator with them,
+162 MiB without)."""
+
+
+def accumulator_bytes(n_systems: int, n_cells: int, stk: bool) -> int:
+    """Size of one accumulator's fields [bytes]: int64 per (system row, cell, field),
+    the rows being the systems and ``combined``."""
+    from .kernel import N_BASE_FIELDS, N_FIELDS
+
+    return 8 * (n_systems + 1) * n_cells * (N_FIELDS if stk else N_BASE_FIELDS)
+
+
+def keep_stk(n_systems: int, n_cells: int) -> bool:
+    """Whether the STK fields fit :data:`STK_BUDGET_BYTES` (checked before anything is
+    allocated)."""
+    return accumulator_bytes(n_systems, n_cells, True) <= STK_BUDGET_BYTES
 
 
 def cell_weights(grid: xr.Dataset) -> dict[str, np.ndarray]:

@@ -38,6 +38,8 @@ from .executors import is_dask_client, local_pool, refuse_nested
 from .gateway import gateway_tables, mask_by_gateways, no_gateways
 from .kernel import (
     LAYOUT,
+    N_BASE_FIELDS,
+    N_FIELDS,
     N_SYS_COLUMNS,
     S_BAND,
     S_BAND_ON,
@@ -391,10 +393,11 @@ def accumulate(
             else (_cluster_threads(executor) if is_dask_client(executor) else max(workers, 2))
         )
         spans = _spans(n_steps, options.tasks_per_worker * n_parallel, static.steps_per_chunk)
+        few_spans = False
         if checkpoints is None and executor is None and not options.processes:
-            spans = _spans(
-                n_steps, options.tasks_per_worker * 2 * n_parallel, static.steps_per_chunk
-            )
+            few_spans = workers > 1 and not threads_fit(static, workers)
+            n_spans = workers if few_spans else options.tasks_per_worker * 2 * n_parallel
+            spans = _spans(n_steps, n_spans, static.steps_per_chunk)
         spans_total = len(spans)
         if executor is not None and is_dask_client(executor):
             acc, spans_run = _run_dask(
@@ -421,7 +424,9 @@ def accumulate(
                     capacity=workers,
                 )
         else:
-            acc, spans_run = _run_threads(workers, static, times, spans, progress, checkpoints)
+            acc, spans_run = _run_threads(
+                workers, static, times, spans, progress, checkpoints, few_spans
+            )
     fields = acc.fields[:, inverse, :]
     acc = Accumulator(
         acc.first_step,
@@ -537,6 +542,26 @@ def _run_tasks(
     )
 
 
+ACCUMULATOR_BUDGET_BYTES = 2**30
+"""Bound on the accumulators held at once by the thread path: beyond it (national grids)
+each thread runs one contiguous span (see :func:`threads_fit`)."""
+
+
+def accumulator_nbytes(static: _Static) -> int:
+    """Bytes of one span's accumulator fields (int64 per system row, cell and field)."""
+    n_fields = N_FIELDS if static.stk else N_BASE_FIELDS
+    return 8 * (static.sys_table.shape[0] + 1) * static.tree.n_cells * n_fields
+
+
+def threads_fit(static: _Static, n_threads: int) -> bool:
+    """Whether ``n_threads`` threads may keep ``2 * n_threads + 1`` spans in flight: those
+    accumulators, the merged one and the merge's output within
+    :data:`ACCUMULATOR_BUDGET_BYTES`. Checked before any is allocated; when they do not
+    fit, each thread runs one contiguous span (``n_threads + 1`` accumulators at most, the
+    same results: merges are exact)."""
+    return (2 * n_threads + 3) * accumulator_nbytes(static) <= ACCUMULATOR_BUDGET_BYTES
+
+
 class _Stopped(Exception):
     """Raised inside a span's thread when the run is abandoned (interrupt or error)."""
 
@@ -548,6 +573,7 @@ def _run_threads(
     spans,
     progress,
     checkpoints: SpanCheckpoints | None,
+    one_span_per_thread: bool = False,
 ) -> tuple[Accumulator, int]:
     """The spans on ``n_threads`` threads of this process, merged in time order.
 
@@ -555,17 +581,24 @@ def _run_threads(
     them on separate cores; propagation (sgp4) holds it, and overlaps with the other
     threads' kernels. No process starts, nothing is pickled: every thread reads the same
     cell tree. Each thread builds its own Satrec objects. On an interrupt or an error the
-    other threads stop at their next chunk (a fraction of a second).
+    other threads stop at their next chunk (a fraction of a second). With
+    ``one_span_per_thread`` (``spans`` has one span per thread, no checkpoints) all spans
+    run at once and progress is reported per chunk as the threads go.
     """
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
     stop = threading.Event()
     local = threading.local()
+    lock = threading.Lock()
+    live = progress if one_span_per_thread else None
 
     def tick(n: int) -> None:
         if stop.is_set():
             raise _Stopped
+        if live is not None:
+            with lock:
+                live(n)
 
     def one_span(lo: int, hi: int) -> Accumulator:
         if getattr(local, "satrecs", None) is None:
@@ -578,9 +611,9 @@ def _run_threads(
             spans,
             stored_spans(spans, checkpoints),
             lambda lo, hi: pool.submit(one_span, lo, hi),
-            2 * n_threads + 1,
+            len(spans) if one_span_per_thread else 2 * n_threads + 1,
             None,
-            progress,
+            None if one_span_per_thread else progress,
             checkpoints,
         )
     finally:

@@ -137,7 +137,7 @@ def write_outputs(
     extras = report_inputs(plan, inputs)
     written: dict[str, Path] = {}
     if "plan_nc" in chosen:
-        written["plan"] = write_netcdf(plan, out_dir / "plan.nc")
+        written["plan"] = write_netcdf(plan, out_dir / "plan.nc", float32=FLOAT32_VARIABLES)
         written["report_inputs"] = write_text_atomic(
             out_dir / REPORT_INPUTS, json.dumps(extras, separators=(",", ":"))
         )
@@ -153,6 +153,52 @@ def write_outputs(
     return written
 
 
-def write_netcdf(fom: xr.Dataset, path: str | Path) -> Path:
-    """Write the Dataset as NetCDF-4 (h5netcdf) atomically: all or nothing."""
-    return write_atomic(path, lambda tmp: fom.to_netcdf(tmp, engine="h5netcdf"))
+COMPRESSION_LEVEL = 4
+"""gzip level of every numeric variable in the NetCDF files (4: most of level 9's gain
+at a fraction of its time)."""
+
+FLOAT32_VARIABLES = (
+    "horizon_deg",
+    "best_elevation_mean_deg",
+    "latency_rtt_mean_ms",
+    "n_visible_mean",
+    "series_best_elevation_deg",
+)
+"""Float variables stored as float32 (7 digits): terrain horizons from the DEM and figures
+of merit whose physics is far coarser than that (mean elevation, latency, visible
+count). Everything else keeps float64 (percentages of time, costs, positions, people),
+so a plan read back gives the numbers the report was written from."""
+
+
+def _all_str(values) -> bool:
+    return all(isinstance(v, str) for v in np.asarray(values, dtype=object).ravel())
+
+
+def netcdf_encoding(ds: xr.Dataset, float32: Sequence[str] = ()) -> dict[str, dict]:
+    """Per-variable encoding for :func:`write_netcdf`: gzip (``zlib``, level
+    :data:`COMPRESSION_LEVEL`) with byte shuffling for every numeric variable of more than
+    one element; float32 for the variables named in ``float32`` (the plan passes
+    :data:`FLOAT32_VARIABLES`); text variables (not the ``cell``
+    index) as compressed UTF-8 character arrays, which xarray reads back as the same
+    strings (variable-length strings cannot be compressed in HDF5). Lossless otherwise."""
+    encoding: dict[str, dict] = {}
+    for name, var in ds.variables.items():
+        if var.ndim == 0 or var.size < 2:
+            continue
+        if var.dtype.kind in "OU" and name not in ds.dims and _all_str(var.values):
+            encoding[str(name)] = {"dtype": "S1", "zlib": True, "complevel": COMPRESSION_LEVEL}
+            continue
+        if var.dtype.kind not in "fiub":
+            continue
+        enc: dict = {"zlib": True, "complevel": COMPRESSION_LEVEL, "shuffle": True}
+        if name in float32 and var.dtype.kind == "f":
+            enc["dtype"] = "float32"
+        encoding[str(name)] = enc
+    return encoding
+
+
+def write_netcdf(fom: xr.Dataset, path: str | Path, *, float32: Sequence[str] = ()) -> Path:
+    """Write the Dataset as NetCDF-4 (h5netcdf) atomically: all or nothing; compressed
+    (:func:`netcdf_encoding`), losslessly except for the variables named in ``float32``."""
+    encoding = netcdf_encoding(fom, float32)
+    return write_atomic(path, lambda tmp: fom.to_netcdf(tmp, engine="h5netcdf", encoding=encoding))

@@ -1,0 +1,154 @@
+"""The whole plan of a scenario, stage by stage: wall time, CPU time and peak RSS.
+
+Mirrors ``hybridplan plan`` (resolve -> ground -> coverage -> default series -> planning
+-> plan.nc -> report -> GeoPackage -> district CSV) with a timer around each stage and a
+thread sampling the resident set size of this process (and its children) every 50 ms,
+then prints one line per stage and the size of every file written. Issue 16's national
+benchmark: all Pakistan at H3 res 7, 24 h at 60 s, the bundled systems::
+
+    sed 's/^names = .*/names = ["Pakistan"]/' coverage/scenario/data/default_scenario.toml \\
+        > /tmp/pak.toml
+    cd /tmp && /path/to/.venv/bin/python /path/to/benchmarks/bench_national_plan.py \\
+        /tmp/pak.toml --out /tmp/pak_bench --workers 2
+
+Without a scenario it runs the bundled default (GB + AJK). Run from anywhere but the
+repository root (``coverage/`` would shadow coverage.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import threading
+import time
+from pathlib import Path
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(x) for x in fh.read().split()]
+    except OSError:
+        return []
+
+
+class Stages:
+    """Wall, CPU and peak RSS (this process plus children) per named stage."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, float, float, float]] = []
+        self._peak = 0
+        self._name = ""
+        self._stop = threading.Event()
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def _sample(self) -> None:
+        me = os.getpid()
+        while not self._stop.is_set():
+            rss = _rss_kb(me) + sum(_rss_kb(c) for c in _children(me))
+            self._peak = max(self._peak, rss)
+            time.sleep(0.05)
+
+    def run(self, name: str, fn, *args, **kwargs):
+        self._peak = _rss_kb(os.getpid())
+        cpu0 = _cpu_s()
+        t0 = time.perf_counter()
+        out = fn(*args, **kwargs)
+        self.rows.append((name, time.perf_counter() - t0, _cpu_s() - cpu0, self._peak / 1e6))
+        return out
+
+    def print(self) -> None:
+        print(f"{'stage':16s} {'wall [s]':>9s} {'cpu [s]':>8s} {'peak RSS [GB]':>14s}")
+        for name, wall, cpu, peak in self.rows:
+            print(f"{name:16s} {wall:9.1f} {cpu:8.1f} {peak:14.2f}")
+        total_wall = sum(r[1] for r in self.rows)
+        total_cpu = sum(r[2] for r in self.rows)
+        top = max(r[3] for r in self.rows)
+        print(f"{'total':16s} {total_wall:9.1f} {total_cpu:8.1f} {top:14.2f}")
+        self._stop.set()
+
+
+def _cpu_s() -> float:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("scenario", nargs="?", default="default")
+    parser.add_argument("--out", required=True, help="output folder (replaced)")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+
+    from hybridplan import reports
+    from hybridplan.coverage.contract import seal_plan
+    from hybridplan.coverage.pipeline import build, outputs, resolve
+    from hybridplan.coverage.pipeline.inputs import prepare_ground
+    from hybridplan.coverage.scenario import scenario_from_argument
+
+    out = Path(args.out)
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    stages = Stages()
+    scenario = scenario_from_argument(args.scenario)
+    inputs = stages.run("resolve", resolve, scenario)
+    ground = stages.run("ground", prepare_ground, inputs)
+    fom = stages.run(
+        "coverage",
+        build.run_coverage,
+        scenario,
+        grid=ground,
+        systems=inputs.systems,
+        workers=args.workers,
+    )
+    if not scenario.engine.series_cells and scenario.engine.default_series:
+        fom = stages.run(
+            "default_series",
+            build.add_default_series,
+            inputs,
+            ground,
+            fom,
+            workers=args.workers,
+            executor=None,
+        )
+    plan = stages.run(
+        "planning",
+        lambda g, f: seal_plan(
+            build.assemble_plan(g, f, inputs.spec, scenario.licensing_cases()), inputs.spec
+        ),
+        ground,
+        fom,
+    )
+    del ground, fom
+    extras = outputs.report_inputs(plan, inputs)
+    stages.run(
+        "plan.nc", outputs.write_netcdf, plan, out / "plan.nc", float32=outputs.FLOAT32_VARIABLES
+    )
+    for name, export in (
+        ("report.html", "report"),
+        ("cells.gpkg", "geopackage"),
+        ("districts.csv", "districts_csv"),
+    ):
+        stages.run(name, reports.write_all, plan, out, exports=(export,), **extras)
+    print(f"{plan.sizes['cell']:,} cells, {args.workers} workers, scenario {scenario.source}")
+    stages.print()
+    for path in sorted(out.iterdir()):
+        print(f"{path.name:24s} {path.stat().st_size / 1e6:9.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
