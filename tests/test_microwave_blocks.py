@@ -1,7 +1,7 @@
-"""Blockwise microwave link tests (pipeline/microwave_blocks.py) against all-at-once."""
+"""Blockwise microwave link tests (pipeline/microwave_links.feasible_links) against all-at-once."""
 
 import numpy as np
-from hybridplan.coverage.pipeline.microwave_blocks import feasible_links
+from hybridplan.coverage.pipeline.microwave_links import feasible_links
 from hybridplan.coverage.planning.microwave import candidate_links, check_links, profile_points
 from hybridplan.grids import load_dem
 

@@ -1,10 +1,32 @@
-"""The k-d tree cell graph (planning/cell_graph.py) against H3's rings (network_plan)."""
+"""The k-d tree cell graph (planning/cell_graph.py) against H3's rings, cell by cell."""
 
 import h3
 import numpy as np
 import pytest
 from hybridplan.coverage.planning.cell_graph import cell_graph, neighbour_pairs
-from hybridplan.coverage.planning.network_plan import cell_graph as ring_graph
+from hybridplan.coverage.planning.sphere import EARTH_RADIUS_KM
+
+
+def ring_graph(cells, lat_deg, lon_deg, terrain_factor):
+    """The reference: H3's rings of every cell, in plain Python (network_plan's first
+    cell graph)."""
+    cells = [str(c) for c in np.asarray(cells)]
+    index = {c: k for k, c in enumerate(cells)}
+    ei, ej = [], []
+    for i, c in enumerate(cells):
+        for n in h3.grid_ring(c, 1):
+            j = index.get(n)
+            if j is not None and j > i:
+                ei.append(i)
+                ej.append(j)
+    ei = np.array(ei, dtype=np.int64)
+    ej = np.array(ej, dtype=np.int64)
+    lat, lon = np.radians(lat_deg), np.radians(lon_deg)
+    a = (np.sin((lat[ej] - lat[ei]) / 2) ** 2
+         + np.cos(lat[ei]) * np.cos(lat[ej]) * np.sin((lon[ej] - lon[ei]) / 2) ** 2)
+    km = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+    factor = np.asarray(terrain_factor, dtype=np.float64)
+    return ei, ej, km, km * 0.5 * (factor[ei] + factor[ej])
 
 
 def _sorted(graph, n):

@@ -1,14 +1,48 @@
-"""Compiled pruning and tree building (planning/network_fast.py) against network.py's
-Python loops: the same trees, bit for bit, and the same network design end to end."""
+"""Compiled pruning and tree building (planning/network_fast.py, used by network.py)
+against the plain Python loops they replaced (kept here as the reference): the same
+trees, bit for bit, and the same network design end to end."""
 
 import dataclasses
 
 import h3
 import numpy as np
 import pytest
-from hybridplan.coverage.planning import network, network_fast
-from hybridplan.coverage.planning.network_plan import cell_graph
+from hybridplan.coverage.planning import network
+from hybridplan.coverage.planning.cell_graph import cell_graph
 from scipy.sparse.csgraph import dijkstra
+
+
+def reference_strong_prune(c, parent, edge, net_prize):
+    """JMP00 strong pruning as plain loops (network.py before it was compiled)."""
+    order = network._tree_order(c, parent).tolist()
+    par, cost = parent.tolist(), c.cost.tolist()
+    e_up = edge.tolist()
+    net = net_prize.tolist()
+    for v in reversed(order[1:]):
+        gain = net[v] - cost[e_up[v]]
+        if gain > 0:
+            net[par[v]] += gain
+    keep_parent = np.full(c.n, -1, np.int64)
+    keep_edge = np.full(c.n, -1, np.int64)
+    kept = np.zeros(c.n, dtype=bool)
+    kept[c.root] = True
+    for v in order[1:]:
+        p = par[v]
+        if kept[p] and net[v] - cost[e_up[v]] > 0:
+            kept[v] = True
+            keep_parent[v], keep_edge[v] = p, e_up[v]
+    return network._Tree(keep_parent, keep_edge,
+                         network._objective(c, keep_parent, keep_edge, net_prize))
+
+
+def reference_tree_from_predecessors(c, pred, lookup):
+    parent = np.where(pred >= 0, pred, -1).astype(np.int64)
+    parent[c.root] = -1
+    edge = np.full(c.n, -1, np.int64)
+    for v in np.flatnonzero(parent >= 0).tolist():
+        p = int(parent[v])
+        edge[v] = lookup[(min(p, v), max(p, v))]
+    return parent, edge
 
 
 def _grid_graph(seed: int, radius: int = 14):
@@ -32,14 +66,14 @@ def test_prune_and_tree_building_are_bit_identical(seed):
     c = network._contract(graph, roots)
     lookup = network._edge_lookup(c)
     _, pred = dijkstra(c.matrix, directed=False, indices=c.root, return_predecessors=True)
-    want = network._tree_from_predecessors(c, pred.astype(np.int64), lookup)
-    got = network_fast.tree_from_predecessors(c, pred.astype(np.int64), lookup)
+    want = reference_tree_from_predecessors(c, pred.astype(np.int64), lookup)
+    got = network._tree_from_predecessors(c, pred.astype(np.int64), lookup)
     for a, b in zip(got, want, strict=True):
         np.testing.assert_array_equal(a, b)
     net = network._net_prizes(c, prize, roots, np.zeros(graph.n_nodes), 1e12)
     for scale in (1.0, 3.0, 10.0):
-        ref = network._strong_prune(c, *want, net * scale)
-        new = network_fast.strong_prune(c, *want, net * scale)
+        ref = reference_strong_prune(c, *want, net * scale)
+        new = network._strong_prune(c, *want, net * scale)
         np.testing.assert_array_equal(new.parent, ref.parent)
         np.testing.assert_array_equal(new.edge, ref.edge)
         assert new.objective == ref.objective
@@ -49,15 +83,15 @@ def test_prune_and_tree_building_are_bit_identical(seed):
     bad[leaf] = next(v for v in range(c.n) if v != leaf and (min(v, leaf), max(v, leaf))
                      not in lookup)
     with pytest.raises(KeyError):
-        network_fast.tree_from_predecessors(c, bad)
+        network._tree_from_predecessors(c, bad)
 
 
-def test_design_network_is_unchanged_with_the_drop_ins(monkeypatch):
+def test_design_network_is_unchanged_with_the_compiled_loops(monkeypatch):
     graph, prize, roots = _grid_graph(4, radius=12)
-    ref = network.design_network(graph, prize, roots, node_cost_usd=5_000.0)
-    monkeypatch.setattr(network, "_strong_prune", network_fast.strong_prune)
-    monkeypatch.setattr(network, "_tree_from_predecessors", network_fast.tree_from_predecessors)
     new = network.design_network(graph, prize, roots, node_cost_usd=5_000.0)
+    monkeypatch.setattr(network, "_strong_prune", reference_strong_prune)
+    monkeypatch.setattr(network, "_tree_from_predecessors", reference_tree_from_predecessors)
+    ref = network.design_network(graph, prize, roots, node_cost_usd=5_000.0)
     for field in dataclasses.fields(ref):
         a, b = getattr(new, field.name), getattr(ref, field.name)
         if isinstance(b, np.ndarray):

@@ -13,6 +13,9 @@ chain's next cell: the chains form one tree, so the planner builds the hops that
 several sites' chains share once, ``planning.microwave.shared_chains``) per cell; the
 planner prices a site at its cheapest cell.
 
+The hops are tested block by block (:func:`feasible_links`: all of Pakistan at res 7
+has some 11 million candidate hops, whose profiles at once would take ~70 GB).
+
 With the bundled 5' (9 km) DEM the answer is indicative: valley walls are smoothed, so
 some links that pass here are blocked in reality, and the reverse. Bring SRTM tiles for a
 link-level answer.
@@ -40,6 +43,62 @@ MAST_M = 30.0
 """Antenna height above ground at every site [m] ([ASSUMPTION], towers are 30-100 m)."""
 N_SAMPLES = 32
 """DEM samples per profile (more than the 9 km grid resolves on a 30 km hop)."""
+
+BLOCK_LINKS = 50_000
+"""Hops tested together: about 25 float64 per profile sample, so 32 samples per profile
+hold about 320 MB per block."""
+
+
+def feasible_links(
+    lat_deg,
+    lon_deg,
+    site_a,
+    site_b,
+    dem,
+    *,
+    n_samples: int,
+    mast_m: float,
+    freq_ghz: float,
+    block_links: int = BLOCK_LINKS,
+) -> np.ndarray:
+    """``check_links(...).feasible`` of the hops ``site_a[k] -> site_b[k]``, block by block.
+
+    Parameters
+    ----------
+    lat_deg, lon_deg : array_like, ``(n_site,)``
+        Site positions [degree].
+    site_a, site_b : array_like of int, ``(n_link,)``
+        End sites of each hop (indices into the positions).
+    dem : object
+        Anything with ``elevation_m(lat_deg, lon_deg)`` [m] (a ``hybridplan.grids.DEM``).
+    n_samples : int
+        DEM samples per profile, ends included.
+    mast_m : float
+        Antenna height above ground at both ends [m].
+    freq_ghz : float
+        Carrier frequency [GHz].
+    block_links : int
+        Hops per block (memory ~ ``block_links * n_samples * 200`` bytes).
+
+    Returns
+    -------
+    numpy.ndarray of bool, ``(n_link,)``
+        Whether each hop passes the dual-state clearance and the band's reach, exactly as
+        ``check_links(dem.elevation_m(*profile_points(...)[:2]), ...)`` on all hops at once.
+    """
+    lat = np.asarray(lat_deg, np.float64)
+    lon = np.asarray(lon_deg, np.float64)
+    a = np.asarray(site_a, np.int64)
+    b = np.asarray(site_b, np.int64)
+    out = np.zeros(a.size, dtype=bool)
+    step = max(1, int(block_links))
+    for lo in range(0, a.size, step):
+        ia, ib = a[lo : lo + step], b[lo : lo + step]
+        p_lat, p_lon, dist = profile_points(lat[ia], lon[ia], lat[ib], lon[ib], n_samples)
+        height = dem.elevation_m(p_lat, p_lon)
+        del p_lat, p_lon
+        out[lo : lo + step] = check_links(height, dist, mast_m, mast_m, freq_ghz).feasible
+    return out
 
 
 def microwave_reach(
@@ -81,14 +140,19 @@ def microwave_reach(
     next_cell = np.full(n_cell, -1, dtype=np.int64)
     if candidate.size and on_network[candidate].any() and settled.any():
         a, b, km = candidate_links(lat[candidate], lon[candidate], max_hop_km)
-        p_lat, p_lon, dist = profile_points(
-            lat[candidate][a], lon[candidate][a], lat[candidate][b], lon[candidate][b], n_samples
+        feasible = feasible_links(
+            lat[candidate],
+            lon[candidate],
+            a,
+            b,
+            dem,
+            n_samples=n_samples,
+            mast_m=mast_m,
+            freq_ghz=freq_ghz,
         )
-        height = dem.elevation_m(p_lat, p_lon)
-        test = check_links(height, dist, mast_m, mast_m, freq_ghz)
         relay_only = relay[candidate] & ~settled[candidate] & ~on_network[candidate]
         chains = relay_chains(
-            candidate.size, a, b, km, test.feasible, on_network[candidate], relay_only, costs=costs
+            candidate.size, a, b, km, feasible, on_network[candidate], relay_only, costs=costs
         )
         capex[candidate] = chains.capex_usd
         hops[candidate] = chains.hops

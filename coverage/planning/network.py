@@ -42,6 +42,7 @@ from scipy.sparse.csgraph import breadth_first_order, dijkstra, minimum_spanning
 
 from ..errors import CoverageError
 from .economics import FiberCosts, FinanceAssumptions, annuity_factor
+from .network_fast import edge_of_links, prune_passes
 
 #: Edge status codes of :class:`FibreGraph` (``edge_status``).
 EDGE_NEW, EDGE_PLANNED, EDGE_PLANNED_BUILT = 0, 1, 2
@@ -291,23 +292,15 @@ def _strong_prune(
     c: _Contracted, parent: np.ndarray, edge: np.ndarray, net_prize: np.ndarray
 ) -> _Tree:
     """JMP00 strong pruning of a rooted tree: its best subtree containing the root."""
-    order = _tree_order(c, parent).tolist()
-    par, cost = parent.tolist(), c.cost.tolist()
-    e_up = edge.tolist()
-    net = net_prize.tolist()
-    for v in reversed(order[1:]):
-        gain = net[v] - cost[e_up[v]]
-        if gain > 0:
-            net[par[v]] += gain
-    keep_parent = np.full(c.n, -1, np.int64)
-    keep_edge = np.full(c.n, -1, np.int64)
-    kept = np.zeros(c.n, dtype=bool)
-    kept[c.root] = True
-    for v in order[1:]:
-        p = par[v]
-        if kept[p] and net[v] - cost[e_up[v]] > 0:
-            kept[v] = True
-            keep_parent[v], keep_edge[v] = p, e_up[v]
+    order = np.asarray(_tree_order(c, parent), dtype=np.int64)
+    keep_parent, keep_edge = prune_passes(
+        order,
+        np.asarray(parent, np.int64),
+        np.asarray(edge, np.int64),
+        np.asarray(c.cost, np.float64),
+        np.array(net_prize, dtype=np.float64),  # a copy: the passes add to it
+        int(c.root),
+    )
     return _Tree(keep_parent, keep_edge, _objective(c, keep_parent, keep_edge, net_prize))
 
 
@@ -318,13 +311,15 @@ def _objective(c: _Contracted, parent: np.ndarray, edge: np.ndarray, net_prize) 
     return float(c.cost[edge[edge >= 0]].sum() + net_prize[~in_tree].sum())
 
 
-def _tree_from_predecessors(c: _Contracted, pred: np.ndarray, lookup) -> tuple:
+def _tree_from_predecessors(c: _Contracted, pred: np.ndarray, lookup=None) -> tuple:
+    """``(parent, edge)`` of the tree given by Dijkstra's predecessors (``lookup`` is
+    accepted and not needed: edges are found by binary search)."""
     parent = np.where(pred >= 0, pred, -1).astype(np.int64)
     parent[c.root] = -1
     edge = np.full(c.n, -1, np.int64)
-    for v in np.flatnonzero(parent >= 0).tolist():
-        p = int(parent[v])
-        edge[v] = lookup[(min(p, v), max(p, v))]
+    child = np.flatnonzero(parent >= 0)
+    if child.size:
+        edge[child] = edge_of_links(c.a, c.b, c.n, parent[child], child)
     return parent, edge
 
 

@@ -1,15 +1,12 @@
-"""Compiled drop-ins for the two per-node Python loops of the fibre network's local search.
+"""The compiled inner loops of the fibre network's local search (``network.py``).
 
 On all of Pakistan at H3 res 7 (160,871 cells, 479,226 edges) ``network.design_network``
-spends most of its time in two loops over the nodes, run once per candidate tree:
-``_strong_prune`` (219 calls, 41 s) and ``_tree_from_predecessors`` (210 calls, 33 s)
-of 87 s (cProfile, shared 2-core machine). :func:`strong_prune` and
-:func:`tree_from_predecessors` take the same arguments and return the same values, bit
-for bit (the same floating-point operations in the same order), in a few milliseconds
-per call. To use them::
-
-    network._strong_prune = network_fast.strong_prune
-    network._tree_from_predecessors = network_fast.tree_from_predecessors
+spent most of its time in two Python loops over the nodes, run once per candidate tree:
+strong pruning (219 calls, 41 s) and the tree from Dijkstra's predecessors (210 calls,
+33 s) of 87 s (cProfile, shared 2-core machine). :func:`prune_passes` and
+:func:`edge_of_links` do the same work (the same floating-point operations in the same
+order, so the same trees bit for bit) in a few milliseconds per call; ``network.py``
+calls them, and ``tests/test_planning_network_fast.py`` keeps the loops as the reference.
 """
 
 from __future__ import annotations
@@ -17,12 +14,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .network import _Contracted, _objective, _Tree, _tree_order
-
 
 @njit(cache=True, nogil=True)
-def _prune(order, parent, edge, cost, net, root):  # pragma: no cover - compiled
-    """The two passes of ``network._strong_prune`` (``net`` is updated in place)."""
+def prune_passes(order, parent, edge, cost, net, root):  # pragma: no cover - compiled
+    """The two passes of strong pruning (``net`` is updated in place): leaves up, a
+    child's positive gain moves to its parent; root down, the subtrees that pay for their
+    edge are kept. Returns ``(keep_parent, keep_edge)``."""
     n = parent.size
     for k in range(order.size - 1, 0, -1):  # leaves up: a child's positive gain moves up
         v = order[k]
@@ -43,39 +40,15 @@ def _prune(order, parent, edge, cost, net, root):  # pragma: no cover - compiled
     return keep_parent, keep_edge
 
 
-def strong_prune(
-    c: _Contracted, parent: np.ndarray, edge: np.ndarray, net_prize: np.ndarray
-) -> _Tree:
-    """``network._strong_prune``, compiled: JMP00 strong pruning of a rooted tree."""
-    order = np.asarray(_tree_order(c, parent), dtype=np.int64)
-    net = np.array(net_prize, dtype=np.float64)  # a copy: the passes add to it
-    keep_parent, keep_edge = _prune(
-        order,
-        np.asarray(parent, np.int64),
-        np.asarray(edge, np.int64),
-        np.asarray(c.cost, np.float64),
-        net,
-        int(c.root),
-    )
-    return _Tree(keep_parent, keep_edge, _objective(c, keep_parent, keep_edge, net_prize))
-
-
-def tree_from_predecessors(c: _Contracted, pred: np.ndarray, lookup=None) -> tuple:
-    """``network._tree_from_predecessors`` without the Python loop: ``(parent, edge)``.
+def edge_of_links(a: np.ndarray, b: np.ndarray, n: int, parent: np.ndarray, child: np.ndarray):
+    """Index of the contracted edge joining each ``(parent, child)`` pair.
 
     The contracted edges are unique and sorted by ``(a, b)`` (``network._contract``), so
-    an edge's index is found by binary search; ``lookup`` is accepted and not needed.
+    an edge is found by binary search. Raises ``KeyError`` for a pair that is no edge.
     """
-    parent = np.where(pred >= 0, pred, -1).astype(np.int64)
-    parent[c.root] = -1
-    edge = np.full(c.n, -1, np.int64)
-    child = np.flatnonzero(parent >= 0)
-    if child.size:
-        p = parent[child]
-        keys = np.asarray(c.a, np.int64) * c.n + np.asarray(c.b, np.int64)
-        want = np.minimum(p, child) * c.n + np.maximum(p, child)
-        at = np.searchsorted(keys, want)
-        if np.any(at >= keys.size) or np.any(keys[np.minimum(at, keys.size - 1)] != want):
-            raise KeyError("a predecessor link is not an edge of the contracted graph")
-        edge[child] = at
-    return parent, edge
+    keys = np.asarray(a, np.int64) * n + np.asarray(b, np.int64)
+    want = np.minimum(parent, child) * n + np.maximum(parent, child)
+    at = np.searchsorted(keys, want)
+    if np.any(at >= keys.size) or np.any(keys[np.minimum(at, keys.size - 1)] != want):
+        raise KeyError("a predecessor link is not an edge of the contracted graph")
+    return at

@@ -34,39 +34,12 @@ import numpy as np
 import xarray as xr
 
 from .capacity import SiteOption, default_capacity, joint_plan
+from .cell_graph import cell_graph
 from .network import FibreGraph, NetworkDesign, fibre_edge_cost_usd, fibre_site_cost_usd
 from .recommend import FeasibilityCriteria, SatelliteOption, feasible
 from .routing import RoutingGrid
 from .sites import Sites
 from .spec import PlanningSpec
-from .sphere import EARTH_RADIUS_KM
-
-
-def cell_graph(cells, lat_deg, lon_deg, terrain_factor):
-    """Edges between neighbouring cells of a grid: ``(i, j, km, weighted_km)``, i < j.
-
-    ``km`` is the great-circle distance between the centres [km]; ``weighted_km`` that
-    times the mean terrain factor of the two cells (the rule of ``grids.fiber_reach``).
-    """
-    cells = [str(c) for c in np.asarray(cells)]
-    index = {c: k for k, c in enumerate(cells)}
-    ei, ej = [], []
-    for i, c in enumerate(cells):
-        for n in h3.grid_ring(c, 1):
-            j = index.get(n)
-            if j is not None and j > i:
-                ei.append(i)
-                ej.append(j)
-    ei = np.array(ei, dtype=np.int64)
-    ej = np.array(ej, dtype=np.int64)
-    lat, lon = np.radians(lat_deg), np.radians(lon_deg)
-    a = (
-        np.sin((lat[ej] - lat[ei]) / 2) ** 2
-        + np.cos(lat[ei]) * np.cos(lat[ej]) * np.sin((lon[ej] - lon[ei]) / 2) ** 2
-    )
-    km = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
-    factor = np.asarray(terrain_factor, dtype=np.float64)
-    return ei, ej, km, km * 0.5 * (factor[ei] + factor[ej])
 
 
 def capacity_areas(cells, resolution: int) -> np.ndarray:
