@@ -345,13 +345,13 @@ def _percentiles(
     # is piecewise linear in r between the bins' lengths: solve it on the right piece
     response = np.zeros(hist.shape[:-1] + (len(levels),))
     knots = np.concatenate([np.zeros(rep.shape[:-1] + (1,)), rep], axis=-1)
-    below = np.stack(
-        [
-            covered + (hist * np.minimum(rep, knots[..., m : m + 1])).sum(axis=-1)
-            for m in range(knots.shape[-1])
-        ],
-        axis=-1,
-    )  # samples waiting <= knot
+    # samples waiting <= knot m: sum_b hist_b min(rep_b, knot_m); rep rises along the
+    # bins and knot_m = rep_(m-1), so that is the bins below m at their length and the
+    # rest at knot_m (whole numbers, exact in float64)
+    zero = np.zeros(rep.shape[:-1] + (1,))
+    weighted = np.concatenate([zero, np.cumsum(hist * rep, axis=-1)], axis=-1)
+    counted = np.concatenate([zero, cum.astype(np.float64)], axis=-1)
+    below = covered[..., None] + weighted + knots * (n_gaps[..., None] - counted)
     for k, q in enumerate(levels):
         need = np.ceil(q * n - 1e-9)  # samples that must wait <= r
         idx = np.argmax(below >= need, axis=-1)  # first knot reaching the level
