@@ -438,6 +438,8 @@ START_PRIZE_SCALES = (1.0, 1.5, 3.0, 10.0)
 EXACT_TRUNKS = 8
 EXACT_CLUSTER_NODES = 180
 EXACT_BUDGET_S = 10.0
+#: Largest MILP tried: terminals x arcs (the flow variables; ~200 bytes each in HiGHS).
+EXACT_MAX_FLOWS = 150_000
 
 
 def _cluster(adjacency: sp.csr_matrix, seeds: np.ndarray, root: int, max_nodes: int):
@@ -463,7 +465,9 @@ def _exact_polish(
     Around each trunk (its nodes and rings of neighbours, at most ``max_nodes``), the PCST
     restricted to that cluster is solved by the MILP (:func:`.network_exact.exact_pcst`);
     its nodes replace the tree's there, the whole is re-spanned and pruned, and kept where
-    the objective falls. Stops when ``budget_s`` is spent.
+    the objective falls. Stops when ``budget_s`` is spent; trunks of more than half the
+    cluster, and clusters whose MILP would exceed :data:`EXACT_MAX_FLOWS` flow variables,
+    keep the heuristic's tree.
     """
     import time
 
@@ -484,10 +488,15 @@ def _exact_polish(
     for t in np.argsort(-size)[:n_trunks].tolist():
         if size[t] <= 0 or time.perf_counter() - started > budget_s:
             break
-        nodes = _cluster(adjacency, np.flatnonzero(trunk == t), c.root, max_nodes)
+        seeds = np.flatnonzero(trunk == t)
+        if seeds.size > max_nodes // 2:  # too big a trunk for the exact solver
+            continue
+        nodes = _cluster(adjacency, seeds, c.root, max_nodes)
         index = np.full(c.n, -1, np.int64)
         index[nodes] = np.arange(nodes.size)
         inside = (index[c.a] >= 0) & (index[c.b] >= 0)
+        if np.count_nonzero(net[nodes] > 0) * 2 * int(inside.sum()) > EXACT_MAX_FLOWS:
+            continue  # memory and time of the MILP: keep the heuristic's tree here
         sub = FibreGraph.from_edges(
             nodes.size, index[c.a[inside]], index[c.b[inside]], c.cost[inside]
         )
