@@ -9,6 +9,7 @@ The public names, re-exported here (importing has no side effects)::
         chunk.positions_itrs_km  # (n_sat, n_time, 3) km, NaN where chunk.error_codes != 0
 """
 
+from ._lifetime import die_with_parent
 from .bundled import bundled_snapshots, load_constellation
 from .constellation import EARTH_EQUATORIAL_RADIUS_KM, Constellation, orbit_mean_radius_km
 from .deployment import (
@@ -75,6 +76,7 @@ __all__ = [
     "builtin_timescale",
     "bundled_snapshots",
     "describe_error_code",
+    "die_with_parent",
     "discover_shells",
     "epoch_age_days",
     "iter_chunks",

@@ -2,9 +2,8 @@
 
 A ``forkserver`` worker outlives a parent killed with SIGKILL unless it asks the kernel
 to be killed when its own parent (the forkserver) ends, and the forkserver ends only
-when every copy of its "alive" pipe is closed: the workers must close theirs.  The same
-two steps as ``hybridplan.coverage.engine.executors`` (``tle`` imports nothing of ours,
-so the few lines live here too).
+when every copy of its "alive" pipe is closed: the workers must close theirs.  Used by
+``tle``'s propagation pool and the coverage engine's local processes.
 """
 
 from __future__ import annotations

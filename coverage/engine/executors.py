@@ -24,41 +24,23 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import sys
 from collections.abc import Iterator
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from multiprocessing import get_context
 
+from hybridplan.tle import die_with_parent
+
 from ..errors import CoverageError
 
 _IN_WORKER = {"local": False}
-_PR_SET_PDEATHSIG = 1
 
 
 def _init_worker() -> None:
-    """Initializer of local worker processes: die with the parent, ignore Ctrl-C."""
+    """Initializer of local worker processes: die with the parent, ignore Ctrl-C (the
+    same two steps as ``tle``'s propagation pool: :func:`hybridplan.tle.die_with_parent`)."""
     _IN_WORKER["local"] = True
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # The forkserver hands every child the write end of its "alive" pipe and lives until
-    # all of them are closed: a worker keeping it would keep the forkserver (its parent)
-    # alive after the caller dies, and so itself (the death signal never comes)
-    from multiprocessing import forkserver
-
-    server = forkserver._forkserver
-    alive_fd = getattr(server, "_forkserver_alive_fd", None)
-    if alive_fd is not None:
-        with contextlib.suppress(OSError):
-            os.close(alive_fd)
-        server._forkserver_alive_fd = None
-    parent = os.getppid()
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if parent == 1 or os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
+    die_with_parent()
 
 
 def _started() -> int:
