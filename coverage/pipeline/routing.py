@@ -13,9 +13,11 @@ routing grid and nothing is added. Otherwise the routing grid is built here over
 same region, with the same DEM, population model (only to find the settled cells that
 may carry a relay), fibre reach and microwave reach as the plan's ground, and joins the
 ground as variables on the dimension ``routing_cell``: ``routing_lat``, ``routing_lon``,
-``routing_elevation_m``, ``routing_slope_deg``, ``routing_on_network``, ``routing_fiber_weighted_km``, ``routing_fiber_terrain_factor`` and,
-with microwave on, ``routing_microwave_capex_usd``, ``routing_microwave_opex_usd_per_year``,
-``routing_microwave_hops`` (the plan contract lists them).
+``routing_elevation_m``, ``routing_slope_deg``, ``routing_on_network``,
+``routing_fiber_weighted_km``, ``routing_fiber_terrain_factor`` and, with microwave on,
+``routing_microwave_capex_usd``, ``routing_microwave_opex_usd_per_year``,
+``routing_microwave_hops`` and ``routing_microwave_next_cell`` (the plan contract lists
+them).
 """
 
 from __future__ import annotations

@@ -9,9 +9,10 @@ are the routing grid.
 A site reaches the routing grid at the routing cells that hold its settlement points
 (a dispersed site, which has none, at the cell holding its centre); a site whose points
 all fall outside it (a place across the region's edge whose people live inside) reaches
-it at the routing cell nearest to them. Its stand-alone fibre path and microwave chain are the cheapest over
-those cells, and it hangs on the network's graph at the one with the cheapest fibre
-path. So on the same ground a site is priced the same at every plan resolution.
+it at the routing cell nearest to them. Its stand-alone fibre path and microwave chain
+are the cheapest over those cells, and it hangs on the network's graph at the one with
+the cheapest fibre path. So on the same ground a site is priced the same at every plan
+resolution.
 """
 
 from __future__ import annotations
