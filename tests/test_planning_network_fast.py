@@ -35,7 +35,14 @@ def reference_strong_prune(c, parent, edge, net_prize):
                          network._objective(c, keep_parent, keep_edge, net_prize))
 
 
-def reference_tree_from_predecessors(c, pred, lookup):
+def edge_lookup(c):
+    """Contracted edge index of each node pair, as a dict (network.py's first way)."""
+    pairs = zip(c.a.tolist(), c.b.tolist(), strict=True)
+    return {(int(x), int(y)): k for k, (x, y) in enumerate(pairs)}
+
+
+def reference_tree_from_predecessors(c, pred):
+    lookup = edge_lookup(c)
     parent = np.where(pred >= 0, pred, -1).astype(np.int64)
     parent[c.root] = -1
     edge = np.full(c.n, -1, np.int64)
@@ -64,10 +71,10 @@ def _grid_graph(seed: int, radius: int = 14):
 def test_prune_and_tree_building_are_bit_identical(seed):
     graph, prize, roots = _grid_graph(seed)
     c = network._contract(graph, roots)
-    lookup = network._edge_lookup(c)
+    lookup = edge_lookup(c)
     _, pred = dijkstra(c.matrix, directed=False, indices=c.root, return_predecessors=True)
-    want = reference_tree_from_predecessors(c, pred.astype(np.int64), lookup)
-    got = network._tree_from_predecessors(c, pred.astype(np.int64), lookup)
+    want = reference_tree_from_predecessors(c, pred.astype(np.int64))
+    got = network._tree_from_predecessors(c, pred.astype(np.int64))
     for a, b in zip(got, want, strict=True):
         np.testing.assert_array_equal(a, b)
     net = network._net_prizes(c, prize, roots, np.zeros(graph.n_nodes), 1e12)

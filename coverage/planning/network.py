@@ -262,12 +262,6 @@ def _contract(graph: FibreGraph, root_mask: np.ndarray) -> _Contracted:
     return _Contracted(n + 1, n, lo, hi, cost, orig, matrix)
 
 
-def _edge_lookup(c: _Contracted) -> dict[tuple[int, int], int]:
-    return {
-        (int(x), int(y)): k for k, (x, y) in enumerate(zip(c.a.tolist(), c.b.tolist(), strict=True))
-    }
-
-
 # --------------------------------------------------------------------------- pruning
 
 
@@ -311,9 +305,9 @@ def _objective(c: _Contracted, parent: np.ndarray, edge: np.ndarray, net_prize) 
     return float(c.cost[edge[edge >= 0]].sum() + net_prize[~in_tree].sum())
 
 
-def _tree_from_predecessors(c: _Contracted, pred: np.ndarray, lookup=None) -> tuple:
-    """``(parent, edge)`` of the tree given by Dijkstra's predecessors (``lookup`` is
-    accepted and not needed: edges are found by binary search)."""
+def _tree_from_predecessors(c: _Contracted, pred: np.ndarray) -> tuple:
+    """``(parent, edge)`` of the tree given by Dijkstra's predecessors (edges found by
+    binary search in the sorted contracted edges)."""
     parent = np.where(pred >= 0, pred, -1).astype(np.int64)
     parent[c.root] = -1
     edge = np.full(c.n, -1, np.int64)
@@ -323,7 +317,7 @@ def _tree_from_predecessors(c: _Contracted, pred: np.ndarray, lookup=None) -> tu
     return parent, edge
 
 
-def _regrow(c: _Contracted, tree: _Tree, net_prize, lookup) -> _Tree:
+def _regrow(c: _Contracted, tree: _Tree, net_prize) -> _Tree:
     """Shortest paths from every node to the current tree, grafted on, then pruned."""
     nodes = np.flatnonzero(tree.parent >= 0).tolist() + [c.root]
     _, pred, _ = dijkstra(
@@ -331,11 +325,11 @@ def _regrow(c: _Contracted, tree: _Tree, net_prize, lookup) -> _Tree:
     )
     pred = pred.astype(np.int64)
     pred[nodes] = tree.parent[nodes]
-    parent, edge = _tree_from_predecessors(c, pred, lookup)
+    parent, edge = _tree_from_predecessors(c, pred)
     return _strong_prune(c, parent, edge, net_prize)
 
 
-def _span_and_prune(c: _Contracted, nodes: np.ndarray, net_prize, lookup) -> _Tree:
+def _span_and_prune(c: _Contracted, nodes: np.ndarray, net_prize) -> _Tree:
     """Minimum spanning tree of the subgraph induced by ``nodes`` (bool), then pruned."""
     inside = nodes[c.a] & nodes[c.b]
     sub = sp.csr_matrix(
@@ -343,7 +337,7 @@ def _span_and_prune(c: _Contracted, nodes: np.ndarray, net_prize, lookup) -> _Tr
     )
     mst = minimum_spanning_tree(sub)
     _, pred = breadth_first_order(mst, c.root, directed=False, return_predecessors=True)
-    parent, edge = _tree_from_predecessors(c, pred.astype(np.int64), lookup)
+    parent, edge = _tree_from_predecessors(c, pred.astype(np.int64))
     return _strong_prune(c, parent, edge, net_prize)
 
 
@@ -353,17 +347,17 @@ def _tree_nodes(c: _Contracted, tree: _Tree) -> np.ndarray:
     return nodes
 
 
-def _respan(c: _Contracted, tree: _Tree, net_prize, lookup, with_neighbours: bool) -> _Tree:
+def _respan(c: _Contracted, tree: _Tree, net_prize, with_neighbours: bool) -> _Tree:
     """Minimum spanning tree of the tree's nodes (and their neighbours), then pruned."""
     nodes = _tree_nodes(c, tree)
     if with_neighbours:
         touch = nodes[c.a] | nodes[c.b]
         nodes[c.a[touch]] = True
         nodes[c.b[touch]] = True
-    return _span_and_prune(c, nodes, net_prize, lookup)
+    return _span_and_prune(c, nodes, net_prize)
 
 
-def _vertex_moves(c: _Contracted, tree: _Tree, net_prize, lookup, budget: int) -> _Tree:
+def _vertex_moves(c: _Contracted, tree: _Tree, net_prize, budget: int) -> _Tree:
     """Key-vertex insertion and elimination: re-span the tree's nodes with one node added
     (a neighbour of the tree) or removed (a non-root tree node), best first; at most
     ``budget`` candidates, those with the largest net prize / smallest net prize first."""
@@ -384,7 +378,7 @@ def _vertex_moves(c: _Contracted, tree: _Tree, net_prize, lookup, budget: int) -
             break
         trial = _tree_nodes(c, best)
         trial[v] = not trial[v]
-        candidate = _span_and_prune(c, trial, net_prize, lookup)
+        candidate = _span_and_prune(c, trial, net_prize)
         if candidate.objective < best.objective - 1e-9 * max(1.0, abs(best.objective)):
             best = candidate
     return best
@@ -458,7 +452,7 @@ def _cluster(adjacency: sp.csr_matrix, seeds: np.ndarray, root: int, max_nodes: 
 
 
 def _exact_polish(
-    c: _Contracted, tree: _Tree, net, lookup, n_trunks: int, max_nodes: int, budget_s: float
+    c: _Contracted, tree: _Tree, net, n_trunks: int, max_nodes: int, budget_s: float
 ) -> _Tree:
     """Re-solve the neighbourhood of the tree's largest trunks exactly.
 
@@ -508,23 +502,23 @@ def _exact_polish(
         trial[nodes] = False
         trial[nodes[exact.in_tree]] = True
         trial[c.root] = True
-        candidate = _span_and_prune(c, trial, net, lookup)
+        candidate = _span_and_prune(c, trial, net)
         if candidate.objective < best.objective - 1e-9 * max(1.0, abs(best.objective)):
             best = candidate
     return best
 
 
-def _local_search(c: _Contracted, tree: _Tree, net, lookup, max_rounds: int, vertex_budget: int):
+def _local_search(c: _Contracted, tree: _Tree, net, max_rounds: int, vertex_budget: int):
     """Regrow / re-span / vertex moves, each pruned, until nothing lowers the objective."""
     rounds = 0
     for _ in range(max_rounds):
         candidates = [
-            _regrow(c, tree, net, lookup),
-            _respan(c, tree, net, lookup, with_neighbours=False),
-            _respan(c, tree, net, lookup, with_neighbours=True),
+            _regrow(c, tree, net),
+            _respan(c, tree, net, with_neighbours=False),
+            _respan(c, tree, net, with_neighbours=True),
         ]
         if vertex_budget > 0:
-            candidates.append(_vertex_moves(c, tree, net, lookup, vertex_budget))
+            candidates.append(_vertex_moves(c, tree, net, vertex_budget))
         top = min(candidates, key=lambda t: t.objective)
         if top.objective >= tree.objective - 1e-9 * max(1.0, abs(tree.objective)):
             break
@@ -577,11 +571,10 @@ def design_network(
     c = _contract(graph, roots)
     if vertex_budget is None:
         vertex_budget = 400 if c.n <= VERTEX_MOVES_MAX_NODES else 0
-    lookup = _edge_lookup(c)
     big = 2.0 * float(c.cost.sum()) + 1.0  # an inf prize: must connect if it can
     net = _net_prizes(c, prize, roots, site, big)
     dist, pred = dijkstra(c.matrix, directed=False, indices=c.root, return_predecessors=True)
-    parent, edge = _tree_from_predecessors(c, pred.astype(np.int64), lookup)
+    parent, edge = _tree_from_predecessors(c, pred.astype(np.int64))
     best = _strong_prune(c, parent, edge, net)
     rounds = 0
     # Multi-start: trees grown for inflated prizes hold the nodes a shared trunk could
@@ -589,12 +582,12 @@ def design_network(
     for scale in START_PRIZE_SCALES:
         start = best if scale == 1.0 else _strong_prune(c, parent, edge, net * scale)
         start = _Tree(start.parent, start.edge, _objective(c, start.parent, start.edge, net))
-        tree, n_rounds = _local_search(c, start, net, lookup, max_rounds, vertex_budget)
+        tree, n_rounds = _local_search(c, start, net, max_rounds, vertex_budget)
         if tree.objective < best.objective - 1e-9 * max(1.0, abs(best.objective)):
             best, rounds = tree, n_rounds
     if exact_trunks > 0:
         polished = _exact_polish(
-            c, best, net, lookup, exact_trunks, EXACT_CLUSTER_NODES, EXACT_BUDGET_S
+            c, best, net, exact_trunks, EXACT_CLUSTER_NODES, EXACT_BUDGET_S
         )
         if polished is not best:
             best, rounds = polished, rounds + 1
