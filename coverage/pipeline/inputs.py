@@ -208,7 +208,7 @@ def scenario_dem(scenario: Scenario):
 
 
 def prepare_grid(
-    scenario: Scenario, region: Region | None = None, *, warn_dem_gaps: bool = True
+    scenario: Scenario, region: Region | None = None, *, warn_dem_gaps: bool = True, dem=None
 ) -> xr.Dataset:
     """The region's H3 grid with DEM heights (and horizons when terrain is on).
 
@@ -216,14 +216,15 @@ def prepare_grid(
     are refused with their count and extent. With terrain off they are kept: their
     ``elevation_m`` is NaN (the engine puts the observer on the ellipsoid), the grid's
     ``cells_without_dem_height`` attribute counts them and a ``DEMGapWarning`` says so
-    (``warn_dem_gaps=False``: the caller warns, e.g. with the people in them).
+    (``warn_dem_gaps=False``: the caller warns, e.g. with the people in them). ``dem``:
+    the scenario's DEM when the caller has loaded it already.
     """
     from hybridplan.grids import DEMGapWarning, add_terrain, build_grid, dem_gaps
 
     region = scenario_region(scenario) if region is None else region
     grid = build_grid(region, scenario.region.resolution)
     terrain = scenario.terrain
-    dem = scenario_dem(scenario)
+    dem = scenario_dem(scenario) if dem is None else dem
     gaps = dem_gaps(dem, grid["lat"].values, grid["lon"].values)
     if terrain.enabled and gaps.count:
         raise ScenarioError(
@@ -269,30 +270,19 @@ def _dem_gap_text(scenario: Scenario, gaps, people: float | None = None) -> str:
     )
 
 
-def prepare_ground(inputs: PlanInputs) -> xr.Dataset:
-    """Grid with terrain, population, rural flag, fibre reach (terrain-weighted km) and
-    microwave reach; the routing grid's variables (``pipeline.routing``) when the plan's
-    resolution is not ``[network] routing_resolution``."""
-    from hybridplan.grids import distribute_population, fiber_reach
+def population_source(inputs: PlanInputs):
+    """The ``[population] source`` path, or ``None`` for the bundled settlement model."""
+    source = inputs.spec.population.source
+    return None if source == "bundled" else inputs.scenario.resolve_path(source)
 
-    from .routing import add_slope, grid_resolution, join_routing, routing_ground
 
-    scenario, spec = inputs.scenario, inputs.spec
-    dem = scenario_dem(scenario)
-    grid = add_slope(prepare_grid(scenario, inputs.region, warn_dem_gaps=False), dem)
-    population = spec.population
-    source = None if population.source == "bundled" else scenario.resolve_path(population.source)
-    grid = distribute_population(
-        grid, source, rural_density_per_km2=population.rural_density_per_km2
-    )
-    no_height = ~np.isfinite(grid["elevation_m"].values)
-    grid.attrs["population_without_dem_height"] = float(grid["population"].values[no_height].sum())
-    if no_height.any():
-        from hybridplan.grids import DEMGapWarning, dem_gaps
+def network_reach(grid: xr.Dataset, inputs: PlanInputs, dem, *, microwave: bool) -> xr.Dataset:
+    """A populated grid with its settlement points, fibre reach (terrain-weighted km) and,
+    with ``microwave``, the relay chains on the DEM: the ground the network is planned on
+    (the plan's own, or the routing grid, ``pipeline.routing``)."""
+    from hybridplan.grids import fiber_reach
 
-        gaps = dem_gaps(scenario_dem(scenario), grid["lat"].values, grid["lon"].values)
-        people = grid.attrs["population_without_dem_height"]
-        warnings.warn(_dem_gap_text(scenario, gaps, people), DEMGapWarning, stacklevel=2)
+    spec = inputs.spec
     grid = attach_settlements(grid, inputs.network, spec.network.include_planned)
     terrain = spec.terrain_costs
     ground = fiber_reach(
@@ -303,29 +293,44 @@ def prepare_ground(inputs: PlanInputs) -> xr.Dataset:
         elevation_cost_per_km=terrain.elevation_cost_per_km,
         elevation_threshold_m=terrain.elevation_threshold_m,
     )
-    routing = spec.network.routing_resolution
-    if ground.sizes["cell"] == 0 or grid_resolution(ground) == routing:
-        if spec.network.microwave:
-            from .microwave_links import microwave_reach
+    if microwave:
+        from .microwave_links import microwave_reach
 
-            ground = microwave_reach(
-                ground, dem, served_distance_km=spec.criteria.served_distance_km
-            )
+        ground = microwave_reach(ground, dem, served_distance_km=spec.criteria.served_distance_km)
+    return ground
+
+
+def prepare_ground(inputs: PlanInputs) -> xr.Dataset:
+    """Grid with terrain, population, rural flag, fibre reach (terrain-weighted km) and
+    microwave reach; the routing grid's variables (``pipeline.routing``) when the plan's
+    resolution is not ``[network] routing_resolution``."""
+    from hybridplan.grids import distribute_population
+
+    from .routing import add_slope, grid_resolution, join_routing, routing_ground
+
+    scenario, spec = inputs.scenario, inputs.spec
+    dem = scenario_dem(scenario)
+    grid = prepare_grid(scenario, inputs.region, warn_dem_gaps=False, dem=dem)
+    grid = distribute_population(
+        add_slope(grid, dem),
+        population_source(inputs),
+        rural_density_per_km2=spec.population.rural_density_per_km2,
+    )
+    no_height = ~np.isfinite(grid["elevation_m"].values)
+    grid.attrs["population_without_dem_height"] = float(grid["population"].values[no_height].sum())
+    if no_height.any():
+        from hybridplan.grids import DEMGapWarning, dem_gaps
+
+        gaps = dem_gaps(dem, grid["lat"].values, grid["lon"].values)
+        people = grid.attrs["population_without_dem_height"]
+        warnings.warn(_dem_gap_text(scenario, gaps, people), DEMGapWarning, stacklevel=2)
+    routing = spec.network.routing_resolution
+    own = grid.sizes["cell"] == 0 or grid_resolution(grid) == routing
+    ground = network_reach(grid, inputs, dem, microwave=own and spec.network.microwave)
+    if own:
         ground.attrs["routing_resolution"] = routing
         return ground
-    route = routing_ground(
-        inputs.region,
-        routing,
-        dem,
-        inputs.network,
-        population_source=source,
-        rural_density_per_km2=population.rural_density_per_km2,
-        include_planned=spec.network.include_planned,
-        terrain_costs=terrain,
-        microwave=spec.network.microwave,
-        served_distance_km=spec.criteria.served_distance_km,
-    )
-    return join_routing(ground, route)
+    return join_routing(ground, routing_ground(inputs, dem))
 
 
 def attach_settlements(

@@ -70,24 +70,17 @@ def add_slope(grid: xr.Dataset, dem) -> xr.Dataset:
     )
 
 
-def routing_ground(
-    region,
-    resolution: int,
-    dem,
-    network,
-    *,
-    population_source,
-    rural_density_per_km2: float,
-    include_planned: bool,
-    terrain_costs,
-    microwave: bool,
-    served_distance_km: float,
-) -> xr.Dataset:
-    """The routing grid as a ground of its own (cells, heights, slope, settled cells,
-    fibre reach and, with ``microwave``, the relay chains)."""
-    from hybridplan.grids import build_grid, distribute_population, fiber_reach
+def routing_ground(inputs, dem) -> xr.Dataset:
+    """The routing grid of ``inputs`` (``[network] routing_resolution``) as a ground of its
+    own: cells, DEM heights and slope, people (only to find the settled cells that may
+    carry a relay), settlement points, fibre reach and the relay chains
+    (``inputs.network_reach``)."""
+    from hybridplan.grids import build_grid, distribute_population
 
-    grid = build_grid(region, resolution)
+    from .inputs import network_reach, population_source
+
+    spec = inputs.spec
+    grid = build_grid(inputs.region, spec.network.routing_resolution)
     grid = grid.assign(
         elevation_m=(
             "cell",
@@ -95,28 +88,14 @@ def routing_ground(
             {"units": "m", "long_name": "terrain height at the cell centre (DEM)"},
         )
     )
-    grid = add_slope(grid, dem)
     with warnings.catch_warnings():  # the plan's own grid has reported them already
         warnings.simplefilter("ignore")
         grid = distribute_population(
-            grid, population_source, rural_density_per_km2=rural_density_per_km2
+            add_slope(grid, dem),
+            population_source(inputs),
+            rural_density_per_km2=spec.population.rural_density_per_km2,
         )
-    from .inputs import attach_settlements
-
-    grid = attach_settlements(grid)  # the places, for the relay candidates
-    ground = fiber_reach(
-        grid,
-        network,
-        include_planned=include_planned,
-        slope_cost_per_deg=terrain_costs.slope_cost_per_deg,
-        elevation_cost_per_km=terrain_costs.elevation_cost_per_km,
-        elevation_threshold_m=terrain_costs.elevation_threshold_m,
-    )
-    if microwave:
-        from .microwave_links import microwave_reach
-
-        ground = microwave_reach(ground, dem, served_distance_km=served_distance_km)
-    return ground
+    return network_reach(grid, inputs, dem, microwave=spec.network.microwave)
 
 
 def join_routing(ground: xr.Dataset, route: xr.Dataset) -> xr.Dataset:
