@@ -151,13 +151,7 @@ def site_microwave(routing: RoutingGrid, spec: PlanningSpec, site_demand_mbps):
     capex, opex, cell_hops, _ = routing.microwave
     pv = present_value_usd(capex, opex, spec.finance.discount_rate, spec.finance.horizon_years)
     pv = np.where(np.isfinite(pv), pv, np.inf)
-    coo = routing.site_cells.tocoo()
-    order = np.lexsort((np.where(cell_hops >= 0, cell_hops, 10**6)[coo.col], pv[coo.col], coo.row))
-    first = np.ones(order.size, dtype=bool)
-    first[1:] = coo.row[order][1:] != coo.row[order][:-1]
-    n_site = routing.site_cells.shape[0]
-    cell = np.full(n_site, -1, dtype=np.int64)
-    cell[coo.row[order][first]] = coo.col[order][first]
+    cell = routing.site_best(pv, tie=np.where(cell_hops >= 0, cell_hops, 10**6))
     site_pv = np.where(cell >= 0, pv[np.maximum(cell, 0)], np.inf)
     site_pv = np.where(np.asarray(site_demand_mbps) <= HOP_CAPACITY_MBPS, site_pv, np.inf)
     ok = np.isfinite(site_pv)

@@ -76,17 +76,27 @@ class RoutingGrid:
         np.minimum.at(out, coo.row, np.asarray(per_cell, dtype=np.float64)[coo.col])
         return out
 
-    def site_access(self) -> np.ndarray:
-        """Per site, the routing cell it hangs on: among the cells it reaches, the one
-        with the cheapest fibre path (ties: the first); -1 for a site that reaches none."""
+    def site_best(self, per_cell, tie=None) -> np.ndarray:
+        """Per site, the routing cell it reaches with the least ``per_cell`` (NaN and inf
+        last; ties to the least ``tie``, then the first cell); -1 for a site that reaches
+        none."""
         coo = self.site_cells.tocoo()
-        cost = np.where(np.isfinite(self.weighted_km), self.weighted_km, 1e30)[coo.col]
-        order = np.lexsort((coo.col, cost, coo.row))
+        value = np.asarray(per_cell, dtype=np.float64)
+        value = np.where(np.isfinite(value), value, 1e300)[coo.col]
+        keys = [coo.col, value, coo.row]
+        if tie is not None:
+            keys.insert(1, np.asarray(tie)[coo.col])
+        order = np.lexsort(keys)
         first = np.ones(order.size, dtype=bool)
         first[1:] = coo.row[order][1:] != coo.row[order][:-1]
-        access = np.full(self.site_cells.shape[0], -1, dtype=np.int64)
-        access[coo.row[order][first]] = coo.col[order][first]
-        return access
+        best = np.full(self.site_cells.shape[0], -1, dtype=np.int64)
+        best[coo.row[order][first]] = coo.col[order][first]
+        return best
+
+    def site_access(self) -> np.ndarray:
+        """Per site, the routing cell it hangs on: among the cells it reaches, the one
+        with the cheapest fibre path; -1 for a site that reaches none."""
+        return self.site_best(self.weighted_km)
 
     def to_plan_any(self, per_route) -> np.ndarray:
         """Per plan cell: whether any overlapping routing cell is true."""
