@@ -24,6 +24,7 @@ import xarray as xr
 from hybridplan.coverage.engine import EngineOptions, SystemModel, compute_coverage
 from hybridplan.coverage.errors import CoverageError
 from hybridplan.tle import TimeGrid, load_constellation
+from processes import session_processes, shm_entries, wait_until
 
 LONG_SCENARIO = """
 name = "hunza-kill"
@@ -71,37 +72,13 @@ def _env():
     return dict(os.environ, PYTHONSAFEPATH="1")
 
 
-def _shm() -> set[str]:
-    return set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
-
-
-def _session_processes(sid: int) -> list[psutil.Process]:
-    found = []
-    for process in psutil.process_iter(["pid"]):
-        try:
-            if os.getsid(process.pid) == sid and process.status() != psutil.STATUS_ZOMBIE:
-                found.append(process)
-        except (ProcessLookupError, psutil.Error, PermissionError):
-            continue
-    return found
-
-
-def _wait_until(condition, timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
-
-
 def _assert_nothing_left(process: subprocess.Popen, shm_before: set[str]) -> None:
     process.wait(timeout=30)
     sid = process.pid  # start_new_session: the session id is the leader's pid
-    assert _wait_until(lambda: not _session_processes(sid), 10.0), [
-        p.cmdline() for p in _session_processes(sid)
+    assert wait_until(lambda: not session_processes(sid), 10.0), [
+        p.cmdline() for p in session_processes(sid)
     ]
-    assert _wait_until(lambda: not (_shm() - shm_before), 10.0), _shm() - shm_before
+    assert wait_until(lambda: not (shm_entries() - shm_before), 10.0), shm_entries() - shm_before
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL])
@@ -109,7 +86,7 @@ def test_killing_a_two_worker_coverage_run_leaves_nothing(tmp_path, signum):
     scenario = tmp_path / "scenario.toml"
     scenario.write_text(LONG_SCENARIO, encoding="utf-8")
     script = Path(sys.executable).parent / "hybridplan"
-    shm_before = _shm()
+    shm_before = shm_entries()
     process = subprocess.Popen(
         [
             str(script),
@@ -129,7 +106,7 @@ def test_killing_a_two_worker_coverage_run_leaves_nothing(tmp_path, signum):
     )
     try:
         # well inside the coverage step: its span threads use more than one core
-        assert _wait_until(lambda: _cpu_s(process.pid) > CPU_BEFORE_KILL_S, 120.0)
+        assert wait_until(lambda: _cpu_s(process.pid) > CPU_BEFORE_KILL_S, 120.0)
         process.send_signal(signum)
         _assert_nothing_left(process, shm_before)
     finally:
@@ -144,7 +121,7 @@ def test_killing_a_two_worker_coverage_run_leaves_nothing(tmp_path, signum):
 
 
 def test_killing_a_run_on_worker_processes_leaves_no_worker_and_no_semaphore(tmp_path):
-    shm_before = _shm()
+    shm_before = shm_entries()
     process = subprocess.Popen(
         [sys.executable, "-c", SCRIPT.format(seconds=6 * 3600.0, every=2, workers=(3,))],
         cwd=tmp_path,
@@ -160,8 +137,8 @@ def test_killing_a_run_on_worker_processes_leaves_no_worker_and_no_semaphore(tmp
             grandchildren = [c for c in children if c.ppid() != process.pid]
             return len(grandchildren) >= 2 and all(c.cpu_times().user > 0.5 for c in grandchildren)
 
-        assert _wait_until(workers_up, 90.0)
-        assert any(name.startswith("sem.") for name in _shm() - shm_before)
+        assert wait_until(workers_up, 90.0)
+        assert any(name.startswith("sem.") for name in shm_entries() - shm_before)
         process.send_signal(signal.SIGKILL)
         _assert_nothing_left(process, shm_before)
     finally:
@@ -224,7 +201,7 @@ def test_a_worker_killed_mid_run_is_one_clear_error():
     assert "signal 9" in message or "no result came back" in message
     assert "--workers 1" in message and 'if __name__ == "__main__":' in message
     assert "\n" not in message
-    assert _wait_until(
+    assert wait_until(
         lambda: (
             not [
                 p

@@ -10,10 +10,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import psutil
 import pytest
+from processes import session_processes, shm_entries, wait_until
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux")
 
@@ -29,32 +29,8 @@ for chunk in iter_chunks(sets, window, steps_per_chunk=100, workers=2):
 """
 
 
-def _shm() -> set[str]:
-    return set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
-
-
-def _session(sid: int) -> list[psutil.Process]:
-    found = []
-    for process in psutil.process_iter(["pid"]):
-        try:
-            if os.getsid(process.pid) == sid and process.status() != psutil.STATUS_ZOMBIE:
-                found.append(process)
-        except (ProcessLookupError, psutil.Error, PermissionError):
-            continue
-    return found
-
-
-def _wait_until(condition, timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
-
-
 def test_sigkill_of_the_caller_leaves_no_propagation_worker_and_no_shared_memory(tmp_path):
-    shm_before = _shm()
+    shm_before = shm_entries()
     process = subprocess.Popen(
         [sys.executable, "-c", SCRIPT],
         cwd=tmp_path,
@@ -70,15 +46,15 @@ def test_sigkill_of_the_caller_leaves_no_propagation_worker_and_no_shared_memory
             workers = [c for c in children if c.ppid() != process.pid]  # forkserver's
             return len(workers) >= 2 and all(c.cpu_times().user > 0.3 for c in workers)
 
-        assert _wait_until(workers_busy, 90.0), process.stderr.read1().decode()
-        assert _shm() - shm_before  # the pool's shared-memory slots exist
+        assert wait_until(workers_busy, 90.0), process.stderr.read1().decode()
+        assert shm_entries() - shm_before  # the pool's shared-memory slots exist
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
         sid = process.pid  # start_new_session: the session id is the leader's pid
-        assert _wait_until(lambda: not _session(sid), 10.0), [p.cmdline() for p in _session(sid)]
-        assert _wait_until(lambda: not (_shm() - shm_before), 10.0), _shm() - shm_before
+        assert wait_until(lambda: not session_processes(sid), 10.0), [p.cmdline() for p in session_processes(sid)]
+        assert wait_until(lambda: not (shm_entries() - shm_before), 10.0), shm_entries() - shm_before
     finally:
-        for leftover in _session(process.pid):
+        for leftover in session_processes(process.pid):
             leftover.kill()
         if process.poll() is None:
             process.kill()
