@@ -90,6 +90,20 @@ def _fail(where: str, expected: str, found: object, fix: str) -> DeploymentError
     return DeploymentError(f"{where}: expected {expected}, found {text}; {fix}")
 
 
+def _refuse_unknown_keys(spec: dict, known: frozenset | set, where: str) -> None:
+    """A one-line error for the first key of ``spec`` not in ``known`` (nearest suggested)."""
+    unknown = sorted(set(spec) - known)
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], sorted(known), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise _fail(
+            f"{where} key {unknown[0]!r}",
+            "one of " + ", ".join(sorted(known)),
+            unknown[0],
+            hint + "remove or rename the key",
+        )
+
+
 def _utc(value: object, where: str) -> datetime:
     """A TOML/CSV date or date-time as an aware UTC datetime."""
     if isinstance(value, str):
@@ -159,16 +173,7 @@ def _shell(name: str, spec: object, where: str) -> WalkerShell:
             spec,
             'write [shells."NAME"] with altitude_km, inclination_deg, planes, sats_per_plane',
         )
-    unknown = sorted(set(spec) - _SHELL_KEYS)
-    if unknown:
-        close = difflib.get_close_matches(unknown[0], sorted(_SHELL_KEYS), n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        raise _fail(
-            f"{where} key {unknown[0]!r}",
-            "one of " + ", ".join(sorted(_SHELL_KEYS)),
-            unknown[0],
-            hint + "remove or rename the key",
-        )
+    _refuse_unknown_keys(spec, _SHELL_KEYS, where)
     if "preset" in spec:
         shells = preset_shells(str(spec["preset"]))
         wanted = spec.get("shell")
@@ -295,16 +300,7 @@ def _stage(spec: object, shells: dict[str, WalkerShell], where: str) -> Stage:
         raise _fail(
             where, "a table", spec, "write [[stages]] entries with name, shell, in_service_utc"
         )
-    unknown = sorted(set(spec) - _STAGE_KEYS)
-    if unknown:
-        close = difflib.get_close_matches(unknown[0], sorted(_STAGE_KEYS), n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
-        raise _fail(
-            f"{where} key {unknown[0]!r}",
-            "one of " + ", ".join(sorted(_STAGE_KEYS)),
-            unknown[0],
-            hint + "remove or rename the key",
-        )
+    _refuse_unknown_keys(spec, _STAGE_KEYS, where)
     for key in ("name", "shell", "in_service_utc"):
         if key not in spec:
             raise _fail(where, f"key {key!r}", "nothing", f"add {key} = ...")
