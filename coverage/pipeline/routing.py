@@ -27,8 +27,7 @@ import warnings
 import h3
 import xarray as xr
 
-ROUTE_DIM = "routing_cell"
-"""The routing grid's dimension (and coordinate: H3 indices) in a plan."""
+from ..planning.routing import ROUTE_DIM
 
 ROUTE_VARIABLES = (
     "elevation_m",

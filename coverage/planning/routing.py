@@ -29,6 +29,7 @@ from .sites import Sites
 from .sphere import unit_vectors
 
 ROUTE_DIM = "routing_cell"
+"""The routing grid's dimension (and coordinate: H3 indices) in a plan."""
 
 
 @dataclass(frozen=True)
