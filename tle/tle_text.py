@@ -139,9 +139,15 @@ class TLERecord:
     line_number: int  # 1-based line number of line 1 in the source
 
 
+_CHECKSUM_TABLE = bytes.maketrans(b"0123456789-", bytes(range(10)) + b"\x01")
+_NOT_COUNTED = bytes(sorted(set(range(256)) - set(b"0123456789-")))
+
+
 def checksum(line: str) -> int:
-    """Mod-10 checksum of the first 68 columns: digits count their value, '-' counts 1."""
-    return sum(int(c) if c in _ASCII_DIGITS else c == "-" for c in line[:68]) % 10
+    """Mod-10 checksum of the first 68 columns: digits count their value, '-' counts 1
+    (other characters, non-ASCII digits included, count 0)."""
+    counted = line[:68].encode("latin-1", "replace").translate(_CHECKSUM_TABLE, _NOT_COUNTED)
+    return sum(counted) % 10
 
 
 def alpha5_to_int(catnum: str) -> int:
@@ -162,8 +168,36 @@ def int_to_alpha5(number: int) -> str:
     return f"{_ALPHA5_LETTERS[letter - 10]}{rest:04d}"
 
 
+# The usual layout of each line (every field at its full width, as CelesTrak and
+# Space-Track write them), in one pattern: a line matching it passes every field check
+# of LINE1_FIELDS / LINE2_FIELDS (tests/test_tle_text_fast.py checks the inclusion on
+# mutated lines), so only the other lines need the field-by-field diagnosis.
+_CATNUM_TEXT = r"(?:[ 0-9]{4}[0-9]|[A-HJ-NP-Z][0-9]{4})"
+_IMPLIED_EXP_TEXT = r"[ +-][ 0-9]{5}[ +-][0-9]"
+_ANGLE_TEXT = r"(?:  [0-9]| [0-9]{2}|[0-9]{3})\.[0-9]{4}"
+_USUAL_LINE = {
+    1: re.compile(
+        rf"1 {_CATNUM_TEXT}[UCS ] .{{8}} [0-9 ][0-9][0-9 ]{{2}}[0-9]\.[0-9]{{8}} "
+        rf"[ +-]\.[0-9]{{8}} {_IMPLIED_EXP_TEXT} {_IMPLIED_EXP_TEXT} [ 0-9] [ 0-9]{{4}}[0-9]",
+        re.ASCII | re.DOTALL,
+    ),
+    2: re.compile(
+        rf"2 {_CATNUM_TEXT} {_ANGLE_TEXT} {_ANGLE_TEXT} [0-9]{{7}} {_ANGLE_TEXT} {_ANGLE_TEXT} "
+        r"(?: [0-9]|[0-9]{2})\.[0-9]{8}[ 0-9]{5}[0-9]",
+        re.ASCII,
+    ),
+}
+
+
 def _layout_problem(line: str, which: int) -> str | None:
     """None when ``line`` fits the layout of element line ``which`` (1 or 2)."""
+    if _USUAL_LINE[which].fullmatch(line) and checksum(line) == int(line[68]):
+        return None
+    return _field_problem(line, which)
+
+
+def _field_problem(line: str, which: int) -> str | None:
+    """The field-by-field check of :func:`_layout_problem` (None when the line fits)."""
     template = TEMPLATE_LINE1 if which == 1 else TEMPLATE_LINE2
     if len(line) != LINE_LENGTH:
         kind = "truncated" if len(line) < LINE_LENGTH else "too long"
