@@ -367,3 +367,61 @@ def test_without_stk_fields_the_other_figures_are_identical(engine_case):
     assert "access_count" not in lean and "percentile" not in lean.dims
     for name in lean.data_vars:
         xr.testing.assert_identical(lean[name], fom[name])
+
+
+def _numpy_percentiles(hist, longest, covered, n):
+    """The percentiles as first written, whole arrays at once (numpy), kept as a second
+    formulation of the compiled per-cell loop over hand-picked and random histograms."""
+    from hybridplan.coverage.engine.kernel import GAP_BIN_LOWER_STEPS
+
+    upper = np.append(GAP_BIN_LOWER_STEPS[1:] - 1, np.iinfo(np.int64).max).astype(np.float64)
+    rep = np.minimum(upper, longest[..., None].astype(np.float64))
+    levels = np.asarray(PERCENTILES) / 100.0
+    n_gaps = hist.sum(axis=-1)
+    cum = np.cumsum(hist, axis=-1)
+    revisit = np.full(hist.shape[:-1] + (len(levels),), np.nan)
+    for k, q in enumerate(levels):
+        need = np.maximum(np.ceil(q * n_gaps - 1e-9), 1)
+        idx = np.argmax(cum >= need[..., None], axis=-1)
+        value = np.take_along_axis(rep, idx[..., None], axis=-1)[..., 0]
+        revisit[..., k] = np.where(n_gaps > 0, value, 0.0)
+    response = np.zeros(hist.shape[:-1] + (len(levels),))
+    knots = np.concatenate([np.zeros(rep.shape[:-1] + (1,)), rep], axis=-1)
+    zero = np.zeros(rep.shape[:-1] + (1,))
+    weighted = np.concatenate([zero, np.cumsum(hist * rep, axis=-1)], axis=-1)
+    counted = np.concatenate([zero, cum.astype(np.float64)], axis=-1)
+    below = covered[..., None] + weighted + knots * (n_gaps[..., None] - counted)
+    for k, q in enumerate(levels):
+        need = np.ceil(q * n - 1e-9)
+        idx = np.argmax(below >= need, axis=-1)
+        start = np.maximum(idx - 1, 0)
+        knot = np.take_along_axis(knots, start[..., None], axis=-1)[..., 0]
+        base = np.take_along_axis(below, start[..., None], axis=-1)[..., 0]
+        slope = (hist * (rep > knot[..., None])).sum(axis=-1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            inside = knot + np.ceil((need - base) / np.maximum(slope, 1))
+        response[..., k] = np.where(idx == 0, 0.0, inside)
+    return revisit, response
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_compiled_percentiles_equal_the_array_formulation(data):
+    from hybridplan.coverage.engine.fom import _percentiles
+    from hybridplan.coverage.engine.kernel import GAP_BIN_LOWER_STEPS, N_GAP_BINS
+
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    rows, cells = data.draw(st.integers(1, 3)), data.draw(st.integers(1, 40))
+    sparse = rng.random((rows, cells, N_GAP_BINS)) < data.draw(st.floats(0.0, 1.0))
+    hist = np.where(sparse, rng.integers(0, 50, (rows, cells, N_GAP_BINS)), 0)
+    # the longest gap lies in the highest occupied bin (or 0 without gaps)
+    top = np.where(hist.any(-1), N_GAP_BINS - 1 - np.argmax(hist[..., ::-1] > 0, -1), -1)
+    lower = np.append(GAP_BIN_LOWER_STEPS, 4096)
+    longest = np.where(top >= 0, lower[np.maximum(top, 0)] + rng.integers(0, 3, top.shape), 0)
+    gap_steps = (hist * np.minimum(lower[1:] - 1, longest[..., None])).sum(-1)
+    covered = rng.integers(0, 500, (rows, cells))
+    n = int((gap_steps + covered).max()) + 1
+    got = _percentiles(hist, longest, covered, n)
+    want = _numpy_percentiles(hist, longest, covered, n)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])

@@ -7,12 +7,14 @@ compare. Every variable has ``units`` and ``long_name``; flags use CF ``flag_val
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 import xarray as xr
 from hybridplan.tle import TimeGrid
+from numba import njit
 
 from ..contract import contract_var
 from .accumulator import Accumulator, fixed_point_weights
@@ -326,43 +328,91 @@ def _percentiles(
     hist: np.ndarray, longest: np.ndarray, covered: np.ndarray, n: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Revisit (over gaps) and response (over samples) percentiles [steps] from the gap
-    histogram; each bin stands for its largest length, capped by the longest gap."""
+    histogram; each bin stands for its largest length, capped by the longest gap.
+
+    ``hist`` (rows, cells, bins), ``longest`` and ``covered`` (rows, cells); returns two
+    (rows, cells, percentiles) arrays (compiled, cell by cell: :func:`_cell_percentiles`).
+    """
     upper = np.append(GAP_BIN_LOWER_STEPS[1:] - 1, np.iinfo(np.int64).max).astype(np.float64)
-    rep = np.minimum(upper, longest[..., None].astype(np.float64))  # (rows, cells, bins)
     levels = np.asarray(PERCENTILES) / 100.0
-    n_gaps = hist.sum(axis=-1)
-    cum = np.cumsum(hist, axis=-1)
-    revisit = np.full(hist.shape[:-1] + (len(levels),), np.nan)
-    for k, q in enumerate(levels):
-        # smallest bin whose cumulative count reaches q of the gaps (at least one gap;
-        # q x count is rounded up after forgiving float noise)
-        need = np.maximum(np.ceil(q * n_gaps - 1e-9), 1)
-        idx = np.argmax(cum >= need[..., None], axis=-1)
-        value = np.take_along_axis(rep, idx[..., None], axis=-1)[..., 0]
-        revisit[..., k] = np.where(n_gaps > 0, value, 0.0)
-    # response time at samples: covered samples wait 0; a gap of length L has one sample
-    # of each wait 1..L. The fraction of samples waiting <= r, (covered + sum min(L, r)) / n,
-    # is piecewise linear in r between the bins' lengths: solve it on the right piece
-    response = np.zeros(hist.shape[:-1] + (len(levels),))
-    knots = np.concatenate([np.zeros(rep.shape[:-1] + (1,)), rep], axis=-1)
-    # samples waiting <= knot m: sum_b hist_b min(rep_b, knot_m); rep rises along the
-    # bins and knot_m = rep_(m-1), so that is the bins below m at their length and the
-    # rest at knot_m (whole numbers, exact in float64)
-    zero = np.zeros(rep.shape[:-1] + (1,))
-    weighted = np.concatenate([zero, np.cumsum(hist * rep, axis=-1)], axis=-1)
-    counted = np.concatenate([zero, cum.astype(np.float64)], axis=-1)
-    below = covered[..., None] + weighted + knots * (n_gaps[..., None] - counted)
-    for k, q in enumerate(levels):
-        need = np.ceil(q * n - 1e-9)  # samples that must wait <= r
-        idx = np.argmax(below >= need, axis=-1)  # first knot reaching the level
-        start = np.maximum(idx - 1, 0)
-        knot = np.take_along_axis(knots, start[..., None], axis=-1)[..., 0]
-        base = np.take_along_axis(below, start[..., None], axis=-1)[..., 0]
-        slope = (hist * (rep > knot[..., None])).sum(axis=-1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            inside = knot + np.ceil((need - base) / np.maximum(slope, 1))
-        response[..., k] = np.where(idx == 0, 0.0, inside)
-    return revisit, response
+    shape = hist.shape[:-1]
+    flat_hist = np.ascontiguousarray(hist.reshape(-1, hist.shape[-1]), dtype=np.int64)
+    revisit = np.empty((flat_hist.shape[0], levels.size))
+    response = np.empty((flat_hist.shape[0], levels.size))
+    _cell_percentiles(
+        flat_hist,
+        np.ascontiguousarray(longest.reshape(-1), dtype=np.int64),
+        np.ascontiguousarray(covered.reshape(-1), dtype=np.int64),
+        int(n),
+        upper,
+        levels,
+        revisit,
+        response,
+    )
+    return revisit.reshape(shape + (levels.size,)), response.reshape(shape + (levels.size,))
+
+
+@njit(cache=True, nogil=True)
+def _cell_percentiles(hist, longest, covered, n, upper, levels, revisit, response):
+    """Per cell (row of ``hist``): each bin's length ``rep_b = min(upper_b, longest)``.
+
+    Revisit at level q: the smallest bin whose cumulative count reaches
+    ``max(ceil(q * gaps - 1e-9), 1)`` gaps (0 without gaps).
+
+    Response at level q: covered samples wait 0, and a gap of length L has one sample of
+    each wait 1..L. The count of samples waiting <= r, ``covered + sum_b hist_b min(rep_b,
+    r)``, is piecewise linear in r between the knots 0, rep_0, rep_1, ...; the answer is
+    on the first piece whose end reaches ``ceil(q * n - 1e-9)`` samples. Every sum is of
+    whole numbers below 2**53, so exact in float64.
+    """
+    n_bins = hist.shape[1]
+    below = np.empty(n_bins + 1)
+    knots = np.empty(n_bins + 1)
+    rep = np.empty(n_bins)
+    for i in range(hist.shape[0]):
+        n_gaps = 0
+        for b in range(n_bins):
+            rep[b] = min(upper[b], float(longest[i]))
+            n_gaps += hist[i, b]
+        # revisit
+        for k in range(levels.size):
+            need = max(math.ceil(levels[k] * n_gaps - 1e-9), 1.0)
+            value = rep[0]
+            cum = 0
+            for b in range(n_bins):
+                cum += hist[i, b]
+                if cum >= need:
+                    value = rep[b]
+                    break
+            revisit[i, k] = value if n_gaps > 0 else 0.0
+        # response: samples waiting <= knot m are the bins below m at their length and
+        # the rest at knot m (knot m = rep_(m-1) rises along the bins)
+        knots[0] = 0.0
+        below[0] = float(covered[i])
+        weighted = 0.0
+        counted = 0
+        for m in range(1, n_bins + 1):
+            weighted += hist[i, m - 1] * rep[m - 1]
+            counted += hist[i, m - 1]
+            knots[m] = rep[m - 1]
+            below[m] = float(covered[i]) + weighted + rep[m - 1] * float(n_gaps - counted)
+        for k in range(levels.size):
+            need = math.ceil(levels[k] * n - 1e-9)
+            idx = 0
+            for m in range(n_bins + 1):
+                if below[m] >= need:
+                    idx = m
+                    break
+            if idx == 0:
+                response[i, k] = 0.0
+                continue
+            start = idx - 1
+            knot = knots[start]
+            slope = 0
+            for b in range(n_bins):
+                if rep[b] > knot:
+                    slope += hist[i, b]
+            response[i, k] = knot + math.ceil((need - below[start]) / max(slope, 1))
 
 
 def satisfied_over_time(step_sums: np.ndarray, weights: Mapping[str, np.ndarray]) -> dict:
