@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from .kernel import (
     F_ACC_COUNT,
@@ -57,7 +58,7 @@ from .kernel import (
     NVIS_MIN_START,
 )
 
-_SUMMED = (F_COVERED, F_COVERED_OPEN, F_N_OR_MORE, F_NVIS_SUM, F_BEST_EL_NDEG, F_PATH_MM)
+_SUMMED_FIELDS = (F_COVERED, F_COVERED_OPEN, F_N_OR_MORE, F_NVIS_SUM, F_BEST_EL_NDEG, F_PATH_MM)
 
 
 @dataclass(frozen=True, eq=False)
@@ -134,24 +135,8 @@ class Accumulator:
                 f"{self.first_step}..{self.first_step + self.n_steps - 1}: "
                 "accumulators merge in time order, without holes"
             )
-        a, b = self.fields, later.fields
-        out = np.empty_like(a)
-        for f in _SUMMED:
-            out[..., f] = a[..., f] + b[..., f]
-        out[..., F_NVIS_MIN] = np.minimum(a[..., F_NVIS_MIN], b[..., F_NVIS_MIN])
-        out[..., F_NVIS_MAX] = np.maximum(a[..., F_NVIS_MAX], b[..., F_NVIS_MAX])
-        a_any, b_any = a[..., F_ANY] == 1, b[..., F_ANY] == 1
-        middle = np.where(a_any & b_any, a[..., F_TRAIL] + b[..., F_LEAD], 0)
-        out[..., F_ANY] = (a_any | b_any).astype(np.int64)
-        out[..., F_LEAD] = np.where(a_any, a[..., F_LEAD], a[..., F_LEAD] + b[..., F_LEAD])
-        out[..., F_TRAIL] = np.where(
-            b_any, b[..., F_TRAIL], np.where(a_any, a[..., F_TRAIL] + later.n_steps, 0)
-        )
-        out[..., F_GAP_MAX] = np.maximum(np.maximum(a[..., F_GAP_MAX], b[..., F_GAP_MAX]), middle)
-        out[..., F_GAP_SUM] = a[..., F_GAP_SUM] + b[..., F_GAP_SUM] + middle
-        out[..., F_GAP_COUNT] = a[..., F_GAP_COUNT] + b[..., F_GAP_COUNT] + (middle > 0)
-        if self.has_stk:
-            _merge_stk(a, b, out, middle, later.n_steps)
+        out = np.empty_like(self.fields)
+        _merge_fields(self.fields, later.fields, out, later.n_steps, self.has_stk)
         sums = (
             None
             if self.step_sums is None or later.step_sums is None
@@ -248,31 +233,50 @@ def _bin_of(length_steps: np.ndarray) -> np.ndarray:
     return GAP_BIN_OF_STEPS[np.minimum(length_steps, GAP_BIN_OF_STEPS.size - 1)]
 
 
-def _merge_stk(
-    a: np.ndarray, b: np.ndarray, out: np.ndarray, middle: np.ndarray, later_steps: int
-) -> None:
-    """Merge the STK fields of ``a`` then ``b`` into ``out`` (``middle``: the gap that the
-    join closes, in steps, 0 if none)."""
-    out[..., F_GAP_SQ] = a[..., F_GAP_SQ] + b[..., F_GAP_SQ] + middle * middle
-    hist = slice(F_HIST0, F_HIST0 + N_GAP_BINS)
-    out[..., hist] = a[..., hist] + b[..., hist]
-    rows, cells = np.indices(middle.shape)
-    np.add.at(out, (rows, cells, F_HIST0 + _bin_of(middle)), (middle > 0).astype(np.int64))
-    a_unc, b_unc = a[..., F_UNC_ANY] == 1, b[..., F_UNC_ANY] == 1
-    joined = np.where(a_unc & b_unc, a[..., F_ACC_TRAIL] + b[..., F_ACC_LEAD], 0)
-    out[..., F_UNC_ANY] = (a_unc | b_unc).astype(np.int64)
-    out[..., F_ACC_LEAD] = np.where(
-        a_unc, a[..., F_ACC_LEAD], a[..., F_ACC_LEAD] + b[..., F_ACC_LEAD]
-    )
-    out[..., F_ACC_TRAIL] = np.where(
-        b_unc, b[..., F_ACC_TRAIL], np.where(a_unc, a[..., F_ACC_TRAIL] + later_steps, 0)
-    )
-    out[..., F_ACC_COUNT] = a[..., F_ACC_COUNT] + b[..., F_ACC_COUNT] + (joined > 0)
-    out[..., F_ACC_MAX] = np.maximum(np.maximum(a[..., F_ACC_MAX], b[..., F_ACC_MAX]), joined)
-    out[..., F_ACC_MIN] = np.minimum(
-        np.minimum(a[..., F_ACC_MIN], b[..., F_ACC_MIN]),
-        np.where(joined > 0, joined, NVIS_MIN_START),
-    )
+@njit(cache=True, nogil=True)
+def _merge_fields(a, b, out, later_steps, stk):
+    """``out`` = the fields of ``a`` followed by those of ``b`` (``later_steps`` steps), one
+    (row, cell) at a time: sums add; the visible-count extremes combine; the gap that the
+    join closes (``a``'s trailing uncovered run + ``b``'s leading one, when both saw
+    coverage) is counted, binned and squared; the access state mirrors the gap state."""
+    for r in range(a.shape[0]):
+        for c in range(a.shape[1]):
+            x = a[r, c]
+            y = b[r, c]
+            o = out[r, c]
+            for f in _SUMMED_FIELDS:
+                o[f] = x[f] + y[f]
+            o[F_NVIS_MIN] = min(x[F_NVIS_MIN], y[F_NVIS_MIN])
+            o[F_NVIS_MAX] = max(x[F_NVIS_MAX], y[F_NVIS_MAX])
+            a_any = x[F_ANY] == 1
+            b_any = y[F_ANY] == 1
+            middle = x[F_TRAIL] + y[F_LEAD] if a_any and b_any else 0
+            o[F_ANY] = 1 if a_any or b_any else 0
+            o[F_LEAD] = x[F_LEAD] if a_any else x[F_LEAD] + y[F_LEAD]
+            o[F_TRAIL] = y[F_TRAIL] if b_any else (x[F_TRAIL] + later_steps if a_any else 0)
+            o[F_GAP_MAX] = max(max(x[F_GAP_MAX], y[F_GAP_MAX]), middle)
+            o[F_GAP_SUM] = x[F_GAP_SUM] + y[F_GAP_SUM] + middle
+            o[F_GAP_COUNT] = x[F_GAP_COUNT] + y[F_GAP_COUNT] + (1 if middle > 0 else 0)
+            if not stk:
+                continue
+            o[F_GAP_SQ] = x[F_GAP_SQ] + y[F_GAP_SQ] + middle * middle
+            for f in range(F_HIST0, F_HIST0 + N_GAP_BINS):
+                o[f] = x[f] + y[f]
+            if middle > 0:
+                o[F_HIST0 + GAP_BIN_OF_STEPS[min(middle, GAP_BIN_OF_STEPS.size - 1)]] += 1
+            a_unc = x[F_UNC_ANY] == 1
+            b_unc = y[F_UNC_ANY] == 1
+            joined = x[F_ACC_TRAIL] + y[F_ACC_LEAD] if a_unc and b_unc else 0
+            o[F_UNC_ANY] = 1 if a_unc or b_unc else 0
+            o[F_ACC_LEAD] = x[F_ACC_LEAD] if a_unc else x[F_ACC_LEAD] + y[F_ACC_LEAD]
+            o[F_ACC_TRAIL] = (
+                y[F_ACC_TRAIL] if b_unc else (x[F_ACC_TRAIL] + later_steps if a_unc else 0)
+            )
+            o[F_ACC_COUNT] = x[F_ACC_COUNT] + y[F_ACC_COUNT] + (1 if joined > 0 else 0)
+            o[F_ACC_MAX] = max(max(x[F_ACC_MAX], y[F_ACC_MAX]), joined)
+            o[F_ACC_MIN] = min(
+                min(x[F_ACC_MIN], y[F_ACC_MIN]), joined if joined > 0 else NVIS_MIN_START
+            )
 
 
 FIXED_POINT_WEIGHT_MAX = 2**40
