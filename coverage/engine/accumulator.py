@@ -127,15 +127,19 @@ class Accumulator:
             np.zeros((n_steps, n_systems + 1, 2, n_weights), np.int64),
         )
 
-    def merge(self, later: Accumulator) -> Accumulator:
-        """The state of ``self`` followed by ``later`` (which must start where self ends)."""
+    def merge(self, later: Accumulator, *, reuse: bool = False) -> Accumulator:
+        """The state of ``self`` followed by ``later`` (which must start where self ends).
+
+        ``reuse=True`` writes the result over ``self``'s fields (no new array: a fresh one
+        of tens of MB costs page faults), for a caller that drops ``self`` afterwards.
+        """
         if later.first_step != self.first_step + self.n_steps:
             raise ValueError(
                 f"cannot merge steps {later.first_step}.. after steps "
                 f"{self.first_step}..{self.first_step + self.n_steps - 1}: "
                 "accumulators merge in time order, without holes"
             )
-        out = np.empty_like(self.fields)
+        out = self.fields if reuse and self.fields.flags.writeable else np.empty_like(self.fields)
         _merge_fields(self.fields, later.fields, out, later.n_steps, self.has_stk)
         sums = (
             None
@@ -238,7 +242,8 @@ def _merge_fields(a, b, out, later_steps, stk):
     """``out`` = the fields of ``a`` followed by those of ``b`` (``later_steps`` steps), one
     (row, cell) at a time: sums add; the visible-count extremes combine; the gap that the
     join closes (``a``'s trailing uncovered run + ``b``'s leading one, when both saw
-    coverage) is counted, binned and squared; the access state mirrors the gap state."""
+    coverage) is counted, binned and squared; the access state mirrors the gap state.
+    ``out`` may be ``a``: each field is read before it is written."""
     for r in range(a.shape[0]):
         for c in range(a.shape[1]):
             x = a[r, c]

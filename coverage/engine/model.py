@@ -135,7 +135,9 @@ class EngineOptions:
         ``False`` propagates every satellite at every step and tests every cell against
         every satellite (the exact reference the pruned path is tested against; slow).
     tasks_per_worker : int
-        Spans of steps per worker (more: better balance and progress, more start-up work).
+        Spans of steps per worker process or dask thread (more: better balance and
+        progress, more start-up work). Threads of this process take two spans each (their
+        progress is reported per chunk).
     processes : bool
         ``workers > 1`` runs in worker processes (forkserver) instead of threads of this
         process. Threads are the default: the kernel releases the GIL, and threads need

@@ -133,12 +133,15 @@ def run_span(
     hi: int,
     progress: ProgressCallback | None = None,
     satrecs: list | None = None,
+    work: tuple | None = None,
 ) -> Accumulator:
     """Accumulate the steps ``lo .. hi - 1`` of the window (one task). Runs in any process.
 
     ``times`` covers at least ``lo`` to ``min(hi - 1 + coarse_every, last_step)``.
     ``satrecs`` (Satrec objects of ``static.table``) may be passed when calling in the
     process that built them; tasks shipped elsewhere rebuild them from the element sets.
+    ``work`` (from :func:`span_work_buffers`) is reused when given: fresh scratch arrays of
+    tens of MB cost page faults at every span.
     """
     tree = static.tree
     n_sys = static.sys_table.shape[0]
@@ -154,7 +157,8 @@ def run_span(
     propagated = 0
     safe_until = None
     chunk = chunk_steps(static.steps_per_chunk, tree.n_cells)
-    work = work_buffers(min(chunk, hi - lo), tree.n_cells)
+    if work is None:
+        work = span_work_buffers(static)
     for a in range(lo, hi, chunk):
         b = min(a + chunk, hi)
         found, safe_until = candidates(
@@ -215,6 +219,12 @@ def run_span(
 WORK_BUDGET_BYTES = 128 * 2**20
 """Bound on the kernel's per-chunk scratch arrays (60 bytes per cell and step)."""
 _WORK_BYTES_PER_CELL_STEP = 60
+
+
+def span_work_buffers(static: _Static) -> tuple:
+    """The kernel's scratch arrays for any span of the run (one chunk of steps)."""
+    n_cells = static.tree.n_cells
+    return work_buffers(chunk_steps(static.steps_per_chunk, n_cells), n_cells)
 
 
 def chunk_steps(steps_per_chunk: int, n_cells: int) -> int:
@@ -396,7 +406,9 @@ def accumulate(
         few_spans = False
         if checkpoints is None and executor is None and not options.processes:
             few_spans = workers > 1 and not threads_fit(static, workers)
-            n_spans = workers if few_spans else options.tasks_per_worker * 2 * n_parallel
+            # two spans per thread: balance if a thread falls behind, and few fresh
+            # accumulators (each costs page faults); progress is per chunk anyway
+            n_spans = workers if few_spans else 2 * workers
             spans = _spans(n_steps, n_spans, static.steps_per_chunk)
         spans_total = len(spans)
         if executor is not None and is_dask_client(executor):
@@ -500,7 +512,7 @@ def _cluster_threads(client) -> int:
 
 
 def _merge_in_order(merged: Accumulator | None, part: Accumulator) -> Accumulator:
-    return part if merged is None else merged.merge(part)
+    return part if merged is None else merged.merge(part, reuse=True)
 
 
 def _run_tasks(
@@ -580,18 +592,20 @@ def _run_threads(
     The kernel and the accumulator folds release the GIL (``nogil``), so threads run
     them on separate cores; propagation (sgp4) holds it, and overlaps with the other
     threads' kernels. No process starts, nothing is pickled: every thread reads the same
-    cell tree. Each thread builds its own Satrec objects. On an interrupt or an error the
-    other threads stop at their next chunk (a fraction of a second). With
-    ``one_span_per_thread`` (``spans`` has one span per thread, no checkpoints) all spans
-    run at once and progress is reported per chunk as the threads go.
+    cell tree and the same Satrec objects (each propagation copies the ones it needs into
+    its own ``SatrecArray``, under the GIL). On an interrupt or an error the
+    other threads stop at their next chunk (a fraction of a second). Without checkpoints
+    progress is reported per chunk as the threads go. With ``one_span_per_thread``
+    (``spans`` has one span per thread, no checkpoints) all spans run at once.
     """
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
     stop = threading.Event()
-    local = threading.local()
     lock = threading.Lock()
-    live = progress if one_span_per_thread else None
+    satrecs = _satrecs(static)
+    local = threading.local()
+    live = progress if checkpoints is None else None  # else stored spans count too
 
     def tick(n: int) -> None:
         if stop.is_set():
@@ -601,9 +615,9 @@ def _run_threads(
                 live(n)
 
     def one_span(lo: int, hi: int) -> Accumulator:
-        if getattr(local, "satrecs", None) is None:
-            local.satrecs = [e.to_satrec() for e in static.table.element_sets]
-        return run_span(static, times, lo, hi, tick, local.satrecs)
+        if getattr(local, "work", None) is None:
+            local.work = span_work_buffers(static)
+        return run_span(static, times, lo, hi, tick, satrecs, local.work)
 
     pool = ThreadPoolExecutor(n_threads, thread_name_prefix="hybridplan-span")
     try:
@@ -613,7 +627,7 @@ def _run_threads(
             lambda lo, hi: pool.submit(one_span, lo, hi),
             len(spans) if one_span_per_thread else 2 * n_threads + 1,
             None,
-            None if one_span_per_thread else progress,
+            None if live is not None else progress,
             checkpoints,
         )
     finally:

@@ -54,7 +54,7 @@ def schedule(
                     checkpoints.save(lo, hi, part)
             if progress is not None:
                 progress(hi - lo)
-            merged = part if merged is None else merged.merge(part)
+            merged = part if merged is None else merged.merge(part, reuse=True)
     finally:
         for future in running.values():
             future.cancel()
