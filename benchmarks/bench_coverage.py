@@ -202,6 +202,8 @@ def _child(args: list[str], env: dict | None = None) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=2,
+                        help="timed runs per worker count, alternating (best one counts)")
     parser.add_argument("--numpy-steps", type=int, default=3)
     parser.add_argument("--skyfield-pairs", type=int, default=300)
     parser.add_argument("--skip-memory", action="store_true")
@@ -236,16 +238,19 @@ def main() -> None:
         started = time.perf_counter()
         _child_free_warmup(scenario, grid)
         warm_s = time.perf_counter() - started
-        results = {}
-        for workers in sorted({1, args.workers}):
-            seconds, fom = engine_run(scenario, grid, workers, tmp)
-            results[workers] = seconds
-            print(f"engine end to end, {workers} worker(s): {seconds:.2f} s "
-                  f"({fom.attrs['satellite_epochs_propagated']:,} satellite-epochs "
-                  "propagated)")
-        ours = results[args.workers]
-        if 1 in results and args.workers != 1:
-            print(f"{args.workers} workers vs 1: {results[1] / ours:.2f}x (same run)")
+        results: dict[int, list[float]] = {}
+        for _ in range(args.repeat):  # alternating, so drift in the load hits both
+            for workers in sorted({1, args.workers}):
+                seconds, fom = engine_run(scenario, grid, workers, tmp)
+                results.setdefault(workers, []).append(seconds)
+                print(f"engine end to end, {workers} worker(s): {seconds:.2f} s "
+                      f"({fom.attrs['satellite_epochs_propagated']:,} satellite-epochs "
+                      "propagated)")
+        best = {workers: min(times) for workers, times in results.items()}
+        ours = best[args.workers]
+        if 1 in best and args.workers != 1:
+            print(f"{args.workers} workers vs 1: {best[1] / ours:.2f}x (best of "
+                  f"{args.repeat} each, same run: {best[1]:.2f} s vs {ours:.2f} s)")
         systems = resolve_systems(scenario)
         ground = ground_from_grid(grid, True, scenario.terrain.antenna_height_m)
         n_sat = sum(len(s.constellation) for s in systems)
@@ -282,8 +287,10 @@ def _child_free_warmup(scenario, grid) -> None:
     from hybridplan.coverage.pipeline import resolve_systems
     systems = resolve_systems(scenario)[-1:]
     from hybridplan.tle import TimeGrid
-    compute_coverage(grid.isel(cell=slice(0, 50)), systems,
-                     TimeGrid(scenario.window.start, 600, 60), options=EngineOptions())
+    for workers in (1, 2):  # both paths: the thread path also loads the compiled merge
+        compute_coverage(grid.isel(cell=slice(0, 50)), systems,
+                         TimeGrid(scenario.window.start, 3600, 60), options=EngineOptions(),
+                         workers=workers)
 
 
 if __name__ == "__main__":
