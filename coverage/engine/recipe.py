@@ -1,0 +1,276 @@
+"""Recipes: what a dask worker builds a run's static inputs from, instead of receiving them.
+
+A run's static inputs (``run._Static``: the cell tree with its terrain horizons, the
+satellite table with its element sets, the system table, the weights, the gateway
+tables) are about 12 MB for the default GB + AJK grid and about 100 MB for all of
+Pakistan at resolution 7; scattered, they cross the network once per worker. A
+:class:`StaticRecipe` is what they are made of: how to rebuild the grid (a
+:class:`GridRecipe`; for a scenario, its text, its folder and which grid, see
+``hybridplan.coverage.pipeline.build.ScenarioGrid``), each system's parameters and
+element sets (compressed: the TLE lines or SGP4 init arguments, a few hundred bytes per
+satellite before compression), the window and the options. Each worker builds the
+static inputs from it once per run (a per-process cache by run token, shared by the
+spans and threads of the worker) and checks that they have the caller's run token, the
+SHA-256 of everything that decides the result: a worker reading other data files (a
+different DEM, boundaries, population) or running another version refuses the run with
+one line instead of computing something else.
+
+The engine imports no scenario or grid code: a :class:`GridRecipe` is any picklable
+object with ``key``, ``describe()`` and ``build()``; the pipeline supplies it, and a
+worker imports its class when it unpickles it.
+"""
+
+from __future__ import annotations
+
+import bz2
+import hashlib
+import os
+import pickle
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import xarray as xr
+from hybridplan.tle import Constellation, TimeGrid
+
+from ..errors import CoverageError
+from .checkpoints import run_token
+from .model import EngineOptions, SystemModel
+
+
+@runtime_checkable
+class GridRecipe(Protocol):
+    """How a worker rebuilds the grid Dataset the caller computes coverage over.
+
+    ``key``: identifies the recipe (the per-process grid cache's key); ``describe()``:
+    a few words for messages (``"scenario s.toml: grid of [region] ..."``);
+    ``build()``: the grid, the same values as the caller's (the run token checks it).
+    """
+
+    @property
+    def key(self) -> str: ...
+
+    def describe(self) -> str: ...
+
+    def build(self) -> xr.Dataset: ...
+
+
+@dataclass(frozen=True)
+class SystemRecipe:
+    """One :class:`SystemModel` with its element sets compressed (bz2 of their pickle:
+    the TLE lines or SGP4 init arguments, names, catalogue numbers, sources; exact)."""
+
+    name: str
+    label: str
+    min_elevation_deg: float
+    n_required: int
+    gso_exclusion_deg: float
+    licensed: bool
+    backhaul: bool
+    gateways: tuple
+    element_sets: bytes
+
+    @classmethod
+    def of(cls, model: SystemModel) -> SystemRecipe:
+        sets = tuple(model.constellation.element_sets)
+        return cls(
+            model.name,
+            model.constellation.label,
+            model.min_elevation_deg,
+            model.n_required,
+            model.gso_exclusion_deg,
+            model.licensed,
+            model.backhaul,
+            tuple(model.gateways),
+            bz2.compress(pickle.dumps(sets, protocol=5), 9),
+        )
+
+    def model(self) -> SystemModel:
+        """The system, with its constellation rebuilt from the element sets."""
+        sets = pickle.loads(bz2.decompress(self.element_sets))
+        return SystemModel(
+            self.name,
+            Constellation(self.label, sets),
+            self.min_elevation_deg,
+            self.n_required,
+            self.gso_exclusion_deg,
+            self.licensed,
+            self.backhaul,
+            self.gateways,
+        )
+
+
+@dataclass(frozen=True)
+class StaticRecipe:
+    """What a run's static inputs are made of (small, picklable); see the module docstring.
+
+    Attributes
+    ----------
+    grid : GridRecipe
+        How to rebuild the grid.
+    systems : tuple of SystemRecipe
+    window : hybridplan.tle.TimeGrid
+    terrain : bool
+    antenna_height_m : float
+        Observer above the cell's ``elevation_m`` [m] (resolved by the caller).
+    options : EngineOptions
+    series_cells : tuple of str
+        Cells (``cell`` coordinate values) whose per-step values are kept.
+    stk : bool
+        Keep the STK fields (resolved by the caller).
+    token : str
+        The caller's run token (filled in by ``accumulate``); a worker whose rebuilt
+        static inputs have another token refuses the run.
+    """
+
+    grid: GridRecipe
+    systems: tuple[SystemRecipe, ...]
+    window: TimeGrid
+    terrain: bool
+    antenna_height_m: float
+    options: EngineOptions
+    series_cells: tuple[str, ...] = ()
+    stk: bool = True
+    token: str = ""
+
+    @classmethod
+    def of(
+        cls,
+        grid: GridRecipe,
+        systems: Sequence[SystemModel],
+        window: TimeGrid,
+        *,
+        terrain: bool,
+        antenna_height_m: float,
+        options: EngineOptions,
+        series_cells: Sequence[str] = (),
+        stk: bool = True,
+    ) -> StaticRecipe:
+        return cls(
+            grid,
+            tuple(SystemRecipe.of(s) for s in systems),
+            window,
+            bool(terrain),
+            float(antenna_height_m),
+            options,
+            tuple(str(c) for c in series_cells),
+            bool(stk),
+        )
+
+    def nbytes(self) -> int:
+        """Size of the recipe as sent to a worker (its pickle) [byte]."""
+        return len(pickle.dumps(self, protocol=5))
+
+    def static(self):
+        """The run's static inputs (``run._Static``), built once per process and run
+        token (the spans and threads of a worker share them).
+
+        Raises
+        ------
+        CoverageError
+            The rebuilt inputs do not have the caller's token (one line: where, which
+            recipe, the fix); remembered, so retries of the run's other spans refuse at
+            once.
+        """
+        if not self.token:
+            raise CoverageError(
+                "a StaticRecipe without the caller's run token cannot be checked; "
+                "pass it to accumulate(recipe=...), which fills the token in"
+            )
+        with _LOCK:
+            static = _STATICS.get(self.token)
+            if static is not None:
+                return static
+            refused = _REFUSED.get(self.token)
+            if refused is not None:
+                raise CoverageError(refused)
+            static = self._build()
+            if static.token != self.token:
+                message = (
+                    f"{_here()}: the static inputs rebuilt from the recipe "
+                    f"({self.grid.describe()}) differ from the caller's (run token "
+                    f"{self.token[:12]}, here {static.token[:12]}): this worker reads other "
+                    "data files (DEM, boundaries, population, element sets) or runs another "
+                    "version; give every worker the caller's files and version, or run with "
+                    "the static inputs sent (compute_coverage without grid_recipe)"
+                )
+                _REFUSED.clear()
+                _REFUSED[self.token] = message
+                raise CoverageError(message)
+            _STATICS.clear()  # one run at a time per process: bounded memory
+            _STATICS[self.token] = static
+            return static
+
+    def _build(self):
+        from .compute import engine_inputs
+        from .run import static_inputs
+
+        grid = built_grid(self.grid)
+        ground, index, weights = engine_inputs(
+            grid, self.terrain, self.antenna_height_m, self.options, self.series_cells
+        )
+        models = [s.model() for s in self.systems]
+        return static_inputs(ground, models, self.window, self.options, index, weights, self.stk)
+
+
+_LOCK = threading.RLock()
+_STATICS: dict = {}
+"""The static inputs of the last run this process built from a recipe, by token."""
+_REFUSED: dict[str, str] = {}
+"""The refusal of the last run whose rebuild differed, by token."""
+_GRIDS: dict = {}
+"""The last grid this process built from a recipe, by the recipe's key (a plan's two
+engine runs and a sweep's points reuse it)."""
+
+
+def built_grid(recipe: GridRecipe, token: str | None = None) -> xr.Dataset:
+    """The grid of ``recipe``, built once per process (the last one is kept).
+
+    ``token``: the caller's :func:`grid_token`; a grid built with another token is
+    refused with one line (for tasks that take a grid, not static inputs: sweep points).
+    """
+    with _LOCK:
+        grid = _GRIDS.get(recipe.key)
+        if grid is None:
+            grid = recipe.build()
+            _GRIDS.clear()
+            _GRIDS[recipe.key] = grid
+        if token is not None:
+            found = grid_token(grid)
+            if found != token:
+                raise CoverageError(
+                    f"{_here()}: the grid rebuilt from the recipe ({recipe.describe()}) "
+                    f"differs from the caller's (grid token {token[:12]}, here {found[:12]}): "
+                    "this worker reads other data files (DEM, boundaries, population) or "
+                    "runs another version; give every worker the caller's files and version"
+                )
+        return grid
+
+
+def grid_token(grid: xr.Dataset) -> str:
+    """SHA-256 of a grid's values: every variable and coordinate (name, dims, dtype,
+    bytes; text as text), in name order. Attributes are left out."""
+    parts: list = []
+    for name in sorted(map(str, grid.variables)):
+        values = np.asarray(grid[name].values)
+        if values.dtype.kind == "O":
+            values = values.astype(str)
+        parts.extend((name, grid[name].dims, values))
+    return run_token(*parts)
+
+
+def recipe_key(*parts) -> str:
+    """A short key for a grid recipe's fields (``repr`` of each, SHA-256)."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
+
+
+def _here() -> str:
+    """``dask worker tcp://...`` inside a dask worker, else ``process <pid>``."""
+    try:
+        from distributed import get_worker
+
+        return f"dask worker {get_worker().address}"
+    except (ImportError, ValueError):
+        return f"process {os.getpid()}"
