@@ -295,3 +295,32 @@ def test_a_scenario_changed_in_code_falls_back_to_sending_the_inputs(case):
     moved = shutil.copytree(scenario.base_dir, scenario.base_dir.parent / "moved")
     again = load_scenario(moved / "scenario.toml")
     assert ScenarioGrid.of(again).key != ScenarioGrid.of(scenario).key
+
+
+SWEEP = """
+scenario = "scenario.toml"
+system = "walker"
+threshold_pct = 20
+[combos]
+planes = [6, 8]
+min_elevation_deg = [25, 35]
+"""
+
+
+def test_a_sweep_on_the_cluster_rebuilds_the_grid_and_gives_the_serial_result(case, client):
+    from hybridplan.coverage.pipeline.sweep import sweep
+    from hybridplan.coverage.pipeline.sweep_spec import load_sweep
+
+    scenario, systems, grid = case
+    (scenario.base_dir / "SWEEP.toml").write_text(SWEEP, encoding="utf-8")
+    spec = load_sweep(scenario.base_dir / "SWEEP.toml")
+    assert spec.population  # the sweep's grid carries people: "grid+population"
+    serial = sweep(spec, systems=systems)
+    cluster = sweep(spec, systems=systems, executor=client)
+    xr.testing.assert_identical(serial, cluster)
+    assert float(serial["population_pct_meeting"].sel(system="walker").max()) > 0
+    key = ScenarioGrid.of(scenario, "grid+population").key
+    assert all(key in keys for keys in client.run(lambda: list(recipe_module._GRIDS)).values())
+    # a worker's grid with another token is refused in one line
+    with pytest.raises(CoverageError, match=r"^process \d+: the grid rebuilt .* differs"):
+        recipe_module.built_grid(ScenarioGrid.of(scenario, "grid+population"), "0" * 64)
