@@ -22,11 +22,11 @@ worker imports its class when it unpickles it.
 
 from __future__ import annotations
 
-import bz2
 import hashlib
 import os
 import pickle
 import threading
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -59,7 +59,7 @@ class GridRecipe(Protocol):
 
 @dataclass(frozen=True)
 class SystemRecipe:
-    """One :class:`SystemModel` with its element sets compressed (bz2 of their pickle:
+    """One :class:`SystemModel` with its element sets compressed (zlib of their pickle:
     the TLE lines or SGP4 init arguments, names, catalogue numbers, sources; exact)."""
 
     name: str
@@ -84,12 +84,12 @@ class SystemRecipe:
             model.licensed,
             model.backhaul,
             tuple(model.gateways),
-            bz2.compress(pickle.dumps(sets, protocol=5), 9),
+            zlib.compress(pickle.dumps(sets, protocol=5), 6),
         )
 
     def model(self) -> SystemModel:
         """The system, with its constellation rebuilt from the element sets."""
-        sets = pickle.loads(bz2.decompress(self.element_sets))
+        sets = pickle.loads(zlib.decompress(self.element_sets))
         return SystemModel(
             self.name,
             Constellation(self.label, sets),
