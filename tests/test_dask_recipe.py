@@ -324,3 +324,26 @@ def test_a_sweep_on_the_cluster_rebuilds_the_grid_and_gives_the_serial_result(ca
     # a worker's grid with another token is refused in one line
     with pytest.raises(CoverageError, match=r"^process \d+: the grid rebuilt .* differs"):
         recipe_module.built_grid(ScenarioGrid.of(scenario, "grid+population"), "0" * 64)
+
+
+def test_the_plan_recipe_rebuilds_what_the_plans_coverage_run_reads(case):
+    """``build_plan`` on dask sends ``ScenarioGrid.of(scenario, "plan")``: the grid with
+    the slope and population of ``prepare_ground``, without the network; its static
+    inputs must have the same run token as the plan ground's."""
+    from hybridplan.coverage.pipeline import prepare_ground, resolve
+
+    scenario, systems, _ = case
+    window = scenario.window.time_grid()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ground = prepare_ground(resolve(scenario))
+    rebuilt = ScenarioGrid.of(scenario, "plan").build()
+    assert "fiber_distance_km" in ground and "fiber_distance_km" not in rebuilt
+    assert float(rebuilt["population"].sum()) > 0
+
+    def token(grid):
+        g, index, weights = engine_inputs(grid, True, 2.0, OPTIONS, ())
+        assert weights.shape[0] == 3  # cells, area, population
+        return static_inputs(g, systems, window, OPTIONS, index, weights, True).token
+
+    assert token(rebuilt) == token(ground)
