@@ -13,7 +13,8 @@ releases the GIL; propagation overlaps with the other threads' kernels), or with
 ``EngineOptions(processes=True)`` in local worker processes
 (:mod:`~hybridplan.coverage.engine.executors`); with ``executor=`` on anything with a
 ``concurrent.futures``-style ``submit``, and on a ``dask.distributed.Client`` with the
-static inputs sent once per worker, deterministic task keys and retries. Tasks carry
+static inputs sent once per worker (or a recipe the workers build them from,
+:mod:`~hybridplan.coverage.engine.recipe`), deterministic task keys and retries. Tasks carry
 element sets, never Satrec objects; the results are identical in every mode. With
 ``checkpoint_dir`` every finished span is stored, and a rerun computes only the rest.
 """
