@@ -23,7 +23,7 @@ from hybridplan.coverage.engine import EngineOptions, accumulate
 from hybridplan.coverage.engine import recipe as recipe_module
 from hybridplan.coverage.engine.compute import engine_inputs, keep_stk
 from hybridplan.coverage.engine.executors import executor_from_spec
-from hybridplan.coverage.engine.recipe import StaticRecipe, SystemRecipe
+from hybridplan.coverage.engine.recipe import RecipeError, StaticRecipe, SystemRecipe
 from hybridplan.coverage.engine.run import static_inputs
 from hybridplan.coverage.errors import CoverageError
 from hybridplan.coverage.pipeline import prepare_grid, resolve_systems, run_coverage
@@ -208,21 +208,38 @@ def test_a_worker_whose_dem_differs_refuses_the_run_in_one_line(client, tmp_path
         warnings.simplefilter("ignore")
         systems = resolve_systems(scenario)
     grid = prepare_grid(scenario)  # the caller's grid, from the DEM as it was
-    with np.load(path.parent / "dem.npz") as data:  # the workers see another DEM
+    dem = path.parent / "dem.npz"
+    original = dem.read_bytes()
+    with np.load(dem) as data:  # the workers see another DEM
         arrays = {k: data[k] for k in data.files}
-    np.savez(path.parent / "dem.npz", **{**arrays, "elevation": arrays["elevation"] + 150.0})
-    with pytest.raises(CoverageError, match="differ from the caller's") as caught:
-        run_coverage(
+    np.savez(dem, **{**arrays, "elevation": arrays["elevation"] + 150.0})
+
+    def run():
+        return run_coverage(
             scenario,
             grid=grid,
             systems=systems,
             executor=client,
             grid_recipe=ScenarioGrid.of(scenario),
         )
+
+    with pytest.raises(RecipeError, match="differ from the caller's") as caught:
+        run()
     message = str(caught.value)
     assert "\n" not in message
     assert message.startswith("dask worker tcp://127.0.0.1:")
     assert "give every worker the caller's files" in message
+    # the workers' cached grid is from the other DEM: with the file restored, the next
+    # run rebuilds it from the file and runs
+    dem.write_bytes(original)
+    fom = run()
+    serial = run_coverage(scenario, grid=grid, systems=systems)
+    np.testing.assert_array_equal(fom["pct_time_covered"], serial["pct_time_covered"])
+    # a file missing on the workers: the builder's own message, with the worker
+    dem.unlink()
+    recipe_module._GRIDS.clear()
+    with pytest.raises(RecipeError, match=r"^process \d+: cannot rebuild the grid .*dem\.npz"):
+        recipe_module.built_grid(ScenarioGrid.of(scenario), fresh=True)
     with pytest.raises(CoverageError, match="without the caller's run token"):
         StaticRecipe.of(
             ScenarioGrid.of(scenario),

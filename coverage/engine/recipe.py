@@ -40,6 +40,11 @@ from .checkpoints import run_token
 from .model import EngineOptions, SystemModel
 
 
+class RecipeError(CoverageError):
+    """A worker cannot rebuild the static inputs from a recipe, or rebuilt other ones
+    (the message names the worker, the recipe and the fix)."""
+
+
 @runtime_checkable
 class GridRecipe(Protocol):
     """How a worker rebuilds the grid Dataset the caller computes coverage over.
@@ -169,13 +174,16 @@ class StaticRecipe:
 
         Raises
         ------
-        CoverageError
-            The rebuilt inputs do not have the caller's token (one line: where, which
-            recipe, the fix); remembered, so retries of the run's other spans refuse at
-            once.
+        RecipeError
+            The rebuilt inputs do not have the caller's token, also when rebuilt from
+            the data files again rather than from this process's cached grid (one line:
+            where, which recipe, the fix); remembered for this recipe object (the one a
+            worker holds for the run), so the run's other spans and their retries
+            refuse at once, and a later run tries again. Or the grid cannot be built
+            here.
         """
         if not self.token:
-            raise CoverageError(
+            raise RecipeError(
                 "a StaticRecipe without the caller's run token cannot be checked; "
                 "pass it to accumulate(recipe=...), which fills the token in"
             )
@@ -183,10 +191,12 @@ class StaticRecipe:
             static = _STATICS.get(self.token)
             if static is not None:
                 return static
-            refused = _REFUSED.get(self.token)
+            refused = self.__dict__.get("_refused")
             if refused is not None:
-                raise CoverageError(refused)
-            static = self._build()
+                raise RecipeError(refused)
+            static = self._build(fresh=False)
+            if static.token != self.token:  # the files may have changed since cached
+                static = self._build(fresh=True)
             if static.token != self.token:
                 message = (
                     f"{_here()}: the static inputs rebuilt from the recipe "
@@ -196,18 +206,17 @@ class StaticRecipe:
                     "version; give every worker the caller's files and version, or run with "
                     "the static inputs sent (compute_coverage without grid_recipe)"
                 )
-                _REFUSED.clear()
-                _REFUSED[self.token] = message
-                raise CoverageError(message)
+                object.__setattr__(self, "_refused", message)  # on this object only
+                raise RecipeError(message)
             _STATICS.clear()  # one run at a time per process: bounded memory
             _STATICS[self.token] = static
             return static
 
-    def _build(self):
+    def _build(self, fresh: bool):
         from .compute import engine_inputs
         from .run import static_inputs
 
-        grid = built_grid(self.grid)
+        grid = built_grid(self.grid, fresh=fresh)
         ground, index, weights = engine_inputs(
             grid, self.terrain, self.antenna_height_m, self.options, self.series_cells
         )
@@ -218,29 +227,43 @@ class StaticRecipe:
 _LOCK = threading.RLock()
 _STATICS: dict = {}
 """The static inputs of the last run this process built from a recipe, by token."""
-_REFUSED: dict[str, str] = {}
-"""The refusal of the last run whose rebuild differed, by token."""
 _GRIDS: dict = {}
 """The last grid this process built from a recipe, by the recipe's key (a plan's two
 engine runs and a sweep's points reuse it)."""
 
 
-def built_grid(recipe: GridRecipe, token: str | None = None) -> xr.Dataset:
-    """The grid of ``recipe``, built once per process (the last one is kept).
+def built_grid(recipe: GridRecipe, token: str | None = None, *, fresh: bool = False) -> xr.Dataset:
+    """The grid of ``recipe``, built once per process (the last one is kept; ``fresh``:
+    built again from the files).
 
-    ``token``: the caller's :func:`grid_token`; a grid built with another token is
-    refused with one line (for tasks that take a grid, not static inputs: sweep points).
+    ``token``: the caller's :func:`grid_token` (for tasks that take a grid, not static
+    inputs: sweep points); a grid with another token is built again from the files
+    once, then refused with one line (:class:`RecipeError`). A grid that cannot be
+    built here (a file missing on this worker) is refused with the builder's message.
     """
     with _LOCK:
+        if fresh:
+            _GRIDS.clear()  # and the grid a subset recipe starts from
         grid = _GRIDS.get(recipe.key)
         if grid is None:
-            grid = recipe.build()
+            try:
+                grid = recipe.build()
+            except RecipeError:
+                raise
+            except Exception as exc:
+                raise RecipeError(
+                    f"{_here()}: cannot rebuild the grid from the recipe "
+                    f"({recipe.describe()}): {exc}; give every worker the caller's data "
+                    "files at the same paths, or send the inputs (no grid_recipe)"
+                ) from exc
             _GRIDS.clear()
             _GRIDS[recipe.key] = grid
         if token is not None:
             found = grid_token(grid)
+            if found != token and not fresh:
+                return built_grid(recipe, token, fresh=True)
             if found != token:
-                raise CoverageError(
+                raise RecipeError(
                     f"{_here()}: the grid rebuilt from the recipe ({recipe.describe()}) "
                     f"differs from the caller's (grid token {token[:12]}, here {found[:12]}): "
                     "this worker reads other data files (DEM, boundaries, population) or "

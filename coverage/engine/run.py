@@ -702,13 +702,14 @@ def _run_dask(
         for k, (lo, hi) in enumerate(spans):
             part = stored[k]
             if part is None:
-                part = futures.pop(k).result()
+                part = futures[k].result()
+                del futures[k]
                 if checkpoints is not None:
                     checkpoints.save(lo, hi, part)
             if progress is not None:
                 progress(hi - lo)
             merged = _merge_in_order(merged, part)
-    finally:
+    finally:  # also a span that failed: a rerun under its key must compute it again
         for future in futures.values():
             future.cancel()
     return merged, len(todo)
