@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
@@ -60,7 +61,8 @@ class ScenarioGrid:
 
     @classmethod
     def of(cls, scenario: Scenario, kind: GridKind = "grid") -> ScenarioGrid | None:
-        base = None if scenario.base_dir is None else str(Path(scenario.base_dir).resolve())
+        # relative paths of a scenario without a folder are relative to the caller's cwd
+        base = str(Path(scenario.base_dir or os.getcwd()).resolve())
         recipe = cls(scenario.text, scenario.source, base, kind)
         again = recipe.scenario()
         same = (again.region, again.terrain) == (scenario.region, scenario.terrain)
