@@ -82,12 +82,12 @@ def compute_coverage(
     grid_recipe : GridRecipe, optional
         With a ``dask.distributed.Client`` as ``executor``: how the workers rebuild
         ``grid`` themselves (:mod:`hybridplan.coverage.engine.recipe`; the pipeline's
-        ``ScenarioGrid`` for a scenario's grid). The workers then get a recipe of a few
-        hundred kB (most of it the element sets) instead of the static inputs (about
-        12 MB for the default grid, 100 MB for all of Pakistan at resolution 7), build
-        them once per run and refuse the run if theirs differ. Without it (a grid made
-        in memory) the static inputs are sent to every worker (``scatter``). Ignored by
-        the other executors.
+        ``ScenarioGrid`` for a scenario's grid). The workers then get a recipe (0.65 MB
+        for the default scenario, almost all of it element sets) instead of the static
+        inputs (13 MB for the default scenario, over 100 MB for all of Pakistan at
+        resolution 7), build them once per run and refuse the run if theirs differ.
+        Without it (a grid made in memory) the static inputs are sent to every worker
+        (``scatter``). Ignored by the other executors.
 
     Returns
     -------

@@ -2,13 +2,17 @@
 
 A run's static inputs (``run._Static``: the cell tree with its terrain horizons, the
 satellite table with its element sets, the system table, the weights, the gateway
-tables) are about 12 MB for the default GB + AJK grid and about 100 MB for all of
-Pakistan at resolution 7; scattered, they cross the network once per worker. A
+tables) pickle to 13 MB for the default GB + AJK scenario (13,837 cells, 72 horizon
+sectors, 10,640 satellites; ``benchmarks/bench_dask.py``), and at the same bytes per
+cell to over 100 MB for all of Pakistan at resolution 7; scattered, they cross the
+network once per worker. A
 :class:`StaticRecipe` is what they are made of: how to rebuild the grid (a
 :class:`GridRecipe`; for a scenario, its text, its folder and which grid, see
 ``hybridplan.coverage.pipeline.build.ScenarioGrid``), each system's parameters and
 element sets (compressed: the TLE lines or SGP4 init arguments, a few hundred bytes per
-satellite before compression), the window and the options. Each worker builds the
+satellite before compression), the window and the options: 0.65 MB for the default
+scenario (almost all of it its element sets), 9 kB for a scenario of 160 satellites.
+Each worker builds the
 static inputs from it once per run (a per-process cache by run token, shared by the
 spans and threads of the worker) and checks that they have the caller's run token, the
 SHA-256 of everything that decides the result: a worker reading other data files (a
