@@ -32,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import pickle
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
@@ -332,26 +333,42 @@ def _run_on(executor, grid, todo, task_args, finished) -> None:
 def _run_on_dask(client, recipe, token, todo, task_args, finished) -> None:
     """The points as tasks of a ``distributed.Client``: the grid recipe goes to every
     worker once, each point carries its systems (compressed element sets, each system
-    encoded once) and is retried 3 times; keys name the point."""
-    encoded: dict[int, SystemRecipe] = {}
+    encoded once) and is retried 3 times; a point's key is a hash of the grid token,
+    the task arguments and its systems (deterministic, never shared by two different
+    points)."""
+    encoded: dict[int, tuple[SystemModel, SystemRecipe, bytes]] = {}
+    run = hashlib.sha256(f"{token}{task_args!r}".encode())
 
     def systems(models):
-        return tuple(encoded.setdefault(id(m), SystemRecipe.of(m)) for m in models)
+        out = []
+        for m in models:  # a model shared by many points (a base system) is encoded once
+            if id(m) not in encoded:
+                system = SystemRecipe.of(m)
+                encoded[id(m)] = (m, system, hashlib.sha256(pickle.dumps(system)).digest())
+            out.append(encoded[id(m)][1:])
+        return out
+
+    def key(parts) -> str:  # the grid, the options and the point's systems
+        digest = run.copy()
+        for _, system_hash in parts:
+            digest.update(system_hash)
+        return f"hybridplan-point-{digest.hexdigest()[:20]}"
 
     recipe_future = client.scatter(recipe, broadcast=True, hash=False)
-    futures = {
-        client.submit(
+    futures = {}
+    for k, params, models, path in todo:
+        parts = systems(models)
+        future = client.submit(
             run_point_from_recipe,
             recipe_future,
             token,
-            systems(models),
+            tuple(system for system, _ in parts),
             *task_args,
-            key=f"hybridplan-point-{token[:12]}-{_point_key(params)}",
+            key=key(parts),
             retries=3,
             pure=False,
-        ): (k, params, path)
-        for k, params, models, path in todo
-    }
+        )
+        futures[future] = (k, params, path)
     from distributed import as_completed as dask_completed
 
     _collect(futures, finished, dask_completed)
