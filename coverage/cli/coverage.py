@@ -94,6 +94,7 @@ def run_coverage(args: argparse.Namespace) -> int:
 
 def _compute(args: argparse.Namespace, scenario):
     from ..pipeline import prepare_grid, resolve_systems, run_coverage
+    from ..pipeline.build import ScenarioGrid
     from ._console import console, scheduler
 
     systems = resolve_systems(scenario)  # fail fast on bad systems before the ground step
@@ -121,6 +122,8 @@ def _compute(args: argparse.Namespace, scenario):
             progress=bar,
             executor=executor,
             checkpoint_dir=args.checkpoints,
+            # --scheduler: the workers rebuild the scenario's grid (a --grid file is sent)
+            grid_recipe=None if args.grid else ScenarioGrid.of(scenario),
         )
 
 

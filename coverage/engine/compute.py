@@ -18,8 +18,10 @@ import xarray as xr
 from hybridplan.tle import TimeGrid
 
 from ..errors import CoverageError
+from .executors import is_dask_client
 from .fom import fom_dataset
-from .model import EngineOptions, ProgressCallback, SystemModel, ground_from_grid
+from .model import EngineOptions, Ground, ProgressCallback, SystemModel, ground_from_grid
+from .recipe import GridRecipe, StaticRecipe
 from .run import accumulate
 
 
@@ -38,6 +40,7 @@ def compute_coverage(
     attrs: Mapping[str, object] | None = None,
     stk: bool | None = None,
     checkpoint_dir: str | os.PathLike | None = None,
+    grid_recipe: GridRecipe | None = None,
 ) -> xr.Dataset:
     """Figures of merit per (system, cell) over a time window.
 
@@ -76,6 +79,15 @@ def compute_coverage(
     checkpoint_dir : path, optional
         Folder of per-span checkpoints: a killed run rerun with the same folder computes
         only the spans it lacks (:mod:`hybridplan.coverage.engine.checkpoints`).
+    grid_recipe : GridRecipe, optional
+        With a ``dask.distributed.Client`` as ``executor``: how the workers rebuild
+        ``grid`` themselves (:mod:`hybridplan.coverage.engine.recipe`; the pipeline's
+        ``ScenarioGrid`` for a scenario's grid). The workers then get a recipe (0.65 MB
+        for the default scenario, almost all of it element sets) instead of the static
+        inputs (13 MB for the default scenario, over 100 MB for all of Pakistan at
+        resolution 7), build them once per run and refuse the run if theirs differ.
+        Without it (a grid made in memory) the static inputs are sent to every worker
+        (``scatter``). Ignored by the other executors.
 
     Returns
     -------
@@ -101,13 +113,24 @@ def compute_coverage(
     options = options if options is not None else EngineOptions()
     if antenna_height_m is None:
         antenna_height_m = float(grid.attrs.get("horizon_antenna_height_m", 0.0))
-    ground = ground_from_grid(grid, terrain, antenna_height_m, options.leaf_size)
-    index = _series_index(ground.cells, series_cells)
+    ground, index, stacked = engine_inputs(grid, terrain, antenna_height_m, options, series_cells)
     weights = cell_weights(grid)
     n_cells = ground.cells.size
     auto_stk = stk is None
     if auto_stk:
         stk = keep_stk(len(systems), n_cells)
+    recipe = None
+    if grid_recipe is not None and is_dask_client(executor):
+        recipe = StaticRecipe.of(
+            grid_recipe,
+            systems,
+            window,
+            terrain=terrain,
+            antenna_height_m=antenna_height_m,
+            options=options,
+            series_cells=series_cells,
+            stk=stk,
+        )
     acc, stats = accumulate(
         ground,
         systems,
@@ -117,9 +140,10 @@ def compute_coverage(
         executor=executor,
         progress=progress,
         series_cells=index,
-        weights=np.stack(list(weights.values())),
+        weights=stacked,
         stk=stk,
         checkpoint_dir=checkpoint_dir,
+        recipe=recipe,
     )
     fom = fom_dataset(acc, stats, ground, systems, window, grid, index, attrs, weights)
     if acc.has_stk:
@@ -133,6 +157,20 @@ def compute_coverage(
     else:
         fom.attrs["stk_fom"] = "left out (stk=False)"
     return fom
+
+
+def engine_inputs(
+    grid: xr.Dataset,
+    terrain: bool,
+    antenna_height_m: float,
+    options: EngineOptions,
+    series_cells: Sequence[str] = (),
+) -> tuple[Ground, list[int], np.ndarray]:
+    """What :func:`accumulate` takes from a grid: the ground, the series cells' indices
+    and the stacked :func:`cell_weights` (here, and on a worker building from a recipe)."""
+    ground = ground_from_grid(grid, terrain, antenna_height_m, options.leaf_size)
+    index = _series_index(ground.cells, series_cells)
+    return ground, index, np.stack(list(cell_weights(grid).values()))
 
 
 STK_BUDGET_BYTES = 256 * 2**20

@@ -13,7 +13,8 @@ releases the GIL; propagation overlaps with the other threads' kernels), or with
 ``EngineOptions(processes=True)`` in local worker processes
 (:mod:`~hybridplan.coverage.engine.executors`); with ``executor=`` on anything with a
 ``concurrent.futures``-style ``submit``, and on a ``dask.distributed.Client`` with the
-static inputs sent once per worker, deterministic task keys and retries. Tasks carry
+static inputs sent once per worker (or a recipe the workers build them from,
+:mod:`~hybridplan.coverage.engine.recipe`), deterministic task keys and retries. Tasks carry
 element sets, never Satrec objects; the results are identical in every mode. With
 ``checkpoint_dir`` every finished span is stored, and a rerun computes only the rest.
 """
@@ -290,6 +291,51 @@ def _spans(n_steps: int, n_tasks: int, steps_per_chunk: int) -> list[tuple[int, 
     return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
 
 
+def static_inputs(
+    ground: Ground,
+    systems: Sequence[SystemModel],
+    window: TimeGrid,
+    options: EngineOptions,
+    series_cells: Sequence[int] = (),
+    weights: np.ndarray | None = None,
+    stk: bool = True,
+) -> _Static:
+    """Everything the spans of a run share (:class:`_Static`), with its run token.
+
+    The one place the static inputs are made: :func:`accumulate` here, and a dask worker
+    rebuilding them from a :class:`~hybridplan.coverage.engine.recipe.StaticRecipe`
+    (which must give the same token)."""
+    tree = ground.tree
+    inverse = np.empty_like(tree.order)
+    inverse[tree.order] = np.arange(tree.n_cells)
+    series = np.asarray(series_cells, dtype=np.int64).reshape(-1)
+    if series.size and (series.min() < 0 or series.max() >= tree.n_cells):
+        raise CoverageError(f"series cell indices must be in 0..{tree.n_cells - 1}")
+    table = satellite_table(
+        [s.constellation for s in systems],
+        [s.min_elevation_deg for s in systems],
+        tree.cell_data[:, :3],
+    )
+    coarse_every = max(1, int(round(options.coarse_step_s / window.step_s)))
+    static = _Static(
+        tree,
+        table,
+        system_table(systems),
+        ground.terrain,
+        inverse[series],
+        coarse_every,
+        int(options.steps_per_chunk),
+        bool(options.prune),
+        window.n_steps - 1,
+        None
+        if weights is None
+        else np.ascontiguousarray(fixed_point_weights(weights)[:, tree.order]),
+        gateway_tables(systems),
+        bool(stk),
+    )
+    return replace(static, token=_static_token(static, window, options))
+
+
 def accumulate(
     ground: Ground,
     systems: Sequence[SystemModel],
@@ -304,6 +350,7 @@ def accumulate(
     weights: np.ndarray | None = None,
     stk: bool = True,
     checkpoint_dir: str | os.PathLike | None = None,
+    recipe=None,
 ) -> tuple[Accumulator, RunStats]:
     """Run the engine; returns the merged accumulator (cells in the grid's order).
 
@@ -339,6 +386,11 @@ def accumulate(
         finished spans are stored there and a rerun of the same run computes only the
         missing ones (``RunStats.spans_run``). The spans are then
         ``options.tasks_per_worker * 4`` whatever the executor.
+    recipe : StaticRecipe, optional
+        With a ``distributed.Client``: what the workers rebuild the static inputs from
+        (:mod:`~hybridplan.coverage.engine.recipe`; its ``token`` is filled in here and
+        checked by every worker) instead of receiving them (``scatter``). Ignored by the
+        other executors.
 
     Raises
     ------
@@ -356,35 +408,10 @@ def accumulate(
         raise CoverageError(f"workers = {workers!r}: expected a whole number >= 1")
     if executor is None:
         refuse_nested(workers)
-    tree = ground.tree
+    static = static_inputs(ground, systems, window, options, series_cells, weights, stk)
+    tree, table = static.tree, static.table
     inverse = np.empty_like(tree.order)
     inverse[tree.order] = np.arange(tree.n_cells)
-    series = np.asarray(series_cells, dtype=np.int64).reshape(-1)
-    if series.size and (series.min() < 0 or series.max() >= tree.n_cells):
-        raise CoverageError(f"series cell indices must be in 0..{tree.n_cells - 1}")
-    table = satellite_table(
-        [s.constellation for s in systems],
-        [s.min_elevation_deg for s in systems],
-        tree.cell_data[:, :3],
-    )
-    coarse_every = max(1, int(round(options.coarse_step_s / window.step_s)))
-    static = _Static(
-        tree,
-        table,
-        system_table(systems),
-        ground.terrain,
-        inverse[series],
-        coarse_every,
-        int(options.steps_per_chunk),
-        bool(options.prune),
-        window.n_steps - 1,
-        None
-        if weights is None
-        else np.ascontiguousarray(fixed_point_weights(weights)[:, tree.order]),
-        gateway_tables(systems),
-        bool(stk),
-    )
-    static = replace(static, token=_static_token(static, window, options))
     times = step_times(window, timescale)
     n_steps = window.n_steps
     checkpoints = (
@@ -412,8 +439,9 @@ def accumulate(
             spans = _spans(n_steps, n_spans, static.steps_per_chunk)
         spans_total = len(spans)
         if executor is not None and is_dask_client(executor):
+            payload = static if recipe is None else replace(recipe, token=static.token)
             acc, spans_run = _run_dask(
-                executor, static, times, spans, progress, checkpoints, options.retries
+                executor, payload, static, times, spans, progress, checkpoints, options.retries
             )
         elif executor is not None:
             acc, spans_run = _run_tasks(
@@ -635,13 +663,17 @@ def _run_threads(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _dask_span(static: _Static, times: StepTimes, lo: int, hi: int) -> Accumulator:
-    """A span on a dask worker (reuses the worker's Satrec objects across spans of a run)."""
+def _dask_span(payload, times: StepTimes, lo: int, hi: int) -> Accumulator:
+    """A span on a dask worker: ``payload`` is the static inputs, or a recipe the worker
+    builds them from once per run (:meth:`StaticRecipe.static`, cached by token); the
+    worker's Satrec objects are reused across spans of a run."""
+    static = payload if isinstance(payload, _Static) else payload.static()
     return run_span(static, times, lo, hi)
 
 
 def _run_dask(
     client,
+    payload,
     static: _Static,
     times: StepTimes,
     spans,
@@ -651,11 +683,12 @@ def _run_dask(
 ) -> tuple[Accumulator, int]:
     """The spans as tasks of a ``distributed.Client``.
 
-    The static inputs go to every worker once (``scatter(broadcast=True)``); each task
-    carries its span's times only. Task keys are ``hybridplan-span-<run>-<lo>-<hi>``
-    (deterministic: resubmitting a run finds its results), tasks are retried
-    ``retries`` times (a worker lost mid-task is rescheduled by the scheduler), and
-    results merge in time order as they arrive in order.
+    ``payload`` (the static inputs, or a :class:`~.recipe.StaticRecipe` of a few hundred
+    kB that each worker builds them from) goes to every worker once
+    (``scatter(broadcast=True)``); each task carries its span's times only. Task keys
+    are ``hybridplan-span-<run>-<lo>-<hi>`` (deterministic: resubmitting a run finds its
+    results), tasks are retried ``retries`` times (a worker lost mid-task is rescheduled
+    by the scheduler), and results merge in time order as they arrive in order.
     """
     stored = {
         k: checkpoints.load(*span) if checkpoints is not None else None
@@ -665,12 +698,12 @@ def _run_dask(
     futures = {}
     if todo:
         client.run(warm_kernel)
-        static_future = client.scatter(static, broadcast=True, hash=False)
+        payload_future = client.scatter(payload, broadcast=True, hash=False)
         for k in todo:
             lo, hi = spans[k]
             futures[k] = client.submit(
                 _dask_span,
-                static_future,
+                payload_future,
                 _span_times(static, times, lo, hi),
                 lo,
                 hi,
@@ -683,13 +716,14 @@ def _run_dask(
         for k, (lo, hi) in enumerate(spans):
             part = stored[k]
             if part is None:
-                part = futures.pop(k).result()
+                part = futures[k].result()
+                del futures[k]
                 if checkpoints is not None:
                     checkpoints.save(lo, hi, part)
             if progress is not None:
                 progress(hi - lo)
             merged = _merge_in_order(merged, part)
-    finally:
+    finally:  # also a span that failed: a rerun under its key must compute it again
         for future in futures.values():
             future.cancel()
     return merged, len(todo)

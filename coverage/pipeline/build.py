@@ -11,19 +11,109 @@
 
 from __future__ import annotations
 
+import os
+import warnings
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import xarray as xr
 
 from ..contract import seal_plan
 from ..engine import EngineOptions, ProgressCallback, SystemModel, compute_coverage
+from ..engine.executors import is_dask_client
+from ..engine.recipe import built_grid, recipe_key
 from ..planning import planning_variables
 from ..planning.spec import PlanningSpec
-from ..scenario import Scenario
-from .inputs import PlanInputs, prepare_grid, prepare_ground, resolve_systems
+from ..scenario import Scenario, planning_spec
+from .inputs import PlanInputs, prepare_grid, prepare_ground, resolve, resolve_systems, scenario_dem
 from .planned_routes import planned_route_variables
+
+GridKind = Literal["grid", "grid+population", "plan", "ground"]
+"""Which grid of a scenario a :class:`ScenarioGrid` rebuilds: ``"grid"``
+(:func:`prepare_grid`: cells, heights, horizons), ``"grid+population"`` (with
+``distribute_population``, as a sweep's grid), ``"plan"`` (with the slope and the
+population of :func:`prepare_ground`: the variables its coverage run reads), ``"ground"``
+(the whole :func:`prepare_ground`, for sweeps that re-decide the plan)."""
+
+
+@dataclass(frozen=True)
+class ScenarioGrid:
+    """A scenario's grid as a recipe (:class:`~hybridplan.coverage.engine.recipe.GridRecipe`):
+    the scenario text, its name and folder (relative paths: region GeoJSON, DEM,
+    population), which grid, and optionally a subset of its cells. A few kB; a dask
+    worker rebuilds the grid from it exactly as the caller did, from the data files it
+    can read at the same paths (the run token tells if they differ).
+
+    Build it with :meth:`of`, which returns ``None`` for a scenario whose text does not
+    give back its region, terrain and population settings (a Scenario changed in code
+    after it was read): the caller then sends the static inputs instead.
+    """
+
+    text: str
+    source: str
+    base_dir: str | None
+    kind: GridKind = "grid"
+    cells: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, scenario: Scenario, kind: GridKind = "grid") -> ScenarioGrid | None:
+        # relative paths of a scenario without a folder are relative to the caller's cwd
+        base = str(Path(scenario.base_dir or os.getcwd()).resolve())
+        recipe = cls(scenario.text, scenario.source, base, kind)
+        again = recipe.scenario()
+        same = (again.region, again.terrain) == (scenario.region, scenario.terrain)
+        if kind != "grid":
+            same = same and planning_spec(again).population == planning_spec(scenario).population
+        if kind == "ground":
+            same = same and planning_spec(again) == planning_spec(scenario)
+        return recipe if same else None
+
+    def subset(self, cells: Sequence[str]) -> ScenarioGrid:
+        """The same grid restricted to ``cells`` (in that order)."""
+        return replace(self, cells=tuple(str(c) for c in cells))
+
+    @property
+    def key(self) -> str:
+        return recipe_key(self.text, self.source, self.base_dir, self.kind, self.cells)
+
+    def describe(self) -> str:
+        subset = f", {len(self.cells)} of its cells" if self.cells else ""
+        return f"scenario {self.source}: {self.kind}{subset}, paths from {self.base_dir}"
+
+    def scenario(self) -> Scenario:
+        base = None if self.base_dir is None else Path(self.base_dir)
+        return Scenario.from_toml(self.text, self.source, base)
+
+    def build(self) -> xr.Dataset:
+        """The grid, as the caller built it (warnings about DEM gaps are the caller's)."""
+        if self.cells:
+            return built_grid(replace(self, cells=())).sel(cell=list(self.cells))
+        scenario = self.scenario()
+        if self.kind == "ground":
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return prepare_ground(resolve(scenario))
+        dem = scenario_dem(scenario)
+        grid = prepare_grid(scenario, warn_dem_gaps=False, dem=dem)
+        if self.kind == "grid":
+            return grid
+        from hybridplan.grids import distribute_population
+
+        population = planning_spec(scenario).population
+        source = (
+            None if population.source == "bundled" else scenario.resolve_path(population.source)
+        )
+        if self.kind == "plan":
+            from .routing import add_slope
+
+            grid = add_slope(grid, dem)
+        return distribute_population(
+            grid, source, rural_density_per_km2=population.rural_density_per_km2
+        )
 
 
 def run_coverage(
@@ -35,15 +125,21 @@ def run_coverage(
     executor: Executor | None = None,
     progress: ProgressCallback | None = None,
     checkpoint_dir: str | None = None,
+    grid_recipe: ScenarioGrid | None = None,
 ) -> xr.Dataset:
     """A scenario's coverage step: the figure-of-merit Dataset.
 
     ``grid`` and ``systems`` are used as given when the caller has them (else built and
-    resolved here); ``workers`` overrides ``[engine] workers``.
+    resolved here); ``workers`` overrides ``[engine] workers``. On a dask
+    ``executor`` the workers rebuild the grid from ``grid_recipe`` (default, when the
+    grid is built here: :meth:`ScenarioGrid.of` the scenario); a ``grid`` given without
+    a recipe is sent to them.
     """
     systems = resolve_systems(scenario) if systems is None else systems
     if grid is None:
         grid = prepare_grid(scenario)
+        if grid_recipe is None and is_dask_client(executor):
+            grid_recipe = ScenarioGrid.of(scenario)
     engine = scenario.engine
     options = EngineOptions(
         steps_per_chunk=engine.steps_per_chunk, coarse_step_s=engine.coarse_step_s
@@ -69,6 +165,7 @@ def run_coverage(
         series_cells=engine.series_cells,
         attrs=attrs,
         checkpoint_dir=checkpoint_dir,
+        grid_recipe=grid_recipe,
     )
 
 
@@ -122,9 +219,11 @@ def add_default_series(
     *,
     workers: int | None,
     executor: Executor | None,
+    grid_recipe: ScenarioGrid | None = None,
 ) -> xr.Dataset:
     """When the scenario names no ``[engine] series_cells``: the per-step series of
-    :func:`representative_cells`, from a second engine run over those cells only."""
+    :func:`representative_cells`, from a second engine run over those cells only
+    (``grid_recipe``: the recipe of ``ground``, for a dask executor)."""
     cells = representative_cells(ground, fom)
     if not cells:
         return fom
@@ -143,6 +242,7 @@ def add_default_series(
         workers=workers or engine.workers,
         executor=executor,
         series_cells=cells,
+        grid_recipe=None if grid_recipe is None else grid_recipe.subset(cells),
     )
     series = [v for v in extra.data_vars if "series_cell" in extra[v].dims]
     out = fom.assign({v: extra[v] for v in series})
@@ -164,6 +264,8 @@ def build_plan(
     """The plan Dataset of resolved inputs (``ground`` reuses a ground built before)."""
     if ground is None:
         ground = prepare_ground(inputs)
+    # on dask the workers rebuild the variables the coverage run reads (not the network)
+    recipe = ScenarioGrid.of(inputs.scenario, "plan") if is_dask_client(executor) else None
     fom = run_coverage(
         inputs.scenario,
         grid=ground,
@@ -172,9 +274,12 @@ def build_plan(
         executor=executor,
         progress=progress,
         checkpoint_dir=checkpoint_dir,
+        grid_recipe=recipe,
     )
     if not inputs.scenario.engine.series_cells and inputs.scenario.engine.default_series:
-        fom = add_default_series(inputs, ground, fom, workers=workers, executor=executor)
+        fom = add_default_series(
+            inputs, ground, fom, workers=workers, executor=executor, grid_recipe=recipe
+        )
     plan = assemble_plan(ground, fom, inputs.spec, inputs.scenario.licensing_cases())
     plan = plan.assign(planned_route_variables(plan, inputs))  # what each planned route is worth
     return seal_plan(plan, inputs.spec)

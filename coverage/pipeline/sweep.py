@@ -32,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import pickle
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
@@ -43,10 +44,12 @@ from hybridplan.reports.atomic import write_atomic
 from hybridplan.tle import Constellation, WalkerShell
 
 from ..engine import EngineOptions, SystemModel, compute_coverage
+from ..engine.executors import is_dask_client
 from ..engine.fom import COMBINED
+from ..engine.recipe import GridRecipe, SystemRecipe, built_grid, grid_token
 from ..planning.spec import PlanningSpec
 from ..scenario import planning_spec
-from .build import assemble_plan
+from .build import ScenarioGrid, assemble_plan
 from .inputs import prepare_grid, prepare_ground, resolve, resolve_systems
 from .sweep_result import (
     CELL_VARIABLES,
@@ -145,6 +148,15 @@ def run_point(
     return out
 
 
+def run_point_from_recipe(
+    grid: GridRecipe, token: str, systems: tuple[SystemRecipe, ...], *task_args
+) -> dict[str, np.ndarray]:
+    """:func:`run_point` on a dask worker that rebuilds the grid from its recipe (once
+    per worker, checked against the caller's :func:`~..engine.recipe.grid_token`) and the
+    systems from their compressed element sets."""
+    return run_point(built_grid(grid, token), [s.model() for s in systems], *task_args)
+
+
 def _point_key(params: dict) -> str:
     text = json.dumps(
         {k: (v.item() if hasattr(v, "item") else v) for k, v in sorted(params.items())},
@@ -215,7 +227,11 @@ def sweep(
     workers : int
         Local processes running points (1: in this process).
     executor : concurrent.futures.Executor, optional
-        Runs the points instead (overrides ``workers``).
+        Runs the points instead (overrides ``workers``). On a ``dask.distributed.Client``
+        with the grid built here, the workers rebuild it from the scenario
+        (:class:`~.build.ScenarioGrid`, checked against this grid's token) and each point
+        carries its systems' element sets compressed; a ``grid`` given by the caller is
+        sent with every point instead.
     grid : xarray.Dataset, optional
         The base grid (default :func:`sweep_grid`); needs ``area_km2``.
     systems : list of SystemModel, optional
@@ -225,8 +241,14 @@ def sweep(
     """
     scenario = spec.scenario
     planning = planning_spec(scenario) if spec.planning_dims else None
+    recipe = None
     if grid is None:
         grid = sweep_grid(spec) if planning is None else prepare_ground(resolve(scenario))
+        if is_dask_client(executor):
+            kind = "ground" if planning is not None else "grid"
+            if kind == "grid" and spec.population:
+                kind = "grid+population"
+            recipe = ScenarioGrid.of(scenario, kind)
     base = resolve_systems(scenario) if systems is None else list(systems)
     names = [m.name for m in base] + [COMBINED]
     dims, coords = spec.coverage_dims, spec.coords()
@@ -282,6 +304,8 @@ def sweep(
     if executor is None and workers == 1:
         for k, params, models, path in todo:
             finished(k, params, path, run_point(grid, models, *task_args))
+    elif recipe is not None:
+        _run_on_dask(executor, recipe, grid_token(grid), todo, task_args, finished)
     elif executor is not None:
         _run_on(executor, grid, todo, task_args, finished)
     else:
@@ -298,8 +322,61 @@ def _run_on(executor, grid, todo, task_args, finished) -> None:
         executor.submit(run_point, grid, models, *task_args): (k, params, path)
         for k, params, models, path in todo
     }
+    if is_dask_client(executor):  # dask futures are not concurrent.futures ones
+        from distributed import as_completed as dask_completed
+
+        _collect(futures, finished, dask_completed)
+    else:
+        _collect(futures, finished)
+
+
+def _run_on_dask(client, recipe, token, todo, task_args, finished) -> None:
+    """The points as tasks of a ``distributed.Client``: the grid recipe goes to every
+    worker once, each point carries its systems (compressed element sets, each system
+    encoded once) and is retried 3 times; a point's key is a hash of the grid token,
+    the task arguments and its systems (deterministic, never shared by two different
+    points)."""
+    encoded: dict[int, tuple[SystemModel, SystemRecipe, bytes]] = {}
+    run = hashlib.sha256(f"{token}{task_args!r}".encode())
+
+    def systems(models):
+        out = []
+        for m in models:  # a model shared by many points (a base system) is encoded once
+            if id(m) not in encoded:
+                system = SystemRecipe.of(m)
+                encoded[id(m)] = (m, system, hashlib.sha256(pickle.dumps(system)).digest())
+            out.append(encoded[id(m)][1:])
+        return out
+
+    def key(parts) -> str:  # the grid, the options and the point's systems
+        digest = run.copy()
+        for _, system_hash in parts:
+            digest.update(system_hash)
+        return f"hybridplan-point-{digest.hexdigest()[:20]}"
+
+    recipe_future = client.scatter(recipe, broadcast=True, hash=False)
+    futures = {}
+    for k, params, models, path in todo:
+        parts = systems(models)
+        future = client.submit(
+            run_point_from_recipe,
+            recipe_future,
+            token,
+            tuple(system for system, _ in parts),
+            *task_args,
+            key=key(parts),
+            retries=3,
+            pure=False,
+        )
+        futures[future] = (k, params, path)
+    from distributed import as_completed as dask_completed
+
+    _collect(futures, finished, dask_completed)
+
+
+def _collect(futures, finished, completed=as_completed) -> None:
     try:
-        for future in as_completed(futures):
+        for future in completed(futures):
             k, params, path = futures[future]
             finished(k, params, path, future.result())
     except BaseException:
@@ -314,6 +391,7 @@ __all__ = [
     "TECHNOLOGIES",
     "point_systems",
     "run_point",
+    "run_point_from_recipe",
     "sweep",
     "sweep_grid",
     "write_sweep",
