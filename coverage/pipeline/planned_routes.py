@@ -32,8 +32,16 @@ import numpy as np
 import xarray as xr
 
 from ..contract import contract_var
-from ..planning.decide import decide, plan_sites
-from ..planning.route_value import RouteValue, route_value
+from ..planning.decide import Decision, decide, plan_sites
+from ..planning.route_value import (
+    CAPACITY,
+    TERRESTRIAL,
+    TRUNK_LOST_SHARERS,
+    RouteValue,
+    explain_losses,
+    route_value,
+)
+from ..planning.routing import RoutingGrid, routing_grid
 from .inputs import PlanInputs
 
 #: Densify routes to this spacing (or a third of the cell edge, if smaller) [km].
@@ -93,6 +101,93 @@ def _with_route(plan: xr.Dataset, inputs: PlanInputs, route) -> xr.Dataset:
     )
 
 
+def _meets_network(decision: Decision, routing: RoutingGrid) -> tuple[np.ndarray, np.ndarray]:
+    """Per site: the trunk it hangs on (its first node below the network; -1 off the tree)
+    and the routing cell where its fibre meets the network (-1 where it takes no fibre)."""
+    n = decision.sites.n_sites
+    trunk = np.full(n, -1, dtype=np.int64)
+    meets = np.full(n, -1, dtype=np.int64)
+    chosen = np.array(decision.site.meanings, dtype=object)[decision.site.code]
+    net = decision.network
+    if net is not None and net.design is not None and net.site_node is not None:
+        node = net.site_node
+        served = (node >= 0) & net.design.served[np.maximum(node, 0)] & (chosen == "fiber")
+        trunk[served] = net.design.trunk_id[node[served]]
+        meets[served] = net.design.parent[trunk[served]]
+    access = routing.site_access()
+    # a site whose own cell is on the network takes fibre there (no trunk)
+    at = (meets < 0) & (chosen == "fiber") & (access >= 0)
+    at &= routing.on_network[np.maximum(access, 0)]
+    meets[at] = access[at]
+    return trunk, meets
+
+
+def _old_trunks(plan: xr.Dataset, routing: RoutingGrid, on_fibre: np.ndarray) -> np.ndarray:
+    """Per site on fibre in the plan, the trunk of the routing cell it hangs on (its
+    access cell), from the plan's ``fiber_trunk_id``; -1 elsewhere."""
+    out = np.full(on_fibre.shape, -1, dtype=np.int64)
+    if "fiber_trunk_id" not in plan:
+        return out
+    access = routing.site_access()
+    per_route = np.full(routing.n_cells, -1, dtype=np.int64)
+    coo = routing.plan_cells.tocoo()
+    np.maximum.at(per_route, coo.row, plan["fiber_trunk_id"].values.astype(np.int64)[coo.col])
+    ok = on_fibre & (access >= 0)
+    out[ok] = per_route[access[ok]]
+    return out
+
+
+def _reasons(plan, spec, licensed, sites, with_plan, after: Decision, before):
+    """Why target sites leave fibre or terrestrial backhaul with the route
+    (:func:`explain_losses`), and the same in words with the median costs of those sites.
+    The old trunks are read from the plan (``fiber_trunk_id`` of the cell a site hangs
+    on; where plan cells are coarser than the routing grid, the largest id of the
+    routing cells inside, an approximation), so the plan is not decided again."""
+    target = plan["site_target"].values.astype(bool)
+    after_names = _site_technology(after.site.meanings, after.site.code)
+    leaves = target & (
+        ((before == "fiber") & (after_names != "fiber"))
+        | (np.isin(before, TERRESTRIAL) & ~np.isin(after_names, TERRESTRIAL))
+    )
+    if not leaves.any():
+        return {}, ""
+    routing_before = routing_grid(plan, sites)
+    old_trunk = _old_trunks(plan, routing_before, before == "fiber")
+    routing_after = routing_grid(with_plan, sites)
+    _, meets = _meets_network(after, routing_after)
+    new_root = routing_after.on_network & ~routing_before.on_network
+    via = (meets >= 0) & new_root[np.maximum(meets, 0)]
+    limited = np.char.find(after.site.reason.astype(str), "_capacity_limited") >= 0
+    people = plan["site_population"].values
+    reasons = explain_losses(before, after_names, target, people, old_trunk, via, limited)
+    cost = {
+        "paid before": plan["site_cost_usd"].values,
+        "fibre alone now": after.standalone.option_cost_usd["fiber"],
+        "now": after.site.chosen_cost_usd,
+    }
+    lost = np.unique(old_trunk[(old_trunk >= 0) & via])
+    sentences = []
+    for (b, a, why), (n, p) in sorted(reasons.items(), key=lambda kv: -kv[1][0]):
+        mine = leaves & (before == b) & (after_names == a)
+        if why == TRUNK_LOST_SHARERS:
+            mine &= np.isin(old_trunk, lost)
+            medians = ", ".join(f"{k} USD {np.nanmedian(v[mine]):,.0f}" for k, v in cost.items())
+            text = (
+                f"{n:,} sites ({p:,.0f} people) {b}->{a}: their shared trunk lost sites that "
+                f"now reach fibre through the route, and the rest no longer pay for it "
+                f"(median per site: {medians})"
+            )
+        elif why == CAPACITY:
+            text = f"{n:,} sites ({p:,.0f} people) {b}->{a}: a satellite they preferred is full"
+        else:
+            text = (
+                f"{n:,} sites ({p:,.0f} people) {b}->{a}: not explained by the route (the "
+                "trunk heuristic re-optimised elsewhere)"
+            )
+        sentences.append(text)
+    return reasons, "; ".join(sentences)
+
+
 def value_routes(plan: xr.Dataset, inputs: PlanInputs) -> dict[str, tuple[int, RouteValue]]:
     """``{route name: (new network cells in the region, RouteValue)}`` of every planned
     route of ``inputs.network`` (module docstring); ``plan`` holds the plan's decision."""
@@ -125,7 +220,19 @@ def value_routes(plan: xr.Dataset, inputs: PlanInputs) -> dict[str, tuple[int, R
         d = decide(with_plan, spec, licensed, sites)
         after = _site_technology(d.site.meanings, d.site.code)
         total_after = float(np.nansum(np.where(target, d.site.chosen_cost_usd, np.nan)))
+        if total_after > total_before * (1.0 + 1e-9):
+            # the plan as it was stays feasible with the route (its trunks cost no more):
+            # a re-decided plan that costs more is a heuristic's miss, and the plan is kept
+            note = (
+                f"the plan decided again with the route cost USD {total_after - total_before:,.0f}"
+                " more than the plan as it was, which the route leaves feasible: kept"
+            )
+            value = RouteValue(0.0, 0.0, 0, 0.0, {}, {}, note)
+            out[route.name] = (int(new.size), value)
+            continue
         value = route_value(None, None, people, target, before, after, total_before, total_after)
+        reasons, note = _reasons(plan, spec, licensed, sites, with_plan, d, before)
+        value = dataclasses.replace(value, change_reasons=reasons, change_note=note)
         out[route.name] = (int(new.size), value)
     return out
 
@@ -164,5 +271,8 @@ def planned_route_variables(plan: xr.Dataset, inputs: PlanInputs) -> dict[str, t
         "route_technology_changes": contract_var(
             "route_technology_changes",
             np.array([_changes_text(r.technology_changes) for r in rows], dtype=str),
+        ),
+        "route_change_reasons": contract_var(
+            "route_change_reasons", np.array([r.change_note for r in rows], dtype=str)
         ),
     }
