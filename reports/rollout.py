@@ -257,7 +257,9 @@ def planned_routes_section(ds: xr.Dataset) -> list[str]:
             "Each route is valued alone: the plan with the route built by others (its cells "
             "join the network, least-cost paths recomputed) against the plan without it, on "
             "the same coverage, target sites and licensing (the first case); the route's own "
-            "cost is not counted, and microwave chains keep their hubs."
+            "cost is not counted, and microwave chains keep their hubs. Both plans are the "
+            "best found with each grown from the other's fibre tree, so the trunk "
+            "heuristic's choices far from the route cancel out."
         )
     )
     return parts

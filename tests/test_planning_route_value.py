@@ -5,7 +5,11 @@ one an expert expects that a shared trunk legitimately breaks.
   feasible tree. Checked against the exact MILP (``network_exact.exact_pcst``) and on the
   heuristic itself, on random grids (hypothesis).
 - A route never changes the plan of a part of the graph it cannot reach except through
-  the existing network (two grids joined only at a root).
+  the existing network (two grids joined only at a root), designed afresh or grown from
+  the tree without the route (``design_network(start_in_tree=...)``, the valuation's
+  warm start). On all Pakistan a fresh design did change far-away trunks (923 of the
+  1,126 sites that left fibre with the transit route were 63-600 km from it): that is
+  why ``pipeline.planned_routes`` compares plans grown from each other's trees.
 - "Cheaper fibre never moves a site off fibre" does NOT hold for shared trunks, even for
   the exact optimum. Hand case (numbers below): sites A and B share the trunk
   root-x-b; a route through b serves B for its equipment alone, and A alone would pay
@@ -111,7 +115,7 @@ def _grid(width: int, height: int, offset: int = 0):
 @st.composite
 def _instances(draw):
     """A grid of cells with random fibre costs and prizes, one root, a route of 1-3 cells."""
-    width, height = draw(st.integers(3, 6)), draw(st.integers(2, 5))
+    width, height = draw(st.integers(3, 5)), draw(st.integers(2, 4))
     n = width * height
     i, j = _grid(width, height)
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
@@ -133,7 +137,7 @@ def _old_path_usd(graph: FibreGraph, design, node: int) -> float:
     return total
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(_instances())
 def test_adding_existing_fibre_never_raises_the_total(instance):
     graph, prize, roots, after = instance
@@ -143,6 +147,10 @@ def test_adding_existing_fibre_never_raises_the_total(instance):
     exact_with = exact_pcst(graph, prize, after, SITE_USD)
     assert exact_with.total_usd <= exact_without.total_usd + USD  # the reference
     assert with_route.total_usd <= without.total_usd + USD  # the heuristic
+    # grown from the tree without the route (the valuation's warm start): never dearer
+    grown = design_network(graph, prize, after, SITE_USD, start_in_tree=without.in_tree)
+    assert grown.total_usd <= without.total_usd + USD
+    assert grown.total_usd >= exact_with.lower_bound_usd - 1e-6 * exact_with.total_usd
     # the heuristic is never below the exact optimum's lower bound
     assert with_route.total_usd >= exact_with.lower_bound_usd - 1e-6 * exact_with.total_usd
     # Who leaves the tree needed its sharers: its old path cost at least its net prize;
@@ -156,13 +164,13 @@ def test_adding_existing_fibre_never_raises_the_total(instance):
     assert not np.any(~with_route.served & ~after & (alone < net - USD))
 
 
-@settings(max_examples=30, deadline=None)
-@given(st.integers(3, 5), st.integers(2, 4), st.integers(3, 5), st.integers(0, 2**32 - 1))
+@settings(max_examples=15, deadline=None)
+@given(st.integers(3, 4), st.integers(2, 3), st.integers(3, 4), st.integers(0, 2**32 - 1))
 def test_a_route_in_one_valley_changes_nothing_in_the_other(w1, h1, w2, h2_seed):
     """Two grids that meet only at the root: a route in the second leaves the first's
     plan as it was (heuristic and exact)."""
     rng = np.random.default_rng(h2_seed)
-    h2 = int(rng.integers(2, 5))
+    h2 = int(rng.integers(2, 4))
     n1, n2 = w1 * h1, w2 * h2
     n = 1 + n1 + n2
     a, b = _grid(w1, h1, 1), _grid(w2, h2, 1 + n1)
@@ -178,10 +186,12 @@ def test_a_route_in_one_valley_changes_nothing_in_the_other(w1, h1, w2, h2_seed)
     first = slice(1, 1 + n1)
     without = design_network(graph, prize, roots, SITE_USD)
     with_route = design_network(graph, prize, after, SITE_USD)
-    assert np.array_equal(without.served[first], with_route.served[first])
-    assert np.allclose(
-        without.allocated_trunk_usd[first], with_route.allocated_trunk_usd[first], atol=USD
-    )
+    grown = design_network(graph, prize, after, SITE_USD, start_in_tree=without.in_tree)
+    for design in (with_route, grown):
+        assert np.array_equal(without.served[first], design.served[first])
+        assert np.allclose(
+            without.allocated_trunk_usd[first], design.allocated_trunk_usd[first], atol=USD
+        )
     exact_without = exact_pcst(graph, prize, roots, SITE_USD)
     exact_with = exact_pcst(graph, prize, after, SITE_USD)
     assert np.array_equal(exact_without.in_tree[first], exact_with.in_tree[first])

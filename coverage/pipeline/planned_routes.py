@@ -15,7 +15,14 @@ without it, on the same coverage and the same target sites (the base licensing c
   and compared site by site (:func:`.planning.route_value.route_value`): target people
   newly on terrestrial backhaul (fibre or microwave), people no longer on it, the cost
   saved (the plan's total without minus with; the route's own cost is not counted: others
-  build it) and the technology changes.
+  build it) and the technology changes;
+- both sides are the best plans found, each grown from the other's fibre tree
+  (:func:`_best_pair`): a fresh heuristic run lays trunks far from the route otherwise,
+  which must not count as the route's effect;
+- sites that leave fibre (or terrestrial backhaul) are explained
+  (:func:`.planning.route_value.explain_losses`): normally their shared trunk lost
+  sites that now reach the route, and the rest no longer pay for it (a network effect
+  the exact optimum shows too); ``route_change_reasons`` says so with the costs.
 
 A route that enters no cell of the region off the existing network changes nothing and
 is worth zero without a second decision. With ``[network] include_planned = true`` the
