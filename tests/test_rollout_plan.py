@@ -188,6 +188,8 @@ def test_planned_routes_are_valued_in_the_plan(route_plan):
     assert 0 < newly[k] <= target_people
     assert saved[k] > 0
     assert "->fiber" in str(changes[k])
+    # existing fibre added never costs the plan money (each side grown from the other)
+    assert np.all(saved >= -1e-6)
     # a route's reasons are written exactly when a target site leaves fibre (or
     # terrestrial backhaul), and name a cause
     terrestrial = ("fiber", "microwave")
