@@ -1046,6 +1046,15 @@ _VARIABLES: tuple[Var, ...] = (
         "route",
         optional=True,
     ),
+    Var(
+        "route_change_reasons",
+        ("route",),
+        "1",
+        "why target sites leave fibre or terrestrial backhaul with the route built",
+        "str",
+        "route",
+        optional=True,
+    ),
     # microwave relay chains (pipeline/microwave_links.py)
     Var(
         "microwave_capex_usd",

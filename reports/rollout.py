@@ -168,6 +168,28 @@ def rollout_section(report: Report, ds: xr.Dataset) -> list[str]:
     ]
 
 
+def _why_sites_leave(ds: xr.Dataset, names: list[str]) -> list[str]:
+    """Paragraphs saying why target sites leave fibre (or terrestrial backhaul) with a
+    route although fibre came nearer (``route_change_reasons``); none when no site does."""
+    if "route_change_reasons" not in ds:
+        return []
+    reasons = [str(r) for r in as_text(ds["route_change_reasons"].values)]
+    out = [f"<p><b>{e(n)}</b>: {e(r)}.</p>" for n, r in zip(names, reasons, strict=True) if r]
+    if out:
+        out.append(
+            note(
+                "A shared trunk is built where the sites along it pay for it together; "
+                "none of them would alone. When a route gives some of them a shorter way "
+                "to fibre, the sites left on the trunk may no longer pay for it and take "
+                "their microwave or satellite alternative. The plan's total still falls "
+                "(the plan as it was stays possible with the route); an exact optimiser "
+                "does the same. 'Fibre alone now' is such a site's own path to the nearer "
+                "of the old network and the route."
+            )
+        )
+    return out
+
+
 def planned_routes_section(ds: xr.Dataset) -> list[str]:
     """The planned routes of the network file and what each is worth to the plan."""
     if "route_cost_saved_usd" not in ds:
@@ -229,12 +251,15 @@ def planned_routes_section(ds: xr.Dataset) -> list[str]:
         )
     parts = [f"<p>{e(text)}</p>"]
     parts.append(table(head, rows, wide=True, widths=[22, 8, 12, 9, 8, 12, 29]))
+    parts.extend(_why_sites_leave(ds, names))
     parts.append(
         note(
             "Each route is valued alone: the plan with the route built by others (its cells "
             "join the network, least-cost paths recomputed) against the plan without it, on "
             "the same coverage, target sites and licensing (the first case); the route's own "
-            "cost is not counted, and microwave chains keep their hubs."
+            "cost is not counted, and microwave chains keep their hubs. Both plans are the "
+            "best found with each grown from the other's fibre tree, so the trunk "
+            "heuristic's choices far from the route cancel out."
         )
     )
     return parts

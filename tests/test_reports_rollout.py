@@ -83,6 +83,22 @@ def test_route_table_and_its_sentence():
     assert table.count("<tr>") == 3 and "leo_starlink-&gt;fiber: 4" in table
 
 
+def test_route_sites_leaving_fibre_are_explained():
+    ds = _routes([0, 0], [5.46e6, 0], [108, 0], ["microwave->fiber: 69; fiber->microwave: 29", ""])
+    why = (
+        "29 sites (73,460 people) fiber->microwave: their shared trunk lost sites that now "
+        "reach fibre through the route, and the rest no longer pay for it"
+    )
+    ds["route_change_reasons"] = contract_var("route_change_reasons", np.array([why, ""]))
+    parts = planned_routes_section(ds)
+    said = [p for p in parts if "route 0" in p and "shared trunk lost sites" in p]
+    assert len(said) == 1 and "route 1" not in said[0]
+    assert any("an exact optimiser does the same" in p for p in parts)
+    # no site leaves fibre: no paragraph and no note
+    ds["route_change_reasons"] = contract_var("route_change_reasons", np.array(["", ""]))
+    assert not any("shared trunk" in p for p in planned_routes_section(ds))
+
+
 def test_both_sections_are_on_the_page(real_plan, synthetic_plan):
     page = render_report(real_plan)
     assert '<section id="rollout-under-a-budget">' in page and 'id="hp-budget-curve"' in page

@@ -188,3 +188,17 @@ def test_planned_routes_are_valued_in_the_plan(route_plan):
     assert 0 < newly[k] <= target_people
     assert saved[k] > 0
     assert "->fiber" in str(changes[k])
+    # existing fibre added never costs the plan money (each side grown from the other)
+    assert np.all(saved >= -1e-6)
+    # a route's reasons are written exactly when a target site leaves fibre (or
+    # terrestrial backhaul), and name a cause
+    terrestrial = ("fiber", "microwave")
+    for reason, change in zip(plan["route_change_reasons"].values, changes, strict=True):
+        pairs = [p.split(":")[0].split("->") for p in str(change).split("; ") if p]
+        leaves = any(
+            (a == "fiber" and b != "fiber") or (a in terrestrial and b not in terrestrial)
+            for a, b in pairs
+        )
+        assert bool(str(reason)) == leaves
+        if leaves:
+            assert any(w in str(reason) for w in ("through the route", "not explained", "is full"))

@@ -458,6 +458,7 @@ def joint_plan(
     demand_mbps,
     site_area=None,
     max_rounds: int = 5,
+    start_in_tree=None,
 ) -> JointPlan:
     """Fibre trunks, microwave and satellites chosen together, sites = graph nodes.
 
@@ -482,6 +483,8 @@ def joint_plan(
         (``served:on_network``).
     site_area : array_like of int, ``(n_site,)``, optional
         Coarse-area index per site (needed if an option has a capacity).
+    start_in_tree : array_like of bool, ``(n_site,)``, optional
+        A tree every round's design starts from (``design_network``'s warm start).
     """
     n = graph.n_nodes
     roots = np.broadcast_to(np.asarray(root_mask, bool), (n,))
@@ -500,7 +503,9 @@ def joint_plan(
         licensed = [o.cost_usd for o in open_options if o.licensed]
         prize = np.min(np.stack(licensed), axis=0) if licensed else np.full(n, np.inf)
         prize = np.where(needs, prize, 0.0)
-        design = design_network(graph, prize, roots, site, demand_weight=demand)
+        design = design_network(
+            graph, prize, roots, site, demand_weight=demand, start_in_tree=start_in_tree
+        )
         fibre_cost = np.where(
             design.served, design.allocated_trunk_usd + site, design.standalone_fibre_usd
         )

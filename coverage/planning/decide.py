@@ -234,11 +234,14 @@ def decide(
     spec: PlanningSpec,
     licensed: Mapping[str, bool] | None = None,
     sites: Sites | None = None,
+    start: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Decision:
     """The recommendation per site and per cell for a plan Dataset (ground + coverage).
 
     ``licensed`` (system -> bool) decides a licensing case other than the plan's own;
-    ``sites`` reuses the demand sites of an earlier call on the same plan.
+    ``sites`` reuses the demand sites of an earlier call on the same plan; ``start``
+    (``network_plan.tree_start`` of an earlier decision) warm-starts the fibre tree, so
+    that a planned route is valued by what it changes (``pipeline.planned_routes``).
     """
     sites = plan_sites(plan, spec) if sites is None else sites
     people = plan["population"].values
@@ -304,6 +307,7 @@ def decide(
             options,
             routing,
             microwave=None if microwave_pv is None else (microwave_pv, microwave_hops),
+            start=start,
         )
         # sites the network plan did not take (their access cell is on the network
         # already) keep their stand-alone decision

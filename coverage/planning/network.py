@@ -535,6 +535,7 @@ def design_network(
     max_rounds: int = 20,
     vertex_budget: int | None = None,
     exact_trunks: int = EXACT_TRUNKS,
+    start_in_tree=None,
 ) -> NetworkDesign:
     """Shared fibre trunks for the given prizes: strong pruning, local search, then the
     largest trunks' neighbourhoods re-solved exactly.
@@ -562,6 +563,13 @@ def design_network(
     exact_trunks : int
         The largest trunks whose neighbourhood (:data:`EXACT_CLUSTER_NODES` nodes) is then
         re-solved by the exact MILP, within :data:`EXACT_BUDGET_S` seconds; 0: none.
+    start_in_tree : array_like of bool, ``(n_node,)``, optional
+        The nodes of a tree to start from, e.g. the design without a planned route on the
+        same cells. It is re-spanned, pruned and improved by local search only (no
+        multi-start, no exact polish): what changes is what the new inputs (more roots,
+        other prizes) make better, never a far-away trunk the multi-start or the
+        time-budgeted polish happens to pick otherwise. With more roots and the same
+        prizes the total never rises (the old tree's span is feasible and no dearer).
 
     Returns
     -------
@@ -577,9 +585,15 @@ def design_network(
     parent, edge = _tree_from_predecessors(c, pred.astype(np.int64))
     best = _strong_prune(c, parent, edge, net)
     rounds = 0
+    if start_in_tree is not None:  # a warm start, improved locally (see the docstring)
+        nodes = np.append(np.broadcast_to(np.asarray(start_in_tree, bool), (graph.n_nodes,)), True)
+        best, rounds = _local_search(
+            c, _span_and_prune(c, nodes, net), net, max_rounds, vertex_budget
+        )
+        exact_trunks = 0
     # Multi-start: trees grown for inflated prizes hold the nodes a shared trunk could
     # reach; re-spanning and pruning them at the true prizes, then local search.
-    for scale in START_PRIZE_SCALES:
+    for scale in START_PRIZE_SCALES if start_in_tree is None else ():
         start = best if scale == 1.0 else _strong_prune(c, parent, edge, net * scale)
         start = _Tree(start.parent, start.edge, _objective(c, start.parent, start.edge, net))
         tree, n_rounds = _local_search(c, start, net, max_rounds, vertex_budget)

@@ -100,11 +100,14 @@ def network_plan(
     options: list[SatelliteOption],
     routing: RoutingGrid,
     microwave: tuple[np.ndarray, np.ndarray] | None = None,
+    start: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> NetworkPlan:
     """Serve the target sites jointly (module docstring); ``options`` are the per-site
     satellite options (licensing already applied), ``site_option_cost_usd`` their present
     values per site (and ``fiber``, the stand-alone path) from the per-site decision;
-    ``routing`` is the grid the trunks run over (``planning.routing``)."""
+    ``routing`` is the grid the trunks run over (``planning.routing``). ``start``
+    (:func:`tree_start` of another plan on the same routing grid and sites) is the tree
+    the design starts from (a warm start: ``network.design_network``)."""
     cells = plan["cell"].values.astype(str)
     n_route = routing.n_cells
     ei, ej, km, wkm = cell_graph(
@@ -180,7 +183,12 @@ def network_plan(
         )
     fibre_site = np.zeros(n_node)
     fibre_site[site_node] = fibre_site_cost_usd(spec.fiber, spec.finance)
-    joint = joint_plan(graph, roots, fibre_site, site_options, node_demand, node_area)
+    start_nodes = None
+    if start is not None:
+        start_nodes = np.concatenate([start[0][:n_route], start[1][site_ids]]).astype(bool)
+    joint = joint_plan(
+        graph, roots, fibre_site, site_options, node_demand, node_area, start_in_tree=start_nodes
+    )
     decision, design = joint.decision, joint.design
     names = np.array([*decision.names, ""], dtype=object)
     site_choice = np.full(sites.n_sites, "", dtype=object)
@@ -228,6 +236,16 @@ def network_plan(
         site_node=_site_nodes(sites.n_sites, site_ids, site_node),
         prize_usd=joint.prize_usd,
     )
+
+
+def tree_start(network: NetworkPlan, n_site: int) -> tuple[np.ndarray, np.ndarray]:
+    """The tree of a network plan as a warm start for another on the same routing grid
+    and sites: ``(routing cell in the tree (n_route,), site on the tree (n_site,))``."""
+    node = network.site_node
+    n_route = network.graph.n_nodes - int(np.count_nonzero(node >= 0))
+    served = np.zeros(n_site, dtype=bool)
+    served[node >= 0] = network.design.in_tree[node[node >= 0]]
+    return network.design.in_tree[:n_route].copy(), served
 
 
 def _site_nodes(n_site: int, site_ids: np.ndarray, site_node: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -37,6 +37,11 @@ class RouteValue:
         Total plan cost without the route minus with it [USD] (present values).
     technology_changes : dict
         ``{(before, after): number of target sites}`` for sites whose technology changed.
+    change_reasons : dict
+        ``{(before, after, why): (sites, people)}`` for the target sites that leave fibre
+        or terrestrial backhaul (:func:`explain_losses`); empty when none does.
+    change_note : str
+        The same in words, with the costs behind it (``pipeline.planned_routes``).
     """
 
     people_newly_reached: float
@@ -44,6 +49,78 @@ class RouteValue:
     sites_newly_reached: int
     cost_saved_usd: float
     technology_changes: dict
+    change_reasons: dict = field(default_factory=dict)
+    change_note: str = ""
+
+
+#: Why a site leaves fibre when a route is built (:func:`explain_losses`).
+TRUNK_LOST_SHARERS = "trunk_lost_sharers"
+CAPACITY = "capacity"
+UNEXPLAINED = "unexplained"
+
+
+def explain_losses(
+    before, after, target, population, old_trunk, via_route_after, capacity_limited=None
+) -> dict:
+    """Why target sites leave fibre (or terrestrial backhaul) when a route is built.
+
+    A shared trunk is built where the sites along it pay for it together (each alone
+    would not: its own path costs more than its alternative). When the route gives some
+    of those sites a shorter way to fibre, the trunk loses them; the sites left on it may
+    no longer pay for it, and take their alternative (microwave, or a satellite where no
+    relay chain reaches). The plan's total still falls (the old plan stays feasible),
+    but those sites leave fibre although fibre came nearer to everyone. An exact solver
+    does the same: on a path ``root -(10)- x -(7)- b`` with site ``A`` at ``x``
+    (net prize 6) and ``B`` at ``b`` (net prize 12), both are served at 17 (< 6 + 12);
+    with ``b`` on a route, ``B`` is served at 0 and ``A`` alone would pay 7 > 6.
+
+    Parameters
+    ----------
+    before, after : array_like of str, ``(n_site,)``
+        Technology per site without / with the route (``fiber``, ``microwave``, ...).
+    target : array_like of bool, ``(n_site,)``
+    population : array_like, ``(n_site,)``
+        People per site [person].
+    old_trunk : array_like of int, ``(n_site,)``
+        The trunk (any label) each site hung on without the route; -1 off the tree.
+    via_route_after : array_like of bool, ``(n_site,)``
+        The site's fibre meets the network at a cell of the route, with the route.
+    capacity_limited : array_like of bool, ``(n_site,)``, optional
+        The site did not get its preferred option with the route (a full satellite).
+
+    Returns
+    -------
+    dict
+        ``{(before, after, why): (sites, people)}`` over the target sites that were on
+        fibre and are not (and the terrestrial ones that go to a satellite), ``why`` one
+        of :data:`TRUNK_LOST_SHARERS` (another site of its old trunk now reaches fibre
+        through the route), :data:`CAPACITY`, :data:`UNEXPLAINED` (a heuristic's
+        re-optimisation: nothing above explains it).
+    """
+    b = np.asarray(before, dtype=object)
+    a = np.asarray(after, dtype=object)
+    tgt = np.asarray(target, bool)
+    pop = np.asarray(population, np.float64)
+    trunk = np.asarray(old_trunk, np.int64)
+    via = np.asarray(via_route_after, bool)
+    limited = np.zeros(b.shape, bool) if capacity_limited is None else np.asarray(capacity_limited)
+    leaves = tgt & (
+        ((b == "fiber") & (a != "fiber")) | (np.isin(b, TERRESTRIAL) & ~np.isin(a, TERRESTRIAL))
+    )
+    # trunks of which some site now meets the network at the route
+    lost_sharers = np.unique(trunk[(trunk >= 0) & via])
+    out: dict = {}
+    for s in np.flatnonzero(leaves).tolist():
+        if b[s] == "fiber" and trunk[s] >= 0 and np.isin(trunk[s], lost_sharers):
+            why = TRUNK_LOST_SHARERS
+        elif limited[s]:
+            why = CAPACITY
+        else:
+            why = UNEXPLAINED
+        key = (str(b[s]), str(a[s]), why)
+        n, people = out.get(key, (0, 0.0))
+        out[key] = (n + 1, people + float(pop[s]))
+    return out
 
 
 def _technology(design: NetworkDesign | None, technology) -> np.ndarray:
