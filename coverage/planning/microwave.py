@@ -298,6 +298,199 @@ def check_links(height_m, distance_km, mast_a_m, mast_b_m, freq_ghz) -> LinkTest
     )
 
 
+@numba.njit(cache=True, parallel=True, fastmath=False)
+def _grid_profiles_feasible(
+    xyz, link_a, link_b, omega, sin_omega, t, grid, lat0, dlat, lon0, dlon, mast, freq, reach, out
+):  # pragma: no cover - compiled; checked against profile_points + check_links in tests
+    n_link = link_a.size
+    n_sample = t.size
+    n_lat, n_lon = grid.shape
+    chunk = 2048
+    n_chunk = (n_link + chunk - 1) // chunk
+    to_deg = 180.0 / math.pi
+    eps = 1e-9
+    for c in numba.prange(n_chunk):
+        height = np.empty(n_sample)
+        dist = np.empty(n_sample)
+        sin_k = np.empty(n_sample)
+        for li in range(c * chunk, min(n_link, (c + 1) * chunk)):
+            ia, ib = link_a[li], link_b[li]
+            om = omega[li]
+            so = sin_omega[li]
+            bad = False
+            # sin(t_k omega) for t_k = k / (n - 1) by rotation: two sines a hop, not two a
+            # sample (relative error ~ n * 1e-16, a fraction of a micrometre on the path)
+            step = om / (n_sample - 1)
+            cos_step, sin_step = math.cos(step), math.sin(step)
+            ck, sk = 1.0, 0.0
+            for s in range(n_sample):
+                sin_k[s] = sk
+                ck, sk = ck * cos_step - sk * sin_step, sk * cos_step + ck * sin_step
+            sin_k[n_sample - 1] = so
+            for s in range(n_sample):
+                # profile_points (slerp), then DEM._sample
+                if so > 1e-15:
+                    wa = sin_k[n_sample - 1 - s] / so
+                    wb = sin_k[s] / so
+                else:
+                    wa = 1.0 - t[s]
+                    wb = t[s]
+                px = wa * xyz[ia, 0] + wb * xyz[ib, 0]
+                py = wa * xyz[ia, 1] + wb * xyz[ib, 1]
+                pz = wa * xyz[ia, 2] + wb * xyz[ib, 2]
+                norm = math.sqrt(px * px + py * py + pz * pz)
+                px, py, pz = px / norm, py / norm, pz / norm
+                lat = math.asin(min(max(pz, -1.0), 1.0)) * to_deg
+                lon = math.atan2(py, px) * to_deg
+                dist[s] = om * t[s] * 6371.0
+                # DEM._sample (bilinear, NaN outside the grid)
+                row = (lat - lat0) / dlat
+                col = (lon - lon0) / dlon
+                if not (
+                    row >= -eps
+                    and row <= n_lat - 1 + eps
+                    and col >= -eps
+                    and col <= n_lon - 1 + eps
+                ):
+                    bad = True
+                    break
+                i = int(min(max(math.floor(row), 0.0), n_lat - 2.0))
+                j = int(min(max(math.floor(col), 0.0), n_lon - 2.0))
+                fr = min(max(row - i, 0.0), 1.0)
+                fc = min(max(col - j, 0.0), 1.0)
+                top = grid[i, j] * (1.0 - fc) + grid[i, j + 1] * fc
+                bottom = grid[i + 1, j] * (1.0 - fc) + grid[i + 1, j + 1] * fc
+                height[s] = top * (1.0 - fr) + bottom * fr
+                if math.isnan(height[s]):
+                    bad = True
+                    break
+            if bad:
+                out[li] = False
+                continue
+            big_d = dist[n_sample - 1]
+            if not big_d > 0 or big_d > reach:
+                out[li] = False
+                continue
+            k_worst = _k_worst(big_d)
+            h_a = height[0] + mast
+            h_b = height[n_sample - 1] + mast
+            m_med = np.inf
+            m_worst = np.inf
+            for s in range(1, n_sample - 1):
+                d1 = dist[s]
+                d2 = big_d - d1
+                if d1 <= 0.0 or d2 <= 0.0:
+                    continue
+                los = h_a + (h_b - h_a) * d1 / big_d
+                f1 = 17.32 * math.sqrt(d1 * d2 / (freq * big_d))
+                c_med = los - height[s] - d1 * d2 / (2.0 * (4.0 / 3.0) * 6371.0) * 1000.0
+                c_worst = los - height[s] - d1 * d2 / (2.0 * k_worst * 6371.0) * 1000.0
+                m_med = min(m_med, c_med - 1.0 * f1)
+                m_worst = min(m_worst, c_worst - 0.6 * f1)
+            out[li] = m_med >= 0 and m_worst >= 0
+
+
+@numba.njit(cache=True, inline="always")
+def _k_worst(path_km):  # pragma: no cover - compiled; K_WORST_BY_LENGTH as branches
+    if path_km <= 15.0:
+        return 0.8
+    if path_km <= 50.0:
+        return 0.7
+    return 0.6
+
+
+def feasible_on_grid(
+    lat_deg,
+    lon_deg,
+    link_a,
+    link_b,
+    height_grid_m,
+    grid_lat0_deg: float,
+    grid_dlat_deg: float,
+    grid_lon0_deg: float,
+    grid_dlon_deg: float,
+    *,
+    n_samples: int,
+    mast_m: float,
+    freq_ghz: float,
+) -> np.ndarray:
+    """:attr:`LinkTest.feasible` of the hops ``link_a[k] -> link_b[k]`` with the terrain
+    sampled bilinearly on a regular latitude/longitude grid, in one compiled pass.
+
+    The same numbers as ``check_links(height(*profile_points(...)[:2]), ...)`` with
+    ``height`` the grid's bilinear interpolation (``hybridplan.grids.DEM.elevation_m``:
+    NaN outside the grid), operation for operation, without the ``(n_link, n_samples)``
+    profile arrays: the memory is that of the result. The trigonometric functions are the
+    C library's where numpy uses its own vectorised ones, so a margin within a few
+    1e-12 m of zero may come out the other way (none did on all Pakistan at res 7, 11 M
+    hops, ``benchmarks/bench_national_plan.py``).
+
+    Parameters
+    ----------
+    lat_deg, lon_deg : array_like, ``(n_site,)``
+        Site positions [degree].
+    link_a, link_b : array_like of int, ``(n_link,)``
+        End sites of each hop.
+    height_grid_m : array_like, ``(n_lat, n_lon)``
+        Terrain heights [m] at ``lat0 + i dlat``, ``lon0 + j dlon`` (NaN: void).
+    grid_lat0_deg, grid_dlat_deg, grid_lon0_deg, grid_dlon_deg : float
+        The grid's first point and spacing [degree] (spacings may be negative).
+    n_samples : int
+        Samples per profile, ends included (>= 3).
+    mast_m : float
+        Antenna height above ground at both ends [m].
+    freq_ghz : float
+        Carrier frequency [GHz].
+
+    Returns
+    -------
+    numpy.ndarray of bool, ``(n_link,)``
+    """
+    if n_samples < 3:
+        raise MicrowaveError(
+            f"feasible_on_grid n_samples: expected >= 3, found {n_samples}; "
+            "sample the ends and at least one point between"
+        )
+    if not freq_ghz > 0:
+        raise MicrowaveError(
+            f"feasible_on_grid freq_ghz: expected > 0 GHz, found {freq_ghz!r}; "
+            "pass the carrier frequency in GHz"
+        )
+    xyz = np.ascontiguousarray(
+        unit_vectors(np.asarray(lat_deg, np.float64), np.asarray(lon_deg, np.float64))
+    )
+    a = np.ascontiguousarray(link_a, dtype=np.int64)
+    b = np.ascontiguousarray(link_b, dtype=np.int64)
+    out = np.zeros(a.size, dtype=bool)
+    if a.size == 0:
+        return out
+    grid = np.ascontiguousarray(height_grid_m, dtype=np.float64)
+    t = np.linspace(0.0, 1.0, n_samples)
+    reach = float(band_reach_km(freq_ghz))
+    step = 1_000_000  # the angles of a block of hops (8 bytes each), as profile_points has them
+    for lo in range(0, a.size, step):
+        ia, ib = a[lo : lo + step], b[lo : lo + step]
+        omega = np.arccos(np.clip(np.einsum("ij,ij->i", xyz[ia], xyz[ib]), -1.0, 1.0))
+        _grid_profiles_feasible(
+            xyz,
+            ia,
+            ib,
+            omega,
+            np.sin(omega),
+            t,
+            grid,
+            float(grid_lat0_deg),
+            float(grid_dlat_deg),
+            float(grid_lon0_deg),
+            float(grid_dlon_deg),
+            float(mast_m),
+            float(freq_ghz),
+            reach,
+            out[lo : lo + step],
+        )
+    return out
+
+
 # --------------------------------------------------------------------------- candidates
 
 
