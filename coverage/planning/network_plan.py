@@ -40,7 +40,6 @@ from .routing import RoutingGrid
 from .sites import Sites
 from .spec import PlanningSpec
 
-
 #: H3 index bits (H3 v4 "Index bit layout"): the resolution at bits 52-55, then fifteen
 #: 3-bit digits (resolution 1 highest); the digits finer than a cell's resolution are 7.
 _RES_SHIFT = np.uint64(52)
