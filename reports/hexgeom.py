@@ -31,8 +31,30 @@ def _signed_area(ring: np.ndarray) -> float:
 
 
 def rings_lnglat(cells: Sequence[str]) -> list[np.ndarray]:
-    """:func:`boundary_lnglat` for each cell."""
-    return [boundary_lnglat(c) for c in cells]
+    """:func:`boundary_lnglat` for each cell (the same arrays, built per ring size)."""
+    out: list[np.ndarray] = [np.zeros((0, 2))] * len(cells)
+    for idx, rings in ring_groups(cells):
+        for k, ring in zip(idx.tolist(), rings, strict=True):
+            out[k] = ring
+    return out
+
+
+def ring_groups(cells: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The rings of :func:`boundary_lnglat` grouped by size: ``[(index, rings), ...]``
+    with ``rings`` of shape ``(len(index), n + 1, 2)`` (hexagons, pentagons and cells
+    with distortion vertices each in one array, so the work is per group, not per cell)."""
+    bounds = [h3.cell_to_boundary(c) for c in cells]
+    sizes = np.fromiter((len(b) for b in bounds), dtype=np.int64, count=len(bounds))
+    groups = []
+    for size in np.unique(sizes).tolist():
+        idx = np.flatnonzero(sizes == size)
+        ring = np.asarray([bounds[i] for i in idx.tolist()], dtype=np.float64)[:, :, ::-1]
+        ring = np.concatenate([ring, ring[:, :1]], axis=1)
+        x, y = ring[:, :, 0], ring[:, :, 1]
+        area = 0.5 * np.sum(x[:, :-1] * y[:, 1:] - x[:, 1:] * y[:, :-1], axis=1)
+        ring[area < 0] = ring[area < 0][:, ::-1]
+        groups.append((idx, ring))
+    return groups
 
 
 def concatenated_rings(rings: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

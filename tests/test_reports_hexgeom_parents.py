@@ -1,4 +1,4 @@
-"""hexgeom.parents and auto_overview_resolution (64-bit index arithmetic) against H3."""
+"""hexgeom by arrays (parents by H3 index arithmetic, rings per size group) against H3."""
 
 import h3
 import numpy as np
@@ -42,3 +42,23 @@ def test_coarser_than_the_cells_is_refused_as_h3_does():
     except h3.H3BaseException:
         return
     raise AssertionError("a parent finer than the cell was accepted")
+
+
+@given(seed=st.integers(0, 2**31 - 1), res=st.integers(0, 12))
+@settings(max_examples=20, deadline=None)
+def test_rings_by_group_are_the_cell_by_cell_rings(seed, res):
+    """rings_lnglat / ring_groups (one array per ring size) == boundary_lnglat per cell,
+    hexagons, pentagons and cells with distortion vertices (next to a pentagon) alike."""
+    rng = np.random.default_rng(seed)
+    cells = [
+        h3.latlng_to_cell(a, b, res)
+        for a, b in zip(rng.uniform(-85, 85, 200), rng.uniform(-179, 179, 200), strict=True)
+    ]
+    pentagons = list(h3.get_pentagons(res))[:4]
+    cells += pentagons + [n for p in pentagons for n in h3.grid_ring(p, 1)]
+    got = hexgeom.rings_lnglat(cells)
+    for cell, ring in zip(cells, got, strict=True):
+        want = hexgeom.boundary_lnglat(cell)
+        assert ring.shape == want.shape
+        np.testing.assert_array_equal(ring, want)
+    assert {len(r) for r in got} >= {6, 7}  # pentagons and hexagons both seen
