@@ -1,7 +1,7 @@
 """The whole plan of a scenario, stage by stage: wall time, CPU time and peak RSS.
 
 Mirrors ``hybridplan plan`` (resolve -> ground -> coverage -> default series -> planning
--> plan.nc -> report -> GeoPackage -> district CSV) with a timer around each stage and a
+-> planned-route valuation -> plan.nc -> report -> GeoPackage -> district CSV) with a timer around each stage and a
 thread sampling the resident set size of this process (and its children) every 50 ms,
 then prints one line per stage and the size of every file written. Issue 16's national
 benchmark: all Pakistan at H3 res 7, 24 h at 60 s, the bundled systems::
@@ -98,6 +98,7 @@ def main() -> None:
     from hybridplan.coverage.contract import seal_plan
     from hybridplan.coverage.pipeline import build, outputs, resolve
     from hybridplan.coverage.pipeline.inputs import prepare_ground
+    from hybridplan.coverage.pipeline.planned_routes import planned_route_variables
     from hybridplan.coverage.scenario import scenario_from_argument
 
     out = Path(args.out)
@@ -127,13 +128,18 @@ def main() -> None:
         )
     plan = stages.run(
         "planning",
-        lambda g, f: seal_plan(
-            build.assemble_plan(g, f, inputs.spec, scenario.licensing_cases()), inputs.spec
-        ),
+        build.assemble_plan,
         ground,
         fom,
+        inputs.spec,
+        scenario.licensing_cases(),
     )
     del ground, fom
+    plan = stages.run(
+        "planned_routes",
+        lambda p: seal_plan(p.assign(planned_route_variables(p, inputs)), inputs.spec),
+        plan,
+    )
     extras = outputs.report_inputs(plan, inputs)
     stages.run(
         "plan.nc", outputs.write_netcdf, plan, out / "plan.nc", float32=outputs.FLOAT32_VARIABLES
