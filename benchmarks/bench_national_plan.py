@@ -87,6 +87,14 @@ def _cpu_s() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+def _released(plan):
+    """The plan, after the C heap's free pages went back to the system (as build_plan)."""
+    from hybridplan.coverage.pipeline.inputs import release_free_memory
+
+    release_free_memory()
+    return plan
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("scenario", nargs="?", default="default")
@@ -127,17 +135,12 @@ def main() -> None:
             executor=None,
         )
     plan = stages.run(
-        "planning",
-        build.assemble_plan,
-        ground,
-        fom,
-        inputs.spec,
-        scenario.licensing_cases(),
+        "planning", build.assemble_plan, ground, fom, inputs.spec, scenario.licensing_cases()
     )
     del ground, fom
     plan = stages.run(
         "planned_routes",
-        lambda p: seal_plan(p.assign(planned_route_variables(p, inputs)), inputs.spec),
+        lambda p: seal_plan(_released(p.assign(planned_route_variables(p, inputs))), inputs.spec),
         plan,
     )
     extras = outputs.report_inputs(plan, inputs)

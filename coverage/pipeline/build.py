@@ -22,7 +22,7 @@ from ..engine import EngineOptions, ProgressCallback, SystemModel, compute_cover
 from ..planning import planning_variables
 from ..planning.spec import PlanningSpec
 from ..scenario import Scenario
-from .inputs import PlanInputs, prepare_grid, prepare_ground, resolve_systems
+from .inputs import PlanInputs, prepare_grid, prepare_ground, release_free_memory, resolve_systems
 from .planned_routes import planned_route_variables
 
 
@@ -56,7 +56,7 @@ def run_coverage(
         "h3_resolution": int(grid.attrs.get("h3_resolution", scenario.region.resolution)),
         "dem_source": str(grid.attrs.get("dem_source", "")),
     }
-    return compute_coverage(
+    fom = compute_coverage(
         grid,
         systems,
         scenario.window.time_grid(),
@@ -70,6 +70,8 @@ def run_coverage(
         attrs=attrs,
         checkpoint_dir=checkpoint_dir,
     )
+    release_free_memory()
+    return fom
 
 
 def assemble_plan(
@@ -90,6 +92,7 @@ def assemble_plan(
     plan.attrs["discount_rate"] = spec.finance.discount_rate
     plan.attrs["usd_to_pkr"] = spec.finance.usd_to_pkr
     plan.attrs["usd_to_pkr_as_of"] = str(spec.finance.usd_to_pkr_as_of)
+    release_free_memory()  # the network design's temporaries
     return plan
 
 
@@ -177,4 +180,5 @@ def build_plan(
         fom = add_default_series(inputs, ground, fom, workers=workers, executor=executor)
     plan = assemble_plan(ground, fom, inputs.spec, inputs.scenario.licensing_cases())
     plan = plan.assign(planned_route_variables(plan, inputs))  # what each planned route is worth
+    release_free_memory()
     return seal_plan(plan, inputs.spec)
