@@ -169,9 +169,18 @@ def microwave_reach(
             freq_ghz=freq_ghz,
         )
         relay_only = relay[candidate] & ~settled[candidate] & ~on_network[candidate]
+        a, b, km = a[feasible], b[feasible], km[feasible]  # the candidates' memory freed
         chains = relay_chains(
-            candidate.size, a, b, km, feasible, on_network[candidate], relay_only, costs=costs
+            candidate.size,
+            a,
+            b,
+            km,
+            np.ones(a.size, dtype=bool),
+            on_network[candidate],
+            relay_only,
+            costs=costs,
         )
+        del a, b, km
         capex[candidate] = chains.capex_usd
         hops[candidate] = chains.hops
         next_cell[candidate] = np.where(chains.next_hop >= 0, candidate[chains.next_hop], -1)

@@ -721,19 +721,21 @@ def _chain_graph(n_site, a, b, hop, network, relay, costs) -> sp.csr_matrix:
         first = np.ones(tail.size, bool)
         first[1:] = (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])
         tail, head, arc = tail[first], head[first], arc[first]
-    else:  # each pair once: the arcs are distinct, nothing to choose
-        tail = np.concatenate([a.astype(index), b.astype(index)])
-        head = np.concatenate([b.astype(index), a.astype(index)])
-        arc = np.concatenate(
-            [
-                hop + np.where(relay[b], costs.relay_site_usd, 0.0),
-                hop + np.where(relay[a], costs.relay_site_usd, 0.0),
-            ]
-        )
-    tail = np.concatenate([tail, np.full(src.size, n_site, dtype=tail.dtype)])
-    head = np.concatenate([head, src.astype(head.dtype)])
-    arc = np.concatenate([arc, np.full(src.size, 1e-9)])
+        tail = np.concatenate([tail, np.full(src.size, n_site, dtype=tail.dtype)])
+        head = np.concatenate([head, src.astype(head.dtype)])
+        arc = np.concatenate([arc, np.full(src.size, 1e-9)])
+    else:  # each pair once: the arcs are distinct, nothing to choose; filled in place
+        m = a.size
+        tail = np.empty(2 * m + src.size, dtype=index)
+        head = np.empty(2 * m + src.size, dtype=index)
+        arc = np.empty(2 * m + src.size)
+        tail[:m], tail[m : 2 * m], tail[2 * m :] = a, b, n_site
+        head[:m], head[m : 2 * m], head[2 * m :] = b, a, src
+        np.add(hop, np.where(relay[b], costs.relay_site_usd, 0.0), out=arc[:m])
+        np.add(hop, np.where(relay[a], costs.relay_site_usd, 0.0), out=arc[m : 2 * m])
+        arc[2 * m :] = 1e-9
     graph = sp.csr_matrix((arc, (tail, head)), shape=(n_site + 1, n_site + 1))
+    del tail, head, arc
     graph.sum_duplicates()  # canonical: sorted columns in every row
     return graph
 
