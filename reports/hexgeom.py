@@ -31,8 +31,30 @@ def _signed_area(ring: np.ndarray) -> float:
 
 
 def rings_lnglat(cells: Sequence[str]) -> list[np.ndarray]:
-    """:func:`boundary_lnglat` for each cell."""
-    return [boundary_lnglat(c) for c in cells]
+    """:func:`boundary_lnglat` for each cell (the same arrays, built per ring size)."""
+    out: list[np.ndarray] = [np.zeros((0, 2))] * len(cells)
+    for idx, rings in ring_groups(cells):
+        for k, ring in zip(idx.tolist(), rings, strict=True):
+            out[k] = ring
+    return out
+
+
+def ring_groups(cells: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The rings of :func:`boundary_lnglat` grouped by size: ``[(index, rings), ...]``
+    with ``rings`` of shape ``(len(index), n + 1, 2)`` (hexagons, pentagons and cells
+    with distortion vertices each in one array, so the work is per group, not per cell)."""
+    bounds = [h3.cell_to_boundary(c) for c in cells]
+    sizes = np.fromiter((len(b) for b in bounds), dtype=np.int64, count=len(bounds))
+    groups = []
+    for size in np.unique(sizes).tolist():
+        idx = np.flatnonzero(sizes == size)
+        ring = np.asarray([bounds[i] for i in idx.tolist()], dtype=np.float64)[:, :, ::-1]
+        ring = np.concatenate([ring, ring[:, :1]], axis=1)
+        x, y = ring[:, :, 0], ring[:, :, 1]
+        area = 0.5 * np.sum(x[:, :-1] * y[:, 1:] - x[:, 1:] * y[:, :-1], axis=1)
+        ring[area < 0] = ring[area < 0][:, ::-1]
+        groups.append((idx, ring))
+    return groups
 
 
 def concatenated_rings(rings: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -61,7 +83,43 @@ def resolution_of(cells: Sequence[str]) -> int:
 
 def parents(cells: Sequence[str], resolution: int) -> np.ndarray:
     """Parent cell of each cell at a coarser ``resolution`` (object array of str)."""
-    return np.asarray([h3.cell_to_parent(c, resolution) for c in cells], dtype=object)
+    codes = _parent_codes(cells, resolution)
+    if codes is None:  # not all finer than ``resolution``: H3 says what is wrong
+        return np.asarray([h3.cell_to_parent(c, resolution) for c in cells], dtype=object)
+    uniq, inverse = np.unique(codes, return_inverse=True)
+    names = np.array([format(int(x), "x") for x in uniq], dtype=object)
+    return names[inverse.reshape(-1)]
+
+
+#: Bits of the H3 index (H3 v4 "Index bit layout"): resolution at 52-55, then fifteen
+#: 3-bit digits, resolution 1 highest; digits below the cell's resolution are all 7.
+_RES_SHIFT = np.uint64(52)
+_RES_MASK = np.uint64(0xF) << _RES_SHIFT
+
+
+def _parent_codes(cells: Sequence[str], resolution: int, codes=None) -> np.ndarray | None:
+    """``h3.cell_to_parent`` on the 64-bit indices of ``cells`` (uint64; ``codes``: those
+    indices, if the caller has them), or ``None`` when a cell is not a valid cell of
+    resolution >= ``resolution``. The parent of a cell is the same index with the
+    resolution field set to ``resolution`` and the digits finer than it set to 7."""
+    if not 0 <= int(resolution) <= 15:
+        return None
+    codes = _cell_codes(cells) if codes is None else codes
+    if codes is None:
+        return None
+    own = (codes & _RES_MASK) >> _RES_SHIFT
+    if codes.size and (own.min() < resolution or not h3.is_valid_cell(str(cells[0]))):
+        return None
+    unused = np.uint64((1 << (3 * (15 - int(resolution)))) - 1)
+    return (codes & ~_RES_MASK) | (np.uint64(resolution) << _RES_SHIFT) | unused
+
+
+def _cell_codes(cells: Sequence[str]) -> np.ndarray | None:
+    """The 64-bit H3 indices of ``cells`` (hexadecimal strings), or ``None``."""
+    try:
+        return np.fromiter((int(c, 16) for c in cells), dtype=np.uint64, count=len(cells))
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def auto_overview_resolution(cells: Sequence[str], max_hexagons: int = 3000) -> int:
@@ -74,8 +132,11 @@ def auto_overview_resolution(cells: Sequence[str], max_hexagons: int = 3000) -> 
     own = resolution_of(cells)
     if len(cells) <= max_hexagons:
         return own
+    codes = _cell_codes(cells)
     for res in range(own - 1, 0, -1):
-        if len(set(parents(cells, res))) <= max_hexagons:
+        up = _parent_codes(cells, res, codes)
+        n = len(set(parents(cells, res))) if up is None else np.unique(up).size
+        if n <= max_hexagons:
             return res
     return 0
 

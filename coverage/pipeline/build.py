@@ -29,7 +29,15 @@ from ..engine.recipe import built_grid, recipe_key
 from ..planning import planning_variables
 from ..planning.spec import PlanningSpec
 from ..scenario import Scenario, planning_spec
-from .inputs import PlanInputs, prepare_grid, prepare_ground, resolve, resolve_systems, scenario_dem
+from .inputs import (
+    PlanInputs,
+    prepare_grid,
+    prepare_ground,
+    release_free_memory,
+    resolve,
+    resolve_systems,
+    scenario_dem,
+)
 from .planned_routes import planned_route_variables
 
 GridKind = Literal["grid", "grid+population", "plan", "ground"]
@@ -152,7 +160,7 @@ def run_coverage(
         "h3_resolution": int(grid.attrs.get("h3_resolution", scenario.region.resolution)),
         "dem_source": str(grid.attrs.get("dem_source", "")),
     }
-    return compute_coverage(
+    fom = compute_coverage(
         grid,
         systems,
         scenario.window.time_grid(),
@@ -167,6 +175,8 @@ def run_coverage(
         checkpoint_dir=checkpoint_dir,
         grid_recipe=grid_recipe,
     )
+    release_free_memory()
+    return fom
 
 
 def assemble_plan(
@@ -187,6 +197,7 @@ def assemble_plan(
     plan.attrs["discount_rate"] = spec.finance.discount_rate
     plan.attrs["usd_to_pkr"] = spec.finance.usd_to_pkr
     plan.attrs["usd_to_pkr_as_of"] = str(spec.finance.usd_to_pkr_as_of)
+    release_free_memory()  # the network design's temporaries
     return plan
 
 
@@ -282,4 +293,5 @@ def build_plan(
         )
     plan = assemble_plan(ground, fom, inputs.spec, inputs.scenario.licensing_cases())
     plan = plan.assign(planned_route_variables(plan, inputs))  # what each planned route is worth
+    release_free_memory()
     return seal_plan(plan, inputs.spec)

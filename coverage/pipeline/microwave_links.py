@@ -13,8 +13,9 @@ chain's next cell: the chains form one tree, so the planner builds the hops that
 several sites' chains share once, ``planning.microwave.shared_chains``) per cell; the
 planner prices a site at its cheapest cell.
 
-The hops are tested block by block (:func:`feasible_links`: all of Pakistan at res 7
-has some 11 million candidate hops, whose profiles at once would take ~70 GB).
+The hops are tested in one compiled pass over the DEM's grid (:func:`feasible_links`:
+all of Pakistan at res 7 has some 11 million candidate hops, whose profiles at once
+would take ~70 GB), or block by block for any other terrain model.
 
 With the bundled 5' (9 km) DEM the answer is indicative: valley walls are smoothed, so
 some links that pass here are blocked in reality, and the reverse. Bring SRTM tiles for a
@@ -30,6 +31,7 @@ from ..planning.microwave import (
     MicrowaveCosts,
     candidate_links,
     check_links,
+    feasible_on_grid,
     profile_points,
     relay_chains,
 )
@@ -90,6 +92,11 @@ def feasible_links(
     lon = np.asarray(lon_deg, np.float64)
     a = np.asarray(site_a, np.int64)
     b = np.asarray(site_b, np.int64)
+    grid = _regular_grid(dem)
+    if grid is not None:  # a hybridplan.grids.DEM: one compiled pass, no profile arrays
+        return feasible_on_grid(
+            lat, lon, a, b, *grid, n_samples=n_samples, mast_m=mast_m, freq_ghz=freq_ghz
+        )
     out = np.zeros(a.size, dtype=bool)
     step = max(1, int(block_links))
     for lo in range(0, a.size, step):
@@ -99,6 +106,17 @@ def feasible_links(
         del p_lat, p_lon
         out[lo : lo + step] = check_links(height, dist, mast_m, mast_m, freq_ghz).feasible
     return out
+
+
+def _regular_grid(dem):
+    """``(heights, lat0, dlat, lon0, dlon)`` of a DEM on a regular latitude/longitude grid
+    sampled bilinearly (``hybridplan.grids.DEM``), else ``None`` (any other object with
+    ``elevation_m`` is sampled through that method, block by block)."""
+    from hybridplan.grids import DEM
+
+    if type(dem) is not DEM:  # a subclass may sample differently
+        return None
+    return dem.elevation, dem.lat0_deg, dem.dlat_deg, dem.lon0_deg, dem.dlon_deg
 
 
 def microwave_reach(
@@ -151,9 +169,18 @@ def microwave_reach(
             freq_ghz=freq_ghz,
         )
         relay_only = relay[candidate] & ~settled[candidate] & ~on_network[candidate]
+        a, b, km = a[feasible], b[feasible], km[feasible]  # the candidates' memory freed
         chains = relay_chains(
-            candidate.size, a, b, km, feasible, on_network[candidate], relay_only, costs=costs
+            candidate.size,
+            a,
+            b,
+            km,
+            np.ones(a.size, dtype=bool),
+            on_network[candidate],
+            relay_only,
+            costs=costs,
         )
+        del a, b, km
         capex[candidate] = chains.capex_usd
         hops[candidate] = chains.hops
         next_cell[candidate] = np.where(chains.next_hop >= 0, candidate[chains.next_hop], -1)

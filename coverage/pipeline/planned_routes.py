@@ -246,7 +246,9 @@ def _best_pair(plan, with_plan, spec, licensed, sites, own: Decision):
         if decision.network is None:
             return decision
         start = tree_start(decision.network, sites.n_sites)
-        return decide(ground, spec, licensed, sites, start=start)
+        # without the route the routing grid (and its cell graph) is the plan's own
+        routing = own.routing if ground is plan else None
+        return decide(ground, spec, licensed, sites, start=start, routing=routing)
 
     def better(a, b):
         return b if _total(b, target) < _total(a, target) * (1.0 - 1e-12) else a

@@ -211,6 +211,8 @@ class Decision:
         The site's own least-cost fibre path over the routing grid [km of easy ground].
     microwave_chains : SharedChains or None
         The relay chains of the sites that take microwave, their shared hops built once.
+    routing : RoutingGrid or None
+        The routing grid the decision was taken on (reused by the other licensing cases).
     """
 
     sites: Sites
@@ -227,6 +229,7 @@ class Decision:
     site_runner_up_cost_usd: np.ndarray
     site_fiber_weighted_km: np.ndarray
     microwave_chains: SharedChains | None = None
+    routing: RoutingGrid | None = None
 
 
 def decide(
@@ -235,13 +238,15 @@ def decide(
     licensed: Mapping[str, bool] | None = None,
     sites: Sites | None = None,
     start: tuple[np.ndarray, np.ndarray] | None = None,
+    routing: RoutingGrid | None = None,
 ) -> Decision:
     """The recommendation per site and per cell for a plan Dataset (ground + coverage).
 
     ``licensed`` (system -> bool) decides a licensing case other than the plan's own;
-    ``sites`` reuses the demand sites of an earlier call on the same plan; ``start``
-    (``network_plan.tree_start`` of an earlier decision) warm-starts the fibre tree, so
-    that a planned route is valued by what it changes (``pipeline.planned_routes``).
+    ``sites`` and ``routing`` reuse the demand sites and the routing grid (with its cell
+    graph) of an earlier call on the same plan (``Decision.sites``, ``Decision.routing``);
+    ``start`` (``network_plan.tree_start`` of an earlier decision) warm-starts the fibre
+    tree, so that a planned route is valued by what it changes (``pipeline.planned_routes``).
     """
     sites = plan_sites(plan, spec) if sites is None else sites
     people = plan["population"].values
@@ -250,7 +255,7 @@ def decide(
         site_fiber_km = sites.min_over_points(
             plan["settlement_fiber_distance_km"].values, site_fiber_km
         )
-    routing = routing_grid(plan, sites)
+    routing = routing_grid(plan, sites) if routing is None else routing
     site_weighted_km = routing.site_min(routing.weighted_km)
     site_demand = demand_mbps(sites.population, spec.demand)
     options = satellite_options(plan, spec, sites, licensed)
@@ -359,6 +364,7 @@ def decide(
         runner_up_cost,
         site_weighted_km,
         chains,
+        routing,
     )
 
 
@@ -406,7 +412,9 @@ def licensing_variables(
     the network design is the costly part)."""
     names = list(cases)
     systems = [str(s) for s in plan["system"].values]
-    decisions = [base] + [decide(plan, spec, cases[name], base.sites) for name in names[1:]]
+    decisions = [base] + [
+        decide(plan, spec, cases[name], base.sites, routing=base.routing) for name in names[1:]
+    ]
     flows = [site_cash_flows(plan, spec, d) for d in decisions]
     meanings = decisions[0].cell.meanings
     licensed = np.array(

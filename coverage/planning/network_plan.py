@@ -34,22 +34,36 @@ import numpy as np
 import xarray as xr
 
 from .capacity import SiteOption, default_capacity, joint_plan
-from .cell_graph import cell_graph
 from .network import FibreGraph, NetworkDesign, fibre_edge_cost_usd, fibre_site_cost_usd
 from .recommend import FeasibilityCriteria, SatelliteOption, feasible
 from .routing import RoutingGrid
 from .sites import Sites
 from .spec import PlanningSpec
 
+#: H3 index bits (H3 v4 "Index bit layout"): the resolution at bits 52-55, then fifteen
+#: 3-bit digits (resolution 1 highest); the digits finer than a cell's resolution are 7.
+_RES_SHIFT = np.uint64(52)
+_RES_MASK = np.uint64(0xF) << _RES_SHIFT
+
 
 def capacity_areas(cells, resolution: int) -> np.ndarray:
     """The coarse H3 area (parent at ``resolution``, or the cell itself if coarser) of
-    each cell, as strings."""
-    out = []
-    for c in np.asarray(cells).astype(str):
-        res = h3.get_resolution(c)
-        out.append(h3.cell_to_parent(c, resolution) if res > resolution else c)
-    return np.array(out, dtype=str)
+    each cell, as strings.
+
+    ``h3.cell_to_parent`` done on the 64-bit indices at once: the parent is the index
+    with the resolution field set to ``resolution`` and the finer digits set to 7.
+    """
+    names = np.asarray(cells).astype(str)
+    if names.size == 0:
+        return names
+    codes = np.array([h3.str_to_int(c) for c in names.tolist()], dtype=np.uint64)
+    own = (codes & _RES_MASK) >> _RES_SHIFT
+    unused = np.uint64((1 << (3 * (15 - int(resolution)))) - 1)
+    parent = (codes & ~_RES_MASK) | (np.uint64(resolution) << _RES_SHIFT) | unused
+    parent = np.where(own > resolution, parent, codes)
+    uniq, inverse = np.unique(parent, return_inverse=True)
+    text = np.array([h3.int_to_str(int(x)) for x in uniq], dtype=str)
+    return text[inverse.reshape(-1)]
 
 
 @dataclass(frozen=True)
@@ -110,9 +124,7 @@ def network_plan(
     the design starts from (a warm start: ``network.design_network``)."""
     cells = plan["cell"].values.astype(str)
     n_route = routing.n_cells
-    ei, ej, km, wkm = cell_graph(
-        routing.cell, routing.lat_deg, routing.lon_deg, routing.terrain_factor
-    )
+    ei, ej, km, wkm = routing.cell_graph()
     roots = routing.on_network
     access = routing.site_access()
     needs = target & (access >= 0) & ~roots[np.maximum(access, 0)]

@@ -17,6 +17,7 @@ resolution.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import h3
@@ -25,6 +26,7 @@ import xarray as xr
 from scipy.sparse import csr_matrix
 from scipy.spatial import cKDTree
 
+from .cell_graph import cell_graph
 from .sites import Sites
 from .sphere import unit_vectors
 
@@ -68,6 +70,16 @@ class RoutingGrid:
     @property
     def n_cells(self) -> int:
         return int(self.cell.size)
+
+    @functools.cached_property
+    def _edges(self):
+        return cell_graph(self.cell, self.lat_deg, self.lon_deg, self.terrain_factor)
+
+    def cell_graph(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(i, j, km, weighted_km)`` of the neighbouring routing cells
+        (:func:`.cell_graph.cell_graph`), built once per grid (every licensing case of a
+        plan decides on the same grid)."""
+        return self._edges
 
     def site_min(self, per_cell) -> np.ndarray:
         """Per-site minimum of a per-routing-cell quantity over the cells it reaches

@@ -1,0 +1,91 @@
+"""relay_chains' graph (built straight into CSR) and candidate_links (one sort key, lengths
+by blocks) against brute force."""
+
+import math
+
+import numpy as np
+from hybridplan.coverage.planning.microwave import MicrowaveCosts, candidate_links, relay_chains
+from hybridplan.coverage.planning.sphere import EARTH_RADIUS_KM
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+
+def _bellman_ford(n, a, b, km, ok, network, relay, costs):
+    """Cheapest chain cost per site by relaxing every arc until nothing changes [USD]."""
+    dist = np.where(network, 0.0, np.inf)
+    hop = costs.hop_usd(km)
+    for _ in range(n + 1):
+        changed = False
+        for u, v, h, f in zip(a, b, hop, ok, strict=True):
+            if not f:
+                continue
+            for x, y in ((u, v), (v, u)):
+                cost = dist[x] + h + (costs.relay_site_usd if relay[y] else 0.0)
+                if cost < dist[y] - 1e-6:
+                    dist[y], changed = cost, True
+        if not changed:
+            break
+    return dist
+
+
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(2, 14), twice=st.booleans())
+@settings(max_examples=60, deadline=None)
+def test_chains_are_the_cheapest_and_duplicates_keep_the_cheapest_arc(seed, n, twice):
+    rng = np.random.default_rng(seed)
+    costs = MicrowaveCosts()
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n) if rng.random() < 0.4]
+    a = np.array([p[0] for p in pairs], dtype=np.int64)
+    b = np.array([p[1] for p in pairs], dtype=np.int64)
+    km = rng.uniform(1.0, 45.0, a.size)
+    ok = rng.random(a.size) < 0.8
+    network = rng.random(n) < 0.25
+    network[0] = True
+    relay = (rng.random(n) < 0.3) & ~network
+    want = _bellman_ford(n, a, b, km, ok, network, relay, costs)
+    got = relay_chains(n, a, b, km, ok, network, relay, costs=costs)
+    np.testing.assert_allclose(np.where(network, 0.0, got.capex_usd), want, atol=1e-3)
+    if twice and a.size:  # every link again, reversed and dearer: the same chains
+        again = relay_chains(
+            n,
+            np.concatenate([a, b]),
+            np.concatenate([b, a]),
+            np.concatenate([km, km + 20.0]),
+            np.concatenate([ok, ok]),
+            network,
+            relay,
+            costs=costs,
+        )
+        np.testing.assert_array_equal(again.capex_usd, got.capex_usd)
+    # each chain's next hop is a feasible link whose cost makes up the difference
+    hop = dict()
+    for u, v, k, f in zip(a, b, km, ok, strict=True):
+        if f:
+            hop[(u, v)] = hop[(v, u)] = float(costs.hop_usd(k))
+    for v in np.flatnonzero(got.next_hop >= 0):
+        u = got.next_hop[v]
+        step = hop[(u, v)] + (costs.relay_site_usd if relay[v] else 0.0)
+        assert math.isclose(got.capex_usd[v] - np.where(network, 0.0, got.capex_usd)[u], step)
+
+
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(0, 150), max_km=st.floats(1.0, 80.0))
+@settings(max_examples=40, deadline=None)
+def test_candidate_pairs_are_all_pairs_within_reach(seed, n, max_km):
+    rng = np.random.default_rng(seed)
+    lat, lon = rng.uniform(34.0, 35.0, n), rng.uniform(73.0, 74.0, n)
+    a, b, km = candidate_links(lat, lon, max_km)
+    p, q = np.radians(lat), np.radians(lon)
+    want = []
+    for i in range(n):
+        for j in range(i + 1, n):
+            cos = math.sin(p[i]) * math.sin(p[j]) + math.cos(p[i]) * math.cos(p[j]) * math.cos(
+                q[i] - q[j]
+            )
+            d = math.acos(min(1.0, max(-1.0, cos))) * EARTH_RADIUS_KM
+            if d <= max_km - 1e-6:
+                want.append((i, j, d))
+    got = {(int(x), int(y)): d for x, y, d in zip(a, b, km, strict=True)}
+    assert list(got) == sorted(got)  # sorted by (a, b), a < b
+    assert all(x < y for x, y in got)
+    for i, j, d in want:
+        assert math.isclose(got[(i, j)], d, abs_tol=1e-6)
+    assert len(got) <= len(want) + sum(1 for k in got.values() if k > max_km - 1e-6)
