@@ -134,15 +134,24 @@ def main() -> None:
             workers=args.workers,
             executor=None,
         )
-    plan = stages.run(
-        "planning", build.assemble_plan, ground, fom, inputs.spec, scenario.licensing_cases()
+    plan, decision = stages.run(
+        "planning",
+        build.assemble_plan_and_decision,
+        ground,
+        fom,
+        inputs.spec,
+        scenario.licensing_cases(),
     )
     del ground, fom
     plan = stages.run(
         "planned_routes",
-        lambda p: seal_plan(_released(p.assign(planned_route_variables(p, inputs))), inputs.spec),
+        lambda p, own: seal_plan(
+            _released(p.assign(planned_route_variables(p, inputs, own=own))), inputs.spec
+        ),
         plan,
+        decision,
     )
+    del decision
     extras = outputs.report_inputs(plan, inputs)
     stages.run(
         "plan.nc", outputs.write_netcdf, plan, out / "plan.nc", float32=outputs.FLOAT32_VARIABLES

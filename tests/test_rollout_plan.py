@@ -202,3 +202,17 @@ def test_planned_routes_are_valued_in_the_plan(route_plan):
         assert bool(str(reason)) == leaves
         if leaves:
             assert any(w in str(reason) for w in ("through the route", "not explained", "is full"))
+
+
+def test_route_values_are_the_same_from_the_plans_own_decision(route_plan, tmp_path):
+    """build_plan hands its decision to the route valuation; deciding it again from the
+    sealed plan gives the same table (the decision is a function of ground + coverage)."""
+    from hybridplan.coverage.pipeline.planned_routes import planned_route_variables
+
+    scenario_path = route_plan.attrs.get("scenario_source", "")
+    text = route_plan.attrs["scenario"]
+    with pytest.warns(NetworkPlacementWarning, match="Karachi stub"):
+        inputs = resolve(Scenario.from_toml(text, scenario_path or "nagar-routes.toml"))
+    again = planned_route_variables(route_plan, inputs)
+    for name, (_dims, values, *_rest) in again.items():
+        np.testing.assert_array_equal(np.asarray(values), route_plan[name].values, err_msg=name)

@@ -27,6 +27,7 @@ from ..engine import EngineOptions, ProgressCallback, SystemModel, compute_cover
 from ..engine.executors import is_dask_client
 from ..engine.recipe import built_grid, recipe_key
 from ..planning import planning_variables
+from ..planning.decide import Decision, plan_decision
 from ..planning.spec import PlanningSpec
 from ..scenario import Scenario, planning_spec
 from .inputs import (
@@ -187,18 +188,30 @@ def assemble_plan(
 ) -> xr.Dataset:
     """Merge ground and coverage, add demand, targets, recommendation and costs (and the
     same decision for every licensing case, on the same coverage)."""
+    return assemble_plan_and_decision(ground, fom, spec, licensing_cases)[0]
+
+
+def assemble_plan_and_decision(
+    ground: xr.Dataset,
+    fom: xr.Dataset,
+    spec: PlanningSpec,
+    licensing_cases: Mapping[str, Mapping[str, bool]] | None = None,
+) -> tuple[xr.Dataset, Decision]:
+    """:func:`assemble_plan`, and the plan's own :class:`~..planning.decide.Decision` (the
+    planned-route valuation starts from it instead of deciding the plan again)."""
     fom = fom.drop_vars([v for v in ("lat", "lon") if v in fom.coords])
     plan = xr.merge([ground, fom], compat="override", combine_attrs="override")
     plan.attrs = {**ground.attrs, **fom.attrs}  # the coverage run's record wins on clashes
     plan.attrs["fiber_cost_per_km_usd"] = spec.fiber.cost_per_km_usd
-    plan = plan.assign(planning_variables(plan, spec, licensing_cases))
+    decision = plan_decision(plan, spec, licensing_cases)
+    plan = plan.assign(planning_variables(plan, spec, licensing_cases, decision))
     plan.attrs["underserved_rule"] = spec.underserved.describe()
     plan.attrs["planning_horizon_years"] = spec.finance.horizon_years
     plan.attrs["discount_rate"] = spec.finance.discount_rate
     plan.attrs["usd_to_pkr"] = spec.finance.usd_to_pkr
     plan.attrs["usd_to_pkr_as_of"] = str(spec.finance.usd_to_pkr_as_of)
     release_free_memory()  # the network design's temporaries
-    return plan
+    return plan, decision
 
 
 def representative_cells(ground: xr.Dataset, fom: xr.Dataset) -> list[str]:
@@ -291,7 +304,11 @@ def build_plan(
         fom = add_default_series(
             inputs, ground, fom, workers=workers, executor=executor, grid_recipe=recipe
         )
-    plan = assemble_plan(ground, fom, inputs.spec, inputs.scenario.licensing_cases())
-    plan = plan.assign(planned_route_variables(plan, inputs))  # what each planned route is worth
+    plan, decision = assemble_plan_and_decision(
+        ground, fom, inputs.spec, inputs.scenario.licensing_cases()
+    )
+    # what each planned route is worth
+    plan = plan.assign(planned_route_variables(plan, inputs, own=decision))
+    del decision
     release_free_memory()
     return seal_plan(plan, inputs.spec)

@@ -179,9 +179,12 @@ def _reasons(plan, sites, with_plan, without: Decision, after: Decision, before)
     return reasons, "; ".join(sentences)
 
 
-def value_routes(plan: xr.Dataset, inputs: PlanInputs) -> dict[str, tuple[int, RouteValue]]:
+def value_routes(
+    plan: xr.Dataset, inputs: PlanInputs, own: Decision | None = None
+) -> dict[str, tuple[int, RouteValue]]:
     """``{route name: (new network cells in the region, RouteValue)}`` of every planned
-    route of ``inputs.network`` (module docstring); ``plan`` holds the plan's decision."""
+    route of ``inputs.network`` (module docstring); ``plan`` holds the plan's decision,
+    ``own`` that decision itself when the caller has it (else it is decided again)."""
     spec = inputs.spec
     routes = [r for r in inputs.network.routes if r.status == "planned"]
     if not routes or spec.network.include_planned or "site_recommendation" not in plan:
@@ -194,7 +197,7 @@ def value_routes(plan: xr.Dataset, inputs: PlanInputs) -> dict[str, tuple[int, R
     people = plan["site_population"].values.astype(np.float64)
     cases = inputs.scenario.licensing_cases()
     licensed = dict(next(iter(cases.values()))) if cases else None
-    sites = own = None
+    sites = None if own is None else own.sites
     out: dict[str, tuple[int, RouteValue]] = {}
     for route in routes:
         new = route_cells(route, cells, resolution)
@@ -267,10 +270,12 @@ def _changes_text(changes: dict) -> str:
     return "; ".join(f"{a}->{b}: {n}" for (a, b), n in items)
 
 
-def planned_route_variables(plan: xr.Dataset, inputs: PlanInputs) -> dict[str, tuple]:
+def planned_route_variables(
+    plan: xr.Dataset, inputs: PlanInputs, own: Decision | None = None
+) -> dict[str, tuple]:
     """The planned-route table as contract variables over ``route`` (empty without
-    planned routes)."""
-    values = value_routes(plan, inputs)
+    planned routes); ``own``: the plan's decision, if the caller has it."""
+    values = value_routes(plan, inputs, own)
     if not values:
         return {}
     names = list(values)

@@ -450,16 +450,27 @@ def licensing_variables(
     return out
 
 
-def planning_variables(
+def plan_decision(
     plan: xr.Dataset, spec: PlanningSpec, cases: Mapping[str, Mapping[str, bool]] | None = None
+) -> Decision:
+    """The plan's own decision: its first licensing case (or every system as licensed in
+    the scenario when there are no cases)."""
+    return decide(plan, spec, dict(next(iter(cases.values()))) if cases else None)
+
+
+def planning_variables(
+    plan: xr.Dataset,
+    spec: PlanningSpec,
+    cases: Mapping[str, Mapping[str, bool]] | None = None,
+    decision: Decision | None = None,
 ) -> dict[str, tuple]:
     """The planning variables of the plan contract as ``{name: (dims, values, attrs)}``.
 
     ``cases`` (licensing case -> system -> licensed, the base case first) adds the
-    ``*_by_case`` variables; the plan's own recommendation is the first case's.
+    ``*_by_case`` variables; the plan's own recommendation is the first case's
+    (``decision``, from :func:`plan_decision`, when the caller has it).
     """
-    base = dict(next(iter(cases.values()))) if cases else None
-    decision = decide(plan, spec, base)
+    decision = plan_decision(plan, spec, cases) if decision is None else decision
     rec, sites = decision.cell, decision.sites
     horizon = f"over {spec.finance.horizon_years} years at {spec.finance.discount_rate:.0%}"
     rule = spec.underserved.describe()
