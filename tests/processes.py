@@ -1,5 +1,6 @@
-"""Helpers of the tests that kill a run and look for what it left behind (worker
-processes of its session, /dev/shm entries): ``test_engine_robust``, ``test_tle_workers_lifetime``."""
+"""Helpers of the tests that kill a run or one of its workers and look for what it left
+behind (worker processes of its session, /dev/shm entries): ``test_engine_robust``,
+``test_tle_workers_lifetime``, ``test_engine_dask``, ``test_dask_recipe``."""
 
 import os
 import time
@@ -32,3 +33,20 @@ def wait_until(condition, timeout_s: float) -> bool:
             return True
         time.sleep(0.1)
     return condition()
+
+
+def dask_worker_killer(client):
+    """A progress callback that kills one worker of a dask ``client`` (``os._exit``) the
+    first time it is called, and the list it appends the victim's address to."""
+    killed: list[str] = []
+
+    def kill_one_worker(n_steps):
+        if not killed:
+            victim = sorted(client.scheduler_info()["workers"])[0]
+            try:
+                client.run(os._exit, 1, workers=[victim])
+            except Exception:  # the victim never answers
+                pass
+            killed.append(victim)
+
+    return kill_one_worker, killed

@@ -10,7 +10,6 @@ LocalCluster (processes, one thread each, 127.0.0.1), as ``--scheduler local:2``
 """
 
 import json
-import os
 import pickle
 import shutil
 import warnings
@@ -30,6 +29,7 @@ from hybridplan.coverage.pipeline import prepare_grid, resolve_systems, run_cove
 from hybridplan.coverage.pipeline.build import ScenarioGrid
 from hybridplan.coverage.scenario import load_scenario
 from hybridplan.grids import load_dem
+from processes import dask_worker_killer
 
 pytestmark = pytest.mark.dask
 
@@ -252,17 +252,7 @@ def test_a_worker_whose_dem_differs_refuses_the_run_in_one_line(client, tmp_path
 
 
 def test_a_worker_killed_mid_run_changes_nothing(case, serial, client):
-    killed = []
-
-    def kill_one_worker(n_steps):
-        if not killed:
-            victim = sorted(client.scheduler_info()["workers"])[0]
-            try:
-                client.run(os._exit, 1, workers=[victim])
-            except Exception:  # the victim never answers
-                pass
-            killed.append(victim)
-
+    kill_one_worker, killed = dask_worker_killer(client)
     acc, stats = engine_run(case, executor=client, progress=kill_one_worker)
     assert killed
     assert_identical(serial, acc)

@@ -5,7 +5,6 @@ Runs a 2-worker LocalCluster (processes, one thread each, 127.0.0.1, no dashboar
 ``--scheduler local:2`` would. dask is a test dependency (the ``test`` extra).
 """
 
-import os
 from datetime import datetime, timezone
 
 import numpy as np
@@ -15,6 +14,7 @@ from hybridplan.coverage.engine import EngineOptions, SystemModel, accumulate, g
 from hybridplan.coverage.engine.executors import executor_from_spec, refuse_nested
 from hybridplan.coverage.errors import CoverageError
 from hybridplan.tle import TimeGrid, load_constellation
+from processes import dask_worker_killer
 
 pytestmark = pytest.mark.dask
 
@@ -99,17 +99,7 @@ def test_serial_processes_threads_and_local_cluster_agree_exactly(case, serial, 
 
 
 def test_a_worker_killed_mid_run_changes_nothing(case, serial, client):
-    killed = []
-
-    def kill_one_worker(n_steps):
-        if not killed:
-            victim = sorted(client.scheduler_info()["workers"])[0]
-            try:
-                client.run(os._exit, 1, workers=[victim])
-            except Exception:  # the victim never answers
-                pass
-            killed.append(victim)
-
+    kill_one_worker, killed = dask_worker_killer(client)
     acc, stats = run(case, executor=client, progress=kill_one_worker)
     assert killed
     assert_identical(serial, acc)
