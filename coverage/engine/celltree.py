@@ -118,6 +118,13 @@ class CellTree:
     def n_nodes(self) -> int:
         return len(self.node_data)
 
+    def positions(self) -> np.ndarray:
+        """``(n_cells,)`` int64: index of the cell in the input -> tree position (the
+        inverse of ``order``)."""
+        positions = np.empty_like(self.order)
+        positions[self.order] = np.arange(self.n_cells)
+        return positions
+
     @property
     def n_azimuth(self) -> int:
         return self.sin_horizon.shape[1]

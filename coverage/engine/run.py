@@ -306,8 +306,6 @@ def static_inputs(
     rebuilding them from a :class:`~hybridplan.coverage.engine.recipe.StaticRecipe`
     (which must give the same token)."""
     tree = ground.tree
-    inverse = np.empty_like(tree.order)
-    inverse[tree.order] = np.arange(tree.n_cells)
     series = np.asarray(series_cells, dtype=np.int64).reshape(-1)
     if series.size and (series.min() < 0 or series.max() >= tree.n_cells):
         raise CoverageError(f"series cell indices must be in 0..{tree.n_cells - 1}")
@@ -322,7 +320,7 @@ def static_inputs(
         table,
         system_table(systems),
         ground.terrain,
-        inverse[series],
+        tree.positions()[series],
         coarse_every,
         int(options.steps_per_chunk),
         bool(options.prune),
@@ -410,8 +408,6 @@ def accumulate(
         refuse_nested(workers)
     static = static_inputs(ground, systems, window, options, series_cells, weights, stk)
     tree, table = static.tree, static.table
-    inverse = np.empty_like(tree.order)
-    inverse[tree.order] = np.arange(tree.n_cells)
     times = step_times(window, timescale)
     n_steps = window.n_steps
     checkpoints = (
@@ -467,7 +463,7 @@ def accumulate(
             acc, spans_run = _run_threads(
                 workers, static, times, spans, progress, checkpoints, few_spans
             )
-    fields = acc.fields[:, inverse, :]
+    fields = acc.fields[:, tree.positions(), :]
     acc = Accumulator(
         acc.first_step,
         acc.n_steps,
