@@ -15,7 +15,7 @@ from hybridplan.coverage.engine.kernel import (
     _fold,
     asin_fast,
 )
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 
@@ -106,3 +106,53 @@ def test_asin_fast_matches_numpy_everywhere():
     ours = np.array([asin_fast(v) for v in x[::97]])
     np.testing.assert_allclose(ours, np.arcsin(x[::97]), rtol=0, atol=2e-15)
     assert asin_fast(1.0 + 1e-15) == pytest.approx(np.pi / 2, abs=1e-15)  # clamped
+
+
+def _fold_columns(n_vis, best_sin, d2, gw, stk, series_of):
+    """Fold a (steps, cells) chunk in one call; ``series_of``: cell -> series slot or -1."""
+    steps, n_cells = n_vis.shape
+    n_series = int(series_of.max()) + 1 if series_of.size else 0
+    acc = Accumulator.empty(0, steps, 0, n_cells, n_series=n_series, stk=stk)
+    _fold(acc.fields, 0, n_vis, (n_vis > 0).astype(np.int8), (n_vis >= 2).astype(np.int8),
+          best_sin, d2, gw, series_of, acc.series_n, acc.series_open, acc.series_best_deg)
+    return acc
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.integers(1, 3000), st.integers(1, 7), st.booleans(), st.integers(0, 2**32 - 1))
+@example(2049, 3, True, 1)  # three blocks of kernel._BLOCK cells, the last of one cell
+@example(1024, 2, False, 2)
+def test_a_cells_fold_does_not_depend_on_its_neighbours(n_cells, steps, stk, seed):
+    """Cells are folded in blocks (kernel._BLOCK wide): every cell's fields and series are
+    the same with its columns shuffled, split in two calls, or folded alone."""
+    rng = np.random.default_rng(seed)
+    n_vis = (rng.integers(0, 4, (steps, n_cells)) * (rng.random((steps, n_cells)) < 0.7))
+    n_vis = n_vis.astype(np.int32)
+    best_sin = np.where(n_vis > 0, rng.uniform(0.2, 1.0, n_vis.shape), -2.0)
+    d2 = rng.uniform(300.0, 2500.0, n_vis.shape) ** 2
+    gw = np.where(rng.random(n_vis.shape) < 0.5, rng.uniform(500.0, 2000.0, n_vis.shape), -1.0)
+    picked = rng.choice(n_cells, size=min(n_cells, 5), replace=False)
+    series_of = np.full(n_cells, -1, np.int64)
+    series_of[picked] = np.arange(picked.size)
+    columns = (n_vis, best_sin, d2, gw)
+    whole = _fold_columns(*columns, stk, series_of)
+    perm = rng.permutation(n_cells)
+    shuffled = _fold_columns(*(a[:, perm] for a in columns), stk, series_of[perm])
+    np.testing.assert_array_equal(shuffled.fields[0], whole.fields[0, perm])
+    np.testing.assert_array_equal(shuffled.series_n, whole.series_n)
+    np.testing.assert_array_equal(shuffled.series_best_deg, whole.series_best_deg)
+    cut = int(rng.integers(0, n_cells + 1))
+    halves = [
+        _fold_columns(*(a[:, part] for a in columns), stk, np.full(part.stop - part.start, -1))
+        for part in (slice(0, cut), slice(cut, n_cells))
+    ]
+    np.testing.assert_array_equal(
+        np.concatenate([h.fields[0] for h in halves]), whole.fields[0]
+    )
+    for i in picked[:2]:
+        alone = _fold_columns(*(a[:, i : i + 1] for a in columns), stk, np.array([0]))
+        np.testing.assert_array_equal(whole.fields[0, i], alone.fields[0, 0])
+        k = series_of[i]
+        np.testing.assert_array_equal(whole.series_n[:, 0, k], alone.series_n[:, 0, 0])
+        np.testing.assert_array_equal(whole.series_best_deg[:, 0, k],
+                                      alone.series_best_deg[:, 0, 0])

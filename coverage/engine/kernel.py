@@ -661,7 +661,13 @@ def _resolve_best(
             node = node_links[node, 4]
 
 
-_BLOCK = 64
+_BLOCK = 1024
+"""Cells per block of :func:`_fold`. Wide blocks make each step's inputs long contiguous
+runs for the hardware prefetcher, while the block's accumulator state stays in a core's
+L2 cache (53 int64 fields with the STK figures: 434 kB). Measured on a national chunk
+(160,871 cells, 14 fields) and the default grid (13,837 cells, 53 fields): 1.35x and
+1.45x faster than blocks of 64. A compile-time constant: with a block width known only at
+run time the compiler no longer vectorises the update (3x slower)."""
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -681,8 +687,8 @@ def _fold(
 ):
     """Fold a chunk of per-step results (``(n_steps, n_cells)`` arrays) into ``acc[row]``.
 
-    Cells go in blocks of 64 whose accumulators stay in small field-major arrays while
-    the steps stream by in memory order. The update, gap state machine included, is
+    Cells go in blocks of :data:`_BLOCK` whose accumulators stay in field-major arrays in
+    cache while the steps stream by in memory order. The update, gap state machine included, is
     branch-free, so the compiler vectorises it. The best elevation and the bent-pipe path
     (user slant range plus the serving satellite's gateway slant range ``best_gw``, or
     the user slant range twice where ``best_gw < 0``: no gateway given) are rounded to
