@@ -43,20 +43,33 @@ def fold(n_vis, first_step=0, n_required=2, gateway_km=-1.0):
     steps = n_vis.shape[0]
     acc = Accumulator.empty(first_step, steps, 0, 1)
     best_sin = np.where(n_vis > 0, np.sin(np.radians(30.0 + n_vis)), -2.0)
-    _fold(acc.fields, 0, n_vis, (n_vis > 0).astype(np.int8),
-          (n_vis >= n_required).astype(np.int8), best_sin, np.full(n_vis.shape, 1000.0**2),
-          np.full(n_vis.shape, gateway_km), np.full(1, -1, np.int64), acc.series_n,
-          acc.series_open, acc.series_best_deg)
+    _fold(
+        acc.fields,
+        0,
+        n_vis,
+        (n_vis > 0).astype(np.int8),
+        (n_vis >= n_required).astype(np.int8),
+        best_sin,
+        np.full(n_vis.shape, 1000.0**2),
+        np.full(n_vis.shape, gateway_km),
+        np.full(1, -1, np.int64),
+        acc.series_n,
+        acc.series_open,
+        acc.series_best_deg,
+    )
     return acc
 
 
-@pytest.mark.parametrize("covered, expected", [
-    ([1, 0, 0, 1, 0], (2, 3, 2)),      # interior gap of 2, trailing gap of 1
-    ([0, 0, 1, 1], (2, 2, 1)),         # leading gap counts with its in-window length
-    ([0, 0, 0], (3, 3, 1)),            # never covered: one gap, the whole window
-    ([1, 1, 1], (0, 0, 0)),            # always covered: no gap
-    ([0, 1, 0, 1, 0, 0, 0, 1], (3, 5, 3)),
-])
+@pytest.mark.parametrize(
+    "covered, expected",
+    [
+        ([1, 0, 0, 1, 0], (2, 3, 2)),  # interior gap of 2, trailing gap of 1
+        ([0, 0, 1, 1], (2, 2, 1)),  # leading gap counts with its in-window length
+        ([0, 0, 0], (3, 3, 1)),  # never covered: one gap, the whole window
+        ([1, 1, 1], (0, 0, 0)),  # always covered: no gap
+        ([0, 1, 0, 1, 0, 0, 0, 1], (3, 5, 3)),
+    ],
+)
 def test_gap_policy_examples(covered, expected):
     acc = fold(covered)
     longest, total, count = (int(a[0, 0]) for a in acc.gaps())
@@ -78,7 +91,8 @@ def test_fold_matches_the_definitions_and_merges_exactly(counts, data):
     n_covered = sum(c > 0 for c in counts)
     assert f[F_PATH_MM] == n_covered * 2_000_000_000
     assert fold(counts, gateway_km=1234.5678).fields[0, 0, F_PATH_MM] == n_covered * (
-        1_000_000_000 + 1_234_567_800)
+        1_000_000_000 + 1_234_567_800
+    )
     assert tuple(int(a[0, 0]) for a in whole.gaps()) == reference_gaps([c > 0 for c in counts])
     # split anywhere, merge in any grouping: bit-identical
     cuts = sorted(data.draw(st.sets(st.integers(1, max(1, len(counts) - 1)), max_size=4)))
@@ -113,8 +127,20 @@ def _fold_columns(n_vis, best_sin, d2, gw, stk, series_of):
     steps, n_cells = n_vis.shape
     n_series = int(series_of.max()) + 1 if series_of.size else 0
     acc = Accumulator.empty(0, steps, 0, n_cells, n_series=n_series, stk=stk)
-    _fold(acc.fields, 0, n_vis, (n_vis > 0).astype(np.int8), (n_vis >= 2).astype(np.int8),
-          best_sin, d2, gw, series_of, acc.series_n, acc.series_open, acc.series_best_deg)
+    _fold(
+        acc.fields,
+        0,
+        n_vis,
+        (n_vis > 0).astype(np.int8),
+        (n_vis >= 2).astype(np.int8),
+        best_sin,
+        d2,
+        gw,
+        series_of,
+        acc.series_n,
+        acc.series_open,
+        acc.series_best_deg,
+    )
     return acc
 
 
@@ -126,7 +152,7 @@ def test_a_cells_fold_does_not_depend_on_its_neighbours(n_cells, steps, stk, see
     """Cells are folded in blocks (kernel._BLOCK wide): every cell's fields and series are
     the same with its columns shuffled, split in two calls, or folded alone."""
     rng = np.random.default_rng(seed)
-    n_vis = (rng.integers(0, 4, (steps, n_cells)) * (rng.random((steps, n_cells)) < 0.7))
+    n_vis = rng.integers(0, 4, (steps, n_cells)) * (rng.random((steps, n_cells)) < 0.7)
     n_vis = n_vis.astype(np.int32)
     best_sin = np.where(n_vis > 0, rng.uniform(0.2, 1.0, n_vis.shape), -2.0)
     d2 = rng.uniform(300.0, 2500.0, n_vis.shape) ** 2
@@ -146,13 +172,12 @@ def test_a_cells_fold_does_not_depend_on_its_neighbours(n_cells, steps, stk, see
         _fold_columns(*(a[:, part] for a in columns), stk, np.full(part.stop - part.start, -1))
         for part in (slice(0, cut), slice(cut, n_cells))
     ]
-    np.testing.assert_array_equal(
-        np.concatenate([h.fields[0] for h in halves]), whole.fields[0]
-    )
+    np.testing.assert_array_equal(np.concatenate([h.fields[0] for h in halves]), whole.fields[0])
     for i in picked[:2]:
         alone = _fold_columns(*(a[:, i : i + 1] for a in columns), stk, np.array([0]))
         np.testing.assert_array_equal(whole.fields[0, i], alone.fields[0, 0])
         k = series_of[i]
         np.testing.assert_array_equal(whole.series_n[:, 0, k], alone.series_n[:, 0, 0])
-        np.testing.assert_array_equal(whole.series_best_deg[:, 0, k],
-                                      alone.series_best_deg[:, 0, 0])
+        np.testing.assert_array_equal(
+            whole.series_best_deg[:, 0, k], alone.series_best_deg[:, 0, 0]
+        )
