@@ -112,7 +112,7 @@ def test_builds_only_for_targets_and_tables_reconcile(plans):
 
 def test_licensing_starlink_never_raises_the_plans_cost(plans):
     """More licensed options never raise the plan's total; with sites priced alone
-    (``design = "per_site"``) never a single cell's cost either. (With shared trunks a
+    (``design = "per_site"``, satellites unlimited) never a single cell's cost either. (With shared trunks a
     cell's share of a trunk may rise when a neighbour leaves it for a satellite.)"""
     licensed, unlicensed = plans
     a = np.nan_to_num(licensed["cost_recommended_usd"].values, nan=0.0)
@@ -124,11 +124,12 @@ def test_licensing_starlink_never_raises_the_plans_cost(plans):
         plan = build_plan(resolve(Scenario.from_toml(text, "s.toml")))
         return np.nan_to_num(plan["cost_recommended_usd"].values, nan=0.0)
 
-    per_site = SMALL + "[network]\ndesign = \"per_site\"\n"
+    # satellites unlimited (with capacity, a site priced alone may be pushed off a full
+    # system by a neighbour that licensing made cheaper there)
+    per_site = SMALL + "[network]\ndesign = \"per_site\"\nsatellite_capacity = false\n"
     alone = [total(per_site % s) for s in ("true", "false")]
     assert (alone[0] <= alone[1] + 1e-6).all()
-    # sharing infrastructure never raises the plan's cost (satellites unlimited on both
-    # sides: the per-site rule knows no capacity)
+    # sharing infrastructure never raises the plan's cost (satellites unlimited on both sides)
     shared = SMALL + "[network]\nsatellite_capacity = false\n"
     together = [total(shared % s) for s in ("true", "false")]
     assert together[0].sum() <= alone[0].sum() * (1 + 1e-9)

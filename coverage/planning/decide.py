@@ -37,7 +37,7 @@ from .economics import (
     satellite_option_usd,
 )
 from .microwave import HOP_CAPACITY_MBPS, MicrowaveCosts, SharedChains, shared_chains
-from .network_plan import NetworkPlan, network_plan
+from .network_plan import NetworkPlan, capacity_plan, network_plan
 from .recommend import ALREADY_SERVED, NO_POPULATION, Recommendation, SatelliteOption, recommend
 from .rollout import rollout_case_variables, rollout_variables
 from .routing import RoutingGrid, routing_grid
@@ -202,7 +202,8 @@ class Decision:
         people, else the site holding most of them; -1 for empty cells.
     standalone : Recommendation
         Per site, every site priced alone (own fibre path, satellites unlimited): the
-        per-site plan the network plan is compared with.
+        per-site plan the network plan is compared with (the plan itself then applies
+        satellite capacity, :func:`.network_plan.capacity_plan`, where no trunk is shared).
     network : NetworkPlan or None
         The shared-trunk plan (``[network] design = "shared"``).
     site_runner_up, site_runner_up_cost_usd : ndarray, (n_site,)
@@ -324,6 +325,26 @@ def decide(
         chosen[planned] = network.site_cost_usd[planned]
         runner_up[planned] = network.site_runner_up[planned]
         runner_up_cost[planned] = network.site_runner_up_cost_usd[planned]
+    elif spec.network.satellite_capacity:  # no shared trunk: satellites still fill up
+        planned = target & (code != ALREADY_SERVED) & (code != NO_POPULATION)
+        alone = capacity_plan(
+            plan,
+            spec,
+            sites,
+            planned,
+            site_demand,
+            rec.option_cost_usd,
+            options,
+            microwave=None if microwave_pv is None else (microwave_pv, microwave_hops),
+        )
+        index = {m: k for k, m in enumerate(meanings)}
+        code[planned] = [
+            index.get(str(c), index["none_feasible"]) for c in alone.site_choice[planned]
+        ]
+        reason[planned] = alone.site_reason[planned]
+        chosen[planned] = alone.site_cost_usd[planned]
+        runner_up[planned] = alone.site_runner_up[planned]
+        runner_up_cost[planned] = alone.site_runner_up_cost_usd[planned]
     chosen, chains = _share_chains(
         routing, spec, code, chosen, list(meanings), microwave_cell, site_demand
     )

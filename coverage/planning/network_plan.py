@@ -33,7 +33,7 @@ import h3
 import numpy as np
 import xarray as xr
 
-from .capacity import SiteOption, default_capacity, joint_plan
+from .capacity import SiteOption, decide_sites, default_capacity, joint_plan
 from .network import FibreGraph, NetworkDesign, fibre_edge_cost_usd, fibre_site_cost_usd
 from .recommend import FeasibilityCriteria, SatelliteOption, feasible
 from .routing import RoutingGrid
@@ -160,32 +160,9 @@ def network_plan(
         out[site_node] = np.asarray(values, dtype=np.float64)[site_ids]
         return out
 
-    criteria: FeasibilityCriteria = spec.criteria
-    site_options = []
-    for option in options:
-        ok = feasible(option, criteria) | ~option.licensed  # unlicensed: still explains
-        covered = option.pct_time_covered >= criteria.min_availability_pct
-        cost = np.where(
-            covered & (option.latency_rtt_ms <= criteria.max_latency_rtt_ms) & ok,
-            site_option_cost_usd[option.code_name],
-            np.inf,
-        )
-        capacity = None
-        if (
-            spec.network.satellite_capacity
-            and option.orbit in ("leo", "meo", "geo")
-            and "n_visible_min" in plan
-        ):
-            model = default_capacity(option.system, option.orbit)
-            visible = plan["n_visible_min"].sel(system=option.system).values.astype(float)
-            per_area = np.full(area_ids.size, np.inf)
-            np.minimum.at(per_area, cell_area, visible)
-            capacity = np.asarray(model.capacity_mbps(per_area), dtype=np.float64)
-        site_options.append(
-            SiteOption(
-                option.code_name, "satellite", per_node(cost), bool(option.licensed), capacity
-            )
-        )
+    site_options = _satellite_site_options(
+        plan, spec, options, site_option_cost_usd, cell_area, area_ids.size, per_node
+    )
     if microwave is not None:  # relay chains, priced per site, unlimited like fibre
         pv, hops = microwave
         node_hops = np.zeros(n_node, dtype=np.int64)
@@ -248,6 +225,107 @@ def network_plan(
         site_node=_site_nodes(sites.n_sites, site_ids, site_node),
         prize_usd=joint.prize_usd,
     )
+
+
+def _satellite_site_options(
+    plan, spec: PlanningSpec, options, site_option_cost_usd, cell_area, n_area, spread
+) -> list[SiteOption]:
+    """One :class:`SiteOption` per satellite option: its per-site cost where the site
+    meets the criteria (inf elsewhere; unlicensed options kept, they explain choices),
+    put on the nodes by ``spread``, and its capacity per area of ``cell_area``."""
+    criteria: FeasibilityCriteria = spec.criteria
+    site_options = []
+    for option in options:
+        ok = feasible(option, criteria) | ~option.licensed  # unlicensed: still explains
+        covered = option.pct_time_covered >= criteria.min_availability_pct
+        cost = np.where(
+            covered & (option.latency_rtt_ms <= criteria.max_latency_rtt_ms) & ok,
+            site_option_cost_usd[option.code_name],
+            np.inf,
+        )
+        capacity = None
+        if (
+            spec.network.satellite_capacity
+            and option.orbit in ("leo", "meo", "geo")
+            and "n_visible_min" in plan
+        ):
+            model = default_capacity(option.system, option.orbit)
+            visible = plan["n_visible_min"].sel(system=option.system).values.astype(float)
+            per_area = np.full(n_area, np.inf)
+            np.minimum.at(per_area, cell_area, visible)
+            capacity = np.asarray(model.capacity_mbps(per_area), dtype=np.float64)
+        site_options.append(
+            SiteOption(option.code_name, "satellite", spread(cost), bool(option.licensed), capacity)
+        )
+    return site_options
+
+
+@dataclass(frozen=True)
+class SitePlan:
+    """The choice per target site under satellite capacity, without shared trunks.
+
+    ``(n_site,)`` arrays as :class:`NetworkPlan`'s first five (non-target sites: ``""``
+    / NaN).
+    """
+
+    site_choice: np.ndarray
+    site_cost_usd: np.ndarray
+    site_runner_up: np.ndarray
+    site_runner_up_cost_usd: np.ndarray
+    site_reason: np.ndarray
+
+
+def capacity_plan(
+    plan: xr.Dataset,
+    spec: PlanningSpec,
+    sites: Sites,
+    target: np.ndarray,
+    site_demand_mbps: np.ndarray,
+    site_option_cost_usd: dict[str, np.ndarray],
+    options: list[SatelliteOption],
+    microwave: tuple[np.ndarray, np.ndarray] | None = None,
+) -> SitePlan:
+    """Each target site's cheapest option with room left (:func:`.capacity.decide_sites`)
+    when no trunk is shared: no existing network in the region, or ``[network] design =
+    "per_site"``. Fibre is the site's own path (``site_option_cost_usd["fiber"]``, inf
+    without a network) and microwave its own chain, both unlimited; the satellites have
+    their capacity per area, as in :func:`network_plan`. Without this, a region without
+    fibre would put every target on one satellite system whatever its capacity."""
+    site_ids = np.flatnonzero(target)
+    areas = capacity_areas(plan["cell"].values.astype(str), spec.network.capacity_resolution)
+    area_ids, cell_area = np.unique(areas, return_inverse=True)
+    cell_area = cell_area.reshape(-1)
+    site_area = _site_areas(cell_area, sites, plan["population"].values)[site_ids]
+
+    def pick(values) -> np.ndarray:
+        return np.asarray(values, dtype=np.float64)[site_ids]
+
+    site_options = [SiteOption("fiber", "fiber", pick(site_option_cost_usd["fiber"]))]
+    if microwave is not None:
+        pv, hops = microwave
+        site_options.append(
+            SiteOption(
+                "microwave", "microwave", pick(pv), True, None, np.maximum(hops, 0)[site_ids]
+            )
+        )
+    site_options += _satellite_site_options(
+        plan, spec, options, site_option_cost_usd, cell_area, area_ids.size, pick
+    )
+    decision = decide_sites(site_options, site_demand_mbps[site_ids], site_area)
+    names = np.array([*decision.names, ""], dtype=object)
+    out = SitePlan(
+        np.full(sites.n_sites, "", dtype=object),
+        np.full(sites.n_sites, np.nan),
+        np.full(sites.n_sites, "", dtype=object),
+        np.full(sites.n_sites, np.nan),
+        np.full(sites.n_sites, "", dtype=object),
+    )
+    out.site_choice[site_ids] = names[decision.choice]
+    out.site_cost_usd[site_ids] = decision.chosen_cost_usd
+    out.site_runner_up[site_ids] = names[decision.runner_up]
+    out.site_runner_up_cost_usd[site_ids] = decision.runner_up_cost_usd
+    out.site_reason[site_ids] = decision.reason
+    return out
 
 
 def tree_start(network: NetworkPlan, n_site: int) -> tuple[np.ndarray, np.ndarray]:

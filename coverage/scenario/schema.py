@@ -750,8 +750,9 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
             "design",
             "str",
             "new fibre: 'shared' trunks (a prize-collecting Steiner "
-            "tree over the cell graph, with satellite capacity per area) or 'per_site' (each "
-            "site pays its own least-cost path, satellites unlimited)",
+            "tree over the cell graph) or 'per_site' (each site pays its own least-cost path); "
+            "satellite capacity per area applies to both (satellite_capacity), and to a "
+            "region without existing fibre",
             choices=("shared", "per_site"),
         ),
         _d(
