@@ -162,7 +162,7 @@ def _technology_sentence(rows: list[TechnologyRow]) -> str | None:
     return f"{label} serves the most people: {parts[0]}{'; ' + tail if tail else ''}."
 
 
-def _gap_sentence(rows: list[TechnologyRow]) -> str | None:
+def _gap_sentence(ds: xr.Dataset, rows: list[TechnologyRow]) -> str | None:
     none = next((r for r in rows if r.meaning == "none_feasible"), None)
     served = next((r for r in rows if r.meaning == "already_served"), None)
     parts = []
@@ -172,14 +172,46 @@ def _gap_sentence(rows: list[TechnologyRow]) -> str | None:
             "already on the fibre network"
         )
     if none is not None and none.cells:
-        parts.append(
-            f"{people(none.population)} people in {cells(none.cells)} (settled) "
-            "have no feasible option under the scenario's criteria"
-        )
+        full = _capacity_limited(ds)
+        if full is not None and full[0]:
+            n_full, pop_full = full
+            why = (
+                "the satellite systems that cover them are full (capacity per area) and no "
+                "fibre or microwave option reaches them"
+            )
+            if n_full < none.cells:
+                why = (
+                    f"in {cells(n_full)} ({people(pop_full)} people) {why}; the other "
+                    f"{cells(none.cells - n_full)} have no feasible option under the "
+                    "scenario's criteria"
+                )
+            parts.append(
+                f"{people(none.population)} people in {cells(none.cells)} (settled) get no "
+                f"backhaul: {why}"
+            )
+        else:
+            parts.append(
+                f"{people(none.population)} people in {cells(none.cells)} (settled) "
+                "have no feasible option under the scenario's criteria"
+            )
     if not parts:
         return None
     text = "; ".join(parts)
     return text[0].upper() + text[1:] + "."
+
+
+def _capacity_limited(ds: xr.Dataset) -> tuple[int, float] | None:
+    """Cells without backhaul because the satellites are full (reason
+    ``none:<family>_capacity_limited``) and their people, or None without reasons."""
+    if "reason" not in ds or "recommendation" not in ds or "population" not in ds:
+        return None
+    meanings = str(ds["recommendation"].attrs.get("flag_meanings", "")).split()
+    if "none_feasible" not in meanings:
+        return None
+    code = np.asarray(ds["recommendation"].values)
+    reason = np.asarray(as_text(ds["reason"].values), dtype=str)
+    full = (code == meanings.index("none_feasible")) & np.char.endswith(reason, "_capacity_limited")
+    return int(full.sum()), float(np.asarray(ds["population"].values, float)[full].sum())
 
 
 def licensing_sentence(ds: xr.Dataset) -> str | None:
@@ -227,7 +259,7 @@ def findings(ds: xr.Dataset) -> list[str]:
         _underserved_sentence(ds),
         _cost_sentence(ds, rows),
         _technology_sentence(rows),
-        _gap_sentence(rows),
+        _gap_sentence(ds, rows),
         licensing_sentence(ds),
     ]
     return [s for s in sentences if s][:5]

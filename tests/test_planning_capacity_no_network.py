@@ -100,3 +100,12 @@ def test_without_capacity_every_site_takes_the_satellite(plans):
     target = unlimited["site_target"].values.astype(bool)
     choice = _choice(unlimited)
     assert (choice[target] == "geo_paksat").all()
+
+
+def test_the_report_says_why_people_get_no_backhaul():
+    from hybridplan.reports.findings import findings
+
+    plan = _plan("0.3", "true")  # the default take-up: no site fits on PakSat here
+    text = " ".join(findings(plan))
+    assert "the satellite systems that cover them are full (capacity per area)" in text
+    assert "no feasible option under the scenario's criteria" not in text  # all capacity
