@@ -15,6 +15,7 @@ import pytest
 from hybridplan.tle.bundled import bundled_snapshots, load_constellation
 from hybridplan.tle.propagate import SatellitePropagator, propagate_arrays
 from hybridplan.tle.sgp4_compiled import (
+    DEEP_SPACE_COLUMN,
     DEEP_SPACE_PERIOD_MIN,
     near_earth_constants,
     near_earth_mask,
@@ -61,6 +62,8 @@ def test_every_bundled_near_earth_set_matches_the_cpp(name):
     periods_min = np.array([2 * pi / s.no_kozai for s in satrecs])
     assert np.array_equal(near, np.array([s.method == "n" for s in satrecs]))
     assert (periods_min[near] < DEEP_SPACE_PERIOD_MIN + 1.0).all()
+    flags = near_earth_constants(satrec_elements(satrecs))[:, DEEP_SPACE_COLUMN]
+    np.testing.assert_array_equal(flags, np.where(near, 0.0, 1.0))
     if name in ("geo", "o3b"):
         assert not near.any()  # GEO and MEO: deep space, left on python-sgp4
         return
@@ -129,7 +132,7 @@ _near_earth_orbits = st.fixed_dictionaries(
     {
         "ecco": st.one_of(st.floats(0.0, 0.25), st.sampled_from([0.0, 1e-4, 1.0001e-4, 0.6])),
         "inclo": st.one_of(st.floats(0.0, pi), st.sampled_from([0.0, pi, pi - 1e-13])),
-        "mean_motion_rev_day": st.floats(6.5, 16.6),
+        "mean_motion_rev_day": st.floats(6.3, 16.6),
         "bstar": st.one_of(st.floats(-1e-3, 2e-2), st.just(0.0)),
         "argpo": st.floats(0.0, 2 * pi),
         "mo": st.floats(0.0, 2 * pi),
@@ -159,7 +162,11 @@ def test_perturbed_near_earth_orbits_match_the_cpp(orbit, seed):
         orbit["mean_motion_rev_day"] * 2 * pi / 1440.0,
         orbit["nodeo"],
     )
+    flag = near_earth_constants(satrec_elements([satrec]))[0, DEEP_SPACE_COLUMN]
+    assert flag == (1.0 if satrec.method == "d" else 0.0)
     if satrec.method != "n":
+        with pytest.raises(ValueError, match="deep-space"):
+            sgp4_teme_km(near_earth_constants(satrec_elements([satrec])), *_window([satrec], 2, 0))
         return  # a period past 225 min after un-Kozai: deep space, not ported
     dr_km, dv_km_s = _compare([satrec], *_window([satrec], 24, seed))
     assert dr_km <= ONE_MICROMETRE_KM

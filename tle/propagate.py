@@ -31,7 +31,13 @@ from skyfield.sgp4lib import theta_GMST1982
 
 from ._lifetime import die_with_parent
 from .elements import ElementSet
-from .sgp4_compiled import near_earth_constants, near_earth_mask, propagate_itrs_km, satrec_elements
+from .sgp4_compiled import (
+    DEEP_SPACE_COLUMN,
+    near_earth_constants,
+    near_earth_mask,
+    propagate_itrs_km,
+    satrec_elements,
+)
 from .timegrid import TimeGrid
 
 #: Age (days between a set's epoch and the analysis window) above which we warn.
@@ -131,6 +137,8 @@ class SatellitePropagator:
         self.near_earth = near_earth_mask(self.satrecs)
         elements = satrec_elements(self.satrecs)
         self.constants = near_earth_constants(elements)
+        # The satrec's own branch decides (the port recomputes the same flag).
+        self.constants[:, DEEP_SPACE_COLUMN] = np.where(self.near_earth, 0.0, 1.0)
         self._all_near_earth = bool(self.near_earth.all())
 
     @classmethod
@@ -161,32 +169,16 @@ class SatellitePropagator:
         cos_t, sin_t = np.cos(gmst_rad), np.sin(gmst_rad)
         positions = np.empty((len(rows), n_time, 3))
         errors = np.zeros((len(rows), n_time), dtype=np.uint8)
-        near = self.near_earth[rows] if not self._all_near_earth else None
-        if near is None or near.all():
-            propagate_itrs_km(
-                self.constants, rows, jd_whole, jd_fraction, cos_t, sin_t, positions, errors
-            )
-            return positions, errors
-        near_rows = np.flatnonzero(near)
-        if near_rows.size:
-            positions_near = np.empty((near_rows.size, n_time, 3))
-            errors_near = np.zeros((near_rows.size, n_time), dtype=np.uint8)
-            propagate_itrs_km(
-                self.constants,
-                rows[near_rows],
-                jd_whole,
-                jd_fraction,
-                cos_t,
-                sin_t,
-                positions_near,
-                errors_near,
-            )
-            positions[near_rows], errors[near_rows] = positions_near, errors_near
-        deep_rows = np.flatnonzero(~near)
-        deep = SatrecArray([self.satrecs[i] for i in rows[deep_rows]])
-        positions[deep_rows], errors[deep_rows] = propagate_arrays(
-            deep, jd_whole, jd_fraction, gmst_rad
+        propagate_itrs_km(
+            self.constants, rows, jd_whole, jd_fraction, cos_t, sin_t, positions, errors
         )
+        if not self._all_near_earth:  # deep-space rows were skipped: python-sgp4 fills them
+            deep_rows = np.flatnonzero(~self.near_earth[rows])
+            if deep_rows.size:
+                deep = SatrecArray([self.satrecs[i] for i in rows[deep_rows]])
+                positions[deep_rows], errors[deep_rows] = propagate_arrays(
+                    deep, jd_whole, jd_fraction, gmst_rad
+                )
         return positions, errors
 
 

@@ -89,8 +89,12 @@ _ELEMENT_ATTRIBUTES = (
     _X1MTH2,
     _X7THM1,
     _RADIUSEARTHKM,
-) = range(37)
-N_CONSTANTS = 37
+    _DEEP_SPACE,
+) = range(38)
+N_CONSTANTS = 38
+#: Column of the constants array that flags deep-space satellites (1.0), skipped by
+#: :func:`propagate_itrs_km` and refused by :func:`sgp4_teme_km`.
+DEEP_SPACE_COLUMN = _DEEP_SPACE
 
 
 def satrec_elements(satrecs: Sequence) -> np.ndarray:
@@ -125,8 +129,8 @@ def near_earth_constants(elements: np.ndarray) -> np.ndarray:
     -------
     numpy.ndarray
         ``(n_sat, N_CONSTANTS)`` float64: what :func:`sgp4_teme_km` reads. Rows of
-        deep-space satellites are filled too but are meaningless (they lack the lunar-solar
-        terms): keep those satellites on python-sgp4.
+        deep-space satellites are flagged (the kernels skip or refuse them: they lack the
+        lunar-solar terms); keep those satellites on python-sgp4.
     """
     n_sat = elements.shape[0]
     out = np.zeros((n_sat, N_CONSTANTS))
@@ -255,8 +259,9 @@ def near_earth_constants(elements: np.ndarray) -> np.ndarray:
         delmo = delmotemp * delmotemp * delmotemp
         sinmao = math.sin(mo)
         x7thm1 = 7.0 * cosio2 - 1.0
-        if (2.0 * math.pi / no_unkozai) >= DEEP_SPACE_PERIOD_MIN:
-            isimp = 1.0  # deep space: the caller keeps these on python-sgp4
+        deep_space = (2.0 * math.pi / no_unkozai) >= DEEP_SPACE_PERIOD_MIN
+        if deep_space:
+            isimp = 1.0
         d2 = d3 = d4 = t3cof = t4cof = t5cof = 0.0
         if isimp != 1.0:
             cc1sq = cc1 * cc1
@@ -307,6 +312,7 @@ def near_earth_constants(elements: np.ndarray) -> np.ndarray:
         c[_X1MTH2] = x1mth2
         c[_X7THM1] = x7thm1
         c[_RADIUSEARTHKM] = radiusearthkm
+        c[_DEEP_SPACE] = 1.0 if deep_space else 0.0
     return out
 
 
@@ -468,6 +474,11 @@ def sgp4_teme_km(
     errors, positions, velocities
         ``(n_sat, n_time)`` uint8, ``(n_sat, n_time, 3)`` TEME [km] and [km/s]; NaN where
         the code is 1..5 (a decayed satellite, code 6, keeps its position, as in the C++).
+
+    Raises
+    ------
+    ValueError
+        When a satellite is on the deep-space branch (not ported).
     """
     n_sat, n_time = constants.shape[0], jd_whole.shape[0]
     errors = np.zeros((n_sat, n_time), dtype=np.uint8)
@@ -475,6 +486,8 @@ def sgp4_teme_km(
     velocities = np.empty((n_sat, n_time, 3))
     for i in range(n_sat):
         c = constants[i]
+        if c[_DEEP_SPACE] != 0.0:
+            raise ValueError("a deep-space satellite (period >= 225 min): use python-sgp4")
         for j in range(n_time):
             code = _sgp4(
                 c,
@@ -504,13 +517,16 @@ def propagate_itrs_km(
 
     Fills ``positions_itrs_km[k, j]`` [km] and ``error_codes[k, j]`` for satellite
     ``rows[k]`` at time ``j``; positions are NaN wherever the code is non-zero (decayed
-    satellites included). The rotation is ``x cos + y sin, y cos - x sin``, the operation
+    satellites included). Rows of deep-space satellites are left as they are, for the
+    caller to fill with python-sgp4. The rotation is ``x cos + y sin, y cos - x sin``, the operation
     order of :func:`hybridplan.tle.propagate.teme_to_itrs_km`.
     """
     r = np.empty(3)
     v = np.empty(3)
     for k in range(rows.shape[0]):
         c = constants[rows[k]]
+        if c[_DEEP_SPACE] != 0.0:
+            continue
         for j in range(jd_whole.shape[0]):
             code = _sgp4(c, _minutes_since_epoch(c, jd_whole[j], jd_fraction[j]), r, v)
             error_codes[k, j] = code
