@@ -195,6 +195,8 @@ def test_mixed_propagator_matches_the_cpp_path_bit_for_bit():
     np.testing.assert_array_equal(ours, ref)
     everything, _ = propagator.itrs_km(None, jd, fraction, gmst_rad)
     np.testing.assert_array_equal(everything[rows], ours)
+    with pytest.raises(IndexError, match="30 satellites"):
+        propagator.itrs_km(np.array([0, 30]), jd, fraction, gmst_rad)
 
 
 def test_the_propagation_kernels_release_the_gil():

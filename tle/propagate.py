@@ -163,6 +163,11 @@ class SatellitePropagator:
         same contract (and, on the bundled sets, the same bits) as :func:`propagate_arrays`.
         """
         rows = np.arange(len(self.satrecs)) if rows is None else np.asarray(rows, np.int64)
+        if rows.size and (rows.min() < 0 or rows.max() >= len(self.satrecs)):
+            raise IndexError(
+                f"rows must index the {len(self.satrecs)} satellites of this propagator; "
+                f"found rows {rows.min()} .. {rows.max()}"
+            )
         jd_whole = np.ascontiguousarray(jd_whole, dtype=np.float64)
         jd_fraction = np.ascontiguousarray(jd_fraction, dtype=np.float64)
         n_time = len(jd_whole)
