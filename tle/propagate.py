@@ -4,6 +4,11 @@ Shape contract: positions are ``(n_sat, n_time, 3)`` km in ITRS, error codes
 ``(n_sat, n_time)`` uint8 (0 = fine; the SGP4 codes 1..6 otherwise, e.g. 6 = decayed),
 and positions are NaN exactly where the code is non-zero.
 
+Near-earth satellites (period < 225 min) go through :mod:`.sgp4_compiled`, a numba port
+of SGP4 that releases the GIL (so threads propagate in parallel) and gives the same
+positions as python-sgp4's C++ to the bit on the bundled sets; deep-space ones (SDP4: GEO,
+MEO) through python-sgp4's ``SatrecArray``. :class:`SatellitePropagator` does the split.
+
 TEME -> ITRS is the rotation by the 1982 Greenwich mean sidereal angle of UT1
 (AIAA 2006-6753 Appendix C), the same angle skyfield's TEME frame uses; UT1 - UTC comes
 from skyfield's builtin timescale. Polar motion is neglected (as skyfield does without an
@@ -26,6 +31,13 @@ from skyfield.sgp4lib import theta_GMST1982
 
 from ._lifetime import die_with_parent
 from .elements import ElementSet
+from .sgp4_compiled import (
+    DEEP_SPACE_COLUMN,
+    near_earth_constants,
+    near_earth_mask,
+    propagate_itrs_km,
+    satrec_elements,
+)
 from .timegrid import TimeGrid
 
 #: Age (days between a set's epoch and the analysis window) above which we warn.
@@ -105,6 +117,76 @@ def propagate_arrays(
     return _errors_to_nan_and_itrs(positions, errors, gmst_rad), errors
 
 
+class SatellitePropagator:
+    """SGP4 to ITRS for a fixed list of satellites, any subset of them at a time.
+
+    Near-earth satellites run in compiled code without the GIL (:mod:`.sgp4_compiled`);
+    deep-space ones (``Satrec.method == 'd'``) through python-sgp4's ``SatrecArray``
+    (which holds the GIL). Build it once per process and share it between threads: it is
+    read-only after construction.
+
+    Parameters
+    ----------
+    satrecs : sequence of sgp4.api.Satrec
+        Initialised satellites (``ElementSet.to_satrec``); row ``i`` of every result is
+        ``satrecs[rows[i]]``.
+    """
+
+    def __init__(self, satrecs: Sequence) -> None:
+        self.satrecs = list(satrecs)
+        self.near_earth = near_earth_mask(self.satrecs)
+        elements = satrec_elements(self.satrecs)
+        self.constants = near_earth_constants(elements)
+        # The satrec's own branch decides (the port recomputes the same flag).
+        self.constants[:, DEEP_SPACE_COLUMN] = np.where(self.near_earth, 0.0, 1.0)
+        self._all_near_earth = bool(self.near_earth.all())
+
+    @classmethod
+    def from_element_sets(cls, element_sets: Sequence[ElementSet]) -> SatellitePropagator:
+        """Initialise every element set (``ElementSet.to_satrec``) in this process."""
+        return cls([e.to_satrec() for e in element_sets])
+
+    def __len__(self) -> int:
+        return len(self.satrecs)
+
+    def itrs_km(
+        self,
+        rows: np.ndarray | None,
+        jd_whole: np.ndarray,
+        jd_fraction: np.ndarray,
+        gmst_rad: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of satellites ``rows`` (all when None) at the given instants.
+
+        Returns ``(positions_itrs_km, error_codes)``: ``(n_rows, n_time, 3)`` float64 [km]
+        in ITRS, NaN where ``error_codes`` ``(n_rows, n_time)`` uint8 is non-zero; the
+        same contract (and, on the bundled sets, the same bits) as :func:`propagate_arrays`.
+        """
+        rows = np.arange(len(self.satrecs)) if rows is None else np.asarray(rows, np.int64)
+        if rows.size and (rows.min() < 0 or rows.max() >= len(self.satrecs)):
+            raise IndexError(
+                f"rows must index the {len(self.satrecs)} satellites of this propagator; "
+                f"found rows {rows.min()} .. {rows.max()}"
+            )
+        jd_whole = np.ascontiguousarray(jd_whole, dtype=np.float64)
+        jd_fraction = np.ascontiguousarray(jd_fraction, dtype=np.float64)
+        n_time = len(jd_whole)
+        cos_t, sin_t = np.cos(gmst_rad), np.sin(gmst_rad)
+        positions = np.empty((len(rows), n_time, 3))
+        errors = np.zeros((len(rows), n_time), dtype=np.uint8)
+        propagate_itrs_km(
+            self.constants, rows, jd_whole, jd_fraction, cos_t, sin_t, positions, errors
+        )
+        if not self._all_near_earth:  # deep-space rows were skipped: python-sgp4 fills them
+            deep_rows = np.flatnonzero(~self.near_earth[rows])
+            if deep_rows.size:
+                deep = SatrecArray([self.satrecs[i] for i in rows[deep_rows]])
+                positions[deep_rows], errors[deep_rows] = propagate_arrays(
+                    deep, jd_whole, jd_fraction, gmst_rad
+                )
+        return positions, errors
+
+
 def _errors_to_nan_and_itrs(
     positions: np.ndarray, errors: np.ndarray, gmst_rad: np.ndarray
 ) -> np.ndarray:
@@ -145,7 +227,7 @@ def warn_if_stale(
         )
 
 
-# ---- worker processes: each rebuilds its own SatrecArray from plain element sets and
+# ---- worker processes: each rebuilds its own propagator from plain element sets and
 # writes its chunk into a shared-memory slot (no pickling of the 15 MB results) ----
 _worker: dict = {}
 
@@ -163,17 +245,26 @@ def _init_worker(element_sets: Sequence[ElementSet], slot_names: Sequence[str]) 
 
     die_with_parent()
 
-    _worker["satrecs"] = SatrecArray([e.to_satrec() for e in element_sets])
+    _worker["propagator"] = SatellitePropagator.from_element_sets(element_sets)
     _worker["slots"] = [shared_memory.SharedMemory(name=n) for n in slot_names]
 
 
 def _work(slot: int, jd_whole: np.ndarray, jd_fraction: np.ndarray, gmst_rad: np.ndarray) -> int:
-    satrecs = _worker["satrecs"]
-    positions, errors = _slot_arrays(_worker["slots"][slot].buf, len(satrecs), len(jd_whole))
-    velocities = np.empty_like(positions)
-    satrecs._sgp4(jd_whole, jd_fraction, errors, positions, velocities)  # fills in place
-    _errors_to_nan_and_itrs(positions, errors, gmst_rad)
+    propagator = _worker["propagator"]
+    positions, errors = _slot_arrays(_worker["slots"][slot].buf, len(propagator), len(jd_whole))
+    positions[...], errors[...] = propagator.itrs_km(None, jd_whole, jd_fraction, gmst_rad)
     return slot
+
+
+def _propagate(
+    source: SatrecArray | SatellitePropagator,
+    jd_whole: np.ndarray,
+    jd_fraction: np.ndarray,
+    gmst_rad: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(source, SatellitePropagator):
+        return source.itrs_km(None, jd_whole, jd_fraction, gmst_rad)
+    return propagate_arrays(source, jd_whole, jd_fraction, gmst_rad)
 
 
 def iter_chunks(
@@ -181,15 +272,17 @@ def iter_chunks(
     grid: TimeGrid,
     steps_per_chunk: int = 60,
     workers: int = 1,
-    satrecs: SatrecArray | None = None,
+    satrecs: SatrecArray | SatellitePropagator | None = None,
     timescale=None,
 ) -> Iterator[PropagatedChunk]:
     """Propagate ``element_sets`` over ``grid``, yielding chunks in time order.
 
-    Memory is bounded by a few chunks whatever the window length. With ``workers > 1``
-    chunks are computed in that many processes (sgp4 holds the GIL, so threads do not
-    help): each rebuilds the satellites from the element sets and writes its results into
-    shared memory; the calling process computes the first chunk while they start.
+    ``satrecs`` (a :class:`SatellitePropagator` of ``element_sets``, or a python-sgp4
+    ``SatrecArray`` for the C++ path) saves rebuilding the satellites. Memory is bounded
+    by a few chunks whatever the window length. With ``workers > 1`` chunks are computed
+    in that many processes: each rebuilds the satellites from the element sets and writes
+    its results into shared memory; the calling process computes the first chunk while
+    they start.
     """
     ts = timescale if timescale is not None else builtin_timescale()
     slices = grid.chunks(steps_per_chunk)
@@ -199,15 +292,15 @@ def iter_chunks(
         whole, fraction = grid.julian_dates_utc(index)
         return whole, fraction, gmst_angles_rad(grid, index, ts)
 
-    def local_array() -> SatrecArray:
-        return (
-            satrecs if satrecs is not None else SatrecArray([e.to_satrec() for e in element_sets])
-        )
+    def local_array() -> SatrecArray | SatellitePropagator:
+        if satrecs is not None:
+            return satrecs
+        return SatellitePropagator.from_element_sets(element_sets)
 
     if workers <= 1 or len(slices) <= 2:
         array = local_array()
         for index in slices:
-            positions, errors = propagate_arrays(array, *inputs(index))
+            positions, errors = _propagate(array, *inputs(index))
             yield PropagatedChunk(index, times[index], positions, errors)
         return
     yield from _iter_chunks_parallel(element_sets, slices, times, inputs, local_array, workers)
@@ -246,7 +339,7 @@ def _iter_chunks_parallel(element_sets, slices, times, inputs, local_array, work
                     break
             # The calling process takes the first chunk while the workers start up.
             first = slices[0]
-            positions, errors = propagate_arrays(local_array(), *inputs(first))
+            positions, errors = _propagate(local_array(), *inputs(first))
             yield PropagatedChunk(first, times[first], positions, errors)
             while pending:
                 index, future = pending.popleft()

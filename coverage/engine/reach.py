@@ -40,8 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 from hybridplan.tle import EARTH_EQUATORIAL_RADIUS_KM, Constellation
 from hybridplan.tle.elements import ElementSet
-from hybridplan.tle.propagate import propagate_arrays
-from sgp4.api import SatrecArray
+from hybridplan.tle.propagate import SatellitePropagator
 
 from .geometry import (
     EARTH_ROTATION_RAD_S,
@@ -85,6 +84,21 @@ class SatelliteTable:
     @property
     def n_satellites(self) -> int:
         return len(self.element_sets)
+
+    def propagator(self, satrecs: list) -> SatellitePropagator:
+        """The propagator of ``satrecs`` (the Satrec objects of ``element_sets``), built
+        once per list and kept with the table (not pickled): every span and thread of a
+        run shares it. Two threads asking first may both build it (identical results)."""
+        source, propagator = self.__dict__.get("_propagator", (None, None))
+        if propagator is None or source is not satrecs:
+            propagator = SatellitePropagator(satrecs)
+            self.__dict__["_propagator"] = (satrecs, propagator)
+        return propagator
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_propagator", None)  # Satrec objects do not pickle reliably
+        return state
 
 
 def region_cap(cell_positions_km: np.ndarray) -> tuple[np.ndarray, float, float]:
@@ -174,7 +188,7 @@ def _angles(positions: np.ndarray, centre: np.ndarray) -> np.ndarray:
 
 
 def candidates(
-    satrecs: list,
+    satrecs: list | SatellitePropagator,
     table: SatelliteTable,
     times: StepTimes,
     lo: int,
@@ -189,7 +203,8 @@ def candidates(
 
     Steps are absolute indices of the analysis window (``last_step`` is its last one);
     ``times`` must cover ``lo`` to ``min(hi - 1 + coarse_every, last_step)``. ``satrecs``
-    are the Satrec objects of ``table.element_sets`` (built in this process).
+    are the Satrec objects of ``table.element_sets`` (built in this process), or their
+    :class:`SatellitePropagator`; near-earth satellites propagate without the GIL.
 
     ``safe_until`` (float steps, per satellite) carries what earlier chunks proved: the
     satellite cannot be in reach before that step. A coarse sample at ``g`` (followed by
@@ -199,11 +214,11 @@ def candidates(
     the candidates and the updated ``safe_until``.
     """
     n_sat = table.n_satellites
+    propagator = satrecs if isinstance(satrecs, SatellitePropagator) else table.propagator(satrecs)
     failures = np.zeros(n_systems, dtype=np.int64)
     local = np.arange(lo, hi) - times.first_step
     if not prune:
-        array = SatrecArray(satrecs)
-        positions, errors = propagate_arrays(array, *times.take(local))
+        positions, errors = propagator.itrs_km(None, *times.take(local))
         np.add.at(failures, table.system_index, np.count_nonzero(errors, axis=1))
         sat_index, step = np.nonzero(errors == 0)
         return _assemble(
@@ -234,10 +249,7 @@ def candidates(
         members = np.flatnonzero(following >= safe_until)
         if members.size == 0:
             continue
-        pos, err = propagate_arrays(
-            SatrecArray([satrecs[i] for i in members]),
-            *times.take(np.array([g - times.first_step])),
-        )
+        pos, err = propagator.itrs_km(members, *times.take(np.array([g - times.first_step])))
         propagated += members.size
         pos, failed = pos[:, 0], err[:, 0] != 0
         if g < hi:
@@ -258,9 +270,7 @@ def candidates(
             inner = np.arange(samples[k - 1] + 1, min(g, hi))
             inner = inner[inner >= lo]
             if refine.size and inner.size:
-                pos_f, err_f = propagate_arrays(
-                    SatrecArray([satrecs[i] for i in refine]), *times.take(inner - times.first_step)
-                )
+                pos_f, err_f = propagator.itrs_km(refine, *times.take(inner - times.first_step))
                 propagated += refine.size * inner.size
                 np.add.at(failures, table.system_index[refine], np.count_nonzero(err_f, axis=1))
                 near_f = _angles(pos_f, table.cap_centre) <= reach[refine, None]
