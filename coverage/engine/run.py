@@ -9,7 +9,7 @@ cells x satellites x steps is ever built; memory depends on the chunk length onl
 
 Work is split into contiguous spans of steps, merged in time order. Serially they run
 in this process; with ``workers > 1`` on that many threads of this process (the kernel
-releases the GIL; propagation overlaps with the other threads' kernels), or with
+and the near-earth propagation, :mod:`hybridplan.tle.sgp4_compiled`, release the GIL), or with
 ``EngineOptions(processes=True)`` in local worker processes
 (:mod:`~hybridplan.coverage.engine.executors`); with ``executor=`` on anything with a
 ``concurrent.futures``-style ``submit``, and on a ``dask.distributed.Client`` with the
@@ -613,11 +613,12 @@ def _run_threads(
 ) -> tuple[Accumulator, int]:
     """The spans on ``n_threads`` threads of this process, merged in time order.
 
-    The kernel and the accumulator folds release the GIL (``nogil``), so threads run
-    them on separate cores; propagation (sgp4) holds it, and overlaps with the other
-    threads' kernels. No process starts, nothing is pickled: every thread reads the same
-    cell tree and the same Satrec objects (each propagation copies the ones it needs into
-    its own ``SatrecArray``, under the GIL). On an interrupt or an error the
+    The kernel, the accumulator folds and the near-earth SGP4 (compiled,
+    :mod:`hybridplan.tle.sgp4_compiled`) release the GIL (``nogil``), so threads run them
+    on separate cores; the deep-space satellites (GEO, MEO: a few) and the candidate
+    search's bookkeeping hold it. No process starts, nothing is pickled: every thread
+    reads the same cell tree and the same propagator (built once per satellite table).
+    On an interrupt or an error the
     other threads stop at their next chunk (a fraction of a second). Without checkpoints
     progress is reported per chunk as the threads go. With ``one_span_per_thread``
     (``spans`` has one span per thread, no checkpoints) all spans run at once.
