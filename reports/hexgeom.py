@@ -74,7 +74,20 @@ def concatenated_rings(rings: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndar
 
 
 def resolution_of(cells: Sequence[str]) -> int:
-    """The H3 resolution shared by ``cells``; mixed resolutions are refused."""
+    """The H3 resolution shared by ``cells``; mixed resolutions are refused.
+
+    Read from the resolution field of the 64-bit indices when every cell is in H3's
+    cell mode and the first is a valid cell (as :func:`_parent_codes` trusts them), else
+    ``h3.get_resolution`` of each cell (which names an invalid one)."""
+    codes = _cell_codes(cells) if len(cells) else None
+    if codes is not None and ((codes & _MODE_MASK) == _CELL_MODE).all():
+        if h3.is_valid_cell(str(cells[0])):
+            resolutions = set(np.unique((codes & _RES_MASK) >> _RES_SHIFT).tolist())
+            if len(resolutions) != 1:
+                raise ValueError(
+                    f"cells must share one H3 resolution; found {sorted(resolutions)}"
+                )
+            return int(resolutions.pop())
     resolutions = {h3.get_resolution(c) for c in cells}
     if len(resolutions) != 1:
         raise ValueError(f"cells must share one H3 resolution; found {sorted(resolutions)}")
@@ -95,6 +108,9 @@ def parents(cells: Sequence[str], resolution: int) -> np.ndarray:
 #: 3-bit digits, resolution 1 highest; digits below the cell's resolution are all 7.
 _RES_SHIFT = np.uint64(52)
 _RES_MASK = np.uint64(0xF) << _RES_SHIFT
+#: The reserved high bit and the mode (bits 59-62): 0 and 1 (a cell) for every H3 cell.
+_MODE_MASK = np.uint64(0x1F) << np.uint64(59)
+_CELL_MODE = np.uint64(1) << np.uint64(59)
 
 
 def _parent_codes(cells: Sequence[str], resolution: int, codes=None) -> np.ndarray | None:
