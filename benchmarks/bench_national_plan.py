@@ -49,7 +49,7 @@ class Stages:
     """Wall, CPU and peak RSS (this process plus children) per named stage."""
 
     def __init__(self) -> None:
-        self.rows: list[tuple[str, float, float, float]] = []
+        self.rows: list[tuple[str, float, float, float, float]] = []
         self._peak = 0
         self._name = ""
         self._stop = threading.Event()
@@ -63,21 +63,25 @@ class Stages:
             time.sleep(0.05)
 
     def run(self, name: str, fn, *args, **kwargs):
-        self._peak = _rss_kb(os.getpid())
+        start = self._peak = _rss_kb(os.getpid())
         cpu0 = _cpu_s()
         t0 = time.perf_counter()
         out = fn(*args, **kwargs)
-        self.rows.append((name, time.perf_counter() - t0, _cpu_s() - cpu0, self._peak / 1e6))
+        wall, cpu = time.perf_counter() - t0, _cpu_s() - cpu0
+        self.rows.append((name, wall, cpu, start / 1e6, self._peak / 1e6))
         return out
 
     def print(self) -> None:
-        print(f"{'stage':16s} {'wall [s]':>9s} {'cpu [s]':>8s} {'peak RSS [GB]':>14s}")
-        for name, wall, cpu, peak in self.rows:
-            print(f"{name:16s} {wall:9.1f} {cpu:8.1f} {peak:14.2f}")
+        print(
+            f"{'stage':16s} {'wall [s]':>9s} {'cpu [s]':>8s} {'RSS at start [GB]':>18s} "
+            f"{'peak RSS [GB]':>14s}"
+        )
+        for name, wall, cpu, start, peak in self.rows:
+            print(f"{name:16s} {wall:9.1f} {cpu:8.1f} {start:18.2f} {peak:14.2f}")
         total_wall = sum(r[1] for r in self.rows)
         total_cpu = sum(r[2] for r in self.rows)
-        top = max(r[3] for r in self.rows)
-        print(f"{'total':16s} {total_wall:9.1f} {total_cpu:8.1f} {top:14.2f}")
+        top = max(r[4] for r in self.rows)
+        print(f"{'total':16s} {total_wall:9.1f} {total_cpu:8.1f} {'':18s} {top:14.2f}")
         self._stop.set()
 
 

@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import h3
+import h3.api.basic_int as h3_int
 import numpy as np
 import xarray as xr
 from scipy.sparse import coo_matrix
@@ -142,6 +143,44 @@ def network_distance_km(
 
 
 def _grid_edges(cells) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs ``(i, j)``, ``i < j``, of neighbouring cells (``h3.grid_ring(cell, 1)``),
+    in the order of ``i`` then of the ring: on the 64-bit indices (no string per
+    neighbour), the cells found by a sorted search."""
+    codes = _codes(cells)
+    if codes is None:
+        return _grid_edges_str(cells)
+    ring = h3_int.grid_ring
+    rings = [ring(int(c), 1) for c in codes.tolist()]
+    width = max((len(r) for r in rings), default=0)
+    neighbours = np.zeros((codes.size, width), dtype=np.uint64)  # 0 is no H3 cell
+    for i, r in enumerate(rings):
+        neighbours[i, : len(r)] = r
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    at = np.minimum(np.searchsorted(sorted_codes, neighbours), max(codes.size - 1, 0))
+    found = sorted_codes[at] == neighbours if codes.size else np.zeros_like(neighbours, bool)
+    j = order[at]
+    i = np.broadcast_to(np.arange(codes.size)[:, None], j.shape)
+    keep = found & (j > i)
+    return i[keep].astype(np.int64), j[keep].astype(np.int64)
+
+
+def _codes(cells) -> np.ndarray | None:
+    """The 64-bit H3 indices of the cells (lower-case hexadecimal strings, as h3 writes
+    them), or ``None`` (other strings, or the same cell twice: the string path keeps
+    its meaning then)."""
+    try:
+        codes = np.fromiter((int(c, 16) for c in cells), dtype=np.uint64, count=len(cells))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if np.unique(codes).size != codes.size or any(
+        format(int(k), "x") != str(c) for k, c in zip(codes.tolist(), cells, strict=True)
+    ):
+        return None
+    return codes
+
+
+def _grid_edges_str(cells) -> tuple[np.ndarray, np.ndarray]:
     index = {c: i for i, c in enumerate(cells)}
     ei, ej = [], []
     for i, cell in enumerate(cells):

@@ -89,7 +89,7 @@ def cell_centres(cells) -> tuple[np.ndarray, np.ndarray]:
     return latlon[:, 0], latlon[:, 1]
 
 
-def cells_dataset(cells, district=None, province=None, attrs=None) -> xr.Dataset:
+def cells_dataset(cells, district=None, province=None, attrs=None, *, centres=None) -> xr.Dataset:
     """A grid Dataset for given H3 cells: coordinate ``cell`` plus lat, lon, area_km2, labels.
 
     Parameters
@@ -100,9 +100,11 @@ def cells_dataset(cells, district=None, province=None, attrs=None) -> xr.Dataset
         Labels per cell (empty strings when omitted).
     attrs : dict, optional
         Global attributes to add.
+    centres : tuple of numpy.ndarray, optional
+        ``cell_centres(cells)`` when the caller has it already [degree].
     """
     cells = [str(c) for c in cells]
-    lat, lon = cell_centres(cells)
+    lat, lon = cell_centres(cells) if centres is None else centres
     area = np.array([h3.cell_area(c, unit="km^2") for c in cells], dtype=float)
     n = len(cells)
     district = np.array(list(district) if district is not None else [""] * n, dtype=str)
@@ -312,18 +314,22 @@ def build_grid(region, resolution: int, *, max_cells: int = MAX_CELLS) -> xr.Dat
             cells.add(cell)
             extra_cells.append(cell)
             extra_owner.append(index)
+    centres = (lat, lon)
     if extra_cells:
         ordered = ordered + extra_cells
         owner = np.concatenate([owner, np.array(extra_owner, dtype=np.int64)])
         order = np.argsort(np.array(ordered, dtype=str), kind="stable")
         ordered = [ordered[i] for i in order]
         owner = owner[order]
+        extra_lat, extra_lon = cell_centres(extra_cells)
+        centres = (np.append(lat, extra_lat)[order], np.append(lon, extra_lon)[order])
     district = [region.parts[i].district for i in owner]
     province = [region.parts[i].province for i in owner]
     return cells_dataset(
         ordered,
         district,
         province,
+        centres=centres,
         attrs={
             "region": region.name,
             "region_source": region.source,

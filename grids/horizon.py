@@ -345,14 +345,20 @@ def terrain_slope_deg(lat_deg, lon_deg, dem: DEM, baseline_m: float | None = Non
     return np.degrees(np.arctan(np.hypot(dz_dx, dz_dy)))
 
 
-def _relief_m(cells, dem: DEM) -> np.ndarray:
-    """Max - min of the DEM over each cell's centre and six (five) vertices. [m]"""
+def _relief_m(cells, dem: DEM, centres=None) -> np.ndarray:
+    """Max - min of the DEM over each cell's centre and six (five) vertices. [m]
+
+    ``centres``: ``(lat_deg, lon_deg)`` of the cells' centres when the caller has them
+    (a grid's ``lat``/``lon``, which are ``h3.cell_to_latlng``'s)."""
     if len(cells) == 0:
         return np.zeros(0)
     boundaries = [h3.cell_to_boundary(c) for c in cells]
     width = max(len(b) for b in boundaries)
     pts = np.array([list(b) + [b[0]] * (width - len(b)) for b in boundaries], dtype=float)
-    centre = np.array([h3.cell_to_latlng(c) for c in cells], dtype=float)[:, None, :]
+    if centres is None:
+        centre = np.array([h3.cell_to_latlng(c) for c in cells], dtype=float)[:, None, :]
+    else:
+        centre = np.stack([np.asarray(c, dtype=float) for c in centres], axis=-1)[:, None, :]
     pts = np.concatenate([centre, pts], axis=1)
     z = dem._sample(pts[..., 0], pts[..., 1])
     return np.fmax.reduce(z, axis=1) - np.fmin.reduce(z, axis=1)  # NaN only if all are NaN
@@ -411,7 +417,7 @@ def add_terrain(grid: xr.Dataset, dem: DEM | None = None, **horizon_kwargs) -> x
     if lat.size == 0:
         horizon = np.zeros((0, azimuth.size))
     slope = terrain_slope_deg(lat, lon, dem) if lat.size else np.zeros(0)
-    relief = _relief_m(list(grid["cell"].values), dem)
+    relief = _relief_m(list(grid["cell"].values), dem, centres=(lat, lon))
     width = 360.0 / params["n_azimuth"]
     out = grid.assign_coords(
         azimuth_deg=(

@@ -270,10 +270,10 @@ def visibility_series_chart(
         Default ``"combined"`` or the first system.
     """
     if variable is None:
-        with_time = [
+        with_time = [  # dims from the variables: no DataArray built per variable
             str(n)
-            for n, v in ds.data_vars.items()
-            if TIME_DIM in v.dims and SERIES_CELL_DIM in v.dims
+            for n in ds.data_vars
+            if TIME_DIM in ds.variables[n].dims and SERIES_CELL_DIM in ds.variables[n].dims
         ]
         if not with_time:
             raise ReportDataError(

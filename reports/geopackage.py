@@ -214,9 +214,10 @@ def _spatial_index(con: sqlite3.Connection, layer: str, polygons) -> None:
     name = _quote(f"rtree_{layer}_geom")
     con.execute(f"CREATE VIRTUAL TABLE {name} USING rtree(id, minx, maxx, miny, maxy)")
     bounds = shapely.bounds(polygons) if len(polygons) else np.zeros((0, 4))
+    minx, miny, maxx, maxy = (bounds[:, k].tolist() for k in range(4))
     con.executemany(
         f"INSERT INTO {name} VALUES (?, ?, ?, ?, ?)",
-        [(i + 1, b[0], b[2], b[1], b[3]) for i, b in enumerate(bounds.tolist())],
+        zip(range(1, len(minx) + 1), minx, maxx, miny, maxy, strict=True),
     )
     con.execute(
         "INSERT INTO gpkg_extensions VALUES (?, 'geom', 'gpkg_rtree_index', "

@@ -73,17 +73,33 @@ def concatenated_rings(rings: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndar
     return xy[:, 0], xy[:, 1]
 
 
-def resolution_of(cells: Sequence[str]) -> int:
-    """The H3 resolution shared by ``cells``; mixed resolutions are refused."""
+def resolution_of(cells: Sequence[str], *, codes: np.ndarray | None = None) -> int:
+    """The H3 resolution shared by ``cells``; mixed resolutions are refused.
+
+    Read from the resolution field of the 64-bit indices when every cell is in H3's
+    cell mode and the first is a valid cell (as :func:`_parent_codes` trusts them), else
+    ``h3.get_resolution`` of each cell (which names an invalid one). ``codes``: the
+    cells' indices (:func:`cell_codes`) when the caller has them."""
+    if codes is None:
+        codes = cell_codes(cells) if len(cells) else None
+    if codes is not None and ((codes & _MODE_MASK) == _CELL_MODE).all():
+        if h3.is_valid_cell(str(cells[0])):
+            resolutions = set(np.unique((codes & _RES_MASK) >> _RES_SHIFT).tolist())
+            if len(resolutions) != 1:
+                raise ValueError(f"cells must share one H3 resolution; found {sorted(resolutions)}")
+            return int(resolutions.pop())
     resolutions = {h3.get_resolution(c) for c in cells}
     if len(resolutions) != 1:
         raise ValueError(f"cells must share one H3 resolution; found {sorted(resolutions)}")
     return resolutions.pop()
 
 
-def parents(cells: Sequence[str], resolution: int) -> np.ndarray:
-    """Parent cell of each cell at a coarser ``resolution`` (object array of str)."""
-    codes = _parent_codes(cells, resolution)
+def parents(
+    cells: Sequence[str], resolution: int, *, codes: np.ndarray | None = None
+) -> np.ndarray:
+    """Parent cell of each cell at a coarser ``resolution`` (object array of str);
+    ``codes``: the cells' indices (:func:`cell_codes`) when the caller has them."""
+    codes = _parent_codes(cells, resolution, codes)
     if codes is None:  # not all finer than ``resolution``: H3 says what is wrong
         return np.asarray([h3.cell_to_parent(c, resolution) for c in cells], dtype=object)
     uniq, inverse = np.unique(codes, return_inverse=True)
@@ -95,6 +111,9 @@ def parents(cells: Sequence[str], resolution: int) -> np.ndarray:
 #: 3-bit digits, resolution 1 highest; digits below the cell's resolution are all 7.
 _RES_SHIFT = np.uint64(52)
 _RES_MASK = np.uint64(0xF) << _RES_SHIFT
+#: The reserved high bit and the mode (bits 59-62): 0 and 1 (a cell) for every H3 cell.
+_MODE_MASK = np.uint64(0x1F) << np.uint64(59)
+_CELL_MODE = np.uint64(1) << np.uint64(59)
 
 
 def _parent_codes(cells: Sequence[str], resolution: int, codes=None) -> np.ndarray | None:
@@ -104,7 +123,7 @@ def _parent_codes(cells: Sequence[str], resolution: int, codes=None) -> np.ndarr
     resolution field set to ``resolution`` and the digits finer than it set to 7."""
     if not 0 <= int(resolution) <= 15:
         return None
-    codes = _cell_codes(cells) if codes is None else codes
+    codes = cell_codes(cells) if codes is None else codes
     if codes is None:
         return None
     own = (codes & _RES_MASK) >> _RES_SHIFT
@@ -114,25 +133,29 @@ def _parent_codes(cells: Sequence[str], resolution: int, codes=None) -> np.ndarr
     return (codes & ~_RES_MASK) | (np.uint64(resolution) << _RES_SHIFT) | unused
 
 
-def _cell_codes(cells: Sequence[str]) -> np.ndarray | None:
-    """The 64-bit H3 indices of ``cells`` (hexadecimal strings), or ``None``."""
+def cell_codes(cells: Sequence[str]) -> np.ndarray | None:
+    """The 64-bit H3 indices of ``cells`` (hexadecimal strings), or ``None``: read once
+    and passed to :func:`resolution_of`, :func:`auto_overview_resolution`,
+    :func:`parents` and :func:`aggregate` (each would read them again)."""
     try:
         return np.fromiter((int(c, 16) for c in cells), dtype=np.uint64, count=len(cells))
     except (TypeError, ValueError, OverflowError):
         return None
 
 
-def auto_overview_resolution(cells: Sequence[str], max_hexagons: int = 3000) -> int:
+def auto_overview_resolution(
+    cells: Sequence[str], max_hexagons: int = 3000, *, codes: np.ndarray | None = None
+) -> int:
     """The finest resolution at which ``cells`` make at most ``max_hexagons`` parents.
 
     Returns the cells' own resolution when they are already few enough.
     """
     if not len(cells):
         return 0
-    own = resolution_of(cells)
+    codes = cell_codes(cells) if codes is None else codes
+    own = resolution_of(cells, codes=codes)
     if len(cells) <= max_hexagons:
         return own
-    codes = _cell_codes(cells)
     for res in range(own - 1, 0, -1):
         up = _parent_codes(cells, res, codes)
         n = len(set(parents(cells, res))) if up is None else np.unique(up).size
@@ -142,7 +165,13 @@ def auto_overview_resolution(cells: Sequence[str], max_hexagons: int = 3000) -> 
 
 
 def aggregate(
-    cells: Sequence[str], values: np.ndarray, weights: np.ndarray, resolution: int, how: str
+    cells: Sequence[str],
+    values: np.ndarray,
+    weights: np.ndarray,
+    resolution: int,
+    how: str,
+    *,
+    codes: np.ndarray | None = None,
 ) -> tuple[list[str], np.ndarray]:
     """Aggregate per-cell values to parent cells at ``resolution``.
 
@@ -158,6 +187,8 @@ def aggregate(
         Target H3 resolution.
     how : {"mean", "sum", "max", "mode"}
         Weighted mean, plain sum, maximum, or weighted majority (categorical codes).
+    codes : numpy.ndarray of uint64, optional
+        The cells' indices (:func:`cell_codes`) when the caller has them.
 
     Returns
     -------
@@ -168,7 +199,7 @@ def aggregate(
     """
     if how not in ("mean", "sum", "max", "mode"):
         raise ValueError(f"how must be one of 'mean', 'sum', 'max', 'mode'; found {how!r}")
-    par = parents(cells, resolution)
+    par = parents(cells, resolution, codes=codes)
     uniq, inverse = np.unique(par.astype(str), return_inverse=True)
     values = np.asarray(values, dtype=np.float64)
     weights = np.asarray(weights, dtype=np.float64)

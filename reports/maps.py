@@ -88,9 +88,10 @@ def _map_data(
         weights_all = _weights(ds)[keep]
     else:
         weights_all = _weights(ds)
-    own = hexgeom.resolution_of(all_cells)
+    codes = hexgeom.cell_codes(all_cells)  # read once for the three calls below
+    own = hexgeom.resolution_of(all_cells, codes=codes)
     target = (
-        hexgeom.auto_overview_resolution(all_cells, max_hexagons)
+        hexgeom.auto_overview_resolution(all_cells, max_hexagons, codes=codes)
         if overview_resolution is None
         else int(overview_resolution)
     )
@@ -99,7 +100,7 @@ def _map_data(
     if target >= own:
         return _MapData(all_cells, values, own, f"H3 resolution {own}")
     how = _aggregation_for(da, aggregate)
-    parents, agg = hexgeom.aggregate(all_cells, values, weights_all, target, how)
+    parents, agg = hexgeom.aggregate(all_cells, values, weights_all, target, how, codes=codes)
     weight_name = "area" if "area_km2" in ds.variables else "equal"
     described = {
         "mean": f"{weight_name}-weighted mean",

@@ -171,7 +171,10 @@ so a plan read back gives the numbers the report was written from."""
 
 
 def _all_str(values) -> bool:
-    return all(isinstance(v, str) for v in np.asarray(values, dtype=object).ravel())
+    values = np.asarray(values)
+    if values.dtype.kind == "U":  # numpy's fixed-width text: every element is a str
+        return True
+    return all(isinstance(v, str) for v in values.astype(object, copy=False).ravel())
 
 
 def netcdf_encoding(ds: xr.Dataset, float32: Sequence[str] = ()) -> dict[str, dict]:

@@ -325,7 +325,22 @@ def _profile_height(xa, xb, wa, wb, grid, lat0, dlat, lon0, dlon):  # pragma: no
 
 @numba.njit(cache=True, parallel=True, fastmath=False)
 def _grid_profiles_feasible(
-    xyz, link_a, link_b, omega, sin_omega, t, grid, lat0, dlat, lon0, dlon, mast, freq, reach, out
+    xyz,
+    link_a,
+    link_b,
+    omega,
+    sin_omega,
+    t,
+    interior,
+    grid,
+    lat0,
+    dlat,
+    lon0,
+    dlon,
+    mast,
+    freq,
+    reach,
+    out,
 ):  # pragma: no cover - compiled; checked against profile_points + check_links in tests
     n_link = link_a.size
     n_sample = t.size
@@ -342,6 +357,23 @@ def _grid_profiles_feasible(
             if not big_d > 0 or big_d > reach:  # out of the band's reach, or no path
                 continue
             xa, xb = xyz[link_a[li]], xyz[link_b[li]]
+            # the ends: slerp weights (1, 0) and (0, 1) (sin_k[last] / so is exactly 1)
+            h_a = _profile_height(xa, xb, 1.0, 0.0, grid, lat0, dlat, lon0, dlon)
+            h_b = _profile_height(xa, xb, 0.0, 1.0, grid, lat0, dlat, lon0, dlon)
+            if math.isnan(h_a) or math.isnan(h_b):
+                continue
+            h_a += mast
+            h_b += mast
+            k_worst = _k_worst(big_d)
+            # the terrain under the whole path is at most the highest grid point of the
+            # path's box: a link that clears it is feasible without its profile (the
+            # same margins, monotone in the height)
+            high = _path_height_max(xa, xb, om, grid, lat0, dlat, lon0, dlon)
+            if not math.isnan(high) and not _fails_at(
+                high, interior, om, t, big_d, h_a, h_b, freq, k_worst
+            ):
+                out[li] = True
+                continue
             # sin(t_k omega) for t_k = k / (n - 1) by rotation: two sines a hop, not two a
             # sample (relative error ~ n * 1e-16, a fraction of a micrometre on the path)
             step = om / last
@@ -353,29 +385,13 @@ def _grid_profiles_feasible(
             sin_k[last] = so
             wide = so > 1e-15
             inv_so = 1.0 / so if wide else 0.0
-            h_a = _profile_height(
-                xa, xb, 1.0 if not wide else sin_k[last] / so, 0.0, grid, lat0, dlat, lon0, dlon
-            )
-            h_b = _profile_height(
-                xa,
-                xb,
-                0.0 if not wide else sin_k[0] / so,
-                1.0 if not wide else sin_k[last] / so,
-                grid,
-                lat0,
-                dlat,
-                lon0,
-                dlon,
-            )
-            if math.isnan(h_a) or math.isnan(h_b):
-                continue
-            h_a += mast
-            h_b += mast
-            k_worst = _k_worst(big_d)
             clear = True
             # the margins of check_links, sample by sample; the first negative one (or a
-            # height the grid does not have) settles it: the link is not feasible
-            for s in range(1, last):
+            # height the grid does not have) settles it: the link is not feasible. The
+            # interior samples in ``interior`` order (the middle first, where the bulge
+            # and the Fresnel zone are largest): the answer is the same in any order
+            for q in range(interior.size):
+                s = interior[q]
                 if wide:
                     wa, wb = sin_k[last - s] * inv_so, sin_k[s] * inv_so
                 else:
@@ -396,6 +412,99 @@ def _grid_profiles_feasible(
                     clear = False
                     break
             out[li] = clear
+
+
+@numba.njit(cache=True, inline="always")
+def _fails_at(h, interior, om, t, big_d, h_a, h_b, freq, k_worst):  # pragma: no cover
+    """Whether a margin of the profile loop goes negative with the terrain at ``h`` [m]
+    under every interior sample (the loop's expressions; NaN ``h``: False)."""
+    if math.isnan(h):
+        return False
+    for q in range(interior.size):
+        s = interior[q]
+        d1 = om * t[s] * 6371.0
+        d2 = big_d - d1
+        if d1 <= 0.0 or d2 <= 0.0:
+            continue
+        los = h_a + (h_b - h_a) * d1 / big_d
+        f1 = 17.32 * math.sqrt(d1 * d2 / (freq * big_d))
+        c_med = los - h - d1 * d2 / (2.0 * (4.0 / 3.0) * 6371.0) * 1000.0
+        c_worst = los - h - d1 * d2 / (2.0 * k_worst * 6371.0) * 1000.0
+        if c_med - 1.0 * f1 < 0 or c_worst - 0.6 * f1 < 0:
+            return True
+    return False
+
+
+@numba.njit(cache=True, inline="always")
+def _path_height_max(xa, xb, om, grid, lat0, dlat, lon0, dlon):  # pragma: no cover
+    """An upper bound [m] of every height :func:`_profile_height` gives on the
+    great-circle arc from ``xa`` to ``xb`` (angle ``om``): the highest grid point of the
+    arc's latitude/longitude box; NaN when the box leaves the grid, holds a void, or the
+    arc is near a pole or the antimeridian (the caller samples then).
+
+    Bounds: a point of the arc is a point q of the chord divided by |q| >= cos(om / 2),
+    so its z lies between the ends' z and their z / cos(om / 2); its longitude runs
+    monotonically between the ends' (a great circle's projection on the equator is an
+    ellipse about the centre); a bilinear value lies between its four grid points. The
+    box is widened by 1e-7 degree against rounding.
+    """
+    nan = np.nan
+    z_a, z_b = xa[2], xb[2]
+    if abs(z_a) > 0.98 or abs(z_b) > 0.98 or not om < 0.1:  # within ~11 deg of a pole
+        return nan
+    shrink = 1.0 - om * om / 8.0 - 1e-15  # <= cos(om / 2)
+    z_hi, z_lo = max(z_a, z_b), min(z_a, z_b)
+    z_hi = z_hi / shrink if z_hi > 0 else z_hi
+    z_lo = z_lo / shrink if z_lo < 0 else z_lo
+    to_deg = 180.0 / math.pi
+    lat_hi = math.asin(min(z_hi, 1.0)) * to_deg + 1e-7
+    lat_lo = math.asin(max(z_lo, -1.0)) * to_deg - 1e-7
+    lon_a = math.atan2(xa[1], xa[0]) * to_deg
+    lon_b = math.atan2(xb[1], xb[0]) * to_deg
+    if abs(lon_a - lon_b) > 10.0:  # across the antimeridian
+        return nan
+    lon_hi = max(lon_a, lon_b) + 1e-7
+    lon_lo = min(lon_a, lon_b) - 1e-7
+    n_lat, n_lon = grid.shape
+    r0, r1 = (lat_lo - lat0) / dlat, (lat_hi - lat0) / dlat
+    c0, c1 = (lon_lo - lon0) / dlon, (lon_hi - lon0) / dlon
+    r_lo, r_hi = min(r0, r1), max(r0, r1)
+    c_lo, c_hi = min(c0, c1), max(c0, c1)
+    if not (r_lo >= 0.0 and r_hi <= n_lat - 1.0 and c_lo >= 0.0 and c_hi <= n_lon - 1.0):
+        return nan
+    i0 = min(int(math.floor(r_lo)), n_lat - 2)
+    i1 = min(int(math.floor(r_hi)) + 1, n_lat - 1)
+    j0 = min(int(math.floor(c_lo)), n_lon - 2)
+    j1 = min(int(math.floor(c_hi)) + 1, n_lon - 1)
+    high = -np.inf
+    for i in range(i0, i1 + 1):
+        for j in range(j0, j1 + 1):
+            z = grid[i, j]
+            if math.isnan(z):
+                return nan
+            high = max(high, z)
+    # a bilinear mix can round past its corners by an ulp or so (< 1e-12 m at 9 km)
+    return high + 1e-6
+
+
+def middle_first(n_samples: int) -> np.ndarray:
+    """The interior sample indices ``1 .. n_samples - 2``, each once, the middle first and
+    then by bisection (``32 -> 15, 7, 23, 3, 11, 19, 27, ...``): the order in which
+    :func:`feasible_on_grid` tests a profile, so a link blocked in its middle, where the
+    Earth bulge and the Fresnel zone are largest, is settled at its first samples."""
+    last = int(n_samples) - 1
+    out: list[int] = []
+    spans = [(0, last)]
+    while spans:
+        nxt = []
+        for lo, hi in spans:
+            if hi - lo < 2:
+                continue
+            mid = (lo + hi) // 2
+            out.append(mid)
+            nxt += [(lo, mid), (mid, hi)]
+        spans = nxt
+    return np.asarray(out, dtype=np.int64)
 
 
 @numba.njit(cache=True, inline="always")
@@ -476,6 +585,7 @@ def feasible_on_grid(
         return out
     grid = np.ascontiguousarray(height_grid_m, dtype=np.float64)
     t = np.linspace(0.0, 1.0, n_samples)
+    interior = middle_first(n_samples)
     reach = float(band_reach_km(freq_ghz))
     step = 1_000_000  # the angles of a block of hops (8 bytes each), as profile_points has them
     for lo in range(0, a.size, step):
@@ -488,6 +598,7 @@ def feasible_on_grid(
             omega,
             np.sin(omega),
             t,
+            interior,
             grid,
             float(grid_lat0_deg),
             float(grid_dlat_deg),
