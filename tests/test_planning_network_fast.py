@@ -190,3 +190,23 @@ def test_design_is_the_same_with_and_without_the_dijkstra_thread(monkeypatch):
             np.testing.assert_array_equal(a, b, err_msg=field.name)
         else:
             assert a == b, field.name
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 60), st.integers(0, 2**32 - 1), st.floats(0.0, 0.5))
+def test_compiled_tree_order_is_scipys_breadth_first_order(n, seed, detached):
+    """Random forests (some nodes off the tree, some subtrees not under the root)."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import breadth_first_order
+
+    rng = np.random.default_rng(seed)
+    perm = rng.permutation(n)
+    root = int(perm[0])
+    parent = np.full(n, -1, np.int64)
+    for k in range(1, n):
+        if rng.random() >= detached:  # else a node off the tree (its own subtree root)
+            parent[perm[k]] = perm[rng.integers(0, k)]
+    child = np.flatnonzero(parent >= 0)
+    matrix = csr_matrix((np.ones(child.size), (parent[child], child)), shape=(n, n))
+    want = breadth_first_order(matrix, root, directed=True, return_predecessors=False)
+    np.testing.assert_array_equal(network_fast.tree_order(parent, root), want)

@@ -44,7 +44,13 @@ from scipy.sparse.csgraph import breadth_first_order, minimum_spanning_tree
 
 from ..errors import CoverageError
 from .economics import FiberCosts, FinanceAssumptions, annuity_factor
-from .network_fast import adjacency, edges_between, multi_source_dijkstra, prune_passes
+from .network_fast import (
+    adjacency,
+    edges_between,
+    multi_source_dijkstra,
+    prune_passes,
+    tree_order,
+)
 
 #: Edge status codes of :class:`FibreGraph` (``edge_status``).
 EDGE_NEW, EDGE_PLANNED, EDGE_PLANNED_BUILT = 0, 1, 2
@@ -282,10 +288,10 @@ class _Tree:
 
 
 def _tree_order(c: _Contracted, parent: np.ndarray) -> np.ndarray:
-    """Nodes of the tree given by ``parent`` in breadth-first order from the root."""
-    child = np.flatnonzero(parent >= 0)
-    tree = sp.csr_matrix((np.ones(child.size), (parent[child], child)), shape=(c.n, c.n))
-    return breadth_first_order(tree, c.root, directed=True, return_predecessors=False)
+    """Nodes of the tree given by ``parent`` in breadth-first order from the root
+    (:func:`.network_fast.tree_order`: scipy's ``breadth_first_order`` of the tree's
+    matrix, node for node)."""
+    return tree_order(np.asarray(parent, np.int64), int(c.root))
 
 
 def _strong_prune(
