@@ -210,3 +210,22 @@ def test_compiled_tree_order_is_scipys_breadth_first_order(n, seed, detached):
     matrix = csr_matrix((np.ones(child.size), (parent[child], child)), shape=(n, n))
     want = breadth_first_order(matrix, root, directed=True, return_predecessors=False)
     np.testing.assert_array_equal(network_fast.tree_order(parent, root), want)
+
+
+@pytest.mark.parametrize("seed", [8, 9])
+def test_true_distances_are_the_loops_sums(seed):
+    """The stand-alone fibre distances (true costs along the shortest-path tree): the
+    compiled sums equal the Python loop's, bit for bit, and inf off the tree."""
+    graph, _, roots = _grid_graph(seed)
+    c = network._contract(graph, roots)
+    dist, pred = dijkstra(c.matrix, directed=False, indices=c.root, return_predecessors=True)
+    parent, edge = network._tree_from_predecessors(c, pred.astype(np.int64))
+    want = np.full(c.n, np.inf)
+    want[c.root] = 0.0
+    for v in network._tree_order(c, parent).tolist()[1:]:
+        want[v] = want[parent[v]] + c.cost[edge[v]]
+    want = np.where(np.isfinite(dist), want, np.inf)
+    got = network._true_distances(c, parent, edge, dist)
+    np.testing.assert_array_equal(got, want)
+    assert np.isfinite(got).sum() > 100
+    np.testing.assert_allclose(got, dist, rtol=1e-9, atol=1e-3)  # eps-raised zero costs

@@ -48,6 +48,7 @@ from .network_fast import (
     adjacency,
     edges_between,
     multi_source_dijkstra,
+    path_sums,
     prune_passes,
     tree_order,
 )
@@ -694,10 +695,8 @@ def capped_shares(share, served, trunk, headroom) -> np.ndarray:
 
 
 def _true_distances(c: _Contracted, parent, edge, dist) -> np.ndarray:
-    out = np.full(c.n, np.inf)
-    out[c.root] = 0.0
-    for v in _tree_order(c, parent).tolist()[1:]:
-        out[v] = out[parent[v]] + c.cost[edge[v]]
+    order = _tree_order(c, parent)
+    out = path_sums(order, np.asarray(parent, np.int64), np.asarray(edge, np.int64), c.cost, c.n)
     return np.where(np.isfinite(dist), out, np.inf)
 
 

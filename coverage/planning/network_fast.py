@@ -220,3 +220,16 @@ def tree_order(parent, root):  # pragma: no cover - compiled
                 order[tail] = w
                 tail += 1
     return order[:tail]
+
+
+@njit(cache=True, nogil=True)
+def path_sums(order, parent, edge, cost, n):  # pragma: no cover - compiled
+    """Length of the tree path from the root (``order[0]``) to every node of ``order``
+    (a breadth-first order of the tree ``parent``/``edge``), adding ``cost`` edge by
+    edge from the root down, as a Python loop over ``order`` does; inf elsewhere."""
+    out = np.full(n, np.inf)
+    out[order[0]] = 0.0
+    for k in range(1, order.size):
+        v = order[k]
+        out[v] = out[parent[v]] + cost[edge[v]]
+    return out
