@@ -448,7 +448,6 @@ def _net_prizes(c: _Contracted, prize, roots, site, big_usd):
     return net
 
 
-
 def _dijkstra_thread() -> ThreadPoolExecutor | None:
     """A second thread for the local search's Dijkstra when this process may use two
     cores (None: all on the calling thread; the results are the same either way)."""
