@@ -142,7 +142,7 @@ def tie_graphs(draw):
     return graph, roots, np.array(sources, np.int64)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(tie_graphs())
 def test_compiled_dijkstra_is_scipys_bit_for_bit(case):
     graph, roots, sources = case
@@ -192,7 +192,7 @@ def test_design_is_the_same_with_and_without_the_dijkstra_thread(monkeypatch):
             assert a == b, field.name
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.integers(1, 60), st.integers(0, 2**32 - 1), st.floats(0.0, 0.5))
 def test_compiled_tree_order_is_scipys_breadth_first_order(n, seed, detached):
     """Random forests (some nodes off the tree, some subtrees not under the root)."""
