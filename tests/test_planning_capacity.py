@@ -203,3 +203,38 @@ def test_joint_plan_moves_sites_off_a_full_leo_area_onto_a_shared_trunk():
     assert np.isinf(plan.prize_usd[fibre]).all()  # no other option left open to them
     # The cheapest to move are the ones nearest the network (their fibre costs least).
     assert set(fibre.tolist()) == set(villages[:12].tolist())
+
+
+def test_joint_plan_is_the_same_with_reasons_only_where_kept(monkeypatch):
+    """``joint_plan`` asks ``decide_sites`` for the reasons of the sites with demand only
+    (the rest are replaced by ``served:on_network`` / ``none:no_demand``): the plan is
+    the one with every reason computed, and ``explain`` leaves "" elsewhere."""
+    from hybridplan.coverage.planning import capacity
+
+    graph, demand, leo_cost, villages = _valley()
+    roots = np.arange(graph.n_nodes) == 0
+    area = np.zeros(graph.n_nodes, np.int64)
+    full = SiteOption("leo_starlink", "satellite", leo_cost, capacity_mbps=np.array([2_000.0]))
+    geo = SiteOption("geo_paksat", "satellite", np.where(demand > 0, 400e3, 0.0))
+    kuiper = SiteOption("leo_kuiper", "satellite", np.where(demand > 0, 90e3, 0.0), False)
+    options = [full, geo, kuiper]
+    fast = joint_plan(graph, roots, 18_019.54, options, demand, area)
+    original = capacity.decide_sites
+
+    def every_reason(*args, explain=None):
+        d = original(*args)
+        wanted = original(*args, explain=explain)
+        np.testing.assert_array_equal(wanted.reason[explain], d.reason[explain])
+        assert set(wanted.reason[~explain]) == {""}
+        return d
+
+    monkeypatch.setattr(capacity, "decide_sites", every_reason)
+    slow = joint_plan(graph, roots, 18_019.54, options, demand, area)
+    assert fast.rounds == slow.rounds == 2
+    for name in ("choice", "chosen_cost_usd", "runner_up", "runner_up_cost_usd", "reason"):
+        np.testing.assert_array_equal(getattr(fast.decision, name), getattr(slow.decision, name))
+    np.testing.assert_array_equal(fast.prize_usd, slow.prize_usd)
+    # the reasons kept are the real ones (capacity, licensing, the shared trunk)
+    assert "fiber:leo_capacity_limited" in set(fast.decision.reason[villages])
+    assert "fiber:leo_not_licensed" in set(fast.decision.reason[villages])
+    assert set(fast.decision.reason[1:21]) == {"none:no_demand"}

@@ -326,7 +326,7 @@ def _family(name: str) -> str:
 
 
 def decide_sites(
-    options: Sequence[SiteOption], demand_mbps, site_area=None, on_fibre_tree=None
+    options: Sequence[SiteOption], demand_mbps, site_area=None, on_fibre_tree=None, explain=None
 ) -> SiteDecision:
     """Choose per site among the licensed options under satellite capacity.
 
@@ -341,6 +341,8 @@ def decide_sites(
     on_fibre_tree : array_like of bool, ``(n_site,)``, optional
         Sites the network design serves: they take the option named ``fiber`` (the tree
         is a joint choice; a site's allocated share may exceed its own alternative).
+    explain : array_like of bool, ``(n_site,)``, optional
+        The sites whose ``reason`` is wanted (the others get ``""``); all by default.
     """
     chosen_options = [o for o in options if o.licensed]
     names = tuple(o.name for o in chosen_options)
@@ -394,8 +396,8 @@ def decide_sites(
     runner = np.where(np.isfinite(runner_cost), runner, -1)
     runner_cost = np.where(runner >= 0, runner_cost, np.nan)
     unlicensed = [o for o in options if not o.licensed]
-    reason = np.empty(n_site, dtype=object)
-    for s in range(n_site):
+    reason = np.empty(n_site, dtype=object) if explain is None else np.full(n_site, "", object)
+    for s in range(n_site) if explain is None else np.flatnonzero(explain).tolist():
         reason[s] = _reason(s, choice[s], result, chosen_options, unlicensed, chosen_cost[s])
     return SiteDecision(names, choice, chosen_cost, runner, runner_cost, reason, result)
 
@@ -515,7 +517,10 @@ def joint_plan(
             fibre_cost,
             detail=np.where(design.served, design.cells_sharing_trunk, 1),
         )
-        decision = decide_sites([fiber, *open_options], demand, site_area, design.served)
+        # reasons only where they are kept (the others are replaced below)
+        decision = decide_sites(
+            [fiber, *open_options], demand, site_area, design.served, explain=needs
+        )
         moved = decision.assignment.capacity_limited & needs
         pref = decision.assignment.preferred
         newly = False
