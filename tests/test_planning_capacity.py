@@ -238,3 +238,47 @@ def test_joint_plan_is_the_same_with_reasons_only_where_kept(monkeypatch):
     assert "fiber:leo_capacity_limited" in set(fast.decision.reason[villages])
     assert "fiber:leo_not_licensed" in set(fast.decision.reason[villages])
     assert set(fast.decision.reason[1:21]) == {"none:no_demand"}
+
+
+def reference_assign(cost, demand, area, cap, fixed):
+    """``assign_with_capacity``'s choice as the plain loop over every free site in regret
+    order (capacity.py before the sites without demand were decided at once)."""
+    cost = np.asarray(cost, float)
+    n_option, n_site = cost.shape
+    ranked = np.argsort(cost, axis=0, kind="stable")
+    sorted_cost = np.take_along_axis(cost, ranked, axis=0)
+    second = sorted_cost[1] if n_option > 1 else np.full(n_site, np.inf)
+    regret = np.full(n_site, np.inf)
+    two = np.isfinite(second)
+    regret[two] = second[two] - sorted_cost[0][two]
+    order = np.lexsort((np.arange(n_site), -regret))
+    load = np.zeros_like(cap)
+    choice = fixed.copy()
+    for s in np.flatnonzero(fixed >= 0):
+        load[fixed[s], area[s]] += demand[s]
+    for s in order[fixed[order] < 0]:
+        for o in ranked[:, s]:
+            if not np.isfinite(cost[o, s]):
+                break
+            if load[o, area[s]] + demand[s] <= cap[o, area[s]]:
+                load[o, area[s]] += demand[s]
+                choice[s] = o
+                break
+    return choice, load
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 40), st.integers(1, 3), st.integers(0, 2**32 - 1))
+def test_sites_without_demand_get_what_the_loop_gives_them(n_option, n_site, n_area, seed):
+    """Random costs (inf, ties), demands (many zero), capacities (some exceeded by the
+    fixed sites alone): the same choices and loads as the loop over every site."""
+    rng = np.random.default_rng(seed)
+    cost = rng.choice([1.0, 2.0, 3.0, np.inf], size=(n_option, n_site))
+    demand = np.where(rng.random(n_site) < 0.5, 0.0, rng.choice([1.0, 2.0, 5.0], n_site))
+    area = rng.integers(0, n_area, n_site)
+    cap = rng.choice([0.0, 1.0, 3.0, 6.0, np.inf], size=(n_option, n_area))
+    fixed = np.where(rng.random(n_site) < 0.3, rng.integers(0, n_option, n_site), -1)
+    got = assign_with_capacity(cost, demand, area, cap, fixed)
+    want_choice, want_load = reference_assign(cost, demand, area, cap, fixed)
+    np.testing.assert_array_equal(got.choice, want_choice)
+    np.testing.assert_array_equal(got.load_mbps, want_load)

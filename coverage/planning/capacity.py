@@ -254,11 +254,24 @@ def assign_with_capacity(
     choice = fixed.copy()
     for s in np.flatnonzero(fixed >= 0).tolist():
         load[fixed[s], area[s]] += demand[s]
-    ranked_l, finite_l = ranked.T.tolist(), np.isfinite(sorted_cost).T.tolist()
-    demand_l, area_l = demand.tolist(), area.tolist()
-    for s in order[fixed[order] < 0].tolist():
-        a, d = area_l[s], demand_l[s]
-        for o, ok in zip(ranked_l[s], finite_l[s], strict=True):
+    free = order[fixed[order] < 0]
+    # A site without demand adds nothing to any load, and takes its first feasible option
+    # with ``load <= cap`` in its area; only the fixed sites can push a load above its
+    # capacity (the others take room only where it is left), so that test gives the same
+    # answer whenever in the order it is made: these sites are decided at once.
+    idle = free[demand[free] == 0.0]
+    if idle.size and not np.any(demand[free] < 0):  # (a negative demand would free room)
+        room = load <= cap  # (n_option, n_area), the same after every later step
+        fits = np.isfinite(sorted_cost[:, idle]) & room[ranked[:, idle], area[idle]]
+        first = np.argmax(fits, axis=0)
+        taken = ranked[first, idle]
+        choice[idle] = np.where(fits.any(axis=0), taken, -1)
+        free = free[demand[free] != 0.0]
+    ranked_l, finite_l = ranked[:, free].T.tolist(), np.isfinite(sorted_cost[:, free]).T.tolist()
+    demand_l, area_l = demand[free].tolist(), area[free].tolist()
+    for k, s in enumerate(free.tolist()):
+        a, d = area_l[k], demand_l[k]
+        for o, ok in zip(ranked_l[k], finite_l[k], strict=True):
             if not ok:
                 break
             if load[o, a] + d <= cap[o, a]:
