@@ -203,3 +203,82 @@ def test_joint_plan_moves_sites_off_a_full_leo_area_onto_a_shared_trunk():
     assert np.isinf(plan.prize_usd[fibre]).all()  # no other option left open to them
     # The cheapest to move are the ones nearest the network (their fibre costs least).
     assert set(fibre.tolist()) == set(villages[:12].tolist())
+
+
+def test_joint_plan_is_the_same_with_reasons_only_where_kept(monkeypatch):
+    """``joint_plan`` asks ``decide_sites`` for the reasons of the sites with demand only
+    (the rest are replaced by ``served:on_network`` / ``none:no_demand``): the plan is
+    the one with every reason computed, and ``explain`` leaves "" elsewhere."""
+    from hybridplan.coverage.planning import capacity
+
+    graph, demand, leo_cost, villages = _valley()
+    roots = np.arange(graph.n_nodes) == 0
+    area = np.zeros(graph.n_nodes, np.int64)
+    full = SiteOption("leo_starlink", "satellite", leo_cost, capacity_mbps=np.array([2_000.0]))
+    geo = SiteOption("geo_paksat", "satellite", np.where(demand > 0, 400e3, 0.0))
+    kuiper = SiteOption("leo_kuiper", "satellite", np.where(demand > 0, 90e3, 0.0), False)
+    options = [full, geo, kuiper]
+    fast = joint_plan(graph, roots, 18_019.54, options, demand, area)
+    original = capacity.decide_sites
+
+    def every_reason(*args, explain=None):
+        d = original(*args)
+        wanted = original(*args, explain=explain)
+        np.testing.assert_array_equal(wanted.reason[explain], d.reason[explain])
+        assert set(wanted.reason[~explain]) == {""}
+        return d
+
+    monkeypatch.setattr(capacity, "decide_sites", every_reason)
+    slow = joint_plan(graph, roots, 18_019.54, options, demand, area)
+    assert fast.rounds == slow.rounds == 2
+    for name in ("choice", "chosen_cost_usd", "runner_up", "runner_up_cost_usd", "reason"):
+        np.testing.assert_array_equal(getattr(fast.decision, name), getattr(slow.decision, name))
+    np.testing.assert_array_equal(fast.prize_usd, slow.prize_usd)
+    # the reasons kept are the real ones (capacity, licensing, the shared trunk)
+    assert "fiber:leo_capacity_limited" in set(fast.decision.reason[villages])
+    assert "fiber:leo_not_licensed" in set(fast.decision.reason[villages])
+    assert set(fast.decision.reason[1:21]) == {"none:no_demand"}
+
+
+def reference_assign(cost, demand, area, cap, fixed):
+    """``assign_with_capacity``'s choice as the plain loop over every free site in regret
+    order (capacity.py before the sites without demand were decided at once)."""
+    cost = np.asarray(cost, float)
+    n_option, n_site = cost.shape
+    ranked = np.argsort(cost, axis=0, kind="stable")
+    sorted_cost = np.take_along_axis(cost, ranked, axis=0)
+    second = sorted_cost[1] if n_option > 1 else np.full(n_site, np.inf)
+    regret = np.full(n_site, np.inf)
+    two = np.isfinite(second)
+    regret[two] = second[two] - sorted_cost[0][two]
+    order = np.lexsort((np.arange(n_site), -regret))
+    load = np.zeros_like(cap)
+    choice = fixed.copy()
+    for s in np.flatnonzero(fixed >= 0):
+        load[fixed[s], area[s]] += demand[s]
+    for s in order[fixed[order] < 0]:
+        for o in ranked[:, s]:
+            if not np.isfinite(cost[o, s]):
+                break
+            if load[o, area[s]] + demand[s] <= cap[o, area[s]]:
+                load[o, area[s]] += demand[s]
+                choice[s] = o
+                break
+    return choice, load
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 40), st.integers(1, 3), st.integers(0, 2**32 - 1))
+def test_sites_without_demand_get_what_the_loop_gives_them(n_option, n_site, n_area, seed):
+    """Random costs (inf, ties), demands (many zero), capacities (some exceeded by the
+    fixed sites alone): the same choices and loads as the loop over every site."""
+    rng = np.random.default_rng(seed)
+    cost = rng.choice([1.0, 2.0, 3.0, np.inf], size=(n_option, n_site))
+    demand = np.where(rng.random(n_site) < 0.5, 0.0, rng.choice([1.0, 2.0, 5.0], n_site))
+    area = rng.integers(0, n_area, n_site)
+    cap = rng.choice([0.0, 1.0, 3.0, 6.0, np.inf], size=(n_option, n_area))
+    fixed = np.where(rng.random(n_site) < 0.3, rng.integers(0, n_option, n_site), -1)
+    got = assign_with_capacity(cost, demand, area, cap, fixed)
+    want_choice, want_load = reference_assign(cost, demand, area, cap, fixed)
+    np.testing.assert_array_equal(got.choice, want_choice)
+    np.testing.assert_array_equal(got.load_mbps, want_load)

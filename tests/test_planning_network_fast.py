@@ -7,8 +7,10 @@ import dataclasses
 import h3
 import numpy as np
 import pytest
-from hybridplan.coverage.planning import network
+from hybridplan.coverage.planning import network, network_fast
 from hybridplan.coverage.planning.cell_graph import cell_graph
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.sparse.csgraph import dijkstra
 
 
@@ -105,3 +107,125 @@ def test_design_network_is_unchanged_with_the_compiled_loops(monkeypatch):
             np.testing.assert_array_equal(a, b, err_msg=field.name)
         else:
             assert a == b, field.name
+
+
+# --------------------------------------------------------------------------- Dijkstra
+
+
+def reference_regrow(c, tree, net_prize):
+    """The regrow candidate with scipy's Dijkstra and the edge found by binary search
+    (network.py before the compiled Dijkstra)."""
+    nodes = np.flatnonzero(tree.parent >= 0).tolist() + [c.root]
+    _, pred, _ = dijkstra(
+        c.matrix, directed=False, indices=nodes, min_only=True, return_predecessors=True
+    )
+    pred = pred.astype(np.int64)
+    pred[nodes] = tree.parent[nodes]
+    parent, edge = network._tree_from_predecessors(c, pred)
+    return network._strong_prune(c, parent, edge, net_prize)
+
+
+@st.composite
+def tie_graphs(draw):
+    """Small random graphs with integer costs (many equal distances: the tie rules
+    decide the predecessors), some nodes merged into the root, random sources."""
+    n = draw(st.integers(3, 40))
+    m = draw(st.integers(1, 4 * n))
+    i = np.array(draw(st.lists(st.integers(0, n - 1), min_size=m, max_size=m)))
+    j = np.array(draw(st.lists(st.integers(0, n - 1), min_size=m, max_size=m)))
+    cost = np.array(draw(st.lists(st.integers(0, 3), min_size=m, max_size=m)), float)
+    keep = i != j
+    graph = network.FibreGraph.from_edges(n, i[keep], j[keep], cost[keep] * 1000.0)
+    roots = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
+    roots[draw(st.integers(0, n - 1))] = True
+    sources = draw(st.lists(st.integers(0, n), min_size=1, max_size=n + 1, unique=True))
+    return graph, roots, np.array(sources, np.int64)
+
+
+@settings(max_examples=150, deadline=None)
+@given(tie_graphs())
+def test_compiled_dijkstra_is_scipys_bit_for_bit(case):
+    graph, roots, sources = case
+    c = network._contract(graph, roots)
+    want_d, want_p, _ = dijkstra(
+        c.matrix, directed=False, indices=sources, min_only=True, return_predecessors=True
+    )
+    dist, pred, pred_edge = network_fast.multi_source_dijkstra(sources, c.n, *c.lists)
+    np.testing.assert_array_equal(dist, want_d)
+    np.testing.assert_array_equal(pred, want_p.astype(np.int64))
+    has = pred >= 0
+    np.testing.assert_array_equal(
+        pred_edge[has], network_fast.edge_of_links(c.a, c.b, c.n, pred[has], np.flatnonzero(has))
+    )
+    assert np.all(pred_edge[~has] == -1)
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_regrow_is_unchanged_with_the_compiled_dijkstra(seed):
+    graph, prize, roots = _grid_graph(seed)
+    c = network._contract(graph, roots)
+    net = network._net_prizes(c, prize, roots, np.zeros(graph.n_nodes), 1e12)
+    _, pred = dijkstra(c.matrix, directed=False, indices=c.root, return_predecessors=True)
+    tree = network._strong_prune(c, *network._tree_from_predecessors(c, pred), net * 3.0)
+    assert (tree.parent >= 0).sum() > 5
+    for _ in range(3):  # a few rounds of regrowing, each from the last
+        want = reference_regrow(c, tree, net)
+        got = network._regrow(c, tree, net)
+        np.testing.assert_array_equal(got.parent, want.parent)
+        np.testing.assert_array_equal(got.edge, want.edge)
+        assert got.objective == want.objective
+        tree = network._respan(c, want, net * 2.0, with_neighbours=True)
+
+
+def test_design_is_the_same_with_and_without_the_dijkstra_thread(monkeypatch):
+    graph, prize, roots = _grid_graph(7, radius=12)
+    # no exact polish: its time budget would make the comparison depend on the load
+    threaded = network.design_network(graph, prize, roots, 5_000.0, exact_trunks=0)
+    assert threaded.rounds > 0
+    monkeypatch.setattr(network, "_dijkstra_thread", lambda: None)
+    serial = network.design_network(graph, prize, roots, 5_000.0, exact_trunks=0)
+    for field in dataclasses.fields(serial):
+        a, b = getattr(threaded, field.name), getattr(serial, field.name)
+        if isinstance(b, np.ndarray):
+            np.testing.assert_array_equal(a, b, err_msg=field.name)
+        else:
+            assert a == b, field.name
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 60), st.integers(0, 2**32 - 1), st.floats(0.0, 0.5))
+def test_compiled_tree_order_is_scipys_breadth_first_order(n, seed, detached):
+    """Random forests (some nodes off the tree, some subtrees not under the root)."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import breadth_first_order
+
+    rng = np.random.default_rng(seed)
+    perm = rng.permutation(n)
+    root = int(perm[0])
+    parent = np.full(n, -1, np.int64)
+    for k in range(1, n):
+        if rng.random() >= detached:  # else a node off the tree (its own subtree root)
+            parent[perm[k]] = perm[rng.integers(0, k)]
+    child = np.flatnonzero(parent >= 0)
+    matrix = csr_matrix((np.ones(child.size), (parent[child], child)), shape=(n, n))
+    want = breadth_first_order(matrix, root, directed=True, return_predecessors=False)
+    np.testing.assert_array_equal(network_fast.tree_order(parent, root), want)
+
+
+@pytest.mark.parametrize("seed", [8, 9])
+def test_true_distances_are_the_loops_sums(seed):
+    """The stand-alone fibre distances (true costs along the shortest-path tree): the
+    compiled sums equal the Python loop's, bit for bit, and inf off the tree."""
+    graph, _, roots = _grid_graph(seed)
+    c = network._contract(graph, roots)
+    dist, pred = dijkstra(c.matrix, directed=False, indices=c.root, return_predecessors=True)
+    parent, edge = network._tree_from_predecessors(c, pred.astype(np.int64))
+    want = np.full(c.n, np.inf)
+    want[c.root] = 0.0
+    for v in network._tree_order(c, parent).tolist()[1:]:
+        want[v] = want[parent[v]] + c.cost[edge[v]]
+    want = np.where(np.isfinite(dist), want, np.inf)
+    got = network._true_distances(c, parent, edge, dist)
+    np.testing.assert_array_equal(got, want)
+    assert np.isfinite(got).sum() > 100
+    np.testing.assert_allclose(got, dist, rtol=1e-9, atol=1e-3)  # eps-raised zero costs

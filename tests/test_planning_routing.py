@@ -233,3 +233,43 @@ def test_a_real_district_costs_the_same_at_res_6_7_and_8():
         np.testing.assert_array_equal(other["choice"], first["choice"])
         np.testing.assert_allclose(other["cost"], first["cost"], rtol=1e-9)
         assert other["total"] == pytest.approx(first["total"], rel=1e-9)
+
+
+@pytest.mark.parametrize("resolution", [6, 7])
+def test_with_network_is_the_routing_grid_of_the_plan_with_more_network(resolution):
+    """``RoutingGrid.with_network`` (the planned-route valuation's grid with the route)
+    equals a routing grid built afresh on the plan with the route, and shares the cell
+    graph."""
+    from hybridplan.coverage.planning.decide import plan_sites
+
+    lat, lon, people = _villages(3, 25)
+    plan = _plan(resolution, lat, lon, people, 0.0)
+    spec = PlanningSpec()
+    sites = plan_sites(plan, spec)
+    before = routing_grid(plan, sites)
+    edges = before.cell_graph()
+    p = "routing_" if resolution != ROUTING else ""
+    dim = plan[f"{p}on_network"].dims
+    on = plan[f"{p}on_network"].values.copy()
+    weighted = plan[f"{p}fiber_weighted_km"].values.copy()
+    built = np.arange(3, on.size, 9)  # a route's cells: on the network, paths shorter
+    on[built] = 1
+    weighted = np.fmin(weighted, 0.5 * weighted)
+    weighted[built] = 0.0
+    weighted[0] = np.nan  # no path: inf on the grid
+    with_plan = plan.assign(
+        {f"{p}on_network": (dim, on), f"{p}fiber_weighted_km": (dim, weighted)}
+    )
+    want = routing_grid(with_plan, sites)
+    got = before.with_network(with_plan)
+    assert got.on_network.sum() == before.on_network.sum() + built.size
+    assert np.isinf(got.weighted_km[0])
+    for name in ("cell", "lat_deg", "lon_deg", "on_network", "weighted_km", "terrain_factor"):
+        np.testing.assert_array_equal(getattr(got, name), getattr(want, name), err_msg=name)
+    for k in range(4):
+        np.testing.assert_array_equal(got.microwave[k], want.microwave[k])
+    assert (got.site_cells != want.site_cells).nnz == 0
+    assert (got.plan_cells != want.plan_cells).nnz == 0
+    assert got.cell_graph() is edges  # shared, not built again
+    for a, b in zip(edges, want.cell_graph(), strict=True):
+        np.testing.assert_array_equal(a, b)

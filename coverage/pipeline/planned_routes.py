@@ -130,10 +130,11 @@ def _meets_network(decision: Decision, routing: RoutingGrid) -> tuple[np.ndarray
     return trunk, meets
 
 
-def _reasons(plan, sites, with_plan, without: Decision, after: Decision, before):
+def _reasons(plan, routings, without: Decision, after: Decision, before):
     """Why target sites leave fibre or terrestrial backhaul with the route
     (:func:`explain_losses`), and the same in words with the median costs of those sites.
-    ``without`` is the plan's own decision (its trunks)."""
+    ``without`` is the plan's own decision (its trunks); ``routings``: the routing grids
+    without and with the route."""
     target = plan["site_target"].values.astype(bool)
     after_names = _site_technology(after.site.meanings, after.site.code)
     leaves = target & (
@@ -142,9 +143,8 @@ def _reasons(plan, sites, with_plan, without: Decision, after: Decision, before)
     )
     if not leaves.any():
         return {}, ""
-    routing_before = routing_grid(plan, sites)
+    routing_before, routing_after = routings
     old_trunk, _ = _meets_network(without, routing_before)
-    routing_after = routing_grid(with_plan, sites)
     _, meets = _meets_network(after, routing_after)
     new_root = routing_after.on_network & ~routing_before.on_network
     via = (meets >= 0) & new_root[np.maximum(meets, 0)]
@@ -208,12 +208,16 @@ def value_routes(
         sites = plan_sites(plan, spec) if sites is None else sites
         own = decide(plan, spec, licensed, sites) if own is None else own  # the plan's
         with_plan = _with_route(plan, inputs, route)
-        without, with_route = _best_pair(plan, with_plan, spec, licensed, sites, own)
+        # the routing grids without and with the route: the same cells, sites and cell
+        # graph, only the network differs (decided on once each, not per decision)
+        routing = own.routing if own.routing is not None else routing_grid(plan, sites)
+        routings = (routing, routing.with_network(with_plan))
+        without, with_route = _best_pair(plan, with_plan, spec, licensed, sites, own, routings)
         total = [_total(d, target) for d in (own, without, with_route)]
         before = _site_technology(without.site.meanings, without.site.code)
         after = _site_technology(with_route.site.meanings, with_route.site.code)
         value = route_value(None, None, people, target, before, after, total[1], total[2])
-        reasons, note = _reasons(plan, sites, with_plan, without, with_route, before)
+        reasons, note = _reasons(plan, routings, without, with_route, before)
         if total[1] < total[0] * (1.0 - 1e-9):
             note = (
                 f"the plan without the route, grown again from the tree with it, costs USD "
@@ -230,8 +234,9 @@ def _total(decision: Decision, target: np.ndarray) -> float:
     return float(np.nansum(np.where(target, decision.site.chosen_cost_usd, np.nan)))
 
 
-def _best_pair(plan, with_plan, spec, licensed, sites, own: Decision):
-    """The best plans found without and with the route, each grown from the other's tree.
+def _best_pair(plan, with_plan, spec, licensed, sites, own: Decision, routings):
+    """The best plans found without and with the route, each grown from the other's tree
+    (``routings``: the routing grids without and with the route).
 
     The trunk design is a heuristic: decided afresh with the route it may lay trunks
     hundreds of km away otherwise (all Pakistan, the transit route: 923 of the 1,126 sites
@@ -249,14 +254,14 @@ def _best_pair(plan, with_plan, spec, licensed, sites, own: Decision):
         if decision.network is None:
             return decision
         start = tree_start(decision.network, sites.n_sites)
-        # without the route the routing grid (and its cell graph) is the plan's own
-        routing = own.routing if ground is plan else None
+        routing = routings[0] if ground is plan else routings[1]
         return decide(ground, spec, licensed, sites, start=start, routing=routing)
 
     def better(a, b):
         return b if _total(b, target) < _total(a, target) * (1.0 - 1e-12) else a
 
-    with_route = better(decide(with_plan, spec, licensed, sites), grown(with_plan, own))
+    fresh = decide(with_plan, spec, licensed, sites, routing=routings[1])
+    with_route = better(fresh, grown(with_plan, own))
     without = better(own, grown(plan, with_route))
     if without is not own:
         with_route = better(with_route, grown(with_plan, without))

@@ -254,11 +254,24 @@ def assign_with_capacity(
     choice = fixed.copy()
     for s in np.flatnonzero(fixed >= 0).tolist():
         load[fixed[s], area[s]] += demand[s]
-    ranked_l, finite_l = ranked.T.tolist(), np.isfinite(sorted_cost).T.tolist()
-    demand_l, area_l = demand.tolist(), area.tolist()
-    for s in order[fixed[order] < 0].tolist():
-        a, d = area_l[s], demand_l[s]
-        for o, ok in zip(ranked_l[s], finite_l[s], strict=True):
+    free = order[fixed[order] < 0]
+    # A site without demand adds nothing to any load, and takes its first feasible option
+    # with ``load <= cap`` in its area; only the fixed sites can push a load above its
+    # capacity (the others take room only where it is left), so that test gives the same
+    # answer whenever in the order it is made: these sites are decided at once.
+    idle = free[demand[free] == 0.0]
+    if idle.size and not np.any(demand[free] < 0):  # (a negative demand would free room)
+        room = load <= cap  # (n_option, n_area), the same after every later step
+        fits = np.isfinite(sorted_cost[:, idle]) & room[ranked[:, idle], area[idle]]
+        first = np.argmax(fits, axis=0)
+        taken = ranked[first, idle]
+        choice[idle] = np.where(fits.any(axis=0), taken, -1)
+        free = free[demand[free] != 0.0]
+    ranked_l, finite_l = ranked[:, free].T.tolist(), np.isfinite(sorted_cost[:, free]).T.tolist()
+    demand_l, area_l = demand[free].tolist(), area[free].tolist()
+    for k, s in enumerate(free.tolist()):
+        a, d = area_l[k], demand_l[k]
+        for o, ok in zip(ranked_l[k], finite_l[k], strict=True):
             if not ok:
                 break
             if load[o, a] + d <= cap[o, a]:
@@ -326,7 +339,7 @@ def _family(name: str) -> str:
 
 
 def decide_sites(
-    options: Sequence[SiteOption], demand_mbps, site_area=None, on_fibre_tree=None
+    options: Sequence[SiteOption], demand_mbps, site_area=None, on_fibre_tree=None, explain=None
 ) -> SiteDecision:
     """Choose per site among the licensed options under satellite capacity.
 
@@ -341,6 +354,8 @@ def decide_sites(
     on_fibre_tree : array_like of bool, ``(n_site,)``, optional
         Sites the network design serves: they take the option named ``fiber`` (the tree
         is a joint choice; a site's allocated share may exceed its own alternative).
+    explain : array_like of bool, ``(n_site,)``, optional
+        The sites whose ``reason`` is wanted (the others get ``""``); all by default.
     """
     chosen_options = [o for o in options if o.licensed]
     names = tuple(o.name for o in chosen_options)
@@ -394,8 +409,8 @@ def decide_sites(
     runner = np.where(np.isfinite(runner_cost), runner, -1)
     runner_cost = np.where(runner >= 0, runner_cost, np.nan)
     unlicensed = [o for o in options if not o.licensed]
-    reason = np.empty(n_site, dtype=object)
-    for s in range(n_site):
+    reason = np.empty(n_site, dtype=object) if explain is None else np.full(n_site, "", object)
+    for s in range(n_site) if explain is None else np.flatnonzero(explain).tolist():
         reason[s] = _reason(s, choice[s], result, chosen_options, unlicensed, chosen_cost[s])
     return SiteDecision(names, choice, chosen_cost, runner, runner_cost, reason, result)
 
@@ -515,7 +530,10 @@ def joint_plan(
             fibre_cost,
             detail=np.where(design.served, design.cells_sharing_trunk, 1),
         )
-        decision = decide_sites([fiber, *open_options], demand, site_area, design.served)
+        # reasons only where they are kept (the others are replaced below)
+        decision = decide_sites(
+            [fiber, *open_options], demand, site_area, design.served, explain=needs
+        )
         moved = decision.assignment.capacity_limited & needs
         pref = decision.assignment.preferred
         newly = False

@@ -34,15 +34,24 @@ allocations add up to the tree's edge cost exactly.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import breadth_first_order, dijkstra, minimum_spanning_tree
+from scipy.sparse.csgraph import breadth_first_order, minimum_spanning_tree
 
 from ..errors import CoverageError
 from .economics import FiberCosts, FinanceAssumptions, annuity_factor
-from .network_fast import edge_of_links, prune_passes
+from .network_fast import (
+    adjacency,
+    edges_between,
+    multi_source_dijkstra,
+    path_sums,
+    prune_passes,
+    tree_order,
+)
 
 #: Edge status codes of :class:`FibreGraph` (``edge_status``).
 EDGE_NEW, EDGE_PLANNED, EDGE_PLANNED_BUILT = 0, 1, 2
@@ -234,7 +243,8 @@ class NetworkDesign:
 @dataclass(frozen=True)
 class _Contracted:
     """The graph with all roots merged into node ``root`` (= n_nodes); parallel edges
-    reduced to the cheapest; ``orig`` maps each contracted edge to a graph edge."""
+    reduced to the cheapest; ``orig`` maps each contracted edge to a graph edge;
+    ``lists``: ``matrix`` as the two CSR lists of :func:`.network_fast.adjacency`."""
 
     n: int  # nodes in the contracted graph (n_nodes + 1)
     root: int
@@ -243,6 +253,7 @@ class _Contracted:
     cost: np.ndarray
     orig: np.ndarray
     matrix: sp.csr_matrix
+    lists: tuple = ()
 
 
 def _contract(graph: FibreGraph, root_mask: np.ndarray) -> _Contracted:
@@ -258,8 +269,10 @@ def _contract(graph: FibreGraph, root_mask: np.ndarray) -> _Contracted:
     first = np.ones(lo.size, dtype=bool)
     first[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
     lo, hi, cost, orig = lo[first], hi[first], cost[first], orig[first]
-    matrix = sp.csr_matrix((np.maximum(cost, _EPS_USD), (lo, hi)), shape=(n + 1, n + 1))
-    return _Contracted(n + 1, n, lo, hi, cost, orig, matrix)
+    weight = np.maximum(cost, _EPS_USD)
+    matrix = sp.csr_matrix((weight, (lo, hi)), shape=(n + 1, n + 1))
+    fwd, back = adjacency(lo, hi, weight, n + 1)
+    return _Contracted(n + 1, n, lo, hi, cost, orig, matrix, (*fwd, *back))
 
 
 # --------------------------------------------------------------------------- pruning
@@ -276,10 +289,10 @@ class _Tree:
 
 
 def _tree_order(c: _Contracted, parent: np.ndarray) -> np.ndarray:
-    """Nodes of the tree given by ``parent`` in breadth-first order from the root."""
-    child = np.flatnonzero(parent >= 0)
-    tree = sp.csr_matrix((np.ones(child.size), (parent[child], child)), shape=(c.n, c.n))
-    return breadth_first_order(tree, c.root, directed=True, return_predecessors=False)
+    """Nodes of the tree given by ``parent`` in breadth-first order from the root
+    (:func:`.network_fast.tree_order`: scipy's ``breadth_first_order`` of the tree's
+    matrix, node for node)."""
+    return tree_order(np.asarray(parent, np.int64), int(c.root))
 
 
 def _strong_prune(
@@ -306,26 +319,40 @@ def _objective(c: _Contracted, parent: np.ndarray, edge: np.ndarray, net_prize) 
 
 
 def _tree_from_predecessors(c: _Contracted, pred: np.ndarray) -> tuple:
-    """``(parent, edge)`` of the tree given by Dijkstra's predecessors (edges found by
-    binary search in the sorted contracted edges)."""
+    """``(parent, edge)`` of the tree given by Dijkstra's predecessors (edges found in
+    the contracted graph's adjacency lists, :func:`.network_fast.edges_between`)."""
     parent = np.where(pred >= 0, pred, -1).astype(np.int64)
     parent[c.root] = -1
     edge = np.full(c.n, -1, np.int64)
     child = np.flatnonzero(parent >= 0)
     if child.size:
-        edge[child] = edge_of_links(c.a, c.b, c.n, parent[child], child)
+        found = edges_between(*c.lists[:2], c.lists[3], parent[child], child)
+        if np.any(found < 0):
+            raise KeyError("a predecessor link is not an edge of the contracted graph")
+        edge[child] = found
     return parent, edge
 
 
-def _regrow(c: _Contracted, tree: _Tree, net_prize) -> _Tree:
-    """Shortest paths from every node to the current tree, grafted on, then pruned."""
-    nodes = np.flatnonzero(tree.parent >= 0).tolist() + [c.root]
-    _, pred, _ = dijkstra(
-        c.matrix, directed=False, indices=nodes, min_only=True, return_predecessors=True
-    )
-    pred = pred.astype(np.int64)
+def _shortest_to_tree(c: _Contracted, tree: _Tree):
+    """Dijkstra from the tree's nodes (and the root) over the whole graph:
+    ``(nodes, pred, pred_edge)`` (:func:`.network_fast.multi_source_dijkstra`, scipy's
+    ``dijkstra(min_only=True)`` step for step; compiled without the GIL, so it runs
+    beside the other candidates of a local-search round)."""
+    nodes = np.append(np.flatnonzero(tree.parent >= 0), c.root)
+    _, pred, pred_edge = multi_source_dijkstra(nodes, c.n, *c.lists)
+    return nodes, pred, pred_edge
+
+
+def _regrow(c: _Contracted, tree: _Tree, net_prize, paths=None) -> _Tree:
+    """Shortest paths from every node to the current tree, grafted on, then pruned;
+    ``paths``: :func:`_shortest_to_tree` of ``tree`` if already computed."""
+    nodes, pred, pred_edge = _shortest_to_tree(c, tree) if paths is None else paths
     pred[nodes] = tree.parent[nodes]
-    parent, edge = _tree_from_predecessors(c, pred)
+    parent = np.where(pred >= 0, pred, -1)
+    parent[c.root] = -1
+    edge = pred_edge
+    edge[nodes] = tree.edge[nodes]
+    edge[parent < 0] = -1
     return _strong_prune(c, parent, edge, net_prize)
 
 
@@ -421,6 +448,13 @@ def _net_prizes(c: _Contracted, prize, roots, site, big_usd):
     return net
 
 
+def _dijkstra_thread() -> ThreadPoolExecutor | None:
+    """A second thread for the local search's Dijkstra when this process may use two
+    cores (None: all on the calling thread; the results are the same either way)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return ThreadPoolExecutor(1, "pcst-dijkstra") if (cores or 1) > 1 else None
+
+
 #: Largest graph on which key-vertex moves run by default [nodes].
 VERTEX_MOVES_MAX_NODES = 2_000
 #: Prize multipliers of the starting trees of the multi-start local search.
@@ -508,14 +542,22 @@ def _exact_polish(
     return best
 
 
-def _local_search(c: _Contracted, tree: _Tree, net, max_rounds: int, vertex_budget: int):
-    """Regrow / re-span / vertex moves, each pruned, until nothing lowers the objective."""
+def _local_search(
+    c: _Contracted, tree: _Tree, net, max_rounds: int, vertex_budget: int, pool=None
+):
+    """Regrow / re-span / vertex moves, each pruned, until nothing lowers the objective;
+    ``pool``: a thread (:func:`_dijkstra_thread`) for the regrow's Dijkstra."""
     rounds = 0
     for _ in range(max_rounds):
-        candidates = [
-            _regrow(c, tree, net),
+        # the regrow's Dijkstra (compiled, no GIL) on a second thread beside the respans
+        paths = pool.submit(_shortest_to_tree, c, tree) if pool is not None else None
+        respans = [
             _respan(c, tree, net, with_neighbours=False),
             _respan(c, tree, net, with_neighbours=True),
+        ]
+        candidates = [
+            _regrow(c, tree, net, None if paths is None else paths.result()),
+            *respans,
         ]
         if vertex_budget > 0:
             candidates.append(_vertex_moves(c, tree, net, vertex_budget))
@@ -581,24 +623,33 @@ def design_network(
         vertex_budget = 400 if c.n <= VERTEX_MOVES_MAX_NODES else 0
     big = 2.0 * float(c.cost.sum()) + 1.0  # an inf prize: must connect if it can
     net = _net_prizes(c, prize, roots, site, big)
-    dist, pred = dijkstra(c.matrix, directed=False, indices=c.root, return_predecessors=True)
-    parent, edge = _tree_from_predecessors(c, pred.astype(np.int64))
+    dist, pred, edge = multi_source_dijkstra(np.array([c.root]), c.n, *c.lists)
+    parent = np.where(pred >= 0, pred, -1)
+    parent[c.root] = -1
+    edge[parent < 0] = -1
     best = _strong_prune(c, parent, edge, net)
     rounds = 0
-    if start_in_tree is not None:  # a warm start, improved locally (see the docstring)
-        nodes = np.append(np.broadcast_to(np.asarray(start_in_tree, bool), (graph.n_nodes,)), True)
-        best, rounds = _local_search(
-            c, _span_and_prune(c, nodes, net), net, max_rounds, vertex_budget
-        )
-        exact_trunks = 0
-    # Multi-start: trees grown for inflated prizes hold the nodes a shared trunk could
-    # reach; re-spanning and pruning them at the true prizes, then local search.
-    for scale in START_PRIZE_SCALES if start_in_tree is None else ():
-        start = best if scale == 1.0 else _strong_prune(c, parent, edge, net * scale)
-        start = _Tree(start.parent, start.edge, _objective(c, start.parent, start.edge, net))
-        tree, n_rounds = _local_search(c, start, net, max_rounds, vertex_budget)
-        if tree.objective < best.objective - 1e-9 * max(1.0, abs(best.objective)):
-            best, rounds = tree, n_rounds
+    pool = _dijkstra_thread()
+    try:
+        if start_in_tree is not None:  # a warm start, improved locally (see the docstring)
+            nodes = np.append(
+                np.broadcast_to(np.asarray(start_in_tree, bool), (graph.n_nodes,)), True
+            )
+            best, rounds = _local_search(
+                c, _span_and_prune(c, nodes, net), net, max_rounds, vertex_budget, pool
+            )
+            exact_trunks = 0
+        # Multi-start: trees grown for inflated prizes hold the nodes a shared trunk could
+        # reach; re-spanning and pruning them at the true prizes, then local search.
+        for scale in START_PRIZE_SCALES if start_in_tree is None else ():
+            start = best if scale == 1.0 else _strong_prune(c, parent, edge, net * scale)
+            start = _Tree(start.parent, start.edge, _objective(c, start.parent, start.edge, net))
+            tree, n_rounds = _local_search(c, start, net, max_rounds, vertex_budget, pool)
+            if tree.objective < best.objective - 1e-9 * max(1.0, abs(best.objective)):
+                best, rounds = tree, n_rounds
+    finally:
+        if pool is not None:
+            pool.shutdown()
     if exact_trunks > 0:
         polished = _exact_polish(
             c, best, net, exact_trunks, EXACT_CLUSTER_NODES, EXACT_BUDGET_S
@@ -643,10 +694,8 @@ def capped_shares(share, served, trunk, headroom) -> np.ndarray:
 
 
 def _true_distances(c: _Contracted, parent, edge, dist) -> np.ndarray:
-    out = np.full(c.n, np.inf)
-    out[c.root] = 0.0
-    for v in _tree_order(c, parent).tolist()[1:]:
-        out[v] = out[parent[v]] + c.cost[edge[v]]
+    order = _tree_order(c, parent)
+    out = path_sums(order, np.asarray(parent, np.int64), np.asarray(edge, np.int64), c.cost, c.n)
     return np.where(np.isfinite(dist), out, np.inf)
 
 

@@ -7,6 +7,14 @@ strong pruning (219 calls, 41 s) and the tree from Dijkstra's predecessors (210 
 :func:`edge_of_links` do the same work (the same floating-point operations in the same
 order, so the same trees bit for bit) in a few milliseconds per call; ``network.py``
 calls them, and ``tests/test_planning_network_fast.py`` keeps the loops as the reference.
+
+Then the local search's own graph work (cProfile, the same run): the regrow's Dijkstra
+from the tree (474 calls, 65 s of 255 s profiled), the edge of each predecessor link
+(binary search over all edges, 12 s) and the breadth-first order of every candidate tree
+(8 s). :func:`multi_source_dijkstra`, :func:`edges_between` and :func:`tree_order` do
+them step for step as scipy does (the same distances, predecessors and orders, checked
+against scipy on random graphs full of ties), compiled without the GIL, so
+``network._local_search`` runs the Dijkstra on a second thread beside the re-spans.
 """
 
 from __future__ import annotations
@@ -52,3 +60,176 @@ def edge_of_links(a: np.ndarray, b: np.ndarray, n: int, parent: np.ndarray, chil
     if np.any(at >= keys.size) or np.any(keys[np.minimum(at, keys.size - 1)] != want):
         raise KeyError("a predecessor link is not an edge of the contracted graph")
     return at
+
+
+def adjacency(a: np.ndarray, b: np.ndarray, cost: np.ndarray, n: int):
+    """The contracted graph's edges (``a < b``, unique, sorted by ``(a, b)``) as the two
+    CSR lists scipy's undirected Dijkstra scans: ``(indptr, indices, weight, edge)`` of
+    the matrix ``(a, b)`` (rows ``a``) and of its transpose (rows ``b``, the ``a``
+    ascending, as ``csr.T.tocsr()`` orders them); ``edge`` is the edge index of each
+    entry."""
+    a = np.asarray(a, np.int64)
+    b = np.asarray(b, np.int64)
+    weight = np.asarray(cost, np.float64)
+    eid = np.arange(a.size, dtype=np.int64)
+    fwd = (np.concatenate([[0], np.cumsum(np.bincount(a, minlength=n))]), b, weight, eid)
+    order = np.argsort(b, kind="stable")  # a ascending within each b
+    back = (
+        np.concatenate([[0], np.cumsum(np.bincount(b, minlength=n))]),
+        a[order],
+        weight[order],
+        eid[order],
+    )
+    return fwd, back
+
+
+@njit(cache=True, nogil=True)
+def _before(d1, i1, d2, i2):  # pragma: no cover - compiled
+    # scipy's queue pops the largest (-distance, index): the nearest, ties to the larger index
+    return d1 < d2 or (d1 == d2 and i1 > i2)
+
+
+@njit(cache=True, nogil=True)
+def multi_source_dijkstra(
+    sources, n, indptr, indices, weight, eid, t_indptr, t_indices, t_weight, t_eid
+):  # pragma: no cover - compiled
+    """``scipy.sparse.csgraph.dijkstra(directed=False, indices=sources, min_only=True,
+    return_predecessors=True)`` on the graph given by :func:`adjacency`, bit for bit;
+    also the edge to each node's predecessor. Returns ``(dist, pred, pred_edge)``
+    (inf, -9999, -1 where none).
+
+    scipy 1.17's algorithm step for step: a binary heap of ``(distance, node)`` that pops
+    the nearest first, ties to the larger node (scipy's ``priority_queue`` of
+    ``(-distance, node)`` pairs), stale entries skipped; a node's forward list scanned
+    before its transposed one; a label replaced only by a strictly shorter distance.
+    The nodes are scanned in the same order with the same labels, so every distance and
+    predecessor is the same. Compiled without the GIL: it runs on a second thread beside
+    Python work.
+    """
+    dist = np.full(n, np.inf)
+    pred = np.full(n, -9999, np.int64)
+    pred_edge = np.full(n, -1, np.int64)
+    cap = sources.size + indices.size + t_indices.size + 1
+    hd = np.empty(cap, np.float64)
+    hi = np.empty(cap, np.int64)
+    size = 0
+    for s in sources:
+        dist[s] = 0.0
+        k = size  # push (0, s)
+        size += 1
+        while k > 0:
+            p = (k - 1) >> 1
+            if _before(0.0, s, hd[p], hi[p]):
+                hd[k], hi[k] = hd[p], hi[p]
+                k = p
+            else:
+                break
+        hd[k], hi[k] = 0.0, s
+    while size > 0:
+        d, v = hd[0], hi[0]
+        size -= 1
+        ld, li = hd[size], hi[size]  # pop: the last entry sifts down from the top
+        k = 0
+        while True:
+            c = 2 * k + 1
+            if c >= size:
+                break
+            if c + 1 < size and _before(hd[c + 1], hi[c + 1], hd[c], hi[c]):
+                c += 1
+            if _before(hd[c], hi[c], ld, li):
+                hd[k], hi[k] = hd[c], hi[c]
+                k = c
+            else:
+                break
+        hd[k], hi[k] = ld, li
+        if dist[v] < d:  # stale
+            continue
+        for side in range(2):
+            ptr = indptr if side == 0 else t_indptr
+            idx = indices if side == 0 else t_indices
+            w = weight if side == 0 else t_weight
+            ed = eid if side == 0 else t_eid
+            for j in range(ptr[v], ptr[v + 1]):
+                u = idx[j]
+                nd = d + w[j]
+                if dist[u] > nd:
+                    dist[u] = nd
+                    pred[u] = v
+                    pred_edge[u] = ed[j]
+                    k = size  # push (nd, u)
+                    size += 1
+                    while k > 0:
+                        p = (k - 1) >> 1
+                        if _before(nd, u, hd[p], hi[p]):
+                            hd[k], hi[k] = hd[p], hi[p]
+                            k = p
+                        else:
+                            break
+                    hd[k], hi[k] = nd, u
+    return dist, pred, pred_edge
+
+
+@njit(cache=True, nogil=True)
+def edges_between(indptr, indices, eid, parent, child):  # pragma: no cover - compiled
+    """Index of the contracted edge joining each ``(parent, child)`` pair, found in the
+    forward list of :func:`adjacency` (row ``min``, column ``max``): what
+    :func:`edge_of_links` finds by binary search over all edges, in a few steps per
+    pair. -1 for a pair that is no edge."""
+    out = np.full(child.size, -1, np.int64)
+    for k in range(child.size):
+        lo, hi = min(parent[k], child[k]), max(parent[k], child[k])
+        for j in range(indptr[lo], indptr[lo + 1]):
+            if indices[j] == hi:
+                out[k] = eid[j]
+                break
+    return out
+
+
+@njit(cache=True, nogil=True)
+def tree_order(parent, root):  # pragma: no cover - compiled
+    """Nodes of the tree given by ``parent`` (-1: none) in breadth-first order from
+    ``root``: ``scipy.sparse.csgraph.breadth_first_order`` of the matrix
+    ``(parent[child], child)`` (children in ascending order, as its CSR holds them),
+    node for node."""
+    n = parent.size
+    start = np.zeros(n + 1, np.int64)
+    for v in range(n):
+        if parent[v] >= 0:
+            start[parent[v] + 1] += 1
+    for v in range(n):
+        start[v + 1] += start[v]
+    fill = start[:-1].copy()
+    kids = np.empty(start[n], np.int64)
+    for v in range(n):  # ascending: each parent's children in ascending order
+        p = parent[v]
+        if p >= 0:
+            kids[fill[p]] = v
+            fill[p] += 1
+    seen = np.zeros(n, np.bool_)
+    seen[root] = True
+    order = np.empty(n, np.int64)
+    order[0] = root
+    head, tail = 0, 1
+    while head < tail:
+        u = order[head]
+        head += 1
+        for j in range(start[u], start[u + 1]):
+            w = kids[j]
+            if not seen[w]:
+                seen[w] = True
+                order[tail] = w
+                tail += 1
+    return order[:tail]
+
+
+@njit(cache=True, nogil=True)
+def path_sums(order, parent, edge, cost, n):  # pragma: no cover - compiled
+    """Length of the tree path from the root (``order[0]``) to every node of ``order``
+    (a breadth-first order of the tree ``parent``/``edge``), adding ``cost`` edge by
+    edge from the root down, as a Python loop over ``order`` does; inf elsewhere."""
+    out = np.full(n, np.inf)
+    out[order[0]] = 0.0
+    for k in range(1, order.size):
+        v = order[k]
+        out[v] = out[parent[v]] + cost[edge[v]]
+    return out

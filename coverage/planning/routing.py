@@ -17,6 +17,7 @@ resolution.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 
@@ -80,6 +81,23 @@ class RoutingGrid:
         (:func:`.cell_graph.cell_graph`), built once per grid (every licensing case of a
         plan decides on the same grid)."""
         return self._edges
+
+    def with_network(self, plan: xr.Dataset) -> RoutingGrid:
+        """This grid with the network of ``plan``: the same plan with more of it built
+        (``pipeline.planned_routes``: only ``on_network`` and ``fiber_weighted_km`` of
+        the routing grid differ), so the same as ``routing_grid(plan, sites)`` without
+        placing the sites again; the cell graph is shared (it does not depend on the
+        network)."""
+        prefix = "" if ROUTE_DIM not in plan.dims else "routing_"
+        n = self.n_cells
+        grid = dataclasses.replace(
+            self,
+            on_network=_values(plan, f"{prefix}on_network", False, n).astype(bool),
+            weighted_km=_weighted(plan, f"{prefix}fiber_weighted_km", n),
+        )
+        if "_edges" in self.__dict__:  # functools.cached_property's slot
+            grid.__dict__["_edges"] = self.__dict__["_edges"]
+        return grid
 
     def site_min(self, per_cell) -> np.ndarray:
         """Per-site minimum of a per-routing-cell quantity over the cells it reaches
