@@ -37,7 +37,7 @@ from .economics import (
     satellite_option_usd,
 )
 from .microwave import HOP_CAPACITY_MBPS, MicrowaveCosts, SharedChains, shared_chains
-from .network_plan import NetworkPlan, capacity_plan, network_plan
+from .network_plan import NetworkPlan, SitePlan, capacity_plan, network_plan
 from .recommend import ALREADY_SERVED, NO_POPULATION, Recommendation, SatelliteOption, recommend
 from .rollout import rollout_case_variables, rollout_variables
 from .routing import RoutingGrid, routing_grid
@@ -301,9 +301,11 @@ def decide(
     runner_up = np.full(sites.n_sites, "", dtype=object)
     runner_up_cost = np.full(sites.n_sites, np.nan)
     has_network = bool(routing.on_network.any())
+    planned = target & (code != ALREADY_SERVED) & (code != NO_POPULATION)
+    mw = None if microwave_pv is None else (microwave_pv, microwave_hops)
+    joint: NetworkPlan | SitePlan | None = None  # the target sites decided together
     if spec.network.design == "shared" and has_network:
-        planned = target & (code != ALREADY_SERVED) & (code != NO_POPULATION)
-        network = network_plan(
+        joint = network = network_plan(
             plan,
             spec,
             sites,
@@ -312,39 +314,25 @@ def decide(
             rec.option_cost_usd,
             options,
             routing,
-            microwave=None if microwave_pv is None else (microwave_pv, microwave_hops),
+            microwave=mw,
             start=start,
         )
         # sites the network plan did not take (their access cell is on the network
         # already) keep their stand-alone decision
         planned = planned & (network.site_reason != "")
-        index = {m: k for k, m in enumerate(meanings)}
-        chosen_name = network.site_choice[planned]
-        code[planned] = [index.get(str(c), index["none_feasible"]) for c in chosen_name]
-        reason[planned] = network.site_reason[planned]
-        chosen[planned] = network.site_cost_usd[planned]
-        runner_up[planned] = network.site_runner_up[planned]
-        runner_up_cost[planned] = network.site_runner_up_cost_usd[planned]
     elif spec.network.satellite_capacity:  # no shared trunk: satellites still fill up
-        planned = target & (code != ALREADY_SERVED) & (code != NO_POPULATION)
-        alone = capacity_plan(
-            plan,
-            spec,
-            sites,
-            planned,
-            site_demand,
-            rec.option_cost_usd,
-            options,
-            microwave=None if microwave_pv is None else (microwave_pv, microwave_hops),
+        joint = capacity_plan(
+            plan, spec, sites, planned, site_demand, rec.option_cost_usd, options, microwave=mw
         )
+    if joint is not None:
         index = {m: k for k, m in enumerate(meanings)}
         code[planned] = [
-            index.get(str(c), index["none_feasible"]) for c in alone.site_choice[planned]
+            index.get(str(c), index["none_feasible"]) for c in joint.site_choice[planned]
         ]
-        reason[planned] = alone.site_reason[planned]
-        chosen[planned] = alone.site_cost_usd[planned]
-        runner_up[planned] = alone.site_runner_up[planned]
-        runner_up_cost[planned] = alone.site_runner_up_cost_usd[planned]
+        reason[planned] = joint.site_reason[planned]
+        chosen[planned] = joint.site_cost_usd[planned]
+        runner_up[planned] = joint.site_runner_up[planned]
+        runner_up_cost[planned] = joint.site_runner_up_cost_usd[planned]
     chosen, chains = _share_chains(
         routing, spec, code, chosen, list(meanings), microwave_cell, site_demand
     )

@@ -400,15 +400,7 @@ def _grid_profiles_feasible(
                 if math.isnan(h):
                     clear = False
                     break
-                d1 = om * t[s] * 6371.0
-                d2 = big_d - d1
-                if d1 <= 0.0 or d2 <= 0.0:
-                    continue
-                los = h_a + (h_b - h_a) * d1 / big_d
-                f1 = 17.32 * math.sqrt(d1 * d2 / (freq * big_d))
-                c_med = los - h - d1 * d2 / (2.0 * (4.0 / 3.0) * 6371.0) * 1000.0
-                c_worst = los - h - d1 * d2 / (2.0 * k_worst * 6371.0) * 1000.0
-                if c_med - 1.0 * f1 < 0 or c_worst - 0.6 * f1 < 0:
+                if _blocked(h, om * t[s] * 6371.0, big_d, h_a, h_b, freq, k_worst):
                     clear = False
                     break
             out[li] = clear
@@ -421,18 +413,24 @@ def _fails_at(h, interior, om, t, big_d, h_a, h_b, freq, k_worst):  # pragma: no
     if math.isnan(h):
         return False
     for q in range(interior.size):
-        s = interior[q]
-        d1 = om * t[s] * 6371.0
-        d2 = big_d - d1
-        if d1 <= 0.0 or d2 <= 0.0:
-            continue
-        los = h_a + (h_b - h_a) * d1 / big_d
-        f1 = 17.32 * math.sqrt(d1 * d2 / (freq * big_d))
-        c_med = los - h - d1 * d2 / (2.0 * (4.0 / 3.0) * 6371.0) * 1000.0
-        c_worst = los - h - d1 * d2 / (2.0 * k_worst * 6371.0) * 1000.0
-        if c_med - 1.0 * f1 < 0 or c_worst - 0.6 * f1 < 0:
+        if _blocked(h, om * t[interior[q]] * 6371.0, big_d, h_a, h_b, freq, k_worst):
             return True
     return False
+
+
+@numba.njit(cache=True, inline="always")
+def _blocked(h, d1, big_d, h_a, h_b, freq, k_worst):  # pragma: no cover
+    """Whether terrain at ``h`` [m], ``d1`` km along a hop of ``big_d`` km between antennas
+    at ``h_a`` and ``h_b`` [m], breaks a clearance margin: 1.0 F1 at k = 4/3 or 0.6 F1 at
+    ``k_worst`` (False at the ends)."""
+    d2 = big_d - d1
+    if d1 <= 0.0 or d2 <= 0.0:
+        return False
+    los = h_a + (h_b - h_a) * d1 / big_d
+    f1 = 17.32 * math.sqrt(d1 * d2 / (freq * big_d))
+    c_med = los - h - d1 * d2 / (2.0 * (4.0 / 3.0) * 6371.0) * 1000.0
+    c_worst = los - h - d1 * d2 / (2.0 * k_worst * 6371.0) * 1000.0
+    return c_med - 1.0 * f1 < 0 or c_worst - 0.6 * f1 < 0
 
 
 @numba.njit(cache=True, inline="always")
