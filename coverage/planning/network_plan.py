@@ -97,6 +97,14 @@ class NetworkPlan:
     prize_usd: np.ndarray | None = None
 
 
+def _plan_areas(plan: xr.Dataset, spec: PlanningSpec) -> tuple[np.ndarray, np.ndarray, int]:
+    """The capacity area of every plan cell (:func:`capacity_areas`), its index among the
+    plan's distinct areas, and their number."""
+    areas = capacity_areas(plan["cell"].values.astype(str), spec.network.capacity_resolution)
+    area_ids, cell_area = np.unique(areas, return_inverse=True)
+    return areas, cell_area.reshape(-1), int(area_ids.size)
+
+
 def _site_areas(plan_areas: np.ndarray, sites: Sites, population: np.ndarray) -> np.ndarray:
     """Per site, the capacity area of the plan cell holding most of its people."""
     people = sites.share.multiply(np.asarray(population, dtype=np.float64)[:, None]).tocsc()
@@ -122,7 +130,6 @@ def network_plan(
     ``routing`` is the grid the trunks run over (``planning.routing``). ``start``
     (:func:`tree_start` of another plan on the same routing grid and sites) is the tree
     the design starts from (a warm start: ``network.design_network``)."""
-    cells = plan["cell"].values.astype(str)
     n_route = routing.n_cells
     ei, ej, km, wkm = routing.cell_graph()
     roots = routing.on_network
@@ -144,9 +151,7 @@ def network_plan(
     roots = np.concatenate([roots, np.zeros(site_ids.size, bool)])
     node_demand = np.zeros(n_node)
     node_demand[site_node] = site_demand_mbps[site_ids]
-    areas = capacity_areas(cells, spec.network.capacity_resolution)
-    area_ids, cell_area = np.unique(areas, return_inverse=True)
-    cell_area = cell_area.reshape(-1)
+    areas, cell_area, n_area = _plan_areas(plan, spec)
     # routing cells carry no demand: any area will do for them
     node_area = np.concatenate(
         [
@@ -161,7 +166,7 @@ def network_plan(
         return out
 
     site_options = _satellite_site_options(
-        plan, spec, options, site_option_cost_usd, cell_area, area_ids.size, per_node
+        plan, spec, options, site_option_cost_usd, cell_area, n_area, per_node
     )
     if microwave is not None:  # relay chains, priced per site, unlimited like fibre
         pv, hops = microwave
@@ -292,9 +297,7 @@ def capacity_plan(
     their capacity per area, as in :func:`network_plan`. Without this, a region without
     fibre would put every target on one satellite system whatever its capacity."""
     site_ids = np.flatnonzero(target)
-    areas = capacity_areas(plan["cell"].values.astype(str), spec.network.capacity_resolution)
-    area_ids, cell_area = np.unique(areas, return_inverse=True)
-    cell_area = cell_area.reshape(-1)
+    _, cell_area, n_area = _plan_areas(plan, spec)
     site_area = _site_areas(cell_area, sites, plan["population"].values)[site_ids]
 
     def pick(values) -> np.ndarray:
@@ -309,7 +312,7 @@ def capacity_plan(
             )
         )
     site_options += _satellite_site_options(
-        plan, spec, options, site_option_cost_usd, cell_area, area_ids.size, pick
+        plan, spec, options, site_option_cost_usd, cell_area, n_area, pick
     )
     decision = decide_sites(site_options, site_demand_mbps[site_ids], site_area)
     names = np.array([*decision.names, ""], dtype=object)
