@@ -357,11 +357,11 @@ def _cell_visible(
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _descend(
-    sat,
-    sx,
-    sy,
-    sz,
-    gw_km,
+    sats,
+    n_sats,
+    base,
+    sat_pos,
+    sat_gw_km,
     sys_row,
     terrain,
     prune,
@@ -376,160 +376,252 @@ def _descend(
     best_gw,
     ent,
     n_ent,
-    stack_i,
-    stack_f,
+    frame_node,
+    frame_len,
+    frame_above,
+    frame_sat,
+    frame_flags,
+    frame_ring,
     node_best_lb,
 ):
-    """Visit the tree for one satellite; returns the new number of entries, -1 if full.
+    """Visit the tree for a step's satellites; returns the new number of entries, -1 if full.
 
-    Fully visible nodes go to the difference arrays and, for the best-elevation pass, to
-    ``ent`` (rows: node, satellite, lower and upper elevation bound [rad]). ``gw_km`` is
-    the satellite's gateway slant range [km] (< 0: none given), kept in ``best_gw`` for
-    the cells where it is the best satellite.
+    The tree is walked once, node by node, with the list of satellites still undecided
+    there (``sats[:n_sats]``: indices from ``base`` into ``sat_pos``, in this order at
+    every node), so each node's and leaf's data are read once per step rather than once
+    per satellite. Per satellite the tests and their order are those of a walk of its own:
+    a satellite's decisions at a node, its cell tests and its updates of a cell's best
+    satellite (in the list's order) are the same. Fully visible nodes go to the difference
+    arrays and, for the best-elevation pass, to ``ent`` (rows: node, satellite, lower and
+    upper elevation bound [rad]); an entry is dropped when another one on the node or
+    an ancestor has a lower bound above its upper bound (it is never the highest there).
+    ``sat_gw_km`` holds the satellites' gateway slant ranges [km] (< 0: none given), kept
+    in ``best_gw`` for the cells where the satellite is the best.
+
+    ``frame_*`` are the walk's stack (``frame_sat`` etc. hold ``width`` slots per frame,
+    ``width = frame_sat.shape[0] // frame_len.shape[0]`` >= the number of satellites).
     """
     sin_min = sys_row[S_SIN_MIN]
     cos_min = sys_row[S_COS_MIN]
     sin_b = sys_row[S_SIN_BAND]
     cos_b = sys_row[S_COS_BAND]
-    # stack_i columns: node, elevation decided, GSO decided, open sky counted;
-    # stack_f: cos and sin of the parent's nearest ring longitude (cos 2: scan the ring)
-    stack_i[0, 0] = 0
-    stack_i[0, 1] = 0
-    stack_i[0, 2] = 0 if sys_row[S_BAND_ON] > 0.0 else 1
-    stack_i[0, 3] = 0
-    stack_f[0, 0] = 2.0
-    stack_f[0, 1] = 0.0
+    width = frame_sat.shape[0] // frame_len.shape[0]
+    # per satellite: flags (1: elevation decided, 2: GSO decided, 4: open sky counted), and
+    # the cos and sin of the parent's nearest ring longitude (cos 2: scan the ring)
+    gso_start = 0 if sys_row[S_BAND_ON] > 0.0 else 2
+    for q in range(n_sats):
+        frame_sat[q] = sats[q]
+        frame_flags[q] = gso_start
+        frame_ring[q, 0] = 2.0
+        frame_ring[q, 1] = 0.0
+    frame_node[0] = 0
+    frame_len[0] = n_sats
+    frame_above[0] = -10.0
     top = 1
     while top > 0:
         top -= 1
-        node = stack_i[top, 0]
-        el_ok = stack_i[top, 1] == 1
-        gso_ok = stack_i[top, 2] == 1
-        open_counted = stack_i[top, 3] == 1
-        ring_c = stack_f[top, 0]
-        ring_s = stack_f[top, 1]
+        node = frame_node[top]
+        slot = top * width
+        n_in = frame_len[top]
         lo = node_links[node, 0]
         hi = node_links[node, 1]
         left = node_links[node, 2]
-        n_lo, h_lo, n_hi, h_hi = _box_terms(node_data, node, sx, sy, sz)
         ca = node_data[node, N_CA]
         sa = node_data[node, N_SA]
-        margin_lo = EPS * (abs(n_lo) + h_lo)
-        if prune and not el_ok:
-            # none: atan2(n_hi, h_hi) + alpha < el_min  (angle Y = el_min - alpha)
-            c_y = cos_min * ca + sin_min * sa
-            if c_y > 0.0 and n_hi * c_y - h_hi * (sin_min * ca - cos_min * sa) < -EPS * (
-                abs(n_hi) + h_hi
-            ):
-                continue
-            # all: atan2(n_lo, h_lo) - alpha >= el_min  (angle X = el_min + alpha < 90 deg)
-            c_x = cos_min * ca - sin_min * sa
-            if c_x > 0.0 and n_lo * c_x - h_lo * (sin_min * ca + cos_min * sa) >= margin_lo:
-                el_ok = True
-        dx = sx - node_data[node, N_X]
-        dy = sy - node_data[node, N_Y]
-        dz = sz - node_data[node, N_Z]
-        dist = 1.0
-        rho = 0.0
-        crho = 1.0
-        bounded = False
-        if not gso_ok:
-            dist = math.sqrt(dx * dx + dy * dy + dz * dz)
-            radius = node_data[node, N_R]
-            bounded = prune and dist > radius * 1.000001 + 1e-9
-            if bounded:
-                rho = radius / dist
-                crho = math.sqrt(1.0 - rho * rho)
-        if not gso_ok:
-            ux = dx / dist
-            uy = dy / dist
-            uz = dz / dist
-            px = node_data[node, N_X]
-            py = node_data[node, N_Y]
-            pz = node_data[node, N_Z]
-            if ring_c > 1.5:
-                ring_c, ring_s, f = _gso_global(px, py, pz, ux, uy, uz)
-            else:
-                ring_c, ring_s, f = _gso_newton(px, py, pz, ux, uy, uz, ring_c, ring_s)
-            if bounded:
-                # sin and cos of the GSO half-width asin(rho) + asin(parallax)
-                sg = rho * node_data[node, N_CG] + crho * node_data[node, N_SG]
-                cg = crho * node_data[node, N_CG] - rho * node_data[node, N_SG]
-                # excluded everywhere: sep < band - width (cos sep > cos(band - width))
-                if sin_b * cg - cos_b * sg > 0.0 and f > cos_b * cg + sin_b * sg + EPS:
+        # the best lower bound of the entries on the strict ancestors (final: they were
+        # all visited before this node)
+        above = frame_above[top]
+        kept = 0
+        for q in range(n_in):
+            sat = frame_sat[slot + q]
+            flags = frame_flags[slot + q]
+            el_ok = (flags & 1) != 0
+            gso_ok = (flags & 2) != 0
+            open_counted = (flags & 4) != 0
+            ring_c = frame_ring[slot + q, 0]
+            ring_s = frame_ring[slot + q, 1]
+            sx = sat_pos[base + sat, 0]
+            sy = sat_pos[base + sat, 1]
+            sz = sat_pos[base + sat, 2]
+            n_lo, h_lo, n_hi, h_hi = _box_terms(node_data, node, sx, sy, sz)
+            margin_lo = EPS * (abs(n_lo) + h_lo)
+            if prune and not el_ok:
+                # none: atan2(n_hi, h_hi) + alpha < el_min  (angle Y = el_min - alpha)
+                c_y = cos_min * ca + sin_min * sa
+                if c_y > 0.0 and n_hi * c_y - h_hi * (sin_min * ca - cos_min * sa) < -EPS * (
+                    abs(n_hi) + h_hi
+                ):
                     continue
-                # clear everywhere: sep >= band + width
-                if sin_b * cg + cos_b * sg > 0.0 and f <= cos_b * cg - sin_b * sg - EPS:
-                    gso_ok = True
-        if el_ok and gso_ok and prune:
-            if not open_counted:
-                diff_open[lo] += 1
-                diff_open[hi] -= 1
-                open_counted = True
-            clear = not terrain
-            if terrain:
-                # all clear of the terrain: atan2(n_lo, h_lo) - alpha > max horizon
-                smh = node_data[node, N_SMH]
-                cmh = node_data[node, N_CMH]
-                c_z = cmh * ca - smh * sa
-                clear = c_z > 0.0 and n_lo * c_z - h_lo * (smh * ca + cmh * sa) >= margin_lo
-            if clear:
-                diff_vis[lo] += 1
-                diff_vis[hi] -= 1
-                alpha = node_data[node, N_ALPHA] + EPS
-                lb = math.atan2(n_lo, h_lo) - alpha
-                ub = math.atan2(n_hi, h_hi) + alpha
-                best_above = -10.0  # best lower bound of an entry covering this node
-                k = node
-                while k >= 0:
-                    best_above = max(best_above, node_best_lb[k])
-                    k = node_links[k, 4]
-                if ub >= best_above - EPS:  # else never the highest in this node
-                    if n_ent >= ent.shape[0]:
-                        return -1
-                    ent[n_ent, 0] = node
-                    ent[n_ent, 1] = sat
-                    ent[n_ent, 2] = lb
-                    ent[n_ent, 3] = ub
-                    n_ent += 1
-                    node_best_lb[node] = max(node_best_lb[node], lb)
-                continue
+                # all: atan2(n_lo, h_lo) - alpha >= el_min  (angle X = el_min + alpha < 90 deg)
+                c_x = cos_min * ca - sin_min * sa
+                if c_x > 0.0 and n_lo * c_x - h_lo * (sin_min * ca + cos_min * sa) >= margin_lo:
+                    el_ok = True
+            if not gso_ok:
+                dx = sx - node_data[node, N_X]
+                dy = sy - node_data[node, N_Y]
+                dz = sz - node_data[node, N_Z]
+                dist = math.sqrt(dx * dx + dy * dy + dz * dz)
+                radius = node_data[node, N_R]
+                bounded = prune and dist > radius * 1.000001 + 1e-9
+                rho = 0.0
+                crho = 1.0
+                if bounded:
+                    rho = radius / dist
+                    crho = math.sqrt(1.0 - rho * rho)
+                ux = dx / dist
+                uy = dy / dist
+                uz = dz / dist
+                px = node_data[node, N_X]
+                py = node_data[node, N_Y]
+                pz = node_data[node, N_Z]
+                if ring_c > 1.5:
+                    ring_c, ring_s, f = _gso_global(px, py, pz, ux, uy, uz)
+                else:
+                    ring_c, ring_s, f = _gso_newton(px, py, pz, ux, uy, uz, ring_c, ring_s)
+                if bounded:
+                    # sin and cos of the GSO half-width asin(rho) + asin(parallax)
+                    sg = rho * node_data[node, N_CG] + crho * node_data[node, N_SG]
+                    cg = crho * node_data[node, N_CG] - rho * node_data[node, N_SG]
+                    # excluded everywhere: sep < band - width (cos sep > cos(band - width))
+                    if sin_b * cg - cos_b * sg > 0.0 and f > cos_b * cg + sin_b * sg + EPS:
+                        continue
+                    # clear everywhere: sep >= band + width
+                    if sin_b * cg + cos_b * sg > 0.0 and f <= cos_b * cg - sin_b * sg - EPS:
+                        gso_ok = True
+            if el_ok and gso_ok and prune:
+                if not open_counted:
+                    diff_open[lo] += 1
+                    diff_open[hi] -= 1
+                    open_counted = True
+                clear = not terrain
+                if terrain:
+                    # all clear of the terrain: atan2(n_lo, h_lo) - alpha > max horizon
+                    smh = node_data[node, N_SMH]
+                    cmh = node_data[node, N_CMH]
+                    c_z = cmh * ca - smh * sa
+                    clear = c_z > 0.0 and n_lo * c_z - h_lo * (smh * ca + cmh * sa) >= margin_lo
+                if clear:
+                    diff_vis[lo] += 1
+                    diff_vis[hi] -= 1
+                    alpha = node_data[node, N_ALPHA] + EPS
+                    lb = math.atan2(n_lo, h_lo) - alpha
+                    ub = math.atan2(n_hi, h_hi) + alpha
+                    # else never the highest in this node
+                    if ub >= max(above, node_best_lb[node]) - EPS:
+                        if n_ent >= ent.shape[0]:
+                            return -1
+                        ent[n_ent, 0] = node
+                        ent[n_ent, 1] = sat
+                        ent[n_ent, 2] = lb
+                        ent[n_ent, 3] = ub
+                        n_ent += 1
+                        node_best_lb[node] = max(node_best_lb[node], lb)
+                    continue
+            # undecided here: on to the children (or the cells), in the list's order
+            frame_sat[slot + kept] = sat
+            frame_flags[slot + kept] = (1 if el_ok else 0) + (2 if gso_ok else 0) + (
+                4 if open_counted else 0
+            )
+            frame_ring[slot + kept, 0] = ring_c
+            frame_ring[slot + kept, 1] = ring_s
+            kept += 1
+        if kept == 0:
+            continue
         if left < 0:
-            for i in range(lo, hi):
-                is_open, is_vis, sin_c, d2 = _cell_visible(
+            for q in range(kept):
+                sat = frame_sat[slot + q]
+                flags = frame_flags[slot + q]
+                _leaf_cells(
                     cell_data,
                     sin_horizon,
                     terrain,
-                    i,
-                    sx,
-                    sy,
-                    sz,
+                    lo,
+                    hi,
+                    sat_pos[base + sat, 0],
+                    sat_pos[base + sat, 1],
+                    sat_pos[base + sat, 2],
+                    sat_gw_km[base + sat],
                     sys_row,
-                    not el_ok,
-                    not gso_ok,
-                    ring_c,
-                    ring_s,
+                    (flags & 1) == 0,
+                    (flags & 2) == 0,
+                    (flags & 4) != 0,
+                    frame_ring[slot + q, 0],
+                    frame_ring[slot + q, 1],
+                    diff_open,
+                    diff_vis,
+                    best_sin,
+                    best_d2,
+                    best_gw,
                 )
-                if is_open and not open_counted:
-                    diff_open[i] += 1
-                    diff_open[i + 1] -= 1
-                if is_vis:
-                    diff_vis[i] += 1
-                    diff_vis[i + 1] -= 1
-                    if sin_c > best_sin[i] or (sin_c == best_sin[i] and d2 < best_d2[i]):
-                        best_sin[i] = sin_c
-                        best_d2[i] = d2
-                        best_gw[i] = gw_km
             continue
-        for child in (node_links[node, 3], left):
-            stack_i[top, 0] = child
-            stack_i[top, 1] = 1 if el_ok else 0
-            stack_i[top, 2] = 1 if gso_ok else 0
-            stack_i[top, 3] = 1 if open_counted else 0
-            stack_f[top, 0] = ring_c
-            stack_f[top, 1] = ring_s
-            top += 1
+        # the left child on top of the right one (so visited first); the right child's
+        # list is this frame's own, in place
+        above = max(above, node_best_lb[node])
+        frame_node[top] = node_links[node, 3]
+        frame_len[top] = kept
+        frame_above[top] = above
+        child = (top + 1) * width
+        for q in range(kept):
+            frame_sat[child + q] = frame_sat[slot + q]
+            frame_flags[child + q] = frame_flags[slot + q]
+            frame_ring[child + q, 0] = frame_ring[slot + q, 0]
+            frame_ring[child + q, 1] = frame_ring[slot + q, 1]
+        frame_node[top + 1] = left
+        frame_len[top + 1] = kept
+        frame_above[top + 1] = above
+        top += 2
     return n_ent
+
+
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def _leaf_cells(
+    cell_data,
+    sin_horizon,
+    terrain,
+    lo,
+    hi,
+    sx,
+    sy,
+    sz,
+    gw_km,
+    sys_row,
+    check_el,
+    check_gso,
+    open_counted,
+    ring_c,
+    ring_s,
+    diff_open,
+    diff_vis,
+    best_sin,
+    best_d2,
+    best_gw,
+):
+    """Exact tests of one satellite on the cells ``lo..hi-1`` of a leaf, into the arrays."""
+    for i in range(lo, hi):
+        is_open, is_vis, sin_c, d2 = _cell_visible(
+            cell_data,
+            sin_horizon,
+            terrain,
+            i,
+            sx,
+            sy,
+            sz,
+            sys_row,
+            check_el,
+            check_gso,
+            ring_c,
+            ring_s,
+        )
+        if is_open and not open_counted:
+            diff_open[i] += 1
+            diff_open[i + 1] -= 1
+        if is_vis:
+            diff_vis[i] += 1
+            diff_vis[i + 1] -= 1
+            if sin_c > best_sin[i] or (sin_c == best_sin[i] and d2 < best_d2[i]):
+                best_sin[i] = sin_c
+                best_d2[i] = d2
+                best_gw[i] = gw_km
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -816,10 +908,9 @@ def _system_steps(
     n_req = np.int64(row[S_N_REQ])
     diff_open = np.zeros(n_cells + 1, np.int64)
     diff_vis = np.zeros(n_cells + 1, np.int64)
-    stack_i = np.empty((2 * depth + 4, 4), np.int64)
-    stack_f = np.empty((2 * depth + 4, 2))
     stack_node = np.empty(2 * depth + 4, np.int64)
     slot_len = np.empty(2 * depth + 4, np.int64)
+    frame_above = np.empty(2 * depth + 4)
     node_best_lb = np.full(node_data.shape[0], -10.0)
     for t in range(n_steps):
         start = step_sys_ptr[t, s]
@@ -841,16 +932,19 @@ def _system_steps(
                 dx * node_data[0, N_UX] + dy * node_data[0, N_UY] + dz * node_data[0, N_UZ]
             ) / math.sqrt(dx * dx + dy * dy + dz * dz)
         order = np.argsort(key)
-        n_ent = 0
-        j = 0
-        while j < stop - start:
-            jj = order[j]
-            got = _descend(
-                jj,
-                sat_pos[start + jj, 0],
-                sat_pos[start + jj, 1],
-                sat_pos[start + jj, 2],
-                sat_gw_km[start + jj],
+        n_frames = 2 * depth + 4
+        n_sats = stop - start
+        width = max(1, n_sats)
+        frame_sat = np.empty(n_frames * width, np.int64)
+        frame_flags = np.empty(n_frames * width, np.int64)
+        frame_ring = np.empty((n_frames * width, 2))
+        while True:
+            n_ent = _descend(
+                order,
+                n_sats,
+                start,
+                sat_pos,
+                sat_gw_km,
                 row,
                 terrain,
                 prune,
@@ -864,16 +958,18 @@ def _system_steps(
                 bd,
                 bg,
                 ent,
-                n_ent,
-                stack_i,
-                stack_f,
+                0,
+                stack_node,
+                slot_len,
+                frame_above,
+                frame_sat,
+                frame_flags,
+                frame_ring,
                 node_best_lb,
             )
-            if got >= 0:
-                n_ent = got
-                j += 1
-                continue
-            # entry buffer full: grow it and redo this step from its first satellite
+            if n_ent >= 0:
+                break
+            # entry buffer full: grow it and redo this step
             for e in range(ent.shape[0]):
                 node_best_lb[int(ent[e, 0])] = -10.0
             ent = np.empty((2 * ent.shape[0], 4))
@@ -883,11 +979,8 @@ def _system_steps(
             bs[:] = -2.0
             bd[:] = np.inf
             bg[:] = -1.0
-            n_ent = 0
-            j = 0
         for e in range(n_ent):
             node_best_lb[int(ent[e, 0])] = -10.0
-        width = max(1, stop - start)
         _resolve_best(
             sat_pos,
             sat_gw_km,
