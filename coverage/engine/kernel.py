@@ -519,8 +519,8 @@ def _descend(
                     continue
             # undecided here: on to the children (or the cells), in the list's order
             frame_sat[slot + kept] = sat
-            frame_flags[slot + kept] = (1 if el_ok else 0) + (2 if gso_ok else 0) + (
-                4 if open_counted else 0
+            frame_flags[slot + kept] = (
+                (1 if el_ok else 0) + (2 if gso_ok else 0) + (4 if open_counted else 0)
             )
             frame_ring[slot + kept, 0] = ring_c
             frame_ring[slot + kept, 1] = ring_s
