@@ -624,21 +624,26 @@ def _leaf_cells(
                 best_gw[i] = gw_km
 
 
+_BEST_BLOCK = 128
+"""Cells per block of the best-elevation pass over a node's cells (13 kB of cell data:
+they stay in the L1 cache while the candidates pass over them)."""
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
-def _best_over_range(sat_pos, sat_gw_km, j, cell_data, lo, hi, best_sin, best_d2, best_gw):
+def _best_over_range(sat_pos, sat_gw_km, j, cell_pos_up, lo, hi, best_sin, best_d2, best_gw):
     """Fold one satellite's exact elevation into the best of cells lo..hi-1."""
     gw = sat_gw_km[j]
     sx = sat_pos[j, 0]
     sy = sat_pos[j, 1]
     sz = sat_pos[j, 2]
     for i in range(lo, hi):
-        dx = sx - cell_data[i, 0]
-        dy = sy - cell_data[i, 1]
-        dz = sz - cell_data[i, 2]
+        dx = sx - cell_pos_up[i, 0]
+        dy = sy - cell_pos_up[i, 1]
+        dz = sz - cell_pos_up[i, 2]
         d2 = dx * dx + dy * dy + dz * dz
-        sin_el = (dx * cell_data[i, 3] + dy * cell_data[i, 4] + dz * cell_data[i, 5]) / math.sqrt(
-            d2
-        )
+        sin_el = (
+            dx * cell_pos_up[i, 3] + dy * cell_pos_up[i, 4] + dz * cell_pos_up[i, 5]
+        ) / math.sqrt(d2)
         better = sin_el > best_sin[i] or (sin_el == best_sin[i] and d2 < best_d2[i])
         best_sin[i] = sin_el if better else best_sin[i]
         best_d2[i] = d2 if better else best_d2[i]
@@ -650,7 +655,7 @@ def _resolve_best(
     sat_pos,
     sat_gw_km,
     base,
-    cell_data,
+    cell_pos_up,
     node_data,
     node_links,
     ent,
@@ -724,18 +729,22 @@ def _resolve_best(
         # few candidates left: evaluating them on every cell below is cheaper than
         # tightening their bounds node by node (which only pays to drop candidates)
         if left < 0 or (kept <= _DIRECT and not below):
-            for k in range(kept):
-                _best_over_range(
-                    sat_pos,
-                    sat_gw_km,
-                    base + tmp_sat[k],
-                    cell_data,
-                    node_links[node, 0],
-                    node_links[node, 1],
-                    best_sin,
-                    best_d2,
-                    best_gw,
-                )
+            # in blocks of cells that stay in cache while each candidate passes over them
+            # (a cell sees the candidates in the list's order, as one pass each would)
+            for b0 in range(node_links[node, 0], node_links[node, 1], _BEST_BLOCK):
+                b1 = min(b0 + _BEST_BLOCK, node_links[node, 1])
+                for k in range(kept):
+                    _best_over_range(
+                        sat_pos,
+                        sat_gw_km,
+                        base + tmp_sat[k],
+                        cell_pos_up,
+                        b0,
+                        b1,
+                        best_sin,
+                        best_d2,
+                        best_gw,
+                    )
             continue
         for child in (right, left):
             stack_node[top] = child
@@ -898,9 +907,12 @@ def _system_steps(
     nxt,
     head,
     marked,
+    cell_pos_up,
 ):
     """Visibility of one system over a chunk of steps into the per-step arrays.
 
+    ``cell_pos_up`` is ``cell_data[:, :6]`` (position and up vector) in a compact copy for
+    the passes of the best-elevation search over whole nodes (half the memory traffic).
     Returns the (possibly grown) entry buffers.
     """
     n_steps = step_sys_ptr.shape[0]
@@ -985,7 +997,7 @@ def _system_steps(
             sat_pos,
             sat_gw_km,
             start,
-            cell_data,
+            cell_pos_up,
             node_data,
             node_links,
             ent,
@@ -1120,6 +1132,7 @@ def run_steps(
     comb_gw[:] = -1.0
     ent = np.empty((1024, 4))
     nxt = np.empty(1024, np.int64)
+    cell_pos_up = np.ascontiguousarray(cell_data[:, :6])
     head = np.full(n_nodes, -1, np.int64)
     marked = np.zeros(n_nodes, np.int8)
     for s in range(n_sys):
@@ -1147,6 +1160,7 @@ def run_steps(
             nxt,
             head,
             marked,
+            cell_pos_up,
         )
         _fold(
             acc,
