@@ -631,23 +631,36 @@ they stay in the L1 cache while the candidates pass over them)."""
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _best_over_range(sat_pos, sat_gw_km, j, cell_pos_up, lo, hi, best_sin, best_d2, best_gw):
-    """Fold one satellite's exact elevation into the best of cells lo..hi-1."""
+    """Fold one satellite's exact elevation into the best of cells lo..hi-1.
+
+    ``cell_pos_up`` is ``(6, n_cells)``: position [km] and up vector, one row each. The
+    loop runs over views from 0 and updates without branches, so the compiler vectorises it.
+    """
     gw = sat_gw_km[j]
     sx = sat_pos[j, 0]
     sy = sat_pos[j, 1]
     sz = sat_pos[j, 2]
-    for i in range(lo, hi):
-        dx = sx - cell_pos_up[i, 0]
-        dy = sy - cell_pos_up[i, 1]
-        dz = sz - cell_pos_up[i, 2]
+    px = cell_pos_up[0, lo:hi]
+    py = cell_pos_up[1, lo:hi]
+    pz = cell_pos_up[2, lo:hi]
+    ux = cell_pos_up[3, lo:hi]
+    uy = cell_pos_up[4, lo:hi]
+    uz = cell_pos_up[5, lo:hi]
+    b_sin = best_sin[lo:hi]
+    b_d2 = best_d2[lo:hi]
+    b_gw = best_gw[lo:hi]
+    for i in range(hi - lo):
+        dx = sx - px[i]
+        dy = sy - py[i]
+        dz = sz - pz[i]
         d2 = dx * dx + dy * dy + dz * dz
-        sin_el = (
-            dx * cell_pos_up[i, 3] + dy * cell_pos_up[i, 4] + dz * cell_pos_up[i, 5]
-        ) / math.sqrt(d2)
-        better = sin_el > best_sin[i] or (sin_el == best_sin[i] and d2 < best_d2[i])
-        best_sin[i] = sin_el if better else best_sin[i]
-        best_d2[i] = d2 if better else best_d2[i]
-        best_gw[i] = gw if better else best_gw[i]
+        sin_el = (dx * ux[i] + dy * uy[i] + dz * uz[i]) / math.sqrt(d2)
+        old_sin = b_sin[i]
+        old_d2 = b_d2[i]
+        better = (sin_el > old_sin) | ((sin_el == old_sin) & (d2 < old_d2))
+        b_sin[i] = sin_el if better else old_sin
+        b_d2[i] = d2 if better else old_d2
+        b_gw[i] = gw if better else b_gw[i]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -911,8 +924,9 @@ def _system_steps(
 ):
     """Visibility of one system over a chunk of steps into the per-step arrays.
 
-    ``cell_pos_up`` is ``cell_data[:, :6]`` (position and up vector) in a compact copy for
-    the passes of the best-elevation search over whole nodes (half the memory traffic).
+    ``cell_pos_up`` is ``cell_data[:, :6].T`` (position and up vector, one row each) in a
+    compact copy for the passes of the best-elevation search over whole nodes (half the
+    memory traffic, and contiguous rows that the compiler vectorises).
     Returns the (possibly grown) entry buffers.
     """
     n_steps = step_sys_ptr.shape[0]
@@ -1132,7 +1146,7 @@ def run_steps(
     comb_gw[:] = -1.0
     ent = np.empty((1024, 4))
     nxt = np.empty(1024, np.int64)
-    cell_pos_up = np.ascontiguousarray(cell_data[:, :6])
+    cell_pos_up = np.ascontiguousarray(cell_data[:, :6].T)
     head = np.full(n_nodes, -1, np.int64)
     marked = np.zeros(n_nodes, np.int8)
     for s in range(n_sys):
