@@ -26,9 +26,18 @@ array over its cell range); only undecided leaves are evaluated cell by cell. Th
 decisions agree exactly with the cell-by-cell evaluation, which ``prune=False`` runs
 everywhere (tests compare the two).
 
+The tree is walked once per step for all of a system's satellites: each node carries the
+list of satellites still undecided there (with their per-satellite state), so its data
+and, at a leaf, its cells are read once per step while they are in cache, instead of
+once per satellite. A satellite's tests and their order are those of a walk of its own,
+and each cell sees its satellites in one fixed order, so the results do not depend on
+the walk.
+
 The best (highest) elevation per cell and step is resolved the same way: a node fully
 visible to several satellites keeps only those whose elevation upper bound reaches the
-best lower bound, tightening the bounds down the tree until one candidate is left.
+best lower bound, tightening the bounds down the tree until one candidate is left, whose
+exact elevations are then computed over the node's cells (a compact ``(6, n_cells)`` copy
+of positions and up vectors, vectorised).
 
 Accumulators are integers (counts, and sums in fixed point: nano-degrees, millimetres),
 so chunks merge exactly in any grouping.
