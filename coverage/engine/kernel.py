@@ -284,7 +284,7 @@ def _axis_range2(v, lo, hi):
     return min(a * a, b * b), top
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
 def _box_terms(node_data, node, sx, sy, sz):
     """Elevation geometry of a satellite over a node's box, in the node's local frame.
 
@@ -316,7 +316,7 @@ def _node_el_bounds(node_data, node, sx, sy, sz):
     return math.atan2(n_lo, h_lo) - alpha, math.atan2(n_hi, h_hi) + alpha
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
 def _cell_visible(
     cell_data, sin_horizon, terrain, i, sx, sy, sz, sys_row, check_el, check_gso, ring_c, ring_s
 ):
