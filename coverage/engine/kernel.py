@@ -452,9 +452,14 @@ def _descend(
             sx = sat_pos[base + sat, 0]
             sy = sat_pos[base + sat, 1]
             sz = sat_pos[base + sat, 2]
-            n_lo, h_lo, n_hi, h_hi = _box_terms(node_data, node, sx, sy, sz)
-            margin_lo = EPS * (abs(n_lo) + h_lo)
-            if prune and not el_ok:
+            # the box terms only where they are used: the elevation tests, and a node
+            # decided for all its cells (most satellites with the elevation decided
+            # above pass a node near the GSO band's edge without either)
+            n_lo = h_lo = n_hi = h_hi = margin_lo = 0.0
+            have_box = prune and not el_ok
+            if have_box:
+                n_lo, h_lo, n_hi, h_hi = _box_terms(node_data, node, sx, sy, sz)
+                margin_lo = EPS * (abs(n_lo) + h_lo)
                 # none: atan2(n_hi, h_hi) + alpha < el_min  (angle Y = el_min - alpha)
                 c_y = cos_min * ca + sin_min * sa
                 if c_y > 0.0 and n_hi * c_y - h_hi * (sin_min * ca - cos_min * sa) < -EPS * (
@@ -498,6 +503,9 @@ def _descend(
                     if sin_b * cg + cos_b * sg > 0.0 and f <= cos_b * cg - sin_b * sg - EPS:
                         gso_ok = True
             if el_ok and gso_ok and prune:
+                if not have_box:
+                    n_lo, h_lo, n_hi, h_hi = _box_terms(node_data, node, sx, sy, sz)
+                    margin_lo = EPS * (abs(n_lo) + h_lo)
                 if not open_counted:
                     diff_open[lo] += 1
                     diff_open[hi] -= 1
