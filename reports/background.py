@@ -1,9 +1,9 @@
-"""One output written in a forked child process while this process writes the others.
+"""Outputs written in a forked child process while this process writes the others.
 
 The HTML report is pure Python (figure building and JSON), so threads cannot overlap it
 with the other outputs; a forked child can, and it shares the plan's memory with this
 process copy-on-write instead of receiving a pickled copy. The child writes its file
-itself (atomically, as every output) and sends back only the path or the exception.
+itself (atomically, as every output) and sends back only the paths or the exception.
 
 Where ``fork`` is not available (Windows, or a caller that asks for no concurrency),
 :class:`BackgroundWrite` runs the writer inline at :meth:`~BackgroundWrite.wait`, so the
@@ -19,7 +19,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable
-from pathlib import Path
+from typing import Any
 
 
 def fork_available() -> bool:
@@ -31,7 +31,7 @@ class BackgroundWriteError(RuntimeError):
     """The child process died without reporting (killed, out of memory)."""
 
 
-def _child(write: Callable[[], Path], conn) -> None:
+def _child(write: Callable[[], Any], conn) -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: the parent cleans up
     # stop(): leave through write_atomic's cleanup (no half-written temporary file)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
@@ -54,8 +54,9 @@ class BackgroundWrite:
     Parameters
     ----------
     write : callable
-        Takes no argument, writes one file and returns its path. It runs in the child
-        on the parent's data as it was at :meth:`start` (copy-on-write).
+        Takes no argument, writes files and returns something picklable (their
+        paths). It runs in the child on the parent's data as it was at :meth:`start`
+        (copy-on-write).
     concurrent : bool
         ``False`` (or no ``fork`` on this platform) runs ``write`` inline in :meth:`wait`.
 
@@ -63,7 +64,7 @@ class BackgroundWrite:
     stops the child, so nothing is written after the caller gave up.
     """
 
-    def __init__(self, write: Callable[[], Path], *, concurrent: bool = True) -> None:
+    def __init__(self, write: Callable[[], Any], *, concurrent: bool = True) -> None:
         self._write = write
         self._concurrent = concurrent and fork_available()
         self._process = None
@@ -81,8 +82,8 @@ class BackgroundWrite:
             self._conn = parent_end
         return self
 
-    def wait(self) -> Path:
-        """The written path; the child's exception is raised here."""
+    def wait(self) -> Any:
+        """What ``write`` returned; the child's exception is raised here."""
         if self._process is None:
             return self._write()
         try:

@@ -7,6 +7,7 @@ they become GeoJSON's ``(lng, lat)`` order, so every caller downstream sees x = 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import repeat
 
 import h3
 import numpy as np
@@ -138,7 +139,7 @@ def cell_codes(cells: Sequence[str]) -> np.ndarray | None:
     and passed to :func:`resolution_of`, :func:`auto_overview_resolution`,
     :func:`parents` and :func:`aggregate` (each would read them again)."""
     try:
-        return np.fromiter((int(c, 16) for c in cells), dtype=np.uint64, count=len(cells))
+        return np.fromiter(map(int, cells, repeat(16)), dtype=np.uint64, count=len(cells))
     except (TypeError, ValueError, OverflowError):
         return None
 

@@ -36,6 +36,8 @@ EXPORTS = tuple(FILE_NAMES)
 #: dictionary), the district table and its column dictionary. GeoJSON, the per-cell CSV
 #: and the PDF on request.
 DEFAULT_EXPORTS = ("report", "geopackage", "districts_csv", "attributes_csv")
+#: Written in the forked child with the report (``concurrent=True``); the others here.
+CHILD_EXPORTS = ("report", "districts_csv", "attributes_csv", "cells_csv")
 
 
 def check_exports(exports: Iterable[str]) -> tuple[str, ...]:
@@ -75,9 +77,10 @@ def write_all(
         ``district`` variable), ``attributes_csv`` (attributes.csv, the column
         dictionary). Default :data:`DEFAULT_EXPORTS`.
     concurrent : bool
-        Write the report in a forked child process while this process writes the other
-        files (:mod:`~hybridplan.reports.background`); the files are the same either
-        way. ``False`` writes one file after the other.
+        Write the report and the tables (:data:`CHILD_EXPORTS`) in a forked child
+        process while this process writes the GIS layers and ``also``
+        (:mod:`~hybridplan.reports.background`); the files are the same either way.
+        ``False`` writes one file after the other.
     also : mapping, optional
         ``{name: writer}``: more files the caller writes here while the report is
         written (the pipeline's plan.nc); each writer returns its path, which is
@@ -106,19 +109,22 @@ def write_all(
         for name in EXPORTS
         if name in chosen and not (name == "districts_csv" and "district" not in ds.data_vars)
     ]
+    # the report and the tables in a child, the GIS layers (and the caller's files)
+    # here: about the same time on each side for a national plan
+    child = [n for n in names if n in CHILD_EXPORTS]
+    here = [n for n in names if n not in CHILD_EXPORTS and n != "pdf"]
     out: dict[str, Path] = {}
-    report = BackgroundWrite(
-        lambda: writers["report"](folder / FILE_NAMES["report"]),
-        concurrent=concurrent and "report" in names and bool(also or len(names) > 1),
+    background = BackgroundWrite(
+        lambda: {n: writers[n](folder / FILE_NAMES[n]) for n in child},
+        concurrent=concurrent and "report" in child and bool(also or here),
     )
-    with report if "report" in names else nullcontext():
+    with background if child else nullcontext():
         for name, write in (also or {}).items():
             out[name] = write()
-        for name in names:
-            if name not in ("report", "pdf"):
-                out[name] = writers[name](folder / FILE_NAMES[name])
-        if "report" in names:
-            out["report"] = report.wait()
+        for name in here:
+            out[name] = writers[name](folder / FILE_NAMES[name])
+        if child:
+            out.update(background.wait())
     if "pdf" in names:  # printed from the finished report.html
         out["pdf"] = writers["pdf"](folder / FILE_NAMES["pdf"])
     return {name: out[name] for name in [*(also or {}), *names]}  # the order of EXPORTS
