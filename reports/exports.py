@@ -62,13 +62,15 @@ def _column(name: str, da: xr.DataArray, suffix: str = "", values: bool = True) 
     if table is not None:
         codes = "; ".join(f"{k}={v}" for k, v in table.items())
         if _is_binary_flag(table):
-            return CellColumn(name, long_name, "", "integer", data.astype(np.int64), codes)
+            return CellColumn(
+                name, long_name, "", "integer", data.astype(np.int64, copy=False), codes
+            )
         return CellColumn(name, long_name, "", "text", categories(da) if values else data, codes)
     if data.dtype.kind in "OSU":
         return CellColumn(name, long_name, units, "text", as_text(data))
     if data.dtype.kind in "iub":
-        return CellColumn(name, long_name, units, "integer", data.astype(np.int64))
-    return CellColumn(name, long_name, units, "real", data.astype(np.float64))
+        return CellColumn(name, long_name, units, "integer", data.astype(np.int64, copy=False))
+    return CellColumn(name, long_name, units, "real", data.astype(np.float64, copy=False))
 
 
 def cell_columns(ds: xr.Dataset, *, values: bool = True) -> list[CellColumn]:
