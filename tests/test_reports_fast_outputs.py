@@ -149,3 +149,13 @@ def test_plotly_objects_are_plotly_objects():
     assert isinstance(plotly_objects.figure(), go.Figure)
     assert isinstance(plotly_objects.scatter(x=[1]), go.Scatter)
     assert isinstance(plotly_objects.bar(x=[1]), go.Bar)
+
+
+def test_geopackage_batches_do_not_change_the_file(plan, tmp_path, monkeypatch):
+    from hybridplan.reports import geopackage
+
+    whole = geopackage.write_geopackage(plan, tmp_path / "whole.gpkg")
+    monkeypatch.setattr(geopackage, "ROWS_PER_BATCH", 7)  # many batches, a short last one
+    assert plan.sizes["cell"] % 7 and plan.sizes["cell"] > 3 * 7
+    batched = geopackage.write_geopackage(plan, tmp_path / "batched.gpkg")
+    assert batched.read_bytes() == whole.read_bytes()
