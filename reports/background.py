@@ -12,6 +12,7 @@ caller's code is the same either way.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import pickle
@@ -25,6 +26,16 @@ from typing import Any
 def fork_available() -> bool:
     """True where a child process can be forked (Linux, macOS)."""
     return hasattr(os, "fork") and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _trim_heap() -> None:
+    """Give the C heap's free pages back to the system (glibc ``malloc_trim``; a no-op
+    elsewhere) before forking: a free page still mapped at the fork and reused by the
+    parent afterwards would be copied for the child, counting twice."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 class BackgroundWriteError(RuntimeError):
@@ -72,6 +83,7 @@ class BackgroundWrite:
 
     def start(self) -> BackgroundWrite:
         if self._concurrent:
+            _trim_heap()  # free pages this process reuses later would be copied, not shared
             ctx = multiprocessing.get_context("fork")
             parent_end, child_end = ctx.Pipe(duplex=False)
             self._process = ctx.Process(
