@@ -55,8 +55,11 @@ def main() -> int:
     same = True
     if old_text != new_text:
         same = False
-        k = next(i for i, (x, y) in enumerate(zip(old_text, new_text)) if x != y)
-        print(f"text differs at {k}:\n  {old_text[k - 80 : k + 80]!r}\n  {new_text[k - 80 : k + 80]!r}")
+        pairs = enumerate(zip(old_text, new_text, strict=False))
+        k = next((i for i, (x, y) in pairs if x != y), min(len(old_text), len(new_text)))
+        print(
+            f"text differs at {k}:\n  {old_text[k - 80 : k + 80]!r}\n  {new_text[k - 80 : k + 80]!r}"
+        )
     if list(old_figs) != list(new_figs):
         same = False
         print("figure ids differ:", set(old_figs) ^ set(new_figs))
