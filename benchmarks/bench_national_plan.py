@@ -1,9 +1,12 @@
 """The whole plan of a scenario, stage by stage: wall time, CPU time and peak RSS.
 
 Mirrors ``hybridplan plan`` (resolve -> ground -> coverage -> default series -> planning
--> planned-route valuation -> plan.nc -> report -> GeoPackage -> district CSV) with a timer around each stage and a
-thread sampling the resident set size of this process (and its children) every 50 ms,
-then prints one line per stage and the size of every file written. Issue 16's national
+-> planned-route valuation -> outputs: plan.nc, GeoPackage and CSVs here while a forked
+child writes the report) with a timer around each stage and a thread sampling the
+resident set size of this process and its children every 50 ms (RSS summed, which
+counts the pages a forked child shares with its parent twice, and PSS, which divides
+them), then prints one line per stage and the size of every file written.
+``--serial-outputs`` writes the outputs one after the other, one stage each. Issue 16's national
 benchmark: all Pakistan at H3 res 7, 24 h at 60 s, the bundled systems::
 
     sed 's/^names = .*/names = ["Pakistan"]/' coverage/scenario/data/default_scenario.toml \\
@@ -37,6 +40,19 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: shared pages divided among the processes sharing them
+    (a forked child's copy-on-write pages are not counted twice, as RSS sums do)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def _children(pid: int) -> list[int]:
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as fh:
@@ -49,8 +65,9 @@ class Stages:
     """Wall, CPU and peak RSS (this process plus children) per named stage."""
 
     def __init__(self) -> None:
-        self.rows: list[tuple[str, float, float, float, float]] = []
+        self.rows: list[tuple[str, float, float, float, float, float]] = []
         self._peak = 0
+        self._peak_pss = 0
         self._name = ""
         self._stop = threading.Event()
         threading.Thread(target=self._sample, daemon=True).start()
@@ -58,30 +75,37 @@ class Stages:
     def _sample(self) -> None:
         me = os.getpid()
         while not self._stop.is_set():
-            rss = _rss_kb(me) + sum(_rss_kb(c) for c in _children(me))
+            kids = _children(me)
+            rss = _rss_kb(me) + sum(_rss_kb(c) for c in kids)
+            pss = _pss_kb(me) + sum(_pss_kb(c) for c in kids)
             self._peak = max(self._peak, rss)
+            self._peak_pss = max(self._peak_pss, pss)
             time.sleep(0.05)
 
     def run(self, name: str, fn, *args, **kwargs):
         start = self._peak = _rss_kb(os.getpid())
+        self._peak_pss = _pss_kb(os.getpid())
         cpu0 = _cpu_s()
         t0 = time.perf_counter()
         out = fn(*args, **kwargs)
         wall, cpu = time.perf_counter() - t0, _cpu_s() - cpu0
-        self.rows.append((name, wall, cpu, start / 1e6, self._peak / 1e6))
+        self.rows.append((name, wall, cpu, start / 1e6, self._peak / 1e6, self._peak_pss / 1e6))
         return out
 
     def print(self) -> None:
         print(
             f"{'stage':16s} {'wall [s]':>9s} {'cpu [s]':>8s} {'RSS at start [GB]':>18s} "
-            f"{'peak RSS [GB]':>14s}"
+            f"{'peak RSS [GB]':>14s} {'peak PSS [GB]':>14s}"
         )
-        for name, wall, cpu, start, peak in self.rows:
-            print(f"{name:16s} {wall:9.1f} {cpu:8.1f} {start:18.2f} {peak:14.2f}")
+        for name, wall, cpu, start, peak, pss in self.rows:
+            print(f"{name:16s} {wall:9.1f} {cpu:8.1f} {start:18.2f} {peak:14.2f} {pss:14.2f}")
         total_wall = sum(r[1] for r in self.rows)
         total_cpu = sum(r[2] for r in self.rows)
         top = max(r[4] for r in self.rows)
-        print(f"{'total':16s} {total_wall:9.1f} {total_cpu:8.1f} {'':18s} {top:14.2f}")
+        top_pss = max(r[5] for r in self.rows)
+        print(
+            f"{'total':16s} {total_wall:9.1f} {total_cpu:8.1f} {'':18s} {top:14.2f} {top_pss:14.2f}"
+        )
         self._stop.set()
 
 
@@ -104,6 +128,12 @@ def main() -> None:
     parser.add_argument("scenario", nargs="?", default="default")
     parser.add_argument("--out", required=True, help="output folder (replaced)")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--serial-outputs",
+        action="store_true",
+        help="write plan.nc, report.html, cells.gpkg, districts.csv and attributes.csv "
+        "one after the other, one stage each (the CLI writes the report concurrently)",
+    )
     args = parser.parse_args()
 
     from hybridplan import reports
@@ -156,16 +186,24 @@ def main() -> None:
         decision,
     )
     del decision
-    extras = outputs.report_inputs(plan, inputs)
-    stages.run(
-        "plan.nc", outputs.write_netcdf, plan, out / "plan.nc", float32=outputs.FLOAT32_VARIABLES
-    )
-    for name, export in (
-        ("report.html", "report"),
-        ("cells.gpkg", "geopackage"),
-        ("districts.csv", "districts_csv"),
-    ):
-        stages.run(name, reports.write_all, plan, out, exports=(export,), **extras)
+    if args.serial_outputs:  # one file after the other, each timed (what main did)
+        extras = outputs.report_inputs(plan, inputs)
+        stages.run(
+            "plan.nc",
+            outputs.write_netcdf,
+            plan,
+            out / "plan.nc",
+            float32=outputs.FLOAT32_VARIABLES,
+        )
+        for name, export in (
+            ("report.html", "report"),
+            ("cells.gpkg", "geopackage"),
+            ("districts.csv", "districts_csv"),
+            ("attributes.csv", "attributes_csv"),
+        ):
+            stages.run(name, reports.write_all, plan, out, exports=(export,), **extras)
+    else:  # what hybridplan plan does: the report in a forked child, the rest here
+        stages.run("outputs", outputs.write_outputs, plan, inputs, out)
     print(f"{plan.sizes['cell']:,} cells, {args.workers} workers, scenario {scenario.source}")
     stages.print()
     for path in sorted(out.iterdir()):

@@ -11,6 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 import xarray as xr
 
+from . import plotly_objects
 from .labels import (
     SYSTEM_DIM,
     TIME_DIM,
@@ -34,9 +35,22 @@ _LAYOUT = {
 }
 
 
+def _chart_layout(title: str, x_title: str, y_title: str) -> dict:
+    """The layout :func:`_styled` gives a chart, as a dict for a new figure."""
+    return {
+        "title": {"text": title, "x": 0.01},
+        "xaxis": {"title": {"text": x_title}},
+        "yaxis": {"title": {"text": y_title}, "gridcolor": "#e5e5e5", "zerolinecolor": "#999999"},
+        **_LAYOUT,
+    }
+
+
 def _styled(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
     fig.update_layout(
-        title={"text": title, "x": 0.01}, xaxis_title=x_title, yaxis_title=y_title, **_LAYOUT
+        title={"text": title, "x": 0.01},
+        xaxis_title_text=x_title,
+        yaxis_title_text=y_title,
+        **_LAYOUT,
     )
     fig.update_yaxes(gridcolor="#e5e5e5", zerolinecolor="#999999")
     return fig
@@ -73,7 +87,7 @@ def district_coverage_chart(
     order, which = np.unique(district.astype(str), return_inverse=True)
     order = order.tolist()
     which = which.reshape(-1)
-    fig = go.Figure()
+    fig = plotly_objects.figure()
     for name in names:
         values = np.asarray(da.sel({SYSTEM_DIM: name}).values, dtype=float)
         ok = np.isfinite(values)
@@ -82,7 +96,7 @@ def district_coverage_chart(
         wv_sum = np.bincount(which, weights=np.where(ok, w * values, 0.0), minlength=len(order))
         means = [float(wv_sum[k] / w_sum[k]) if w_sum[k] > 0 else None for k in range(len(order))]
         fig.add_trace(
-            go.Bar(
+            plotly_objects.bar(
                 x=order,
                 y=means,
                 name=name,
@@ -108,8 +122,8 @@ def recommendation_chart(ds: xr.Dataset) -> go.Figure:
     y = [shares[m]["population"] if use_pop else shares[m]["cells"] for m in meanings]
     colours = list(category_colours(ds["recommendation"]).values())
     cells = [shares[m]["cells"] for m in meanings]
-    fig = go.Figure(
-        go.Bar(
+    fig = plotly_objects.figure(
+        plotly_objects.bar(
             x=meanings,
             y=y,
             marker_color=colours,
@@ -154,8 +168,8 @@ def cost_by_option_chart(ds: xr.Dataset) -> go.Figure:
         return float(values[np.isfinite(values)].sum())
 
     all_cost = [finite_sum(ds[options[n]].values[scope]) for n in names]
-    fig = go.Figure(
-        go.Bar(
+    fig = plotly_objects.figure(
+        plotly_objects.bar(
             x=names,
             y=all_cost,
             name=f"if {scope_text} used this option",
@@ -170,7 +184,7 @@ def cost_by_option_chart(ds: xr.Dataset) -> go.Figure:
             if meaning in per_option:
                 per_option[meaning] += row["cost_usd"]
         fig.add_trace(
-            go.Bar(
+            plotly_objects.bar(
                 x=names,
                 y=[per_option[n] for n in names],
                 name="recommended plan",
@@ -222,13 +236,13 @@ def sweep_chart(sweep_ds: xr.Dataset, variable: str | None = None) -> go.Figure:
     da = sweep_ds[variable]
     swept, category = _swept_and_category(da, sweep_ds)
     x = np.asarray(sweep_ds[swept].values, dtype=float).tolist()
-    fig = go.Figure()
+    fig = plotly_objects.figure()
     groups = [str(c) for c in sweep_ds[category].values] if category else [None]
     for i, group in enumerate(groups):
         line = da if group is None else da.sel({category: group})
         colour = PALETTE[i % len(PALETTE)]
         fig.add_trace(
-            go.Scatter(
+            plotly_objects.scatter(
                 x=x,
                 y=np.asarray(line.values, dtype=float).tolist(),
                 mode="lines+markers",
@@ -292,14 +306,16 @@ def visibility_series_chart(
     if missing:
         raise ReportDataError(f"cells {missing} are not in the series; found {available}")
     times = np.datetime_as_string(np.asarray(ds[TIME_DIM].values), unit="s")
-    fig = go.Figure()
+    traces = []
     for cell in cells:
         y = np.asarray(
             da.isel({SERIES_CELL_DIM: available.index(cell)}).transpose(TIME_DIM).values,
             dtype=float,
         )
-        fig.add_trace(
-            go.Scatter(x=times, y=y, mode="lines", name=cell, line={"shape": "hv"})
+        traces.append(
+            plotly_objects.scatter(x=times, y=y, mode="lines", name=cell, line={"shape": "hv"})
         )
     title = da.attrs.get("long_name", variable) + (f", {system}" if system else "")
-    return _styled(fig, f"{title} over time", "Time (UTC)", label(da))
+    return plotly_objects.figure(
+        traces, _chart_layout(f"{title} over time", "Time (UTC)", label(da))
+    )

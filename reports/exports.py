@@ -54,39 +54,45 @@ def _is_binary_flag(table: dict[int, str]) -> bool:
     return sorted(table) == [0, 1]
 
 
-def _column(name: str, da: xr.DataArray, suffix: str = "") -> CellColumn:
+def _column(name: str, da: xr.DataArray, suffix: str = "", values: bool = True) -> CellColumn:
     long_name = str(da.attrs.get("long_name", name)) + suffix
     units = str(da.attrs.get("units", ""))
     table = flag_meanings(da)
-    values = np.asarray(da.values)
+    data = np.asarray(da.values) if values else np.zeros(0, da.dtype)
     if table is not None:
         codes = "; ".join(f"{k}={v}" for k, v in table.items())
         if _is_binary_flag(table):
-            return CellColumn(name, long_name, "", "integer", values.astype(np.int64), codes)
-        return CellColumn(name, long_name, "", "text", categories(da), codes)
-    if values.dtype.kind in "OSU":
-        return CellColumn(name, long_name, units, "text", as_text(values))
-    if values.dtype.kind in "iub":
-        return CellColumn(name, long_name, units, "integer", values.astype(np.int64))
-    return CellColumn(name, long_name, units, "real", values.astype(np.float64))
+            return CellColumn(
+                name, long_name, "", "integer", data.astype(np.int64, copy=False), codes
+            )
+        return CellColumn(name, long_name, "", "text", categories(da) if values else data, codes)
+    if data.dtype.kind in "OSU":
+        return CellColumn(name, long_name, units, "text", as_text(data))
+    if data.dtype.kind in "iub":
+        return CellColumn(name, long_name, units, "integer", data.astype(np.int64, copy=False))
+    return CellColumn(name, long_name, units, "real", data.astype(np.float64, copy=False))
 
 
-def cell_columns(ds: xr.Dataset) -> list[CellColumn]:
+def cell_columns(ds: xr.Dataset, *, values: bool = True) -> list[CellColumn]:
     """Every exported column of the cell table, ``cell`` (H3 id) first.
 
     Variables over ``cell`` in Dataset order, then each ``(system, cell)`` variable
     once per system (Dataset order of systems). Variables over ``time`` are left out.
+    ``values=False``: the columns' names, descriptions and kinds only (empty values).
     """
-    cols = [CellColumn("cell", "H3 cell index", "", "text", np.asarray(cell_ids(ds), dtype=object))]
+    ids = np.asarray(cell_ids(ds) if values else [], dtype=object)
+    cols = [CellColumn("cell", "H3 cell index", "", "text", ids)]
     names = per_cell_variables(ds)
     for name in names:
         if ds[name].dims == (CELL_DIM,):
-            cols.append(_column(name, ds[name]))
+            cols.append(_column(name, ds[name], values=values))
     for name in names:
         if SYSTEM_DIM in ds[name].dims:
             for system in systems(ds):
-                da = ds[name].sel({SYSTEM_DIM: system}).transpose(CELL_DIM)
-                cols.append(_column(f"{name}_{system}", da, f", {system}"))
+                da = ds[name]
+                if values:
+                    da = da.sel({SYSTEM_DIM: system}).transpose(CELL_DIM)
+                cols.append(_column(f"{name}_{system}", da, f", {system}", values))
     return cols
 
 
@@ -138,7 +144,8 @@ def write_districts_csv(ds: xr.Dataset, path: str | os.PathLike) -> Path:
 
 def attributes_csv_text(ds: xr.Dataset) -> str:
     """The data dictionary: every column of cells.* and districts.csv with units."""
-    rows = [("cells", c.name, c.long_name, c.units, c.codes) for c in cell_columns(ds)]
+    columns = cell_columns(ds, values=False)
+    rows = [("cells", c.name, c.long_name, c.units, c.codes) for c in columns]
     if "district" in ds.data_vars:
         rows += [
             ("districts", c.name, c.long_name, c.units, "") for c in district_table(ds).columns

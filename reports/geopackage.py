@@ -88,16 +88,25 @@ def gpkg_geometry_blob(geometry, srs_id: int = 4326) -> bytes:
 
 
 ROWS_PER_BATCH = 8192
-"""Cells converted to Python values and inserted together (memory ~ a batch, not the
-layer: a national grid has 160,000 cells x 60 columns)."""
+"""Cells whose rings, polygons and column values are built and inserted together (memory ~
+a batch, not the layer: all Pakistan at res 7 is 160,000 cells x 140 columns)."""
 
 
-def _cell_polygons(ds: xr.Dataset) -> np.ndarray:
-    """Shapely polygons of the cells (hexagons and pentagons built in two batches)."""
-    cells = cell_ids(ds)
-    out = np.empty(len(cells), dtype=object)
-    for idx, rings in hexgeom.ring_groups(cells):
+def _polygons(groups, n: int) -> np.ndarray:
+    """Shapely polygons of ``n`` cells from their :func:`~.hexgeom.ring_groups`."""
+    out = np.empty(n, dtype=object)
+    for idx, rings in groups:
         out[idx] = shapely.polygons(rings)
+    return out
+
+
+def _ring_bounds(groups, n: int) -> np.ndarray:
+    """``(n, 4)`` [minx, miny, maxx, maxy] of the rings: ``shapely.bounds`` of their
+    polygons (the extremes of the same coordinates)."""
+    out = np.zeros((n, 4))
+    for idx, rings in groups:
+        out[idx, :2] = rings.min(axis=1)
+        out[idx, 2:] = rings.max(axis=1)
     return out
 
 
@@ -138,9 +147,30 @@ def _quote(name: str) -> str:
 
 
 def _write(path: Path, ds: xr.Dataset, layer: str, timestamp_utc: str) -> None:
-    cols = cell_columns(ds)
-    polygons = _cell_polygons(ds)
-    bounds = shapely.total_bounds(polygons).tolist() if len(polygons) else [None] * 4
+    # the layer is built a batch of cells at a time (rings, polygons, column values),
+    # so memory follows ROWS_PER_BATCH, not the plan's size
+    cols = cell_columns(ds, values=False)
+    cells = cell_ids(ds)
+    batches = [
+        slice(lo, min(lo + ROWS_PER_BATCH, len(cells)))
+        for lo in range(0, len(cells), ROWS_PER_BATCH)
+    ]
+    rings = [hexgeom.ring_groups(cells[part]) for part in batches]
+    boxes = (
+        np.vstack(
+            [
+                _ring_bounds(g, part.stop - part.start)
+                for g, part in zip(rings, batches, strict=True)
+            ]
+        )
+        if batches
+        else np.zeros((0, 4))
+    )
+    bounds = (
+        [*boxes[:, :2].min(axis=0).tolist(), *boxes[:, 2:].max(axis=0).tolist()]
+        if len(boxes)
+        else [None] * 4
+    )
     con = sqlite3.connect(path)
     try:
         # a fresh file written whole, then moved into place (write_atomic): no rollback
@@ -174,10 +204,10 @@ def _write(path: Path, ds: xr.Dataset, layer: str, timestamp_utc: str) -> None:
         placeholders = ", ".join("?" * (len(cols) + 1))
         names = ", ".join(["geom", *(_quote(c.name) for c in cols)])
         insert = f"INSERT INTO {_quote(layer)} ({names}) VALUES ({placeholders})"
-        for lo in range(0, len(polygons), ROWS_PER_BATCH):  # Python objects of a batch only
-            part = slice(lo, lo + ROWS_PER_BATCH)
-            blobs = _geometry_blobs(polygons[part])
-            rows = zip(blobs, *(_sql_column(c.values[part], c.kind) for c in cols), strict=True)
+        for part, groups in zip(batches, rings, strict=True):  # Python objects of a batch only
+            blobs = _geometry_blobs(_polygons(groups, part.stop - part.start))
+            values = cell_columns(ds.isel(cell=part))
+            rows = zip(blobs, *(_sql_column(c.values, c.kind) for c in values), strict=True)
             con.executemany(insert, rows)
         con.execute(
             "INSERT INTO gpkg_extensions VALUES ('gpkg_data_columns', NULL, "
@@ -202,19 +232,19 @@ def _write(path: Path, ds: xr.Dataset, layer: str, timestamp_utc: str) -> None:
                 for c in cols
             ],
         )
-        _spatial_index(con, layer, polygons)
+        _spatial_index(con, layer, boxes)
         _column_dictionary(con, cols, timestamp_utc)
         con.commit()
     finally:
         con.close()
 
 
-def _spatial_index(con: sqlite3.Connection, layer: str, polygons) -> None:
-    """``rtree_<layer>_geom`` with each feature's (minx, maxx, miny, maxy), id = fid."""
+def _spatial_index(con: sqlite3.Connection, layer: str, boxes: np.ndarray) -> None:
+    """``rtree_<layer>_geom`` with each feature's (minx, maxx, miny, maxy), id = fid;
+    ``boxes``: ``(n, 4)`` [minx, miny, maxx, maxy] per feature."""
     name = _quote(f"rtree_{layer}_geom")
     con.execute(f"CREATE VIRTUAL TABLE {name} USING rtree(id, minx, maxx, miny, maxy)")
-    bounds = shapely.bounds(polygons) if len(polygons) else np.zeros((0, 4))
-    minx, miny, maxx, maxy = (bounds[:, k].tolist() for k in range(4))
+    minx, miny, maxx, maxy = (boxes[:, k].tolist() for k in range(4))
     con.executemany(
         f"INSERT INTO {name} VALUES (?, ?, ?, ?, ?)",
         zip(range(1, len(minx) + 1), minx, maxx, miny, maxy, strict=True),

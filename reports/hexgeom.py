@@ -7,6 +7,7 @@ they become GeoJSON's ``(lng, lat)`` order, so every caller downstream sees x = 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain, repeat
 
 import h3
 import numpy as np
@@ -43,12 +44,15 @@ def ring_groups(cells: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
     """The rings of :func:`boundary_lnglat` grouped by size: ``[(index, rings), ...]``
     with ``rings`` of shape ``(len(index), n + 1, 2)`` (hexagons, pentagons and cells
     with distortion vertices each in one array, so the work is per group, not per cell)."""
-    bounds = [h3.cell_to_boundary(c) for c in cells]
-    sizes = np.fromiter((len(b) for b in bounds), dtype=np.int64, count=len(bounds))
+    bounds = list(map(h3.cell_to_boundary, cells))
+    sizes = np.fromiter(map(len, bounds), dtype=np.int64, count=len(bounds))
     groups = []
     for size in np.unique(sizes).tolist():
         idx = np.flatnonzero(sizes == size)
-        ring = np.asarray([bounds[i] for i in idx.tolist()], dtype=np.float64)[:, :, ::-1]
+        members = [bounds[i] for i in idx.tolist()] if len(idx) < len(bounds) else bounds
+        flat = chain.from_iterable(chain.from_iterable(members))  # lat, lng, lat, ...
+        ring = np.fromiter(flat, np.float64, count=2 * size * len(idx))
+        ring = ring.reshape(len(idx), size, 2)[:, :, ::-1]
         ring = np.concatenate([ring, ring[:, :1]], axis=1)
         x, y = ring[:, :, 0], ring[:, :, 1]
         area = 0.5 * np.sum(x[:, :-1] * y[:, 1:] - x[:, 1:] * y[:, :-1], axis=1)
@@ -138,7 +142,7 @@ def cell_codes(cells: Sequence[str]) -> np.ndarray | None:
     and passed to :func:`resolution_of`, :func:`auto_overview_resolution`,
     :func:`parents` and :func:`aggregate` (each would read them again)."""
     try:
-        return np.fromiter((int(c, 16) for c in cells), dtype=np.uint64, count=len(cells))
+        return np.fromiter(map(int, cells, repeat(16)), dtype=np.uint64, count=len(cells))
     except (TypeError, ValueError, OverflowError):
         return None
 

@@ -26,7 +26,7 @@ import xarray as xr
 
 from . import charts, maps
 from .assumptions import assumption_rows, limits, provenance_rows
-from .atomic import write_text_atomic
+from .atomic import write_atomic
 from .exports import cell_columns
 from .findings import findings, licensing_sentence, money, option_label, technology_rows
 from .labels import ReportDataError, as_text, default_system, systems
@@ -470,7 +470,13 @@ def _provenance_section(ds: xr.Dataset, provenance) -> list[str]:
     return parts
 
 
-def render_report(
+def render_report(ds: xr.Dataset, *args, **kwargs) -> str:
+    """The whole report as one self-contained HTML page (text); parameters as
+    :func:`report_parts`."""
+    return "".join(report_parts(ds, *args, **kwargs))
+
+
+def report_parts(
     ds: xr.Dataset,
     boundaries: dict | None = None,
     network: dict | None = None,
@@ -482,8 +488,9 @@ def render_report(
     series_cells: Sequence[str] | None = None,
     max_hexagons: int = maps.DEFAULT_MAX_HEXAGONS,
     map_specs: Sequence[MapSpec] = MAPS,
-) -> str:
-    """The whole report as one self-contained HTML page (text).
+) -> list[str]:
+    """The whole report as one self-contained HTML page, in pieces to join or write
+    one after the other (the page is tens of megabytes for a national plan).
 
     Parameters
     ----------
@@ -534,25 +541,45 @@ def render_report(
     return _page(title or report_title(ds), first, report)
 
 
-def _page(title: str, first: str, report: Report) -> str:
+def _page(title: str, first: str, report: Report) -> list[str]:
     nav = "".join(f'<li><a href="#{s}">{e(name)}</a></li>' for s, name, _ in report.sections)
-    body = "\n".join(
-        f'<section id="{s}"><h2>{e(name)}</h2>\n' + "\n".join(parts) + "</section>"
-        for s, name, parts in report.sections
-    )
-    return (
+    head = (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{e(title)}</title>\n<style>{CSS}</style>\n"
         f'<script type="text/javascript">{plotly.offline.get_plotlyjs()}</script>\n'
-        f"</head>\n<body>\n<main>\n{first}\n<nav><ul>{nav}</ul></nav>\n{body}\n</main>\n"
-        f"<script>{SCRIPT}</script>\n</body>\n</html>\n"
+        f"</head>\n<body>\n<main>\n{first}\n<nav><ul>{nav}</ul></nav>\n"
     )
+    out = [head]
+    for k, (s, name, parts) in enumerate(report.sections):
+        out.append("\n" if k else "")
+        out.append(f'<section id="{s}"><h2>{e(name)}</h2>\n')
+        for i, part in enumerate(parts):
+            out.extend(("\n", part) if i else (part,))
+        out.append("</section>")
+    out.append(f"\n</main>\n<script>{SCRIPT}</script>\n</body>\n</html>\n")
+    return out
 
 
 def write_report(ds: xr.Dataset, path: str | os.PathLike, **kwargs) -> Path:
-    """Render :func:`render_report` (same keywords) and write it atomically (UTF-8)."""
-    return write_text_atomic(path, render_report(ds, **kwargs))
+    """Render the report (keywords of :func:`report_parts`) and write it atomically
+    (UTF-8), piece by piece: the same bytes as :func:`render_report`'s text."""
+    parts = report_parts(ds, **kwargs)
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.writelines(parts)
+
+    return write_atomic(path, write)
 
 
-__all__ = ["MAPS", "MapSpec", "data_date", "money", "render_report", "report_title", "write_report"]
+__all__ = [
+    "MAPS",
+    "MapSpec",
+    "data_date",
+    "money",
+    "render_report",
+    "report_parts",
+    "report_title",
+    "write_report",
+]

@@ -21,7 +21,7 @@ import plotly.colors
 import plotly.graph_objects as go
 import xarray as xr
 
-from . import hexgeom
+from . import hexgeom, plotly_objects
 from .labels import ReportDataError, as_text, cell_ids, cell_values, flag_meanings, label, units_of
 from .overlays import boundary_traces, network_traces
 
@@ -148,7 +148,7 @@ def _stepped_colorscale(colours: list[str]) -> list[list]:
 
 def _hexagon_trace(cells: list[str], name: str, colour: str, showlegend: bool) -> go.Scatter:
     xs, ys = hexgeom.concatenated_rings(hexgeom.rings_lnglat(cells))
-    return go.Scatter(
+    return plotly_objects.scatter(
         x=xs,
         y=ys,
         mode="lines",
@@ -164,7 +164,7 @@ def _hexagon_trace(cells: list[str], name: str, colour: str, showlegend: bool) -
 
 def _hover_trace(cells: list[str], texts: list[str]) -> go.Scatter:
     centres = np.asarray([h3.cell_to_latlng(c) for c in cells]).reshape(-1, 2)
-    return go.Scatter(
+    return plotly_objects.scatter(
         x=centres[:, 1].astype(np.float32),
         y=centres[:, 0].astype(np.float32),
         mode="markers",
@@ -252,7 +252,7 @@ def _continuous_traces(
     x0, y0 = _first_centre(data.cells)
     # the colour bar runs over bin positions, so log and quantile bins get equal room
     traces.append(
-        go.Scatter(
+        plotly_objects.scatter(
             x=[x0],
             y=[y0],
             mode="markers",
@@ -404,14 +404,15 @@ def _hover_texts(
     return texts
 
 
-def _layout(fig: go.Figure, ds: xr.Dataset, title: str, note: str, cells: list[str]) -> None:
+def _layout(ds: xr.Dataset, title: str, note: str, cells: list[str]) -> dict:
+    """The layout of a map (a dict for :func:`~.plotly_objects.figure`)."""
     corners = np.vstack(hexgeom.rings_lnglat(cells))
     (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)
     pad_x, pad_y = 0.02 * (x1 - x0) + 1e-3, 0.02 * (y1 - y0) + 1e-3
     mean_lat = 0.5 * (y0 + y1)
     x_label = label(ds["lon"]) if "lon" in ds.variables else "Longitude [degrees_east]"
     y_label = label(ds["lat"]) if "lat" in ds.variables else "Latitude [degrees_north]"
-    fig.update_layout(
+    return dict(
         title={"text": f"{title}<br><sup>{note}</sup>", "x": 0.01},
         xaxis={
             "title": {"text": x_label},
@@ -534,9 +535,8 @@ def hex_map(
     traces.append(_hover_trace(data.cells, _hover_texts(ds, data, da, table)))
     traces.extend(boundary_traces(boundaries))
     traces.extend(network_traces(network))
-    fig = go.Figure(traces)
-    _layout(fig, ds, title if title is not None else text, data.note, data.cells)
-    return fig
+    layout = _layout(ds, title if title is not None else text, data.note, data.cells)
+    return plotly_objects.figure(traces, layout)
 
 
 def terrain_loss(ds: xr.Dataset) -> xr.DataArray:
@@ -682,23 +682,27 @@ def district_detail_map(
         )
     for i, trace in enumerate(traces[:n_cells]):
         trace.visible = groups[0][1] <= i < groups[0][2]
-    fig = go.Figure(traces)
     text = label(da)
     if "system" in da.coords and da["system"].ndim == 0:
         text = f"{text}, {da['system'].item()}"
-    _layout(fig, ds, text, f"every cell at H3 resolution {own}; choose a district", groups[0][3])
-    fig.update_layout(
-        updatemenus=[
-            {
-                "buttons": buttons,
-                "direction": "down",
-                "x": 1.0,
-                "xanchor": "right",
-                "y": 1.12,
-                "yanchor": "top",
-                "showactive": True,
-                "active": 0,
-            }
-        ]
+    layout = _layout(
+        ds, text, f"every cell at H3 resolution {own}; choose a district", groups[0][3]
     )
-    return fig
+    return plotly_objects.figure(
+        traces,
+        dict(
+            layout,
+            updatemenus=[
+                {
+                    "buttons": buttons,
+                    "direction": "down",
+                    "x": 1.0,
+                    "xanchor": "right",
+                    "y": 1.12,
+                    "yanchor": "top",
+                    "showactive": True,
+                    "active": 0,
+                }
+            ],
+        ),
+    )

@@ -8,11 +8,13 @@ the pipeline, not here.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import nullcontext
 from pathlib import Path
 
 import xarray as xr
 
+from .background import BackgroundWrite
 from .exports import write_attributes_csv, write_cells_csv, write_districts_csv, write_geojson
 from .geopackage import write_geopackage
 from .html import write_report
@@ -34,6 +36,8 @@ EXPORTS = tuple(FILE_NAMES)
 #: dictionary), the district table and its column dictionary. GeoJSON, the per-cell CSV
 #: and the PDF on request.
 DEFAULT_EXPORTS = ("report", "geopackage", "districts_csv", "attributes_csv")
+#: Written in the forked child with the report (``concurrent=True``); the others here.
+CHILD_EXPORTS = ("report", "districts_csv", "attributes_csv", "cells_csv")
 
 
 def check_exports(exports: Iterable[str]) -> tuple[str, ...]:
@@ -54,6 +58,9 @@ def write_all(
     ds: xr.Dataset,
     folder: str | os.PathLike,
     exports: Iterable[str] = DEFAULT_EXPORTS,
+    *,
+    concurrent: bool = True,
+    also: Mapping[str, Callable[[], Path]] | None = None,
     **report_kwargs,
 ) -> dict[str, Path]:
     """Write the chosen exports of a plan into ``folder``; each file atomically.
@@ -69,6 +76,15 @@ def write_all(
         ``cells_csv`` (cells.csv), ``districts_csv`` (districts.csv, skipped without a
         ``district`` variable), ``attributes_csv`` (attributes.csv, the column
         dictionary). Default :data:`DEFAULT_EXPORTS`.
+    concurrent : bool
+        Write the report and the tables (:data:`CHILD_EXPORTS`) in a forked child
+        process while this process writes the GIS layers and ``also``
+        (:mod:`~hybridplan.reports.background`); the files are the same either way.
+        ``False`` writes one file after the other.
+    also : mapping, optional
+        ``{name: writer}``: more files the caller writes here while the report is
+        written (the pipeline's plan.nc); each writer returns its path, which is
+        returned under ``name`` (first, in the mapping's order).
     **report_kwargs
         Go to :func:`~hybridplan.reports.html.render_report`.
 
@@ -88,9 +104,27 @@ def write_all(
         "districts_csv": lambda p: write_districts_csv(ds, p),
         "attributes_csv": lambda p: write_attributes_csv(ds, p),
     }
-    out = {}
-    for name in EXPORTS:
-        if name not in chosen or (name == "districts_csv" and "district" not in ds.data_vars):
-            continue
-        out[name] = writers[name](folder / FILE_NAMES[name])
-    return out
+    names = [
+        name
+        for name in EXPORTS
+        if name in chosen and not (name == "districts_csv" and "district" not in ds.data_vars)
+    ]
+    # the report and the tables in a child, the GIS layers (and the caller's files)
+    # here: about the same time on each side for a national plan
+    child = [n for n in names if n in CHILD_EXPORTS]
+    here = [n for n in names if n not in CHILD_EXPORTS and n != "pdf"]
+    out: dict[str, Path] = {}
+    background = BackgroundWrite(
+        lambda: {n: writers[n](folder / FILE_NAMES[n]) for n in child},
+        concurrent=concurrent and "report" in child and bool(also or here),
+    )
+    with background if child else nullcontext():
+        for name, write in (also or {}).items():
+            out[name] = write()
+        for name in here:
+            out[name] = writers[name](folder / FILE_NAMES[name])
+        if child:
+            out.update(background.wait())
+    if "pdf" in names:  # printed from the finished report.html
+        out["pdf"] = writers["pdf"](folder / FILE_NAMES["pdf"])
+    return {name: out[name] for name in [*(also or {}), *names]}  # the order of EXPORTS

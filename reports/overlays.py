@@ -10,6 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 import shapely.geometry
 
+from . import plotly_objects
 from .labels import ReportDataError
 
 NAME_KEYS = ("name", "NAME", "shapeName", "district", "DISTRICT", "ADM2_EN", "id")
@@ -102,7 +103,7 @@ def boundary_traces(boundaries: dict | None, *, labels: bool = True) -> list[go.
         return []
     xs, ys = _joined(lines)
     traces = [
-        go.Scatter(
+        plotly_objects.scatter(
             x=xs,
             y=ys,
             mode="lines",
@@ -114,7 +115,7 @@ def boundary_traces(boundaries: dict | None, *, labels: bool = True) -> list[go.
     ]
     if labels and names:
         traces.append(
-            go.Scatter(
+            plotly_objects.scatter(
                 x=[p[0] for p in points],
                 y=[p[1] for p in points],
                 mode="text",
@@ -145,7 +146,7 @@ def network_traces(network: dict | None) -> list[go.Scatter]:
     if lines:
         xs, ys = _joined(lines)
         traces.append(
-            go.Scatter(
+            plotly_objects.scatter(
                 x=xs,
                 y=ys,
                 mode="lines",
@@ -157,7 +158,7 @@ def network_traces(network: dict | None) -> list[go.Scatter]:
         )
     if points:
         traces.append(
-            go.Scatter(
+            plotly_objects.scatter(
                 x=[p[0] for p in points],
                 y=[p[1] for p in points],
                 mode="markers",

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from .labels import ReportDataError
+from .plotly_objects import figure_dict
 
 #: Content width of an A4 portrait page with 12 mm margins, in CSS px (96 per inch).
 A4_CONTENT_PX = 703
@@ -119,7 +120,8 @@ class Report:
         except ReportDataError as exc:
             return note(f"{name} skipped: {exc}")
         body = pio.to_html(
-            fig,
+            figure_dict(fig),
+            validate=False,  # built from our builders' fixed properties
             include_plotlyjs=False,
             full_html=False,
             div_id=self._id(name),
@@ -135,7 +137,7 @@ class Report:
         except ReportDataError as exc:
             return note(f"{name} skipped: {exc}")
         div_id = self._id(name)
-        data = pio.to_json(fig, validate=False).replace("</", "<\\/")
+        data = pio.to_json(figure_dict(fig), validate=False).replace("</", "<\\/")
         return (
             f'<div class="figure"><div class="lazy" id="{div_id}" '
             f'data-fig="{div_id}-json" style="width:100%;height:'

@@ -152,6 +152,10 @@ def district_profiles(
     routes = Overlay(network, "network")
     lat = np.asarray(ds["lat"].values, float)
     lon = np.asarray(ds["lon"].values, float)
+    # a profile reads per-cell variables and the series, never a (system, cell) figure
+    # of merit: cut those once, not in every district
+    per_system = [n for n, v in ds.data_vars.items() if {"system", "cell"} <= set(v.dims)]
+    ds = ds.drop_vars(per_system)
     parts = []
     if cap is not None:
         parts.append(

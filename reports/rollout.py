@@ -12,6 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 import xarray as xr
 
+from . import plotly_objects
 from .charts import _styled
 from .findings import money, option_label, people
 from .labels import as_text, categories, require, units_of
@@ -48,10 +49,10 @@ def rollout_chart(ds: xr.Dataset) -> go.Figure:
         ["rollout_cumulative_usd", "rollout_cumulative_people", "rollout_people_by_year"],
         "the rollout chart",
     )
-    fig = go.Figure()
+    fig = plotly_objects.figure()
     for k, (name, usd, ppl) in enumerate(_curves(ds)):
         fig.add_trace(
-            go.Scatter(
+            plotly_objects.scatter(
                 x=np.concatenate([[0.0], usd]),
                 y=np.concatenate([[0.0], ppl]),
                 mode="lines",
@@ -63,7 +64,7 @@ def rollout_chart(ds: xr.Dataset) -> go.Figure:
     years = np.asarray(ds["rollout_year"].values)
     budget = float(ds["rollout_budget_usd_per_year"].values)
     fig.add_trace(
-        go.Scatter(
+        plotly_objects.scatter(
             x=np.asarray(ds["rollout_usd_by_year"].values, float),
             y=np.asarray(ds["rollout_people_by_year"].values, float),
             mode="markers+text",

@@ -188,18 +188,21 @@ def district_table(ds: xr.Dataset) -> Table:
         cols.extend(Column(f"n_{m}", f"Cells recommended {m}", "1") for m in options)
         cost = recommended_cost_usd(ds)
         cols.append(Column("recommended_cost_usd", "Cost of the recommended options", "USD"))
-    order = sorted(
-        set(zip(province if province is not None else [""] * len(district), district, strict=True))
-    )
+    keys = zip(province if province is not None else [""] * len(district), district, strict=True)
+    number: dict[tuple[str, str], int] = {}
+    group = np.fromiter((number.setdefault(k, len(number)) for k in keys), np.int64, len(district))
+    # each group's cells in ascending order, as the boolean mask ``group == g`` gives
+    # them (so every sum adds the same numbers in the same order)
+    by_group = np.argsort(group, kind="stable")
+    bounds = np.searchsorted(group[by_group], np.arange(len(number) + 1))
     rows = []
-    for prov, name in order:
-        sel = district == name
-        if province is not None:
-            sel &= province == prov
+    for prov, name in sorted(number):
+        g = number[(prov, name)]
+        sel = by_group[bounds[g] : bounds[g + 1]]
         row: dict = {"district": name}
         if province is not None:
             row["province"] = prov
-        row["cells"] = int(sel.sum())
+        row["cells"] = int(sel.size)
         if area is not None:
             row["area_km2"] = float(np.nansum(area[sel]))
         if pop is not None:
@@ -207,7 +210,7 @@ def district_table(ds: xr.Dataset) -> Table:
         if under is not None:
             row["underserved_cells"] = int(under[sel].sum())
             if pop is not None:
-                row["underserved_population"] = float(pop[sel & under].sum())
+                row["underserved_population"] = float(pop[sel[under[sel]]].sum())
         if coverage is not None:
             w, v = weights[sel], cov[sel]
             ok = np.isfinite(v) & np.isfinite(w)
@@ -217,8 +220,9 @@ def district_table(ds: xr.Dataset) -> Table:
                 else float("nan")
             )
         if meanings is not None:
+            chosen = meanings[sel]
             for m in options:
-                row[f"n_{m}"] = int(np.sum(meanings[sel] == m))
+                row[f"n_{m}"] = int(np.sum(chosen == m))
             row["recommended_cost_usd"] = float(cost[sel].sum())
         rows.append(row)
     if not rows:

@@ -7,7 +7,7 @@ so ``hybridplan report plan.nc`` renders the same report as ``hybridplan plan``.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -128,29 +128,38 @@ def write_outputs(
     *,
     sweep: xr.Dataset | None = None,
     exports: tuple[str, ...] | None = None,
+    concurrent: bool = True,
 ) -> dict[str, Path]:
     """The files of ``[output] exports`` (or ``exports``): plan.nc with report_inputs.json
     (what ``hybridplan report`` re-renders from), then the report and exports of
-    :func:`hybridplan.reports.write_all`; every file atomically."""
+    :func:`hybridplan.reports.write_all`; every file atomically. With ``concurrent`` the
+    report is written in a forked child process while this one writes plan.nc and the
+    other exports (the same files as one after the other)."""
     out_dir = Path(out_dir)
     chosen = tuple(inputs.scenario.output.exports if exports is None else exports)
     extras = report_inputs(plan, inputs)
-    written: dict[str, Path] = {}
+    first: dict[str, Callable[[], Path]] = {}
     if "plan_nc" in chosen:
-        written["plan"] = write_netcdf(plan, out_dir / "plan.nc", float32=FLOAT32_VARIABLES)
-        written["report_inputs"] = write_text_atomic(
+        first["plan"] = lambda: write_netcdf(plan, out_dir / "plan.nc", float32=FLOAT32_VARIABLES)
+        first["report_inputs"] = lambda: write_text_atomic(
             out_dir / REPORT_INPUTS, json.dumps(extras, separators=(",", ":"))
         )
     if sweep is not None:
-        written["sweep"] = write_netcdf(sweep, out_dir / "sweep.nc")
+        first["sweep"] = lambda: write_netcdf(sweep, out_dir / "sweep.nc")
     files = [e for e in chosen if e != "plan_nc"]
     if any(e in files for e in ("geopackage", "districts_csv", "cells_csv", "geojson")):
         files.append("attributes_csv")  # the column dictionary of every table
-    if files:
-        written.update(
-            reports.write_all(plan, out_dir, sweep=sweep, exports=tuple(files), **extras)
-        )
-    return written
+    if not files:
+        return {name: write() for name, write in first.items()}
+    return reports.write_all(
+        plan,
+        out_dir,
+        exports=tuple(files),
+        concurrent=concurrent,
+        also=first,
+        sweep=sweep,
+        **extras,
+    )
 
 
 COMPRESSION_LEVEL = 4
