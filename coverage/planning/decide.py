@@ -42,6 +42,7 @@ from .recommend import ALREADY_SERVED, NO_POPULATION, Recommendation, SatelliteO
 from .rollout import rollout_case_variables, rollout_variables
 from .routing import RoutingGrid, routing_grid
 from .sites import Sites, demand_sites
+from .sparse_lines import argmax_lines
 from .spec import PlanningSpec
 
 MICROWAVE = "microwave"
@@ -120,21 +121,22 @@ def satellite_options(
         name = str(system)
         if name == "combined" or (backhaul is not None and not bool(backhaul[k])):
             continue
-        row = plan.sel(system=name)
-        orbit = str(row["orbit_class"].values).lower()
+
+        def row(variable: str, name=name):  # this system's values (not the whole plan's)
+            return plan[variable].sel(system=name).values
+
+        orbit = str(row("orbit_class")).lower()
         is_licensed = (
-            bool(row["licensed"].values)
-            if licensed is None
-            else bool(licensed.get(name, row["licensed"].values))
+            bool(row("licensed")) if licensed is None else bool(licensed.get(name, row("licensed")))
         )
         options.append(
             SatelliteOption(
                 name,
                 orbit,
                 is_licensed,
-                per_unit(row["pct_time_covered"].values),
-                per_unit(row["pct_time_covered_open_sky"].values),
-                per_unit(row["latency_rtt_mean_ms"].values),
+                per_unit(row("pct_time_covered")),
+                per_unit(row("pct_time_covered_open_sky")),
+                per_unit(row("latency_rtt_mean_ms")),
                 spec.costs_for(name, orbit),
             )
         )
@@ -346,7 +348,7 @@ def decide(
     if built_site.any() and settled.any():
         score = sites.share.tocsr(copy=True)
         score.data = score.data + 2.0 * built_site[score.indices]  # a built site always wins
-        pick = np.asarray(score.argmax(axis=1)).reshape(-1)
+        pick = argmax_lines(score, axis=1)
         main[settled] = pick[settled]
     cell_code = np.full(people.shape, NO_POPULATION, dtype=np.int8)
     cell_code[settled] = code[main[settled]]
