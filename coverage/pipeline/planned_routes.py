@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import h3
 import numpy as np
@@ -260,8 +261,14 @@ def _best_pair(plan, with_plan, spec, licensed, sites, own: Decision, routings):
     def better(a, b):
         return b if _total(b, target) < _total(a, target) * (1.0 - 1e-12) else a
 
-    fresh = decide(with_plan, spec, licensed, sites, routing=routings[1])
-    with_route = better(fresh, grown(with_plan, own))
+    # the fresh decision and the one grown from the plan's tree are independent: the
+    # second on a thread beside the first (most of a design runs without the GIL)
+    if spec.network.design == "shared":
+        routings[1].cell_graph()  # built (or shared) before both threads use the grid
+    with ThreadPoolExecutor(1, "route-grown") as thread:
+        from_own = thread.submit(grown, with_plan, own)
+        fresh = decide(with_plan, spec, licensed, sites, routing=routings[1])
+        with_route = better(fresh, from_own.result())
     without = better(own, grown(plan, with_route))
     if without is not own:
         with_route = better(with_route, grown(with_plan, without))
