@@ -74,10 +74,13 @@ def _site_technology(meanings, codes) -> np.ndarray:
     return np.array(meanings, dtype=object)[np.asarray(codes, dtype=np.int64)]
 
 
-def _with_route(plan: xr.Dataset, inputs: PlanInputs, route) -> xr.Dataset:
+def _with_route(
+    plan: xr.Dataset, inputs: PlanInputs, route, grid: RoutingGrid | None = None
+) -> xr.Dataset:
     """The plan's ground with ``route`` built: its cells on the network, least-cost paths
     to the nearer of the old network and the route, on the routing grid (the plan's own
-    cells, or the ``routing_*`` variables)."""
+    cells, or the ``routing_*`` variables); ``grid``: that grid, whose cell graph
+    gives the neighbouring cells (the same pairs H3 gives :func:`fiber_reach`)."""
     from hybridplan.grids import Network, fiber_reach
 
     terrain = inputs.spec.terrain_costs
@@ -97,6 +100,7 @@ def _with_route(plan: xr.Dataset, inputs: PlanInputs, route) -> xr.Dataset:
         slope_cost_per_deg=terrain.slope_cost_per_deg,
         elevation_cost_per_km=terrain.elevation_cost_per_km,
         elevation_threshold_m=terrain.elevation_threshold_m,
+        neighbours=None if grid is None else grid.cell_graph()[:2],
     )
     on_name, weighted_name = f"{p}on_network", f"{p}fiber_weighted_km"
     on = plan[on_name].values.astype(bool) | reach["on_network"].values.astype(bool)
@@ -208,10 +212,11 @@ def value_routes(
             continue
         sites = plan_sites(plan, spec) if sites is None else sites
         own = decide(plan, spec, licensed, sites) if own is None else own  # the plan's
-        with_plan = _with_route(plan, inputs, route)
         # the routing grids without and with the route: the same cells, sites and cell
         # graph, only the network differs (decided on once each, not per decision)
         routing = own.routing if own.routing is not None else routing_grid(plan, sites)
+        shared = spec.network.design == "shared"  # the cell graph is built anyway
+        with_plan = _with_route(plan, inputs, route, routing if shared else None)
         routings = (routing, routing.with_network(with_plan))
         without, with_route = _best_pair(plan, with_plan, spec, licensed, sites, own, routings)
         total = [_total(d, target) for d in (own, without, with_route)]
