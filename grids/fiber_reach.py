@@ -201,6 +201,7 @@ def fiber_reach(
     elevation_cost_per_km: float = 0.25,
     elevation_threshold_m: float = 2000.0,
     dem: DEM | None = None,
+    neighbours: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> xr.Dataset:
     """Distance, least-cost path length and construction cost from each cell to fibre.
 
@@ -216,6 +217,11 @@ def fiber_reach(
     slope_cost_per_deg, elevation_cost_per_km, elevation_threshold_m : float
         Terrain factor coefficients, see :func:`terrain_factor`. [1/degree], [1/km], [m]
     dem : DEM, optional
+    neighbours : (ndarray, ndarray), optional
+        ``(i, j)``, ``i < j``, every pair of neighbouring cells of ``grid`` once (the
+        edges of ``h3.grid_ring(cell, 1)`` within the grid, in any order), when the
+        caller has them (the planner's routing grid); default: asked of H3 here. The
+        result does not depend on their order.
 
     Returns
     -------
@@ -297,7 +303,7 @@ def fiber_reach(
     on_network = np.zeros(len(cells), dtype=bool)
     on_network[list(hit)] = True
     sources = np.flatnonzero(on_network)
-    ei, ej = _grid_edges(cells)
+    ei, ej = _grid_edges(cells) if neighbours is None else map(np.asarray, neighbours)
     edge_km = great_circle_km(lat[ei], lon[ei], lat[ej], lon[ej])
     edge_cost = edge_km * 0.5 * (factor[ei] + factor[ej])
     if sources.size:

@@ -192,6 +192,59 @@ def test_design_is_the_same_with_and_without_the_dijkstra_thread(monkeypatch):
             assert a == b, field.name
 
 
+def test_design_is_the_same_without_the_recent_paths(monkeypatch):
+    """A repeated Dijkstra taken from ``network._RecentPaths`` (a copy of a recent one
+    from the same source nodes) or computed again: the same design; and the copy is
+    scipy's Dijkstra from those sources."""
+    graph, prize, roots = _grid_graph(9, radius=14)  # a search that repeats a tree's nodes
+    hits = []
+    get = network._RecentPaths.get
+
+    def counted(self, c, tree):
+        found = get(self, c, tree)
+        if found is not None:
+            hits.append(found)
+            _, want, _ = dijkstra(
+                c.matrix, directed=False, indices=found[0], min_only=True,
+                return_predecessors=True,
+            )
+            np.testing.assert_array_equal(found[1], want.astype(np.int64))
+        return found
+
+    monkeypatch.setattr(network._RecentPaths, "get", counted)
+    kept = network.design_network(graph, prize, roots, 5_000.0, exact_trunks=0)
+    assert hits, "no repeated Dijkstra: the test graph does not exercise the memo"
+    monkeypatch.setattr(network._RecentPaths, "get", lambda self, c, tree: None)
+    again = network.design_network(graph, prize, roots, 5_000.0, exact_trunks=0)
+    for field in dataclasses.fields(again):
+        a, b = getattr(kept, field.name), getattr(again, field.name)
+        if isinstance(b, np.ndarray):
+            np.testing.assert_array_equal(a, b, err_msg=field.name)
+        else:
+            assert a == b, field.name
+
+
+def test_design_is_the_same_with_the_starts_on_threads_or_in_turn(monkeypatch):
+    """The multi-start's local searches on two threads (``network._search_starts``) or
+    one after the other on the calling thread: the same design, field for field."""
+    graph, prize, roots = _grid_graph(8, radius=12)
+    monkeypatch.setattr(network, "_cores", lambda: 2)
+    threads = network._start_threads(len(network.START_PRIZE_SCALES))
+    assert threads is not None and threads._max_workers == 2
+    threads.shutdown()
+    threaded = network.design_network(graph, prize, roots, 5_000.0, exact_trunks=0)
+    assert threaded.rounds > 0
+    monkeypatch.setattr(network, "_cores", lambda: 1)
+    assert network._start_threads(4) is None
+    in_turn = network.design_network(graph, prize, roots, 5_000.0, exact_trunks=0)
+    for field in dataclasses.fields(in_turn):
+        a, b = getattr(threaded, field.name), getattr(in_turn, field.name)
+        if isinstance(b, np.ndarray):
+            np.testing.assert_array_equal(a, b, err_msg=field.name)
+        else:
+            assert a == b, field.name
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.integers(1, 60), st.integers(0, 2**32 - 1), st.floats(0.0, 0.5))
 def test_compiled_tree_order_is_scipys_breadth_first_order(n, seed, detached):

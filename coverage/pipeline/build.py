@@ -27,7 +27,7 @@ from ..engine import EngineOptions, ProgressCallback, SystemModel, compute_cover
 from ..engine.executors import is_dask_client
 from ..engine.recipe import built_grid, recipe_key
 from ..planning import planning_variables
-from ..planning.decide import Decision, plan_decision
+from ..planning.decide import Decision, case_decisions
 from ..planning.spec import PlanningSpec
 from ..scenario import Scenario, planning_spec
 from .inputs import (
@@ -203,8 +203,8 @@ def assemble_plan_and_decision(
     plan = xr.merge([ground, fom], compat="override", combine_attrs="override")
     plan.attrs = {**ground.attrs, **fom.attrs}  # the coverage run's record wins on clashes
     plan.attrs["fiber_cost_per_km_usd"] = spec.fiber.cost_per_km_usd
-    decision = plan_decision(plan, spec, licensing_cases)
-    plan = plan.assign(planning_variables(plan, spec, licensing_cases, decision))
+    decision, *others = case_decisions(plan, spec, licensing_cases)
+    plan = plan.assign(planning_variables(plan, spec, licensing_cases, decision, others))
     plan.attrs["underserved_rule"] = spec.underserved.describe()
     plan.attrs["planning_horizon_years"] = spec.finance.horizon_years
     plan.attrs["discount_rate"] = spec.finance.discount_rate

@@ -22,6 +22,7 @@ cost: ``served:on_network`` (within ``served_distance_km`` of fibre) or
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +43,7 @@ from .recommend import ALREADY_SERVED, NO_POPULATION, Recommendation, SatelliteO
 from .rollout import rollout_case_variables, rollout_variables
 from .routing import RoutingGrid, routing_grid
 from .sites import Sites, demand_sites
+from .sparse_lines import argmax_lines
 from .spec import PlanningSpec
 
 MICROWAVE = "microwave"
@@ -120,21 +122,22 @@ def satellite_options(
         name = str(system)
         if name == "combined" or (backhaul is not None and not bool(backhaul[k])):
             continue
-        row = plan.sel(system=name)
-        orbit = str(row["orbit_class"].values).lower()
+
+        def row(variable: str, name=name):  # this system's values (not the whole plan's)
+            return plan[variable].sel(system=name).values
+
+        orbit = str(row("orbit_class")).lower()
         is_licensed = (
-            bool(row["licensed"].values)
-            if licensed is None
-            else bool(licensed.get(name, row["licensed"].values))
+            bool(row("licensed")) if licensed is None else bool(licensed.get(name, row("licensed")))
         )
         options.append(
             SatelliteOption(
                 name,
                 orbit,
                 is_licensed,
-                per_unit(row["pct_time_covered"].values),
-                per_unit(row["pct_time_covered_open_sky"].values),
-                per_unit(row["latency_rtt_mean_ms"].values),
+                per_unit(row("pct_time_covered")),
+                per_unit(row("pct_time_covered_open_sky")),
+                per_unit(row("latency_rtt_mean_ms")),
                 spec.costs_for(name, orbit),
             )
         )
@@ -346,7 +349,7 @@ def decide(
     if built_site.any() and settled.any():
         score = sites.share.tocsr(copy=True)
         score.data = score.data + 2.0 * built_site[score.indices]  # a built site always wins
-        pick = np.asarray(score.argmax(axis=1)).reshape(-1)
+        pick = argmax_lines(score, axis=1)
         main[settled] = pick[settled]
     cell_code = np.full(people.shape, NO_POPULATION, dtype=np.int8)
     cell_code[settled] = code[main[settled]]
@@ -414,16 +417,24 @@ def site_cash_flows(plan: xr.Dataset, spec: PlanningSpec, decision: Decision):
 
 
 def licensing_variables(
-    plan: xr.Dataset, spec: PlanningSpec, cases: Mapping[str, Mapping[str, bool]], base: Decision
+    plan: xr.Dataset,
+    spec: PlanningSpec,
+    cases: Mapping[str, Mapping[str, bool]],
+    base: Decision,
+    others: Sequence[Decision] | None = None,
 ) -> dict[str, tuple]:
     """Every licensing case decided on the same coverage, over the ``case`` dimension of
     the contract; ``base`` is the plan's own decision, the first case (not decided again:
-    the network design is the costly part)."""
+    the network design is the costly part); ``others``: the other cases' decisions, in
+    order, when the caller has them (:func:`case_decisions`)."""
     names = list(cases)
     systems = [str(s) for s in plan["system"].values]
-    decisions = [base] + [
-        decide(plan, spec, cases[name], base.sites, routing=base.routing) for name in names[1:]
-    ]
+    if others is None:
+        others = [
+            decide(plan, spec, cases[name], base.sites, routing=base.routing)
+            for name in names[1:]
+        ]
+    decisions = [base, *others]
     flows = [site_cash_flows(plan, spec, d) for d in decisions]
     meanings = decisions[0].cell.meanings
     licensed = np.array(
@@ -467,17 +478,45 @@ def plan_decision(
     return decide(plan, spec, dict(next(iter(cases.values()))) if cases else None)
 
 
+def case_decisions(
+    plan: xr.Dataset, spec: PlanningSpec, cases: Mapping[str, Mapping[str, bool]] | None = None
+) -> list[Decision]:
+    """Every licensing case's decision, the plan's own (:func:`plan_decision`) first:
+    the same as that and :func:`licensing_variables`'s, on the same demand sites and
+    routing grid, with the other cases decided on a second thread while the first is
+    (each decision is a function of its inputs alone; most of a network design runs
+    without the GIL). ``[plan_decision]`` without cases."""
+    if not cases:
+        return [plan_decision(plan, spec, cases)]
+    sites = plan_sites(plan, spec)
+    routing = routing_grid(plan, sites)
+    if spec.network.design == "shared" and routing.on_network.any():
+        routing.cell_graph()  # built once, before the threads share the grid
+    licences = [dict(v) for v in cases.values()]
+    if len(licences) == 1:
+        return [decide(plan, spec, licences[0], sites, routing=routing)]
+    with ThreadPoolExecutor(1, "licensing-cases") as thread:
+        later = [
+            thread.submit(decide, plan, spec, licensed, sites, None, routing)
+            for licensed in licences[1:]
+        ]
+        first = decide(plan, spec, licences[0], sites, routing=routing)
+        return [first, *(f.result() for f in later)]
+
+
 def planning_variables(
     plan: xr.Dataset,
     spec: PlanningSpec,
     cases: Mapping[str, Mapping[str, bool]] | None = None,
     decision: Decision | None = None,
+    others: Sequence[Decision] | None = None,
 ) -> dict[str, tuple]:
     """The planning variables of the plan contract as ``{name: (dims, values, attrs)}``.
 
     ``cases`` (licensing case -> system -> licensed, the base case first) adds the
     ``*_by_case`` variables; the plan's own recommendation is the first case's
-    (``decision``, from :func:`plan_decision`, when the caller has it).
+    (``decision``, from :func:`plan_decision`, when the caller has it; ``others``: the
+    other cases', from :func:`case_decisions`).
     """
     decision = plan_decision(plan, spec, cases) if decision is None else decision
     rec, sites = decision.cell, decision.sites
@@ -583,7 +622,7 @@ def planning_variables(
         )
     variables.update(rollout_variables(decision, spec))
     if cases:
-        variables.update(licensing_variables(plan, spec, cases, decision))
+        variables.update(licensing_variables(plan, spec, cases, decision, others))
     for option, cost in rec.option_cost_usd.items():
         variables[f"cost_{option}_usd"] = contract_var(
             f"cost_{option}_usd",

@@ -448,11 +448,27 @@ def _net_prizes(c: _Contracted, prize, roots, site, big_usd):
     return net
 
 
+def _cores() -> int:
+    """The cores this process may use."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return cores or 1
+
+
 def _dijkstra_thread() -> ThreadPoolExecutor | None:
     """A second thread for the local search's Dijkstra when this process may use two
     cores (None: all on the calling thread; the results are the same either way)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return ThreadPoolExecutor(1, "pcst-dijkstra") if (cores or 1) > 1 else None
+    return ThreadPoolExecutor(1, "pcst-dijkstra") if _cores() > 1 else None
+
+
+def _start_threads(n_starts: int) -> ThreadPoolExecutor | None:
+    """Threads for the multi-start's local searches, one per core up to one per start
+    (None: one after the other on the calling thread, each with a
+    :func:`_dijkstra_thread`). Each search is a function of its start alone and their
+    results are compared in the starts' order, so the design is the same either way;
+    most of a search is its Dijkstra, compiled without the GIL, so the threads run on
+    both cores."""
+    workers = min(_cores(), n_starts)
+    return ThreadPoolExecutor(workers, "pcst-start") if workers > 1 else None
 
 
 #: Largest graph on which key-vertex moves run by default [nodes].
@@ -542,23 +558,54 @@ def _exact_polish(
     return best
 
 
+class _RecentPaths:
+    """The last few :func:`_shortest_to_tree` results of a local search, by their source
+    nodes: a round whose tree has the nodes of a recent one (only its edges changed, or
+    it went back) gets a copy instead of another Dijkstra. Of the 474 Dijkstras of the
+    all-Pakistan plan, 31 repeat one of the last three of their search."""
+
+    def __init__(self, size: int = 3) -> None:
+        self.size = size
+        self.kept: list[tuple] = []
+
+    def get(self, c: _Contracted, tree: _Tree):
+        nodes = np.append(np.flatnonzero(tree.parent >= 0), c.root)
+        for seen, pred, pred_edge in self.kept:
+            if np.array_equal(seen, nodes):
+                return seen, pred.copy(), pred_edge.copy()
+        return None
+
+    def put(self, paths) -> None:
+        """Keep a pristine copy (``_regrow`` writes into the arrays it is given)."""
+        nodes, pred, pred_edge = paths
+        if any(np.array_equal(seen, nodes) for seen, _, _ in self.kept):
+            return
+        self.kept = [*self.kept[-(self.size - 1) :], (nodes, pred.copy(), pred_edge.copy())]
+
+
 def _local_search(
     c: _Contracted, tree: _Tree, net, max_rounds: int, vertex_budget: int, pool=None
 ):
     """Regrow / re-span / vertex moves, each pruned, until nothing lowers the objective;
     ``pool``: a thread (:func:`_dijkstra_thread`) for the regrow's Dijkstra."""
     rounds = 0
+    recent = _RecentPaths()
     for _ in range(max_rounds):
-        # the regrow's Dijkstra (compiled, no GIL) on a second thread beside the respans
-        paths = pool.submit(_shortest_to_tree, c, tree) if pool is not None else None
+        # the regrow's Dijkstra (compiled, no GIL) on a second thread beside the respans,
+        # unless a recent tree had the same nodes (the Dijkstra depends on them alone)
+        paths = recent.get(c, tree)
+        if paths is None and pool is not None:
+            paths = pool.submit(_shortest_to_tree, c, tree)
         respans = [
             _respan(c, tree, net, with_neighbours=False),
             _respan(c, tree, net, with_neighbours=True),
         ]
-        candidates = [
-            _regrow(c, tree, net, None if paths is None else paths.result()),
-            *respans,
-        ]
+        if paths is None:
+            paths = _shortest_to_tree(c, tree)
+        elif not isinstance(paths, tuple):
+            paths = paths.result()
+        recent.put(paths)
+        candidates = [_regrow(c, tree, net, paths), *respans]
         if vertex_budget > 0:
             candidates.append(_vertex_moves(c, tree, net, vertex_budget))
         top = min(candidates, key=lambda t: t.objective)
@@ -566,6 +613,23 @@ def _local_search(
             break
         tree, rounds = top, rounds + 1
     return tree, rounds
+
+
+def _search_starts(c: _Contracted, starts, net, max_rounds: int, vertex_budget: int):
+    """:func:`_local_search` from each start, in the starts' order: on
+    :func:`_start_threads` when there are cores for them, else one after the other."""
+    threads = _start_threads(len(starts))
+    if threads is None:
+        pool = _dijkstra_thread()
+        try:
+            return [_local_search(c, s, net, max_rounds, vertex_budget, pool) for s in starts]
+        finally:
+            if pool is not None:
+                pool.shutdown()
+    with threads:
+        return list(
+            threads.map(lambda s: _local_search(c, s, net, max_rounds, vertex_budget), starts)
+        )
 
 
 def design_network(
@@ -629,27 +693,29 @@ def design_network(
     edge[parent < 0] = -1
     best = _strong_prune(c, parent, edge, net)
     rounds = 0
-    pool = _dijkstra_thread()
-    try:
-        if start_in_tree is not None:  # a warm start, improved locally (see the docstring)
-            nodes = np.append(
-                np.broadcast_to(np.asarray(start_in_tree, bool), (graph.n_nodes,)), True
-            )
+    if start_in_tree is not None:  # a warm start, improved locally (see the docstring)
+        nodes = np.append(np.broadcast_to(np.asarray(start_in_tree, bool), (graph.n_nodes,)), True)
+        pool = _dijkstra_thread()
+        try:
             best, rounds = _local_search(
                 c, _span_and_prune(c, nodes, net), net, max_rounds, vertex_budget, pool
             )
-            exact_trunks = 0
+        finally:
+            if pool is not None:
+                pool.shutdown()
+        exact_trunks = 0
+    else:
         # Multi-start: trees grown for inflated prizes hold the nodes a shared trunk could
         # reach; re-spanning and pruning them at the true prizes, then local search.
-        for scale in START_PRIZE_SCALES if start_in_tree is None else ():
+        starts = []
+        for scale in START_PRIZE_SCALES:
             start = best if scale == 1.0 else _strong_prune(c, parent, edge, net * scale)
-            start = _Tree(start.parent, start.edge, _objective(c, start.parent, start.edge, net))
-            tree, n_rounds = _local_search(c, start, net, max_rounds, vertex_budget, pool)
+            starts.append(
+                _Tree(start.parent, start.edge, _objective(c, start.parent, start.edge, net))
+            )
+        for tree, n_rounds in _search_starts(c, starts, net, max_rounds, vertex_budget):
             if tree.objective < best.objective - 1e-9 * max(1.0, abs(best.objective)):
                 best, rounds = tree, n_rounds
-    finally:
-        if pool is not None:
-            pool.shutdown()
     if exact_trunks > 0:
         polished = _exact_polish(
             c, best, net, exact_trunks, EXACT_CLUSTER_NODES, EXACT_BUDGET_S

@@ -38,6 +38,7 @@ from .network import FibreGraph, NetworkDesign, fibre_edge_cost_usd, fibre_site_
 from .recommend import FeasibilityCriteria, SatelliteOption, feasible
 from .routing import RoutingGrid
 from .sites import Sites
+from .sparse_lines import argmax_lines
 from .spec import PlanningSpec
 
 #: H3 index bits (H3 v4 "Index bit layout"): the resolution at bits 52-55, then fifteen
@@ -108,7 +109,7 @@ def _plan_areas(plan: xr.Dataset, spec: PlanningSpec) -> tuple[np.ndarray, np.nd
 def _site_areas(plan_areas: np.ndarray, sites: Sites, population: np.ndarray) -> np.ndarray:
     """Per site, the capacity area of the plan cell holding most of its people."""
     people = sites.share.multiply(np.asarray(population, dtype=np.float64)[:, None]).tocsc()
-    top = np.asarray(people.argmax(axis=0)).reshape(-1)
+    top = argmax_lines(people, axis=0)
     return plan_areas[top] if top.size else np.zeros(0, dtype=np.int64)
 
 

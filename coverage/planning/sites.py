@@ -46,6 +46,7 @@ from scipy.sparse import csr_matrix
 from scipy.spatial import cKDTree
 
 from ..errors import CoverageError
+from .sparse_lines import argmax_lines
 from .sphere import EARTH_RADIUS_KM, chord_of_km, unit_vectors
 
 
@@ -354,7 +355,7 @@ def demand_sites(
     people_in_site = share.multiply(population[:, None]).tocsr()
     main = np.full(n_cell, -1, dtype=np.int64)
     if keep.size:
-        main_all = np.asarray(people_in_site.argmax(axis=1)).reshape(-1)
+        main_all = argmax_lines(people_in_site, axis=1)
         main[settled] = main_all[settled]
     renumber = np.full(max(n_raw, 1), -1, dtype=np.int64)
     renumber[keep] = np.arange(keep.size)
