@@ -168,8 +168,10 @@ def _share_chains(routing, spec, code, chosen, meanings, microwave_cell, site_de
     alone); ``(chosen, None)`` without microwave or with ``design = "per_site"``."""
     if microwave_cell is None or spec.network.design != "shared":
         return chosen, None
-    chosen = chosen.copy()
     capex, opex, _, next_cell = routing.microwave
+    if next_cell is None:  # the chains' next cells are unknown: each chain priced alone
+        return chosen, None
+    chosen = chosen.copy()
     takes = (code == meanings.index(MICROWAVE)) & np.isfinite(chosen)
     ends = np.where(takes, microwave_cell, -1)
     shared = shared_chains(next_cell, capex, ends, site_demand)
@@ -431,8 +433,7 @@ def licensing_variables(
     systems = [str(s) for s in plan["system"].values]
     if others is None:
         others = [
-            decide(plan, spec, cases[name], base.sites, routing=base.routing)
-            for name in names[1:]
+            decide(plan, spec, cases[name], base.sites, routing=base.routing) for name in names[1:]
         ]
     decisions = [base, *others]
     flows = [site_cash_flows(plan, spec, d) for d in decisions]

@@ -50,7 +50,8 @@ class RoutingGrid:
     microwave : tuple of ndarray or None
         ``(capex_usd, opex_usd_per_year, hops, next_cell)`` per routing cell, when the
         plan has them (``next_cell``: the chain's next cell towards the network, -1 at
-        the network or where unknown).
+        the network; ``None`` for a plan without ``microwave_next_cell``, whose chains
+        are then priced alone, not shared).
     site_cells : scipy.sparse.csr_matrix, (n_site, n_route)
         1 where a site reaches a routing cell.
     plan_cells : scipy.sparse.csr_matrix, (n_route, n_plan_cell)
@@ -64,7 +65,7 @@ class RoutingGrid:
     on_network: np.ndarray
     weighted_km: np.ndarray
     terrain_factor: np.ndarray
-    microwave: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None
+    microwave: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None] | None
     site_cells: csr_matrix
     plan_cells: csr_matrix
 
@@ -216,7 +217,13 @@ def routing_grid(plan: xr.Dataset, sites: Sites) -> RoutingGrid:
             plan[f"{prefix}microwave_capex_usd"].values.astype(np.float64),
             plan[f"{prefix}microwave_opex_usd_per_year"].values.astype(np.float64),
             plan[f"{prefix}microwave_hops"].values.astype(np.int64),
-            _values(plan, f"{prefix}microwave_next_cell", -1, n_route).astype(np.int64),
+            # no next cells (a plan written without them): the chains cannot be followed,
+            # so none is shared (each site pays its own chain), never "at the network"
+            (
+                plan[f"{prefix}microwave_next_cell"].values.astype(np.int64)
+                if f"{prefix}microwave_next_cell" in plan
+                else None
+            ),
         )
     return RoutingGrid(
         cells,

@@ -130,14 +130,30 @@ class Sites:
         return np.asarray(self.share.T @ np.asarray(per_cell, dtype=np.float64)).reshape(-1)
 
     def mean_over_cells(self, per_cell: np.ndarray, weight: np.ndarray) -> np.ndarray:
-        """Per-site means of an intensive per-cell quantity, weighted by ``weight`` per
-        cell (e.g. people) times the cell's share in the site."""
+        """Per-site means of an intensive per-cell quantity (NaN counts as 0), weighted by
+        ``weight`` per cell (e.g. people) times the cell's share in the site.
+
+        Each mean is kept between the smallest and the largest value it averages: the
+        rounding of the weighted sum can step a few units in the last place outside them,
+        and a site whose cells all read 99.0 % must read 99.0 %, not 98.99999999999999 %,
+        against a 99 % criterion (else the answer would depend on how the site's people
+        are split over cells, i.e. on the grid's resolution).
+        """
+        values = np.nan_to_num(np.asarray(per_cell, dtype=np.float64), nan=0.0)
         w = self.share.multiply(np.asarray(weight, dtype=np.float64)[:, None]).tocsc()
         total = np.asarray(w.sum(axis=0)).reshape(-1)
-        value = np.asarray(
-            w.T @ np.nan_to_num(np.asarray(per_cell, dtype=np.float64), nan=0.0)
-        ).reshape(-1)
-        return np.divide(value, total, out=np.full(total.shape, np.nan), where=total > 0)
+        value = np.asarray(w.T @ values).reshape(-1)
+        mean = np.divide(value, total, out=np.full(total.shape, np.nan), where=total > 0)
+        coo = w.tocoo()
+        held = coo.data > 0
+        site, cell = coo.col[held], coo.row[held]
+        lo = np.full(self.n_sites, np.inf)
+        hi = np.full(self.n_sites, -np.inf)
+        np.minimum.at(lo, site, values[cell])
+        np.maximum.at(hi, site, values[cell])
+        inside = total > 0
+        mean[inside] = np.clip(mean[inside], lo[inside], hi[inside])
+        return mean
 
     def min_over_points(self, per_point: np.ndarray, fallback: np.ndarray) -> np.ndarray:
         """Per-site minimum of a per-point quantity over the site's settlement points;
