@@ -28,7 +28,7 @@ def fork_available() -> bool:
     return hasattr(os, "fork") and "fork" in multiprocessing.get_all_start_methods()
 
 
-def _trim_heap() -> None:
+def trim_heap() -> None:
     """Give the C heap's free pages back to the system (glibc ``malloc_trim``; a no-op
     elsewhere) before forking: a free page still mapped at the fork and reused by the
     parent afterwards would be copied for the child, counting twice."""
@@ -83,7 +83,7 @@ class BackgroundWrite:
 
     def start(self) -> BackgroundWrite:
         if self._concurrent:
-            _trim_heap()  # free pages this process reuses later would be copied, not shared
+            trim_heap()  # free pages this process reuses later would be copied, not shared
             ctx = multiprocessing.get_context("fork")
             parent_end, child_end = ctx.Pipe(duplex=False)
             self._process = ctx.Process(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import xarray as xr
 
-from .background import BackgroundWrite
+from .background import BackgroundWrite, trim_heap
 from .exports import write_attributes_csv, write_cells_csv, write_districts_csv, write_geojson
 from .geopackage import write_geopackage
 from .html import write_report
@@ -121,8 +121,10 @@ def write_all(
     with background if child else nullcontext():
         for name, write in (also or {}).items():
             out[name] = write()
+            trim_heap()  # its temporaries, before the next file's (the child is at work)
         for name in here:
             out[name] = writers[name](folder / FILE_NAMES[name])
+            trim_heap()
         if child:
             out.update(background.wait())
     if "pdf" in names:  # printed from the finished report.html
