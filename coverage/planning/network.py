@@ -478,10 +478,14 @@ START_PRIZE_SCALES = (1.0, 1.5, 3.0, 10.0)
 
 
 #: Trunks of a design re-solved exactly (largest first), the size of the cluster around
-#: each [nodes], and the time the exact solver may take over one design [s].
+#: each [nodes], and the branch-and-bound nodes each exact solve may take: a count, not a
+#: time, so a design does not depend on the machine's speed or load.
 EXACT_TRUNKS = 8
 EXACT_CLUSTER_NODES = 180
-EXACT_BUDGET_S = 10.0
+EXACT_NODE_LIMIT = 5_000
+#: A guard against a pathological instance only [s per solve] (the node limit binds
+#: first on every plan seen; a solve stopped by it keeps its best tree found).
+EXACT_GUARD_S = 120.0
 #: Largest MILP tried: terminals x arcs (the flow variables; ~200 bytes each in HiGHS).
 EXACT_MAX_FLOWS = 150_000
 
@@ -502,22 +506,20 @@ def _cluster(adjacency: sp.csr_matrix, seeds: np.ndarray, root: int, max_nodes: 
 
 
 def _exact_polish(
-    c: _Contracted, tree: _Tree, net, n_trunks: int, max_nodes: int, budget_s: float
+    c: _Contracted, tree: _Tree, net, n_trunks: int, max_nodes: int, node_limit: int
 ) -> _Tree:
     """Re-solve the neighbourhood of the tree's largest trunks exactly.
 
     Around each trunk (its nodes and rings of neighbours, at most ``max_nodes``), the PCST
     restricted to that cluster is solved by the MILP (:func:`.network_exact.exact_pcst`);
     its nodes replace the tree's there, the whole is re-spanned and pruned, and kept where
-    the objective falls. Stops when ``budget_s`` is spent; trunks of more than half the
+    the objective falls. Each solve stops after ``node_limit`` branch-and-bound nodes (a
+    count: the same design on any machine); trunks of more than half the
     cluster, and clusters whose MILP would exceed :data:`EXACT_MAX_FLOWS` flow variables,
     keep the heuristic's tree.
     """
-    import time
-
     from .network_exact import exact_pcst
 
-    started = time.perf_counter()
     order = _tree_order(c, tree.parent).tolist()
     trunk = np.full(c.n, -1, np.int64)
     for v in order[1:]:
@@ -530,7 +532,7 @@ def _exact_polish(
     adjacency = (c.matrix + c.matrix.T).tocsr()
     best = tree
     for t in np.argsort(-size)[:n_trunks].tolist():
-        if size[t] <= 0 or time.perf_counter() - started > budget_s:
+        if size[t] <= 0:
             break
         seeds = np.flatnonzero(trunk == t)
         if seeds.size > max_nodes // 2:  # too big a trunk for the exact solver
@@ -544,8 +546,9 @@ def _exact_polish(
         sub = FibreGraph.from_edges(
             nodes.size, index[c.a[inside]], index[c.b[inside]], c.cost[inside]
         )
-        left = max(0.5, budget_s - (time.perf_counter() - started))
-        exact = exact_pcst(sub, net[nodes], nodes == c.root, 0.0, time_limit_s=left)
+        exact = exact_pcst(
+            sub, net[nodes], nodes == c.root, 0.0, EXACT_GUARD_S, node_limit=node_limit
+        )
         if not np.isfinite(exact.total_usd):
             continue
         trial = _tree_nodes(c, best)
@@ -583,9 +586,7 @@ class _RecentPaths:
         self.kept = [*self.kept[-(self.size - 1) :], (nodes, pred.copy(), pred_edge.copy())]
 
 
-def _local_search(
-    c: _Contracted, tree: _Tree, net, max_rounds: int, vertex_budget: int, pool=None
-):
+def _local_search(c: _Contracted, tree: _Tree, net, max_rounds: int, vertex_budget: int, pool=None):
     """Regrow / re-span / vertex moves, each pruned, until nothing lowers the objective;
     ``pool``: a thread (:func:`_dijkstra_thread`) for the regrow's Dijkstra."""
     rounds = 0
@@ -668,7 +669,8 @@ def design_network(
         :func:`independent_clusters` to apply them cluster by cluster).
     exact_trunks : int
         The largest trunks whose neighbourhood (:data:`EXACT_CLUSTER_NODES` nodes) is then
-        re-solved by the exact MILP, within :data:`EXACT_BUDGET_S` seconds; 0: none.
+        re-solved by the exact MILP, each within :data:`EXACT_NODE_LIMIT` branch-and-bound
+        nodes; 0: none.
     start_in_tree : array_like of bool, ``(n_node,)``, optional
         The nodes of a tree to start from, e.g. the design without a planned route on the
         same cells. It is re-spanned, pruned and improved by local search only (no
@@ -717,9 +719,7 @@ def design_network(
             if tree.objective < best.objective - 1e-9 * max(1.0, abs(best.objective)):
                 best, rounds = tree, n_rounds
     if exact_trunks > 0:
-        polished = _exact_polish(
-            c, best, net, exact_trunks, EXACT_CLUSTER_NODES, EXACT_BUDGET_S
-        )
+        polished = _exact_polish(c, best, net, exact_trunks, EXACT_CLUSTER_NODES, EXACT_NODE_LIMIT)
         if polished is not best:
             best, rounds = polished, rounds + 1
     # Distances with true (not eps-raised) costs along the shortest-path tree.
