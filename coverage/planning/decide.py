@@ -498,7 +498,7 @@ def case_decisions(
         return [decide(plan, spec, licences[0], sites, routing=routing)]
     with ThreadPoolExecutor(1, "licensing-cases") as thread:
         later = [
-            thread.submit(decide, plan, spec, licensed, sites, None, routing)
+            thread.submit(decide, plan, spec, licensed, sites, routing=routing)
             for licensed in licences[1:]
         ]
         first = decide(plan, spec, licences[0], sites, routing=routing)
