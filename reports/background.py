@@ -29,9 +29,10 @@ def fork_available() -> bool:
 
 
 def trim_heap() -> None:
-    """Give the C heap's free pages back to the system (glibc ``malloc_trim``; a no-op
-    elsewhere) before forking: a free page still mapped at the fork and reused by the
-    parent afterwards would be copied for the child, counting twice."""
+    """Give the C heap's free pages back to the system (glibc ``malloc_trim(0)``; a no-op
+    elsewhere). Before a fork: a free page still mapped then and reused by the parent
+    afterwards would be copied for the child, counting twice; between files and stages:
+    freed temporaries would keep counting in the resident set."""
     try:
         ctypes.CDLL(None).malloc_trim(0)
     except (OSError, AttributeError):

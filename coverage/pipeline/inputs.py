@@ -342,15 +342,12 @@ def release_free_memory() -> None:
     Freed numpy arrays below glibc's mmap threshold, which rises to 32 MB once a large
     array has been freed, stay in the process's heap, so a stage's temporaries would
     keep counting in the resident set of every later stage (about 0.25 GB after the
-    planning of all Pakistan at res 7). The pipeline calls this between its stages.
+    planning of all Pakistan at res 7). The pipeline calls this between its stages
+    (:func:`hybridplan.reports.background.trim_heap`, which the outputs use too).
     """
-    import ctypes
+    from hybridplan.reports.background import trim_heap
 
-    try:
-        trim = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):  # not glibc
-        return
-    trim(0)
+    trim_heap()
 
 
 def attach_settlements(
