@@ -14,6 +14,16 @@ from hypothesis import strategies as st
 from scipy.sparse.csgraph import dijkstra
 
 
+def _assert_same_design(got, want):
+    """Two designs equal field for field (arrays exactly)."""
+    for field in dataclasses.fields(want):
+        a, b = getattr(got, field.name), getattr(want, field.name)
+        if isinstance(b, np.ndarray):
+            np.testing.assert_array_equal(a, b, err_msg=field.name)
+        else:
+            assert a == b, field.name
+
+
 def reference_strong_prune(c, parent, edge, net_prize):
     """JMP00 strong pruning as plain loops (network.py before it was compiled)."""
     order = network._tree_order(c, parent).tolist()
@@ -101,12 +111,7 @@ def test_design_network_is_unchanged_with_the_compiled_loops(monkeypatch):
     monkeypatch.setattr(network, "_strong_prune", reference_strong_prune)
     monkeypatch.setattr(network, "_tree_from_predecessors", reference_tree_from_predecessors)
     ref = network.design_network(graph, prize, roots, node_cost_usd=5_000.0)
-    for field in dataclasses.fields(ref):
-        a, b = getattr(new, field.name), getattr(ref, field.name)
-        if isinstance(b, np.ndarray):
-            np.testing.assert_array_equal(a, b, err_msg=field.name)
-        else:
-            assert a == b, field.name
+    _assert_same_design(new, ref)
 
 
 # --------------------------------------------------------------------------- Dijkstra
@@ -179,17 +184,12 @@ def test_regrow_is_unchanged_with_the_compiled_dijkstra(seed):
 
 def test_design_is_the_same_with_and_without_the_dijkstra_thread(monkeypatch):
     graph, prize, roots = _grid_graph(7, radius=12)
-    # no exact polish: its time budget would make the comparison depend on the load
+    # no exact polish (a MILP per trunk): the threads are what is compared, faster
     threaded = network.design_network(graph, prize, roots, 5_000.0, exact_trunks=0)
     assert threaded.rounds > 0
     monkeypatch.setattr(network, "_dijkstra_thread", lambda: None)
     serial = network.design_network(graph, prize, roots, 5_000.0, exact_trunks=0)
-    for field in dataclasses.fields(serial):
-        a, b = getattr(threaded, field.name), getattr(serial, field.name)
-        if isinstance(b, np.ndarray):
-            np.testing.assert_array_equal(a, b, err_msg=field.name)
-        else:
-            assert a == b, field.name
+    _assert_same_design(threaded, serial)
 
 
 def test_design_is_the_same_without_the_recent_paths(monkeypatch):
@@ -216,12 +216,7 @@ def test_design_is_the_same_without_the_recent_paths(monkeypatch):
     assert hits, "no repeated Dijkstra: the test graph does not exercise the memo"
     monkeypatch.setattr(network._RecentPaths, "get", lambda self, c, tree: None)
     again = network.design_network(graph, prize, roots, 5_000.0, exact_trunks=0)
-    for field in dataclasses.fields(again):
-        a, b = getattr(kept, field.name), getattr(again, field.name)
-        if isinstance(b, np.ndarray):
-            np.testing.assert_array_equal(a, b, err_msg=field.name)
-        else:
-            assert a == b, field.name
+    _assert_same_design(kept, again)
 
 
 def test_design_is_the_same_with_the_starts_on_threads_or_in_turn(monkeypatch):
@@ -237,12 +232,7 @@ def test_design_is_the_same_with_the_starts_on_threads_or_in_turn(monkeypatch):
     monkeypatch.setattr(network, "_cores", lambda: 1)
     assert network._start_threads(4) is None
     in_turn = network.design_network(graph, prize, roots, 5_000.0, exact_trunks=0)
-    for field in dataclasses.fields(in_turn):
-        a, b = getattr(threaded, field.name), getattr(in_turn, field.name)
-        if isinstance(b, np.ndarray):
-            np.testing.assert_array_equal(a, b, err_msg=field.name)
-        else:
-            assert a == b, field.name
+    _assert_same_design(threaded, in_turn)
 
 
 @settings(max_examples=100, deadline=None)
