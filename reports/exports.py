@@ -2,7 +2,9 @@
 
 One flat record per cell: per-cell variables keep their names; ``(system, cell)``
 variables become one column per system, ``<variable>_<system>`` (for example
-``pct_time_covered_starlink``). CF flag variables are written as their meanings
+``pct_time_covered_starlink``). A ``compact`` table keeps, per system, only the figures
+the satellite decision reads (:data:`COMPACT_PER_SYSTEM`) and every other per-system
+figure for the combined system alone: the full detail stays in plan.nc. CF flag variables are written as their meanings
 (``recommendation = "leo_starlink"``) except two-valued 0/1 flags (``rural``,
 ``underserved``), which stay 0/1 integers. ``attributes.csv`` documents every column:
 name, long name, units and the flag codes.
@@ -24,7 +26,9 @@ from . import hexgeom
 from .atomic import write_text_atomic
 from .labels import (
     CELL_DIM,
+    COMBINED_SYSTEM,
     SYSTEM_DIM,
+    ReportDataError,
     as_text,
     categories,
     cell_ids,
@@ -73,13 +77,33 @@ def _column(name: str, da: xr.DataArray, suffix: str = "", values: bool = True) 
     return CellColumn(name, long_name, units, "real", data.astype(np.float64, copy=False))
 
 
-def cell_columns(ds: xr.Dataset, *, values: bool = True) -> list[CellColumn]:
+#: The cell tables' levels of detail (cells.gpkg, cells.csv, cells.geojson).
+CELL_DETAILS = ("full", "compact")
+#: Per-system figures a ``compact`` table keeps for every system: the two the satellite
+#: decision reads (availability and latency against ``[criteria]``).
+COMPACT_PER_SYSTEM = ("pct_time_covered", "latency_rtt_mean_ms")
+
+
+def check_cell_detail(detail: str) -> str:
+    """``detail`` if it is one of :data:`CELL_DETAILS` (else a one-line error)."""
+    if detail not in CELL_DETAILS:
+        raise ReportDataError(
+            f"cell_detail = {detail!r}: expected one of {', '.join(map(repr, CELL_DETAILS))}"
+        )
+    return detail
+
+
+def cell_columns(ds: xr.Dataset, *, values: bool = True, detail: str = "full") -> list[CellColumn]:
     """Every exported column of the cell table, ``cell`` (H3 id) first.
 
     Variables over ``cell`` in Dataset order, then each ``(system, cell)`` variable
     once per system (Dataset order of systems). Variables over ``time`` are left out.
     ``values=False``: the columns' names, descriptions and kinds only (empty values).
+    ``detail="compact"``: of the ``(system, cell)`` variables, only those of
+    :data:`COMPACT_PER_SYSTEM` for every system and the others for the combined
+    system alone (every per-cell variable either way).
     """
+    compact = check_cell_detail(detail) == "compact"
     ids = np.asarray(cell_ids(ds) if values else [], dtype=object)
     cols = [CellColumn("cell", "H3 cell index", "", "text", ids)]
     names = per_cell_variables(ds)
@@ -89,6 +113,8 @@ def cell_columns(ds: xr.Dataset, *, values: bool = True) -> list[CellColumn]:
     for name in names:
         if SYSTEM_DIM in ds[name].dims:
             for system in systems(ds):
+                if compact and name not in COMPACT_PER_SYSTEM and system != COMBINED_SYSTEM:
+                    continue
                 da = ds[name]
                 if values:
                     da = da.sel({SYSTEM_DIM: system}).transpose(CELL_DIM)
@@ -112,16 +138,17 @@ def _csv_text(header: list[str], rows) -> str:
     return buffer.getvalue()
 
 
-def cells_csv_text(ds: xr.Dataset) -> str:
-    """cells.csv as text (RFC 4180, UTF-8, empty field = missing)."""
-    cols = cell_columns(ds)
+def cells_csv_text(ds: xr.Dataset, detail: str = "full") -> str:
+    """cells.csv as text (RFC 4180, UTF-8, empty field = missing); columns of
+    :func:`cell_columns` at ``detail``."""
+    cols = cell_columns(ds, detail=detail)
     rows = zip(*[[_text_value(v, c.kind) for v in c.values] for c in cols], strict=True)
     return _csv_text([c.name for c in cols], rows)
 
 
-def write_cells_csv(ds: xr.Dataset, path: str | os.PathLike) -> Path:
+def write_cells_csv(ds: xr.Dataset, path: str | os.PathLike, detail: str = "full") -> Path:
     """Write one row per cell (see the module doc for columns); atomic. Returns path."""
-    return write_text_atomic(path, cells_csv_text(ds))
+    return write_text_atomic(path, cells_csv_text(ds, detail))
 
 
 def districts_csv_text(ds: xr.Dataset) -> str:
@@ -142,9 +169,10 @@ def write_districts_csv(ds: xr.Dataset, path: str | os.PathLike) -> Path:
     return write_text_atomic(path, districts_csv_text(ds))
 
 
-def attributes_csv_text(ds: xr.Dataset) -> str:
-    """The data dictionary: every column of cells.* and districts.csv with units."""
-    columns = cell_columns(ds, values=False)
+def attributes_csv_text(ds: xr.Dataset, detail: str = "full") -> str:
+    """The data dictionary: every column of cells.* (at ``detail``) and districts.csv
+    with units."""
+    columns = cell_columns(ds, values=False, detail=detail)
     rows = [("cells", c.name, c.long_name, c.units, c.codes) for c in columns]
     if "district" in ds.data_vars:
         rows += [
@@ -153,9 +181,9 @@ def attributes_csv_text(ds: xr.Dataset) -> str:
     return _csv_text(["table", "column", "long_name", "units", "codes"], rows)
 
 
-def write_attributes_csv(ds: xr.Dataset, path: str | os.PathLike) -> Path:
+def write_attributes_csv(ds: xr.Dataset, path: str | os.PathLike, detail: str = "full") -> Path:
     """Write the data dictionary (:func:`attributes_csv_text`); atomic. Returns path."""
-    return write_text_atomic(path, attributes_csv_text(ds))
+    return write_text_atomic(path, attributes_csv_text(ds, detail))
 
 
 def _json_value(value, kind: str):
@@ -166,10 +194,10 @@ def _json_value(value, kind: str):
     return float(value) if np.isfinite(value) else None
 
 
-def geojson_dict(ds: xr.Dataset, decimals: int = 6) -> dict:
+def geojson_dict(ds: xr.Dataset, decimals: int = 6, detail: str = "full") -> dict:
     """RFC 7946 FeatureCollection: one hexagon Polygon per cell (lon, lat; CCW exterior)
-    with every column of :func:`cell_columns` as properties (NaN as null)."""
-    cols = cell_columns(ds)
+    with every column of :func:`cell_columns` at ``detail`` as properties (NaN as null)."""
+    cols = cell_columns(ds, detail=detail)
     ids = cell_ids(ds)
     feats = []
     for i, cell in enumerate(ids):
@@ -186,7 +214,9 @@ def geojson_dict(ds: xr.Dataset, decimals: int = 6) -> dict:
     return {"type": "FeatureCollection", "features": feats}
 
 
-def write_geojson(ds: xr.Dataset, path: str | os.PathLike) -> Path:
+def write_geojson(ds: xr.Dataset, path: str | os.PathLike, detail: str = "full") -> Path:
     """Write :func:`geojson_dict` as UTF-8 JSON; atomic. Returns path."""
-    text = json.dumps(geojson_dict(ds), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = json.dumps(
+        geojson_dict(ds, detail=detail), ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    )
     return write_text_atomic(path, text + "\n")

@@ -146,10 +146,10 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _write(path: Path, ds: xr.Dataset, layer: str, timestamp_utc: str) -> None:
+def _write(path: Path, ds: xr.Dataset, layer: str, timestamp_utc: str, detail: str) -> None:
     # the layer is built a batch of cells at a time (rings, polygons, column values),
     # so memory follows ROWS_PER_BATCH, not the plan's size
-    cols = cell_columns(ds, values=False)
+    cols = cell_columns(ds, values=False, detail=detail)
     cells = cell_ids(ds)
     batches = [
         slice(lo, min(lo + ROWS_PER_BATCH, len(cells)))
@@ -206,7 +206,7 @@ def _write(path: Path, ds: xr.Dataset, layer: str, timestamp_utc: str) -> None:
         insert = f"INSERT INTO {_quote(layer)} ({names}) VALUES ({placeholders})"
         for part, groups in zip(batches, rings, strict=True):  # Python objects of a batch only
             blobs = _geometry_blobs(_polygons(groups, part.stop - part.start))
-            values = cell_columns(ds.isel(cell=part))
+            values = cell_columns(ds.isel(cell=part), detail=detail)
             rows = zip(blobs, *(_sql_column(c.values, c.kind) for c in values), strict=True)
             con.executemany(insert, rows)
         con.execute(
@@ -282,13 +282,15 @@ def write_geopackage(
     *,
     layer: str = "cells",
     timestamp_utc: str = DEFAULT_TIMESTAMP,
+    detail: str = "full",
 ) -> Path:
     """Write the cells as a GeoPackage layer of hexagon polygons (EPSG:4326, lon/lat).
 
     Parameters
     ----------
     ds : xarray.Dataset
-        The plan Dataset; columns as in :func:`~hybridplan.reports.exports.cell_columns`.
+        The plan Dataset; columns as in :func:`~hybridplan.reports.exports.cell_columns`
+        at ``detail``.
     path : path-like
         Output ``.gpkg``; written atomically (a failure leaves any old file intact).
     layer : str
@@ -296,9 +298,12 @@ def write_geopackage(
     timestamp_utc : str
         ``gpkg_contents.last_change`` (ISO 8601, UTC); fixed by default so the output
         is reproducible.
+    detail : str
+        ``"full"`` (every figure of every system) or ``"compact"`` (see
+        :func:`~hybridplan.reports.exports.cell_columns`).
 
     Returns
     -------
     pathlib.Path
     """
-    return write_atomic(path, lambda tmp: _write(tmp, ds, layer, timestamp_utc))
+    return write_atomic(path, lambda tmp: _write(tmp, ds, layer, timestamp_utc, detail))

@@ -435,7 +435,7 @@ def _methods_section(ds: xr.Dataset) -> list[str]:
     return parts
 
 
-def _provenance_section(ds: xr.Dataset, provenance) -> list[str]:
+def _provenance_section(ds: xr.Dataset, provenance, cell_detail: str) -> list[str]:
     rows = provenance_rows(ds.attrs, provenance)
     parts = [
         table(
@@ -456,10 +456,16 @@ def _provenance_section(ds: xr.Dataset, provenance) -> list[str]:
     version = ds.attrs.get("hybridplan_version")
     if version:
         parts.append(f'<p class="small">Written by hybridplan {e(version)}.</p>')
-    cols = cell_columns(ds)
+    cols = cell_columns(ds, values=False, detail=cell_detail)
+    detail_note = (
+        " (compact: per system only availability and latency, every other figure for "
+        "the combined system; plan.nc holds them all)"
+        if cell_detail == "compact"
+        else ""
+    )
     parts.append(
-        "<details><summary>Data dictionary (columns of cells.gpkg / cells.csv)"
-        "</summary>"
+        "<details><summary>Data dictionary (columns of cells.gpkg / cells.csv"
+        f"{detail_note})</summary>"
         + table(
             [("Column", ""), ("Long name", ""), ("Units", ""), ("Codes", "")],
             [[c.name, c.long_name, c.units, c.codes] for c in cols],
@@ -488,6 +494,7 @@ def report_parts(
     series_cells: Sequence[str] | None = None,
     max_hexagons: int = maps.DEFAULT_MAX_HEXAGONS,
     map_specs: Sequence[MapSpec] = MAPS,
+    cell_detail: str = "full",
 ) -> list[str]:
     """The whole report as one self-contained HTML page, in pieces to join or write
     one after the other (the page is tens of megabytes for a national plan).
@@ -514,6 +521,10 @@ def report_parts(
     map_specs : sequence of MapSpec
         The maps of the Maps section (default :data:`MAPS`); a missing variable becomes
         a note.
+    cell_detail : str
+        The detail of the cell tables written beside the report (``"full"`` or
+        ``"compact"``, :func:`~hybridplan.reports.exports.cell_columns`): the data
+        dictionary lists their columns.
     """
     if "cell" not in ds.dims or ds.sizes["cell"] == 0:
         raise ReportDataError("the plan Dataset has no cells to report on")
@@ -537,7 +548,7 @@ def report_parts(
     report.section("Planned routes", planned_routes_section(ds))
     report.section("Satellite systems", _systems_section(ds, constellations))
     report.section("Methods", _methods_section(ds))
-    report.section("Data provenance and limits", _provenance_section(ds, provenance))
+    report.section("Data provenance and limits", _provenance_section(ds, provenance, cell_detail))
     return _page(title or report_title(ds), first, report)
 
 

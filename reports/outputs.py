@@ -15,7 +15,13 @@ from pathlib import Path
 import xarray as xr
 
 from .background import BackgroundWrite, trim_heap
-from .exports import write_attributes_csv, write_cells_csv, write_districts_csv, write_geojson
+from .exports import (
+    check_cell_detail,
+    write_attributes_csv,
+    write_cells_csv,
+    write_districts_csv,
+    write_geojson,
+)
 from .geopackage import write_geopackage
 from .html import write_report
 from .labels import ReportDataError
@@ -61,6 +67,7 @@ def write_all(
     *,
     concurrent: bool = True,
     also: Mapping[str, Callable[[], Path]] | None = None,
+    cell_detail: str = "full",
     **report_kwargs,
 ) -> dict[str, Path]:
     """Write the chosen exports of a plan into ``folder``; each file atomically.
@@ -85,6 +92,11 @@ def write_all(
         ``{name: writer}``: more files the caller writes here while the report is
         written (the pipeline's plan.nc); each writer returns its path, which is
         returned under ``name`` (first, in the mapping's order).
+    cell_detail : str
+        The columns of cells.gpkg, cells.csv and cells.geojson (and of their data
+        dictionary): ``"full"``, every figure of every system, or ``"compact"``, per
+        system only the figures the satellite decision reads and the rest for the
+        combined system (:func:`~hybridplan.reports.exports.cell_columns`).
     **report_kwargs
         Go to :func:`~hybridplan.reports.html.render_report`.
 
@@ -94,15 +106,16 @@ def write_all(
         ``{export: path}`` of the files written.
     """
     chosen = check_exports(exports)
+    detail = check_cell_detail(cell_detail)
     folder = Path(folder)
     writers = {
-        "report": lambda p: write_report(ds, p, **report_kwargs),
+        "report": lambda p: write_report(ds, p, cell_detail=detail, **report_kwargs),
         "pdf": lambda p: write_pdf(folder / FILE_NAMES["report"], p),
-        "geopackage": lambda p: write_geopackage(ds, p),
-        "geojson": lambda p: write_geojson(ds, p),
-        "cells_csv": lambda p: write_cells_csv(ds, p),
+        "geopackage": lambda p: write_geopackage(ds, p, detail=detail),
+        "geojson": lambda p: write_geojson(ds, p, detail),
+        "cells_csv": lambda p: write_cells_csv(ds, p, detail),
         "districts_csv": lambda p: write_districts_csv(ds, p),
-        "attributes_csv": lambda p: write_attributes_csv(ds, p),
+        "attributes_csv": lambda p: write_attributes_csv(ds, p, detail),
     }
     names = [
         name

@@ -257,3 +257,28 @@ def test_output_exports_choose_the_files(tmp_path):
     assert {p.name for p in out.iterdir()} == {"plan.nc", "report_inputs.json",
                                                "cells.geojson", "attributes.csv",
                                                "manifest.json"}
+
+
+def test_cell_detail_follows_the_scenario_into_plan_and_report(tmp_path):
+    """``[output] cell_detail = "compact"``: the plan's cell table keeps per system only the
+    decision's figures, and ``hybridplan report`` re-renders with the same columns
+    (report_inputs.json records the choice)."""
+    import json
+    import sqlite3
+
+    scenario = tmp_path / "small.toml"
+    scenario.write_text(SMALL % "true" + '[output]\nexports = ["plan_nc", "cells_csv"]\n'
+                        'cell_detail = "compact"\n')
+    out = tmp_path / "out"
+    assert main(["plan", str(scenario), "--out", str(out), "--no-progress"]) == 0
+    assert json.loads((out / "report_inputs.json").read_text())["cell_detail"] == "compact"
+    header = (out / "cells.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert "pct_time_covered_starlink" in header and "max_gap_s_combined" in header
+    assert "max_gap_s_starlink" not in header
+    assert main(["report", str(out / "plan.nc"), "--out", str(tmp_path / "again")]) == 0
+    con = sqlite3.connect(tmp_path / "again" / "cells.gpkg")
+    try:
+        gpkg = [r[1] for r in con.execute("PRAGMA table_info(cells)")][2:]
+    finally:
+        con.close()
+    assert gpkg == header

@@ -91,8 +91,11 @@ REPORT_INPUTS = "report_inputs.json"
 
 
 def report_inputs(plan: xr.Dataset, inputs: PlanInputs) -> dict:
-    """What the report needs beyond the plan: overlays, constellation summaries, provenance."""
+    """What the report needs beyond the plan: overlays, constellation summaries, provenance,
+    and the detail of the cell tables (``[output] cell_detail``, ``"auto"`` resolved for
+    the plan's cells), so ``hybridplan report`` writes the same columns again."""
     return {
+        "cell_detail": inputs.scenario.output.cell_detail_for(plan.sizes["cell"]),
         "boundaries": boundaries_geojson(inputs.region),
         "network": network_geojson(inputs.network, inputs.spec.network.include_planned),
         "constellations": constellation_summaries(inputs.systems),

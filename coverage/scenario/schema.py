@@ -36,6 +36,9 @@ REQUIRED = object()
 
 EXPORTS = ("report", "pdf", "plan_nc", "geopackage", "districts_csv", "geojson", "cells_csv")
 """The files ``[output] exports`` may name."""
+COMPACT_ABOVE_CELLS = 50_000
+"""``[output] cell_detail = "auto"`` writes compact cell tables for plans with more cells
+than this (all Pakistan at res 7 has 160,871; GB and AJK 13,837)."""
 
 
 @dataclass(frozen=True)
@@ -831,6 +834,16 @@ SCHEMA: dict[str, tuple[Key, ...]] = {
             "dictionary, comes with any table)",
             choices=EXPORTS,
             min_items=1,
+        ),
+        _k(
+            "cell_detail",
+            "str",
+            "auto",
+            "columns of cells.gpkg / cells.csv / cells.geojson: 'full' (every figure of every "
+            "system), 'compact' (per system only availability and latency, the decision's "
+            "inputs; every other figure for the combined system; plan.nc keeps them all) or "
+            f"'auto' (full up to {COMPACT_ABOVE_CELLS:,} cells, compact above: national grids)",
+            choices=("auto", "full", "compact"),
         ),
     ),
 }

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from hybridplan.tle import TimeGrid
 
 from ..errors import ScenarioError
-from .schema import SCHEMA, default
+from .schema import COMPACT_ABOVE_CELLS, SCHEMA, default
 from .validate import check_value, parse_utc
 
 _CASE_NAME = re.compile(r"[A-Za-z0-9_.-]+")
@@ -274,7 +274,15 @@ class OutputSpec:
     """``[output]``: which files ``hybridplan plan`` writes (see ``schema.EXPORTS``)."""
 
     exports: tuple[str, ...] = default("output", "exports")
+    cell_detail: str = default("output", "cell_detail")
     where: InitVar[str] = ""
+
+    def cell_detail_for(self, n_cells: int) -> str:
+        """``"full"`` or ``"compact"``: ``cell_detail``, with ``"auto"`` resolved for a
+        plan of ``n_cells`` cells (compact above ``schema.COMPACT_ABOVE_CELLS``)."""
+        if self.cell_detail != "auto":
+            return self.cell_detail
+        return "compact" if n_cells > COMPACT_ABOVE_CELLS else "full"
 
     def __post_init__(self, where: str) -> None:
         _check(self, "output", where)
