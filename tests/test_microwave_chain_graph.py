@@ -91,11 +91,7 @@ def test_candidate_pairs_are_all_pairs_within_reach(seed, n, max_km):
     assert len(got) <= len(want) + sum(1 for k in got.values() if k > max_km - 1e-6)
 
 
-@given(
-    seed=st.integers(0, 2**31 - 1),
-    n=st.integers(1, 40),
-    density=st.floats(0.0, 1.0),
-)
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(1, 40), density=st.floats(0.0, 1.0))
 @settings(max_examples=60, deadline=None)
 def test_sorted_links_go_straight_into_the_same_csr(seed, n, density):
     """The compiled scatter of sorted unique links (candidate_links' order) builds the
