@@ -122,3 +122,24 @@ def test_unsorted_or_repeated_links_take_the_coo_path():
     assert not _sorted_unique_pairs(np.array([0, 1, 0]), np.array([1, 2, 2]), 3)  # order
     assert not _sorted_unique_pairs(np.array([0, 0]), np.array([1, 1]), 3)  # twice
     assert not _sorted_unique_pairs(np.array([1]), np.array([0]), 3)  # a > b
+
+
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(1, 60), density=st.floats(0.0, 1.0))
+@settings(max_examples=60, deadline=None)
+def test_pairs_ordered_by_counting_sort_as_by_one_key_sort(seed, n, density):
+    """candidate_links' counting sort of the k-d tree's pairs (any order, either way
+    round) gives the order of one ``min * n + max`` key sort, as int64."""
+    from hybridplan.coverage.planning.microwave import _order_pairs
+
+    rng = np.random.default_rng(seed)
+    pairs = np.array(
+        [(i, j) for i in range(n) for j in range(i + 1, n) if rng.random() < density], dtype=np.intp
+    ).reshape(-1, 2)
+    pairs = pairs[rng.permutation(len(pairs))]
+    flip = rng.random(len(pairs)) < 0.5
+    pairs[flip] = pairs[flip][:, ::-1]
+    a, b = _order_pairs(pairs[:, 0], pairs[:, 1], n)
+    key = np.sort(pairs.min(axis=1).astype(np.int64) * n + pairs.max(axis=1))
+    assert a.dtype == b.dtype == np.int64
+    np.testing.assert_array_equal(a, key // n)
+    np.testing.assert_array_equal(b, key % n)
