@@ -30,6 +30,8 @@ Over a flat plain the answer is the geometric dip of the horizon, -sqrt(2 h_a/(k
 
 from __future__ import annotations
 
+import itertools
+
 import h3
 import numpy as np
 import xarray as xr
@@ -353,8 +355,7 @@ def _relief_m(cells, dem: DEM, centres=None) -> np.ndarray:
     if len(cells) == 0:
         return np.zeros(0)
     boundaries = [h3.cell_to_boundary(c) for c in cells]
-    width = max(len(b) for b in boundaries)
-    pts = np.array([list(b) + [b[0]] * (width - len(b)) for b in boundaries], dtype=float)
+    pts = _vertex_array(boundaries)
     if centres is None:
         centre = np.array([h3.cell_to_latlng(c) for c in cells], dtype=float)[:, None, :]
     else:
@@ -482,3 +483,15 @@ def add_terrain(grid: xr.Dataset, dem: DEM | None = None, **horizon_kwargs) -> x
         }
     )
     return out
+
+
+def _vertex_array(boundaries) -> np.ndarray:
+    """``(n, width, 2)`` float array of cell boundaries (tuples of ``(lat, lon)``
+    [degree]), each padded to the widest with its first vertex. All hexagons (the common
+    case): read in one pass over the numbers."""
+    width = max(len(b) for b in boundaries)
+    if all(len(b) == width for b in boundaries):
+        flat = itertools.chain.from_iterable(itertools.chain.from_iterable(boundaries))
+        count = 2 * width * len(boundaries)
+        return np.fromiter(flat, dtype=float, count=count).reshape(len(boundaries), width, 2)
+    return np.array([list(b) + [b[0]] * (width - len(b)) for b in boundaries], dtype=float)
