@@ -319,6 +319,20 @@ def _sector_max(tan_rays: np.ndarray, n_azimuth: int, rays_per_sector: int) -> n
     """Max over each sector's rays, the end-edge ray being the next sector's start."""
     per = rays_per_sector - 1
     rays = tan_rays.reshape(tan_rays.shape[0], n_azimuth, per)
+    # column by column, in the order of a reduction over the sector's rays (fmax picks
+    # one of its operands, so this is np.fmax.reduce(rays, axis=2) bit for bit)
+    out = rays[:, :, 0].copy()
+    for q in range(1, per):
+        np.fmax(out, rays[:, :, q], out=out)
+    np.fmax(out[:, :-1], rays[:, 1:, 0], out=out[:, :-1])  # the next sector's start ray
+    np.fmax(out[:, -1], rays[:, 0, 0], out=out[:, -1])
+    return out
+
+
+def _sector_max_reference(tan_rays: np.ndarray, n_azimuth: int, rays_per_sector: int):
+    """:func:`_sector_max` as first written (a reduction and a roll), for the tests."""
+    per = rays_per_sector - 1
+    rays = tan_rays.reshape(tan_rays.shape[0], n_azimuth, per)
     end_edge = np.roll(rays[:, :, 0], -1, axis=1)
     return np.fmax(np.fmax.reduce(rays, axis=2), end_edge)
 
