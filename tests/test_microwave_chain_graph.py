@@ -143,3 +143,27 @@ def test_pairs_ordered_by_counting_sort_as_by_one_key_sort(seed, n, density):
     assert a.dtype == b.dtype == np.int64
     np.testing.assert_array_equal(a, key // n)
     np.testing.assert_array_equal(b, key % n)
+
+
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(0, 80), root_share=st.floats(0.0, 1.0))
+@settings(max_examples=60, deadline=None)
+def test_chain_hops_by_pointer_jumping_equal_the_walk(seed, n, root_share):
+    """relay_chains' hop counts (pointer jumping over the chain tree) against walking
+    each chain to its root, one link at a time."""
+    from hybridplan.coverage.planning.microwave import _tree_depth
+
+    rng = np.random.default_rng(seed)
+    counted = rng.random(n) >= root_share
+    parent = np.full(n, -1, np.int64)
+    for v in range(n):  # a forest: each counted node points to an earlier node
+        if counted[v] and v > 0:
+            parent[v] = rng.integers(0, v)
+        else:
+            counted[v] = False
+    want = np.zeros(n, np.int64)
+    for v in range(n):
+        u = v
+        while counted[u]:
+            want[v] += 1
+            u = parent[u]
+    np.testing.assert_array_equal(_tree_depth(parent, counted), want)

@@ -809,12 +809,9 @@ def relay_chains(
     dist = dist[:-1]
     pred = pred[:-1].astype(np.int64)
     next_hop = np.where((pred >= 0) & (pred < n_site), pred, -1)
-    hops = np.full(n_site, -1, np.int64)
     reach = np.isfinite(dist)
-    for v in np.argsort(dist, kind="stable").tolist():
-        if not reach[v]:
-            continue
-        hops[v] = 0 if network[v] else hops[next_hop[v]] + 1
+    hops = _tree_depth(next_hop, reach & ~network)
+    hops[~reach] = -1
     capex = np.where(reach, np.where(network, 0.0, dist - 1e-9), np.inf)
     demand = np.broadcast_to(np.asarray(demand_mbps, np.float64), (n_site,))
     return RelayChains(
@@ -824,6 +821,22 @@ def relay_chains(
         next_hop,
         demand <= costs.hop_capacity_mbps,
     )
+
+
+def _tree_depth(parent, counted) -> np.ndarray:
+    """Links from each node to its root in a forest: the ``counted`` nodes step to
+    ``parent`` (a node of the forest), the others are roots (depth 0). Pointer jumping:
+    each pass doubles the stride, so ``log2(depth)`` passes of whole-array operations
+    (the depth of a relay chain as the predecessor walk in distance order counts it)."""
+    depth = counted.astype(np.int64)
+    up = np.where(counted, parent, -1).astype(np.int64)
+    while True:
+        live = np.flatnonzero(up >= 0)
+        if live.size == 0:
+            return depth
+        target = up[live]
+        depth[live] += depth[target]  # both from the previous pass (fancy reads copy)
+        up[live] = up[target]
 
 
 def _chain_graph(n_site, a, b, hop, network, relay, costs) -> sp.csr_matrix:
