@@ -21,7 +21,7 @@ from .errors import (
 from .fiber_reach import fiber_reach, least_cost_paths, network_distance_km, terrain_factor
 from .geotiff import Raster, read_geotiff
 from .hexgrid import build_grid, validate_resolution
-from .horizon import add_terrain, horizon_mask, terrain_slope_deg
+from .horizon import add_terrain, finish_terrain, horizon_mask, start_terrain, terrain_slope_deg
 from .network import Network, PointOfPresence, Route, district_headquarters, load_network
 from .placement import check_network_cells, check_network_region
 from .population import (
@@ -60,6 +60,8 @@ __all__ = [
     "dem_gaps",
     "horizon_mask",
     "add_terrain",
+    "start_terrain",
+    "finish_terrain",
     "terrain_slope_deg",
     "Raster",
     "read_geotiff",

@@ -18,6 +18,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import h3
 import h3.api.basic_int as h3_int
 import numpy as np
@@ -150,11 +152,16 @@ def _grid_edges(cells) -> tuple[np.ndarray, np.ndarray]:
     if codes is None:
         return _grid_edges_str(cells)
     ring = h3_int.grid_ring
-    rings = [ring(int(c), 1) for c in codes.tolist()]
+    rings = [ring(c, 1) for c in codes.tolist()]
     width = max((len(r) for r in rings), default=0)
-    neighbours = np.zeros((codes.size, width), dtype=np.uint64)  # 0 is no H3 cell
-    for i, r in enumerate(rings):
-        neighbours[i, : len(r)] = r
+    if all(len(r) == width for r in rings):  # no pentagon about: one pass over the indices
+        flat = itertools.chain.from_iterable(rings)
+        neighbours = np.fromiter(flat, dtype=np.uint64, count=codes.size * width)
+        neighbours = neighbours.reshape(codes.size, width)
+    else:
+        neighbours = np.zeros((codes.size, width), dtype=np.uint64)  # 0 is no H3 cell
+        for i, r in enumerate(rings):
+            neighbours[i, : len(r)] = r
     order = np.argsort(codes, kind="stable")
     sorted_codes = codes[order]
     at = np.minimum(np.searchsorted(sorted_codes, neighbours), max(codes.size - 1, 0))

@@ -30,6 +30,8 @@ Over a flat plain the answer is the geometric dip of the horizon, -sqrt(2 h_a/(k
 
 from __future__ import annotations
 
+import itertools
+
 import h3
 import numpy as np
 import xarray as xr
@@ -262,7 +264,7 @@ def _march_parallel(
     return best
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
+@njit(parallel=True, cache=True, error_model="numpy", nogil=True)
 def _march_kernel(
     z_padded, lat, lon, h0, sin_t, cos_t, distance_m, lat0, lon0, dlat, dlon, refraction_k, out
 ):  # pragma: no cover - compiled; checked against _march in the tests
@@ -317,6 +319,20 @@ def _sector_max(tan_rays: np.ndarray, n_azimuth: int, rays_per_sector: int) -> n
     """Max over each sector's rays, the end-edge ray being the next sector's start."""
     per = rays_per_sector - 1
     rays = tan_rays.reshape(tan_rays.shape[0], n_azimuth, per)
+    # column by column, in the order of a reduction over the sector's rays (fmax picks
+    # one of its operands, so this is np.fmax.reduce(rays, axis=2) bit for bit)
+    out = rays[:, :, 0].copy()
+    for q in range(1, per):
+        np.fmax(out, rays[:, :, q], out=out)
+    np.fmax(out[:, :-1], rays[:, 1:, 0], out=out[:, :-1])  # the next sector's start ray
+    np.fmax(out[:, -1], rays[:, 0, 0], out=out[:, -1])
+    return out
+
+
+def _sector_max_reference(tan_rays: np.ndarray, n_azimuth: int, rays_per_sector: int):
+    """:func:`_sector_max` as first written (a reduction and a roll), for the tests."""
+    per = rays_per_sector - 1
+    rays = tan_rays.reshape(tan_rays.shape[0], n_azimuth, per)
     end_edge = np.roll(rays[:, :, 0], -1, axis=1)
     return np.fmax(np.fmax.reduce(rays, axis=2), end_edge)
 
@@ -353,8 +369,7 @@ def _relief_m(cells, dem: DEM, centres=None) -> np.ndarray:
     if len(cells) == 0:
         return np.zeros(0)
     boundaries = [h3.cell_to_boundary(c) for c in cells]
-    width = max(len(b) for b in boundaries)
-    pts = np.array([list(b) + [b[0]] * (width - len(b)) for b in boundaries], dtype=float)
+    pts = _vertex_array(boundaries)
     if centres is None:
         centre = np.array([h3.cell_to_latlng(c) for c in cells], dtype=float)[:, None, :]
     else:
@@ -386,6 +401,21 @@ def add_terrain(grid: xr.Dataset, dem: DEM | None = None, **horizon_kwargs) -> x
         coordinate ``azimuth_deg`` (sector centres) [degree]; attributes record the DEM
         source and the horizon parameters.
     """
+    out, pending = start_terrain(grid, dem, None, **horizon_kwargs)
+    return finish_terrain(out, pending)
+
+
+def start_terrain(
+    grid: xr.Dataset, dem: DEM | None, executor, **horizon_kwargs
+) -> tuple[xr.Dataset, object]:
+    """:func:`add_terrain` with the horizons computed on ``executor`` (a
+    ``concurrent.futures`` executor; ``None``: here and now).
+
+    The compiled march releases the GIL, so a thread can compute the horizons while the
+    caller goes on with work that does not read them (population, fibre reach). Returns
+    the grid, whose ``horizon_deg`` is NaN until :func:`finish_terrain`, and the pending
+    ``(horizon_deg, azimuth_deg)`` (a future, or the arrays themselves).
+    """
     dem = load_dem() if dem is None else dem
     lat, lon = grid["lat"].values, grid["lon"].values
     elevation = dem.elevation_m(lat, lon)
@@ -413,9 +443,15 @@ def add_terrain(grid: xr.Dataset, dem: DEM | None = None, **horizon_kwargs) -> x
         params["step_km"] = default_step_km(dem)
     if params["step_growth"] is None:
         params["step_growth"] = default_step_growth(dem)
-    horizon, azimuth = horizon_mask(lat, lon, dem, observer_elevation_m=elevation, **params)
-    if lat.size == 0:
-        horizon = np.zeros((0, azimuth.size))
+    if executor is None:
+        pending = horizon_mask(lat, lon, dem, observer_elevation_m=elevation, **params)
+    else:
+        pending = executor.submit(
+            horizon_mask, lat, lon, dem, observer_elevation_m=elevation, **params
+        )
+    azimuth = sector_azimuths_deg(params["n_azimuth"])
+    # NaN (a read-only view, no memory) until finish_terrain puts the horizons in
+    horizon = np.broadcast_to(np.float64(np.nan), (lat.size, azimuth.size))
     slope = terrain_slope_deg(lat, lon, dem) if lat.size else np.zeros(0)
     relief = _relief_m(list(grid["cell"].values), dem, centres=(lat, lon))
     width = 360.0 / params["n_azimuth"]
@@ -481,4 +517,46 @@ def add_terrain(grid: xr.Dataset, dem: DEM | None = None, **horizon_kwargs) -> x
             "horizon_step_growth": float(params["step_growth"]),
         }
     )
+    return out, pending
+
+
+def finish_terrain(ground: xr.Dataset, pending) -> xr.Dataset:
+    """The ground of :func:`start_terrain` (and whatever was added to it since, the same
+    cells in the same order) with its ``horizon_deg`` filled from ``pending`` (waited
+    for if it is a future); the variable keeps its place and attributes."""
+    horizon, azimuth = pending.result() if hasattr(pending, "result") else pending
+    if horizon.shape[0] == 0:
+        horizon = np.zeros((0, azimuth.size))
+    if not np.array_equal(azimuth, ground["azimuth_deg"].values):
+        raise GridError(
+            _message(
+                "finish_terrain",
+                "the horizons of the ground's azimuth sectors",
+                f"{azimuth.size} sectors for {ground.sizes['azimuth']}",
+                "pass the pending horizons start_terrain returned with this ground",
+            )
+        )
+    if horizon.shape != ground["horizon_deg"].shape:
+        raise GridError(
+            _message(
+                "finish_terrain",
+                f"horizons of shape {ground['horizon_deg'].shape} (cell, azimuth)",
+                f"{horizon.shape}",
+                "keep the cells of start_terrain's grid (same cells, same order)",
+            )
+        )
+    out = ground.copy()  # shallow: the other variables' data are shared
+    out["horizon_deg"].variable.data = horizon
     return out
+
+
+def _vertex_array(boundaries) -> np.ndarray:
+    """``(n, width, 2)`` float array of cell boundaries (tuples of ``(lat, lon)``
+    [degree]), each padded to the widest with its first vertex. All hexagons (the common
+    case): read in one pass over the numbers."""
+    width = max(len(b) for b in boundaries)
+    if all(len(b) == width for b in boundaries):
+        flat = itertools.chain.from_iterable(itertools.chain.from_iterable(boundaries))
+        count = 2 * width * len(boundaries)
+        return np.fromiter(flat, dtype=float, count=count).reshape(len(boundaries), width, 2)
+    return np.array([list(b) + [b[0]] * (width - len(b)) for b in boundaries], dtype=float)

@@ -219,7 +219,24 @@ def prepare_grid(
     (``warn_dem_gaps=False``: the caller warns, e.g. with the people in them). ``dem``:
     the scenario's DEM when the caller has loaded it already.
     """
-    from hybridplan.grids import DEMGapWarning, add_terrain, build_grid, dem_gaps
+    from hybridplan.grids import finish_terrain
+
+    grid, pending = _start_grid(scenario, region, warn_dem_gaps=warn_dem_gaps, dem=dem)
+    return grid if pending is None else finish_terrain(grid, pending)
+
+
+def _start_grid(
+    scenario: Scenario,
+    region: Region | None = None,
+    *,
+    warn_dem_gaps: bool = True,
+    dem=None,
+    executor=None,
+):
+    """:func:`prepare_grid` with the horizons computed on ``executor`` (``None``: here):
+    the grid (``horizon_deg`` NaN until ``grids.finish_terrain``) and the pending
+    horizons (``None`` with terrain off)."""
+    from hybridplan.grids import DEMGapWarning, build_grid, dem_gaps, start_terrain
 
     region = scenario_region(scenario) if region is None else region
     grid = build_grid(region, scenario.region.resolution)
@@ -234,15 +251,16 @@ def prepare_grid(
             "[terrain] enabled = false to plan with open sky"
         )
     if terrain.enabled:
-        grid = add_terrain(
+        grid, pending = start_terrain(
             grid,
             dem,
+            executor,
             n_azimuth=terrain.n_azimuth,
             max_distance_km=terrain.max_distance_km,
             antenna_height_m=terrain.antenna_height_m,
         )
         grid.attrs["cells_without_dem_height"] = 0
-        return grid
+        return grid, pending
     grid = grid.assign(
         elevation_m=(
             "cell",
@@ -257,8 +275,8 @@ def prepare_grid(
     grid.attrs["dem_source"] = dem.source
     grid.attrs["cells_without_dem_height"] = gaps.count
     if gaps.count and warn_dem_gaps:
-        warnings.warn(_dem_gap_text(scenario, gaps), DEMGapWarning, stacklevel=2)
-    return grid
+        warnings.warn(_dem_gap_text(scenario, gaps), DEMGapWarning, stacklevel=3)
+    return grid, None
 
 
 def _dem_gap_text(scenario: Scenario, gaps, people: float | None = None) -> str:
@@ -276,10 +294,13 @@ def population_source(inputs: PlanInputs):
     return None if source == "bundled" else inputs.scenario.resolve_path(source)
 
 
-def network_reach(grid: xr.Dataset, inputs: PlanInputs, dem, *, microwave: bool) -> xr.Dataset:
+def network_reach(
+    grid: xr.Dataset, inputs: PlanInputs, dem, *, microwave: bool, before_microwave=None
+) -> xr.Dataset:
     """A populated grid with its settlement points, fibre reach (terrain-weighted km) and,
     with ``microwave``, the relay chains on the DEM: the ground the network is planned on
-    (the plan's own, or the routing grid, ``pipeline.routing``)."""
+    (the plan's own, or the routing grid, ``pipeline.routing``). ``before_microwave``:
+    called (no arguments) once the fibre reach is done, before the relay chains."""
     from hybridplan.grids import fiber_reach
 
     spec = inputs.spec
@@ -293,6 +314,8 @@ def network_reach(grid: xr.Dataset, inputs: PlanInputs, dem, *, microwave: bool)
         elevation_cost_per_km=terrain.elevation_cost_per_km,
         elevation_threshold_m=terrain.elevation_threshold_m,
     )
+    if before_microwave is not None:
+        before_microwave()
     if microwave:
         from .microwave_links import microwave_reach
 
@@ -303,30 +326,57 @@ def network_reach(grid: xr.Dataset, inputs: PlanInputs, dem, *, microwave: bool)
 def prepare_ground(inputs: PlanInputs) -> xr.Dataset:
     """Grid with terrain, population, rural flag, fibre reach (terrain-weighted km) and
     microwave reach; the routing grid's variables (``pipeline.routing``) when the plan's
-    resolution is not ``[network] routing_resolution``."""
-    from hybridplan.grids import distribute_population
+    resolution is not ``[network] routing_resolution``.
+
+    The horizons (a compiled march on every core, the GIL released) are computed on a
+    thread while the population and the fibre reach, which do not read them, are worked
+    out; they are waited for before the relay chains (the next compiled parallel pass,
+    and the stage of the largest arrays)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hybridplan.grids import distribute_population, finish_terrain
 
     from .routing import add_slope, grid_resolution, join_routing, routing_ground
 
     scenario, spec = inputs.scenario, inputs.spec
     dem = scenario_dem(scenario)
-    grid = prepare_grid(scenario, inputs.region, warn_dem_gaps=False, dem=dem)
-    grid = distribute_population(
-        add_slope(grid, dem),
-        population_source(inputs),
-        rural_density_per_km2=spec.population.rural_density_per_km2,
-    )
-    no_height = ~np.isfinite(grid["elevation_m"].values)
-    grid.attrs["population_without_dem_height"] = float(grid["population"].values[no_height].sum())
-    if no_height.any():
-        from hybridplan.grids import DEMGapWarning, dem_gaps
+    with ThreadPoolExecutor(1, thread_name_prefix="horizon") as pool:
+        grid, pending = _start_grid(
+            scenario, inputs.region, warn_dem_gaps=False, dem=dem, executor=pool
+        )
+        horizons = []  # the finished horizons, once waited for
 
-        gaps = dem_gaps(dem, grid["lat"].values, grid["lon"].values)
-        people = grid.attrs["population_without_dem_height"]
-        warnings.warn(_dem_gap_text(scenario, gaps, people), DEMGapWarning, stacklevel=2)
-    routing = spec.network.routing_resolution
-    own = grid.sizes["cell"] == 0 or grid_resolution(grid) == routing
-    ground = network_reach(grid, inputs, dem, microwave=own and spec.network.microwave)
+        def wait_for_horizons() -> None:
+            if pending is not None and not horizons:
+                horizons.append(pending.result())
+
+        grid = distribute_population(
+            add_slope(grid, dem),
+            population_source(inputs),
+            rural_density_per_km2=spec.population.rural_density_per_km2,
+        )
+        no_height = ~np.isfinite(grid["elevation_m"].values)
+        grid.attrs["population_without_dem_height"] = float(
+            grid["population"].values[no_height].sum()
+        )
+        if no_height.any():
+            from hybridplan.grids import DEMGapWarning, dem_gaps
+
+            gaps = dem_gaps(dem, grid["lat"].values, grid["lon"].values)
+            people = grid.attrs["population_without_dem_height"]
+            warnings.warn(_dem_gap_text(scenario, gaps, people), DEMGapWarning, stacklevel=2)
+        routing = spec.network.routing_resolution
+        own = grid.sizes["cell"] == 0 or grid_resolution(grid) == routing
+        ground = network_reach(
+            grid,
+            inputs,
+            dem,
+            microwave=own and spec.network.microwave,
+            before_microwave=wait_for_horizons,
+        )
+        wait_for_horizons()
+    if pending is not None:
+        ground = finish_terrain(ground, horizons[0])
     if own:
         ground.attrs["routing_resolution"] = routing
     else:

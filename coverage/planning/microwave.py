@@ -618,22 +618,17 @@ def candidate_links(lat_deg, lon_deg, max_km: float) -> tuple[np.ndarray, np.nda
 
     Returns ``(site_a, site_b, path_km)``, each ``(n_link,)``, ``site_a < site_b``, sorted.
     A k-d tree on unit vectors (``scipy.spatial.cKDTree.query_pairs``), so the work grows
-    with the pairs found, not with ``n_site**2``; the pairs are sorted as one int64 key
-    each and their lengths computed block by block (all Pakistan at res 7: 11 M pairs in
-    ~0.5 GB).
+    with the pairs found, not with ``n_site**2``; the pairs put in order by a counting
+    sort on ``site_a`` (:func:`_order_pairs`, linear in the pairs) and their lengths
+    computed block by block (all Pakistan at res 7: 11 M pairs in ~0.5 GB).
     """
     from scipy.spatial import cKDTree
 
     xyz = unit_vectors(np.asarray(lat_deg, np.float64), np.asarray(lon_deg, np.float64))
     chord = chord_of_km(max_km)
     pairs = cKDTree(xyz).query_pairs(chord, output_type="ndarray")
-    n = np.int64(max(len(xyz), 1))
-    key = np.minimum(pairs[:, 0], pairs[:, 1]).astype(np.int64) * n
-    key += np.maximum(pairs[:, 0], pairs[:, 1])
+    a, b = _order_pairs(pairs[:, 0], pairs[:, 1], max(len(xyz), 1))
     del pairs
-    key.sort()
-    a, b = key // n, key % n
-    del key
     km = np.empty(a.size)
     step = 1_000_000
     for lo in range(0, a.size, step):
@@ -643,6 +638,30 @@ def candidate_links(lat_deg, lon_deg, max_km: float) -> tuple[np.ndarray, np.nda
     if keep.all():
         return a, b, km
     return a[keep], b[keep], km[keep]
+
+
+@numba.njit(cache=True)
+def _order_pairs(first, second, n_site):  # pragma: no cover - compiled
+    """Distinct unordered pairs as ``(a, b)`` int64 arrays, ``a < b``, sorted by ``(a, b)``:
+    bucketed by ``a`` (counting sort), then each bucket's ``b`` sorted (the order of one
+    ``a * n + b`` key sort, in linear time and without the key array)."""
+    m = first.size
+    start = np.zeros(n_site + 1, np.int64)
+    for k in range(m):
+        start[min(first[k], second[k]) + 1] += 1
+    for v in range(n_site):
+        start[v + 1] += start[v]
+    at = start[:-1].copy()
+    a = np.empty(m, np.int64)
+    b = np.empty(m, np.int64)
+    for k in range(m):
+        lo, hi = min(first[k], second[k]), max(first[k], second[k])
+        a[at[lo]] = lo
+        b[at[lo]] = hi
+        at[lo] += 1
+    for v in range(n_site):
+        b[start[v] : start[v + 1]].sort()
+    return a, b
 
 
 def profile_points(lat_a_deg, lon_a_deg, lat_b_deg, lon_b_deg, n_samples: int):
@@ -790,12 +809,9 @@ def relay_chains(
     dist = dist[:-1]
     pred = pred[:-1].astype(np.int64)
     next_hop = np.where((pred >= 0) & (pred < n_site), pred, -1)
-    hops = np.full(n_site, -1, np.int64)
     reach = np.isfinite(dist)
-    for v in np.argsort(dist, kind="stable").tolist():
-        if not reach[v]:
-            continue
-        hops[v] = 0 if network[v] else hops[next_hop[v]] + 1
+    hops = _tree_depth(next_hop, reach & ~network)
+    hops[~reach] = -1
     capex = np.where(reach, np.where(network, 0.0, dist - 1e-9), np.inf)
     demand = np.broadcast_to(np.asarray(demand_mbps, np.float64), (n_site,))
     return RelayChains(
@@ -807,15 +823,110 @@ def relay_chains(
     )
 
 
+def _tree_depth(parent, counted) -> np.ndarray:
+    """Links from each node to its root in a forest: the ``counted`` nodes step to
+    ``parent`` (a node of the forest), the others are roots (depth 0). Pointer jumping:
+    each pass doubles the stride, so ``log2(depth)`` passes of whole-array operations
+    (the depth of a relay chain as the predecessor walk in distance order counts it)."""
+    depth = counted.astype(np.int64)
+    up = np.where(counted, parent, -1).astype(np.int64)
+    while True:
+        live = np.flatnonzero(up >= 0)
+        if live.size == 0:
+            return depth
+        target = up[live]
+        depth[live] += depth[target]  # both from the previous pass (fancy reads copy)
+        up[live] = up[target]
+
+
 def _chain_graph(n_site, a, b, hop, network, relay, costs) -> sp.csr_matrix:
     """The directed graph of the relay chains, ``(n_site + 1, n_site + 1)``: each link
     both ways at its hop cost (plus the relay site cost when the far end is a pure
     relay; the cheapest arc where a pair is given twice) and a super source (index
-    ``n_site``) feeding every network site at 1e-9 USD. Built as int32 COO arrays
-    straight into canonical CSR (the same matrix as sorting the arcs first)."""
+    ``n_site``) feeding every network site at 1e-9 USD. Canonical CSR (sorted columns,
+    no duplicates): links given as ``candidate_links`` gives them (``a < b``, sorted by
+    ``(a, b)``, each once) are scattered straight into their rows in one compiled pass
+    (:func:`_sorted_links_csr`); any other links go through COO arrays (the same
+    matrix)."""
+    src = np.flatnonzero(network)
+    small = n_site + 1 < 2**31 and 2 * a.size + src.size < 2**31  # int32 CSR arrays
+    if small and _sorted_unique_pairs(a, b, n_site + 1):
+        arc_ab = np.add(hop, np.where(relay[b], costs.relay_site_usd, 0.0))
+        arc_ba = np.add(hop, np.where(relay[a], costs.relay_site_usd, 0.0))
+        indptr, indices, data = _sorted_links_csr(
+            n_site,
+            np.ascontiguousarray(a, dtype=np.int64),
+            np.ascontiguousarray(b, dtype=np.int64),
+            arc_ab,
+            arc_ba,
+            src.astype(np.int64),
+        )
+        del arc_ab, arc_ba
+        graph = sp.csr_matrix((data, indices, indptr), shape=(n_site + 1, n_site + 1))
+        graph.has_canonical_format = True
+        return graph
+    return _chain_graph_coo(n_site, a, b, hop, src, relay, costs)
+
+
+def _sorted_unique_pairs(a, b, n: int) -> bool:
+    """Whether every ``a[k] < b[k]`` and the pairs are strictly increasing in
+    ``(a, b)`` (so each pair is given once), in O(n_link)."""
+    if a.size == 0:
+        return True
+    if not bool(np.all(a < b)) or int(a.min()) < 0:
+        return False
+    key = a.astype(np.int64) * n + b
+    return bool(np.all(key[1:] > key[:-1]))
+
+
+@numba.njit(cache=True)
+def _sorted_links_csr(n_site, a, b, arc_ab, arc_ba, src):  # pragma: no cover - compiled
+    """CSR arrays ``(indptr, indices, data)`` of the links both ways plus the super
+    source's arcs, for links with ``a < b`` sorted by ``(a, b)``: row ``v`` holds its
+    links to lower sites (``b == v``, met in increasing ``a``) then to higher ones
+    (``a == v``, met in increasing ``b``), so every row comes out sorted; row
+    ``n_site`` holds ``src`` (increasing)."""
+    n_row = n_site + 1
+    m = a.size
+    lower = np.zeros(n_row, np.int64)
+    higher = np.zeros(n_row, np.int64)
+    for k in range(m):
+        lower[b[k]] += 1
+        higher[a[k]] += 1
+    indptr = np.zeros(n_row + 1, np.int32)
+    total = 0
+    for v in range(n_row):
+        indptr[v] = total
+        total += lower[v] + higher[v]
+    total += src.size
+    indptr[n_row] = total
+    indices = np.empty(total, np.int32)
+    data = np.empty(total)
+    down = np.empty(n_row, np.int64)  # next free slot of each row's lower part
+    up = np.empty(n_row, np.int64)  # and of its higher part
+    for v in range(n_row):
+        down[v] = indptr[v]
+        up[v] = indptr[v] + lower[v]
+    for k in range(m):
+        u, w = a[k], b[k]
+        indices[up[u]] = w
+        data[up[u]] = arc_ab[k]
+        up[u] += 1
+        indices[down[w]] = u
+        data[down[w]] = arc_ba[k]
+        down[w] += 1
+    start = indptr[n_site]
+    for q in range(src.size):
+        indices[start + q] = src[q]
+        data[start + q] = 1e-9
+    return indptr, indices, data
+
+
+def _chain_graph_coo(n_site, a, b, hop, src, relay, costs) -> sp.csr_matrix:
+    """:func:`_chain_graph` for any links: COO arrays into canonical CSR (the arcs
+    sorted first where a pair is given twice, to keep its cheapest arc each way)."""
     fits = n_site + 1 < 2**31
     index = np.int32 if fits else np.int64
-    src = np.flatnonzero(network)
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     undirected = lo.astype(np.int64) * (n_site + 1) + hi
     undirected.sort()
