@@ -837,25 +837,35 @@ def _fold(
     path_sum = np.empty(_BLOCK)
     for b0 in range(0, n_cells, _BLOCK):
         width = min(_BLOCK, n_cells - b0)
+        acc_b = acc[row, b0 : b0 + width]
         for f in range(n_fields):
             for j in range(width):
-                st[f, j] = acc[row, b0 + j, f]
+                st[f, j] = acc_b[j, f]
         el_sum[:] = 0.0
         path_sum[:] = 0.0
         for t in range(n_steps):
+            # views from the block's first cell: indices from 0 that the compiler knows are
+            # not negative, so contiguous vector loads (with ``b0 + j`` it emitted gathers
+            # and byte inserts: 1.2x slower)
+            nv_t = n_vis[t, b0 : b0 + width]
+            oc_t = open_cov[t, b0 : b0 + width]
+            rq_t = req_ok[t, b0 : b0 + width]
+            bs_t = best_sin[t, b0 : b0 + width]
+            bd_t = best_d2[t, b0 : b0 + width]
+            bg_t = best_gw[t, b0 : b0 + width]
             for j in range(width):
-                n = np.int64(n_vis[t, b0 + j])
+                n = np.int64(nv_t[j])
                 c = np.int64(n > 0)
                 st[F_NVIS_SUM, j] += n
                 st[F_NVIS_MIN, j] = min(st[F_NVIS_MIN, j], n)
                 st[F_NVIS_MAX, j] = max(st[F_NVIS_MAX, j], n)
-                st[F_COVERED_OPEN, j] += np.int64(open_cov[t, b0 + j])
-                st[F_N_OR_MORE, j] += np.int64(req_ok[t, b0 + j])
+                st[F_COVERED_OPEN, j] += np.int64(oc_t[j])
+                st[F_N_OR_MORE, j] += np.int64(rq_t[j])
                 st[F_COVERED, j] += c
                 # round half up (both are >= 0 where covered): nano-degrees, millimetres
-                el = math.floor(asin_fast(best_sin[t, b0 + j]) * (_RAD2DEG * NANO_DEGREE) + 0.5)
-                slant = math.floor(math.sqrt(min(best_d2[t, b0 + j], 1e12)) * MM_PER_KM + 0.5)
-                gw = best_gw[t, b0 + j]
+                el = math.floor(asin_fast(bs_t[j]) * (_RAD2DEG * NANO_DEGREE) + 0.5)
+                slant = math.floor(math.sqrt(min(bd_t[j], 1e12)) * MM_PER_KM + 0.5)
+                gw = bg_t[j]
                 gw_mm = math.floor(min(gw, 1e6) * MM_PER_KM + 0.5) if gw >= 0.0 else slant
                 el_sum[j] += el if c == 1 else 0.0
                 path_sum[j] += slant + gw_mm if c == 1 else 0.0
@@ -876,7 +886,7 @@ def _fold(
             # STK figures of merit: squared gap lengths, the access (covered run) state,
             # the mirror image of the gap state above, and the gap histogram
             for j in range(width):
-                c = np.int64(n_vis[t, b0 + j] > 0)
+                c = np.int64(nv_t[j] > 0)
                 st[F_GAP_SQ, j] += closed[j] * closed[j]
                 unc_any = st[F_UNC_ANY, j]
                 a_trail = st[F_ACC_TRAIL, j]
@@ -899,7 +909,7 @@ def _fold(
             st[F_PATH_MM, j] += np.int64(path_sum[j])
         for f in range(n_fields):
             for j in range(width):
-                acc[row, b0 + j, f] = st[f, j]
+                acc_b[j, f] = st[f, j]
         for j in range(width):
             k = smap[b0 + j]
             if k >= 0:
