@@ -380,3 +380,22 @@ def test_compiled_span_on_a_grid(seed):
         assert (got[0] >= 0).sum() > 0
         for a, b in zip(got, want, strict=True):
             np.testing.assert_array_equal(a, b)
+
+
+def test_design_is_the_same_with_a_prepared_graph():
+    """``prepare_graph`` shared by designs with other prizes (``joint_plan``'s rounds):
+    the same designs; a preparation of other roots is not used."""
+    graph, prize, roots = _grid_graph(6, radius=10)
+    prepared = network.prepare_graph(graph, roots)
+    for scale in (1.0, 2.5):
+        want = network.design_network(graph, prize * scale, roots, 5_000.0, exact_trunks=0)
+        got = network.design_network(
+            graph, prize * scale, roots, 5_000.0, exact_trunks=0, prepared=prepared
+        )
+        _assert_same_design(got, want)
+    other = roots.copy()
+    other[np.flatnonzero(~roots)[0]] = True
+    assert not prepared.fits(graph, other)
+    want = network.design_network(graph, prize, other, 5_000.0, exact_trunks=0)
+    got = network.design_network(graph, prize, other, 5_000.0, exact_trunks=0, prepared=prepared)
+    _assert_same_design(got, want)

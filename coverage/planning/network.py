@@ -695,6 +695,31 @@ def _search_starts(
         )
 
 
+@dataclass(frozen=True)
+class PreparedGraph:
+    """A graph with its roots contracted into one (:func:`_contract`) and the Dijkstra
+    from that root: what every design on the same graph and roots starts from, whatever
+    the prizes."""
+
+    graph: FibreGraph
+    roots: np.ndarray
+    contracted: _Contracted
+    from_root: _Paths
+
+    def fits(self, graph: FibreGraph, roots: np.ndarray) -> bool:
+        """Prepared for this graph (the same object) and these roots (equal values)."""
+        return graph is self.graph and np.array_equal(self.roots, roots)
+
+
+def prepare_graph(graph: FibreGraph, root_mask) -> PreparedGraph:
+    """:class:`PreparedGraph` of ``graph`` rooted at ``root_mask`` (bool ``(n_node,)``)."""
+    roots = np.broadcast_to(np.asarray(root_mask, dtype=bool), (graph.n_nodes,)).copy()
+    c = _contract(graph, roots)
+    sources = np.zeros(c.n, dtype=bool)
+    sources[c.root] = True
+    return PreparedGraph(graph, roots, c, _paths_from(c, sources))
+
+
 def design_network(
     graph: FibreGraph,
     prize_usd,
@@ -705,6 +730,7 @@ def design_network(
     vertex_budget: int | None = None,
     exact_trunks: int = EXACT_TRUNKS,
     start_in_tree=None,
+    prepared: PreparedGraph | None = None,
 ) -> NetworkDesign:
     """Shared fibre trunks for the given prizes: strong pruning, local search, then the
     largest trunks' neighbourhoods re-solved exactly.
@@ -740,20 +766,23 @@ def design_network(
         other prizes) make better, never a far-away trunk the multi-start or the
         time-budgeted polish happens to pick otherwise. With more roots and the same
         prizes the total never rises (the old tree's span is feasible and no dearer).
+    prepared : PreparedGraph, optional
+        :func:`prepare_graph` of this ``graph`` and ``root_mask`` (the same objects'
+        values; otherwise prepared again here), shared by designs that differ in their
+        prizes only (``capacity.joint_plan``'s rounds).
 
     Returns
     -------
     NetworkDesign
     """
     prize, roots, site = _checked_node_arrays(graph, prize_usd, root_mask, node_cost_usd)
-    c = _contract(graph, roots)
+    if prepared is None or not prepared.fits(graph, roots):
+        prepared = prepare_graph(graph, roots)
+    c, from_root = prepared.contracted, prepared.from_root
     if vertex_budget is None:
         vertex_budget = 400 if c.n <= VERTEX_MOVES_MAX_NODES else 0
     big = 2.0 * float(c.cost.sum()) + 1.0  # an inf prize: must connect if it can
     net = _net_prizes(c, prize, roots, site, big)
-    sources = np.zeros(c.n, dtype=bool)
-    sources[c.root] = True
-    from_root = _paths_from(c, sources)
     dist, pred = from_root.dist, from_root.pred
     parent = np.where(pred >= 0, pred, -1)
     parent[c.root] = -1
