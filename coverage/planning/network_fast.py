@@ -15,6 +15,14 @@ from the tree (474 calls, 65 s of 255 s profiled), the edge of each predecessor 
 them step for step as scipy does (the same distances, predecessors and orders, checked
 against scipy on random graphs full of ties), compiled without the GIL, so
 ``network._local_search`` runs the Dijkstra on a second thread beside the re-spans.
+
+Then (session 7, the all-Pakistan route valuation): consecutive trees of a local search
+share most of their nodes, so :func:`dijkstra_update` updates the last Dijkstra instead
+of running it again (5.4 s -> 0.8 s over the 66 Dijkstras of one multi-start design, the
+same arrays), and :func:`spanning_tree` replaces scipy's minimum spanning tree and
+breadth-first predecessors of every re-span (one stable sort of the weights per graph
+instead of one per call). ``tests/test_planning_network_fast.py`` checks both against
+the full search and scipy on random graphs full of ties.
 """
 
 from __future__ import annotations
