@@ -193,28 +193,37 @@ def test_design_is_the_same_with_and_without_the_dijkstra_thread(monkeypatch):
 
 
 def test_design_is_the_same_without_the_recent_paths(monkeypatch):
-    """A repeated Dijkstra taken from ``network._RecentPaths`` (a copy of a recent one
-    from the same source nodes) or computed again: the same design; and the copy is
-    scipy's Dijkstra from those sources."""
+    """Dijkstras taken from ``network._RecentPaths`` (a recent one from the same source
+    nodes, or one updated from the nearest recent one) or computed from scratch every
+    round: the same design; and each is scipy's Dijkstra from those sources."""
     graph, prize, roots = _grid_graph(9, radius=14)  # a search that repeats a tree's nodes
-    hits = []
-    get = network._RecentPaths.get
+    seen = {"same": 0, "updated": 0}
+    paths_from = network._paths_from
+
+    def checked(c, sources, base=None):
+        got = paths_from(c, sources, base)
+        seen["updated"] += base is not None
+        want_d, want_p, _ = dijkstra(
+            c.matrix, directed=False, indices=np.flatnonzero(sources), min_only=True,
+            return_predecessors=True,
+        )
+        np.testing.assert_array_equal(got.dist, want_d)
+        np.testing.assert_array_equal(got.pred, want_p.astype(np.int64))
+        return got
+
+    nearest = network._RecentPaths.nearest
 
     def counted(self, c, tree):
-        found = get(self, c, tree)
-        if found is not None:
-            hits.append(found)
-            _, want, _ = dijkstra(
-                c.matrix, directed=False, indices=found[0], min_only=True,
-                return_predecessors=True,
-            )
-            np.testing.assert_array_equal(found[1], want.astype(np.int64))
-        return found
+        base, same = nearest(self, c, tree)
+        seen["same"] += same
+        return base, same
 
-    monkeypatch.setattr(network._RecentPaths, "get", counted)
+    monkeypatch.setattr(network, "_paths_from", checked)
+    monkeypatch.setattr(network._RecentPaths, "nearest", counted)
     kept = network.design_network(graph, prize, roots, 5_000.0, exact_trunks=0)
-    assert hits, "no repeated Dijkstra: the test graph does not exercise the memo"
-    monkeypatch.setattr(network._RecentPaths, "get", lambda self, c, tree: None)
+    assert seen["same"] and seen["updated"], seen
+    monkeypatch.setattr(network, "_paths_from", lambda c, sources, base=None: paths_from(c, sources))
+    monkeypatch.setattr(network._RecentPaths, "nearest", lambda self, c, tree: (None, False))
     again = network.design_network(graph, prize, roots, 5_000.0, exact_trunks=0)
     _assert_same_design(kept, again)
 
@@ -272,3 +281,121 @@ def test_true_distances_are_the_loops_sums(seed):
     np.testing.assert_array_equal(got, want)
     assert np.isfinite(got).sum() > 100
     np.testing.assert_allclose(got, dist, rtol=1e-9, atol=1e-3)  # eps-raised zero costs
+
+
+# --------------------------------------------------------------------------- updates
+
+
+@settings(max_examples=200, deadline=None)
+@given(tie_graphs(), st.data())
+def test_dijkstra_update_is_the_full_dijkstra_bit_for_bit(case, data):
+    """A Dijkstra updated from another one's result (sources added and dropped) equals
+    the full search from the new sources: distances, predecessors and their edges, on
+    graphs full of equal distances (integer costs, eps-raised zero costs)."""
+    graph, roots, sources = case
+    c = network._contract(graph, roots)
+    old = np.zeros(c.n, bool)
+    old[sources] = True
+    new = np.array(data.draw(st.lists(st.booleans(), min_size=c.n, max_size=c.n)))
+    if not new.any():
+        new[data.draw(st.integers(0, c.n - 1))] = True
+    base = network_fast.multi_source_dijkstra(np.flatnonzero(old), c.n, *c.lists)
+    want = network_fast.multi_source_dijkstra(np.flatnonzero(new), c.n, *c.lists)
+    assert network_fast.strictly_increasing(want[0], c.min_weight)
+    got = network_fast.dijkstra_update(old, new, *base, c.n, *c.lists)
+    for name, a, b in zip(("dist", "pred", "pred_edge"), got, want, strict=True):
+        np.testing.assert_array_equal(a, b, err_msg=name)
+    # and chained: back to the old sources from the updated result
+    back = network_fast.dijkstra_update(new, old, *got, c.n, *c.lists)
+    for a, b in zip(back, base, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_strictly_increasing_refuses_distances_that_swallow_the_smallest_weight():
+    assert network_fast.strictly_increasing(np.array([0.0, 1e8, np.inf]), 1e-6)
+    assert not network_fast.strictly_increasing(np.array([0.0, 2.0**40]), 1e-6)
+    assert not network_fast.strictly_increasing(np.array([0.0, 1.0]), 0.0)
+    assert network_fast.strictly_increasing(np.array([np.inf]), 1e-6)
+
+
+def test_paths_fall_back_to_the_full_search_when_the_condition_fails(monkeypatch):
+    """Without the update's condition the Dijkstra is computed from scratch: the same."""
+    graph, prize, roots = _grid_graph(4, radius=10)
+    c = network._contract(graph, roots)
+    base = network._paths_from(c, np.arange(c.n) == c.root)
+    sources = base.sources.copy()
+    sources[np.flatnonzero(prize > 0)[:5]] = True
+    calls = []
+    monkeypatch.setattr(
+        network, "dijkstra_update", lambda *a: calls.append(1) or network_fast.dijkstra_update(*a)
+    )
+    updated = network._paths_from(c, sources, base)
+    monkeypatch.setattr(network, "strictly_increasing", lambda dist, w: False)
+    full = network._paths_from(c, sources, base)
+    assert len(calls) == 2
+    for name in ("dist", "pred", "pred_edge"):
+        np.testing.assert_array_equal(getattr(updated, name), getattr(full, name))
+
+
+def reference_span(c, nodes):
+    """scipy's minimum spanning tree of the induced subgraph and the breadth-first
+    predecessors from the root (network.py before the compiled span)."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import breadth_first_order, minimum_spanning_tree
+
+    inside = nodes[c.a] & nodes[c.b]
+    sub = csr_matrix(
+        (np.maximum(c.cost[inside], network._EPS_USD), (c.a[inside], c.b[inside])),
+        shape=(c.n, c.n),
+    )
+    mst = minimum_spanning_tree(sub)
+    _, pred = breadth_first_order(mst, c.root, directed=False, return_predecessors=True)
+    return network._tree_from_predecessors(c, pred.astype(np.int64))
+
+
+@settings(max_examples=200, deadline=None)
+@given(tie_graphs(), st.data())
+def test_compiled_span_is_scipys_minimum_spanning_tree(case, data):
+    """Random node subsets of graphs full of equal costs: the same tree, edge for edge."""
+    graph, roots, _ = case
+    c = network._contract(graph, roots)
+    nodes = np.array(data.draw(st.lists(st.booleans(), min_size=c.n, max_size=c.n)))
+    nodes[c.root] = True
+    want = reference_span(c, nodes)
+    got = network_fast.spanning_tree(nodes, c.a, c.b, c.weight_order, c.root)
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_compiled_span_on_a_grid(seed):
+    graph, prize, roots = _grid_graph(seed)
+    c = network._contract(graph, roots)
+    rng = np.random.default_rng(seed)
+    for share in (0.2, 0.6, 1.0):
+        nodes = rng.random(c.n) < share
+        nodes[c.root] = True
+        want = reference_span(c, nodes)
+        got = network_fast.spanning_tree(nodes, c.a, c.b, c.weight_order, c.root)
+        assert (got[0] >= 0).sum() > 0
+        for a, b in zip(got, want, strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_design_is_the_same_with_a_prepared_graph():
+    """``prepare_graph`` shared by designs with other prizes (``joint_plan``'s rounds):
+    the same designs; a preparation of other roots is not used."""
+    graph, prize, roots = _grid_graph(6, radius=10)
+    prepared = network.prepare_graph(graph, roots)
+    for scale in (1.0, 2.5):
+        want = network.design_network(graph, prize * scale, roots, 5_000.0, exact_trunks=0)
+        got = network.design_network(
+            graph, prize * scale, roots, 5_000.0, exact_trunks=0, prepared=prepared
+        )
+        _assert_same_design(got, want)
+    other = roots.copy()
+    other[np.flatnonzero(~roots)[0]] = True
+    assert not prepared.fits(graph, other)
+    want = network.design_network(graph, prize, other, 5_000.0, exact_trunks=0)
+    got = network.design_network(graph, prize, other, 5_000.0, exact_trunks=0, prepared=prepared)
+    _assert_same_design(got, want)

@@ -32,7 +32,7 @@ from typing import Literal
 import numpy as np
 
 from ..errors import CoverageError
-from .network import FibreGraph, NetworkDesign, design_network
+from .network import FibreGraph, NetworkDesign, design_network, prepare_graph
 
 
 class CapacityError(CoverageError):
@@ -509,6 +509,7 @@ def joint_plan(
     closed = np.zeros((len(options), n), bool)
     limited_from = np.full(n, "", dtype=object)
     rounds = 0
+    prepared = prepare_graph(graph, roots) if n and roots.any() else None  # every round's
     while rounds < max_rounds:
         rounds += 1
         open_options = [
@@ -519,7 +520,13 @@ def joint_plan(
         prize = np.min(np.stack(licensed), axis=0) if licensed else np.full(n, np.inf)
         prize = np.where(needs, prize, 0.0)
         design = design_network(
-            graph, prize, roots, site, demand_weight=demand, start_in_tree=start_in_tree
+            graph,
+            prize,
+            roots,
+            site,
+            demand_weight=demand,
+            start_in_tree=start_in_tree,
+            prepared=prepared,
         )
         fibre_cost = np.where(
             design.served, design.allocated_trunk_usd + site, design.standalone_fibre_usd

@@ -40,16 +40,18 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import breadth_first_order, minimum_spanning_tree
 
 from ..errors import CoverageError
 from .economics import FiberCosts, FinanceAssumptions, annuity_factor
 from .network_fast import (
     adjacency,
+    dijkstra_update,
     edges_between,
     multi_source_dijkstra,
     path_sums,
     prune_passes,
+    spanning_tree,
+    strictly_increasing,
     tree_order,
 )
 
@@ -244,7 +246,9 @@ class NetworkDesign:
 class _Contracted:
     """The graph with all roots merged into node ``root`` (= n_nodes); parallel edges
     reduced to the cheapest; ``orig`` maps each contracted edge to a graph edge;
-    ``lists``: ``matrix`` as the two CSR lists of :func:`.network_fast.adjacency`."""
+    ``lists``: ``matrix`` as the two CSR lists of :func:`.network_fast.adjacency`;
+    ``weight_order``: the edges in a stable sort of their (eps-raised) weights, the
+    order scipy's Kruskal takes them in (:func:`.network_fast.spanning_tree`)."""
 
     n: int  # nodes in the contracted graph (n_nodes + 1)
     root: int
@@ -254,6 +258,12 @@ class _Contracted:
     orig: np.ndarray
     matrix: sp.csr_matrix
     lists: tuple = ()
+    weight_order: np.ndarray | None = None
+
+    @property
+    def min_weight(self) -> float:
+        """The smallest edge weight of the graph algorithms [USD] (inf without edges)."""
+        return float(self.lists[2].min()) if self.lists[2].size else np.inf
 
 
 def _contract(graph: FibreGraph, root_mask: np.ndarray) -> _Contracted:
@@ -272,7 +282,8 @@ def _contract(graph: FibreGraph, root_mask: np.ndarray) -> _Contracted:
     weight = np.maximum(cost, _EPS_USD)
     matrix = sp.csr_matrix((weight, (lo, hi)), shape=(n + 1, n + 1))
     fwd, back = adjacency(lo, hi, weight, n + 1)
-    return _Contracted(n + 1, n, lo, hi, cost, orig, matrix, (*fwd, *back))
+    order = np.argsort(weight, kind="stable")
+    return _Contracted(n + 1, n, lo, hi, cost, orig, matrix, (*fwd, *back), order)
 
 
 # --------------------------------------------------------------------------- pruning
@@ -333,38 +344,69 @@ def _tree_from_predecessors(c: _Contracted, pred: np.ndarray) -> tuple:
     return parent, edge
 
 
-def _shortest_to_tree(c: _Contracted, tree: _Tree):
-    """Dijkstra from the tree's nodes (and the root) over the whole graph:
-    ``(nodes, pred, pred_edge)`` (:func:`.network_fast.multi_source_dijkstra`, scipy's
-    ``dijkstra(min_only=True)`` step for step; compiled without the GIL, so it runs
-    beside the other candidates of a local-search round)."""
-    nodes = np.append(np.flatnonzero(tree.parent >= 0), c.root)
-    _, pred, pred_edge = multi_source_dijkstra(nodes, c.n, *c.lists)
-    return nodes, pred, pred_edge
+@dataclass(frozen=True)
+class _Paths:
+    """Dijkstra from a set of source nodes over the contracted graph: ``sources`` (bool
+    ``(n,)``) and :func:`.network_fast.multi_source_dijkstra`'s ``(dist, pred,
+    pred_edge)``. Never written to (``_regrow`` copies what it changes)."""
+
+    sources: np.ndarray
+    dist: np.ndarray
+    pred: np.ndarray
+    pred_edge: np.ndarray
 
 
-def _regrow(c: _Contracted, tree: _Tree, net_prize, paths=None) -> _Tree:
+#: Above this share of the nodes changing source, the Dijkstra runs from scratch (an
+#: update would touch most of the graph twice); the result is the same either way.
+UPDATE_MAX_CHANGED = 0.125
+
+
+def _paths_from(c: _Contracted, sources: np.ndarray, base: _Paths | None = None) -> _Paths:
+    """Dijkstra from the nodes ``sources`` (bool): updated from ``base`` (an earlier one
+    on the same graph, :func:`.network_fast.dijkstra_update`) when few sources differ
+    and the update's condition holds, else from scratch; the same arrays either way."""
+    if base is not None:
+        changed = int(np.count_nonzero(base.sources != sources))
+        if changed <= UPDATE_MAX_CHANGED * c.n:
+            dist, pred, pred_edge = dijkstra_update(
+                base.sources, sources, base.dist, base.pred, base.pred_edge, c.n, *c.lists
+            )
+            if strictly_increasing(base.dist, c.min_weight) and strictly_increasing(
+                dist, c.min_weight
+            ):
+                return _Paths(sources, dist, pred, pred_edge)
+    dist, pred, pred_edge = multi_source_dijkstra(np.flatnonzero(sources), c.n, *c.lists)
+    return _Paths(sources, dist, pred, pred_edge)
+
+
+def _shortest_to_tree(c: _Contracted, tree: _Tree, base: _Paths | None = None) -> _Paths:
+    """Dijkstra from the tree's nodes (and the root) over the whole graph
+    (:func:`.network_fast.multi_source_dijkstra`, scipy's ``dijkstra(min_only=True)``
+    step for step; compiled without the GIL, so it runs beside the other candidates of a
+    local-search round), updated from ``base`` where that is cheaper (:func:`_paths_from`)."""
+    return _paths_from(c, _tree_nodes(c, tree), base)
+
+
+def _regrow(c: _Contracted, tree: _Tree, net_prize, paths: _Paths | None = None) -> _Tree:
     """Shortest paths from every node to the current tree, grafted on, then pruned;
     ``paths``: :func:`_shortest_to_tree` of ``tree`` if already computed."""
-    nodes, pred, pred_edge = _shortest_to_tree(c, tree) if paths is None else paths
+    paths = _shortest_to_tree(c, tree) if paths is None else paths
+    nodes = np.flatnonzero(paths.sources)
+    pred = paths.pred.copy()
     pred[nodes] = tree.parent[nodes]
     parent = np.where(pred >= 0, pred, -1)
     parent[c.root] = -1
-    edge = pred_edge
+    edge = paths.pred_edge.copy()
     edge[nodes] = tree.edge[nodes]
     edge[parent < 0] = -1
     return _strong_prune(c, parent, edge, net_prize)
 
 
 def _span_and_prune(c: _Contracted, nodes: np.ndarray, net_prize) -> _Tree:
-    """Minimum spanning tree of the subgraph induced by ``nodes`` (bool), then pruned."""
-    inside = nodes[c.a] & nodes[c.b]
-    sub = sp.csr_matrix(
-        (np.maximum(c.cost[inside], _EPS_USD), (c.a[inside], c.b[inside])), shape=(c.n, c.n)
-    )
-    mst = minimum_spanning_tree(sub)
-    _, pred = breadth_first_order(mst, c.root, directed=False, return_predecessors=True)
-    parent, edge = _tree_from_predecessors(c, pred.astype(np.int64))
+    """Minimum spanning tree of the subgraph induced by ``nodes`` (bool), then pruned
+    (:func:`.network_fast.spanning_tree`: scipy's ``minimum_spanning_tree`` and the
+    breadth-first predecessors from the root, edge for edge)."""
+    parent, edge = spanning_tree(np.asarray(nodes, np.bool_), c.a, c.b, c.weight_order, int(c.root))
     return _strong_prune(c, parent, edge, net_prize)
 
 
@@ -562,48 +604,61 @@ def _exact_polish(
 
 
 class _RecentPaths:
-    """The last few :func:`_shortest_to_tree` results of a local search, by their source
-    nodes: a round whose tree has the nodes of a recent one (only its edges changed, or
-    it went back) gets a copy instead of another Dijkstra. Of the 474 Dijkstras of the
-    all-Pakistan plan, 31 repeat one of the last three of their search."""
+    """The last few Dijkstras of a local search (:class:`_Paths`): a round whose tree has
+    the nodes of a recent one (only its edges changed, or it went back) takes it as it
+    is; any other round's Dijkstra is updated from the recent one whose sources differ
+    least (:func:`_paths_from`), which on all of Pakistan touches a few thousand of the
+    176,000 nodes instead of all of them. ``first``: a Dijkstra to start from (the root's)."""
 
-    def __init__(self, size: int = 3) -> None:
+    def __init__(self, first: _Paths | None = None, size: int = 3) -> None:
         self.size = size
-        self.kept: list[tuple] = []
+        self.kept: list[_Paths] = [] if first is None else [first]
 
-    def get(self, c: _Contracted, tree: _Tree):
-        nodes = np.append(np.flatnonzero(tree.parent >= 0), c.root)
-        for seen, pred, pred_edge in self.kept:
-            if np.array_equal(seen, nodes):
-                return seen, pred.copy(), pred_edge.copy()
-        return None
+    def nearest(self, c: _Contracted, tree: _Tree) -> tuple[_Paths | None, bool]:
+        """The kept Dijkstra whose sources differ least from the tree's nodes, and
+        whether they are the same."""
+        sources = _tree_nodes(c, tree)
+        best, fewest = None, np.inf
+        for paths in self.kept:
+            changed = int(np.count_nonzero(paths.sources != sources))
+            if changed < fewest:
+                best, fewest = paths, changed
+        return best, fewest == 0
 
-    def put(self, paths) -> None:
-        """Keep a pristine copy (``_regrow`` writes into the arrays it is given)."""
-        nodes, pred, pred_edge = paths
-        if any(np.array_equal(seen, nodes) for seen, _, _ in self.kept):
+    def put(self, paths: _Paths) -> None:
+        if any(p is paths for p in self.kept):
             return
-        self.kept = [*self.kept[-(self.size - 1) :], (nodes, pred.copy(), pred_edge.copy())]
+        self.kept = [*self.kept[-(self.size - 1) :], paths]
 
 
-def _local_search(c: _Contracted, tree: _Tree, net, max_rounds: int, vertex_budget: int, pool=None):
+def _local_search(
+    c: _Contracted,
+    tree: _Tree,
+    net,
+    max_rounds: int,
+    vertex_budget: int,
+    pool=None,
+    first: _Paths | None = None,
+):
     """Regrow / re-span / vertex moves, each pruned, until nothing lowers the objective;
-    ``pool``: a thread (:func:`_dijkstra_thread`) for the regrow's Dijkstra."""
+    ``pool``: a thread (:func:`_dijkstra_thread`) for the regrow's Dijkstra; ``first``:
+    a Dijkstra on the same graph the first round's may be updated from."""
     rounds = 0
-    recent = _RecentPaths()
+    recent = _RecentPaths(first)
     for _ in range(max_rounds):
         # the regrow's Dijkstra (compiled, no GIL) on a second thread beside the respans,
         # unless a recent tree had the same nodes (the Dijkstra depends on them alone)
-        paths = recent.get(c, tree)
+        base, same = recent.nearest(c, tree)
+        paths = base if same else None
         if paths is None and pool is not None:
-            paths = pool.submit(_shortest_to_tree, c, tree)
+            paths = pool.submit(_shortest_to_tree, c, tree, base)
         respans = [
             _respan(c, tree, net, with_neighbours=False),
             _respan(c, tree, net, with_neighbours=True),
         ]
         if paths is None:
-            paths = _shortest_to_tree(c, tree)
-        elif not isinstance(paths, tuple):
+            paths = _shortest_to_tree(c, tree, base)
+        elif not isinstance(paths, _Paths):
             paths = paths.result()
         recent.put(paths)
         candidates = [_regrow(c, tree, net, paths), *respans]
@@ -616,21 +671,53 @@ def _local_search(c: _Contracted, tree: _Tree, net, max_rounds: int, vertex_budg
     return tree, rounds
 
 
-def _search_starts(c: _Contracted, starts, net, max_rounds: int, vertex_budget: int):
+def _search_starts(
+    c: _Contracted, starts, net, max_rounds: int, vertex_budget: int, first: _Paths | None = None
+):
     """:func:`_local_search` from each start, in the starts' order: on
-    :func:`_start_threads` when there are cores for them, else one after the other."""
+    :func:`_start_threads` when there are cores for them, else one after the other;
+    ``first``: the Dijkstra every search's first round may be updated from."""
     threads = _start_threads(len(starts))
     if threads is None:
         pool = _dijkstra_thread()
         try:
-            return [_local_search(c, s, net, max_rounds, vertex_budget, pool) for s in starts]
+            return [
+                _local_search(c, s, net, max_rounds, vertex_budget, pool, first) for s in starts
+            ]
         finally:
             if pool is not None:
                 pool.shutdown()
     with threads:
         return list(
-            threads.map(lambda s: _local_search(c, s, net, max_rounds, vertex_budget), starts)
+            threads.map(
+                lambda s: _local_search(c, s, net, max_rounds, vertex_budget, first=first), starts
+            )
         )
+
+
+@dataclass(frozen=True)
+class PreparedGraph:
+    """A graph with its roots contracted into one (:func:`_contract`) and the Dijkstra
+    from that root: what every design on the same graph and roots starts from, whatever
+    the prizes."""
+
+    graph: FibreGraph
+    roots: np.ndarray
+    contracted: _Contracted
+    from_root: _Paths
+
+    def fits(self, graph: FibreGraph, roots: np.ndarray) -> bool:
+        """Prepared for this graph (the same object) and these roots (equal values)."""
+        return graph is self.graph and np.array_equal(self.roots, roots)
+
+
+def prepare_graph(graph: FibreGraph, root_mask) -> PreparedGraph:
+    """:class:`PreparedGraph` of ``graph`` rooted at ``root_mask`` (bool ``(n_node,)``)."""
+    roots = np.broadcast_to(np.asarray(root_mask, dtype=bool), (graph.n_nodes,)).copy()
+    c = _contract(graph, roots)
+    sources = np.zeros(c.n, dtype=bool)
+    sources[c.root] = True
+    return PreparedGraph(graph, roots, c, _paths_from(c, sources))
 
 
 def design_network(
@@ -643,6 +730,7 @@ def design_network(
     vertex_budget: int | None = None,
     exact_trunks: int = EXACT_TRUNKS,
     start_in_tree=None,
+    prepared: PreparedGraph | None = None,
 ) -> NetworkDesign:
     """Shared fibre trunks for the given prizes: strong pruning, local search, then the
     largest trunks' neighbourhoods re-solved exactly.
@@ -678,20 +766,27 @@ def design_network(
         other prizes) make better, never a far-away trunk the multi-start or the
         time-budgeted polish happens to pick otherwise. With more roots and the same
         prizes the total never rises (the old tree's span is feasible and no dearer).
+    prepared : PreparedGraph, optional
+        :func:`prepare_graph` of this ``graph`` and ``root_mask`` (the same objects'
+        values; otherwise prepared again here), shared by designs that differ in their
+        prizes only (``capacity.joint_plan``'s rounds).
 
     Returns
     -------
     NetworkDesign
     """
     prize, roots, site = _checked_node_arrays(graph, prize_usd, root_mask, node_cost_usd)
-    c = _contract(graph, roots)
+    if prepared is None or not prepared.fits(graph, roots):
+        prepared = prepare_graph(graph, roots)
+    c, from_root = prepared.contracted, prepared.from_root
     if vertex_budget is None:
         vertex_budget = 400 if c.n <= VERTEX_MOVES_MAX_NODES else 0
     big = 2.0 * float(c.cost.sum()) + 1.0  # an inf prize: must connect if it can
     net = _net_prizes(c, prize, roots, site, big)
-    dist, pred, edge = multi_source_dijkstra(np.array([c.root]), c.n, *c.lists)
+    dist, pred = from_root.dist, from_root.pred
     parent = np.where(pred >= 0, pred, -1)
     parent[c.root] = -1
+    edge = from_root.pred_edge.copy()
     edge[parent < 0] = -1
     best = _strong_prune(c, parent, edge, net)
     rounds = 0
@@ -700,7 +795,7 @@ def design_network(
         pool = _dijkstra_thread()
         try:
             best, rounds = _local_search(
-                c, _span_and_prune(c, nodes, net), net, max_rounds, vertex_budget, pool
+                c, _span_and_prune(c, nodes, net), net, max_rounds, vertex_budget, pool, from_root
             )
         finally:
             if pool is not None:
@@ -715,7 +810,7 @@ def design_network(
             starts.append(
                 _Tree(start.parent, start.edge, _objective(c, start.parent, start.edge, net))
             )
-        for tree, n_rounds in _search_starts(c, starts, net, max_rounds, vertex_budget):
+        for tree, n_rounds in _search_starts(c, starts, net, max_rounds, vertex_budget, from_root):
             if tree.objective < best.objective - 1e-9 * max(1.0, abs(best.objective)):
                 best, rounds = tree, n_rounds
     if exact_trunks > 0:
