@@ -97,6 +97,44 @@ def _before(d1, i1, d2, i2):  # pragma: no cover - compiled
     return d1 < d2 or (d1 == d2 and i1 > i2)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _push(hd, hi, size, d, v):  # pragma: no cover - compiled
+    """Push ``(d, v)`` on the binary heap of :func:`multi_source_dijkstra`; new size."""
+    k = size
+    while k > 0:
+        p = (k - 1) >> 1
+        if _before(d, v, hd[p], hi[p]):
+            hd[k], hi[k] = hd[p], hi[p]
+            k = p
+        else:
+            break
+    hd[k], hi[k] = d, v
+    return size + 1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _pop(hd, hi, size):  # pragma: no cover - compiled
+    """Pop the first ``(d, v)`` of the heap of :func:`multi_source_dijkstra` (the last
+    entry sifts down from the top); ``(d, v, new size)``."""
+    d, v = hd[0], hi[0]
+    size -= 1
+    ld, li = hd[size], hi[size]
+    k = 0
+    while True:
+        c = 2 * k + 1
+        if c >= size:
+            break
+        if c + 1 < size and _before(hd[c + 1], hi[c + 1], hd[c], hi[c]):
+            c += 1
+        if _before(hd[c], hi[c], ld, li):
+            hd[k], hi[k] = hd[c], hi[c]
+            k = c
+        else:
+            break
+    hd[k], hi[k] = ld, li
+    return d, v, size
+
+
 @njit(cache=True, nogil=True)
 def multi_source_dijkstra(
     sources, n, indptr, indices, weight, eid, t_indptr, t_indices, t_weight, t_eid
@@ -123,33 +161,9 @@ def multi_source_dijkstra(
     size = 0
     for s in sources:
         dist[s] = 0.0
-        k = size  # push (0, s)
-        size += 1
-        while k > 0:
-            p = (k - 1) >> 1
-            if _before(0.0, s, hd[p], hi[p]):
-                hd[k], hi[k] = hd[p], hi[p]
-                k = p
-            else:
-                break
-        hd[k], hi[k] = 0.0, s
+        size = _push(hd, hi, size, 0.0, s)
     while size > 0:
-        d, v = hd[0], hi[0]
-        size -= 1
-        ld, li = hd[size], hi[size]  # pop: the last entry sifts down from the top
-        k = 0
-        while True:
-            c = 2 * k + 1
-            if c >= size:
-                break
-            if c + 1 < size and _before(hd[c + 1], hi[c + 1], hd[c], hi[c]):
-                c += 1
-            if _before(hd[c], hi[c], ld, li):
-                hd[k], hi[k] = hd[c], hi[c]
-                k = c
-            else:
-                break
-        hd[k], hi[k] = ld, li
+        d, v, size = _pop(hd, hi, size)
         if dist[v] < d:  # stale
             continue
         for side in range(2):
@@ -164,16 +178,7 @@ def multi_source_dijkstra(
                     dist[u] = nd
                     pred[u] = v
                     pred_edge[u] = ed[j]
-                    k = size  # push (nd, u)
-                    size += 1
-                    while k > 0:
-                        p = (k - 1) >> 1
-                        if _before(nd, u, hd[p], hi[p]):
-                            hd[k], hi[k] = hd[p], hi[p]
-                            k = p
-                        else:
-                            break
-                    hd[k], hi[k] = nd, u
+                    size = _push(hd, hi, size, nd, u)
     return dist, pred, pred_edge
 
 
@@ -244,21 +249,6 @@ def path_sums(order, parent, edge, cost, n):  # pragma: no cover - compiled
 
 
 # --------------------------------------------------------------------------- incremental
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _push(hd, hi, size, d, v):  # pragma: no cover - compiled
-    """Push ``(d, v)`` on the binary heap of :func:`multi_source_dijkstra`; new size."""
-    k = size
-    while k > 0:
-        p = (k - 1) >> 1
-        if _before(d, v, hd[p], hi[p]):
-            hd[k], hi[k] = hd[p], hi[p]
-            k = p
-        else:
-            break
-    hd[k], hi[k] = d, v
-    return size + 1
 
 
 @njit(cache=True, nogil=True)
@@ -360,22 +350,7 @@ def dijkstra_update(
                 dist[v] = best
                 size = _push(hd, hi, size, best, v)
     while size > 0:
-        d, v = hd[0], hi[0]
-        size -= 1
-        ld, li = hd[size], hi[size]  # pop: the last entry sifts down from the top
-        k = 0
-        while True:
-            c = 2 * k + 1
-            if c >= size:
-                break
-            if c + 1 < size and _before(hd[c + 1], hi[c + 1], hd[c], hi[c]):
-                c += 1
-            if _before(hd[c], hi[c], ld, li):
-                hd[k], hi[k] = hd[c], hi[c]
-                k = c
-            else:
-                break
-        hd[k], hi[k] = ld, li
+        d, v, size = _pop(hd, hi, size)
         if dist[v] < d:  # stale
             continue
         for side in range(2):
