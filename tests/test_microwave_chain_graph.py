@@ -122,6 +122,9 @@ def test_unsorted_or_repeated_links_take_the_coo_path():
     assert not _sorted_unique_pairs(np.array([0, 1, 0]), np.array([1, 2, 2]), 3)  # order
     assert not _sorted_unique_pairs(np.array([0, 0]), np.array([1, 1]), 3)  # twice
     assert not _sorted_unique_pairs(np.array([1]), np.array([0]), 3)  # a > b
+    assert not _sorted_unique_pairs(np.array([-1]), np.array([0]), 3)  # negative
+    assert not _sorted_unique_pairs(np.array([0]), np.array([3]), 3)  # beyond n
+    assert _sorted_unique_pairs(np.zeros(0, np.int64), np.zeros(0, np.int64), 3)
 
 
 @given(seed=st.integers(0, 2**31 - 1), n=st.integers(1, 60), density=st.floats(0.0, 1.0))
