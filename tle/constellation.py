@@ -25,6 +25,21 @@ if TYPE_CHECKING:
 
 _RAD = 180.0 / np.pi
 _MIN_PER_DAY = 1440.0
+_DERIVED = (
+    "names",
+    "norad_ids",
+    "epochs_jd_utc",
+    "inclination_deg",
+    "raan_deg",
+    "eccentricity",
+    "mean_motion_rev_per_day",
+    "mean_altitude_km",
+    "perigee_altitude_km",
+    "apogee_altitude_km",
+    "arg_perigee_deg",
+    "mean_anomaly_deg",
+    "raan_rate_deg_per_day",
+)  # the per-satellite arrays __post_init__ derives (a subset takes their rows)
 
 
 EARTH_EQUATORIAL_RADIUS_KM = 6378.137  # WGS84
@@ -88,7 +103,7 @@ class Constellation:
     report: ParseReport = field(default_factory=lambda: ParseReport(""))
 
     def __post_init__(self) -> None:
-        satrecs = [e.to_satrec() for e in self.element_sets]
+        satrecs = tuple(e.to_satrec() for e in self.element_sets)
         derived = {
             "names": np.array([e.name for e in self.element_sets], dtype=object),
             "norad_ids": np.array([e.norad_id for e in self.element_sets], dtype=np.int64),
@@ -109,10 +124,13 @@ class Constellation:
             "mean_anomaly_deg": np.array([s.mo for s in satrecs]) * _RAD,
             "raan_rate_deg_per_day": np.array([s.nodedot for s in satrecs]) * _RAD * _MIN_PER_DAY,
         }
+        self._set_derived(derived, satrecs)
+
+    def _set_derived(self, derived: dict[str, np.ndarray], satrecs: tuple) -> None:
         for name, values in derived.items():
             values.setflags(write=False)
             object.__setattr__(self, name, values)
-        self.__dict__["satrec_array"] = SatrecArray(satrecs) if satrecs else None
+        self.__dict__["satrecs"] = satrecs
 
     # ---------------------------------------------------------------- constructors
     @classmethod
@@ -208,10 +226,26 @@ class Constellation:
         return len(self.element_sets)
 
     def __getitem__(self, selection) -> Constellation:
-        """A sub-constellation from a boolean mask, index array or slice."""
-        index = np.arange(len(self))[selection]
-        sets = tuple(self.element_sets[i] for i in np.atleast_1d(index))
-        return Constellation(self.label, sets, ParseReport(self.report.source, len(sets)))
+        """A sub-constellation from a boolean mask, index array or slice.
+
+        Its Satrec objects and derived arrays are this one's rows (no element set is
+        initialised again: the same values as building the subset from its element sets).
+        """
+        index = np.atleast_1d(np.arange(len(self))[selection])
+        sets = tuple(self.element_sets[i] for i in index)
+        subset = object.__new__(Constellation)
+        for name, value in (
+            ("label", self.label),
+            ("element_sets", sets),
+            ("report", ParseReport(self.report.source, len(sets))),
+        ):
+            object.__setattr__(subset, name, value)
+        satrecs = self.satrecs
+        subset._set_derived(
+            {name: getattr(self, name)[index] for name in _DERIVED},
+            tuple(satrecs[i] for i in index),
+        )
+        return subset
 
     @property
     def epochs_utc(self) -> np.ndarray:
@@ -335,17 +369,28 @@ class Constellation:
 
     # ---------------------------------------------------------------- propagation
     @cached_property
-    def satrec_array(self) -> SatrecArray | None:  # set in __post_init__; rebuilt after pickle
-        satrecs = [e.to_satrec() for e in self.element_sets]
-        return SatrecArray(satrecs) if satrecs else None
+    def satrecs(self) -> tuple:  # set in __post_init__; rebuilt after pickle
+        """One initialised ``Satrec`` per satellite (built once per constellation in this
+        process and shared by its subsets and the coverage engine; SGP4 results do not
+        depend on what a Satrec propagated before)."""
+        return tuple(e.to_satrec() for e in self.element_sets)
+
+    @cached_property
+    def satrec_array(self) -> SatrecArray | None:
+        """The satellites as one ``sgp4`` ``SatrecArray`` (built on first use)."""
+        return SatrecArray(list(self.satrecs)) if self.satrecs else None
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        state.pop("satrec_array", None)  # Satrec objects do not pickle reliably
+        for name in ("satrecs", "satrec_array"):
+            state.pop(name, None)  # Satrec objects do not pickle reliably
         return state
 
     def __setstate__(self, state) -> None:
         self.__dict__.update(state)
+        for name in _DERIVED:
+            if name in state:
+                state[name].setflags(write=False)  # unpickled arrays come back writeable
 
 
 def _why_dropped(sets: list[ElementSet]) -> str:

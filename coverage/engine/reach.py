@@ -85,6 +85,16 @@ class SatelliteTable:
     def n_satellites(self) -> int:
         return len(self.element_sets)
 
+    def satrecs(self) -> list:
+        """The Satrec objects of ``element_sets``: those of the constellations the table
+        was made from (kept with it in this process), else built here (a table that
+        travelled to another process)."""
+        satrecs = self.__dict__.get("_satrecs")
+        if satrecs is None:
+            satrecs = [e.to_satrec() for e in self.element_sets]
+            self.__dict__["_satrecs"] = satrecs
+        return satrecs
+
     def propagator(self, satrecs: list) -> SatellitePropagator:
         """The propagator of ``satrecs`` (the Satrec objects of ``element_sets``), built
         once per list and kept with the table (not pickled): every span and thread of a
@@ -97,7 +107,8 @@ class SatelliteTable:
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        state.pop("_propagator", None)  # Satrec objects do not pickle reliably
+        for name in ("_propagator", "_satrecs"):
+            state.pop(name, None)  # Satrec objects do not pickle reliably
         return state
 
 
@@ -119,7 +130,7 @@ def satellite_table(
 ) -> SatelliteTable:
     """Reach bounds of every satellite for the cells (ECEF, km) of a region."""
     centre, cap_radius, ground_min_km = region_cap(cell_positions_km)
-    sets, system, reach, omega = [], [], [], []
+    sets, satrecs, system, reach, omega = [], [], [], [], []
     for index, (constellation, el_min) in enumerate(
         zip(constellations, min_elevation_deg, strict=True)
     ):
@@ -135,16 +146,19 @@ def satellite_table(
         rate = h / r_low**2 * _RATE_MARGIN + EARTH_ROTATION_RAD_S
         lam = footprint_central_angle_rad(r_max, eps_deg, ground_min_km)
         sets.extend(constellation.element_sets)
+        satrecs.extend(constellation.satrecs)
         system.append(np.full(len(constellation), index, dtype=np.int64))
         reach.append(cap_radius + lam + _ANGLE_EPS_RAD)
         omega.append(np.where(np.isfinite(rate), rate, np.inf))
-    return SatelliteTable(
+    table = SatelliteTable(
         tuple(sets),
         np.concatenate(system),
         np.concatenate(reach).astype(np.float64),
         np.concatenate(omega).astype(np.float64),
         centre,
     )
+    table.__dict__["_satrecs"] = satrecs  # the constellations' own (no second init)
+    return table
 
 
 @dataclass(frozen=True)
