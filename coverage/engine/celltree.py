@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from .geometry import GSO_RADIUS_KM, enu_basis, geodetic_to_ecef_km
 
@@ -168,12 +169,9 @@ def build_cell_tree(
         raise ValueError("the grid has no cells")
     order_array, links = _partition(positions, leaf_size)
     pos, ups, top = positions[order_array], up[order_array], max_horizon[order_array]
-    node_data = np.empty((len(links), len(NODE_COLUMNS)))
-    depth = _node_depths(links)
-    for level in range(depth.max() + 1):
-        nodes = np.flatnonzero(depth == level)
-        nodes = nodes[np.argsort(links[nodes, 0])]
-        node_data[nodes] = _node_statistics(pos, ups, top, links[nodes, 0], links[nodes, 1])
+    node_data = _node_statistics(pos, ups, top, links[:, 0], links[:, 1])
+    depth = int(links[:, 5].max()) + 1
+    links = np.ascontiguousarray(links[:, :5])
     cell_data = np.column_stack([pos, ups, east[order_array], north[order_array], np.sin(top)])
     return CellTree(
         order_array,
@@ -181,77 +179,134 @@ def build_cell_tree(
         np.ascontiguousarray(np.sin(horizon_rad[order_array])),
         node_data,
         links,
-        int(depth.max()) + 1,
+        depth,
     )
 
 
 def _partition(positions: np.ndarray, leaf_size: int) -> tuple[np.ndarray, np.ndarray]:
     """Median splits along the widest axis; returns the cell order and the node links.
 
-    Nodes are numbered in pre-order; ``links`` rows are ``lo, hi, left, right, parent``.
+    Nodes are numbered in pre-order; ``links`` rows are ``lo, hi, left, right, parent``
+    and, in a sixth column, the node's depth (0 at the root). A node of more than
+    ``leaf_size`` cells puts its ``n // 2`` cells of smallest coordinate along the axis
+    of its widest extent (the first such axis on a tie) in its left child and the rest
+    in its right child (:func:`_split_tree`, compiled; ties in any order).
     """
-    order: list[np.ndarray] = []
-    links: list[list[int]] = []
-    stack = [(np.arange(len(positions)), -1, -1, 0)]  # indices, parent, side, first cell
-    while stack:
-        indices, parent, side, first = stack.pop()
-        index = len(links)
-        links.append([first, first + len(indices), -1, -1, parent])
+    n = len(positions)
+    order = np.arange(n, dtype=np.int64)
+    links = np.empty((max(2 * n, 1), 6), dtype=np.int64)
+    n_nodes = _split_tree(
+        np.ascontiguousarray(positions, dtype=np.float64), order, links, max(int(leaf_size), 1)
+    )
+    return order, links[:n_nodes].copy()
+
+
+@njit(cache=True, nogil=True)
+def _split_tree(positions, order, links, leaf_size):  # pragma: no cover - compiled
+    n = order.size
+    # lo, hi, parent, side, depth of the nodes to visit; a split halves the cells, so
+    # the stack never holds more than log2(n) + 2 of them
+    stack = np.empty((66, 5), dtype=np.int64)
+    stack[0, 0], stack[0, 1], stack[0, 2], stack[0, 3], stack[0, 4] = 0, n, -1, -1, 0
+    top = 1
+    n_nodes = 0
+    while top > 0:
+        top -= 1
+        lo, hi, parent, side = stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3]
+        depth = stack[top, 4]
+        index = n_nodes
+        n_nodes += 1
+        links[index, 0], links[index, 1] = lo, hi
+        links[index, 2], links[index, 3], links[index, 4] = -1, -1, parent
+        links[index, 5] = depth
         if parent >= 0:
-            links[parent][2 + side] = index
-        if len(indices) <= leaf_size:
-            order.append(indices)
+            links[parent, 2 + side] = index
+        if hi - lo <= leaf_size:
             continue
-        pos = positions[indices]
-        axis = int(np.argmax(pos.max(axis=0) - pos.min(axis=0)))
-        half = len(indices) // 2
-        split = np.argpartition(pos[:, axis], half)
+        axis = 0
+        widest = -1.0
+        for a in range(3):
+            low = positions[order[lo], a]
+            high = low
+            for i in range(lo + 1, hi):
+                v = positions[order[i], a]
+                if v < low:
+                    low = v
+                if v > high:
+                    high = v
+            if high - low > widest:
+                widest = high - low
+                axis = a
+        half = (hi - lo) // 2
+        _select(positions, axis, order, lo, hi, lo + half)
         # right pushed first so that the left subtree is numbered (and laid out) first
-        stack.append((indices[split[half:]], index, 1, first + half))
-        stack.append((indices[split[:half]], index, 0, first))
-    return np.concatenate(order).astype(np.int64), np.asarray(links, dtype=np.int64)
+        stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3] = lo + half, hi, index, 1
+        stack[top + 1, 0], stack[top + 1, 1] = lo, lo + half
+        stack[top + 1, 2], stack[top + 1, 3] = index, 0
+        stack[top, 4] = stack[top + 1, 4] = depth + 1
+        top += 2
+    return n_nodes
 
 
-def _node_depths(links: np.ndarray) -> np.ndarray:
-    depth = np.zeros(len(links), dtype=np.int64)
-    for node in range(1, len(links)):  # pre-order: a parent comes before its children
-        depth[node] = depth[links[node, 4]] + 1
-    return depth
+@njit(cache=True, nogil=True, inline="always")
+def _select(positions, axis, order, lo, hi, k):  # pragma: no cover - compiled
+    """Reorder ``order[lo:hi]`` so that the cells before ``k`` have coordinates <= the
+    one at ``k`` <= those after it (Hoare's selection, median-of-three pivot)."""
+    left, right = lo, hi - 1
+    while right > left:
+        mid = (left + right) // 2
+        a = positions[order[left], axis]
+        b = positions[order[mid], axis]
+        c = positions[order[right], axis]
+        pivot = max(min(a, b), min(max(a, b), c))
+        i, j = left, right
+        while i <= j:
+            while positions[order[i], axis] < pivot:
+                i += 1
+            while positions[order[j], axis] > pivot:
+                j -= 1
+            if i <= j:
+                order[i], order[j] = order[j], order[i]
+                i += 1
+                j -= 1
+        if k <= j:
+            right = j
+        elif k >= i:
+            left = i
+        else:
+            break
 
 
 def _node_statistics(
     pos: np.ndarray, ups: np.ndarray, top: np.ndarray, lo: np.ndarray, hi: np.ndarray
 ) -> np.ndarray:
-    """:data:`NODE_COLUMNS` of disjoint nodes (cell ranges ``[lo, hi)`` sorted by ``lo``)."""
-    count = hi - lo
-    member = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True)])
-    starts = np.concatenate([[0], np.cumsum(count)[:-1]])
-    owner = np.repeat(np.arange(len(lo)), count)
-    p, u = pos[member], ups[member]
-    centre = np.add.reduceat(p, starts, axis=0) / count[:, None]
-    mean_up = np.add.reduceat(u, starts, axis=0)
-    mean_up /= np.linalg.norm(mean_up, axis=1, keepdims=True)
-    radius = np.maximum.reduceat(np.linalg.norm(p - centre[owner], axis=1), starts)
-    chord = np.maximum.reduceat(np.linalg.norm(u - mean_up[owner], axis=1), starts)
+    """:data:`NODE_COLUMNS` of the nodes with cell ranges ``[lo, hi)`` (any, nested too);
+    the sums and extremes over each node's cells are compiled (:func:`_node_members`)."""
+    n = len(lo)
+    centre, mean_up, east_c, north_c = (np.empty((n, 3)) for _ in range(4))
+    low, high = np.empty((n, 3)), np.empty((n, 3))
+    radius, chord, highest = np.empty(n), np.empty(n), np.empty(n)
+    _node_members(
+        np.ascontiguousarray(pos, dtype=np.float64),
+        np.ascontiguousarray(ups, dtype=np.float64),
+        np.ascontiguousarray(top, dtype=np.float64),
+        np.ascontiguousarray(lo, dtype=np.int64),
+        np.ascontiguousarray(hi, dtype=np.int64),
+        centre,
+        mean_up,
+        east_c,
+        north_c,
+        radius,
+        chord,
+        highest,
+        low,
+        high,
+    )
     spread = 2.0 * np.arcsin(np.minimum(chord / 2.0, 1.0))
-    highest = np.maximum.reduceat(top[member], starts)
     norm = np.linalg.norm(centre, axis=1)
     parallax = radius / (GSO_RADIUS_KM - norm)
-    east_c = np.cross([0.0, 0.0, 1.0], mean_up)
-    east_len = np.linalg.norm(east_c, axis=1, keepdims=True)
-    east_c = np.where(east_len > 1e-12, east_c / np.maximum(east_len, 1e-300), [0.0, 1.0, 0.0])
-    north_c = np.cross(mean_up, east_c)
-    offsets = np.stack(
-        [
-            np.einsum("ij,ij->i", p - centre[owner], axis[owner])
-            for axis in (east_c, north_c, mean_up)
-        ],
-        axis=1,
-    )
-    low = np.minimum.reduceat(offsets, starts, axis=0)
-    high = np.maximum.reduceat(offsets, starts, axis=0)
     pad = 1e-9 * (1.0 + np.maximum(np.abs(low), np.abs(high)).max(axis=1, keepdims=True))
-    box = np.stack([low - pad, high + pad], axis=2).reshape(len(lo), 6)
+    box = np.stack([low - pad, high + pad], axis=2).reshape(n, 6)
     return np.column_stack(
         [
             centre,
@@ -271,3 +326,62 @@ def _node_statistics(
             box,
         ]
     )
+
+
+@njit(cache=True, nogil=True)
+def _node_members(
+    pos, ups, top, lo, hi, centre, mean_up, east_c, north_c, radius, chord, highest, low, high
+):  # pragma: no cover - compiled
+    """Per node ``k`` (cells ``lo[k]:hi[k]`` of the tree order): the centre (mean
+    position), the mean up (normalised), the node's east (horizontal, perpendicular to the
+    mean up; y when the mean up is the pole) and north axes, the largest distance from the
+    centre, the largest chord between a cell's up and the mean up, the highest horizon
+    and the smallest and largest offsets from the centre along east, north and up."""
+    for k in range(lo.size):
+        a, b = lo[k], hi[k]
+        count = b - a
+        c0 = c1 = c2 = 0.0
+        u0 = u1 = u2 = 0.0
+        for i in range(a, b):
+            c0 += pos[i, 0]
+            c1 += pos[i, 1]
+            c2 += pos[i, 2]
+            u0 += ups[i, 0]
+            u1 += ups[i, 1]
+            u2 += ups[i, 2]
+        c0, c1, c2 = c0 / count, c1 / count, c2 / count
+        length = np.sqrt(u0 * u0 + u1 * u1 + u2 * u2)
+        u0, u1, u2 = u0 / length, u1 / length, u2 / length
+        e0, e1, e2 = -u1, u0, 0.0
+        length = np.sqrt(e0 * e0 + e1 * e1)
+        if length > 1e-12:
+            length = max(length, 1e-300)
+            e0, e1 = e0 / length, e1 / length
+        else:
+            e0, e1 = 0.0, 1.0
+        n0 = u1 * e2 - u2 * e1
+        n1 = u2 * e0 - u0 * e2
+        n2 = u0 * e1 - u1 * e0
+        far = near = 0.0
+        high_top = -np.inf
+        lo_e = lo_n = lo_u = np.inf
+        hi_e = hi_n = hi_u = -np.inf
+        for i in range(a, b):
+            d0, d1, d2 = pos[i, 0] - c0, pos[i, 1] - c1, pos[i, 2] - c2
+            far = max(far, np.sqrt(d0 * d0 + d1 * d1 + d2 * d2))
+            v0, v1, v2 = ups[i, 0] - u0, ups[i, 1] - u1, ups[i, 2] - u2
+            near = max(near, np.sqrt(v0 * v0 + v1 * v1 + v2 * v2))
+            high_top = max(high_top, top[i])
+            along = d0 * e0 + d1 * e1 + d2 * e2
+            lo_e, hi_e = min(lo_e, along), max(hi_e, along)
+            along = d0 * n0 + d1 * n1 + d2 * n2
+            lo_n, hi_n = min(lo_n, along), max(hi_n, along)
+            along = d0 * u0 + d1 * u1 + d2 * u2
+            lo_u, hi_u = min(lo_u, along), max(hi_u, along)
+        centre[k, 0], centre[k, 1], centre[k, 2] = c0, c1, c2
+        mean_up[k, 0], mean_up[k, 1], mean_up[k, 2] = u0, u1, u2
+        east_c[k, 0], east_c[k, 1], east_c[k, 2] = e0, e1, e2
+        north_c[k, 0], north_c[k, 1], north_c[k, 2] = n0, n1, n2
+        radius[k], chord[k], highest[k] = far, near, high_top
+        low[k, 0], low[k, 1], low[k, 2] = lo_e, lo_n, lo_u
+        high[k, 0], high[k, 1], high[k, 2] = hi_e, hi_n, hi_u
