@@ -411,3 +411,18 @@ def test_a_network_inside_the_region_gives_no_warning(tmp_path, gb_grid):
         out = fiber_reach(gb_grid, network)
         fiber_reach(gb_grid)  # the bundled network
     assert float(np.nanmin(out["fiber_distance_km"].values)) == 0.0
+
+
+@pytest.mark.parametrize("piece_cells", [300, 2_000, 8_192])
+def test_outline_of_many_vertices_filled_in_pieces_gives_h3s_cells(monkeypatch, piece_cells):
+    """Hunza (1,163 vertices) at res 8 is cut for speed; the pieces' union is h3's fill."""
+    region = load_region("Hunza")
+    whole = set(h3.h3shape_to_cells(h3.geo_to_h3shape(region.geometry.__geo_interface__), 8))
+    calls = []
+    fill = hexgrid.h3.h3shape_to_cells
+    monkeypatch.setattr(hexgrid, "H3_PIECE_BBOX_CELLS", piece_cells)
+    monkeypatch.setattr(hexgrid.h3, "h3shape_to_cells", lambda *a: calls.append(1) or fill(*a))
+    pieces = hexgrid._fill(region, 8)
+    monkeypatch.undo()
+    assert len(calls) > 1  # it was cut
+    assert pieces == whole and len(whole) == 13_416

@@ -300,7 +300,9 @@ def network_reach(
     """A populated grid with its settlement points, fibre reach (terrain-weighted km) and,
     with ``microwave``, the relay chains on the DEM: the ground the network is planned on
     (the plan's own, or the routing grid, ``pipeline.routing``). ``before_microwave``:
-    called (no arguments) once the fibre reach is done, before the relay chains."""
+    called (no arguments) once the fibre reach is done and the candidate hops are found,
+    before their profiles are tested and the relay chains searched (at once without
+    ``microwave``)."""
     from hybridplan.grids import fiber_reach
 
     spec = inputs.spec
@@ -314,13 +316,18 @@ def network_reach(
         elevation_cost_per_km=terrain.elevation_cost_per_km,
         elevation_threshold_m=terrain.elevation_threshold_m,
     )
-    if before_microwave is not None:
-        before_microwave()
-    if microwave:
-        from .microwave_links import microwave_reach
+    if not microwave:
+        if before_microwave is not None:
+            before_microwave()
+        return ground
+    from .microwave_links import microwave_reach
 
-        ground = microwave_reach(ground, dem, served_distance_km=spec.criteria.served_distance_km)
-    return ground
+    return microwave_reach(
+        ground,
+        dem,
+        served_distance_km=spec.criteria.served_distance_km,
+        before_profiles=before_microwave,
+    )
 
 
 def prepare_ground(inputs: PlanInputs) -> xr.Dataset:
@@ -329,9 +336,10 @@ def prepare_ground(inputs: PlanInputs) -> xr.Dataset:
     resolution is not ``[network] routing_resolution``.
 
     The horizons (a compiled march on every core, the GIL released) are computed on a
-    thread while the population and the fibre reach, which do not read them, are worked
-    out; they are waited for before the relay chains (the next compiled parallel pass,
-    and the stage of the largest arrays)."""
+    thread while the population, the fibre reach and the candidate microwave hops, which
+    do not read them, are worked out; they are waited for before the hops' profiles are
+    tested (the next compiled parallel pass) and the relay chains searched (the stage of
+    the largest arrays)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from hybridplan.grids import distribute_population, finish_terrain

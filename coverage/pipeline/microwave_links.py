@@ -129,12 +129,39 @@ def microwave_reach(
     mast_m: float = MAST_M,
     n_samples: int = N_SAMPLES,
     costs: MicrowaveCosts | None = None,
+    before_profiles=None,
 ) -> xr.Dataset:
     """The ground with the cheapest microwave chain per cell (module docstring).
 
     ``dem`` is anything with ``elevation_m(lat_deg, lon_deg)`` (a ``hybridplan.grids.DEM``).
+    ``before_profiles``: called (no arguments) once, after the candidate hops are found
+    and before their profiles are tested (the compiled parallel pass), e.g. to wait for
+    the horizons computed on another thread meanwhile.
     """
-    costs = costs or MicrowaveCosts()
+    pending = [] if before_profiles is None else [before_profiles]
+
+    def ready() -> None:
+        while pending:
+            pending.pop()()
+
+    ground = _microwave_reach(
+        ground,
+        dem,
+        served_distance_km,
+        max_hop_km,
+        freq_ghz,
+        mast_m,
+        n_samples,
+        costs or MicrowaveCosts(),
+        ready,
+    )
+    ready()  # no candidate hops: called all the same
+    return ground
+
+
+def _microwave_reach(
+    ground, dem, served_distance_km, max_hop_km, freq_ghz, mast_m, n_samples, costs, before_profiles
+) -> xr.Dataset:
     n_cell = ground.sizes["cell"]
     cells = ground["cell"].values.astype(str)
     lat, lon = ground["lat"].values, ground["lon"].values
@@ -158,6 +185,7 @@ def microwave_reach(
     next_cell = np.full(n_cell, -1, dtype=np.int64)
     if candidate.size and on_network[candidate].any() and settled.any():
         a, b, km = candidate_links(lat[candidate], lon[candidate], max_hop_km)
+        before_profiles()
         feasible = feasible_links(
             lat[candidate],
             lon[candidate],
