@@ -281,6 +281,7 @@ def _best_pair(plan, with_plan, spec, licensed, sites, own: Decision, routings):
     # few seconds: each design already runs on both cores)
     fresh = decide(with_plan, spec, licensed, sites, routing=routings[1])
     with_route = better(fresh, grown(with_plan, own))
+    del fresh  # freed unless it is the better one: not held through the next design
     without = better(own, grown(plan, with_route))
     if without is not own:
         with_route = better(with_route, grown(with_plan, without))
