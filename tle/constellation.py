@@ -25,21 +25,6 @@ if TYPE_CHECKING:
 
 _RAD = 180.0 / np.pi
 _MIN_PER_DAY = 1440.0
-_DERIVED = (
-    "names",
-    "norad_ids",
-    "epochs_jd_utc",
-    "inclination_deg",
-    "raan_deg",
-    "eccentricity",
-    "mean_motion_rev_per_day",
-    "mean_altitude_km",
-    "perigee_altitude_km",
-    "apogee_altitude_km",
-    "arg_perigee_deg",
-    "mean_anomaly_deg",
-    "raan_rate_deg_per_day",
-)  # the per-satellite arrays __post_init__ derives (a subset takes their rows)
 
 
 EARTH_EQUATORIAL_RADIUS_KM = 6378.137  # WGS84
@@ -242,10 +227,14 @@ class Constellation:
             object.__setattr__(subset, name, value)
         satrecs = self.satrecs
         subset._set_derived(
-            {name: getattr(self, name)[index] for name in _DERIVED},
+            {name: values[index] for name, values in self._derived().items()},
             tuple(satrecs[i] for i in index),
         )
         return subset
+
+    def _derived(self) -> dict[str, np.ndarray]:
+        """The per-satellite arrays :meth:`__post_init__` derives (the array attributes)."""
+        return {k: v for k, v in vars(self).items() if isinstance(v, np.ndarray)}
 
     @property
     def epochs_utc(self) -> np.ndarray:
@@ -388,9 +377,8 @@ class Constellation:
 
     def __setstate__(self, state) -> None:
         self.__dict__.update(state)
-        for name in _DERIVED:
-            if name in state:
-                state[name].setflags(write=False)  # unpickled arrays come back writeable
+        for values in self._derived().values():
+            values.setflags(write=False)  # unpickled arrays come back writeable
 
 
 def _why_dropped(sets: list[ElementSet]) -> str:

@@ -167,11 +167,9 @@ def build_cell_tree(
 
     if n == 0:
         raise ValueError("the grid has no cells")
-    order_array, links = _partition(positions, leaf_size)
+    order_array, links, depth = _partition(positions, leaf_size)
     pos, ups, top = positions[order_array], up[order_array], max_horizon[order_array]
     node_data = _node_statistics(pos, ups, top, links[:, 0], links[:, 1])
-    depth = int(links[:, 5].max()) + 1
-    links = np.ascontiguousarray(links[:, :5])
     cell_data = np.column_stack([pos, ups, east[order_array], north[order_array], np.sin(top)])
     return CellTree(
         order_array,
@@ -183,22 +181,23 @@ def build_cell_tree(
     )
 
 
-def _partition(positions: np.ndarray, leaf_size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Median splits along the widest axis; returns the cell order and the node links.
+def _partition(positions: np.ndarray, leaf_size: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Median splits along the widest axis; returns the cell order, the node links and
+    the tree's depth (nodes on the longest root-to-leaf path).
 
-    Nodes are numbered in pre-order; ``links`` rows are ``lo, hi, left, right, parent``
-    and, in a sixth column, the node's depth (0 at the root). A node of more than
+    Nodes are numbered in pre-order; ``links`` rows are ``lo, hi, left, right, parent``.
+    A node of more than
     ``leaf_size`` cells puts its ``n // 2`` cells of smallest coordinate along the axis
     of its widest extent (the first such axis on a tie) in its left child and the rest
     in its right child (:func:`_split_tree`, compiled; ties in any order).
     """
     n = len(positions)
     order = np.arange(n, dtype=np.int64)
-    links = np.empty((max(2 * n, 1), 6), dtype=np.int64)
-    n_nodes = _split_tree(
+    links = np.empty((max(2 * n, 1), 5), dtype=np.int64)
+    n_nodes, depth = _split_tree(
         np.ascontiguousarray(positions, dtype=np.float64), order, links, max(int(leaf_size), 1)
     )
-    return order, links[:n_nodes].copy()
+    return order, links[:n_nodes].copy(), depth
 
 
 @njit(cache=True, nogil=True)
@@ -210,6 +209,7 @@ def _split_tree(positions, order, links, leaf_size):  # pragma: no cover - compi
     stack[0, 0], stack[0, 1], stack[0, 2], stack[0, 3], stack[0, 4] = 0, n, -1, -1, 0
     top = 1
     n_nodes = 0
+    deepest = 0
     while top > 0:
         top -= 1
         lo, hi, parent, side = stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3]
@@ -218,7 +218,7 @@ def _split_tree(positions, order, links, leaf_size):  # pragma: no cover - compi
         n_nodes += 1
         links[index, 0], links[index, 1] = lo, hi
         links[index, 2], links[index, 3], links[index, 4] = -1, -1, parent
-        links[index, 5] = depth
+        deepest = max(deepest, depth)
         if parent >= 0:
             links[parent, 2 + side] = index
         if hi - lo <= leaf_size:
@@ -245,7 +245,7 @@ def _split_tree(positions, order, links, leaf_size):  # pragma: no cover - compi
         stack[top + 1, 2], stack[top + 1, 3] = index, 0
         stack[top, 4] = stack[top + 1, 4] = depth + 1
         top += 2
-    return n_nodes
+    return n_nodes, deepest + 1
 
 
 @njit(cache=True, nogil=True, inline="always")

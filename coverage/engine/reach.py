@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from hybridplan.tle import EARTH_EQUATORIAL_RADIUS_KM, Constellation
@@ -85,15 +86,12 @@ class SatelliteTable:
     def n_satellites(self) -> int:
         return len(self.element_sets)
 
+    @cached_property
     def satrecs(self) -> list:
         """The Satrec objects of ``element_sets``: those of the constellations the table
-        was made from (kept with it in this process), else built here (a table that
+        was made from (set by :func:`satellite_table`), else built here (a table that
         travelled to another process)."""
-        satrecs = self.__dict__.get("_satrecs")
-        if satrecs is None:
-            satrecs = [e.to_satrec() for e in self.element_sets]
-            self.__dict__["_satrecs"] = satrecs
-        return satrecs
+        return [e.to_satrec() for e in self.element_sets]
 
     def propagator(self, satrecs: list) -> SatellitePropagator:
         """The propagator of ``satrecs`` (the Satrec objects of ``element_sets``), built
@@ -107,7 +105,7 @@ class SatelliteTable:
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        for name in ("_propagator", "_satrecs"):
+        for name in ("_propagator", "satrecs"):
             state.pop(name, None)  # Satrec objects do not pickle reliably
         return state
 
@@ -157,7 +155,7 @@ def satellite_table(
         np.concatenate(omega).astype(np.float64),
         centre,
     )
-    table.__dict__["_satrecs"] = satrecs  # the constellations' own (no second init)
+    table.__dict__["satrecs"] = satrecs  # the constellations' own (no second init)
     return table
 
 

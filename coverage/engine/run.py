@@ -244,7 +244,7 @@ processes; element sets do)."""
 def _satrecs(static: _Static) -> list:
     cached = _SATRECS.get(static.token) if static.token else None
     if cached is None:
-        cached = static.table.satrecs()
+        cached = static.table.satrecs
         _SATRECS.clear()
         if static.token:
             _SATRECS[static.token] = cached

@@ -138,30 +138,8 @@ def microwave_reach(
     and before their profiles are tested (the compiled parallel pass), e.g. to wait for
     the horizons computed on another thread meanwhile.
     """
-    pending = [] if before_profiles is None else [before_profiles]
-
-    def ready() -> None:
-        while pending:
-            pending.pop()()
-
-    ground = _microwave_reach(
-        ground,
-        dem,
-        served_distance_km,
-        max_hop_km,
-        freq_ghz,
-        mast_m,
-        n_samples,
-        costs or MicrowaveCosts(),
-        ready,
-    )
-    ready()  # no candidate hops: called all the same
-    return ground
-
-
-def _microwave_reach(
-    ground, dem, served_distance_km, max_hop_km, freq_ghz, mast_m, n_samples, costs, before_profiles
-) -> xr.Dataset:
+    costs = costs or MicrowaveCosts()
+    before_profiles = before_profiles or (lambda: None)
     n_cell = ground.sizes["cell"]
     cells = ground["cell"].values.astype(str)
     lat, lon = ground["lat"].values, ground["lon"].values
@@ -212,6 +190,8 @@ def _microwave_reach(
         capex[candidate] = chains.capex_usd
         hops[candidate] = chains.hops
         next_cell[candidate] = np.where(chains.next_hop >= 0, candidate[chains.next_hop], -1)
+    else:
+        before_profiles()  # no candidate hops: called all the same
     capex[on_network] = 0.0
     hops[on_network] = 0
     return ground.assign(
