@@ -28,7 +28,7 @@ import xarray as xr
 from . import hexgeom
 from .atomic import write_atomic
 from .exports import cell_columns
-from .labels import cell_ids
+from .labels import cell_ids, per_cell_variables
 
 WGS84_WKT = (
     'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
@@ -151,6 +151,7 @@ def _write(path: Path, ds: xr.Dataset, layer: str, timestamp_utc: str, detail: s
     # so memory follows ROWS_PER_BATCH, not the plan's size
     cols = cell_columns(ds, values=False, detail=detail)
     cells = cell_ids(ds)
+    ds = ds[per_cell_variables(ds)]  # each batch selects only the table's variables
     batches = [
         slice(lo, min(lo + ROWS_PER_BATCH, len(cells)))
         for lo in range(0, len(cells), ROWS_PER_BATCH)
