@@ -282,3 +282,23 @@ def test_cell_detail_follows_the_scenario_into_plan_and_report(tmp_path):
     finally:
         con.close()
     assert gpkg == header
+
+
+def test_the_plan_keeps_the_horizons_as_plan_nc_stores_them(plans, tmp_path):
+    """The coverage run reads the horizons at full precision; the plan holds them as
+    float32, as plan.nc stores them, so a plan read back has the same horizons."""
+    from hybridplan.coverage.pipeline.inputs import prepare_ground
+    from hybridplan.coverage.pipeline.outputs import FLOAT32_VARIABLES, write_netcdf
+
+    plan, _ = plans
+    ground = prepare_ground(resolve(Scenario.from_toml(SMALL % "true", "small.toml")))
+    assert ground["horizon_deg"].dtype == np.float64
+    assert plan["horizon_deg"].dtype == np.float32
+    np.testing.assert_array_equal(
+        plan["horizon_deg"].values, ground["horizon_deg"].values.astype(np.float32)
+    )
+    assert plan["horizon_deg"].attrs == ground["horizon_deg"].attrs
+    write_netcdf(plan, tmp_path / "plan.nc", float32=FLOAT32_VARIABLES)
+    back = xr.load_dataset(tmp_path / "plan.nc", engine="h5netcdf")
+    assert back["horizon_deg"].dtype == np.float32
+    np.testing.assert_array_equal(back["horizon_deg"].values, plan["horizon_deg"].values)

@@ -169,7 +169,7 @@ COMPRESSION_LEVEL = 1
 """gzip level of every numeric variable in the NetCDF files. Level 1: all Pakistan's
 plan.nc (res 7) is 90.5 MB at level 1 and 87.7 MB at level 4, written in 3.3-4.0 s
 instead of 4.1-4.7 s on the critical path of the outputs; the terrain horizons, its
-largest variable, hardly compress at any level (46 MB as float32, 44.7 MB at level 4)."""
+largest variable, shrink to 0.79 of their float32 size (46 MB) at either level."""
 
 FLOAT32_VARIABLES = (
     "horizon_deg",
