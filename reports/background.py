@@ -71,13 +71,18 @@ class BackgroundWrite:
         (copy-on-write).
     concurrent : bool
         ``False`` (or no ``fork`` on this platform) runs ``write`` inline in :meth:`wait`.
+    what : str
+        What the child writes, for the error when it dies (``"the report"``).
 
     Use as a context manager: leaving the block early (an exception in the parent)
     stops the child, so nothing is written after the caller gave up.
     """
 
-    def __init__(self, write: Callable[[], Any], *, concurrent: bool = True) -> None:
+    def __init__(
+        self, write: Callable[[], Any], *, concurrent: bool = True, what: str = "the report"
+    ) -> None:
         self._write = write
+        self._what = what
         self._concurrent = concurrent and fork_available()
         self._process = None
         self._conn = None
@@ -88,7 +93,7 @@ class BackgroundWrite:
             ctx = multiprocessing.get_context("fork")
             parent_end, child_end = ctx.Pipe(duplex=False)
             self._process = ctx.Process(
-                target=_child, args=(self._write, child_end), name="hybridplan-report"
+                target=_child, args=(self._write, child_end), name=f"hybridplan {self._what}"
             )
             self._process.start()
             child_end.close()
@@ -104,7 +109,7 @@ class BackgroundWrite:
         except EOFError:
             self._process.join()
             raise BackgroundWriteError(
-                f"the process writing the report died (exit code {self._process.exitcode}); "
+                f"the process writing {self._what} died (exit code {self._process.exitcode}); "
                 "nothing of it was kept. If memory is short, write the outputs one at a "
                 "time (concurrent=False)"
             ) from None

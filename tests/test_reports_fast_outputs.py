@@ -133,8 +133,11 @@ def test_a_killed_child_is_a_clear_error():
     def die():
         os._exit(9)
 
-    with pytest.raises(BackgroundWriteError, match="died .exit code 9"):
+    with pytest.raises(BackgroundWriteError, match="writing the report died .exit code 9"):
         with BackgroundWrite(die) as job:
+            job.wait()
+    with pytest.raises(BackgroundWriteError, match="writing the GIS layers died .exit code 9"):
+        with BackgroundWrite(die, what="the GIS layers") as job:
             job.wait()
 
 
