@@ -1,11 +1,13 @@
 """The whole plan of a scenario, stage by stage: wall time, CPU time and peak RSS.
 
 Mirrors ``hybridplan plan`` (resolve -> ground -> coverage -> default series -> planning
--> planned-route valuation -> outputs: plan.nc, GeoPackage and CSVs here while a forked
-child writes the report) with a timer around each stage and a thread sampling the
-resident set size of this process and its children every 50 ms (RSS summed, which
-counts the pages a forked child shares with its parent twice, and PSS, which divides
-them), then prints one line per stage and the size of every file written.
+-> planned-route valuation -> outputs: plan.nc here while forked children write the
+report and the tables, and the GeoPackage) with a timer around each stage and a thread
+sampling the resident set size every 50 ms: of this process alone (``RSS main``), summed
+over it and its children (``RSS summed``, which counts the pages a forked child shares
+with its parent once per process), and their proportional set size (``PSS``, which
+divides shared pages among the processes sharing them: the memory the plan takes from
+the machine). It prints one line per stage and the size of every file written.
 ``--serial-outputs`` writes the outputs one after the other, one stage each. Issue 16's national
 benchmark: all Pakistan at H3 res 7, 24 h at 60 s, the bundled systems::
 
@@ -63,7 +65,8 @@ class Stages:
     """Wall, CPU and peak RSS (this process plus children) per named stage."""
 
     def __init__(self) -> None:
-        self.rows: list[tuple[str, float, float, float, float, float]] = []
+        self.rows: list[tuple[str, float, float, float, float, float, float]] = []
+        self._peak_main = 0
         self._peak = 0
         self._peak_pss = 0
         self._name = ""
@@ -74,35 +77,41 @@ class Stages:
         me = os.getpid()
         while not self._stop.is_set():
             kids = _children(me)
-            rss = _rss_kb(me) + sum(_rss_kb(c) for c in kids)
+            main = _rss_kb(me)
+            rss = main + sum(_rss_kb(c) for c in kids)
+            self._peak_main = max(self._peak_main, main)
             pss = _pss_kb(me) + sum(_pss_kb(c) for c in kids)
             self._peak = max(self._peak, rss)
             self._peak_pss = max(self._peak_pss, pss)
             time.sleep(0.05)
 
     def run(self, name: str, fn, *args, **kwargs):
-        start = self._peak = _rss_kb(os.getpid())
+        start = self._peak = self._peak_main = _rss_kb(os.getpid())
         self._peak_pss = _pss_kb(os.getpid())
         cpu0 = _cpu_s()
         t0 = time.perf_counter()
         out = fn(*args, **kwargs)
         wall, cpu = time.perf_counter() - t0, _cpu_s() - cpu0
-        self.rows.append((name, wall, cpu, start / 1e6, self._peak / 1e6, self._peak_pss / 1e6))
+        peaks = (self._peak_main / 1e6, self._peak / 1e6, self._peak_pss / 1e6)
+        self.rows.append((name, wall, cpu, start / 1e6, *peaks))
         return out
 
     def print(self) -> None:
         print(
             f"{'stage':16s} {'wall [s]':>9s} {'cpu [s]':>8s} {'RSS at start [GB]':>18s} "
-            f"{'peak RSS [GB]':>14s} {'peak PSS [GB]':>14s}"
+            f"{'peak RSS main [GB]':>19s} {'peak RSS summed [GB]':>21s} {'peak PSS [GB]':>14s}"
         )
-        for name, wall, cpu, start, peak, pss in self.rows:
-            print(f"{name:16s} {wall:9.1f} {cpu:8.1f} {start:18.2f} {peak:14.2f} {pss:14.2f}")
+        for name, wall, cpu, start, main, peak, pss in self.rows:
+            print(
+                f"{name:16s} {wall:9.1f} {cpu:8.1f} {start:18.2f} {main:19.2f} {peak:21.2f} "
+                f"{pss:14.2f}"
+            )
         total_wall = sum(r[1] for r in self.rows)
         total_cpu = sum(r[2] for r in self.rows)
-        top = max(r[4] for r in self.rows)
-        top_pss = max(r[5] for r in self.rows)
+        tops = [max(r[k] for r in self.rows) for k in (4, 5, 6)]
         print(
-            f"{'total':16s} {total_wall:9.1f} {total_cpu:8.1f} {'':18s} {top:14.2f} {top_pss:14.2f}"
+            f"{'total':16s} {total_wall:9.1f} {total_cpu:8.1f} {'':18s} {tops[0]:19.2f} "
+            f"{tops[1]:21.2f} {tops[2]:14.2f}"
         )
         self._stop.set()
 
@@ -200,7 +209,7 @@ def main() -> None:
             ("attributes.csv", "attributes_csv"),
         ):
             stages.run(name, reports.write_all, plan, out, exports=(export,), **extras)
-    else:  # what hybridplan plan does: the report in a forked child, the rest here
+    else:  # what hybridplan plan does: plan.nc here, the report and the GIS layers in children
         stages.run("outputs", outputs.write_outputs, plan, inputs, out)
     print(f"{plan.sizes['cell']:,} cells, {args.workers} workers, scenario {scenario.source}")
     stages.print()
