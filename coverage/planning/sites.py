@@ -38,6 +38,7 @@ settled cells), so any per-site quantity ``x_s`` gives the cells' allocation
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import h3
@@ -139,20 +140,37 @@ class Sites:
         against a 99 % criterion (else the answer would depend on how the site's people
         are split over cells, i.e. on the grid's resolution).
         """
-        values = np.nan_to_num(np.asarray(per_cell, dtype=np.float64), nan=0.0)
+        return self.mean_over_cells_by(weight)(per_cell)
+
+    def mean_over_cells_by(self, weight: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+        """:meth:`mean_over_cells` with ``weight`` fixed, for many quantities: the weights,
+        their sums and each site's cells are prepared once; ``f(per_cell)`` is then
+        ``mean_over_cells(per_cell, weight)``, bit for bit."""
         w = self.share.multiply(np.asarray(weight, dtype=np.float64)[:, None]).tocsc()
         total = np.asarray(w.sum(axis=0)).reshape(-1)
-        value = np.asarray(w.T @ values).reshape(-1)
-        mean = np.divide(value, total, out=np.full(total.shape, np.nan), where=total > 0)
+        w_t = w.T
         coo = w.tocoo()
         held = coo.data > 0
         site, cell = coo.col[held], coo.row[held]
-        lo = np.full(self.n_sites, np.inf)
-        hi = np.full(self.n_sites, -np.inf)
-        np.minimum.at(lo, site, values[cell])
-        np.maximum.at(hi, site, values[cell])
+        by_site = np.argsort(site, kind="stable")
+        site, cell = site[by_site], cell[by_site]
+        start = np.flatnonzero(np.r_[True, site[1:] != site[:-1]]) if site.size else site
+        holding = site[start]  # the sites with a held cell, each once
         inside = total > 0
-        mean[inside] = np.clip(mean[inside], lo[inside], hi[inside])
+        n_sites = self.n_sites
+
+        def mean(per_cell: np.ndarray) -> np.ndarray:
+            values = np.nan_to_num(np.asarray(per_cell, dtype=np.float64), nan=0.0)
+            value = np.asarray(w_t @ values).reshape(-1)
+            out = np.divide(value, total, out=np.full(total.shape, np.nan), where=inside)
+            lo = np.full(n_sites, np.inf)
+            hi = np.full(n_sites, -np.inf)
+            if holding.size:  # (min and max do not depend on the order they are taken in)
+                lo[holding] = np.minimum.reduceat(values[cell], start)
+                hi[holding] = np.maximum.reduceat(values[cell], start)
+            out[inside] = np.clip(out[inside], lo[inside], hi[inside])
+            return out
+
         return mean
 
     def min_over_points(self, per_point: np.ndarray, fallback: np.ndarray) -> np.ndarray:
