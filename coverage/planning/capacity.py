@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+import numba
 import numpy as np
 
 from ..errors import CoverageError
@@ -252,8 +253,13 @@ def assign_with_capacity(
     order = np.lexsort((np.arange(n_site), -regret))
     load = np.zeros_like(cap)
     choice = fixed.copy()
-    for s in np.flatnonzero(fixed >= 0).tolist():
-        load[fixed[s], area[s]] += demand[s]
+    if n_site and fixed.max() >= n_option:
+        raise CapacityError(
+            f"assign_with_capacity fixed_choice: expected -1 or an option in [0, {n_option}), "
+            f"found {fixed.max()}; one index into option_cost_usd's rows per site"
+        )
+    # (fresh writable arrays: the compiled loops then have one signature)
+    _load_fixed(load, np.flatnonzero(fixed >= 0), np.array(fixed), np.array(area), np.array(demand))
     free = order[fixed[order] < 0]
     # A site without demand adds nothing to any load, and takes its first feasible option
     # with ``load <= cap`` in its area; only the fixed sites can push a load above its
@@ -267,21 +273,45 @@ def assign_with_capacity(
         taken = ranked[first, idle]
         choice[idle] = np.where(fits.any(axis=0), taken, -1)
         free = free[demand[free] != 0.0]
-    ranked_l, finite_l = ranked[:, free].T.tolist(), np.isfinite(sorted_cost[:, free]).T.tolist()
-    demand_l, area_l = demand[free].tolist(), area[free].tolist()
-    for k, s in enumerate(free.tolist()):
-        a, d = area_l[k], demand_l[k]
-        for o, ok in zip(ranked_l[k], finite_l[k], strict=True):
-            if not ok:
-                break
-            if load[o, a] + d <= cap[o, a]:
-                load[o, a] += d
-                choice[s] = o
-                break
+    _claim_in_order(
+        load,
+        choice,
+        np.array(free, np.int64),
+        np.ascontiguousarray(ranked[:, free].T),
+        np.ascontiguousarray(np.isfinite(sorted_cost[:, free]).T),
+        demand[free],
+        area[free],
+        np.array(cap),
+    )
     preferred = np.where(fixed >= 0, fixed, np.where(np.isfinite(best), ranked[0], -1))
     total = float(demand.sum())
     share = load.sum(axis=1) / total if total > 0 else np.zeros(n_option)
     return CapacityAssignment(choice, preferred, choice != preferred, load, share, cap)
+
+
+@numba.njit(cache=True, nogil=True)
+def _load_fixed(load, fixed_sites, fixed, area, demand):  # pragma: no cover (compiled)
+    """Add each fixed site's demand to its option's load in its area, in site order."""
+    for s in fixed_sites:
+        load[fixed[s], area[s]] += demand[s]
+
+
+@numba.njit(cache=True, nogil=True)
+def _claim_in_order(load, choice, sites, ranked, finite, demand, area, cap):  # pragma: no cover
+    """The claims of :func:`assign_with_capacity`, one site after the other: row ``k``
+    of ``ranked`` (options, cheapest first) and ``finite`` (feasible) belong to site
+    ``sites[k]``, which takes its first feasible option with ``load + demand <= cap`` in
+    its area. ``load`` and ``choice`` are updated in place."""
+    for k in range(sites.size):
+        a, d = area[k], demand[k]
+        for j in range(ranked.shape[1]):
+            if not finite[k, j]:
+                break
+            o = ranked[k, j]
+            if load[o, a] + d <= cap[o, a]:
+                load[o, a] += d
+                choice[sites[k]] = o
+                break
 
 
 # --------------------------------------------------------------------------- the decision
