@@ -361,8 +361,9 @@ def decide(
     cell_code[settled] = code[main[settled]]
     cell_reason = np.full(people.shape, "none:no_population", dtype=object)
     cell_reason[settled] = reason[main[settled]]
-    cell_costs = {k: sites.allocate_to_cells(v, people) for k, v in option_cost.items()}
-    cell_chosen = sites.allocate_to_cells(chosen, people)
+    allocate = sites.allocate_to_cells_by(people)
+    cell_costs = {k: allocate(v) for k, v in option_cost.items()}
+    cell_chosen = allocate(chosen)
     cell_chosen[~settled] = np.nan
     cell_target = np.zeros(people.shape, dtype=bool)
     cell_target[settled] = target[main[settled]]

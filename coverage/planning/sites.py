@@ -70,19 +70,15 @@ def cluster_points(lat_deg, lon_deg, radius_km: float, weight=None) -> np.ndarra
         raise CoverageError(f"service_radius_km = {radius_km!r}: expected a distance >= 0 km")
     w = np.ones(lat.size) if weight is None else np.asarray(weight, dtype=np.float64)
     order = np.lexsort((np.arange(lat.size), -w))
-    tree = cKDTree(unit_vectors(lat, lon))
+    xyz = unit_vectors(lat, lon)  # (each row as unit_vectors gives it for that point alone)
+    tree = cKDTree(xyz)
     labels = np.full(lat.size, -1, dtype=np.int64)
     chord = chord_of_km(radius_km)
     site = 0
     for leader in order.tolist():
         if labels[leader] >= 0:
             continue
-        near = np.asarray(
-            tree.query_ball_point(
-                unit_vectors(lat[leader : leader + 1], lon[leader : leader + 1])[0], chord
-            ),
-            dtype=np.int64,
-        )
+        near = np.asarray(tree.query_ball_point(xyz[leader], chord), dtype=np.int64)
         near = near[labels[near] < 0]
         labels[near] = site
         labels[leader] = site
@@ -195,21 +191,32 @@ class Sites:
         Cells with no people, or whose sites all have NaN, get NaN; a cell with people in
         a site whose amount is infinite (an option that cannot serve it) gets inf.
         """
-        per_site = np.asarray(per_site, dtype=np.float64)
-        finite = np.isfinite(per_site)
-        per_person = np.divide(
-            np.where(finite, per_site, 0.0),
-            self.population,
-            out=np.zeros(self.n_sites),
-            where=self.population > 0,
-        )
+        return self.allocate_to_cells_by(cell_population)(per_site)
+
+    def allocate_to_cells_by(
+        self, cell_population: np.ndarray
+    ) -> Callable[[np.ndarray], np.ndarray]:
+        """:meth:`allocate_to_cells` with ``cell_population`` fixed, for many amounts: the
+        people of each site in each cell are prepared once; ``f(per_site)`` is then
+        ``allocate_to_cells(per_site, cell_population)``, bit for bit."""
         people = self.share.multiply(np.asarray(cell_population, dtype=np.float64)[:, None])
         people = people.tocsr()
-        out = np.asarray(people @ per_person).reshape(-1)
-        defined = np.asarray(people @ (~np.isnan(per_site)).astype(float)).reshape(-1) > 0
-        infinite = np.asarray(people @ np.isinf(per_site).astype(float)).reshape(-1) > 0
-        out = np.where(infinite, np.inf, out)
-        return np.where(defined, out, np.nan)
+        population, n_sites = self.population, self.n_sites
+        has_people = population > 0
+
+        def allocate(per_site: np.ndarray) -> np.ndarray:
+            per_site = np.asarray(per_site, dtype=np.float64)
+            finite = np.isfinite(per_site)
+            per_person = np.divide(
+                np.where(finite, per_site, 0.0), population, out=np.zeros(n_sites), where=has_people
+            )
+            out = np.asarray(people @ per_person).reshape(-1)
+            defined = np.asarray(people @ (~np.isnan(per_site)).astype(float)).reshape(-1) > 0
+            infinite = np.asarray(people @ np.isinf(per_site).astype(float)).reshape(-1) > 0
+            out = np.where(infinite, np.inf, out)
+            return np.where(defined, out, np.nan)
+
+        return allocate
 
 
 def demand_sites(
