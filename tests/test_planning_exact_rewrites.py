@@ -26,7 +26,7 @@ from hybridplan.coverage.planning.rollout import (
     _reaches_a_root,
     rollout_order,
 )
-from hybridplan.coverage.planning.sites import Sites, cluster_points
+from hybridplan.coverage.planning.sites import Sites, cell_rows, cluster_points
 from hybridplan.coverage.planning.sphere import chord_of_km, unit_vectors
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -452,15 +452,18 @@ def share_matrices(draw):
 @given(share_matrices())
 def test_site_means_with_shared_weights_equal_the_former_means(case):
     """Means over cells, many quantities on one weight, equal the former one-by-one
-    means bit for bit, NaN and inf included (planted: the clip bounds from the first
-    instead of the smallest cell of each site; failed here)."""
+    means bit for bit, NaN, inf and signed zeros included (planted: the running
+    minimum keeping the first of two equal values, which keeps a zero's other sign, and
+    ``np.minimum.reduceat`` for the bounds, which does the same; both failed here)."""
     sites, people, rng = case
     mean = sites.mean_over_cells_by(people)
     for _ in range(3):
-        values = rng.choice([0.0, 99.0, 99.0, 100.0, 12.345678901, np.nan, np.inf], people.size)
-        expected = former_mean_over_cells(sites, values, people)
-        assert np.array_equal(mean(values), expected, equal_nan=True)
-        assert np.array_equal(sites.mean_over_cells(values, people), expected, equal_nan=True)
+        values = rng.choice(
+            [0.0, -0.0, 99.0, 99.0, 100.0, 12.345678901, np.nan, np.inf, -np.inf], people.size
+        )
+        expected = former_mean_over_cells(sites, values, people).view(np.int64)
+        assert np.array_equal(mean(values).view(np.int64), expected)  # bits: -0.0, NaN
+        assert np.array_equal(sites.mean_over_cells(values, people).view(np.int64), expected)
 
 
 @settings(max_examples=300, deadline=None)
@@ -497,3 +500,24 @@ def test_unit_vectors_of_one_point_equal_those_of_many():
     batch = unit_vectors(lat, lon)
     alone = np.array([unit_vectors(lat[k : k + 1], lon[k : k + 1])[0] for k in range(lat.size)])
     assert np.array_equal(batch, alone)
+
+
+def former_cell_rows(cell_id, wanted):
+    """``demand_sites``' and ``decide._footprint``'s row look-up as it was (a dict)."""
+    index = {str(c): i for i, c in enumerate(np.asarray(cell_id))}
+    return np.array([index.get(str(c), -1) for c in np.asarray(wanted)], dtype=np.int64)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["872a1", "872a10", "872a1\u00e9", "", "8", "872b"]), max_size=12),
+    st.lists(st.sampled_from(["872a1", "872a10", "x", "", "8", "872b", "872a"]), max_size=12),
+)
+def test_cell_rows_equal_the_dict(cells, wanted):
+    """Sorted look-up equals the dict, repeated identifiers (the last row wins), prefixes,
+    empty strings and empty arrays included (planted: ``side="left"``, the first row of
+    a repeated identifier; failed here)."""
+    cells, wanted = np.array(cells, dtype=str), np.array(wanted, dtype=str)
+    assert np.array_equal(cell_rows(cells, wanted), former_cell_rows(cells, wanted))
+    as_objects = np.array(list(cells), dtype=object)  # not unicode: the dict itself
+    assert np.array_equal(cell_rows(as_objects, wanted), former_cell_rows(cells, wanted))

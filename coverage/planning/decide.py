@@ -42,7 +42,7 @@ from .network_plan import NetworkPlan, SitePlan, capacity_plan, network_plan
 from .recommend import ALREADY_SERVED, NO_POPULATION, Recommendation, SatelliteOption, recommend
 from .rollout import SiteRollout, decision_rollout, rollout_case_variables, rollout_variables
 from .routing import RoutingGrid, routing_grid
-from .sites import Sites, demand_sites
+from .sites import Sites, cell_rows, demand_sites
 from .sparse_lines import argmax_lines
 from .spec import PlanningSpec
 
@@ -89,8 +89,7 @@ def _footprint(plan: xr.Dataset):
     matched to the plan's settlement points (``None`` when the plan has none)."""
     if "footprint_people" not in plan or "settlement_place" not in plan:
         return None
-    index = {c: k for k, c in enumerate(plan["cell"].values.astype(str))}
-    row = np.array([index.get(c, -1) for c in plan["footprint_cell"].values.astype(str)])
+    row = cell_rows(plan["cell"].values.astype(str), plan["footprint_cell"].values.astype(str))
     places = plan["settlement_place"].values.astype(np.int64)
     if places.size == 0:
         return None

@@ -42,6 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import h3
+import numba
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.spatial import cKDTree
@@ -84,6 +85,37 @@ def cluster_points(lat_deg, lon_deg, radius_km: float, weight=None) -> np.ndarra
         labels[leader] = site
         site += 1
     return labels
+
+
+def cell_rows(cell_id, wanted) -> np.ndarray:
+    """The row of each ``wanted`` identifier in ``cell_id`` (the last row of a repeated
+    identifier), -1 where it is not there; int64 ``(n_wanted,)``. Identifiers compare as
+    ``str`` of each element."""
+    keys, asked = np.asarray(cell_id), np.asarray(wanted)
+    if keys.dtype.kind != "U" or asked.dtype.kind != "U":  # str() of each element
+        index = {str(c): i for i, c in enumerate(keys)}
+        return np.array([index.get(str(c), -1) for c in asked], dtype=np.int64).reshape(-1)
+    keys, asked = keys.reshape(-1), asked.reshape(-1)
+    if keys.size == 0:
+        return np.full(asked.size, -1, dtype=np.int64)
+    order = np.argsort(keys, kind="stable")  # equal keys in row order: the last one wins
+    at = np.searchsorted(keys[order], asked, side="right") - 1
+    found = at >= 0
+    found[found] = keys[order[at[found]]] == asked[found]
+    return np.where(found, order[np.maximum(at, 0)], -1).astype(np.int64)
+
+
+@numba.njit(cache=True, nogil=True)
+def _site_min_max(lo, hi, site, value):  # pragma: no cover (compiled)
+    """``np.minimum.at(lo, site, value)`` and ``np.maximum.at(hi, site, value)`` (no NaN
+    in ``value``): in entry order, a value equal to the one held replaces it, as NumPy's
+    ``minimum(held, value)`` returns ``value`` on ties (the sign of a zero stays NumPy's)."""
+    for k in range(site.size):
+        s, v = site[k], value[k]
+        if not lo[s] < v:
+            lo[s] = v
+        if not hi[s] > v:
+            hi[s] = v
 
 
 @dataclass(frozen=True)
@@ -148,10 +180,8 @@ class Sites:
         coo = w.tocoo()
         held = coo.data > 0
         site, cell = coo.col[held], coo.row[held]
-        by_site = np.argsort(site, kind="stable")
-        site, cell = site[by_site], cell[by_site]
-        start = np.flatnonzero(np.r_[True, site[1:] != site[:-1]]) if site.size else site
-        holding = site[start]  # the sites with a held cell, each once
+        by_site = np.argsort(site, kind="stable")  # each site's cells in the former order
+        site, cell = site[by_site].astype(np.int64), cell[by_site].astype(np.int64)
         inside = total > 0
         n_sites = self.n_sites
 
@@ -161,9 +191,7 @@ class Sites:
             out = np.divide(value, total, out=np.full(total.shape, np.nan), where=inside)
             lo = np.full(n_sites, np.inf)
             hi = np.full(n_sites, -np.inf)
-            if holding.size:  # (min and max do not depend on the order they are taken in)
-                lo[holding] = np.minimum.reduceat(values[cell], start)
-                hi[holding] = np.maximum.reduceat(values[cell], start)
+            _site_min_max(lo, hi, site, np.ascontiguousarray(values[cell]))
             out[inside] = np.clip(out[inside], lo[inside], hi[inside])
             return out
 
@@ -287,8 +315,7 @@ def demand_sites(
         raise CoverageError("settlement point weights must be finite and > 0")
     labels = cluster_points(p_lat, p_lon, service_radius_km, weight)
     n_cluster = int(labels.max()) + 1 if labels.size else 0
-    index = {str(c): i for i, c in enumerate(np.asarray(cell_id))}
-    p_row = np.array([index.get(str(c), -1) for c in np.asarray(point_cell)], dtype=np.int64)
+    p_row = cell_rows(cell_id, point_cell)
 
     settled = population > 0
     rows, cols, vals = [], [], []
