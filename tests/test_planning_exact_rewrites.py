@@ -461,6 +461,8 @@ def test_site_means_with_shared_weights_equal_the_former_means(case):
         values = rng.choice(
             [0.0, -0.0, 99.0, 99.0, 100.0, 12.345678901, np.nan, np.inf, -np.inf], people.size
         )
+        if rng.random() < 0.5:  # sites whose cells are all zeros of both signs
+            values = rng.choice([0.0, -0.0, -0.0, np.nan], people.size)
         expected = former_mean_over_cells(sites, values, people).view(np.int64)
         assert np.array_equal(mean(values).view(np.int64), expected)  # bits: -0.0, NaN
         assert np.array_equal(sites.mean_over_cells(values, people).view(np.int64), expected)
