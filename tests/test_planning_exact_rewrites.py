@@ -453,8 +453,9 @@ def share_matrices(draw):
 def test_site_means_with_shared_weights_equal_the_former_means(case):
     """Means over cells, many quantities on one weight, equal the former one-by-one
     means bit for bit, NaN, inf and signed zeros included (planted: the running
-    minimum keeping the first of two equal values, which keeps a zero's other sign, and
-    ``np.minimum.reduceat`` for the bounds, which does the same; both failed here)."""
+    maximum keeping the first of two equal values, which keeps a zero's other sign, and
+    ``reduceat`` for the bounds, which does the same; both failed here. The minimum's
+    tie rule cannot show: a clipped zero takes the maximum's sign last)."""
     sites, people, rng = case
     mean = sites.mean_over_cells_by(people)
     for _ in range(3):
