@@ -165,7 +165,7 @@ def _swap(key, group, version, a, b):
     version[a], version[b] = version[b], version[a]
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _push(key, group, version, size, new_key, new_group, new_version):
     """Add an entry to the binary heap of ``size`` entries; returns the new size."""
     k = size
@@ -179,7 +179,7 @@ def _push(key, group, version, size, new_key, new_group, new_version):
     return size + 1
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _pop(key, group, version, size):
     """Remove the first entry of the heap; returns its ``(group, version)`` and the new size."""
     g, ver = group[0], version[0]
