@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+import numba
 import numpy as np
 
 from ..errors import CoverageError
@@ -252,8 +253,13 @@ def assign_with_capacity(
     order = np.lexsort((np.arange(n_site), -regret))
     load = np.zeros_like(cap)
     choice = fixed.copy()
-    for s in np.flatnonzero(fixed >= 0).tolist():
-        load[fixed[s], area[s]] += demand[s]
+    if n_site and fixed.max() >= n_option:
+        raise CapacityError(
+            f"assign_with_capacity fixed_choice: expected -1 or an option in [0, {n_option}), "
+            f"found {fixed.max()}; one index into option_cost_usd's rows per site"
+        )
+    # (fresh writable arrays: the compiled loops then have one signature)
+    _load_fixed(load, np.flatnonzero(fixed >= 0), np.array(fixed), np.array(area), np.array(demand))
     free = order[fixed[order] < 0]
     # A site without demand adds nothing to any load, and takes its first feasible option
     # with ``load <= cap`` in its area; only the fixed sites can push a load above its
@@ -267,21 +273,45 @@ def assign_with_capacity(
         taken = ranked[first, idle]
         choice[idle] = np.where(fits.any(axis=0), taken, -1)
         free = free[demand[free] != 0.0]
-    ranked_l, finite_l = ranked[:, free].T.tolist(), np.isfinite(sorted_cost[:, free]).T.tolist()
-    demand_l, area_l = demand[free].tolist(), area[free].tolist()
-    for k, s in enumerate(free.tolist()):
-        a, d = area_l[k], demand_l[k]
-        for o, ok in zip(ranked_l[k], finite_l[k], strict=True):
-            if not ok:
-                break
-            if load[o, a] + d <= cap[o, a]:
-                load[o, a] += d
-                choice[s] = o
-                break
+    _claim_in_order(
+        load,
+        choice,
+        np.array(free, np.int64),
+        np.ascontiguousarray(ranked[:, free].T),
+        np.ascontiguousarray(np.isfinite(sorted_cost[:, free]).T),
+        demand[free],
+        area[free],
+        np.array(cap),
+    )
     preferred = np.where(fixed >= 0, fixed, np.where(np.isfinite(best), ranked[0], -1))
     total = float(demand.sum())
     share = load.sum(axis=1) / total if total > 0 else np.zeros(n_option)
     return CapacityAssignment(choice, preferred, choice != preferred, load, share, cap)
+
+
+@numba.njit(cache=True, nogil=True)
+def _load_fixed(load, fixed_sites, fixed, area, demand):  # pragma: no cover (compiled)
+    """Add each fixed site's demand to its option's load in its area, in site order."""
+    for s in fixed_sites:
+        load[fixed[s], area[s]] += demand[s]
+
+
+@numba.njit(cache=True, nogil=True)
+def _claim_in_order(load, choice, sites, ranked, finite, demand, area, cap):  # pragma: no cover
+    """The claims of :func:`assign_with_capacity`, one site after the other: row ``k``
+    of ``ranked`` (options, cheapest first) and ``finite`` (feasible) belong to site
+    ``sites[k]``, which takes its first feasible option with ``load + demand <= cap`` in
+    its area. ``load`` and ``choice`` are updated in place."""
+    for k in range(sites.size):
+        a, d = area[k], demand[k]
+        for j in range(ranked.shape[1]):
+            if not finite[k, j]:
+                break
+            o = ranked[k, j]
+            if load[o, a] + d <= cap[o, a]:
+                load[o, a] += d
+                choice[sites[k]] = o
+                break
 
 
 # --------------------------------------------------------------------------- the decision
@@ -410,32 +440,108 @@ def decide_sites(
     runner_cost = np.where(runner >= 0, runner_cost, np.nan)
     unlicensed = [o for o in options if not o.licensed]
     reason = np.empty(n_site, dtype=object) if explain is None else np.full(n_site, "", object)
-    for s in range(n_site) if explain is None else np.flatnonzero(explain).tolist():
-        reason[s] = _reason(s, choice[s], result, chosen_options, unlicensed, chosen_cost[s])
+    wanted = np.arange(n_site) if explain is None else np.flatnonzero(explain)
+    reason[wanted] = _reasons(wanted, result, chosen_options, unlicensed, chosen_cost)
     return SiteDecision(names, choice, chosen_cost, runner, runner_cost, reason, result)
 
 
-def _reason(s: int, c: int, result: CapacityAssignment, options, unlicensed, cost) -> str:
-    if c < 0:
-        if result.preferred[s] >= 0:
-            return f"none:{_family(options[result.preferred[s]].name)}_capacity_limited"
-        return "none:no_feasible_option"
-    option = options[c]
-    if result.capacity_limited[s]:
-        return f"{option.name}:{_family(options[result.preferred[s]].name)}_capacity_limited"
-    cheaper = [u for u in unlicensed if np.asarray(u.cost_usd)[s] < cost]
-    if cheaper:
-        best = min(cheaper, key=lambda u: np.asarray(u.cost_usd)[s])
-        return f"{option.name}:{_family(best.name)}_not_licensed"
-    if option.kind == "fiber" and option.detail is not None:
-        n = int(option.detail[s])
-        return f"fiber:shared_trunk(n={n})" if n > 1 else "fiber:own_spur"
-    if option.kind == "microwave" and option.detail is not None:
-        hops = int(option.detail[s])
-        return f"microwave:{hops}_hop" + ("s" if hops != 1 else "")
-    if option.capacity_mbps is not None:
-        return f"{option.name}:capacity_ok"
-    return f"{option.name}:cheapest"
+def _reasons(sites: np.ndarray, result: CapacityAssignment, options, unlicensed, chosen_cost):
+    """``<choice>:<why>`` for each of ``sites`` (int array), an object array of str.
+
+    The rules, first that applies: no option (``none:<family>_capacity_limited`` when
+    the preferred option was full, else ``none:no_feasible_option``); moved off a full
+    preferred option (``<choice>:<family>_capacity_limited``); an unlicensed option
+    cheaper than the choice (``<choice>:<family>_not_licensed``, the cheapest such,
+    earlier options winning ties); fibre with its trunk (``fiber:shared_trunk(n=N)`` or
+    ``fiber:own_spur``); microwave with its hops (``microwave:N_hop(s)``); a capacity
+    limited option with room (``<choice>:capacity_ok``); else ``<choice>:cheapest``.
+    The strings are made once per distinct reason and shared by the sites that have it.
+    """
+    sites = np.asarray(sites, np.int64)
+    n_option = len(options)
+    choice = result.choice[sites]
+    preferred = result.preferred[sites]
+    cost = chosen_cost[sites]
+    # template per site: a string index into ``texts``; ``number`` fills the numbered ones
+    texts: list[str] = []
+
+    def text(t: str) -> int:
+        texts.append(t)
+        return len(texts) - 1
+
+    template = np.full(sites.size, -1, np.int64)
+    number = np.zeros(sites.size, np.int64)
+    numbered: dict[int, object] = {}  # template -> function of the number
+    undecided = np.ones(sites.size, bool)
+
+    def settle(where, t: int) -> None:
+        template[where & undecided] = t
+        undecided[where] = False
+
+    # no option at all
+    none = choice < 0
+    settle(none & (preferred < 0), text("none:no_feasible_option"))
+    for p in range(n_option):
+        settle(none & (preferred == p), text(f"none:{_family(options[p].name)}_capacity_limited"))
+    # moved off a full preferred option (-1 would read the last option, as Python's index)
+    limited = result.capacity_limited[sites]
+    preferred = np.where(preferred < 0, preferred + n_option, preferred)
+    for c in range(n_option):
+        for p in range(n_option):
+            family = _family(options[p].name)
+            settle(
+                (choice == c) & limited & (preferred == p),
+                text(f"{options[c].name}:{family}_capacity_limited"),
+            )
+    # an unlicensed option cheaper than the choice (the cheapest, the first on ties)
+    best = np.full(sites.size, -1, np.int64)
+    best_cost = np.full(sites.size, np.nan)
+    for k, u in enumerate(unlicensed):
+        u_cost = np.asarray(u.cost_usd)[sites]
+        take = (u_cost < cost) & ((best < 0) | (u_cost < best_cost))
+        best[take] = k
+        best_cost[take] = u_cost[take]
+    for c in range(n_option):
+        for k, u in enumerate(unlicensed):
+            settle(
+                undecided & (choice == c) & (best == k),
+                text(f"{options[c].name}:{_family(u.name)}_not_licensed"),
+            )
+    for c, option in enumerate(options):
+        here = undecided & (choice == c)
+        if option.kind in ("fiber", "microwave") and option.detail is not None:
+            detail = np.asarray(option.detail)[sites[here]]
+            if detail.dtype.kind == "f" and not np.all(np.isfinite(detail)):
+                int(detail[~np.isfinite(detail)][0])  # the error int() gives
+            count = detail.astype(np.int64)  # int() of each: truncation towards zero
+            t = text(option.kind)
+            numbered[t] = _fibre_reason if option.kind == "fiber" else _microwave_reason
+            template[here] = t
+            number[here] = count
+            undecided[here] = False
+        elif option.capacity_mbps is not None:
+            settle(here, text(f"{option.name}:capacity_ok"))
+        else:
+            settle(here, text(f"{option.name}:cheapest"))
+    out = np.empty(sites.size, dtype=object)
+    for t in np.unique(template).tolist():
+        at = template == t
+        if t not in numbered:
+            out[at] = texts[t]
+            continue
+        values, inverse = np.unique(number[at], return_inverse=True)
+        made = np.empty(values.size, dtype=object)
+        made[:] = [numbered[t](int(v)) for v in values.tolist()]
+        out[at] = made[inverse.reshape(-1)]
+    return out
+
+
+def _fibre_reason(n: int) -> str:
+    return f"fiber:shared_trunk(n={n})" if n > 1 else "fiber:own_spur"
+
+
+def _microwave_reason(hops: int) -> str:
+    return f"microwave:{hops}_hop" + ("s" if hops != 1 else "")
 
 
 # --------------------------------------------------------------------------- joint plan
@@ -554,11 +660,13 @@ def joint_plan(
         if not newly:
             break
     reason = decision.reason.copy()
-    choice_name = np.array([decision.names[c] if c >= 0 else "none" for c in decision.choice])
+    choice_name = (*decision.names, "none")  # choice -1: "none"
     relabel = (limited_from != "") & needs
     reason[relabel] = [
-        f"{c}:{f}_capacity_limited"
-        for c, f in zip(choice_name[relabel], limited_from[relabel], strict=True)
+        f"{choice_name[c]}:{f}_capacity_limited"
+        for c, f in zip(
+            decision.choice[relabel].tolist(), limited_from[relabel].tolist(), strict=True
+        )
     ]
     reason[roots] = "served:on_network"
     reason[~needs & ~roots] = "none:no_demand"

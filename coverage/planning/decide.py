@@ -40,9 +40,9 @@ from .economics import (
 from .microwave import HOP_CAPACITY_MBPS, MicrowaveCosts, SharedChains, shared_chains
 from .network_plan import NetworkPlan, SitePlan, capacity_plan, network_plan
 from .recommend import ALREADY_SERVED, NO_POPULATION, Recommendation, SatelliteOption, recommend
-from .rollout import rollout_case_variables, rollout_variables
+from .rollout import SiteRollout, decision_rollout, rollout_case_variables, rollout_variables
 from .routing import RoutingGrid, routing_grid
-from .sites import Sites, demand_sites
+from .sites import Sites, cell_rows, demand_sites
 from .sparse_lines import argmax_lines
 from .spec import PlanningSpec
 
@@ -89,8 +89,7 @@ def _footprint(plan: xr.Dataset):
     matched to the plan's settlement points (``None`` when the plan has none)."""
     if "footprint_people" not in plan or "settlement_place" not in plan:
         return None
-    index = {c: k for k, c in enumerate(plan["cell"].values.astype(str))}
-    row = np.array([index.get(c, -1) for c in plan["footprint_cell"].values.astype(str)])
+    row = cell_rows(plan["cell"].values.astype(str), plan["footprint_cell"].values.astype(str))
     places = plan["settlement_place"].values.astype(np.int64)
     if places.size == 0:
         return None
@@ -113,18 +112,22 @@ def satellite_options(
     """
     options = []
     backhaul = plan["backhaul"].values if "backhaul" in plan else None
-    people = plan["population"].values
+    mean = None if sites is None else sites.mean_over_cells_by(plan["population"].values)
 
     def per_unit(values):
-        return values if sites is None else sites.mean_over_cells(values, people)
+        return values if mean is None else mean(values)
+
+    by_system: dict[str, np.ndarray] = {}  # variable -> its values, system first
 
     for k, system in enumerate(plan["system"].values):
         name = str(system)
         if name == "combined" or (backhaul is not None and not bool(backhaul[k])):
             continue
 
-        def row(variable: str, name=name):  # this system's values (not the whole plan's)
-            return plan[variable].sel(system=name).values
+        def row(variable: str, k=k):  # this system's values (not the whole plan's)
+            if variable not in by_system:
+                by_system[variable] = plan[variable].transpose("system", ...).values
+            return by_system[variable][k]
 
         orbit = str(row("orbit_class")).lower()
         is_licensed = (
@@ -357,8 +360,9 @@ def decide(
     cell_code[settled] = code[main[settled]]
     cell_reason = np.full(people.shape, "none:no_population", dtype=object)
     cell_reason[settled] = reason[main[settled]]
-    cell_costs = {k: sites.allocate_to_cells(v, people) for k, v in option_cost.items()}
-    cell_chosen = sites.allocate_to_cells(chosen, people)
+    allocate = sites.allocate_to_cells_by(people)
+    cell_costs = {k: allocate(v) for k, v in option_cost.items()}
+    cell_chosen = allocate(chosen)
     cell_chosen[~settled] = np.nan
     cell_target = np.zeros(people.shape, dtype=bool)
     cell_target[settled] = target[main[settled]]
@@ -389,7 +393,7 @@ def site_cash_flows(plan: xr.Dataset, spec: PlanningSpec, decision: Decision):
     present value the decision charges the site: ``PV = CAPEX (1 + f A)`` with ``f`` the
     O&M share per year and ``A`` the annuity factor.
     """
-    sites, site = decision.sites, decision.site
+    site = decision.site
     annuity = annuity_factor(spec.finance.discount_rate, spec.finance.horizon_years)
     chosen = np.array(site.meanings, dtype=object)[site.code]
     built = np.isfinite(site.chosen_cost_usd)
@@ -409,7 +413,7 @@ def site_cash_flows(plan: xr.Dataset, spec: PlanningSpec, decision: Decision):
         share_capex, share_opex = split(site.chosen_cost_usd, spec.fiber.opex_fraction_per_year)
         capex["fiber"] = np.where(on_fibre, share_capex, capex["fiber"])
         opex["fiber"] = np.where(on_fibre, share_opex, opex["fiber"])
-    for option in satellite_options(plan, spec, sites):
+    for option in satellite_options(plan, spec):  # (its costs only: no means over sites)
         capex[option.code_name], opex[option.code_name] = satellite_option_usd(
             decision.site_demand_mbps, option.costs
         )
@@ -424,11 +428,13 @@ def licensing_variables(
     cases: Mapping[str, Mapping[str, bool]],
     base: Decision,
     others: Sequence[Decision] | None = None,
+    base_rollout: SiteRollout | None = None,
 ) -> dict[str, tuple]:
     """Every licensing case decided on the same coverage, over the ``case`` dimension of
     the contract; ``base`` is the plan's own decision, the first case (not decided again:
     the network design is the costly part); ``others``: the other cases' decisions, in
-    order, when the caller has them (:func:`case_decisions`)."""
+    order, when the caller has them (:func:`case_decisions`); ``base_rollout``: the
+    rollout of ``base`` (:func:`.rollout.decision_rollout`), when the caller has it."""
     names = list(cases)
     systems = [str(s) for s in plan["system"].values]
     if others is None:
@@ -467,7 +473,7 @@ def licensing_variables(
         ),
         "year": contract_var("year", flows[0].year),
     }
-    out.update(rollout_case_variables(decisions, spec))
+    out.update(rollout_case_variables(decisions, spec, base_rollout))
     return out
 
 
@@ -621,9 +627,10 @@ def planning_variables(
                 ),
             }
         )
-    variables.update(rollout_variables(decision, spec))
+    rollout = decision_rollout(decision, spec)  # the plan's own, and its first case's
+    variables.update(rollout_variables(decision, spec, rollout))
     if cases:
-        variables.update(licensing_variables(plan, spec, cases, decision, others))
+        variables.update(licensing_variables(plan, spec, cases, decision, others, rollout))
     for option, cost in rec.option_cost_usd.items():
         variables[f"cost_{option}_usd"] = contract_var(
             f"cost_{option}_usd",

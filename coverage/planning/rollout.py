@@ -20,6 +20,7 @@ import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from ..contract import contract_var
@@ -80,6 +81,21 @@ def rollout_order(parent, cost_usd, people) -> RolloutOrder:
             "a negative or infinite value; leave unbuildable items out"
         )
     _check_forest(par)
+    if np.all(np.isfinite(ppl)) and np.isfinite(cost.sum()) and np.isfinite(ppl.sum()):
+        order = _horn_order(
+            np.ascontiguousarray(par), np.ascontiguousarray(cost), np.ascontiguousarray(ppl)
+        )
+    else:  # a NaN ratio has no order: the heap's own comparisons decide, as they always have
+        order = _horn_order_python(par, cost, ppl)
+    order = np.asarray(order, np.int64)
+    rank = np.empty(n, np.int64)
+    rank[order] = np.arange(n)
+    return RolloutOrder(order, rank, np.cumsum(cost[order]), np.cumsum(ppl[order]))
+
+
+def _horn_order_python(par: np.ndarray, cost: np.ndarray, ppl: np.ndarray) -> list[int]:
+    """Horn's sequence with Python's heap (:func:`rollout_order`; any input)."""
+    n = par.size
     group_cost = cost.tolist()
     group_people = ppl.tolist()
     nxt = [-1] * n  # linked list of each group's sequence
@@ -123,10 +139,114 @@ def rollout_order(parent, cost_usd, people) -> RolloutOrder:
         group_people[p] += group_people[g]
         version[p] += 1
         heapq.heappush(heap, (key(p), p, version[p]))
-    order = np.asarray(order, np.int64)
-    rank = np.empty(n, np.int64)
-    rank[order] = np.arange(n)
-    return RolloutOrder(order, rank, np.cumsum(cost[order]), np.cumsum(ppl[order]))
+    return order
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _ratio_key(cost, people):
+    """The heap key of a group: minus its people per USD (:func:`_horn_order_python`)."""
+    return -(people / cost) if cost > 0 else (-np.inf if people > 0 else 0.0)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _before(key, group, version, a, b):
+    """Heap entry ``a`` comes before entry ``b``: tuple order of ``(key, group, version)``."""
+    if key[a] != key[b]:
+        return key[a] < key[b]
+    if group[a] != group[b]:
+        return group[a] < group[b]
+    return version[a] < version[b]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _swap(key, group, version, a, b):
+    key[a], key[b] = key[b], key[a]
+    group[a], group[b] = group[b], group[a]
+    version[a], version[b] = version[b], version[a]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _push(key, group, version, size, new_key, new_group, new_version):
+    """Add an entry to the binary heap of ``size`` entries; returns the new size."""
+    k = size
+    key[k], group[k], version[k] = new_key, new_group, new_version
+    while k > 0:
+        up = (k - 1) // 2
+        if not _before(key, group, version, k, up):
+            break
+        _swap(key, group, version, k, up)
+        k = up
+    return size + 1
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _pop(key, group, version, size):
+    """Remove the first entry of the heap; returns its ``(group, version)`` and the new size."""
+    g, ver = group[0], version[0]
+    size -= 1
+    key[0], group[0], version[0] = key[size], group[size], version[size]
+    k = 0
+    while True:
+        child = 2 * k + 1
+        if child >= size:
+            break
+        if child + 1 < size and _before(key, group, version, child + 1, child):
+            child += 1
+        if not _before(key, group, version, child, k):
+            break
+        _swap(key, group, version, child, k)
+        k = child
+    return g, ver, size
+
+
+@numba.njit(cache=True, nogil=True)
+def _horn_order(par, cost, ppl):
+    """Horn's sequence (:func:`rollout_order`): the loop of :func:`_horn_order_python`
+    compiled, on a binary heap of ``(key, group, version)`` entries. No two entries share
+    ``(group, version)``, so without a NaN key (finite people and sums) the entries are
+    totally ordered and every heap pops them in Python's sequence."""
+    n = par.size
+    group_cost = cost.copy()
+    group_people = ppl.copy()
+    nxt = np.full(n, -1, np.int64)  # linked list of each group's sequence
+    tail = np.arange(n)
+    head_of = np.arange(n)  # union-find over groups (by head item)
+    version = np.zeros(n, np.int64)
+    emitted = np.zeros(n, np.bool_)
+    order = np.empty(n, np.int64)
+    n_order = 0
+    h_key = np.empty(2 * n + 1)  # n first entries, at most one more per merge
+    h_group = np.empty(2 * n + 1, np.int64)
+    h_version = np.empty(2 * n + 1, np.int64)
+    size = 0
+    for g in range(n):
+        key = _ratio_key(group_cost[g], group_people[g])
+        size = _push(h_key, h_group, h_version, size, key, g, 0)
+    while size > 0:
+        g, ver, size = _pop(h_key, h_group, h_version, size)
+        if ver != version[g] or head_of[g] != g or emitted[g]:
+            continue
+        p = par[g]
+        while p >= 0 and head_of[p] != p:  # find, halving the path
+            head_of[p] = head_of[head_of[p]]
+            p = head_of[p]
+        if p < 0 or emitted[p]:
+            emitted[g] = True
+            i = g
+            while i >= 0:
+                order[n_order] = i
+                n_order += 1
+                i = nxt[i]
+            continue
+        nxt[tail[p]] = g  # g's sequence goes right behind its parent's group
+        tail[p] = tail[g]
+        head_of[g] = p
+        group_cost[p] += group_cost[g]
+        group_people[p] += group_people[g]
+        version[p] += 1
+        key = _ratio_key(group_cost[p], group_people[p])
+        size = _push(h_key, h_group, h_version, size, key, p, version[p])
+    return order[:n_order]
 
 
 def _check_forest(parent: np.ndarray) -> None:
@@ -136,6 +256,9 @@ def _check_forest(parent: np.ndarray) -> None:
             f"rollout_order parent: expected -1 or an item in [0, {n}), found "
             f"range [{parent.min()}, {parent.max()}]"
         )
+    if _reaches_a_root(parent):
+        return
+    # a cycle: the walks below name the item where the first walk that meets it closes
     state = np.zeros(n, np.int8)  # 0 unseen, 1 on the current walk, 2 done
     for start in range(n):
         walk, i = [], start
@@ -149,6 +272,23 @@ def _check_forest(parent: np.ndarray) -> None:
                 f"item {i}; each item needs a path to an item with parent -1"
             )
         state[walk] = 2
+
+
+def _reaches_a_root(parent: np.ndarray) -> bool:
+    """Every item's chain of parents ends at -1 (``parent`` in ``[-1, n)``).
+
+    Pointer doubling: ``up`` holds each item's ancestor ``2^k`` steps up (the sentinel
+    ``n`` stands for -1 and is its own parent); a chain that ends does so within ``n``
+    steps, so after ``2^k >= n`` every item of a forest points at the sentinel and an
+    item on or below a cycle never does.
+    """
+    n = parent.size
+    up = np.append(np.where(parent < 0, n, parent), n)
+    steps = 1
+    while steps < n:
+        up = up[up]
+        steps *= 2
+    return bool(np.all(up == n))
 
 
 def build_year(order: RolloutOrder, budget_usd_per_year: float) -> np.ndarray:
@@ -389,10 +529,11 @@ def decision_rollout(decision, spec) -> SiteRollout:
     )
 
 
-def rollout_variables(decision, spec) -> dict[str, tuple]:
+def rollout_variables(decision, spec, rollout: SiteRollout | None = None) -> dict[str, tuple]:
     """The plan's own rollout as contract variables: per site and cell the build year and
-    rank, the curve over ``rollout_step`` and the totals by ``rollout_year``."""
-    r = decision_rollout(decision, spec)
+    rank, the curve over ``rollout_step`` and the totals by ``rollout_year``.
+    ``rollout``: :func:`decision_rollout` of ``decision``, when the caller has it."""
+    r = decision_rollout(decision, spec) if rollout is None else rollout
     cell_site = np.asarray(decision.cell_site)
     if r.site_year.size:
         cell_year = np.where(cell_site >= 0, r.site_year[np.maximum(cell_site, 0)], 0)
@@ -418,10 +559,14 @@ def rollout_variables(decision, spec) -> dict[str, tuple]:
     }
 
 
-def rollout_case_variables(decisions, spec) -> dict[str, tuple]:
+def rollout_case_variables(decisions, spec, first: SiteRollout | None = None) -> dict[str, tuple]:
     """The curve "people connected vs cumulative USD" of every licensing case, over
-    ``(case, rollout_case_step)``, NaN after a case's last step."""
-    curves = [decision_rollout(d, spec) for d in decisions]
+    ``(case, rollout_case_step)``, NaN after a case's last step. ``first``:
+    :func:`decision_rollout` of the first decision, when the caller has it."""
+    curves = [
+        first if k == 0 and first is not None else decision_rollout(d, spec)
+        for k, d in enumerate(decisions)
+    ]
     n = max((c.step_usd.size for c in curves), default=0)
     usd = np.full((len(curves), n), np.nan)
     people = np.full((len(curves), n), np.nan)

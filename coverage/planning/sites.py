@@ -38,9 +38,11 @@ settled cells), so any per-site quantity ``x_s`` gives the cells' allocation
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import h3
+import numba
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.spatial import cKDTree
@@ -69,24 +71,51 @@ def cluster_points(lat_deg, lon_deg, radius_km: float, weight=None) -> np.ndarra
         raise CoverageError(f"service_radius_km = {radius_km!r}: expected a distance >= 0 km")
     w = np.ones(lat.size) if weight is None else np.asarray(weight, dtype=np.float64)
     order = np.lexsort((np.arange(lat.size), -w))
-    tree = cKDTree(unit_vectors(lat, lon))
+    xyz = unit_vectors(lat, lon)  # (each row as unit_vectors gives it for that point alone)
+    tree = cKDTree(xyz)
     labels = np.full(lat.size, -1, dtype=np.int64)
     chord = chord_of_km(radius_km)
     site = 0
     for leader in order.tolist():
         if labels[leader] >= 0:
             continue
-        near = np.asarray(
-            tree.query_ball_point(
-                unit_vectors(lat[leader : leader + 1], lon[leader : leader + 1])[0], chord
-            ),
-            dtype=np.int64,
-        )
+        near = np.asarray(tree.query_ball_point(xyz[leader], chord), dtype=np.int64)
         near = near[labels[near] < 0]
         labels[near] = site
         labels[leader] = site
         site += 1
     return labels
+
+
+def cell_rows(cell_id, wanted) -> np.ndarray:
+    """The row of each ``wanted`` identifier in ``cell_id`` (the last row of a repeated
+    identifier), -1 where it is not there; int64 ``(n_wanted,)``. Identifiers compare as
+    ``str`` of each element."""
+    keys, asked = np.asarray(cell_id), np.asarray(wanted)
+    if keys.dtype.kind != "U" or asked.dtype.kind != "U":  # str() of each element
+        index = {str(c): i for i, c in enumerate(keys)}
+        return np.array([index.get(str(c), -1) for c in asked], dtype=np.int64).reshape(-1)
+    keys, asked = keys.reshape(-1), asked.reshape(-1)
+    if keys.size == 0:
+        return np.full(asked.size, -1, dtype=np.int64)
+    order = np.argsort(keys, kind="stable")  # equal keys in row order: the last one wins
+    at = np.searchsorted(keys[order], asked, side="right") - 1
+    found = at >= 0
+    found[found] = keys[order[at[found]]] == asked[found]
+    return np.where(found, order[np.maximum(at, 0)], -1).astype(np.int64)
+
+
+@numba.njit(cache=True, nogil=True)
+def _site_min_max(lo, hi, site, value):  # pragma: no cover (compiled)
+    """``np.minimum.at(lo, site, value)`` and ``np.maximum.at(hi, site, value)`` (no NaN
+    in ``value``): in entry order, a value equal to the one held replaces it, as NumPy's
+    ``minimum(held, value)`` returns ``value`` on ties (the sign of a zero stays NumPy's)."""
+    for k in range(site.size):
+        s, v = site[k], value[k]
+        if not lo[s] < v:
+            lo[s] = v
+        if not hi[s] > v:
+            hi[s] = v
 
 
 @dataclass(frozen=True)
@@ -139,20 +168,33 @@ class Sites:
         against a 99 % criterion (else the answer would depend on how the site's people
         are split over cells, i.e. on the grid's resolution).
         """
-        values = np.nan_to_num(np.asarray(per_cell, dtype=np.float64), nan=0.0)
+        return self.mean_over_cells_by(weight)(per_cell)
+
+    def mean_over_cells_by(self, weight: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+        """:meth:`mean_over_cells` with ``weight`` fixed, for many quantities: the weights,
+        their sums and each site's cells are prepared once; ``f(per_cell)`` is then
+        ``mean_over_cells(per_cell, weight)``, bit for bit."""
         w = self.share.multiply(np.asarray(weight, dtype=np.float64)[:, None]).tocsc()
         total = np.asarray(w.sum(axis=0)).reshape(-1)
-        value = np.asarray(w.T @ values).reshape(-1)
-        mean = np.divide(value, total, out=np.full(total.shape, np.nan), where=total > 0)
+        w_t = w.T
         coo = w.tocoo()
         held = coo.data > 0
         site, cell = coo.col[held], coo.row[held]
-        lo = np.full(self.n_sites, np.inf)
-        hi = np.full(self.n_sites, -np.inf)
-        np.minimum.at(lo, site, values[cell])
-        np.maximum.at(hi, site, values[cell])
+        by_site = np.argsort(site, kind="stable")  # each site's cells in the former order
+        site, cell = site[by_site].astype(np.int64), cell[by_site].astype(np.int64)
         inside = total > 0
-        mean[inside] = np.clip(mean[inside], lo[inside], hi[inside])
+        n_sites = self.n_sites
+
+        def mean(per_cell: np.ndarray) -> np.ndarray:
+            values = np.nan_to_num(np.asarray(per_cell, dtype=np.float64), nan=0.0)
+            value = np.asarray(w_t @ values).reshape(-1)
+            out = np.divide(value, total, out=np.full(total.shape, np.nan), where=inside)
+            lo = np.full(n_sites, np.inf)
+            hi = np.full(n_sites, -np.inf)
+            _site_min_max(lo, hi, site, np.ascontiguousarray(values[cell]))
+            out[inside] = np.clip(out[inside], lo[inside], hi[inside])
+            return out
+
         return mean
 
     def min_over_points(self, per_point: np.ndarray, fallback: np.ndarray) -> np.ndarray:
@@ -177,21 +219,32 @@ class Sites:
         Cells with no people, or whose sites all have NaN, get NaN; a cell with people in
         a site whose amount is infinite (an option that cannot serve it) gets inf.
         """
-        per_site = np.asarray(per_site, dtype=np.float64)
-        finite = np.isfinite(per_site)
-        per_person = np.divide(
-            np.where(finite, per_site, 0.0),
-            self.population,
-            out=np.zeros(self.n_sites),
-            where=self.population > 0,
-        )
+        return self.allocate_to_cells_by(cell_population)(per_site)
+
+    def allocate_to_cells_by(
+        self, cell_population: np.ndarray
+    ) -> Callable[[np.ndarray], np.ndarray]:
+        """:meth:`allocate_to_cells` with ``cell_population`` fixed, for many amounts: the
+        people of each site in each cell are prepared once; ``f(per_site)`` is then
+        ``allocate_to_cells(per_site, cell_population)``, bit for bit."""
         people = self.share.multiply(np.asarray(cell_population, dtype=np.float64)[:, None])
         people = people.tocsr()
-        out = np.asarray(people @ per_person).reshape(-1)
-        defined = np.asarray(people @ (~np.isnan(per_site)).astype(float)).reshape(-1) > 0
-        infinite = np.asarray(people @ np.isinf(per_site).astype(float)).reshape(-1) > 0
-        out = np.where(infinite, np.inf, out)
-        return np.where(defined, out, np.nan)
+        population, n_sites = self.population, self.n_sites
+        has_people = population > 0
+
+        def allocate(per_site: np.ndarray) -> np.ndarray:
+            per_site = np.asarray(per_site, dtype=np.float64)
+            finite = np.isfinite(per_site)
+            per_person = np.divide(
+                np.where(finite, per_site, 0.0), population, out=np.zeros(n_sites), where=has_people
+            )
+            out = np.asarray(people @ per_person).reshape(-1)
+            defined = np.asarray(people @ (~np.isnan(per_site)).astype(float)).reshape(-1) > 0
+            infinite = np.asarray(people @ np.isinf(per_site).astype(float)).reshape(-1) > 0
+            out = np.where(infinite, np.inf, out)
+            return np.where(defined, out, np.nan)
+
+        return allocate
 
 
 def demand_sites(
@@ -262,8 +315,7 @@ def demand_sites(
         raise CoverageError("settlement point weights must be finite and > 0")
     labels = cluster_points(p_lat, p_lon, service_radius_km, weight)
     n_cluster = int(labels.max()) + 1 if labels.size else 0
-    index = {str(c): i for i, c in enumerate(np.asarray(cell_id))}
-    p_row = np.array([index.get(str(c), -1) for c in np.asarray(point_cell)], dtype=np.int64)
+    p_row = cell_rows(cell_id, point_cell)
 
     settled = population > 0
     rows, cols, vals = [], [], []
