@@ -193,8 +193,10 @@ def test_shared_chains_over_a_cycle_loads_each_cell_once():
     # met twice carries the site's demand once, as the former fancy-indexed sum did
     nxt = np.array([-1, 2, 3, 1, 0])
     capex = np.array([0.0, 10.0, 20.0, 30.0, 5.0])
-    new = shared_chains(nxt, capex, [1, 4], [3.0, 2.0])
-    old = _shared_chains_before(nxt, capex, [1, 4], [3.0, 2.0])
+    demand = [0.6 * MicrowaveCosts().hop_capacity_mbps, 2.0]  # twice: a second radio pair
+    new = shared_chains(nxt, capex, [1, 4], demand)
+    old = _shared_chains_before(nxt, capex, [1, 4], demand)
+    assert old[4] == 4  # one radio pair on each of the cycle's three hops, one on 4-0
     assert new.site_capex_usd.tobytes() == old[0].tobytes()
     assert (new.total_capex_usd, new.n_links, new.n_radio_pairs, new.n_relays) == (
         old[1],

@@ -399,3 +399,92 @@ def test_design_is_the_same_with_a_prepared_graph():
     want = network.design_network(graph, prize, other, 5_000.0, exact_trunks=0)
     got = network.design_network(graph, prize, other, 5_000.0, exact_trunks=0, prepared=prepared)
     _assert_same_design(got, want)
+
+
+# --------------------------------------------------------------------------- contraction
+# ``network._contract`` sorts the edges by radix passes (``network_fast.stable_order``,
+# session 9) instead of ``np.lexsort`` and a stable ``np.argsort``; the former
+# formulation is kept here and every field must equal it.
+
+
+def reference_contract(graph, root_mask):
+    """``network._contract`` before session 9 (``np.lexsort`` and a stable argsort)."""
+    import scipy.sparse as sp
+
+    n = graph.n_nodes
+    node = np.arange(n, dtype=np.int64)
+    node[root_mask] = n
+    a, b = node[graph.edge_i], node[graph.edge_j]
+    keep = a != b
+    lo, hi = np.minimum(a, b)[keep], np.maximum(a, b)[keep]
+    cost, orig = graph.edge_cost_usd[keep], np.flatnonzero(keep)
+    order = np.lexsort((cost, hi, lo))
+    lo, hi, cost, orig = lo[order], hi[order], cost[order], orig[order]
+    first = np.ones(lo.size, dtype=bool)
+    first[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
+    lo, hi, cost, orig = lo[first], hi[first], cost[first], orig[first]
+    weight = np.maximum(cost, network._EPS_USD)
+    matrix = sp.csr_matrix((weight, (lo, hi)), shape=(n + 1, n + 1))
+    fwd, back = network_fast.adjacency(lo, hi, weight, n + 1)
+    order = np.argsort(weight, kind="stable")
+    return network._Contracted(n + 1, n, lo, hi, cost, orig, matrix, (*fwd, *back), order)
+
+
+def _assert_same_contracted(got, want):
+    for field in ("n", "root", "a", "b", "cost", "orig", "weight_order"):
+        x, y = getattr(got, field), getattr(want, field)
+        assert np.asarray(x).dtype == np.asarray(y).dtype, field
+        assert np.asarray(x).tobytes() == np.asarray(y).tobytes(), field
+    for x, y in zip(got.lists, want.lists, strict=True):
+        assert x.dtype == y.dtype and x.tobytes() == y.tobytes()
+    for part in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(got.matrix, part), getattr(want.matrix, part)), part
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 60),
+    n_edge=st.integers(0, 400),
+    levels=st.sampled_from([1, 3, 1000]),
+)
+def test_contract_equals_lexsort_and_argsort(seed, n, n_edge, levels):
+    # few cost levels and few nodes: parallel edges and equal costs everywhere, zero
+    # costs (raised to eps) and -0.0 among them
+    rng = np.random.default_rng(seed)
+    i, j = rng.integers(0, n, n_edge), rng.integers(0, n, n_edge)
+    cost = rng.integers(0, levels, n_edge) * 1_000.5
+    cost[rng.random(n_edge) < 0.1] = -0.0
+    graph = network.FibreGraph(n, i, j, cost, np.zeros(n_edge, np.int8))
+    roots = rng.random(n) < 0.2
+    roots[rng.integers(0, n)] = True
+    _assert_same_contracted(network._contract(graph, roots), reference_contract(graph, roots))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_contract_on_an_h3_grid_equals_the_former_sort(seed):
+    graph, _, roots = _grid_graph(seed)
+    _assert_same_contracted(network._contract(graph, roots), reference_contract(graph, roots))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    size=st.integers(0, 3000),
+    top=st.sampled_from([1, 7, 70_000, 2**40, 2**62]),
+)
+def test_stable_order_is_lexsort(seed, size, top):
+    rng = np.random.default_rng(seed)
+    ints = rng.integers(0, top, size)
+    floats = rng.choice([0.0, -0.0, 1e-6, 2.5, 1e300, np.inf, 3e-310], size)
+    spread = rng.random(size) < 0.5  # the other half: distinct values
+    floats[spread] = rng.uniform(0.0, 1e6, int(spread.sum()))
+    for keys in ((floats,), (ints,), (floats, ints), (ints, floats, ints[::-1].copy())):
+        assert np.array_equal(network_fast.stable_order(*keys), np.lexsort(keys))
+
+
+def test_stable_order_leaves_negative_and_nan_keys_to_lexsort():
+    floats = np.array([3.0, np.nan, -1.0, 3.0, 0.0])
+    ints = np.array([2, -5, 2, 0, 1])
+    for keys in ((floats,), (ints,), (ints, floats)):
+        assert np.array_equal(network_fast.stable_order(*keys), np.lexsort(keys))

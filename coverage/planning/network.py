@@ -51,6 +51,7 @@ from .network_fast import (
     path_sums,
     prune_passes,
     spanning_tree,
+    stable_order,
     strictly_increasing,
     tree_order,
 )
@@ -274,7 +275,7 @@ def _contract(graph: FibreGraph, root_mask: np.ndarray) -> _Contracted:
     keep = a != b
     lo, hi = np.minimum(a, b)[keep], np.maximum(a, b)[keep]
     cost, orig = graph.edge_cost_usd[keep], np.flatnonzero(keep)
-    order = np.lexsort((cost, hi, lo))  # cheapest first within each (lo, hi)
+    order = stable_order(cost, hi, lo)  # np.lexsort: cheapest first within each (lo, hi)
     lo, hi, cost, orig = lo[order], hi[order], cost[order], orig[order]
     first = np.ones(lo.size, dtype=bool)
     first[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
@@ -282,7 +283,7 @@ def _contract(graph: FibreGraph, root_mask: np.ndarray) -> _Contracted:
     weight = np.maximum(cost, _EPS_USD)
     matrix = sp.csr_matrix((weight, (lo, hi)), shape=(n + 1, n + 1))
     fwd, back = adjacency(lo, hi, weight, n + 1)
-    order = np.argsort(weight, kind="stable")
+    order = stable_order(weight)  # np.argsort(weight, kind="stable")
     return _Contracted(n + 1, n, lo, hi, cost, orig, matrix, (*fwd, *back), order)
 
 

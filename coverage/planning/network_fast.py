@@ -475,3 +475,65 @@ def spanning_tree(nodes, a, b, order, root):  # pragma: no cover - compiled
                 queue[tail] = w
                 tail += 1
     return parent, edge
+
+
+@njit(cache=True, nogil=True)
+def _radix_pass_order(keys, perm):  # pragma: no cover - compiled
+    """``perm`` stably sorted by ``keys[perm]`` (uint64): a least-significant-digit radix
+    sort, 16 bits a pass, the passes above the largest key skipped."""
+    n = perm.size
+    top = np.uint64(0)
+    for i in range(n):
+        if keys[perm[i]] > top:
+            top = keys[perm[i]]
+    out = perm.copy()
+    tmp = np.empty(n, np.int64)
+    count = np.empty(65537, np.int64)
+    shift = np.uint64(0)
+    mask = np.uint64(0xFFFF)
+    while shift < 64 and (shift == 0 or (top >> shift) > 0):
+        count[:] = 0
+        for i in range(n):
+            count[np.int64((keys[out[i]] >> shift) & mask) + 1] += 1
+        for d in range(65536):
+            count[d + 1] += count[d]
+        for i in range(n):
+            d = np.int64((keys[out[i]] >> shift) & mask)
+            tmp[count[d]] = out[i]
+            count[d] += 1
+        out, tmp = tmp, out
+        shift += np.uint64(16)
+    return out
+
+
+def _float_keys(x: np.ndarray) -> np.ndarray | None:
+    """uint64 keys whose order is that of the floats ``x`` (>= 0 or +inf; -0.0 as 0.0,
+    as a comparison sees it), or None when ``x`` holds a negative number or NaN."""
+    x = np.asarray(x, np.float64)
+    if x.size and not (x.min() >= 0.0):  # also False with a NaN
+        return None
+    return (x + 0.0).view(np.uint64)  # -0.0 + 0.0 = +0.0
+
+
+def stable_order(*keys) -> np.ndarray:
+    """``np.lexsort(keys)`` (the last key primary, ties in index order) for int keys in
+    ``[0, 2**63)`` and float keys >= 0 (a comparison's order: -0.0 ties with 0.0), by
+    radix passes (:func:`_radix_pass_order`); ``np.lexsort`` itself for any other key.
+    On all of Pakistan's contracted graph (494,490 edges) 9 ms instead of lexsort's 89 ms
+    and the stable float argsort's 45 ms, the same permutation."""
+    ready = []
+    for key in keys:
+        key = np.asarray(key)
+        if key.dtype.kind == "f":
+            as_u64 = _float_keys(key)
+        elif key.dtype.kind in "iu" and (key.size == 0 or key.min() >= 0):
+            as_u64 = key.astype(np.uint64)
+        else:
+            as_u64 = None
+        if as_u64 is None:
+            return np.lexsort(keys)
+        ready.append(np.ascontiguousarray(as_u64))
+    perm = np.arange(ready[0].size if ready else 0, dtype=np.int64)
+    for key in ready:  # least significant first: each pass keeps the order of the last
+        perm = _radix_pass_order(key, perm)
+    return perm
