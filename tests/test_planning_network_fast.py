@@ -362,7 +362,9 @@ def test_compiled_span_is_scipys_minimum_spanning_tree(case, data):
     nodes = np.array(data.draw(st.lists(st.booleans(), min_size=c.n, max_size=c.n)))
     nodes[c.root] = True
     want = reference_span(c, nodes)
-    got = network_fast.spanning_tree(nodes, c.a, c.b, c.weight_order, c.root)
+    got = network_fast.spanning_tree(
+        nodes, c.a, c.b, c.weight_order, c.root, *c.ordered_ends
+    )
     for a, b in zip(got, want, strict=True):
         np.testing.assert_array_equal(a, b)
 
@@ -376,7 +378,9 @@ def test_compiled_span_on_a_grid(seed):
         nodes = rng.random(c.n) < share
         nodes[c.root] = True
         want = reference_span(c, nodes)
-        got = network_fast.spanning_tree(nodes, c.a, c.b, c.weight_order, c.root)
+        got = network_fast.spanning_tree(
+            nodes, c.a, c.b, c.weight_order, c.root, *c.ordered_ends
+        )
         assert (got[0] >= 0).sum() > 0
         for a, b in zip(got, want, strict=True):
             np.testing.assert_array_equal(a, b)
@@ -437,6 +441,9 @@ def _assert_same_contracted(got, want):
         assert np.asarray(x).tobytes() == np.asarray(y).tobytes(), field
     for x, y in zip(got.lists, want.lists, strict=True):
         assert x.dtype == y.dtype and x.tobytes() == y.tobytes()
+    # the ends in weight order, for the spanning tree
+    assert np.array_equal(got.ordered_ends[0], want.a[want.weight_order])
+    assert np.array_equal(got.ordered_ends[1], want.b[want.weight_order])
     for part in ("indptr", "indices", "data"):
         assert np.array_equal(getattr(got.matrix, part), getattr(want.matrix, part)), part
 

@@ -249,7 +249,9 @@ class _Contracted:
     reduced to the cheapest; ``orig`` maps each contracted edge to a graph edge;
     ``lists``: ``matrix`` as the two CSR lists of :func:`.network_fast.adjacency`;
     ``weight_order``: the edges in a stable sort of their (eps-raised) weights, the
-    order scipy's Kruskal takes them in (:func:`.network_fast.spanning_tree`)."""
+    order scipy's Kruskal takes them in (:func:`.network_fast.spanning_tree`);
+    ``ordered_ends``: ``(a, b)`` in that order (int32 below 2**31 nodes), which the
+    spanning tree reads one after the other instead of gathering them."""
 
     n: int  # nodes in the contracted graph (n_nodes + 1)
     root: int
@@ -260,6 +262,7 @@ class _Contracted:
     matrix: sp.csr_matrix
     lists: tuple = ()
     weight_order: np.ndarray | None = None
+    ordered_ends: tuple = ()
 
     @property
     def min_weight(self) -> float:
@@ -284,7 +287,9 @@ def _contract(graph: FibreGraph, root_mask: np.ndarray) -> _Contracted:
     matrix = sp.csr_matrix((weight, (lo, hi)), shape=(n + 1, n + 1))
     fwd, back = adjacency(lo, hi, weight, n + 1)
     order = stable_order(weight)  # np.argsort(weight, kind="stable")
-    return _Contracted(n + 1, n, lo, hi, cost, orig, matrix, (*fwd, *back), order)
+    ends_dtype = np.int32 if n < np.iinfo(np.int32).max else np.int64
+    ends = (lo[order].astype(ends_dtype), hi[order].astype(ends_dtype))
+    return _Contracted(n + 1, n, lo, hi, cost, orig, matrix, (*fwd, *back), order, ends)
 
 
 # --------------------------------------------------------------------------- pruning
@@ -407,7 +412,10 @@ def _span_and_prune(c: _Contracted, nodes: np.ndarray, net_prize) -> _Tree:
     """Minimum spanning tree of the subgraph induced by ``nodes`` (bool), then pruned
     (:func:`.network_fast.spanning_tree`: scipy's ``minimum_spanning_tree`` and the
     breadth-first predecessors from the root, edge for edge)."""
-    parent, edge = spanning_tree(np.asarray(nodes, np.bool_), c.a, c.b, c.weight_order, int(c.root))
+    ends = c.ordered_ends or (c.a[c.weight_order], c.b[c.weight_order])
+    parent, edge = spanning_tree(
+        np.asarray(nodes, np.bool_), c.a, c.b, c.weight_order, int(c.root), *ends
+    )
     return _strong_prune(c, parent, edge, net_prize)
 
 

@@ -412,7 +412,7 @@ def strictly_increasing(dist: np.ndarray, min_weight: float) -> bool:
 
 
 @njit(cache=True, nogil=True)
-def spanning_tree(nodes, a, b, order, root):  # pragma: no cover - compiled
+def spanning_tree(nodes, a, b, order, root, a_in_order, b_in_order):  # pragma: no cover
     """``scipy.sparse.csgraph.minimum_spanning_tree`` of the edges ``(a, b)`` with both
     ends in ``nodes`` (bool), then each node's parent and edge towards ``root`` in it
     (``breadth_first_order(directed=False)``'s predecessors): ``(parent, edge)``, -1
@@ -423,15 +423,17 @@ def spanning_tree(nodes, a, b, order, root):  # pragma: no cover - compiled
     holds them) and keeps each edge that joins two components; ``order`` is that sort
     over all edges (a stable sort restricted to a subset is the subset's stable sort),
     so the same edges are kept. In a tree each node has one path to the root, so the
-    breadth-first predecessors are the parents whatever the scan order.
+    breadth-first predecessors are the parents whatever the scan order. ``a_in_order``,
+    ``b_in_order``: ``a[order]``, ``b[order]`` (``network._Contracted.ordered_ends``),
+    read in sequence: 4.5 -> 2.2 ms a span of a 15,578-node tree on all Pakistan's
+    489,842 edges, where gathering the ends through ``order`` missed the cache.
     """
     n = nodes.size
     comp = np.arange(n)
     keep = np.zeros(a.size, np.bool_)
     degree = np.zeros(n + 1, np.int64)
     for k in range(order.size):
-        e = order[k]
-        u, v = a[e], b[e]
+        u, v = np.int64(a_in_order[k]), np.int64(b_in_order[k])
         if not (nodes[u] and nodes[v]):
             continue
         while comp[u] != u:  # path halving
@@ -442,6 +444,7 @@ def spanning_tree(nodes, a, b, order, root):  # pragma: no cover - compiled
             v = comp[v]
         if u != v:
             comp[u] = v
+            e = order[k]
             keep[e] = True
             degree[a[e] + 1] += 1
             degree[b[e] + 1] += 1
