@@ -495,3 +495,56 @@ def test_stable_order_leaves_negative_and_nan_keys_to_lexsort():
     ints = np.array([2, -5, 2, 0, 1])
     for keys in ((floats,), (ints,), (ints, floats)):
         assert np.array_equal(network_fast.stable_order(*keys), np.lexsort(keys))
+
+
+# --------------------------------------------------------------------------- describe
+# ``network._describe`` sums the tree in ``network_fast.tree_shares`` (session 9) instead
+# of two Python loops over its nodes; the loops are kept here as the reference.
+
+
+def reference_tree_shares(order, parent, cost_up, down_w, down_n, served, root):
+    order, par = order.tolist(), parent.tolist()
+    n_children = np.zeros(parent.size, np.int64)
+    for v in reversed(order[1:]):
+        down_w[par[v]] += down_w[v]
+        down_n[par[v]] += down_n[v]
+        n_children[par[v]] += 1
+    rate = np.zeros(parent.size)
+    trunk = np.full(parent.size, -1, np.int64)
+    segment = np.full(parent.size, -1, np.int64)
+    n_segments = 0
+    for v in order[1:]:
+        p = par[v]
+        rate[v] = rate[p] + (cost_up[v] / down_w[v] if down_w[v] > 0 else 0.0)
+        trunk[v] = v if p == root else trunk[p]
+        if p == root or served[p] or n_children[p] != 1:
+            segment[v], n_segments = n_segments, n_segments + 1
+        else:
+            segment[v] = segment[p]
+    return rate, trunk, segment
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 300), chain=st.floats(0.0, 1.0))
+def test_tree_shares_equal_the_former_loops(seed, n, chain):
+    rng = np.random.default_rng(seed)
+    root = n - 1
+    parent = np.full(n, -1, np.int64)
+    in_tree = rng.random(n) < 0.8
+    members = [root]
+    for v in rng.permutation(n - 1).tolist():  # each node hangs on an earlier member
+        if in_tree[v]:
+            parent[v] = members[-1] if rng.random() < chain else rng.choice(members)
+            members.append(v)
+    order = network_fast.tree_order(parent, root)
+    cost_up = np.where(parent >= 0, rng.choice([0.0, 1e-6, 3.3e4, 7.1e5], n), 0.0)
+    served = rng.random(n) < 0.4
+    weight = np.where(served, rng.choice([0.0, 1e-12, 2.5, 40.0, 1e3 / 3], n), 0.0)
+    down_n = served.astype(np.int64)
+    want_w, want_n = weight.copy(), down_n.copy()
+    want = reference_tree_shares(order, parent, cost_up, want_w, want_n, served, root)
+    got_w, got_n = weight.copy(), down_n.copy()
+    got = network_fast.tree_shares(order, parent, cost_up, got_w, got_n, served, root)
+    assert got_w.tobytes() == want_w.tobytes() and np.array_equal(got_n, want_n)
+    for x, y in zip(got, want, strict=True):
+        assert x.dtype == y.dtype and x.tobytes() == y.tobytes()

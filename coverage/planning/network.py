@@ -54,6 +54,7 @@ from .network_fast import (
     stable_order,
     strictly_increasing,
     tree_order,
+    tree_shares,
 )
 
 #: Edge status codes of :class:`FibreGraph` (``edge_status``).
@@ -886,32 +887,22 @@ def _describe(
     if np.any(served & (weight <= 0)):  # a served node with zero demand still shares
         weight[served & (weight <= 0)] = 1e-12
 
-    order = _tree_order(c, tree.parent).tolist()
-    par = tree.parent.tolist()
+    order = _tree_order(c, tree.parent)
     cost_up = np.zeros(c.n)
     has = tree.edge >= 0
     cost_up[has] = c.cost[tree.edge[has]]
     down_w = np.concatenate([weight, [0.0]])
     down_n = np.concatenate([served.astype(np.int64), [0]])
-    n_children = np.zeros(c.n, np.int64)
-    for v in reversed(order[1:]):
-        down_w[par[v]] += down_w[v]
-        down_n[par[v]] += down_n[v]
-        n_children[par[v]] += 1
-
-    rate = np.zeros(c.n)
-    trunk = np.full(c.n, -1, np.int64)
-    segment = np.full(c.n, -1, np.int64)
     served_c = np.concatenate([served, [False]])
-    n_segments = 0
-    for v in order[1:]:
-        p = par[v]
-        rate[v] = rate[p] + (cost_up[v] / down_w[v] if down_w[v] > 0 else 0.0)
-        trunk[v] = v if p == c.root else trunk[p]
-        if p == c.root or served_c[p] or n_children[p] != 1:
-            segment[v], n_segments = n_segments, n_segments + 1
-        else:
-            segment[v] = segment[p]
+    rate, trunk, segment = tree_shares(
+        np.asarray(order, np.int64),
+        np.asarray(tree.parent, np.int64),
+        cost_up,
+        down_w,  # summed up the tree in place
+        down_n,
+        served_c,
+        int(c.root),
+    )
 
     parent = np.full(n, -1, np.int64)
     parent_edge = np.full(n, -1, np.int64)

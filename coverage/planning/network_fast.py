@@ -540,3 +540,37 @@ def stable_order(*keys) -> np.ndarray:
     for key in ready:  # least significant first: each pass keeps the order of the last
         perm = _radix_pass_order(key, perm)
     return perm
+
+
+@njit(cache=True, nogil=True)
+def tree_shares(order, parent, cost_up, down_w, down_n, served, root):  # pragma: no cover
+    """The per-node sums of ``network._describe`` over a tree given in breadth-first
+    ``order`` (root first): leaves up, each node's demand weight ``down_w`` and served
+    count ``down_n`` added to its parent's (in place) and its children counted; root
+    down, the cost rate [USD per unit weight] from the root, the trunk (first node below
+    the root) and the segment (a new one below the root, a served node or a branching).
+    The same floating-point operations in the same order as the Python loops they
+    replace. Returns ``(rate, trunk, segment)``."""
+    n = parent.size
+    n_children = np.zeros(n, np.int64)
+    for k in range(order.size - 1, 0, -1):
+        v = order[k]
+        p = parent[v]
+        down_w[p] += down_w[v]
+        down_n[p] += down_n[v]
+        n_children[p] += 1
+    rate = np.zeros(n)
+    trunk = np.full(n, -1, np.int64)
+    segment = np.full(n, -1, np.int64)
+    n_segments = 0
+    for k in range(1, order.size):
+        v = order[k]
+        p = parent[v]
+        rate[v] = rate[p] + (cost_up[v] / down_w[v] if down_w[v] > 0 else 0.0)
+        trunk[v] = v if p == root else trunk[p]
+        if p == root or served[p] or n_children[p] != 1:
+            segment[v] = n_segments
+            n_segments += 1
+        else:
+            segment[v] = segment[p]
+    return rate, trunk, segment
