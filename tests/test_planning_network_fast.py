@@ -362,11 +362,13 @@ def test_compiled_span_is_scipys_minimum_spanning_tree(case, data):
     nodes = np.array(data.draw(st.lists(st.booleans(), min_size=c.n, max_size=c.n)))
     nodes[c.root] = True
     want = reference_span(c, nodes)
-    got = network_fast.spanning_tree(
+    *got, order = network_fast.spanning_tree(
         nodes, c.a, c.b, c.weight_order, c.root, *c.ordered_ends
     )
     for a, b in zip(got, want, strict=True):
         np.testing.assert_array_equal(a, b)
+    # its breadth-first order is tree_order's, node for node
+    np.testing.assert_array_equal(order, network_fast.tree_order(got[0], c.root))
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -378,9 +380,10 @@ def test_compiled_span_on_a_grid(seed):
         nodes = rng.random(c.n) < share
         nodes[c.root] = True
         want = reference_span(c, nodes)
-        got = network_fast.spanning_tree(
+        *got, order = network_fast.spanning_tree(
             nodes, c.a, c.b, c.weight_order, c.root, *c.ordered_ends
         )
+        np.testing.assert_array_equal(order, network_fast.tree_order(got[0], c.root))
         assert (got[0] >= 0).sum() > 0
         for a, b in zip(got, want, strict=True):
             np.testing.assert_array_equal(a, b)

@@ -314,10 +314,11 @@ def _tree_order(c: _Contracted, parent: np.ndarray) -> np.ndarray:
 
 
 def _strong_prune(
-    c: _Contracted, parent: np.ndarray, edge: np.ndarray, net_prize: np.ndarray
+    c: _Contracted, parent: np.ndarray, edge: np.ndarray, net_prize: np.ndarray, order=None
 ) -> _Tree:
-    """JMP00 strong pruning of a rooted tree: its best subtree containing the root."""
-    order = np.asarray(_tree_order(c, parent), dtype=np.int64)
+    """JMP00 strong pruning of a rooted tree: its best subtree containing the root;
+    ``order``: the tree's :func:`_tree_order` if known."""
+    order = np.asarray(_tree_order(c, parent) if order is None else order, dtype=np.int64)
     keep_parent, keep_edge = prune_passes(
         order,
         np.asarray(parent, np.int64),
@@ -414,10 +415,10 @@ def _span_and_prune(c: _Contracted, nodes: np.ndarray, net_prize) -> _Tree:
     (:func:`.network_fast.spanning_tree`: scipy's ``minimum_spanning_tree`` and the
     breadth-first predecessors from the root, edge for edge)."""
     ends = c.ordered_ends or (c.a[c.weight_order], c.b[c.weight_order])
-    parent, edge = spanning_tree(
+    parent, edge, order = spanning_tree(
         np.asarray(nodes, np.bool_), c.a, c.b, c.weight_order, int(c.root), *ends
     )
-    return _strong_prune(c, parent, edge, net_prize)
+    return _strong_prune(c, parent, edge, net_prize, order)  # order: _tree_order's
 
 
 def _tree_nodes(c: _Contracted, tree: _Tree) -> np.ndarray:
