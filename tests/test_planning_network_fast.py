@@ -551,3 +551,38 @@ def test_tree_shares_equal_the_former_loops(seed, n, chain):
     assert got_w.tobytes() == want_w.tobytes() and np.array_equal(got_n, want_n)
     for x, y in zip(got, want, strict=True):
         assert x.dtype == y.dtype and x.tobytes() == y.tobytes()
+
+
+# --------------------------------------------------------------------------- objective
+# ``network._objective`` sums in ``network_fast.tree_objective`` (session 9) instead of
+# masks, gathers and two ``np.sum``; the former formulation is kept here.
+
+
+def reference_objective(c, parent, edge, net_prize):
+    in_tree = parent >= 0
+    in_tree[c.root] = True
+    return float(c.cost[edge[edge >= 0]].sum() + net_prize[~in_tree].sum())
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), share=st.floats(0.0, 1.0))
+def test_tree_objective_equals_the_masked_sums(seed, share):
+    graph, prize, roots = _grid_graph(seed % 7 + 1, radius=8)
+    c = network._contract(graph, roots)
+    rng = np.random.default_rng(seed)
+    nodes = rng.random(c.n) < share
+    nodes[c.root] = True
+    parent, edge, _ = network_fast.spanning_tree(
+        nodes, c.a, c.b, c.weight_order, c.root, *c.ordered_ends
+    )
+    # prizes over many magnitudes, so that the order of the additions shows
+    net = np.append(prize, 0.0) * 10.0 ** rng.integers(-6, 9, c.n)
+    got = network._objective(c, parent, edge, net)
+    assert got == reference_objective(c, parent, edge, net)
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 128, 129, 8193, 176_029, 1_000_003])
+def test_pairwise_sum_is_numpys_sum_at_any_length(n):
+    rng = np.random.default_rng(n)
+    x = rng.standard_normal(n) * 10.0 ** rng.integers(-12, 12, n)
+    assert network_fast.pairwise_sum(x, 0, n) == np.sum(x)

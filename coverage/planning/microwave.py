@@ -31,6 +31,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from ..errors import CoverageError
 from .network import capped_shares
+from .network_fast import pairwise_sum as _pairwise_sum
 from .sphere import EARTH_RADIUS_KM, chord_of_km, unit_vectors
 
 #: Mean Earth radius [km] (IUGG).
@@ -963,8 +964,7 @@ def _chain_graph_coo(n_site, a, b, hop, src, relay, costs) -> sp.csr_matrix:
 
 
 #: Longest chain whose share :func:`_chain_shares` sums itself [hops]; a longer one (not
-#: seen: chains are tens of hops) is summed by numpy, whose pairwise sum the kernel
-#: follows only up to numpy's buffer size.
+#: seen: chains are tens of hops) is summed by ``np.sum`` itself, a safeguard.
 _PAIRWISE_MAX_TERMS = 4096
 
 
@@ -1001,40 +1001,6 @@ def _chain_paths(nxt, ends, demand):  # pragma: no cover - compiled
             v = nxt[v]
         root[s] = v
     return start, cells, root, load
-
-
-@numba.njit(cache=True)
-def _pairwise_sum(x, lo, n):  # pragma: no cover - compiled
-    """numpy's pairwise sum of ``x[lo:lo + n]`` (``pairwise_sum_DOUBLE`` in numpy's
-    ``loops_utils.h``: below 8 terms in order, up to 128 in eight running sums, above
-    that halved at a multiple of 8), the same additions in the same order."""
-    if n < 8:
-        res = 0.0
-        for i in range(lo, lo + n):
-            res += x[i]
-        return res
-    if n <= 128:
-        r0, r1, r2, r3 = x[lo], x[lo + 1], x[lo + 2], x[lo + 3]
-        r4, r5, r6, r7 = x[lo + 4], x[lo + 5], x[lo + 6], x[lo + 7]
-        i = 8
-        while i < n - (n % 8):
-            r0 += x[lo + i]
-            r1 += x[lo + i + 1]
-            r2 += x[lo + i + 2]
-            r3 += x[lo + i + 3]
-            r4 += x[lo + i + 4]
-            r5 += x[lo + i + 5]
-            r6 += x[lo + i + 6]
-            r7 += x[lo + i + 7]
-            i += 8
-        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-        while i < n:
-            res += x[lo + i]
-            i += 1
-        return res
-    n2 = n // 2
-    n2 -= n2 % 8
-    return _pairwise_sum(x, lo, n2) + _pairwise_sum(x, lo + n2, n - n2)
 
 
 @numba.njit(cache=True)

@@ -53,6 +53,7 @@ from .network_fast import (
     spanning_tree,
     stable_order,
     strictly_increasing,
+    tree_objective,
     tree_order,
     tree_shares,
 )
@@ -332,9 +333,15 @@ def _strong_prune(
 
 def _objective(c: _Contracted, parent: np.ndarray, edge: np.ndarray, net_prize) -> float:
     """Edge costs of the tree + net prizes of the nodes left out (constant part dropped)."""
-    in_tree = parent >= 0
-    in_tree[c.root] = True
-    return float(c.cost[edge[edge >= 0]].sum() + net_prize[~in_tree].sum())
+    return float(
+        tree_objective(
+            np.asarray(parent, np.int64),
+            np.asarray(edge, np.int64),
+            np.asarray(c.cost, np.float64),
+            np.asarray(net_prize, np.float64),
+            int(c.root),
+        )
+    )
 
 
 def _tree_from_predecessors(c: _Contracted, pred: np.ndarray) -> tuple:

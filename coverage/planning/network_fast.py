@@ -579,3 +579,92 @@ def tree_shares(order, parent, cost_up, down_w, down_n, served, root):  # pragma
         else:
             segment[v] = segment[p]
     return rate, trunk, segment
+
+
+@njit(cache=True, nogil=True)
+def _block_sum(x, lo, n):  # pragma: no cover - compiled
+    """numpy's pairwise sum of at most 128 terms: below 8 in order, else eight running
+    sums combined pairwise, then the rest in order."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += x[i]
+        return res
+    r0, r1, r2, r3 = x[lo], x[lo + 1], x[lo + 2], x[lo + 3]
+    r4, r5, r6, r7 = x[lo + 4], x[lo + 5], x[lo + 6], x[lo + 7]
+    i = 8
+    while i < n - (n % 8):
+        r0 += x[lo + i]
+        r1 += x[lo + i + 1]
+        r2 += x[lo + i + 2]
+        r3 += x[lo + i + 3]
+        r4 += x[lo + i + 4]
+        r5 += x[lo + i + 5]
+        r6 += x[lo + i + 6]
+        r7 += x[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += x[lo + i]
+        i += 1
+    return res
+
+
+@njit(cache=True, nogil=True)
+def pairwise_sum(x, lo, n):  # pragma: no cover - compiled
+    """numpy's pairwise sum of ``x[lo:lo + n]`` (``pairwise_sum_DOUBLE`` in numpy's
+    ``loops_utils.h``: up to 128 terms :func:`_block_sum`, above that halved at a
+    multiple of 8, the halves' sums added), the same additions in the same order:
+    ``np.sum`` of a contiguous float64 array, bit for bit (checked up to 10**6 terms).
+    The halving runs on explicit stacks (numba's cache does not keep recursive
+    functions safely)."""
+    if n <= 128:
+        return _block_sum(x, lo, n)
+    span_lo = np.empty(256, np.int64)
+    span_n = np.empty(256, np.int64)
+    halved = np.zeros(256, np.bool_)
+    sums = np.empty(256)
+    top, n_sums = 0, 0
+    span_lo[0], span_n[0] = lo, n
+    while top >= 0:
+        a, m = span_lo[top], span_n[top]
+        if m <= 128:
+            sums[n_sums] = _block_sum(x, a, m)
+            n_sums += 1
+            top -= 1
+        elif halved[top]:  # both halves summed: the left one below the right one
+            sums[n_sums - 2] = sums[n_sums - 2] + sums[n_sums - 1]
+            n_sums -= 1
+            halved[top] = False
+            top -= 1
+        else:
+            half = m // 2
+            half -= half % 8
+            halved[top] = True
+            span_lo[top + 1], span_n[top + 1] = a + half, m - half  # right, summed second
+            halved[top + 1] = False
+            span_lo[top + 2], span_n[top + 2] = a, half  # left, on top: summed first
+            halved[top + 2] = False
+            top += 2
+    return sums[0]
+
+
+@njit(cache=True, nogil=True)
+def tree_objective(parent, edge, cost, net_prize, root):  # pragma: no cover - compiled
+    """``network._objective``: ``cost[edge[edge >= 0]].sum() + net_prize[~in_tree].sum()``
+    (``in_tree``: ``parent >= 0`` and the root), each sum numpy's pairwise one over the
+    values in index order (:func:`pairwise_sum`), without the masks and gathers."""
+    n = parent.size
+    buf = np.empty(n)
+    k = 0
+    for v in range(n):
+        if edge[v] >= 0:
+            buf[k] = cost[edge[v]]
+            k += 1
+    built = pairwise_sum(buf, 0, k)
+    k = 0
+    for v in range(n):
+        if parent[v] < 0 and v != root:
+            buf[k] = net_prize[v]
+            k += 1
+    return built + pairwise_sum(buf, 0, k)
