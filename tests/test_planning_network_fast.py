@@ -24,8 +24,9 @@ def _assert_same_design(got, want):
             assert a == b, field.name
 
 
-def reference_strong_prune(c, parent, edge, net_prize):
-    """JMP00 strong pruning as plain loops (network.py before it was compiled)."""
+def reference_strong_prune(c, parent, edge, net_prize, order=None):
+    """JMP00 strong pruning as plain loops (network.py before it was compiled); the
+    tree's order found again here whatever ``order`` the caller knows."""
     order = network._tree_order(c, parent).tolist()
     par, cost = parent.tolist(), c.cost.tolist()
     e_up = edge.tolist()
