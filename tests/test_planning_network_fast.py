@@ -24,8 +24,9 @@ def _assert_same_design(got, want):
             assert a == b, field.name
 
 
-def reference_strong_prune(c, parent, edge, net_prize):
-    """JMP00 strong pruning as plain loops (network.py before it was compiled)."""
+def reference_strong_prune(c, parent, edge, net_prize, order=None):
+    """JMP00 strong pruning as plain loops (network.py before it was compiled); the
+    tree's order found again here whatever ``order`` the caller knows."""
     order = network._tree_order(c, parent).tolist()
     par, cost = parent.tolist(), c.cost.tolist()
     e_up = edge.tolist()
@@ -362,9 +363,13 @@ def test_compiled_span_is_scipys_minimum_spanning_tree(case, data):
     nodes = np.array(data.draw(st.lists(st.booleans(), min_size=c.n, max_size=c.n)))
     nodes[c.root] = True
     want = reference_span(c, nodes)
-    got = network_fast.spanning_tree(nodes, c.a, c.b, c.weight_order, c.root)
+    *got, order = network_fast.spanning_tree(
+        nodes, c.a, c.b, c.weight_order, c.root, *c.ordered_ends
+    )
     for a, b in zip(got, want, strict=True):
         np.testing.assert_array_equal(a, b)
+    # its breadth-first order is tree_order's, node for node
+    np.testing.assert_array_equal(order, network_fast.tree_order(got[0], c.root))
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -376,7 +381,10 @@ def test_compiled_span_on_a_grid(seed):
         nodes = rng.random(c.n) < share
         nodes[c.root] = True
         want = reference_span(c, nodes)
-        got = network_fast.spanning_tree(nodes, c.a, c.b, c.weight_order, c.root)
+        *got, order = network_fast.spanning_tree(
+            nodes, c.a, c.b, c.weight_order, c.root, *c.ordered_ends
+        )
+        np.testing.assert_array_equal(order, network_fast.tree_order(got[0], c.root))
         assert (got[0] >= 0).sum() > 0
         for a, b in zip(got, want, strict=True):
             np.testing.assert_array_equal(a, b)
@@ -399,3 +407,183 @@ def test_design_is_the_same_with_a_prepared_graph():
     want = network.design_network(graph, prize, other, 5_000.0, exact_trunks=0)
     got = network.design_network(graph, prize, other, 5_000.0, exact_trunks=0, prepared=prepared)
     _assert_same_design(got, want)
+
+
+# --------------------------------------------------------------------------- contraction
+# ``network._contract`` sorts the edges by radix passes (``network_fast.stable_order``,
+# session 9) instead of ``np.lexsort`` and a stable ``np.argsort``; the former
+# formulation is kept here and every field must equal it.
+
+
+def reference_contract(graph, root_mask):
+    """``network._contract`` before session 9 (``np.lexsort`` and a stable argsort)."""
+    import scipy.sparse as sp
+
+    n = graph.n_nodes
+    node = np.arange(n, dtype=np.int64)
+    node[root_mask] = n
+    a, b = node[graph.edge_i], node[graph.edge_j]
+    keep = a != b
+    lo, hi = np.minimum(a, b)[keep], np.maximum(a, b)[keep]
+    cost, orig = graph.edge_cost_usd[keep], np.flatnonzero(keep)
+    order = np.lexsort((cost, hi, lo))
+    lo, hi, cost, orig = lo[order], hi[order], cost[order], orig[order]
+    first = np.ones(lo.size, dtype=bool)
+    first[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
+    lo, hi, cost, orig = lo[first], hi[first], cost[first], orig[first]
+    weight = np.maximum(cost, network._EPS_USD)
+    matrix = sp.csr_matrix((weight, (lo, hi)), shape=(n + 1, n + 1))
+    fwd, back = network_fast.adjacency(lo, hi, weight, n + 1)
+    order = np.argsort(weight, kind="stable")
+    return network._Contracted(n + 1, n, lo, hi, cost, orig, matrix, (*fwd, *back), order)
+
+
+def _assert_same_contracted(got, want):
+    for field in ("n", "root", "a", "b", "cost", "orig", "weight_order"):
+        x, y = getattr(got, field), getattr(want, field)
+        assert np.asarray(x).dtype == np.asarray(y).dtype, field
+        assert np.asarray(x).tobytes() == np.asarray(y).tobytes(), field
+    for x, y in zip(got.lists, want.lists, strict=True):
+        assert x.dtype == y.dtype and x.tobytes() == y.tobytes()
+    # the ends in weight order, for the spanning tree
+    assert np.array_equal(got.ordered_ends[0], want.a[want.weight_order])
+    assert np.array_equal(got.ordered_ends[1], want.b[want.weight_order])
+    for part in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(got.matrix, part), getattr(want.matrix, part)), part
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 60),
+    n_edge=st.integers(0, 400),
+    levels=st.sampled_from([1, 3, 1000]),
+)
+def test_contract_equals_lexsort_and_argsort(seed, n, n_edge, levels):
+    # few cost levels and few nodes: parallel edges and equal costs everywhere, zero
+    # costs (raised to eps) and -0.0 among them
+    rng = np.random.default_rng(seed)
+    i, j = rng.integers(0, n, n_edge), rng.integers(0, n, n_edge)
+    cost = rng.integers(0, levels, n_edge) * 1_000.5
+    cost[rng.random(n_edge) < 0.1] = -0.0
+    graph = network.FibreGraph(n, i, j, cost, np.zeros(n_edge, np.int8))
+    roots = rng.random(n) < 0.2
+    roots[rng.integers(0, n)] = True
+    _assert_same_contracted(network._contract(graph, roots), reference_contract(graph, roots))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_contract_on_an_h3_grid_equals_the_former_sort(seed):
+    graph, _, roots = _grid_graph(seed)
+    _assert_same_contracted(network._contract(graph, roots), reference_contract(graph, roots))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    size=st.integers(0, 3000),
+    top=st.sampled_from([1, 7, 70_000, 2**40, 2**62]),
+)
+def test_stable_order_is_lexsort(seed, size, top):
+    rng = np.random.default_rng(seed)
+    ints = rng.integers(0, top, size)
+    floats = rng.choice([0.0, -0.0, 1e-6, 2.5, 1e300, np.inf, 3e-310], size)
+    spread = rng.random(size) < 0.5  # the other half: distinct values
+    floats[spread] = rng.uniform(0.0, 1e6, int(spread.sum()))
+    for keys in ((floats,), (ints,), (floats, ints), (ints, floats, ints[::-1].copy())):
+        assert np.array_equal(network_fast.stable_order(*keys), np.lexsort(keys))
+
+
+def test_stable_order_leaves_negative_and_nan_keys_to_lexsort():
+    floats = np.array([3.0, np.nan, -1.0, 3.0, 0.0])
+    ints = np.array([2, -5, 2, 0, 1])
+    for keys in ((floats,), (ints,), (ints, floats)):
+        assert np.array_equal(network_fast.stable_order(*keys), np.lexsort(keys))
+
+
+# --------------------------------------------------------------------------- describe
+# ``network._describe`` sums the tree in ``network_fast.tree_shares`` (session 9) instead
+# of two Python loops over its nodes; the loops are kept here as the reference.
+
+
+def reference_tree_shares(order, parent, cost_up, down_w, down_n, served, root):
+    order, par = order.tolist(), parent.tolist()
+    n_children = np.zeros(parent.size, np.int64)
+    for v in reversed(order[1:]):
+        down_w[par[v]] += down_w[v]
+        down_n[par[v]] += down_n[v]
+        n_children[par[v]] += 1
+    rate = np.zeros(parent.size)
+    trunk = np.full(parent.size, -1, np.int64)
+    segment = np.full(parent.size, -1, np.int64)
+    n_segments = 0
+    for v in order[1:]:
+        p = par[v]
+        rate[v] = rate[p] + (cost_up[v] / down_w[v] if down_w[v] > 0 else 0.0)
+        trunk[v] = v if p == root else trunk[p]
+        if p == root or served[p] or n_children[p] != 1:
+            segment[v], n_segments = n_segments, n_segments + 1
+        else:
+            segment[v] = segment[p]
+    return rate, trunk, segment
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 300), chain=st.floats(0.0, 1.0))
+def test_tree_shares_equal_the_former_loops(seed, n, chain):
+    rng = np.random.default_rng(seed)
+    root = n - 1
+    parent = np.full(n, -1, np.int64)
+    in_tree = rng.random(n) < 0.8
+    members = [root]
+    for v in rng.permutation(n - 1).tolist():  # each node hangs on an earlier member
+        if in_tree[v]:
+            parent[v] = members[-1] if rng.random() < chain else rng.choice(members)
+            members.append(v)
+    order = network_fast.tree_order(parent, root)
+    cost_up = np.where(parent >= 0, rng.choice([0.0, 1e-6, 3.3e4, 7.1e5], n), 0.0)
+    served = rng.random(n) < 0.4
+    weight = np.where(served, rng.choice([0.0, 1e-12, 2.5, 40.0, 1e3 / 3], n), 0.0)
+    down_n = served.astype(np.int64)
+    want_w, want_n = weight.copy(), down_n.copy()
+    want = reference_tree_shares(order, parent, cost_up, want_w, want_n, served, root)
+    got_w, got_n = weight.copy(), down_n.copy()
+    got = network_fast.tree_shares(order, parent, cost_up, got_w, got_n, served, root)
+    assert got_w.tobytes() == want_w.tobytes() and np.array_equal(got_n, want_n)
+    for x, y in zip(got, want, strict=True):
+        assert x.dtype == y.dtype and x.tobytes() == y.tobytes()
+
+
+# --------------------------------------------------------------------------- objective
+# ``network._objective`` sums in ``network_fast.tree_objective`` (session 9) instead of
+# masks, gathers and two ``np.sum``; the former formulation is kept here.
+
+
+def reference_objective(c, parent, edge, net_prize):
+    in_tree = parent >= 0
+    in_tree[c.root] = True
+    return float(c.cost[edge[edge >= 0]].sum() + net_prize[~in_tree].sum())
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), share=st.floats(0.0, 1.0))
+def test_tree_objective_equals_the_masked_sums(seed, share):
+    graph, prize, roots = _grid_graph(seed % 7 + 1, radius=8)
+    c = network._contract(graph, roots)
+    rng = np.random.default_rng(seed)
+    nodes = rng.random(c.n) < share
+    nodes[c.root] = True
+    parent, edge, _ = network_fast.spanning_tree(
+        nodes, c.a, c.b, c.weight_order, c.root, *c.ordered_ends
+    )
+    # prizes over many magnitudes, so that the order of the additions shows
+    net = np.append(prize, 0.0) * 10.0 ** rng.integers(-6, 9, c.n)
+    got = network._objective(c, parent, edge, net)
+    assert got == reference_objective(c, parent, edge, net)
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 128, 129, 8193, 176_029, 1_000_003])
+def test_pairwise_sum_is_numpys_sum_at_any_length(n):
+    rng = np.random.default_rng(n)
+    x = rng.standard_normal(n) * 10.0 ** rng.integers(-12, 12, n)
+    assert network_fast.pairwise_sum(x, 0, n) == np.sum(x)

@@ -31,6 +31,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from ..errors import CoverageError
 from .network import capped_shares
+from .network_fast import pairwise_sum as _pairwise_sum
 from .sphere import EARTH_RADIUS_KM, chord_of_km, unit_vectors
 
 #: Mean Earth radius [km] (IUGG).
@@ -962,6 +963,70 @@ def _chain_graph_coo(n_site, a, b, hop, src, relay, costs) -> sp.csr_matrix:
     return graph
 
 
+#: Longest chain whose share :func:`_chain_shares` sums itself [hops]; a longer one (not
+#: seen: chains are tens of hops) is summed by ``np.sum`` itself, a safeguard.
+_PAIRWISE_MAX_TERMS = 4096
+
+
+@numba.njit(cache=True)
+def _chain_paths(nxt, ends, demand):  # pragma: no cover - compiled
+    """Each site's chain: the cells from its end up to (not including) the first cell
+    without a next one, at most ``nxt.size + 1`` of them (a cycle guard), as the CSR
+    lists ``(start, cells)``; the cell each chain stops at (``root``, -1 for no end);
+    and the demand each cell carries, every site's demand added once to each distinct
+    cell of its chain in the sites' order (``load[path] += demand[s]``, site by site)."""
+    n = nxt.size
+    length = np.zeros(ends.size, np.int64)
+    for s in range(ends.size):
+        v = ends[s]
+        k = 0
+        while v >= 0 and nxt[v] >= 0 and k <= n:
+            k += 1
+            v = nxt[v]
+        length[s] = k
+    start = np.zeros(ends.size + 1, np.int64)
+    for s in range(ends.size):
+        start[s + 1] = start[s] + length[s]
+    cells = np.empty(start[-1], np.int64)
+    root = np.full(ends.size, -1, np.int64)
+    load = np.zeros(n)
+    stamp = np.full(n, -1, np.int64)
+    for s in range(ends.size):
+        v = ends[s]
+        for k in range(start[s], start[s + 1]):
+            cells[k] = v
+            if stamp[v] != s:  # a cell met twice (a cycle) is loaded once, as numpy does
+                stamp[v] = s
+                load[v] += demand[s]
+            v = nxt[v]
+        root[s] = v
+    return start, cells, root, load
+
+
+@numba.njit(cache=True)
+def _chain_shares(start, cells, ends, nxt, capex, cost, demand, load):  # pragma: no cover
+    """Per site: its share of the hops of its chain, ``sum(cost * demand / load)`` over
+    the chain as ``np.sum`` adds it (:func:`_pairwise_sum`),
+    NaN for a chain longer than :data:`_PAIRWISE_MAX_TERMS` (summed by the caller); and
+    the chain alone (its end's capex). NaN for the sites without an end."""
+    share = np.full(ends.size, np.nan)
+    alone = np.full(ends.size, np.nan)
+    terms = np.empty(cells.size)
+    for s in range(ends.size):
+        if ends[s] < 0:
+            continue
+        n = start[s + 1] - start[s]
+        alone[s] = capex[ends[s]] if n > 0 or nxt[ends[s]] < 0 else np.nan
+        for k in range(start[s], start[s + 1]):
+            v = cells[k]
+            terms[k] = cost[v] * demand[s] / load[v]
+        if n == 0:
+            share[s] = 0.0
+        elif n <= _PAIRWISE_MAX_TERMS:
+            share[s] = _pairwise_sum(terms, start[s], n)
+    return share, alone
+
+
 @dataclass(frozen=True)
 class SharedChains:
     """The relay chains of the sites that take microwave, built once where they meet.
@@ -1014,32 +1079,25 @@ def shared_chains(
     nxt = np.asarray(next_cell, np.int64)
     capex = np.asarray(capex_usd, np.float64)
     ends = np.asarray(site_cell, np.int64)
-    demand = np.broadcast_to(np.asarray(site_demand_mbps, np.float64), ends.shape)
-    load = np.zeros(nxt.size)
-    paths: list[list[int]] = []
-    root = np.full(ends.size, -1, np.int64)
-    for s, end in enumerate(ends.tolist()):
-        path = []
-        v = end
-        while v >= 0 and nxt[v] >= 0 and len(path) <= nxt.size:
-            path.append(v)
-            v = int(nxt[v])
-        paths.append(path)
-        root[s] = v
-        if path:
-            load[path] += demand[s]
+    demand = np.ascontiguousarray(
+        np.broadcast_to(np.asarray(site_demand_mbps, np.float64), ends.shape)
+    )
+    for name, cell in (("site_cell", ends), ("next_cell", nxt)):
+        if cell.size and int(cell.max()) >= nxt.size:
+            raise MicrowaveError(
+                f"shared_chains {name}: expected cells of the routing grid (< {nxt.size}), "
+                f"found {int(cell.max())}; pass next_cell and capex_usd of the same grid"
+            )
+    start, cells, root, load = _chain_paths(nxt, ends, demand)
     used = load > 0
     arc = np.zeros(nxt.size)
     arc[used] = capex[used] - capex[nxt[used]]
     pairs = np.where(used, np.ceil(load / costs.hop_capacity_mbps - 1e-12), 0.0)
     cost = arc * pairs
-    share = np.full(ends.size, np.nan)
-    alone = np.full(ends.size, np.nan)
-    for s, path in enumerate(paths):
-        if ends[s] < 0:
-            continue
-        alone[s] = capex[ends[s]] if path or nxt[ends[s]] < 0 else np.nan
-        share[s] = float(np.sum(cost[path] * demand[s] / load[path])) if path else 0.0
+    share, alone = _chain_shares(start, cells, ends, nxt, capex, cost, demand, load)
+    for s in np.flatnonzero((ends >= 0) & (np.diff(start) > _PAIRWISE_MAX_TERMS)).tolist():
+        path = cells[start[s] : start[s + 1]]
+        share[s] = float(np.sum(cost[path] * demand[s] / load[path]))
     given = ends >= 0
     share[given] = capped_shares(
         share[given], np.ones(int(given.sum()), bool), root[given], alone[given]

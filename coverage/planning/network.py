@@ -51,8 +51,11 @@ from .network_fast import (
     path_sums,
     prune_passes,
     spanning_tree,
+    stable_order,
     strictly_increasing,
+    tree_objective,
     tree_order,
+    tree_shares,
 )
 
 #: Edge status codes of :class:`FibreGraph` (``edge_status``).
@@ -248,7 +251,9 @@ class _Contracted:
     reduced to the cheapest; ``orig`` maps each contracted edge to a graph edge;
     ``lists``: ``matrix`` as the two CSR lists of :func:`.network_fast.adjacency`;
     ``weight_order``: the edges in a stable sort of their (eps-raised) weights, the
-    order scipy's Kruskal takes them in (:func:`.network_fast.spanning_tree`)."""
+    order scipy's Kruskal takes them in (:func:`.network_fast.spanning_tree`);
+    ``ordered_ends``: ``(a, b)`` in that order (int32 below 2**31 nodes), which the
+    spanning tree reads one after the other instead of gathering them."""
 
     n: int  # nodes in the contracted graph (n_nodes + 1)
     root: int
@@ -259,6 +264,7 @@ class _Contracted:
     matrix: sp.csr_matrix
     lists: tuple = ()
     weight_order: np.ndarray | None = None
+    ordered_ends: tuple = ()
 
     @property
     def min_weight(self) -> float:
@@ -274,7 +280,7 @@ def _contract(graph: FibreGraph, root_mask: np.ndarray) -> _Contracted:
     keep = a != b
     lo, hi = np.minimum(a, b)[keep], np.maximum(a, b)[keep]
     cost, orig = graph.edge_cost_usd[keep], np.flatnonzero(keep)
-    order = np.lexsort((cost, hi, lo))  # cheapest first within each (lo, hi)
+    order = stable_order(cost, hi, lo)  # np.lexsort: cheapest first within each (lo, hi)
     lo, hi, cost, orig = lo[order], hi[order], cost[order], orig[order]
     first = np.ones(lo.size, dtype=bool)
     first[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
@@ -282,8 +288,10 @@ def _contract(graph: FibreGraph, root_mask: np.ndarray) -> _Contracted:
     weight = np.maximum(cost, _EPS_USD)
     matrix = sp.csr_matrix((weight, (lo, hi)), shape=(n + 1, n + 1))
     fwd, back = adjacency(lo, hi, weight, n + 1)
-    order = np.argsort(weight, kind="stable")
-    return _Contracted(n + 1, n, lo, hi, cost, orig, matrix, (*fwd, *back), order)
+    order = stable_order(weight)  # np.argsort(weight, kind="stable")
+    ends_dtype = np.int32 if n < np.iinfo(np.int32).max else np.int64
+    ends = (lo[order].astype(ends_dtype), hi[order].astype(ends_dtype))
+    return _Contracted(n + 1, n, lo, hi, cost, orig, matrix, (*fwd, *back), order, ends)
 
 
 # --------------------------------------------------------------------------- pruning
@@ -307,10 +315,11 @@ def _tree_order(c: _Contracted, parent: np.ndarray) -> np.ndarray:
 
 
 def _strong_prune(
-    c: _Contracted, parent: np.ndarray, edge: np.ndarray, net_prize: np.ndarray
+    c: _Contracted, parent: np.ndarray, edge: np.ndarray, net_prize: np.ndarray, order=None
 ) -> _Tree:
-    """JMP00 strong pruning of a rooted tree: its best subtree containing the root."""
-    order = np.asarray(_tree_order(c, parent), dtype=np.int64)
+    """JMP00 strong pruning of a rooted tree: its best subtree containing the root;
+    ``order``: the tree's :func:`_tree_order` if known."""
+    order = np.asarray(_tree_order(c, parent) if order is None else order, dtype=np.int64)
     keep_parent, keep_edge = prune_passes(
         order,
         np.asarray(parent, np.int64),
@@ -324,9 +333,15 @@ def _strong_prune(
 
 def _objective(c: _Contracted, parent: np.ndarray, edge: np.ndarray, net_prize) -> float:
     """Edge costs of the tree + net prizes of the nodes left out (constant part dropped)."""
-    in_tree = parent >= 0
-    in_tree[c.root] = True
-    return float(c.cost[edge[edge >= 0]].sum() + net_prize[~in_tree].sum())
+    return float(
+        tree_objective(
+            np.asarray(parent, np.int64),
+            np.asarray(edge, np.int64),
+            np.asarray(c.cost, np.float64),
+            np.asarray(net_prize, np.float64),
+            int(c.root),
+        )
+    )
 
 
 def _tree_from_predecessors(c: _Contracted, pred: np.ndarray) -> tuple:
@@ -406,8 +421,11 @@ def _span_and_prune(c: _Contracted, nodes: np.ndarray, net_prize) -> _Tree:
     """Minimum spanning tree of the subgraph induced by ``nodes`` (bool), then pruned
     (:func:`.network_fast.spanning_tree`: scipy's ``minimum_spanning_tree`` and the
     breadth-first predecessors from the root, edge for edge)."""
-    parent, edge = spanning_tree(np.asarray(nodes, np.bool_), c.a, c.b, c.weight_order, int(c.root))
-    return _strong_prune(c, parent, edge, net_prize)
+    ends = c.ordered_ends or (c.a[c.weight_order], c.b[c.weight_order])
+    parent, edge, order = spanning_tree(
+        np.asarray(nodes, np.bool_), c.a, c.b, c.weight_order, int(c.root), *ends
+    )
+    return _strong_prune(c, parent, edge, net_prize, order)  # order: _tree_order's
 
 
 def _tree_nodes(c: _Contracted, tree: _Tree) -> np.ndarray:
@@ -877,32 +895,22 @@ def _describe(
     if np.any(served & (weight <= 0)):  # a served node with zero demand still shares
         weight[served & (weight <= 0)] = 1e-12
 
-    order = _tree_order(c, tree.parent).tolist()
-    par = tree.parent.tolist()
+    order = _tree_order(c, tree.parent)
     cost_up = np.zeros(c.n)
     has = tree.edge >= 0
     cost_up[has] = c.cost[tree.edge[has]]
     down_w = np.concatenate([weight, [0.0]])
     down_n = np.concatenate([served.astype(np.int64), [0]])
-    n_children = np.zeros(c.n, np.int64)
-    for v in reversed(order[1:]):
-        down_w[par[v]] += down_w[v]
-        down_n[par[v]] += down_n[v]
-        n_children[par[v]] += 1
-
-    rate = np.zeros(c.n)
-    trunk = np.full(c.n, -1, np.int64)
-    segment = np.full(c.n, -1, np.int64)
     served_c = np.concatenate([served, [False]])
-    n_segments = 0
-    for v in order[1:]:
-        p = par[v]
-        rate[v] = rate[p] + (cost_up[v] / down_w[v] if down_w[v] > 0 else 0.0)
-        trunk[v] = v if p == c.root else trunk[p]
-        if p == c.root or served_c[p] or n_children[p] != 1:
-            segment[v], n_segments = n_segments, n_segments + 1
-        else:
-            segment[v] = segment[p]
+    rate, trunk, segment = tree_shares(
+        np.asarray(order, np.int64),
+        np.asarray(tree.parent, np.int64),
+        cost_up,
+        down_w,  # summed up the tree in place
+        down_n,
+        served_c,
+        int(c.root),
+    )
 
     parent = np.full(n, -1, np.int64)
     parent_edge = np.full(n, -1, np.int64)
