@@ -25,6 +25,7 @@ import h3
 import h3.api.basic_int as h3_int
 import numba
 import numpy as np
+import pandas as pd
 import xarray as xr
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
@@ -237,7 +238,6 @@ def _setup(grid, network, include_planned, dem, **costs):
 
 def _network_cells(points, cells, lat, lon, resolution) -> np.ndarray:
     """Network cells: the cells holding a densified route point or a PoP (bool)."""
-    index = {c: i for i, c in enumerate(cells)}
     margin = 0.1
     box = (
         (points[:, 0] >= lat.min() - margin)
@@ -245,13 +245,16 @@ def _network_cells(points, cells, lat, lon, resolution) -> np.ndarray:
         & (points[:, 1] >= lon.min() - margin)
         & (points[:, 1] <= lon.max() + margin)
     )
-    hit = {
-        index[c]
-        for c in (h3.latlng_to_cell(a, b, resolution) for a, b in points[box])
-        if c in index
-    }
+    hit = {h3.latlng_to_cell(a, b, resolution) for a, b in points[box]}
+    index = pd.Index(cells)
+    if not index.is_unique:  # a cell listed twice: the last one, as a dict would
+        last = {c: i for i, c in enumerate(cells)}
+        index = pd.Index([last.get(c, -1) for c in sorted(hit)])
+        at = index.to_numpy(dtype=np.int64)
+    else:
+        at = index.get_indexer(sorted(hit)) if hit else np.zeros(0, dtype=np.int64)
     on_network = np.zeros(len(cells), dtype=bool)
-    on_network[list(hit)] = True
+    on_network[at[at >= 0]] = True
     return on_network
 
 
