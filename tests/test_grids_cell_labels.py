@@ -45,3 +45,32 @@ def test_labels_are_the_former_rules(seed):
     want = _former(REGION, lat, lon)
     assert (got >= 0).all()
     np.testing.assert_array_equal(got, want)
+
+
+@settings(max_examples=5, deadline=None)
+@given(st.integers(0, 100_000))
+def test_grid_units_are_the_per_cell_lookup(seed):
+    """``population._grid_units`` looks each distinct (province, district) up once:
+    the same unit per cell as one look-up per cell, with unknown pairs (-1) and a
+    district name under the wrong province among them."""
+    from hybridplan.grids import build_grid
+    from hybridplan.grids import population as pop
+
+    rng = np.random.default_rng(seed)
+    grid = build_grid(REGION, 6)
+    province = grid["province"].values.astype(object)
+    district = grid["district"].values.astype(object)
+    swap = rng.random(province.size) < 0.1
+    province[swap] = "Punjab"  # a real province, not these districts'
+    district[rng.random(district.size) < 0.05] = "Nowhere"
+    grid = grid.assign(
+        province=("cell", province.astype(str)), district=("cell", district.astype(str))
+    )
+    lookup = pop._units().index()
+    want = [
+        lookup.get((str(p), str(d)), -1)
+        for p, d in zip(grid["province"].values, grid["district"].values, strict=True)
+    ]
+    got, _ = pop._grid_units(grid)
+    assert (np.asarray(want) >= 0).any() and (np.asarray(want) < 0).any()
+    np.testing.assert_array_equal(got, np.array(want, dtype=np.int64))
