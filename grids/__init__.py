@@ -18,7 +18,13 @@ from .errors import (
     RegionError,
     ResolutionError,
 )
-from .fiber_reach import fiber_reach, least_cost_paths, network_distance_km, terrain_factor
+from .fiber_reach import (
+    extend_reach,
+    fiber_reach,
+    least_cost_paths,
+    network_distance_km,
+    terrain_factor,
+)
 from .geotiff import Raster, read_geotiff
 from .hexgrid import build_grid, validate_resolution
 from .horizon import add_terrain, finish_terrain, horizon_mask, start_terrain, terrain_slope_deg
@@ -78,6 +84,7 @@ __all__ = [
     "district_headquarters",
     "check_network_region",
     "check_network_cells",
+    "extend_reach",
     "fiber_reach",
     "network_distance_km",
     "least_cost_paths",

@@ -18,11 +18,14 @@
 
 from __future__ import annotations
 
+import heapq
 import itertools
 
 import h3
 import h3.api.basic_int as h3_int
+import numba
 import numpy as np
+import pandas as pd
 import xarray as xr
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
@@ -37,6 +40,7 @@ from .placement import check_network_cells
 
 __all__ = [
     "fiber_reach",
+    "extend_reach",
     "terrain_factor",
     "least_cost_paths",
     "network_points",
@@ -199,6 +203,68 @@ def _grid_edges_str(cells) -> tuple[np.ndarray, np.ndarray]:
     return np.array(ei, dtype=np.int64), np.array(ej, dtype=np.int64)
 
 
+def _setup(grid, network, include_planned, dem, **costs):
+    """Cells, centres, terrain factor, resolution and network points of
+    :func:`fiber_reach` (the checks and the placement warning included)."""
+    cells = [str(c) for c in grid["cell"].values]
+    if not cells:
+        raise GridError(
+            _message("fiber_reach grid", "at least one cell", "none", "build a grid first")
+        )
+    lat, lon = grid["lat"].values, grid["lon"].values
+    if "elevation_m" in grid and "slope_deg" in grid:
+        elevation, slope = grid["elevation_m"].values, grid["slope_deg"].values
+    else:
+        dem = load_dem() if dem is None else dem
+        elevation, slope = dem.elevation_m(lat, lon), terrain_slope_deg(lat, lon, dem)
+    factor = terrain_factor(slope, elevation, **costs)
+    resolution = h3.get_resolution(cells[0])
+    step_km = min(0.25, h3.average_hexagon_edge_length(resolution, unit="km") / 3.0)
+    points = network_points(network, include_planned, step_km)
+    if points.shape[0] == 0:
+        raise GridError(
+            _message(
+                "fiber_reach network",
+                "at least one active route or PoP",
+                "none",
+                "pass include_planned=True or a network with existing routes",
+            )
+        )
+    check_network_cells(
+        network, lat, lon, region_name=repr(grid.attrs.get("region", "")), stacklevel=4
+    )
+    return cells, lat, lon, factor, resolution, points
+
+
+def _network_cells(points, cells, lat, lon, resolution) -> np.ndarray:
+    """Network cells: the cells holding a densified route point or a PoP (bool)."""
+    margin = 0.1
+    box = (
+        (points[:, 0] >= lat.min() - margin)
+        & (points[:, 0] <= lat.max() + margin)
+        & (points[:, 1] >= lon.min() - margin)
+        & (points[:, 1] <= lon.max() + margin)
+    )
+    hit = {h3.latlng_to_cell(a, b, resolution) for a, b in points[box]}
+    index = pd.Index(cells)
+    if not index.is_unique:  # a cell listed twice: the last one, as a dict would
+        last = {c: i for i, c in enumerate(cells)}
+        index = pd.Index([last.get(c, -1) for c in sorted(hit)])
+        at = index.to_numpy(dtype=np.int64)
+    else:
+        at = index.get_indexer(sorted(hit)) if hit else np.zeros(0, dtype=np.int64)
+    on_network = np.zeros(len(cells), dtype=bool)
+    on_network[at[at >= 0]] = True
+    return on_network
+
+
+def _edge_costs(cells, lat, lon, factor, neighbours):
+    """``(i, j, km, cost)`` of the cell graph's edges (H3's, or ``neighbours``)."""
+    ei, ej = _grid_edges(cells) if neighbours is None else map(np.asarray, neighbours)
+    edge_km = great_circle_km(lat[ei], lon[ei], lat[ej], lon[ej])
+    return ei, ej, edge_km, edge_km * 0.5 * (factor[ei] + factor[ej])
+
+
 def fiber_reach(
     grid: xr.Dataset,
     network: Network | None = None,
@@ -259,60 +325,19 @@ def fiber_reach(
                 )
             )
     network = load_network() if network is None else network
-    cells = [str(c) for c in grid["cell"].values]
-    if not cells:
-        raise GridError(
-            _message("fiber_reach grid", "at least one cell", "none", "build a grid first")
-        )
-    lat, lon = grid["lat"].values, grid["lon"].values
-    if "elevation_m" in grid and "slope_deg" in grid:
-        elevation, slope = grid["elevation_m"].values, grid["slope_deg"].values
-    else:
-        dem = load_dem() if dem is None else dem
-        elevation, slope = dem.elevation_m(lat, lon), terrain_slope_deg(lat, lon, dem)
-    factor = terrain_factor(
-        slope,
-        elevation,
+    cells, lat, lon, factor, resolution, points = _setup(
+        grid,
+        network,
+        include_planned,
+        dem,
         slope_cost_per_deg=slope_cost_per_deg,
         elevation_cost_per_km=elevation_cost_per_km,
         elevation_threshold_m=elevation_threshold_m,
     )
-    resolution = h3.get_resolution(cells[0])
-    step_km = min(0.25, h3.average_hexagon_edge_length(resolution, unit="km") / 3.0)
-    points = network_points(network, include_planned, step_km)
-    if points.shape[0] == 0:
-        raise GridError(
-            _message(
-                "fiber_reach network",
-                "at least one active route or PoP",
-                "none",
-                "pass include_planned=True or a network with existing routes",
-            )
-        )
-    check_network_cells(
-        network, lat, lon, region_name=repr(grid.attrs.get("region", "")), stacklevel=3
-    )
     distance = _nearest_km(points, lat, lon)
-    # network cells: cells holding a densified route point or a PoP
-    index = {c: i for i, c in enumerate(cells)}
-    margin = 0.1
-    box = (
-        (points[:, 0] >= lat.min() - margin)
-        & (points[:, 0] <= lat.max() + margin)
-        & (points[:, 1] >= lon.min() - margin)
-        & (points[:, 1] <= lon.max() + margin)
-    )
-    hit = {
-        index[c]
-        for c in (h3.latlng_to_cell(a, b, resolution) for a, b in points[box])
-        if c in index
-    }
-    on_network = np.zeros(len(cells), dtype=bool)
-    on_network[list(hit)] = True
+    on_network = _network_cells(points, cells, lat, lon, resolution)
     sources = np.flatnonzero(on_network)
-    ei, ej = _grid_edges(cells) if neighbours is None else map(np.asarray, neighbours)
-    edge_km = great_circle_km(lat[ei], lon[ei], lat[ej], lon[ej])
-    edge_cost = edge_km * 0.5 * (factor[ei] + factor[ej])
+    ei, ej, edge_km, edge_cost = _edge_costs(cells, lat, lon, factor, neighbours)
     if sources.size:
         cost, path = least_cost_paths(
             len(cells),
@@ -391,3 +416,105 @@ def fiber_reach(
         }
     )
     return out
+
+
+@numba.njit(cache=True)
+def _pruned_dijkstra(indptr, indices, weight, sources, start, bound):  # pragma: no cover
+    """Least cost from ``sources`` (starting at ``start``), kept only where it is below
+    ``bound``: a node is reached and expanded only when its cost beats its bound (inf
+    elsewhere). Each cost is a float sum along its path, as in scipy's Dijkstra."""
+    best = np.full(bound.size, np.inf)
+    heap = [(np.inf, np.int64(-1))]
+    heap.pop()
+    for k in range(sources.size):
+        s = sources[k]
+        if start[k] < bound[s] and start[k] < best[s]:
+            best[s] = start[k]
+            heapq.heappush(heap, (start[k], np.int64(s)))
+    done = np.zeros(bound.size, dtype=np.bool_)
+    while len(heap) > 0:
+        d, u = heapq.heappop(heap)
+        if done[u] or d > best[u]:
+            continue
+        done[u] = True
+        for e in range(indptr[u], indptr[u + 1]):
+            v = indices[e]
+            c = d + weight[e]
+            if c < best[v] and c < bound[v]:
+                best[v] = c
+                heapq.heappush(heap, (c, np.int64(v)))
+    return best
+
+
+def extend_reach(
+    grid: xr.Dataset,
+    network: Network,
+    on_network,
+    weighted_km,
+    *,
+    slope_cost_per_deg: float = 0.05,
+    elevation_cost_per_km: float = 0.25,
+    elevation_threshold_m: float = 2000.0,
+    dem: DEM | None = None,
+    neighbours: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The grid's network cells and terrain-weighted reach with ``network``'s existing
+    routes built on top of a network whose reach is known.
+
+    Number for number ``on_network | r["on_network"]`` and
+    ``numpy.fmin(weighted_km, r["fiber_weighted_km"])`` with ``r = fiber_reach(grid,
+    network, ...)``, for ``on_network`` / ``weighted_km`` from :func:`fiber_reach` of the
+    old network on the same grid with the same costs, but searched only where the new
+    network brings a cell closer: the old costs are Dijkstra costs on the same graph, so
+    along a new least-cost path that beats the old cost at its end every cell beats its
+    old cost too (a float sum is monotone in each term), and a Dijkstra from the new
+    network's cells that expands only cells it improves finds the same costs there. The
+    old network's own cells show 0, not their Dijkstra cost (their last mile), so they
+    are never pruned.
+
+    Parameters
+    ----------
+    grid, network, slope_cost_per_deg, elevation_cost_per_km, elevation_threshold_m, \
+dem, neighbours
+        As :func:`fiber_reach` (``network``: its existing routes and PoPs).
+    on_network : array_like of bool, (n_cell,)
+        The old network's cells.
+    weighted_km : array_like, (n_cell,)
+        The old ``fiber_weighted_km`` [km] (NaN: unreachable).
+
+    Returns
+    -------
+    on_network : numpy.ndarray of bool
+    weighted_km : numpy.ndarray [km]
+    """
+    cells, lat, lon, factor, resolution, points = _setup(
+        grid,
+        network,
+        False,
+        dem,
+        slope_cost_per_deg=slope_cost_per_deg,
+        elevation_cost_per_km=elevation_cost_per_km,
+        elevation_threshold_m=elevation_threshold_m,
+    )
+    old_on = np.asarray(on_network).astype(bool)
+    old = np.asarray(weighted_km, dtype=np.float64)
+    new_on = _network_cells(points, cells, lat, lon, resolution)
+    sources = np.flatnonzero(new_on)
+    out = old.copy()
+    if sources.size:
+        ei, ej, _, edge_cost = _edge_costs(cells, lat, lon, factor, neighbours)
+        rows = np.concatenate([ei, ej]).astype(np.int64)
+        order = np.argsort(rows, kind="stable")
+        indices = np.concatenate([ej, ei]).astype(np.int64)[order]
+        weight = np.concatenate([edge_cost, edge_cost])[order]
+        indptr = np.zeros(len(cells) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=len(cells)), out=indptr[1:])
+        offset_km = _nearest_km(points, lat[sources], lon[sources])
+        tiny = 1e-12  # as least_cost_paths' edge from its virtual source
+        start = 0.0 + (offset_km * factor[sources] + tiny)
+        bound = np.where(old_on | np.isnan(old), np.inf, old)
+        best = _pruned_dijkstra(indptr, indices, weight, sources, start, bound)
+        better = (best < bound) & ~old_on  # the old network's cells stay at 0
+        out[better] = best[better]
+        out[new_on] = 0.0
+    return old_on | new_on, out

@@ -164,18 +164,36 @@ def cells_dataset(cells, district=None, province=None, attrs=None, *, centres=No
 
 
 def _label_cells(region: Region, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Index of the region part containing each centre (nearest part if none)."""
+    """Index of the region part containing each centre (nearest part if none; of the
+    parts holding a point on a shared border, the first the parts' tree finds).
+
+    Each part (prepared) tests the centres in its bounding box (``intersects_xy``, the
+    ``intersects`` predicate without a point object per cell); the few centres in no
+    part or in more than one are settled as before, by the parts' tree."""
     geoms = np.array([p.geometry for p in region.parts], dtype=object)
-    tree = shapely.STRtree(geoms)
-    points = shapely.points(lon, lat)
     owner = np.full(lat.size, -1, dtype=np.int64)
-    pairs = tree.query(points, predicate="intersects")
-    # first match wins for points on a shared border (reverse so the first is written last)
-    owner[pairs[0][::-1]] = pairs[1][::-1]
-    missing = np.flatnonzero(owner < 0)
-    if missing.size:
-        near = tree.query_nearest(points[missing], all_matches=False)
-        owner[missing[near[0]]] = near[1]
+    count = np.zeros(lat.size, dtype=np.int64)
+    for k, geometry in enumerate(geoms):
+        west, south, east, north = geometry.bounds
+        box = np.flatnonzero((lon >= west) & (lon <= east) & (lat >= south) & (lat <= north))
+        if not box.size:
+            continue
+        shapely.prepare(geometry)
+        inside = box[shapely.intersects_xy(geometry, lon[box], lat[box])]
+        count[inside] += 1
+        owner[inside] = k
+    rest = np.flatnonzero(count != 1)
+    if rest.size:
+        tree = shapely.STRtree(geoms)
+        points = shapely.points(lon[rest], lat[rest])
+        owner[rest] = -1
+        pairs = tree.query(points, predicate="intersects")
+        # first match wins for points on a shared border (reverse so the first is written last)
+        owner[rest[pairs[0][::-1]]] = pairs[1][::-1]
+        missing = np.flatnonzero(owner[rest] < 0)
+        if missing.size:
+            near = tree.query_nearest(points[missing], all_matches=False)
+            owner[rest[missing[near[0]]]] = near[1]
     return owner
 
 

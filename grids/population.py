@@ -834,11 +834,19 @@ def _grid_units(grid: xr.Dataset) -> tuple[np.ndarray, np.ndarray | None]:
     None for a user's grid)."""
     units = _units()
     lookup = units.index()
+    import pandas as pd
+
+    # one look-up per distinct (province, district), not per cell
+    province, provinces = pd.factorize(grid["province"].values)
+    district, districts = pd.factorize(grid["district"].values)
+    pair, inverse = np.unique(
+        province.astype(np.int64) * max(len(districts), 1) + district, return_inverse=True
+    )
     labels = [
-        lookup.get((str(p), str(d)), -1)
-        for p, d in zip(grid["province"].values, grid["district"].values, strict=True)
+        lookup.get((str(provinces[k // len(districts)]), str(districts[k % len(districts)])), -1)
+        for k in pair.tolist()
     ]
-    cell_unit = np.array(labels, dtype=np.int64)
+    cell_unit = np.array(labels, dtype=np.int64)[inverse.reshape(-1)]
     source = str(grid.attrs.get("region_source", "user file"))
     if "user file" not in source:  # a union with a user's GeoJSON counts as the user's
         return cell_unit, _region_units(grid, cell_unit)
@@ -894,7 +902,7 @@ def _place_samples(grid, ground: _Ground, cell_unit, claimed):
         bounds = np.searchsorted(ground.unit[order], np.arange(units.group_of.size + 1))
         cell_order = np.argsort(cell_unit, kind="stable")
         cell_bounds = np.searchsorted(cell_unit[cell_order], np.arange(units.group_of.size + 1))
-        index = {str(c): i for i, c in enumerate(grid["cell"].values)}
+        index = None  # built for the first unit without a cell of its own (rare)
         resolution = h3.get_resolution(str(grid["cell"].values[0]))
         for u in np.unique(ground.unit):
             if not claimed[u]:
@@ -907,6 +915,8 @@ def _place_samples(grid, ground: _Ground, cell_unit, claimed):
             # build_grid gives such a unit the cell of its representative point, which a
             # neighbour may have taken: the unit's people go there (else the nearest cell)
             point = units.geometry[u].representative_point()
+            if index is None:
+                index = {str(c): i for i, c in enumerate(grid["cell"].values)}
             cell = index.get(h3.latlng_to_cell(point.y, point.x, resolution), -1)
             if cell < 0:
                 cell = int(cKDTree(vectors).query(unit_vectors(point.y, point.x))[1])

@@ -305,9 +305,14 @@ def network_reach(
     ``microwave``)."""
     from hybridplan.grids import fiber_reach
 
+    from ..planning.cell_graph import neighbour_pairs
+
     spec = inputs.spec
     grid = attach_settlements(grid, inputs.network, spec.network.include_planned)
     terrain = spec.terrain_costs
+    # the neighbour pairs from a k-d tree of the centres (H3's edge set, H3 asked only at
+    # the grid's edge): 0.55 s instead of 0.85 s for a ring per cell on all Pakistan
+    neighbours = neighbour_pairs(grid["cell"].values, grid["lat"].values, grid["lon"].values)
     ground = fiber_reach(
         grid,
         inputs.network,
@@ -315,6 +320,7 @@ def network_reach(
         slope_cost_per_deg=terrain.slope_cost_per_deg,
         elevation_cost_per_km=terrain.elevation_cost_per_km,
         elevation_threshold_m=terrain.elevation_threshold_m,
+        neighbours=neighbours,
     )
     if not microwave:
         if before_microwave is not None:

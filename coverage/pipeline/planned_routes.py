@@ -80,7 +80,7 @@ def _with_route(
     to the nearer of the old network and the route, on the routing grid (the plan's own
     cells, or the ``routing_*`` variables); ``grid``: that grid, whose cell graph
     gives the neighbouring cells (the same pairs H3 gives :func:`fiber_reach`)."""
-    from hybridplan.grids import Network, fiber_reach
+    from hybridplan.grids import Network, extend_reach
 
     terrain = inputs.spec.terrain_costs
     only = Network((dataclasses.replace(route, status="existing"),), (), inputs.network.source)
@@ -93,17 +93,19 @@ def _with_route(
     if routing:
         ground = ground.rename({"routing_cell": "cell"})
     ground.attrs = {"region": plan.attrs.get("region", "")}
-    reach = fiber_reach(
+    on_name, weighted_name = f"{p}on_network", f"{p}fiber_weighted_km"
+    # the old reach is fiber_reach's on the same cells and costs: only the cells the
+    # route brings closer are searched (the same numbers as fmin of a fresh fiber_reach)
+    on, weighted = extend_reach(
         ground,
         only,
+        plan[on_name].values,
+        plan[weighted_name].values,
         slope_cost_per_deg=terrain.slope_cost_per_deg,
         elevation_cost_per_km=terrain.elevation_cost_per_km,
         elevation_threshold_m=terrain.elevation_threshold_m,
         neighbours=None if grid is None else grid.cell_graph()[:2],
     )
-    on_name, weighted_name = f"{p}on_network", f"{p}fiber_weighted_km"
-    on = plan[on_name].values.astype(bool) | reach["on_network"].values.astype(bool)
-    weighted = np.fmin(plan[weighted_name].values, reach["fiber_weighted_km"].values)
     dims = plan[weighted_name].dims
     return plan.assign(
         {
