@@ -23,6 +23,16 @@ same arrays), and :func:`spanning_tree` replaces scipy's minimum spanning tree a
 breadth-first predecessors of every re-span (one stable sort of the weights per graph
 instead of one per call). ``tests/test_planning_network_fast.py`` checks both against
 the full search and scipy on random graphs full of ties.
+
+Then (session 9, the serial parts around the searches; thread CPU over one all-Pakistan
+planning + planned-route run, shared machine): the contraction's sorts by radix passes
+(:func:`stable_order`, the same permutations as ``np.lexsort`` and the stable argsort),
+the spanning tree reading the edges' ends in weight order and returning its
+breadth-first order (:func:`tree_order`'s, so a re-span's pruning does not build it
+again), the objective's sums (:func:`tree_objective`, numpy's pairwise sums followed term
+for term by :func:`pairwise_sum`) and ``network._describe``'s loops
+(:func:`tree_shares`). ``tests/test_planning_network_fast.py`` keeps each former
+formulation and checks these against it bit for bit.
 """
 
 from __future__ import annotations
