@@ -16,9 +16,11 @@ of a shared border).
 
 from __future__ import annotations
 
+import itertools
 import numbers
 
 import h3
+import h3.api.basic_int as h3_int
 import numpy as np
 import shapely
 import xarray as xr
@@ -99,7 +101,16 @@ def cell_centres(cells) -> tuple[np.ndarray, np.ndarray]:
     return latlon[:, 0], latlon[:, 1]
 
 
-def cells_dataset(cells, district=None, province=None, attrs=None, *, centres=None) -> xr.Dataset:
+def _centres_of_codes(codes) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`cell_centres` of 64-bit H3 indices (no string per cell). [degree]"""
+    flat = itertools.chain.from_iterable(map(h3_int.cell_to_latlng, codes))
+    latlon = np.fromiter(flat, dtype=float, count=2 * len(codes)).reshape(-1, 2)
+    return latlon[:, 0], latlon[:, 1]
+
+
+def cells_dataset(
+    cells, district=None, province=None, attrs=None, *, centres=None, codes=None
+) -> xr.Dataset:
     """A grid Dataset for given H3 cells: coordinate ``cell`` plus lat, lon, area_km2, labels.
 
     Parameters
@@ -112,10 +123,17 @@ def cells_dataset(cells, district=None, province=None, attrs=None, *, centres=No
         Global attributes to add.
     centres : tuple of numpy.ndarray, optional
         ``cell_centres(cells)`` when the caller has it already [degree].
+    codes : list of int, optional
+        The cells' 64-bit H3 indices when the caller has them (the areas are asked of
+        H3 without a string per cell).
     """
     cells = [str(c) for c in cells]
     lat, lon = cell_centres(cells) if centres is None else centres
-    area = np.array([h3.cell_area(c, unit="km^2") for c in cells], dtype=float)
+    if codes is None:
+        area = np.array([h3.cell_area(c, unit="km^2") for c in cells], dtype=float)
+    else:
+        area_of = h3_int.cell_area
+        area = np.fromiter((area_of(c, "km^2") for c in codes), dtype=float, count=len(codes))
     n = len(cells)
     district = np.array(list(district) if district is not None else [""] * n, dtype=str)
     province = np.array(list(province) if province is not None else [""] * n, dtype=str)
@@ -253,11 +271,11 @@ def _check_size(region: Region, resolution: int, max_cells: int) -> None:
     )
 
 
-def _fill(region: Region, resolution: int) -> set[str]:
+def _fill(region: Region, resolution: int) -> set[int]:
     """H3 cells whose centre lies in the region, in pieces if h3's bounding-box buffer
     would be large (a long diagonal region) or the outline has many vertices (the fill's
     time): the pieces partition the outline in lon/lat, which is how h3 tests
-    containment, so the union is the same set."""
+    containment, so the union is the same set. The cells as 64-bit H3 indices."""
     geometry = region.geometry
     cell_km2 = h3.average_hexagon_area(resolution, unit="km^2")
     west, south, east, north = geometry.bounds
@@ -271,7 +289,7 @@ def _fill(region: Region, resolution: int) -> set[str]:
     ys = np.linspace(south, north, n + 1)
     xs[1:-1] += 1.234567e-7
     ys[1:-1] += 1.234567e-7
-    cells: set[str] = set()
+    cells: set[int] = set()
     try:
         for i in range(n):
             for j in range(n):
@@ -285,8 +303,8 @@ def _fill(region: Region, resolution: int) -> set[str]:
                 for polygon in shapely.get_parts(piece):
                     if polygon.geom_type != "Polygon" or polygon.is_empty:
                         continue
-                    shape = h3.geo_to_h3shape(polygon.__geo_interface__)
-                    cells.update(h3.h3shape_to_cells(shape, resolution))
+                    shape = h3_int.geo_to_h3shape(polygon.__geo_interface__)
+                    cells.update(h3_int.h3shape_to_cells(shape, resolution))
     except (h3.H3BaseException, MemoryError) as exc:
         raise GridError(
             _message(
@@ -331,8 +349,9 @@ def build_grid(region, resolution: int, *, max_cells: int = MAX_CELLS) -> xr.Dat
     _check_size(region, resolution, max_cells)
     area_km2 = region.area_km2
     cells = _fill(region, resolution)
+    # one resolution: every index has 15 hex digits, so the numbers sort as the strings
     ordered = sorted(cells)
-    lat, lon = cell_centres(ordered)
+    lat, lon = _centres_of_codes(ordered)
     owner = _label_cells(region, lat, lon) if ordered else np.zeros(0, dtype=np.int64)
     # districts with no cell centre keep one cell: the one holding their representative point
     extra_cells, extra_owner = [], []
@@ -341,7 +360,7 @@ def build_grid(region, resolution: int, *, max_cells: int = MAX_CELLS) -> xr.Dat
     for index in np.flatnonzero(~has_cell):
         point = region.parts[index].geometry.representative_point()
         lat_p, lon_p = validate_latlon(point.y, point.x, "representative point")
-        cell = h3.latlng_to_cell(float(lat_p), float(lon_p), resolution)
+        cell = h3_int.latlng_to_cell(float(lat_p), float(lon_p), resolution)
         if cell not in cells:
             cells.add(cell)
             extra_cells.append(cell)
@@ -350,18 +369,19 @@ def build_grid(region, resolution: int, *, max_cells: int = MAX_CELLS) -> xr.Dat
     if extra_cells:
         ordered = ordered + extra_cells
         owner = np.concatenate([owner, np.array(extra_owner, dtype=np.int64)])
-        order = np.argsort(np.array(ordered, dtype=str), kind="stable")
+        order = np.argsort(np.array(ordered, dtype=np.uint64), kind="stable")
         ordered = [ordered[i] for i in order]
         owner = owner[order]
-        extra_lat, extra_lon = cell_centres(extra_cells)
+        extra_lat, extra_lon = _centres_of_codes(extra_cells)
         centres = (np.append(lat, extra_lat)[order], np.append(lon, extra_lon)[order])
     district = [region.parts[i].district for i in owner]
     province = [region.parts[i].province for i in owner]
     return cells_dataset(
-        ordered,
+        [format(c, "x") for c in ordered],  # h3's own spelling (h3.int_to_str)
         district,
         province,
         centres=centres,
+        codes=ordered,
         attrs={
             "region": region.name,
             "region_source": region.source,

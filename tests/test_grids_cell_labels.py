@@ -3,6 +3,7 @@
 queried with one point per cell, first match on shared borders, nearest part off the
 region), on real districts with points on their shared borders and outside."""
 
+import h3
 import numpy as np
 import shapely
 from hybridplan.grids import load_region
@@ -74,3 +75,21 @@ def test_grid_units_are_the_per_cell_lookup(seed):
     got, _ = pop._grid_units(grid)
     assert (np.asarray(want) >= 0).any() and (np.asarray(want) < 0).any()
     np.testing.assert_array_equal(got, np.array(want, dtype=np.int64))
+
+
+def test_build_grid_from_64_bit_indices_is_the_string_path():
+    """build_grid fills, sorts and measures the cells as 64-bit indices: the same cells
+    (h3's strings), order, centres and areas as the string API gives them."""
+    from hybridplan.grids import build_grid
+
+    region = load_region("Hunza")
+    grid = build_grid(region, 8)
+    cells = list(grid["cell"].values)
+    fill = set(h3.h3shape_to_cells(h3.geo_to_h3shape(region.geometry.__geo_interface__), 8))
+    assert set(cells) == fill and len(cells) == 13_416
+    assert cells == sorted(cells)
+    want = np.array([h3.cell_to_latlng(c) for c in cells])
+    np.testing.assert_array_equal(grid["lat"].values, want[:, 0])
+    np.testing.assert_array_equal(grid["lon"].values, want[:, 1])
+    area = [h3.cell_area(c, unit="km^2") for c in cells]
+    np.testing.assert_array_equal(grid["area_km2"].values, area)
