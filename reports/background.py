@@ -4,6 +4,11 @@ The HTML report is pure Python (figure building and JSON), so threads cannot ove
 with the other outputs; a forked child can, and it shares the plan's memory with this
 process copy-on-write instead of receiving a pickled copy. The child writes its file
 itself (atomically, as every output) and sends back only the paths or the exception.
+The objects it inherits are frozen for its garbage collector (``gc.freeze`` at the
+fork, this process unfreezes at once): a collection in the child would otherwise walk
+every container object of the plan's process, copying each page it touches (all
+Pakistan at res 7, two children: outputs 10.2 -> 8.1 s, 19.6 -> 15.3 CPU-s, peak PSS
+1.39 -> 1.28 GB).
 
 Where ``fork`` is not available (Windows, or a caller that asks for no concurrency),
 :class:`BackgroundWrite` runs the writer inline at :meth:`~BackgroundWrite.wait`, so the
@@ -13,6 +18,7 @@ caller's code is the same either way.
 from __future__ import annotations
 
 import ctypes
+import gc
 import multiprocessing
 import os
 import pickle
@@ -95,7 +101,11 @@ class BackgroundWrite:
             self._process = ctx.Process(
                 target=_child, args=(self._write, child_end), name=f"hybridplan {self._what}"
             )
-            self._process.start()
+            gc.freeze()  # the child's collections skip (and do not copy) what it inherits
+            try:
+                self._process.start()
+            finally:
+                gc.unfreeze()  # here, collections go on as before
             child_end.close()
             self._conn = parent_end
         return self
