@@ -1,13 +1,12 @@
 """The planning stage's faster formulations against the ones they replaced, bit for bit.
 
-Each former formulation is kept here verbatim (per-site Python loops, Python's heap, the
-walk over every item, one weight matrix per mean): the new code must give the same
+Each former formulation is kept here verbatim (per-site Python loops, the walk over every
+item, one weight matrix per mean), or taken from the module where it is still kept there
+(Python's heap of Horn's sequence, used for NaN people): the new code must give the same
 strings, orders, integers and floats (``np.array_equal``, not ``allclose``), on random
 inputs with ties, zeros, infinities, NaN and empty arrays. Planted bugs these tests
 caught while written are named in each test's docstring.
 """
-
-import heapq
 
 import numpy as np
 import pytest
@@ -23,6 +22,7 @@ from hybridplan.coverage.planning.rollout import (
     RolloutError,
     _check_forest,
     _horn_order,
+    _horn_order_python,
     _reaches_a_root,
     rollout_order,
 )
@@ -86,52 +86,6 @@ def former_assign_loop(cost, demand, area, cap, fixed):
                 choice[s] = o
                 break
     return choice, load
-
-
-def former_horn(par, cost, ppl):
-    """``rollout_order``'s loop as it was (Python's heap)."""
-    n = par.size
-    group_cost = cost.tolist()
-    group_people = ppl.tolist()
-    nxt = [-1] * n
-    tail = list(range(n))
-    head_of = list(range(n))
-
-    def find(i):
-        while head_of[i] != i:
-            head_of[i] = head_of[head_of[i]]
-            i = head_of[i]
-        return i
-
-    def key(g):
-        c, p = group_cost[g], group_people[g]
-        return -(p / c) if c > 0 else (-np.inf if p > 0 else 0.0)
-
-    version = [0] * n
-    emitted = [False] * n
-    order = []
-    heap = [(key(i), i, 0) for i in range(n)]
-    heapq.heapify(heap)
-    while heap:
-        _, g, ver = heapq.heappop(heap)
-        if ver != version[g] or head_of[g] != g or emitted[g]:
-            continue
-        p = find(int(par[g])) if par[g] >= 0 else -1
-        if p < 0 or emitted[p]:
-            emitted[g] = True
-            i = g
-            while i >= 0:
-                order.append(i)
-                i = nxt[i]
-            continue
-        nxt[tail[p]] = g
-        tail[p] = tail[g]
-        head_of[g] = p
-        group_cost[p] += group_cost[g]
-        group_people[p] += group_people[g]
-        version[p] += 1
-        heapq.heappush(heap, (key(p), p, version[p]))
-    return order
 
 
 def former_check_forest(parent):
@@ -370,7 +324,7 @@ def test_horn_order_compiled_equals_python_heap(forest):
     was emitted; both failed here. The version's place in the order changes nothing:
     of two entries of one group only the newest is live)."""
     parent, cost, people = forest
-    expected = former_horn(parent, cost, people)
+    expected = _horn_order_python(parent, cost, people)
     got = _horn_order(parent, cost, people)
     assert got.tolist() == list(expected)
     assert sorted(got.tolist()) == list(range(parent.size))  # every item once
@@ -382,7 +336,7 @@ def test_rollout_order_with_nan_people_keeps_the_python_heap():
     cost = np.array([1.0, 1.0, 2.0, 1.0])
     people = np.array([np.nan, 3.0, 1.0, 5.0])
     r = rollout_order(parent, cost, people)
-    assert r.order.tolist() == list(former_horn(parent, cost, people))
+    assert r.order.tolist() == list(_horn_order_python(parent, cost, people))
 
 
 @settings(max_examples=300, deadline=None)
