@@ -108,8 +108,11 @@ def _before(d1, i1, d2, i2):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _push(hd, hi, size, d, v):  # pragma: no cover - compiled
-    """Push ``(d, v)`` on the binary heap of :func:`multi_source_dijkstra`; new size."""
+def heap_push(hd, hi, size, d, v):  # pragma: no cover - compiled
+    """Push ``(d, v)`` on a binary heap held in ``hd`` (keys) and ``hi`` (int ids) of
+    ``size`` entries, which pops the smallest key first, ties to the larger id (the
+    order of scipy's Dijkstra queue; :func:`multi_source_dijkstra`, Horn's rollout);
+    returns the new size."""
     k = size
     while k > 0:
         p = (k - 1) >> 1
@@ -123,9 +126,9 @@ def _push(hd, hi, size, d, v):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _pop(hd, hi, size):  # pragma: no cover - compiled
-    """Pop the first ``(d, v)`` of the heap of :func:`multi_source_dijkstra` (the last
-    entry sifts down from the top); ``(d, v, new size)``."""
+def heap_pop(hd, hi, size):  # pragma: no cover - compiled
+    """Pop the first ``(d, v)`` of the heap of :func:`heap_push` (the last entry sifts
+    down from the top); ``(d, v, new size)``."""
     d, v = hd[0], hi[0]
     size -= 1
     ld, li = hd[size], hi[size]
@@ -171,9 +174,9 @@ def multi_source_dijkstra(
     size = 0
     for s in sources:
         dist[s] = 0.0
-        size = _push(hd, hi, size, 0.0, s)
+        size = heap_push(hd, hi, size, 0.0, s)
     while size > 0:
-        d, v, size = _pop(hd, hi, size)
+        d, v, size = heap_pop(hd, hi, size)
         if dist[v] < d:  # stale
             continue
         for side in range(2):
@@ -188,7 +191,7 @@ def multi_source_dijkstra(
                     dist[u] = nd
                     pred[u] = v
                     pred_edge[u] = ed[j]
-                    size = _push(hd, hi, size, nd, u)
+                    size = heap_push(hd, hi, size, nd, u)
     return dist, pred, pred_edge
 
 
@@ -344,7 +347,7 @@ def dijkstra_update(
     for v in range(n):
         if new_sources[v] and not old_sources[v]:
             dist[v] = 0.0
-            size = _push(hd, hi, size, 0.0, v)
+            size = heap_push(hd, hi, size, 0.0, v)
     for v in range(n):  # seeds: the best label from a neighbour that kept its own
         if invalid[v] and not new_sources[v]:
             best = np.inf
@@ -358,9 +361,9 @@ def dijkstra_update(
                         best = dist[u] + w[j]
             if best < np.inf:
                 dist[v] = best
-                size = _push(hd, hi, size, best, v)
+                size = heap_push(hd, hi, size, best, v)
     while size > 0:
-        d, v, size = _pop(hd, hi, size)
+        d, v, size = heap_pop(hd, hi, size)
         if dist[v] < d:  # stale
             continue
         for side in range(2):
@@ -372,7 +375,7 @@ def dijkstra_update(
                 nd = d + w[j]
                 if dist[u] > nd:
                     dist[u] = nd
-                    size = _push(hd, hi, size, nd, u)
+                    size = heap_push(hd, hi, size, nd, u)
     # predecessors again where a node's distance or a neighbour's changed
     done = np.zeros(n, np.bool_)
     for v0 in range(n):

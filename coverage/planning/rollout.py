@@ -26,6 +26,7 @@ import numpy as np
 from ..contract import contract_var
 from ..errors import CoverageError
 from .network import FibreGraph, NetworkDesign, fibre_site_cost_usd
+from .network_fast import heap_pop, heap_push
 
 
 class RolloutError(CoverageError):
@@ -148,63 +149,15 @@ def _ratio_key(cost, people):
     return -(people / cost) if cost > 0 else (-np.inf if people > 0 else 0.0)
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
-def _before(key, group, version, a, b):
-    """Heap entry ``a`` comes before entry ``b``: tuple order of ``(key, group, version)``."""
-    if key[a] != key[b]:
-        return key[a] < key[b]
-    if group[a] != group[b]:
-        return group[a] < group[b]
-    return version[a] < version[b]
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _swap(key, group, version, a, b):
-    key[a], key[b] = key[b], key[a]
-    group[a], group[b] = group[b], group[a]
-    version[a], version[b] = version[b], version[a]
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _push(key, group, version, size, new_key, new_group, new_version):
-    """Add an entry to the binary heap of ``size`` entries; returns the new size."""
-    k = size
-    key[k], group[k], version[k] = new_key, new_group, new_version
-    while k > 0:
-        up = (k - 1) // 2
-        if not _before(key, group, version, k, up):
-            break
-        _swap(key, group, version, k, up)
-        k = up
-    return size + 1
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _pop(key, group, version, size):
-    """Remove the first entry of the heap; returns its ``(group, version)`` and the new size."""
-    g, ver = group[0], version[0]
-    size -= 1
-    key[0], group[0], version[0] = key[size], group[size], version[size]
-    k = 0
-    while True:
-        child = 2 * k + 1
-        if child >= size:
-            break
-        if child + 1 < size and _before(key, group, version, child + 1, child):
-            child += 1
-        if not _before(key, group, version, child, k):
-            break
-        _swap(key, group, version, child, k)
-        k = child
-    return g, ver, size
-
-
 @numba.njit(cache=True, nogil=True)
 def _horn_order(par, cost, ppl):
     """Horn's sequence (:func:`rollout_order`): the loop of :func:`_horn_order_python`
-    compiled, on a binary heap of ``(key, group, version)`` entries. No two entries share
-    ``(group, version)``, so without a NaN key (finite people and sums) the entries are
-    totally ordered and every heap pops them in Python's sequence."""
+    compiled, on the binary heap of :func:`.network_fast.heap_push`. Its entries are
+    ``(key, -(group * (n + 1) + version))``: the heap breaks ties to the larger id, so it
+    pops in the tuple order of ``(key, group, version)``, as Python's heap does (a
+    version counts its group's merges, fewer than ``n``). No two entries share ``(group,
+    version)``, so without a NaN key (finite people and sums) the entries are totally
+    ordered and every heap pops them in Python's sequence."""
     n = par.size
     group_cost = cost.copy()
     group_people = ppl.copy()
@@ -216,14 +169,14 @@ def _horn_order(par, cost, ppl):
     order = np.empty(n, np.int64)
     n_order = 0
     h_key = np.empty(2 * n + 1)  # n first entries, at most one more per merge
-    h_group = np.empty(2 * n + 1, np.int64)
-    h_version = np.empty(2 * n + 1, np.int64)
+    h_id = np.empty(2 * n + 1, np.int64)
+    stride = n + 1
     size = 0
     for g in range(n):
-        key = _ratio_key(group_cost[g], group_people[g])
-        size = _push(h_key, h_group, h_version, size, key, g, 0)
+        size = heap_push(h_key, h_id, size, _ratio_key(group_cost[g], group_people[g]), -g * stride)
     while size > 0:
-        g, ver, size = _pop(h_key, h_group, h_version, size)
+        _, code, size = heap_pop(h_key, h_id, size)
+        g, ver = (-code) // stride, (-code) % stride
         if ver != version[g] or head_of[g] != g or emitted[g]:
             continue
         p = par[g]
@@ -245,7 +198,7 @@ def _horn_order(par, cost, ppl):
         group_people[p] += group_people[g]
         version[p] += 1
         key = _ratio_key(group_cost[p], group_people[p])
-        size = _push(h_key, h_group, h_version, size, key, p, version[p])
+        size = heap_push(h_key, h_id, size, key, -(p * stride + version[p]))
     return order[:n_order]
 
 
