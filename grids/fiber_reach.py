@@ -68,6 +68,11 @@ def terrain_factor(
     )
 
 
+SOURCE_EDGE_COST = 1e-12
+"""Added to each source's starting cost in :func:`least_cost_paths` (on its edge from the
+virtual source, where an explicit 0 would be read as "no edge") [cost units]."""
+
+
 def least_cost_paths(
     n_nodes: int, edge_i, edge_j, edge_km, edge_cost, source_offset_km, source_offset_cost, sources
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -93,10 +98,10 @@ def least_cost_paths(
     edge_i, edge_j = np.asarray(edge_i, dtype=np.int64), np.asarray(edge_j, dtype=np.int64)
     sources = np.asarray(sources, dtype=np.int64)
     root = n_nodes
-    tiny = 1e-12  # an explicit 0 would be read as "no edge"
     rows = np.concatenate([edge_i, edge_j, np.full(sources.size, root)])
     cols = np.concatenate([edge_j, edge_i, sources])
-    cost = np.concatenate([edge_cost, edge_cost, np.asarray(source_offset_cost) + tiny])
+    start = np.asarray(source_offset_cost) + SOURCE_EDGE_COST
+    cost = np.concatenate([edge_cost, edge_cost, start])
     graph = coo_matrix((cost, (rows, cols)), shape=(n_nodes + 1, n_nodes + 1)).tocsr()
     graph.sum_duplicates()
     total, pred = dijkstra(graph, directed=True, indices=root, return_predecessors=True)
@@ -245,14 +250,13 @@ def _network_cells(points, cells, lat, lon, resolution) -> np.ndarray:
         & (points[:, 1] >= lon.min() - margin)
         & (points[:, 1] <= lon.max() + margin)
     )
-    hit = {h3.latlng_to_cell(a, b, resolution) for a, b in points[box]}
+    hit = list({h3.latlng_to_cell(a, b, resolution) for a, b in points[box]})
     index = pd.Index(cells)
-    if not index.is_unique:  # a cell listed twice: the last one, as a dict would
+    if index.is_unique:
+        at = index.get_indexer(hit)
+    else:  # a cell listed twice: the last one, as a dict would
         last = {c: i for i, c in enumerate(cells)}
-        index = pd.Index([last.get(c, -1) for c in sorted(hit)])
-        at = index.to_numpy(dtype=np.int64)
-    else:
-        at = index.get_indexer(sorted(hit)) if hit else np.zeros(0, dtype=np.int64)
+        at = np.array([last.get(c, -1) for c in hit], dtype=np.int64)
     on_network = np.zeros(len(cells), dtype=bool)
     on_network[at[at >= 0]] = True
     return on_network
@@ -503,17 +507,28 @@ dem, neighbours
     out = old.copy()
     if sources.size:
         ei, ej, _, edge_cost = _edge_costs(cells, lat, lon, factor, neighbours)
-        rows = np.concatenate([ei, ej]).astype(np.int64)
-        order = np.argsort(rows, kind="stable")
-        indices = np.concatenate([ej, ei]).astype(np.int64)[order]
-        weight = np.concatenate([edge_cost, edge_cost])[order]
-        indptr = np.zeros(len(cells) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows, minlength=len(cells)), out=indptr[1:])
+        n = len(cells)
+        # the cell graph as least_cost_paths builds it (both directions, duplicates summed)
+        graph = coo_matrix(
+            (
+                np.concatenate([edge_cost, edge_cost]),
+                (np.concatenate([ei, ej]), np.concatenate([ej, ei])),
+            ),
+            shape=(n, n),
+        ).tocsr()
+        graph.sum_duplicates()
         offset_km = _nearest_km(points, lat[sources], lon[sources])
-        tiny = 1e-12  # as least_cost_paths' edge from its virtual source
-        start = 0.0 + (offset_km * factor[sources] + tiny)
+        # each source starts where least_cost_paths' virtual source puts it (0 + its edge)
+        start = 0.0 + (offset_km * factor[sources] + SOURCE_EDGE_COST)
         bound = np.where(old_on | np.isnan(old), np.inf, old)
-        best = _pruned_dijkstra(indptr, indices, weight, sources, start, bound)
+        best = _pruned_dijkstra(
+            graph.indptr.astype(np.int64),
+            graph.indices.astype(np.int64),
+            graph.data,
+            sources,
+            start,
+            bound,
+        )
         better = (best < bound) & ~old_on  # the old network's cells stay at 0
         out[better] = best[better]
         out[new_on] = 0.0
