@@ -4,32 +4,14 @@ gives, number for number, ``fmin`` of the old reach and a fresh ``fiber_reach`` 
 route alone, on random grids with holes, random terrain, and routes that run through
 the old network's cells."""
 
-import h3
 import numpy as np
-import xarray as xr
+from holed_discs import holed_disc
 from hybridplan.coverage.planning.cell_graph import neighbour_pairs
 from hybridplan.grids import Network, PointOfPresence, Route, extend_reach, fiber_reach
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 COSTS = {"slope_cost_per_deg": 0.04, "elevation_cost_per_km": 0.3}
-
-
-def _ground(rng, radius: int) -> xr.Dataset:
-    """An H3 res-7 disc near Gilgit with holes (some cut off), random heights, slopes."""
-    centre = h3.latlng_to_cell(35.9, 74.3, 7)
-    cells = [c for c in sorted(h3.grid_disk(centre, radius)) if rng.random() > 0.2]
-    lat, lon = np.array([h3.cell_to_latlng(c) for c in cells]).T
-    return xr.Dataset(
-        {
-            "lat": ("cell", lat),
-            "lon": ("cell", lon),
-            "elevation_m": ("cell", rng.uniform(500.0, 5000.0, len(cells))),
-            "slope_deg": ("cell", rng.uniform(0.0, 35.0, len(cells))),
-        },
-        coords={"cell": np.array(cells)},
-        attrs={"region": "test"},
-    )
 
 
 def _line(rng, n: int, step_deg: float):
@@ -42,7 +24,7 @@ def _line(rng, n: int, step_deg: float):
 @given(st.integers(0, 100_000), st.integers(3, 8), st.booleans(), st.booleans())
 def test_extended_reach_is_fmin_of_a_fresh_reach(seed, radius, near_old, given_pairs):
     rng = np.random.default_rng(seed)
-    ground = _ground(rng, radius)
+    ground = holed_disc(rng, radius, 0.2)
     lat, lon = _line(rng, 4, 0.04)
     pop = PointOfPresence("hq", 35.9 + rng.uniform(-0.1, 0.1), 74.3 + rng.uniform(-0.1, 0.1))
     old_net = Network((Route("old", "existing", lat, lon),), (pop,), "test")
@@ -75,7 +57,7 @@ def test_a_route_through_the_old_networks_cells_lowers_the_cells_beyond():
     route through their centres reaches the cells beyond them for less, so the search
     must run on through them (a bound of 0 there would keep the old costs)."""
     rng = np.random.default_rng(7)
-    ground = _ground(rng, 6)
+    ground = holed_disc(rng, 6, 0.2)
     lat, lon = ground["lat"].values, ground["lon"].values
     # old: a PoP 1 km off a cell centre; new: a route through that centre
     k = int(np.argmin(np.hypot(lat - 35.9, lon - 74.3)))

@@ -2,31 +2,12 @@
 ``_with_route``): ``fiber_reach`` given the routing grid's neighbour pairs
 (``neighbours=``) instead of asking H3 for every cell's ring, number for number."""
 
-import h3
 import numpy as np
-import xarray as xr
+from holed_discs import holed_disc
 from hybridplan.coverage.planning.cell_graph import neighbour_pairs
 from hybridplan.grids import Network, Route, fiber_reach
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-
-def _ground(seed: int, radius: int) -> xr.Dataset:
-    """An H3 res-7 disc near Gilgit with holes, random heights and slopes."""
-    rng = np.random.default_rng(seed)
-    centre = h3.latlng_to_cell(35.9, 74.3, 7)
-    cells = [c for c in sorted(h3.grid_disk(centre, radius)) if rng.random() > 0.15]
-    lat, lon = np.array([h3.cell_to_latlng(c) for c in cells]).T
-    return xr.Dataset(
-        {
-            "lat": ("cell", lat),
-            "lon": ("cell", lon),
-            "elevation_m": ("cell", rng.uniform(500.0, 5000.0, len(cells))),
-            "slope_deg": ("cell", rng.uniform(0.0, 35.0, len(cells))),
-        },
-        coords={"cell": np.array(cells)},
-        attrs={"region": "test"},
-    )
 
 
 def _route(seed: int) -> Network:
@@ -39,7 +20,7 @@ def _route(seed: int) -> Network:
 @settings(max_examples=5, deadline=None)
 @given(st.integers(0, 10_000), st.integers(4, 9))
 def test_fiber_reach_with_the_routing_grids_neighbours_is_h3s(seed, radius):
-    ground, network = _ground(seed, radius), _route(seed)
+    ground, network = holed_disc(np.random.default_rng(seed), radius, 0.15), _route(seed)
     want = fiber_reach(ground, network, slope_cost_per_deg=0.04, elevation_cost_per_km=0.3)
     i, j = neighbour_pairs(ground["cell"].values, ground["lat"].values, ground["lon"].values)
     order = np.random.default_rng(seed).permutation(i.size)  # any order of the pairs
